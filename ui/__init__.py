@@ -1,0 +1,1 @@
+"""The Streamlit side of the playground: session state, page helpers and figure builders."""
