@@ -1,0 +1,66 @@
+"""Losses: their value and the gradient with respect to the output layer's input ``z``.
+
+All three are means over the samples of a sum over the outputs:
+
+- ``mse``  squared error, the blog's: ``L = 1/n Σ_i ½ Σ_k (o_ik - y_ik)²``. The factor ½ makes the
+  gradient ``(o - y)``, so one sample with batch size 1 gives exactly the blog's output update.
+- ``bce``  binary cross-entropy on sigmoid outputs: ``L = -1/n Σ_i Σ_k y log o + (1-y) log(1-o)``.
+- ``ce``   categorical cross-entropy on softmax outputs: ``L = -1/n Σ_i Σ_k y_ik log o_ik``.
+
+Values are computed from ``z`` (log-sum-exp, softplus), so they stay finite when outputs saturate.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+LOSSES = ("mse", "bce", "ce")
+# which output activations each loss accepts
+COMPATIBLE = {
+    "mse": ("sigmoid", "softmax", "linear"),
+    "bce": ("sigmoid",),
+    "ce": ("softmax",),
+}
+
+
+def check(loss: str, output: str) -> None:
+    """Raise ValueError if ``loss`` cannot be used with the ``output`` activation."""
+    if loss not in COMPATIBLE:
+        raise ValueError(f"unknown loss {loss!r}")
+    if output not in COMPATIBLE[loss]:
+        allowed = " or ".join(COMPATIBLE[loss])
+        raise ValueError(f"the {loss} loss needs a {allowed} output layer, not {output}")
+
+
+def value(loss: str, output: str, z: np.ndarray, o: np.ndarray, y: np.ndarray) -> float:
+    """Mean loss over the samples, from the output layer's input ``z`` and output ``o``."""
+    n = max(len(y), 1)
+    if loss == "mse":
+        return float(0.5 * np.sum((o - y) ** 2) / n)
+    if loss == "bce":  # log(1 + e^z) - y z  ==  -(y log o + (1 - y) log(1 - o))
+        return float(np.sum(np.logaddexp(0.0, z) - y * z) / n)
+    if loss == "ce":  # Σ_k y_k (logsumexp(z) - z_k)
+        m = z.max(axis=1, keepdims=True)
+        lse = m + np.log(np.exp(z - m).sum(axis=1, keepdims=True))
+        return float(np.sum(y * (lse - z)) / n)
+    raise ValueError(f"unknown loss {loss!r}")
+
+
+def output_delta(loss: str, output: str, o: np.ndarray, y: np.ndarray, out: np.ndarray,
+                 tmp: np.ndarray) -> np.ndarray:
+    """Write ``n · ∂L/∂z`` for the output layer into ``out`` (the caller divides by n).
+
+    For the matched pairs (sigmoid + bce, softmax + ce, linear + mse) this is ``o - y``.
+    """
+    np.subtract(o, y, out=out)
+    if loss == "mse":
+        if output == "sigmoid":  # ((o - y) o)(1 - o): the blog's order of operations
+            np.multiply(out, o, out=out)
+            np.subtract(1.0, o, out=tmp)
+            np.multiply(out, tmp, out=out)
+        elif output == "softmax":  # Jacobian of softmax: o ⊙ (g - <g, o>)
+            np.multiply(out, o, out=tmp)
+            s = tmp.sum(axis=1, keepdims=True)
+            np.subtract(out, s, out=out)
+            np.multiply(out, o, out=out)
+    return out

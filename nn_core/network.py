@@ -1,0 +1,249 @@
+"""The multi-layer network: parameters, forward pass, backward pass.
+
+Layer ``l`` maps ``A[l-1]`` (n, sizes[l-1]) to ``A[l] = f_l(A[l-1] @ W[l] + b[l])``. Samples are
+rows, as in scikit-learn, and ``weights[l]`` is ``(n_in, n_out)``. All weights and biases live in
+one flat vector ``params`` (their gradients in ``grad``), each layer's matrix stored
+``(n_out, n_in)`` like the blog's and PyTorch's; ``weights[l]`` is the transposed view of it and
+``biases[l]`` a view too. So an optimiser updates every layer with a few NumPy calls, a snapshot
+is one copy, and the products are the very BLAS calls of the blog's code (same rounding).
+
+Two update rules:
+
+- ``exact``: backpropagation, ``δ[l-1] = (δ[l] @ W[l]ᵀ) ⊙ f'(z[l-1])``, the true gradient.
+- ``blog``: the rule of the blog's class (and of the book it follows): errors travel back
+  through the weights alone, ``e[l-1] = e[l] @ W[l]ᵀ`` starting from ``e = o - y``, and each
+  layer steps along ``e[l] ⊙ f'(z[l])``. The output layer's step is exact; hidden layers' are not.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+import numpy as np
+
+from nn_core import activations, losses
+
+INITS = ("blog", "xavier", "he")
+RULES = ("exact", "blog")
+
+
+class Network:
+    """A fully connected feed-forward network with per-layer weight matrices ``(n_in, n_out)``."""
+
+    def __init__(
+        self,
+        sizes: Sequence[int],
+        activations: Sequence[str] | str = "tanh",
+        output: str = "sigmoid",
+        loss: str = "mse",
+        bias: bool = True,
+        init: str = "xavier",
+        rng: np.random.Generator | None = None,
+    ) -> None:
+        sizes = [int(s) for s in sizes]
+        if len(sizes) < 2 or min(sizes) < 1:
+            raise ValueError(f"need an input and an output size of at least 1, got {sizes}")
+        n_hidden = len(sizes) - 2
+        hidden = [activations] * n_hidden if isinstance(activations, str) else list(activations)
+        if len(hidden) != n_hidden:
+            raise ValueError(f"{len(hidden)} activations for {n_hidden} hidden layers")
+        for name in hidden:
+            if name not in _HIDDEN_ACTIVATIONS:
+                raise ValueError(f"unknown hidden activation {name!r}")
+        if output not in _OUTPUT_ACTIVATIONS:
+            raise ValueError(f"unknown output activation {output!r}")
+        losses.check(loss, output)
+        if init not in INITS:
+            raise ValueError(f"unknown initialisation {init!r}")
+
+        self.sizes = sizes
+        self.hidden_activations = hidden
+        self.output = output
+        self.loss_name = loss
+        self.bias = bool(bias)
+        self.init = init
+        self.layer_activations = [*hidden, output]
+
+        shapes = list(itertools.pairwise(sizes))
+        n_params = sum(i * o + (o if bias else 0) for i, o in shapes)
+        self.params = np.zeros(n_params)
+        self.grad = np.zeros(n_params)
+        self.reg_mask = np.zeros(n_params)  # 1 on weights, 0 on biases: only weights are penalised
+        self.matrices, self.biases = self._views(self.params, shapes)
+        self.weights = [m.T for m in self.matrices]
+        self.grad_matrices, self.grad_biases = self._views(self.grad, shapes)
+        for m in self._views(self.reg_mask, shapes)[0]:
+            m[...] = 1.0
+        self.initialise(rng if rng is not None else np.random.default_rng())
+        self._buffers: dict[int, _Buffers] = {}
+
+    def _views(self, flat: np.ndarray, shapes: list[tuple[int, int]]):
+        """Per-layer ``(n_out, n_in)`` matrices and ``(n_out,)`` biases viewing ``flat``."""
+        ws, bs, k = [], [], 0
+        for n_in, n_out in shapes:
+            ws.append(flat[k : k + n_in * n_out].reshape(n_out, n_in))
+            k += n_in * n_out
+            if self.bias:
+                bs.append(flat[k : k + n_out])
+                k += n_out
+            else:
+                bs.append(None)
+        return ws, bs
+
+    @property
+    def n_layers(self) -> int:
+        """Number of weight layers (hidden layers + 1)."""
+        return len(self.weights)
+
+    def initialise(self, rng: np.random.Generator) -> None:
+        """Draw new weights layer by layer; biases start at zero.
+
+        ``blog``: normal(0, n_out^-½), the blog's rule (``hidden_nodes**-0.5`` for the first
+        layer); ``xavier``: uniform(±√(6/(n_in+n_out))); ``he``: normal(0, √(2/n_in)).
+        """
+        for m in self.matrices:
+            n_out, n_in = m.shape
+            if self.init == "blog":
+                m[...] = rng.normal(0.0, n_out**-0.5, (n_out, n_in))
+            elif self.init == "xavier":
+                limit = np.sqrt(6.0 / (n_in + n_out))
+                m[...] = rng.uniform(-limit, limit, (n_out, n_in))
+            else:
+                m[...] = rng.normal(0.0, np.sqrt(2.0 / n_in), (n_out, n_in))
+        for b in self.biases:
+            if b is not None:
+                b[...] = 0.0
+
+    # ----------------------------------------------------------------- forward, for everyone
+    def forward_layers(self, X: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Every layer's input ``z`` and output ``a`` for the rows of ``X`` (new arrays).
+
+        Returns ``(zs, activations)`` with ``activations[0] = X``.
+        """
+        a = np.asarray(X, dtype=float)
+        zs, acts = [], [a]
+        for w, b, name in zip(self.weights, self.biases, self.layer_activations, strict=True):
+            z = a @ w
+            if b is not None:
+                z += b
+            a = activations.apply(name, z, np.empty_like(z))
+            zs.append(z)
+            acts.append(a)
+        return zs, acts
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        """The network's outputs, shape ``(n_samples, n_outputs)``."""
+        return self.forward_layers(X)[1][-1]
+
+    def loss(self, X: np.ndarray, Y: np.ndarray) -> float:
+        """Mean data loss over the rows (no regularisation term)."""
+        zs, acts = self.forward_layers(X)
+        return losses.value(self.loss_name, self.output, zs[-1], acts[-1], np.asarray(Y, float))
+
+    def penalty(self, l1: float = 0.0, l2: float = 0.0) -> float:
+        """Regularisation term ``l1 Σ|w| + l2/2 Σ w²`` over the weights (never the biases)."""
+        w = self.params * self.reg_mask
+        return float(l1 * np.abs(w).sum() + 0.5 * l2 * (w * w).sum())
+
+    def objective(self, X: np.ndarray, Y: np.ndarray, l1: float = 0.0, l2: float = 0.0) -> float:
+        """What training minimises: data loss plus regularisation penalty."""
+        return self.loss(X, Y) + self.penalty(l1, l2)
+
+    # ------------------------------------------------------------------ backward, in place
+    def backward(self, X: np.ndarray, Y: np.ndarray, scale: float | np.ndarray = 1.0,
+                 rule: str = "exact") -> np.ndarray:
+        """Fill ``self.grad`` with ``scale · n · ∂L/∂params`` for the batch (X, Y); return it.
+
+        With ``scale = 1/n`` that is the gradient of the mean loss; the SGD optimiser passes
+        ``-lr/n`` so that the result is directly the step. Uses preallocated buffers.
+        """
+        buf = self._buffers.get(len(X))
+        if buf is None:
+            buf = self._buffers[len(X)] = _Buffers(self.sizes, len(X))
+        acts, deltas, errors, tmps = buf.acts, buf.deltas, buf.errors, buf.tmps
+        scale = np.asarray(scale, dtype=float)
+
+        a = X
+        for i, (w, b, name) in enumerate(
+            zip(self.weights, self.biases, self.layer_activations, strict=True)
+        ):
+            out = acts[i]
+            np.dot(a, w, out=out)
+            if b is not None:
+                np.add(out, b, out=out)
+            activations.apply(name, out, out)
+            a = out
+
+        last = self.n_layers - 1
+        losses.output_delta(self.loss_name, self.output, acts[last], Y, deltas[last],
+                                tmps[last])
+        if rule == "blog":
+            np.subtract(acts[last], Y, out=errors[last])
+        for i in range(last, -1, -1):
+            a_prev = X if i == 0 else acts[i - 1]
+            np.dot(deltas[i].T, a_prev, out=self.grad_matrices[i])
+            if self.bias:
+                np.sum(deltas[i], axis=0, out=self.grad_biases[i])
+            if i == 0:
+                break
+            if rule == "blog":
+                np.dot(errors[i], self.matrices[i], out=errors[i - 1])
+                np.copyto(deltas[i - 1], errors[i - 1])
+            else:
+                np.dot(deltas[i], self.matrices[i], out=deltas[i - 1])
+            activations.multiply_derivative(
+                self.layer_activations[i - 1], acts[i - 1], deltas[i - 1], tmps[i - 1]
+            )
+        # Scaling last (one call for every layer) keeps the blog's order of operations:
+        # lr * (delta ⊗ inputs), so its class reproduces the blog's numbers bit for bit.
+        return np.multiply(self.grad, scale, out=self.grad)
+
+    def gradient(self, X: np.ndarray, Y: np.ndarray, l1: float = 0.0, l2: float = 0.0,
+                 rule: str = "exact") -> np.ndarray:
+        """Gradient of :meth:`objective` (mean loss + penalty) over the flat ``params``; a copy.
+
+        With ``rule="blog"`` the hidden layers' parts follow the blog's rule instead.
+        """
+        X = np.ascontiguousarray(X, dtype=float)
+        Y = np.ascontiguousarray(Y, dtype=float)
+        g = self.backward(X, Y, 1.0 / len(X), rule).copy()
+        w = self.params * self.reg_mask
+        return g + l2 * w + l1 * np.sign(w)
+
+    # ---------------------------------------------------------------------- persistence
+    def get_params(self) -> np.ndarray:
+        """A copy of the flat parameter vector."""
+        return self.params.copy()
+
+    def set_params(self, flat: np.ndarray) -> None:
+        """Overwrite every weight and bias from a flat vector of the right length."""
+        flat = np.asarray(flat, dtype=float)
+        if flat.shape != self.params.shape:
+            raise ValueError(f"expected {self.params.size} parameters, got {flat.size}")
+        np.copyto(self.params, flat)
+
+    def describe(self) -> dict:
+        """The architecture as plain data (no parameters)."""
+        return {
+            "sizes": list(self.sizes),
+            "activations": list(self.hidden_activations),
+            "output": self.output,
+            "loss": self.loss_name,
+            "bias": self.bias,
+            "init": self.init,
+        }
+
+
+_HIDDEN_ACTIVATIONS = activations.HIDDEN
+_OUTPUT_ACTIVATIONS = activations.OUTPUT
+
+
+class _Buffers:
+    """Per-batch-size scratch arrays: activations, deltas, blog-rule errors, temporaries."""
+
+    def __init__(self, sizes: list[int], n: int) -> None:
+        self.acts = [np.empty((n, s)) for s in sizes[1:]]
+        self.deltas = [np.empty((n, s)) for s in sizes[1:]]
+        self.errors = [np.empty((n, s)) for s in sizes[1:]]
+        self.tmps = [np.empty((n, s)) for s in sizes[1:]]
