@@ -24,10 +24,10 @@ def apply(name: str, z: np.ndarray, out: np.ndarray) -> np.ndarray:
         return np.tanh(z, out=out)
     if name == "sigmoid":
         # 1 / (1 + e^-z), the blog's formula and order, so its class matches it bit for bit.
-        # e^-z overflows to inf for z < -709 and the result is then exactly 0: not an error.
-        with np.errstate(over="ignore"):
-            np.negative(z, out=out)
-            np.exp(out, out=out)
+        # e^-z overflows to inf for z < -709 and the result is then exactly 0, not an error:
+        # callers run with np.errstate(over="ignore") (see nn_core.network.QUIET).
+        np.negative(z, out=out)
+        np.exp(out, out=out)
         np.add(_ONE, out, out=out)
         return np.divide(_ONE, out, out=out)
     if name == "relu":

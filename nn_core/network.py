@@ -25,6 +25,9 @@ import numpy as np
 from nn_core import activations, losses
 
 INITS = ("blog", "xavier", "he")
+# Floating-point conditions that are not errors here: exp overflowing to inf in a saturated
+# sigmoid gives exactly 0. Divergence is detected by the trainer from the weights and the loss.
+QUIET = {"over": "ignore", "under": "ignore", "invalid": "ignore", "divide": "ignore"}
 RULES = ("exact", "blog")
 
 
@@ -120,16 +123,19 @@ class Network:
         """Every layer's input ``z`` and output ``a`` for the rows of ``X`` (new arrays).
 
         Returns ``(zs, activations)`` with ``activations[0] = X``.
+        (``backward`` is the hot path and leaves ``np.errstate`` to its caller.)
         """
         a = np.asarray(X, dtype=float)
         zs, acts = [], [a]
-        for w, b, name in zip(self.weights, self.biases, self.layer_activations, strict=True):
-            z = a @ w
-            if b is not None:
-                z += b
-            a = activations.apply(name, z, np.empty_like(z))
-            zs.append(z)
-            acts.append(a)
+        with np.errstate(**QUIET):
+            for w, b, name in zip(self.weights, self.biases, self.layer_activations,
+                                  strict=True):
+                z = a @ w
+                if b is not None:
+                    z += b
+                a = activations.apply(name, z, np.empty_like(z))
+                zs.append(z)
+                acts.append(a)
         return zs, acts
 
     def forward(self, X: np.ndarray) -> np.ndarray:
@@ -207,7 +213,8 @@ class Network:
         """
         X = np.ascontiguousarray(X, dtype=float)
         Y = np.ascontiguousarray(Y, dtype=float)
-        g = self.backward(X, Y, 1.0 / len(X), rule).copy()
+        with np.errstate(**QUIET):
+            g = self.backward(X, Y, 1.0 / len(X), rule).copy()
         w = self.params * self.reg_mask
         return g + l2 * w + l1 * np.sign(w)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nn_core.network import Network
+from nn_core.network import QUIET, Network
 from nn_core.optim import SGD
 
 
@@ -59,7 +59,8 @@ class NeuralNetwork:
         inputs = np.array(inputs_list, ndmin=2, dtype=float)
         targets = np.array(targets_list, ndmin=2, dtype=float)
         step = SGD(self.learning_rate)
-        self.net.backward(inputs, targets, step.grad_scale(), rule="blog")
+        with np.errstate(**QUIET):
+            self.net.backward(inputs, targets, step.grad_scale(), rule="blog")
         step.step(self.net.params, self.net.grad)
 
     def predict(self, inputs_list) -> np.ndarray:
