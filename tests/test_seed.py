@@ -32,7 +32,7 @@ def test_blog_example_runs_verbatim():
     network = NeuralNetwork(3, 2, 1, 0.1)
     training_inputs = [[170, 70, 25], [160, 55, 30], [180, 90, 40], [150, 45, 20]]
     training_targets = [[1], [0], [1], [0]]
-    for i in range(1000):
+    for i in range(1000):  # noqa: B007  (the post verbatim)
         for inputs, targets in zip(training_inputs, training_targets):  # noqa: B905
             network.train(inputs, targets)
     test_inputs = [[175, 75, 27], [165, 60, 35], [185, 95, 42]]
