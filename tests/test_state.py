@@ -1,0 +1,156 @@
+"""ui/state.py: the rules between settings, dataset, CSV table and trainer.
+
+The session store is swapped for a plain dict, so these run without a Streamlit script.
+"""
+
+import numpy as np
+import pytest
+
+from nn_core.errors import PlaygroundError
+from nn_core.settings import RunSettings
+from ui import state
+
+TABLE = b"height,weight,label\n170,70,1\n160,55,0\n180,90,1\n150,45,0\n175,75,1\n165,60,0\n"
+
+
+@pytest.fixture
+def ss(monkeypatch):
+    store: dict = {}
+    monkeypatch.setattr(state, "_ss", lambda: store)
+    state.init_state()
+    return store
+
+
+def test_init_state_fills_defaults_and_keeps_existing_values(ss):
+    assert ss[state.SETTINGS] == RunSettings()
+    assert ss[state.TRAINER] is None and ss[state.RUNNING] is False
+    ss[state.GENERATION] = 7
+    ss[state.SETTINGS] = RunSettings(lr=0.5)
+    state.init_state()
+    assert ss[state.GENERATION] == 7
+    assert ss[state.SETTINGS].lr == 0.5
+
+
+def test_dataset_loads_lazily_from_settings(ss):
+    assert ss[state.DATASET] is None
+    ds = state.get_dataset()
+    assert ds.name == RunSettings().dataset
+    assert ds.n_samples == RunSettings().n_samples
+    assert state.get_dataset() is ds  # loaded once
+
+
+def test_changing_a_data_setting_reloads_the_data(ss):
+    before = state.get_dataset()
+    version = state.data_version()
+    assert state.update_settings(dataset="circle", n_samples=50) is None  # no trainer: no message
+    after = state.get_dataset()
+    assert after.name == "circle" and after.n_samples == 50
+    assert not np.array_equal(after.X[:10], before.X[:10])
+    assert state.data_version() == version + 1
+
+
+def test_a_refused_data_setting_changes_nothing(ss):
+    before = state.get_dataset()
+    with pytest.raises(PlaygroundError, match="CSV"):
+        state.update_settings(dataset="csv")  # no table in this session
+    assert state.get_settings().dataset == RunSettings().dataset
+    assert state.get_dataset() is before
+
+
+def test_hyper_parameter_change_keeps_the_trainer(ss):
+    trainer = state.get_trainer()
+    trainer.step(3)
+    message = state.update_settings(lr=0.2)
+    assert state.current_trainer() is trainer
+    assert trainer.settings.lr == 0.2 and trainer.epoch == 3
+    assert message and message.startswith("Kept")
+
+
+def test_architecture_change_drops_the_trainer_and_bumps_the_generation(ss):
+    state.get_trainer()
+    state.set_running(True)
+    generation = state.generation()
+    message = state.update_settings(hidden=(4,))
+    assert state.current_trainer() is None
+    assert not state.is_running()
+    assert state.generation() == generation + 1
+    assert message and "reset" in message
+    assert state.get_trainer().network.sizes == [2, 4, 1]  # rebuilt lazily from new settings
+
+
+def test_data_change_drops_the_trainer(ss):
+    state.get_trainer()
+    assert "reset" in state.update_settings(noise=0.3)
+    assert state.current_trainer() is None
+
+
+def test_use_table_takes_the_last_column_as_target(ss):
+    state.get_trainer()
+    ds = state.use_table(TABLE, "people.csv")
+    assert ds.target_name == "label" and ds.feature_names == ["height", "weight"]
+    assert ds.task == "binary" and ds.n_samples == 6
+    settings = state.get_settings()
+    assert settings.dataset == "csv"
+    assert settings.target == "label" and settings.features == ("height", "weight")
+    assert state.csv_columns() == ["height", "weight", "label"]
+    assert state.csv_name() == "people.csv"
+    assert state.current_trainer() is None
+    assert any("reset" in n for n in state.take_notices())
+    # the target can then be changed through the settings; the data reloads from the bytes
+    state.update_settings(target="weight", features=("height",), task="regression")
+    assert state.get_dataset().target_name == "weight"
+    assert state.get_dataset().task == "regression"
+
+
+def test_a_refused_table_keeps_the_previous_data(ss):
+    before = state.get_dataset()
+    settings = state.get_settings()
+    with pytest.raises(PlaygroundError):
+        state.use_table(b"a,b\n1,2\n", "bad.csv")  # one class only, one row
+    with pytest.raises(PlaygroundError):
+        state.use_table(b"\x00\x01\x02binary", "bad.bin")
+    assert state.get_dataset() is before
+    assert state.get_settings() == settings
+    assert state.csv_bytes() is None
+
+
+def test_lost_table_falls_back_to_the_default_dataset(ss):
+    ss[state.SETTINGS] = RunSettings(dataset="csv", target="label")  # e.g. from a shared link
+    ds = state.get_dataset()
+    assert ds.name == RunSettings().dataset
+    assert state.get_settings().dataset == RunSettings().dataset
+    notices = state.take_notices()
+    assert len(notices) == 1 and "default dataset" in notices[0]
+    assert state.take_notices() == []  # shown once
+
+
+def test_bound_widget_mirrors_the_setting_and_refusals_spring_back(ss):
+    key = state.bind("lr")
+    assert key == "w_lr" and ss[key] == RunSettings().lr
+    ss[key] = 0.5  # the user moves the widget
+    state.on_change("lr")()
+    assert state.get_settings().lr == 0.5
+    ss[key] = 99.0  # outside the allowed range
+    state.on_change("lr")()
+    assert state.get_settings().lr == 0.5
+    assert "lr" in state.take_error()
+    assert state.take_error() is None
+    state.bind("lr")
+    assert ss[key] == 0.5  # the next run shows the stored value again
+
+
+def test_bind_converts_for_the_widget_and_back(ss):
+    key = state.bind("hidden", list)
+    assert ss[key] == [8, 8]
+    ss[key] = [3, 5]
+    state.on_change("hidden", tuple)()
+    assert state.get_settings().hidden == (3, 5)
+
+
+def test_editor_and_input_keys_change_with_the_data(ss):
+    editor, box = state.editor_key(), state.predict_input_key(0)
+    state.reset_editor()
+    assert state.editor_key() != editor
+    assert state.predict_input_key(0) == box
+    state.update_settings(dataset="xor")
+    assert state.predict_input_key(0) != box

@@ -1,0 +1,385 @@
+"""The one place that names session-state keys, their defaults and the rules between them.
+
+A session holds one :class:`RunSettings` (the truth for every choice), the :class:`Dataset` it
+describes, the CSV bytes behind an uploaded or edited table (per session only, never in
+``st.cache_resource``), and the :class:`Trainer` if one was built. Pages never touch
+``st.session_state`` keys directly: they call the functions here.
+
+Widgets bound to a setting (:func:`bind` + :func:`on_change`) take their value from the stored
+settings on every run and write back through :func:`set_settings`, so a value survives page
+switches (Streamlit forgets widget state of pages not shown) and a refused value springs back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, MutableMapping
+from typing import Any
+
+import streamlit as st
+
+from nn_core.dataset import Dataset, load_data
+from nn_core.errors import PlaygroundError
+from nn_core.settings import RunSettings
+from nn_core.tabular import dataset_from_table, read_csv_bytes
+from nn_core.training import Trainer, needs_reset
+from ui.text import plain
+
+# --- session-state keys -----------------------------------------------------------------------
+SETTINGS = "settings"  # RunSettings
+DATASET = "dataset"  # Dataset or None (loaded lazily from SETTINGS)
+CSV_BYTES = "csv_bytes"  # bytes of the uploaded / edited table, or None
+CSV_NAME = "csv_name"  # the upload's file name (user text: show as plain text only)
+TRAINER = "trainer"  # Trainer or None
+RUNNING = "running"  # bool: the Train page's Play state
+GENERATION = "generation"  # int: bumped whenever the trainer is dropped (guards in-flight ticks)
+DATA_VERSION = "data_version"  # int: bumped whenever the dataset changes (resets data widgets)
+NOTICES = "notices"  # list[str]: one-line messages to show once
+LAST_ERROR = "last_error"  # str or None: a refused input, shown once with st.error
+UPLOAD_SEEN = "upload_seen"  # file_id of the last CSV upload processed
+EDITOR_VERSION = "editor_version"  # int: part of the data editor's key; bump to reset it
+CSV_COLUMNS = "csv_columns"  # list[str]: every column of the CSV table (target/feature choices)
+
+# Widget keys (not settings fields)
+W_UPLOAD = "w_upload_csv"
+W_PREDICT_UPLOAD = "w_predict_csv"
+W_PREDICT_EXAMPLE = "w_predict_example"
+
+# Settings fields that decide the data: changing one reloads the dataset.
+DATA_FIELDS = ("dataset", "n_samples", "noise", "data_seed", "target", "features", "task")
+
+
+def _defaults() -> dict[str, Any]:
+    return {
+        SETTINGS: RunSettings(),
+        DATASET: None,
+        CSV_BYTES: None,
+        CSV_NAME: "",
+        TRAINER: None,
+        RUNNING: False,
+        GENERATION: 0,
+        DATA_VERSION: 0,
+        NOTICES: [],
+        LAST_ERROR: None,
+        UPLOAD_SEEN: None,
+        EDITOR_VERSION: 0,
+        CSV_COLUMNS: [],
+    }
+
+
+def _ss() -> MutableMapping[str, Any]:
+    """The session's store (tests replace this with a plain dict)."""
+    return st.session_state
+
+
+def init_state() -> None:
+    """Fill in every missing key with its default; safe to call on every run of every page."""
+    ss = _ss()
+    for key, value in _defaults().items():
+        if key not in ss:
+            ss[key] = value
+
+
+# --- settings ---------------------------------------------------------------------------------
+def get_settings() -> RunSettings:
+    init_state()
+    return _ss()[SETTINGS]
+
+
+def set_settings(new: RunSettings) -> str | None:
+    """Store new settings; reload the data if a data field changed; keep or drop the trainer.
+
+    Returns a one-line message for the user saying what happened to a trained network, or
+    None when there was nothing to say. Raises :class:`PlaygroundError` (and changes nothing)
+    when the new data settings cannot be loaded.
+    """
+    ss = _ss()
+    old = get_settings()
+    if new == old:
+        return None
+    data_changed = any(getattr(old, f) != getattr(new, f) for f in DATA_FIELDS)
+    if data_changed:
+        dataset = load_data(new, ss[CSV_BYTES])  # may raise: nothing changed yet
+        ss[DATASET] = dataset
+        ss[DATA_VERSION] += 1
+    ss[SETTINGS] = new
+    trainer: Trainer | None = ss[TRAINER]
+    if trainer is None:
+        return None
+    if data_changed or needs_reset(old, new):
+        drop_trainer()
+        return "The network was reset: that change needs a new network."
+    try:
+        trainer.set_settings(new)
+    except PlaygroundError:
+        drop_trainer()
+        return "The network was reset: that change needs a new network."
+    return "Kept the trained network: the new setting applies from the next epoch."
+
+
+def update_settings(**changes: Any) -> str | None:
+    """``set_settings(get_settings().replace(**changes))``; PlaygroundError on a bad value."""
+    return set_settings(get_settings().replace(**changes))
+
+
+def try_update_settings(**changes: Any) -> bool:
+    """Like :func:`update_settings` but records the message as a notice and a refusal as the
+    error to show; returns whether the change was applied. Meant for widget callbacks."""
+    try:
+        message = update_settings(**changes)
+    except PlaygroundError as exc:
+        set_error(str(exc))
+        return False
+    if message:
+        push_notice(message)
+    return True
+
+
+# --- widgets bound to settings ---------------------------------------------------------------
+def widget_key(field: str) -> str:
+    """The widget key of a settings field (also its CSS class ``st-key-w_<field>``)."""
+    return f"w_{field}"
+
+
+def bind(field: str, to_widget: Callable[[Any], Any] | None = None) -> str:
+    """Put the stored setting into its widget's state and return the key to give the widget.
+
+    Call right before creating the widget, with ``key=bind(...)``, ``on_change=on_change(...)``
+    and no ``value=``/``index=``/``default=`` argument.
+    """
+    value = getattr(get_settings(), field)
+    key = widget_key(field)
+    _ss()[key] = to_widget(value) if to_widget else value
+    return key
+
+
+def on_change(field: str, from_widget: Callable[[Any], Any] | None = None) -> Callable[[], None]:
+    """A widget callback writing the widget's value to the settings field ``field``."""
+
+    def callback() -> None:
+        value = _ss()[widget_key(field)]
+        try_update_settings(**{field: from_widget(value) if from_widget else value})
+
+    return callback
+
+
+# --- data -------------------------------------------------------------------------------------
+def get_dataset() -> Dataset:
+    """The session's dataset, loaded from the settings on first use.
+
+    If the stored settings name a table this session no longer has (a shared link to an
+    uploaded CSV, say), fall back to the default dataset and say so.
+    """
+    ss = _ss()
+    init_state()
+    if ss[DATASET] is None:
+        try:
+            ss[DATASET] = load_data(ss[SETTINGS], ss[CSV_BYTES])
+        except PlaygroundError as exc:
+            default = RunSettings()
+            fields = {f: getattr(default, f) for f in DATA_FIELDS}
+            ss[SETTINGS] = ss[SETTINGS].replace(**fields)
+            ss[CSV_BYTES] = None
+            ss[DATASET] = load_data(ss[SETTINGS])
+            push_notice(f"Could not load the data ({exc}); showing the default dataset instead.")
+    return ss[DATASET]
+
+
+def set_dataset(
+    dataset: Dataset,
+    settings: RunSettings | None = None,
+    csv_bytes: bytes | None = None,
+    csv_name: str | None = None,
+) -> str | None:
+    """Make ``dataset`` the session's data (with the settings and CSV bytes that describe it).
+
+    Always drops the trainer; returns a message if there was one to drop.
+    """
+    ss = _ss()
+    init_state()
+    if settings is not None:
+        ss[SETTINGS] = settings
+    if csv_bytes is not None:
+        ss[CSV_BYTES] = csv_bytes
+    if csv_name is not None:
+        ss[CSV_NAME] = csv_name
+    ss[DATASET] = dataset
+    ss[DATA_VERSION] += 1
+    ss[EDITOR_VERSION] += 1
+    had_trainer = ss[TRAINER] is not None
+    drop_trainer()
+    return "The network was reset for the new data." if had_trainer else None
+
+
+def use_table(csv_bytes: bytes, name: str, **changes: Any) -> Dataset:
+    """Load a CSV table (an upload or an edited table) as the session's data.
+
+    ``changes`` are settings fields for the table (target, features, task); without a target
+    the last column is the target and every other numeric column a feature. On
+    PlaygroundError nothing changes, so the previous dataset stays. On success the chosen
+    target and features are written to the settings.
+    """
+    table = read_csv_bytes(csv_bytes)
+    columns = [str(c) for c in table.columns]
+    fields = {"target": "", "features": (), "task": "auto", **changes}
+    if not fields["target"] and columns:
+        fields["target"] = columns[-1]
+    base = get_settings().replace(dataset="csv", **fields)
+    dataset = dataset_from_table(table, base.target, base.features, base.task, name="csv")
+    settings = base.replace(target=dataset.target_name, features=tuple(dataset.feature_names))
+    message = set_dataset(dataset, settings=settings, csv_bytes=csv_bytes, csv_name=name)
+    _ss()[CSV_COLUMNS] = columns
+    if message:
+        push_notice(message)
+    return dataset
+
+
+def csv_columns() -> list[str]:
+    """Every column of the session's CSV table (the choices for target and features)."""
+    return list(_ss()[CSV_COLUMNS])
+
+
+def csv_bytes() -> bytes | None:
+    return _ss()[CSV_BYTES]
+
+
+def csv_name() -> str:
+    return _ss()[CSV_NAME]
+
+
+def data_version() -> int:
+    return _ss()[DATA_VERSION]
+
+
+def editor_key() -> str:
+    """The data editor's key: a new one shows the editor fresh from the current dataset."""
+    return f"w_editor_{_ss()[DATA_VERSION]}_{_ss()[EDITOR_VERSION]}"
+
+
+def plot_axis_key(axis: str) -> str:
+    """Key of the Data page's axis chooser ``axis`` ("x" or "y") for the current dataset."""
+    return f"w_plot_{axis}_{_ss()[DATA_VERSION]}"
+
+
+def predict_input_key(column: int) -> str:
+    """Key of the Predict page's number box for feature ``column`` of the current dataset."""
+    return f"w_predict_in_{_ss()[DATA_VERSION]}_{column}"
+
+
+def reset_editor() -> None:
+    _ss()[EDITOR_VERSION] += 1
+
+
+def upload_seen(file_id: str | None = None) -> str | None:
+    """The file id of the last processed upload; with an argument, remember that one."""
+    if file_id is not None:
+        _ss()[UPLOAD_SEEN] = file_id
+    return _ss()[UPLOAD_SEEN]
+
+
+# --- trainer ----------------------------------------------------------------------------------
+def get_trainer() -> Trainer:
+    """The session's trainer, built from the settings and dataset on first use.
+
+    Raises PlaygroundError when the settings do not fit the data.
+    """
+    ss = _ss()
+    if ss[TRAINER] is None:
+        ss[TRAINER] = Trainer(get_settings(), get_dataset())
+    return ss[TRAINER]
+
+
+def current_trainer() -> Trainer | None:
+    """The trainer if one exists, without building one."""
+    init_state()
+    return _ss()[TRAINER]
+
+
+def drop_trainer() -> None:
+    """Forget the trainer (Reset): stop playing and bump the generation counter."""
+    ss = _ss()
+    ss[TRAINER] = None
+    ss[RUNNING] = False
+    ss[GENERATION] += 1
+
+
+def generation() -> int:
+    return _ss()[GENERATION]
+
+
+def is_running() -> bool:
+    return bool(_ss()[RUNNING])
+
+
+def set_running(flag: bool) -> None:
+    _ss()[RUNNING] = bool(flag)
+
+
+# --- messages ---------------------------------------------------------------------------------
+def push_notice(message: str) -> None:
+    _ss()[NOTICES] = [*_ss()[NOTICES], message]
+
+
+def take_notices() -> list[str]:
+    """The pending notices (each shown once)."""
+    ss = _ss()
+    notices = list(ss[NOTICES])
+    ss[NOTICES] = []
+    return notices
+
+
+def set_error(message: str) -> None:
+    _ss()[LAST_ERROR] = message
+
+
+def take_error() -> str | None:
+    """The pending error message (shown once)."""
+    ss = _ss()
+    message = ss[LAST_ERROR]
+    ss[LAST_ERROR] = None
+    return message
+
+
+def show_messages() -> None:
+    """Show the pending error and notices at the top of a page."""
+    init_state()
+    error = take_error()
+    if error:
+        st.error(plain(error, limit=400), icon="⚠️")
+    for notice in take_notices():
+        st.info(plain(notice, limit=400), icon="ℹ️")
+
+
+# --- Train page: live training (section owned by the Train page; see ui/live.py) --------------
+TRAIN_LOCK = "train_lock"  # threading.Lock: held by every change to the trainer
+LIVE_SEQ = "live_seq"  # int: number of the last message sent to the live element
+LIVE_VIEW = "live_view"  # (key, LiveView): the live charts' precomputed view of the trainer
+TRAIN_SPEED = "w_train_speed"  # widget: epochs per frame (or "max")
+VIEW_X = "w_view_x"  # widget: the surface's horizontal input (feature index)
+VIEW_Y = "w_view_y"  # widget: the surface's vertical input (feature index)
+VIEW_DISCRETE = "w_view_discrete"  # widget: discretised surface
+VIEW_LOG = "w_view_log"  # widget: log-scale loss
+
+
+def train_lock() -> Any:
+    """The session's training lock (created on first use; never replaced)."""
+    import threading
+
+    ss = _ss()
+    if TRAIN_LOCK not in ss:
+        ss[TRAIN_LOCK] = threading.Lock()
+    return ss[TRAIN_LOCK]
+
+
+def next_live_seq() -> int:
+    """A new, larger message number for the live element (it ignores older messages)."""
+    ss = _ss()
+    ss[LIVE_SEQ] = int(ss.get(LIVE_SEQ, 0)) + 1
+    return ss[LIVE_SEQ]
+
+
+def live_view() -> Any:
+    return _ss().get(LIVE_VIEW)
+
+
+def set_live_view(value: Any) -> None:
+    _ss()[LIVE_VIEW] = value
