@@ -18,50 +18,75 @@ _ONE = np.array(1.0)
 _ZERO = np.array(0.0)
 
 
+def _sigmoid(z: np.ndarray, out: np.ndarray) -> np.ndarray:
+    # 1 / (1 + e^-z), the blog's formula and order, so its class matches it bit for bit.
+    # e^-z overflows to inf for z < -709 and the result is then exactly 0, not an error:
+    # callers run with np.errstate(over="ignore") (see nn_core.network.QUIET).
+    np.negative(z, out=out)
+    np.exp(out, out=out)
+    np.add(_ONE, out, out=out)
+    return np.divide(_ONE, out, out=out)
+
+
+def _tanh(z: np.ndarray, out: np.ndarray) -> np.ndarray:
+    return np.tanh(z, out=out)
+
+
+def _relu(z: np.ndarray, out: np.ndarray) -> np.ndarray:
+    return np.maximum(z, _ZERO, out=out)
+
+
+def _linear(z: np.ndarray, out: np.ndarray) -> np.ndarray:
+    if out is not z:
+        np.copyto(out, z)
+    return out
+
+
+def _softmax(z: np.ndarray, out: np.ndarray) -> np.ndarray:
+    np.subtract(z, z.max(axis=1, keepdims=True), out=out)
+    np.exp(out, out=out)
+    return np.divide(out, out.sum(axis=1, keepdims=True), out=out)
+
+
+def _d_sigmoid(a: np.ndarray, d: np.ndarray, tmp: np.ndarray) -> np.ndarray:
+    np.multiply(d, a, out=d)  # (d a)(1 - a), the blog's order of operations
+    np.subtract(_ONE, a, out=tmp)
+    return np.multiply(d, tmp, out=d)
+
+
+def _d_tanh(a: np.ndarray, d: np.ndarray, tmp: np.ndarray) -> np.ndarray:
+    np.multiply(a, a, out=tmp)
+    np.subtract(_ONE, tmp, out=tmp)
+    return np.multiply(d, tmp, out=d)
+
+
+def _d_relu(a: np.ndarray, d: np.ndarray, tmp: np.ndarray) -> np.ndarray:
+    np.greater(a, _ZERO, out=tmp)
+    return np.multiply(d, tmp, out=d)
+
+
+def _d_linear(a: np.ndarray, d: np.ndarray, tmp: np.ndarray) -> np.ndarray:
+    return d
+
+
+FORWARD = {"sigmoid": _sigmoid, "tanh": _tanh, "relu": _relu, "linear": _linear,
+           "softmax": _softmax}
+# d *= f'(z), from a = f(z); tmp is scratch of the same shape. Softmax's is the loss's business.
+DERIVATIVE = {"sigmoid": _d_sigmoid, "tanh": _d_tanh, "relu": _d_relu, "linear": _d_linear}
+
+
 def apply(name: str, z: np.ndarray, out: np.ndarray) -> np.ndarray:
     """Write ``f(z)`` into ``out`` and return it (``out`` may be ``z`` itself)."""
-    if name == "tanh":
-        return np.tanh(z, out=out)
-    if name == "sigmoid":
-        # 1 / (1 + e^-z), the blog's formula and order, so its class matches it bit for bit.
-        # e^-z overflows to inf for z < -709 and the result is then exactly 0, not an error:
-        # callers run with np.errstate(over="ignore") (see nn_core.network.QUIET).
-        np.negative(z, out=out)
-        np.exp(out, out=out)
-        np.add(_ONE, out, out=out)
-        return np.divide(_ONE, out, out=out)
-    if name == "relu":
-        return np.maximum(z, _ZERO, out=out)
-    if name == "linear":
-        if out is not z:
-            np.copyto(out, z)
-        return out
-    if name == "softmax":
-        np.subtract(z, z.max(axis=1, keepdims=True), out=out)
-        np.exp(out, out=out)
-        return np.divide(out, out.sum(axis=1, keepdims=True), out=out)
-    raise ValueError(f"unknown activation {name!r}")
+    if name not in FORWARD:
+        raise ValueError(f"unknown activation {name!r}")
+    return FORWARD[name](z, out)
 
 
 def multiply_derivative(name: str, a: np.ndarray, d: np.ndarray, tmp: np.ndarray) -> np.ndarray:
-    """``d *= f'(z)`` in place, with ``f'`` computed from the activation ``a = f(z)``.
-
-    ``tmp`` is scratch space of the same shape.
-    """
-    if name == "tanh":
-        np.multiply(a, a, out=tmp)
-        np.subtract(_ONE, tmp, out=tmp)
-        return np.multiply(d, tmp, out=d)
-    if name == "sigmoid":  # (d a)(1 - a), the blog's order of operations
-        np.multiply(d, a, out=d)
-        np.subtract(_ONE, a, out=tmp)
-        return np.multiply(d, tmp, out=d)
-    if name == "relu":
-        np.greater(a, _ZERO, out=tmp)
-        return np.multiply(d, tmp, out=d)
-    if name == "linear":
-        return d
-    raise ValueError(f"no elementwise derivative for {name!r}")
+    """``d *= f'(z)`` in place, with ``f'`` computed from the activation ``a = f(z)``."""
+    if name not in DERIVATIVE:
+        raise ValueError(f"no elementwise derivative for {name!r}")
+    return DERIVATIVE[name](a, d, tmp)
 
 
 def derivative(name: str, a: np.ndarray) -> np.ndarray:

@@ -79,7 +79,7 @@ class Network:
         for m in self._views(self.reg_mask, shapes)[0]:
             m[...] = 1.0
         self.initialise(rng if rng is not None else np.random.default_rng())
-        self._buffers: dict[int, _Buffers] = {}
+        self._steps: dict[int, list[_Step]] = {}
 
     def _views(self, flat: np.ndarray, shapes: list[tuple[int, int]]):
         """Per-layer ``(n_out, n_in)`` matrices and ``(n_out,)`` biases viewing ``flat``."""
@@ -164,46 +164,54 @@ class Network:
         With ``scale = 1/n`` that is the gradient of the mean loss; the SGD optimiser passes
         ``-lr/n`` so that the result is directly the step. Uses preallocated buffers.
         """
-        buf = self._buffers.get(len(X))
-        if buf is None:
-            buf = self._buffers[len(X)] = _Buffers(self.sizes, len(X))
-        acts, deltas, errors, tmps = buf.acts, buf.deltas, buf.errors, buf.tmps
-        scale = np.asarray(scale, dtype=float)
+        steps = self._steps.get(len(X))
+        if steps is None:
+            steps = self._steps[len(X)] = self._make_steps(len(X))
 
         a = X
-        for i, (w, b, name) in enumerate(
-            zip(self.weights, self.biases, self.layer_activations, strict=True)
-        ):
-            out = acts[i]
-            np.dot(a, w, out=out)
-            if b is not None:
-                np.add(out, b, out=out)
-            activations.apply(name, out, out)
-            a = out
+        for s in steps:  # forward: A[l] = f(A[l-1] @ W[l] + b[l])
+            np.dot(a, s.w, out=s.a)
+            if s.b is not None:
+                np.add(s.a, s.b, out=s.a)
+            s.f(s.a, s.a)
+            a = s.a
 
-        last = self.n_layers - 1
-        losses.output_delta(self.loss_name, self.output, acts[last], Y, deltas[last],
-                                tmps[last])
-        if rule == "blog":
-            np.subtract(acts[last], Y, out=errors[last])
-        for i in range(last, -1, -1):
-            a_prev = X if i == 0 else acts[i - 1]
-            np.dot(deltas[i].T, a_prev, out=self.grad_matrices[i])
-            if self.bias:
-                np.sum(deltas[i], axis=0, out=self.grad_biases[i])
-            if i == 0:
+        top = steps[-1]
+        losses.output_delta(self.loss_name, self.output, top.a, Y, top.d, top.tmp)
+        blog = rule == "blog"
+        if blog:
+            np.subtract(top.a, Y, out=top.e)
+        for s in reversed(steps):  # backward: gradients of layer l, then δ of layer l-1
+            np.dot(s.d.T, X if s.below is None else s.below.a, out=s.gw)
+            if s.gb is not None:
+                np.dot(s.ones, s.d, out=s.gb)
+            lo = s.below
+            if lo is None:
                 break
-            if rule == "blog":
-                np.dot(errors[i], self.matrices[i], out=errors[i - 1])
-                np.copyto(deltas[i - 1], errors[i - 1])
+            if blog:
+                np.dot(s.e, s.m, out=lo.e)
+                np.copyto(lo.d, lo.e)
             else:
-                np.dot(deltas[i], self.matrices[i], out=deltas[i - 1])
-            activations.multiply_derivative(
-                self.layer_activations[i - 1], acts[i - 1], deltas[i - 1], tmps[i - 1]
-            )
+                np.dot(s.d, s.m, out=lo.d)
+            lo.df(lo.a, lo.d, lo.tmp)
         # Scaling last (one call for every layer) keeps the blog's order of operations:
         # lr * (delta ⊗ inputs), so its class reproduces the blog's numbers bit for bit.
         return np.multiply(self.grad, scale, out=self.grad)
+
+    def _make_steps(self, n: int) -> list[_Step]:
+        """Per-layer buffers and functions for batches of ``n`` rows, resolved once."""
+        steps: list[_Step] = []
+        ones = np.ones((1, n))
+        for i, name in enumerate(self.layer_activations):
+            gb = self.grad_biases[i]
+            steps.append(_Step(
+                w=self.weights[i], m=self.matrices[i], b=self.biases[i],
+                f=activations.FORWARD[name], df=activations.DERIVATIVE.get(name),
+                n=n, size=self.sizes[i + 1], gw=self.grad_matrices[i],
+                gb=None if gb is None else gb.reshape(1, -1), ones=ones,
+                below=steps[-1] if steps else None,
+            ))
+        return steps
 
     def gradient(self, X: np.ndarray, Y: np.ndarray, l1: float = 0.0, l2: float = 0.0,
                  rule: str = "exact") -> np.ndarray:
@@ -246,11 +254,13 @@ _HIDDEN_ACTIVATIONS = activations.HIDDEN
 _OUTPUT_ACTIVATIONS = activations.OUTPUT
 
 
-class _Buffers:
-    """Per-batch-size scratch arrays: activations, deltas, blog-rule errors, temporaries."""
+class _Step:
+    """One layer's part of a training step for batches of ``n`` rows: its parameters (views),
+    its activation and derivative, and preallocated activations, deltas, errors, scratch."""
 
-    def __init__(self, sizes: list[int], n: int) -> None:
-        self.acts = [np.empty((n, s)) for s in sizes[1:]]
-        self.deltas = [np.empty((n, s)) for s in sizes[1:]]
-        self.errors = [np.empty((n, s)) for s in sizes[1:]]
-        self.tmps = [np.empty((n, s)) for s in sizes[1:]]
+    __slots__ = ("a", "b", "below", "d", "df", "e", "f", "gb", "gw", "m", "ones", "tmp", "w")
+
+    def __init__(self, w, m, b, f, df, n, size, gw, gb, ones, below) -> None:
+        self.w, self.m, self.b, self.f, self.df = w, m, b, f, df
+        self.gw, self.gb, self.ones, self.below = gw, gb, ones, below
+        self.a, self.d, self.e, self.tmp = (np.empty((n, size)) for _ in range(4))

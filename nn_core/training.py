@@ -1,0 +1,332 @@
+"""A resumable trainer: data split and encoding, epochs, history, divergence.
+
+``Trainer(settings, dataset)`` splits and preprocesses the data, builds the network from one
+seeded ``numpy.random.Generator`` (initial weights, then shuffling), and trains on demand:
+``step(n)`` epochs or ``run(seconds=...)``. Each recorded epoch stores the train and test loss and
+the metric (accuracy, or R² for regression). The history is bounded: when it holds
+``history_cap`` points, every other point is dropped and epochs are recorded half as often, so
+it always spans the whole run.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from nn_core import losses, optim
+from nn_core.dataset import Dataset, split_indices
+from nn_core.errors import PlaygroundError
+from nn_core.network import QUIET, Network
+from nn_core.preprocess import Preprocessor
+from nn_core.settings import RunSettings
+
+# Settings that change what the network is (or what it learns from): changing one starts over.
+RESET_FIELDS = (
+    "dataset", "n_samples", "noise", "test_fraction", "data_seed", "target", "features", "task",
+    "transforms", "scale", "hidden", "activation", "output", "loss", "bias", "init", "seed",
+)
+HISTORY_KEYS = ("epoch", "train_loss", "test_loss", "train_metric", "test_metric")
+DIVERGED_LOSS = 1e8
+
+
+def needs_reset(old: RunSettings, new: RunSettings) -> bool:
+    """True when going from ``old`` to ``new`` needs new weights (data or architecture changed).
+
+    Learning rate, batch size, optimiser, momentum, regularisation, update rule, shuffling and the
+    stopping rules can change between epochs and keep the weights.
+    """
+    return any(getattr(old, f) != getattr(new, f) for f in RESET_FIELDS)
+
+
+def resolve_head(settings: RunSettings, task: str, n_classes: int) -> tuple[str, str, int]:
+    """``(output activation, loss, number of outputs)`` for the task; "auto" picks the usual."""
+    output = settings.output
+    if output == "auto":
+        output = {"binary": "sigmoid", "multiclass": "softmax"}.get(task, "linear")
+    loss = settings.loss
+    if loss == "auto":
+        loss = {"sigmoid": "bce", "softmax": "ce"}.get(output, "mse")
+    if task == "regression" and output != "linear":
+        raise PlaygroundError(f"a regression target needs a linear output layer, not {output}")
+    if task != "regression" and output == "linear":
+        raise PlaygroundError("a classification target needs a sigmoid or softmax output layer")
+    try:
+        losses.check(loss, output)
+    except ValueError as exc:
+        raise PlaygroundError(str(exc)) from None
+    one_output = task == "regression" or (task == "binary" and output == "sigmoid")
+    n_out = 1 if one_output else n_classes
+    return output, loss, n_out
+
+
+@dataclass
+class TargetCoding:
+    """How targets become the network's ``Y`` and back: one-hot, 0/1 or standardised values."""
+
+    task: str
+    n_outputs: int
+    mean: float = 0.0
+    std: float = 1.0
+
+    def encode(self, y: np.ndarray) -> np.ndarray:
+        if self.task == "regression":
+            return ((np.asarray(y, float) - self.mean) / self.std).reshape(-1, 1)
+        y = np.asarray(y, dtype=np.int64)
+        if self.n_outputs == 1:
+            return y.astype(float).reshape(-1, 1)
+        return np.eye(self.n_outputs)[y]
+
+    def decode(self, out: np.ndarray) -> np.ndarray:
+        """Network outputs → class probabilities ``(n, n_classes)`` or values ``(n,)``."""
+        if self.task == "regression":
+            return out[:, 0] * self.std + self.mean
+        if self.n_outputs == 1:
+            return np.column_stack([1.0 - out[:, 0], out[:, 0]])
+        return out
+
+    def to_dict(self) -> dict:
+        return {"task": self.task, "n_outputs": self.n_outputs, "mean": self.mean,
+                "std": self.std}
+
+
+def metric(task: str, coding: TargetCoding, out: np.ndarray, y: np.ndarray) -> float:
+    """Accuracy (classification) or R² (regression) of network outputs against raw targets."""
+    if len(y) == 0:
+        return float("nan")
+    if task == "regression":
+        pred = coding.decode(out)
+        ss_tot = float(np.sum((y - y.mean()) ** 2))
+        ss_res = float(np.sum((y - pred) ** 2))
+        return 1.0 - ss_res / ss_tot if ss_tot > 0 else float("nan")
+    return float(np.mean(np.argmax(coding.decode(out), axis=1) == y))
+
+
+class Trainer:
+    """Trains one network on one dataset, epoch by epoch, and remembers how it went."""
+
+    def __init__(self, settings: RunSettings, dataset: Dataset, history_cap: int = 2000) -> None:
+        self.settings = settings
+        self.dataset = dataset
+        self.task = dataset.task
+        self.metric_name = "r2" if self.task == "regression" else "accuracy"
+        self.history_cap = max(int(history_cap), 4)
+
+        self.train_idx, self.test_idx = split_indices(dataset, settings.test_fraction,
+                                                      settings.data_seed)
+        if len(self.train_idx) == 0:
+            raise PlaygroundError("no training rows left: lower the test fraction")
+        self.preprocessor = Preprocessor(settings.scale, settings.transforms)
+        self.preprocessor.fit(dataset.X[self.train_idx])
+        self.output, self.loss_name, n_out = resolve_head(settings, self.task, dataset.n_classes)
+        y_train = dataset.y[self.train_idx]
+        self.coding = TargetCoding(self.task, n_out)
+        if self.task == "regression" and settings.scale != "none":
+            std = float(y_train.std())
+            self.coding = TargetCoding(self.task, n_out, float(y_train.mean()),
+                                       std if std > 0 else 1.0)
+        self.X_train = self._inputs(dataset.X[self.train_idx])
+        self.X_test = self._inputs(dataset.X[self.test_idx])
+        self.Y_train = np.ascontiguousarray(self.coding.encode(y_train))
+        self.Y_test = np.ascontiguousarray(self.coding.encode(dataset.y[self.test_idx]))
+        self.y_train, self.y_test = y_train, dataset.y[self.test_idx]
+
+        self.rng = np.random.default_rng(settings.seed)
+        self.network = Network(
+            [self.X_train.shape[1], *settings.hidden, n_out], list(settings.activations),
+            self.output, self.loss_name, settings.bias, settings.init, self.rng,
+        )
+        self.optimizer = optim.make(settings.optimizer, settings.lr, settings.momentum)
+        self._snapshot = self.network.get_params()
+        self._scratch = np.empty_like(self._snapshot)
+        self.epoch = 0
+        self.stop_reason: str | None = None
+        self.diverged = False
+        self.history: dict[str, list[float]] = {k: [] for k in HISTORY_KEYS}
+        self._stride = 1
+        self._current: dict | None = None
+        self._record()
+
+    # ------------------------------------------------------------------ data in
+    def _inputs(self, X_raw: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(self.preprocessor.transform(X_raw), dtype=float)
+
+    @property
+    def feature_names(self) -> list[str]:
+        """Names of the network's inputs (after transforms)."""
+        return self.preprocessor.output_names(self.dataset.feature_names)
+
+    # ------------------------------------------------------------------ settings
+    def set_settings(self, new: RunSettings) -> None:
+        """Take new hyper-parameters without touching the weights.
+
+        Raises :class:`PlaygroundError` if ``new`` changes the data or the architecture; build a
+        new Trainer then. A new optimiser starts with fresh state (velocity, moments).
+        """
+        if needs_reset(self.settings, new):
+            raise PlaygroundError("these settings change the network: reset to apply them")
+        old = self.settings
+        self.settings = new
+        if new.optimizer != old.optimizer or new.momentum != old.momentum:
+            self.optimizer = optim.make(new.optimizer, new.lr, new.momentum)
+        self.optimizer.lr = float(new.lr)
+        if self.stop_reason and not self.diverged:
+            self.stop_reason = None  # a new max-epoch or target-loss may allow more training
+            self._check_stop(self.current())
+
+    # ------------------------------------------------------------------ training
+    def step(self, n: int = 1) -> int:
+        """Train up to ``n`` epochs; stop early at a stop condition. Returns epochs done."""
+        return self.run(epochs=n)
+
+    def run(self, epochs: int | None = None, seconds: float | None = None) -> int:
+        """Train for ``epochs`` epochs or ``seconds`` of wall time (whichever ends first)."""
+        if self.stop_reason is not None:
+            return 0
+        deadline = None if seconds is None else time.perf_counter() + seconds
+        done = 0
+        with np.errstate(**QUIET):
+            while (epochs is None or done < epochs) and self.stop_reason is None:
+                self._train_epoch()
+                done += 1
+                if deadline is not None and time.perf_counter() >= deadline:
+                    break
+        return done
+
+    def train_epochs(self, n: int) -> None:
+        """Train ``n`` epochs with no recording or stop checks (benchmarks use this)."""
+        with np.errstate(**QUIET):
+            for _ in range(n):
+                self._one_pass()
+
+    def _one_pass(self) -> None:
+        s = self.settings
+        X, Y = self.X_train, self.Y_train
+        n = len(X)
+        size = s.batch_size if 0 < s.batch_size < n else n
+        if s.shuffle and size < n:
+            order = self.rng.permutation(n)
+            X, Y = X[order], Y[order]
+        net, opt, rule = self.network, self.optimizer, s.update_rule
+        params, grad = net.params, net.grad
+        g_scale = opt.grad_scale()
+        scale = np.asarray(g_scale / size)
+        penalise = s.l1 > 0 or s.l2 > 0
+        for start in range(0, n, size):
+            xb, yb = X[start : start + size], Y[start : start + size]
+            if len(xb) != size:
+                scale = np.asarray(g_scale / len(xb))
+            net.backward(xb, yb, scale, rule)
+            if penalise:
+                optim.add_penalty_gradient(grad, params, net.reg_mask, s.l1, s.l2, g_scale,
+                                           self._scratch)
+            opt.step(params, grad)
+
+    def _train_epoch(self) -> None:
+        self._one_pass()
+        self.epoch += 1
+        self._current = None
+        params = self.network.params
+        if not np.isfinite(np.dot(params, params)):
+            self._diverge("the weights became infinite or NaN")
+            return
+        np.copyto(self._snapshot, params)
+        if self.epoch % self._stride == 0 or self._stop_possible():
+            cur = self.current()
+            if not np.isfinite(cur["train_loss"]) or cur["train_loss"] > DIVERGED_LOSS:
+                self._diverge(f"the loss exploded to {cur['train_loss']:.3g}")
+                return
+            if self.epoch % self._stride == 0:
+                self._record()
+            self._check_stop(cur)
+
+    def _stop_possible(self) -> bool:
+        return self.epoch >= self.settings.epochs or self.settings.target_loss > 0
+
+    def _check_stop(self, cur: dict) -> None:
+        if self.epoch >= self.settings.epochs:
+            self.stop_reason = f"Reached the maximum of {self.settings.epochs} epochs."
+        elif self.settings.target_loss > 0 and cur["train_loss"] <= self.settings.target_loss:
+            self.stop_reason = (f"Reached the target loss {self.settings.target_loss:g} "
+                                f"at epoch {self.epoch}.")
+
+    def _diverge(self, what: str) -> None:
+        self.network.set_params(self._snapshot)
+        self.optimizer = optim.make(self.settings.optimizer, self.settings.lr,
+                                    self.settings.momentum)
+        self.epoch -= 1
+        self._current = None
+        self.diverged = True
+        self.stop_reason = (f"Training diverged at epoch {self.epoch + 1}: {what}. "
+                            f"The weights of epoch {self.epoch} are kept; "
+                            f"try a smaller learning rate.")
+
+    # ------------------------------------------------------------------ measuring
+    def current(self) -> dict:
+        """Loss and metric on both splits for the current weights (computed once per epoch)."""
+        if self._current is None:
+            with np.errstate(**QUIET):
+                net = self.network
+                out = {"epoch": self.epoch}
+                for split, X, Y, y in (("train", self.X_train, self.Y_train, self.y_train),
+                                       ("test", self.X_test, self.Y_test, self.y_test)):
+                    if len(X) == 0:
+                        out[f"{split}_loss"] = out[f"{split}_metric"] = float("nan")
+                        continue
+                    zs, acts = net.forward_layers(X)
+                    out[f"{split}_loss"] = losses.value(self.loss_name, self.output, zs[-1],
+                                                        acts[-1], Y)
+                    out[f"{split}_metric"] = metric(self.task, self.coding, acts[-1], y)
+            self._current = out
+        return self._current
+
+    def _record(self) -> None:
+        cur = self.current()
+        for k in HISTORY_KEYS:
+            self.history[k].append(cur[k])
+        if len(self.history["epoch"]) > self.history_cap:
+            self._stride *= 2
+            keep = [i for i, e in enumerate(self.history["epoch"]) if e % self._stride == 0]
+            for k in HISTORY_KEYS:
+                self.history[k] = [self.history[k][i] for i in keep]
+
+    def summary(self) -> dict:
+        """Epochs, losses and metric names the CLI prints (``train_accuracy`` or ``train_r2``)."""
+        cur = self.current()
+        m = self.metric_name
+        return {
+            "epochs": self.epoch,
+            "train_loss": cur["train_loss"],
+            "test_loss": cur["test_loss"],
+            f"train_{m}": cur["train_metric"],
+            f"test_{m}": cur["test_metric"],
+            "stop_reason": self.stop_reason,
+        }
+
+    # ------------------------------------------------------------------ predicting
+    def predict(self, X_raw: np.ndarray) -> np.ndarray:
+        """Class probabilities ``(n, n_classes)`` or values ``(n,)`` for raw input rows."""
+        return predict_raw(self.network, self.preprocessor, self.coding, X_raw)
+
+    def predict_labels(self, X_raw: np.ndarray) -> list:
+        """Predicted class labels (classification) or values (regression)."""
+        return labels_of(self.predict(X_raw), self.task, self.dataset.classes)
+
+
+def predict_raw(network: Network, preprocessor: Preprocessor, coding: TargetCoding,
+                X_raw: np.ndarray) -> np.ndarray:
+    """Raw rows → preprocessing → network → probabilities or values."""
+    X_raw = np.asarray(X_raw, dtype=float)
+    if X_raw.ndim == 1:
+        X_raw = X_raw.reshape(1, -1)
+    with np.errstate(over="ignore", under="ignore"):
+        out = network.forward(preprocessor.transform(X_raw))
+    return coding.decode(out)
+
+
+def labels_of(pred: np.ndarray, task: str, classes: list[str]) -> list:
+    """Class labels from probabilities, or the values themselves for regression."""
+    if task == "regression":
+        return [float(v) for v in pred]
+    return [classes[i] for i in np.argmax(pred, axis=1)]
