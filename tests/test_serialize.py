@@ -1,0 +1,74 @@
+"""Model JSON: round trip, and refusal of damaged files."""
+
+import json
+
+import numpy as np
+import pytest
+
+from nn_core.dataset import load_data
+from nn_core.errors import PlaygroundError
+from nn_core.serialize import model_from_json, model_to_json
+from nn_core.settings import RunSettings
+from nn_core.training import Trainer
+
+
+@pytest.fixture(scope="module")
+def trainer():
+    s = RunSettings(dataset="spiral3", n_samples=150, hidden=(6, 5), transforms=("x1x2",),
+                    scale="minmax", batch_size=10)
+    t = Trainer(s, load_data(s))
+    t.step(5)
+    return t
+
+
+def test_round_trip_predicts_identically(trainer):
+    model = model_from_json(model_to_json(trainer))
+    X = trainer.dataset.X
+    assert np.array_equal(model.predict(X), trainer.predict(X))
+    assert model.predict_labels(X[:4]) == trainer.predict_labels(X[:4])
+    assert model.settings == trainer.settings
+    assert model.epochs == 5 and model.classes == trainer.dataset.classes
+
+
+def test_regression_round_trip():
+    s = RunSettings(dataset="plane", n_samples=100, hidden=(3,))
+    t = Trainer(s, load_data(s))
+    t.step(3)
+    model = model_from_json(model_to_json(t).encode())
+    assert np.array_equal(model.predict(t.dataset.X), t.predict(t.dataset.X))
+
+
+def _tamper(trainer, fn):
+    d = json.loads(model_to_json(trainer))
+    fn(d)
+    return json.dumps(d)
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda d: d.update(format="other"), "not a playground model"),
+    (lambda d: d.update(version=99), "version"),
+    (lambda d: d["params"].pop(), "parameters"),
+    (lambda d: d["params"].__setitem__(0, "x"), "finite number"),
+    (lambda d: d["network"].update(sizes=[2, -1, 3]), "layer sizes"),
+    (lambda d: d["network"].update(activations=["evil", "tanh"]), "damaged"),
+    (lambda d: d["settings"].update(lr=-1), "lr"),
+    (lambda d: d.update(classes=["a"]), "classes"),
+    (lambda d: d.pop("preprocessor"), "damaged"),
+    (lambda d: d["target_coding"].update(n_outputs=2), "does not match"),
+])
+def test_tampered_files_are_refused(trainer, damage, message):
+    with pytest.raises(PlaygroundError, match=message):
+        model_from_json(_tamper(trainer, damage))
+
+
+@pytest.mark.parametrize("text", [b"", b"\x00\xff\xfe", b"[1, 2]", b"{", b'{"params": NaN}',
+                                  "[" * 100_000])
+def test_garbage_is_refused(text):
+    with pytest.raises(PlaygroundError):
+        model_from_json(text)
+
+
+def test_nan_parameter_is_refused(trainer):
+    text = model_to_json(trainer).replace('"params": [\n', '"params": [\n  NaN,\n', 1)
+    with pytest.raises(PlaygroundError):
+        model_from_json(text)

@@ -1,0 +1,183 @@
+"""The trainer: reproducibility, learning, hyper-parameter changes, divergence, history."""
+
+import numpy as np
+import pytest
+
+from nn_core.dataset import Dataset, load_data
+from nn_core.errors import PlaygroundError
+from nn_core.settings import RunSettings
+from nn_core.training import Trainer, needs_reset
+
+BLOG = RunSettings(dataset="blog", hidden=(2,), activation="sigmoid", output="sigmoid",
+                   loss="mse", bias=False, init="blog", update_rule="blog", lr=0.1,
+                   batch_size=1, shuffle=False, scale="none", epochs=1000)
+
+
+def _trainer(**kw) -> Trainer:
+    s = RunSettings(**kw)
+    return Trainer(s, load_data(s))
+
+
+def test_same_settings_same_numbers_bit_for_bit():
+    kw = dict(dataset="moons", n_samples=300, hidden=(8, 8), optimizer="adam", lr=0.01,
+              batch_size=16, l2=0.001, seed=5)
+    a, b = _trainer(**kw), _trainer(**kw)
+    a.step(40)
+    b.step(40)
+    assert np.array_equal(a.network.params, b.network.params)
+    assert a.history == b.history
+    c = _trainer(**{**kw, "seed": 6})
+    c.step(40)
+    assert not np.array_equal(a.network.params, c.network.params)
+
+
+def test_step_and_run_resume_the_same_run():
+    kw = dict(dataset="circle", n_samples=200, batch_size=10, seed=1)
+    one = _trainer(**kw)
+    one.step(30)
+    pieces = _trainer(**kw)
+    for n in (1, 4, 10, 15):
+        pieces.step(n)
+    assert pieces.epoch == 30
+    assert np.array_equal(one.network.params, pieces.network.params)
+
+
+@pytest.mark.parametrize("name, hidden, target", [
+    ("xor", (8,), 0.97), ("circle", (8,), 0.97), ("moons", (8, 8), 0.95),
+])
+def test_reaches_accuracy_on_classic_sets(name, hidden, target):
+    t = _trainer(dataset=name, n_samples=400, noise=0.1, hidden=hidden, activation="tanh",
+                 optimizer="adam", lr=0.03, batch_size=16, epochs=300, seed=0)
+    t.run()
+    summary = t.summary()
+    assert summary["train_accuracy"] >= target
+    assert summary["test_accuracy"] >= target - 0.03
+    assert t.epoch == 300 and "maximum" in t.stop_reason
+
+
+def test_regression_r2_and_standardised_target():
+    t = _trainer(dataset="sine", n_samples=300, hidden=(16, 16), optimizer="adam", lr=0.01,
+                 batch_size=16, epochs=300)
+    t.run()
+    assert t.metric_name == "r2"
+    assert t.summary()["test_r2"] > 0.95
+    y = t.y_train
+    np.testing.assert_allclose(t.Y_train[:, 0], (y - y.mean()) / y.std())
+
+
+def test_the_blog_setup_stays_at_one_half_and_scaling_fixes_it():
+    raw = Trainer(BLOG, load_data(BLOG))
+    raw.run()
+    ds = raw.dataset
+    assert np.all(np.abs(raw.predict(ds.X[raw.test_idx])[:, 1] - 0.5) < 0.01)
+    scaled_settings = BLOG.replace(scale="standard", update_rule="exact", lr=1.0)
+    scaled = Trainer(scaled_settings, load_data(scaled_settings))
+    scaled.run()
+    assert scaled.summary()["train_loss"] < 0.01
+    assert scaled.summary()["test_accuracy"] == 1.0
+
+
+def test_blog_setup_matches_the_blog_class_numbers():
+    """Trainer with the blog's settings = the blog's update sequence on the same weights."""
+    from nn_core import NeuralNetwork
+
+    t = Trainer(BLOG, load_data(BLOG))
+    ref = NeuralNetwork(3, 2, 1, 0.1)
+    ref.weights_input_hidden = t.network.matrices[0].copy()
+    ref.weights_hidden_output = t.network.matrices[1].copy()
+    t.step(50)
+    X = t.dataset.X[t.train_idx]
+    y = t.dataset.y[t.train_idx]
+    for _ in range(50):
+        for x, target in zip(X, y, strict=True):
+            ref.train(x, [target])
+    np.testing.assert_array_equal(t.network.params, ref.net.params)
+
+
+def test_hyper_parameters_change_without_reset():
+    t = _trainer(dataset="moons", n_samples=200, seed=2)
+    t.step(5)
+    before = t.network.get_params()
+    for change in (dict(lr=0.3), dict(batch_size=1), dict(optimizer="momentum"),
+                   dict(l2=0.01), dict(l1=0.001), dict(update_rule="blog")):
+        new = t.settings.replace(**change)
+        assert not needs_reset(t.settings, new)
+        t.set_settings(new)
+        assert np.array_equal(t.network.params, before)
+        assert t.epoch == 5
+    t.step(1)
+    assert t.epoch == 6
+    for change in (dict(hidden=(4,)), dict(activation="relu"), dict(init="he"),
+                   dict(n_samples=100), dict(scale="none"), dict(bias=False)):
+        new = t.settings.replace(**change)
+        assert needs_reset(t.settings, new)
+        with pytest.raises(PlaygroundError, match="reset"):
+            t.set_settings(new)
+
+
+def test_l2_shrinks_weights():
+    kw = dict(dataset="moons", n_samples=200, hidden=(8,), lr=0.1, batch_size=0, seed=0)
+    plain, decayed = _trainer(**kw), _trainer(**kw, l2=0.1)
+    plain.step(200)
+    decayed.step(200)
+    norm = lambda t: np.linalg.norm(t.network.params * t.network.reg_mask)  # noqa: E731
+    assert norm(decayed) < 0.8 * norm(plain)
+
+
+def test_divergence_stops_and_keeps_last_finite_weights():
+    X = np.linspace(-1, 1, 40).reshape(-1, 1) * 100
+    ds = Dataset(X, X[:, 0] ** 3, ["x"], "y", "regression", [])
+    s = RunSettings(dataset="custom", hidden=(4,), activation="relu", lr=5.0, batch_size=0,
+                    scale="none", test_fraction=0.0)
+    t = Trainer(s, ds)
+    done = t.run(epochs=100)
+    assert t.diverged
+    assert "diverged" in t.stop_reason and "smaller learning rate" in t.stop_reason
+    assert done < 100
+    assert np.all(np.isfinite(t.network.params))
+    assert t.run(epochs=5) == 0  # stays stopped
+    assert np.isfinite(t.summary()["train_loss"])
+
+
+def test_target_loss_and_max_epochs_stop():
+    t = _trainer(dataset="xor", n_samples=200, hidden=(8,), optimizer="adam", lr=0.03,
+                 batch_size=10, target_loss=0.2, epochs=500)
+    t.run()
+    assert t.summary()["train_loss"] <= 0.2
+    assert t.epoch < 500 and "target loss" in t.stop_reason
+    t.set_settings(t.settings.replace(target_loss=0.0, epochs=t.epoch + 3))
+    assert t.stop_reason is None
+    assert t.run() == 3
+
+
+def test_history_is_bounded_and_spans_the_run():
+    t = _trainer(dataset="xor", n_samples=40, hidden=(2,), batch_size=0, epochs=5000)
+    t.history_cap = 50
+    t.run()
+    epochs = t.history["epoch"]
+    assert len(epochs) <= 50
+    assert epochs[0] == 0 and epochs[-1] >= 5000 - 5000 // 25
+    assert all(len(v) == len(epochs) for v in t.history.values())
+    assert np.all(np.diff(epochs) > 0)
+
+
+def test_run_by_time_budget_advances():
+    t = _trainer(dataset="moons", n_samples=200)
+    assert t.run(seconds=0.05) >= 1
+
+
+def test_predict_labels_and_probabilities():
+    t = _trainer(dataset="spiral3", n_samples=150, hidden=(8,), batch_size=10)
+    t.step(3)
+    p = t.predict(t.dataset.X[:7])
+    assert p.shape == (7, 3)
+    np.testing.assert_allclose(p.sum(axis=1), 1.0)
+    labels = t.predict_labels(t.dataset.X[:7])
+    assert labels == [t.dataset.classes[i] for i in p.argmax(axis=1)]
+
+
+def test_refuses_impossible_heads_with_a_message():
+    with pytest.raises(PlaygroundError, match="linear output"):
+        _trainer(dataset="sine", output="sigmoid")
+    with pytest.raises(PlaygroundError, match="softmax"):
+        _trainer(dataset="moons", output="sigmoid", loss="ce")
