@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import state
+from ui import nav, state
 
 st.set_page_config(
     page_title="NumPy Neural Network Playground",
@@ -15,10 +15,10 @@ state.init_state()
 
 page = st.navigation(
     [
-        st.Page("pages/data.py", title="Data", icon="📊", default=True),
-        st.Page("pages/train.py", title="Train", icon="🏋️"),
-        st.Page("pages/predict.py", title="Predict", icon="🔮"),
-        st.Page("pages/how_it_works.py", title="How it works", icon="📐"),
+        st.Page(nav.DATA, title="Data", icon="📊", default=True),
+        st.Page(nav.TRAIN, title="Train", icon="🏋️"),
+        st.Page(nav.PREDICT, title="Predict", icon="🔮"),
+        st.Page(nav.HOW_IT_WORKS, title="How it works", icon="📐"),
     ]
 )
 page.run()

@@ -1,0 +1,308 @@
+"""Data page: choose a built-in dataset, upload a CSV or edit rows; see the data as a scatter."""
+
+import random
+
+import streamlit as st
+
+from nn_core.datasets import BUILTIN
+from nn_core.errors import PlaygroundError
+from nn_core.limits import MAX_ROWS, MAX_SAMPLES, MAX_UPLOAD_BYTES, MIN_SAMPLES
+from ui import state
+from ui.data_charts import data_scatter
+from ui.data_view import (
+    TASK_CHOICES,
+    TASK_LABELS,
+    class_counts,
+    dataset_frame,
+    holdout_mask,
+    table_csv,
+)
+from ui.text import plain
+
+UPLOAD_MB = max(1, MAX_UPLOAD_BYTES // (1024 * 1024))
+
+
+def on_upload() -> None:
+    """A new file in the uploader: load it, or keep the previous data and say why not."""
+    file = st.session_state.get(state.W_UPLOAD)
+    if file is None:  # the user removed the file: keep the data already loaded
+        return
+    if file.file_id == state.upload_seen():
+        return
+    state.upload_seen(file.file_id)
+    try:
+        ds = state.use_table(file.getvalue(), file.name)
+    except PlaygroundError as exc:
+        state.set_error(f"Could not use {file.name}: {exc}. The previous data is kept.")
+        return
+    state.push_notice(
+        f"Loaded {file.name}: {ds.n_samples} rows; target {ds.target_name}, "
+        f"{ds.n_features} feature column{'s' * (ds.n_features != 1)}."
+    )
+
+
+def on_regenerate() -> None:
+    state.try_update_settings(data_seed=random.randrange(0, 1_000_000))
+
+
+def on_target() -> None:
+    """A new target column: it stops being a feature (and the old target does not become one)."""
+    target = st.session_state[state.widget_key("target")]
+    features = tuple(f for f in state.get_settings().features if f != target)
+    state.try_update_settings(target=target, features=features)
+
+
+def on_use_file_again() -> None:
+    state.try_update_settings(dataset="csv")
+
+
+def builtin_controls(settings, ds) -> None:
+    names = list(BUILTIN)
+    st.selectbox(
+        "Dataset",
+        names,
+        format_func=lambda n: BUILTIN[n].title,
+        key=state.bind("dataset", lambda v: v if v in BUILTIN else None),
+        on_change=state.on_change("dataset"),
+        placeholder="Choose a built-in dataset",
+        help="Synthetic 2-D shapes after TensorFlow Playground, the blog's own table, and three "
+        "regression sets. Picking one replaces the current data and resets the network.",
+    )
+    spec = BUILTIN.get(settings.dataset)
+    if spec is None:
+        st.caption("The current data is a CSV table; pick a built-in dataset to switch back.")
+        return
+    st.caption(spec.description)
+    fixed = spec.test_rows is not None
+    st.slider(
+        "Samples",
+        MIN_SAMPLES,
+        MAX_SAMPLES,
+        step=10 if MIN_SAMPLES % 10 == 0 else 1,
+        key=state.bind("n_samples"),
+        on_change=state.on_change("n_samples"),
+        disabled=fixed,
+        help="How many points to draw." if not fixed else "The blog's table has fixed rows.",
+    )
+    st.slider(
+        "Noise",
+        0.0,
+        1.0,
+        step=0.05,
+        key=state.bind("noise"),
+        on_change=state.on_change("noise"),
+        disabled=fixed,
+        help="0 draws clean shapes; 1 blurs the classes into each other."
+        if not fixed
+        else "The blog's table has fixed rows.",
+    )
+    seed_col, button_col = st.columns([3, 2], vertical_alignment="bottom")
+    seed_col.number_input(
+        "Data seed",
+        min_value=0,
+        max_value=2**31 - 1,
+        step=1,
+        key=state.bind("data_seed"),
+        on_change=state.on_change("data_seed"),
+        disabled=fixed,
+        help="The same seed draws the same points and the same train/test split.",
+    )
+    button_col.button(
+        "🎲 Regenerate",
+        on_click=on_regenerate,
+        disabled=fixed,
+        help="Draw new points (a new data seed).",
+        width="stretch",
+    )
+
+
+def upload_controls(settings) -> None:
+    st.file_uploader(
+        "CSV file",
+        type=["csv", "txt", "tsv"],
+        key=state.W_UPLOAD,
+        on_change=on_upload,
+        max_upload_size=UPLOAD_MB,
+        help=f"First row: column names. Comma, semicolon or tab separated. Up to {UPLOAD_MB} MB "
+        f"and {MAX_ROWS:,} rows. The last column is the target until you choose another.",
+    )
+    name = state.csv_name()
+    if state.csv_bytes() is not None and settings.dataset not in BUILTIN:
+        st.caption(f"In use: {plain(name or 'a table')}")
+    elif state.csv_bytes() is not None:
+        st.button(
+            f"Use {plain(name or 'the table', 40)} again",
+            on_click=on_use_file_again,
+            help="Switch back to the table you uploaded or edited earlier.",
+        )
+
+
+def editor(ds) -> None:
+    st.caption(
+        "Add rows at the bottom, delete them with the checkbox column, change any cell. "
+        "Nothing changes until you press Apply; applied edits become a custom table."
+    )
+    edited = st.data_editor(
+        dataset_frame(ds),
+        key=state.editor_key(),
+        num_rows="dynamic",
+        hide_index=True,
+        height=300,
+        width="stretch",
+    )
+    apply_col, discard_col = st.columns(2)
+    apply = apply_col.button("✅ Apply edits", type="primary", width="stretch")
+    discard_col.button(
+        "↩️ Discard edits",
+        on_click=state.reset_editor,
+        width="stretch",
+        help="Show the current data again, dropping unapplied edits.",
+    )
+    if apply:
+        task = "classification" if ds.is_classification else "regression"
+        try:
+            new = state.use_table(
+                table_csv(edited),
+                "edited table",
+                target=ds.target_name,
+                features=tuple(ds.feature_names),
+                task=task,
+            )
+        except PlaygroundError as exc:
+            st.error(f"Could not apply the edits: {plain(exc)}. Your edits are still here.")
+            return
+        state.push_notice(f"Applied the edits: the data now has {new.n_samples} rows.")
+        st.rerun()
+
+
+def column_controls(ds) -> None:
+    """Target, features and task for a CSV or edited table."""
+    columns = state.csv_columns()
+    st.markdown("**Columns**")
+    st.selectbox(
+        "Target column",
+        columns,
+        key=state.bind("target"),
+        on_change=on_target,
+        format_func=plain,
+        help="The column the network learns to predict.",
+    )
+    st.multiselect(
+        "Feature columns",
+        [c for c in columns if c != state.get_settings().target],
+        key=state.bind("features", list),
+        on_change=state.on_change("features", tuple),
+        format_func=plain,
+        help="The inputs of the network. Non-numeric columns are refused with a reason.",
+    )
+    st.radio(
+        "Task",
+        list(TASK_CHOICES),
+        format_func=TASK_CHOICES.get,
+        key=state.bind("task"),
+        on_change=state.on_change("task"),
+        horizontal=True,
+        help="Classification predicts a label, regression a number. 'Decide from the target' "
+        "treats text and small whole-number targets as labels.",
+    )
+
+
+def split_controls(ds) -> None:
+    fixed = ds.test_rows is not None
+    st.slider(
+        "Test fraction",
+        0.0,
+        0.9,
+        step=0.05,
+        key=state.bind("test_fraction"),
+        on_change=state.on_change("test_fraction"),
+        disabled=fixed,
+        help="Share of rows held out to measure how well the network generalises."
+        if not fixed
+        else "The blog's table fixes its test rows: its 3 test_inputs.",
+    )
+
+
+def data_view(settings, ds) -> None:
+    mask = holdout_mask(ds, settings.test_fraction, settings.data_seed)
+    n_test = int(mask.sum())
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("Rows", f"{ds.n_samples:,}")
+    m2.metric("Features", ds.n_features)
+    m3.metric("Train / test", f"{ds.n_samples - n_test} / {n_test}")
+    m4.metric("Task", TASK_LABELS[ds.task].split()[0].capitalize(), help=TASK_LABELS[ds.task])
+    if ds.is_classification:
+        counts = ", ".join(f"{plain(k, 30)}: {v}" for k, v in class_counts(ds).items())
+        st.caption(f"Target {plain(ds.target_name, 60)} — classes {counts}")
+    else:
+        st.caption(
+            f"Target {plain(ds.target_name, 60)} — from {ds.y.min():.4g} to {ds.y.max():.4g}"
+        )
+    x_index, y_index = 0, min(1, ds.n_features - 1)
+    if ds.n_features > 2:
+        ax1, ax2 = st.columns(2)
+        options = list(range(ds.n_features))
+        x_index = ax1.selectbox(
+            "Horizontal axis",
+            options,
+            index=0,
+            format_func=lambda i: plain(ds.feature_names[i]),
+            key=state.plot_axis_key("x"),
+        )
+        y_index = ax2.selectbox(
+            "Vertical axis",
+            options,
+            index=1,
+            format_func=lambda i: plain(ds.feature_names[i]),
+            key=state.plot_axis_key("y"),
+        )
+    fig = data_scatter(
+        ds.X,
+        ds.y,
+        feature_names=ds.feature_names,
+        target_name=ds.target_name,
+        classes=ds.classes,
+        test_mask=mask,
+        x_index=x_index,
+        y_index=y_index,
+    )
+    st.plotly_chart(fig, config={"displaylogo": False}, key="data_scatter")
+    st.caption("Filled points: training rows. Hollow points: test rows, never trained on.")
+    for notice in ds.notices:
+        st.info(plain(notice, 300), icon="ℹ️")
+    with st.expander(f"Table ({ds.n_samples:,} rows)"):
+        frame = dataset_frame(ds)
+        st.dataframe(frame, hide_index=True, height=260)
+        st.download_button(
+            "⬇️ Download as CSV",
+            table_csv(frame),
+            file_name=f"{ds.name}.csv" if ds.name in BUILTIN else "data.csv",
+            mime="text/csv",
+            on_click="ignore",
+        )
+
+
+state.init_state()
+st.title("📊 Data")
+st.caption(
+    "Choose what the network learns from: a built-in dataset, your own CSV file, or rows you "
+    "edit by hand. The Train and Predict pages use the data chosen here."
+)
+state.show_messages()
+settings = state.get_settings()
+ds = state.get_dataset()
+
+controls, view = st.columns([5, 7], gap="large")
+with controls:
+    builtin_tab, upload_tab, edit_tab = st.tabs(["Built-in", "Upload CSV", "Edit rows"])
+    with builtin_tab:
+        builtin_controls(settings, ds)
+    with upload_tab:
+        upload_controls(settings)
+    with edit_tab:
+        editor(ds)
+    if settings.dataset not in BUILTIN and state.csv_bytes() is not None:
+        column_controls(ds)
+    split_controls(ds)
+with view:
+    data_view(settings, ds)

@@ -1,0 +1,153 @@
+"""Figures of the Data and Predict pages: pure functions from arrays to Plotly figures.
+
+User text (column names, class labels) goes into figures only through :func:`plotly_text`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from ui.text import plotly_text
+
+# Colour-blind-safe class colours (Okabe–Ito order), reused by predict's probability bars.
+CLASS_COLORS = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#D55E00",
+    "#F0E442",
+    "#000000",
+    "#999999",
+    "#882255",
+)
+REGRESSION_SCALE = "Viridis"
+
+
+def class_color(index: int) -> str:
+    return CLASS_COLORS[index % len(CLASS_COLORS)]
+
+
+def data_scatter(
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    feature_names: Sequence[str],
+    target_name: str,
+    classes: Sequence[str],
+    test_mask: np.ndarray,
+    x_index: int = 0,
+    y_index: int = 1,
+    height: int = 520,
+) -> go.Figure:
+    """Scatter of the rows over two feature columns; training rows filled, test rows hollow.
+
+    Classification colours the classes; regression colours by the target value. With one
+    feature the vertical axis is the target itself.
+    """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y)
+    test_mask = np.asarray(test_mask, dtype=bool)
+    one_d = X.shape[1] < 2
+    xs = X[:, x_index]
+    fig = go.Figure()
+    if classes:
+        ys = X[:, y_index] if not one_d else np.asarray([classes[int(c)] for c in y], dtype=object)
+        for c, label in enumerate(classes):
+            name = plotly_text(label, 30)
+            for is_test in (False, True):
+                rows = (y == c) & (test_mask == is_test)
+                if not rows.any():
+                    continue
+                fig.add_trace(
+                    go.Scatter(
+                        x=xs[rows],
+                        y=ys[rows],
+                        mode="markers",
+                        name=f"{name} · test" if is_test else name,
+                        legendgroup=str(c),
+                        marker=_marker(class_color(c), is_test),
+                        hovertemplate=f"{name}{' (test)' if is_test else ''}"
+                        "<br>%{x:.4g}, %{y:.4g}<extra></extra>",
+                    )
+                )
+    else:
+        ys = y.astype(float) if one_d else X[:, y_index]
+        lo, hi = (float(y.min()), float(y.max())) if len(y) else (0.0, 1.0)
+        for is_test in (False, True):
+            rows = test_mask == is_test
+            if not rows.any():
+                continue
+            fig.add_trace(
+                go.Scatter(
+                    x=xs[rows],
+                    y=ys[rows],
+                    mode="markers",
+                    name="test rows" if is_test else "training rows",
+                    marker={
+                        **_marker(None, is_test),
+                        "color": y[rows].astype(float),
+                        "colorscale": REGRESSION_SCALE,
+                        "cmin": lo,
+                        "cmax": hi if hi > lo else lo + 1.0,
+                        "showscale": not is_test,
+                        "colorbar": {"title": {"text": plotly_text(target_name, 24)}},
+                    },
+                    customdata=y[rows].astype(float),
+                    hovertemplate="%{x:.4g}, %{y:.4g} → %{customdata:.4g}"
+                    f"{' (test)' if is_test else ''}<extra></extra>",
+                )
+            )
+    fig.update_layout(
+        height=height,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        template="plotly_white",
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0.0},
+        xaxis_title=plotly_text(feature_names[x_index]),
+        yaxis_title=plotly_text(target_name if one_d else feature_names[y_index]),
+        uirevision="data",
+    )
+    return fig
+
+
+def _marker(color: str | None, is_test: bool) -> dict:
+    """Filled circles for training rows, larger hollow circles for test rows."""
+    marker: dict = {"size": 10 if is_test else 8}
+    if color is not None:
+        marker["color"] = color
+    if is_test:
+        marker["symbol"] = "circle-open"
+        marker["line"] = {"width": 2}
+    else:
+        marker["symbol"] = "circle"
+        marker["opacity"] = 0.85
+        marker["line"] = {"width": 0.5, "color": "white"}
+    return marker
+
+
+def probability_bars(probabilities: Sequence[float], classes: Sequence[str]) -> go.Figure:
+    """Horizontal bars of one prediction's class probabilities."""
+    labels = [plotly_text(c, 30) for c in classes]
+    fig = go.Figure(
+        go.Bar(
+            x=list(map(float, probabilities)),
+            y=labels,
+            orientation="h",
+            marker_color=[class_color(i) for i in range(len(classes))],
+            text=[f"{p:.1%}" for p in probabilities],
+            textposition="auto",
+            hovertemplate="%{y}: %{x:.3f}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        height=60 + 36 * len(classes),
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        template="plotly_white",
+        xaxis={"range": [0, 1], "tickformat": ".0%"},
+        yaxis={"autorange": "reversed", "type": "category"},
+    )
+    return fig

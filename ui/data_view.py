@@ -1,0 +1,49 @@
+"""Tables and small facts the Data page shows about a :class:`Dataset` (no maths here)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from nn_core.dataset import Dataset, split_indices
+
+TASK_LABELS = {
+    "binary": "binary classification",
+    "multiclass": "multi-class classification",
+    "regression": "regression",
+}
+TASK_CHOICES = {
+    "auto": "Decide from the target",
+    "classification": "Classification",
+    "regression": "Regression",
+}
+
+
+def dataset_frame(ds: Dataset) -> pd.DataFrame:
+    """The dataset as a table: feature columns, then the target (class labels, not indices)."""
+    frame = pd.DataFrame(ds.X, columns=list(ds.feature_names))
+    if ds.is_classification:
+        target = pd.Series([ds.classes[int(i)] for i in ds.y], dtype=object)
+    else:
+        target = pd.Series(ds.y, dtype=float)
+    frame[ds.target_name] = target
+    return frame
+
+
+def table_csv(frame: pd.DataFrame) -> bytes:
+    """A table as UTF-8 CSV bytes, the form the data layer reads."""
+    return frame.to_csv(index=False).encode("utf-8")
+
+
+def holdout_mask(ds: Dataset, test_fraction: float, seed: int) -> np.ndarray:
+    """Boolean mask of the rows the trainer holds out for testing (the same split it uses)."""
+    _, test = split_indices(ds, test_fraction, seed)
+    mask = np.zeros(ds.n_samples, dtype=bool)
+    mask[test] = True
+    return mask
+
+
+def class_counts(ds: Dataset) -> dict[str, int]:
+    """Rows per class label, in class order."""
+    counts = np.bincount(ds.y.astype(np.int64), minlength=ds.n_classes)
+    return {label: int(n) for label, n in zip(ds.classes, counts, strict=True)}
