@@ -1,0 +1,186 @@
+"""Predict page: the trained network's answer for inputs typed in or uploaded as a CSV."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from nn_core.errors import PlaygroundError
+from nn_core.limits import MAX_UPLOAD_BYTES
+from nn_core.tabular import feature_matrix, read_csv_bytes
+from ui import nav, state
+from ui.data_charts import probability_bars
+from ui.data_view import TASK_LABELS, table_csv
+from ui.predict_view import (
+    blog_examples,
+    class_probabilities,
+    default_inputs,
+    input_step,
+    results_frame,
+)
+from ui.text import plain
+
+UPLOAD_MB = max(1, MAX_UPLOAD_BYTES // (1024 * 1024))
+
+
+def on_example(ds) -> None:
+    """The user picked one of the blog's test inputs: put it in the number boxes."""
+    row = blog_examples(ds)[st.session_state[state.W_PREDICT_EXAMPLE]]
+    for i, value in enumerate(row):
+        st.session_state[state.predict_input_key(i)] = value
+
+
+def model_line(trainer) -> str:
+    summary = trainer.summary()
+    sizes = "-".join(str(s) for s in trainer.network.sizes)
+    parts = [f"Network {sizes}", f"{trainer.epoch:,} epochs trained"]
+    metric = trainer.metric_name
+    test_value = summary.get(f"test_{metric}")
+    train_value = summary.get(f"train_{metric}")
+    shown = test_value if test_value is not None and np.isfinite(test_value) else train_value
+    which = "test" if shown is test_value else "training"
+    if shown is not None and np.isfinite(shown):
+        parts.append(
+            f"{which} accuracy {shown:.1%}" if metric == "accuracy" else f"{which} R² {shown:.3f}"
+        )
+    return " · ".join(parts)
+
+
+def single_prediction(trainer, ds) -> None:
+    inputs_col, output_col = st.columns([5, 7], gap="large")
+    with inputs_col:
+        st.subheader("One input")
+        examples = blog_examples(ds)
+        if examples:
+            st.selectbox(
+                "The blog's test_inputs",
+                range(len(examples)),
+                format_func=lambda i: f"test_inputs[{i}] = {[int(v) for v in examples[i]]}",
+                key=state.W_PREDICT_EXAMPLE,
+                on_change=on_example,
+                args=(ds,),
+                help="Fill the boxes with one of the three inputs the blog predicts.",
+            )
+        defaults = default_inputs(ds)
+        per_row = 3 if ds.n_features % 3 == 0 or ds.n_features > 4 else 2
+        values = []
+        for start in range(0, ds.n_features, per_row):
+            cols = st.columns(per_row)
+            for offset, col in enumerate(cols):
+                i = start + offset
+                if i >= ds.n_features:
+                    break
+                key = state.predict_input_key(i)
+                if key not in st.session_state:
+                    st.session_state[key] = defaults[i]
+                values.append(
+                    col.number_input(
+                        plain(ds.feature_names[i], 40),
+                        step=input_step(ds, i),
+                        format="%g",
+                        key=key,
+                        persist_state="session",
+                        help=f"Seen in the data: {ds.X[:, i].min():g} to {ds.X[:, i].max():g}",
+                    )
+                )
+    X = np.asarray([values], dtype=float)
+    with output_col:
+        st.subheader("Output")
+        labels = trainer.predict_labels(X)
+        if ds.is_classification:
+            probs = class_probabilities(trainer, ds, X)
+            best = int(np.argmax(probs[0]))
+            c1, c2 = st.columns(2)
+            c1.metric(f"Predicted {plain(ds.target_name, 40)}", plain(labels[0], 40))
+            c2.metric("Probability", f"{probs[0, best]:.2%}")
+            st.plotly_chart(
+                probability_bars(probs[0], ds.classes),
+                config={"displayModeBar": False},
+                key="predict_probabilities",
+            )
+        else:
+            st.metric(f"Predicted {plain(ds.target_name, 40)}", f"{float(labels[0]):.6g}")
+        if examples:
+            st.markdown("**All three, as the blog prints them**")
+            X_blog = np.asarray(examples, dtype=float)
+            frame = pd.DataFrame(X_blog, columns=list(ds.feature_names)).astype(int)
+            frame["network output"] = class_probabilities(trainer, ds, X_blog)[:, 1]
+            frame["label"] = trainer.predict_labels(X_blog)
+            st.dataframe(frame, hide_index=True, width="stretch")
+
+
+def batch_prediction(trainer, ds) -> None:
+    st.subheader("Many inputs from a CSV file")
+    st.caption(
+        "One row per input, with a column for each feature: "
+        + ", ".join(plain(n, 40) for n in ds.feature_names[:12])
+        + (" …" if ds.n_features > 12 else "")
+        + ". Other columns are kept in the result."
+    )
+    template = pd.DataFrame([default_inputs(ds)], columns=list(ds.feature_names))
+    upload_col, template_col = st.columns([3, 1], vertical_alignment="bottom")
+    file = upload_col.file_uploader(
+        "CSV of inputs",
+        type=["csv", "txt", "tsv"],
+        key=state.W_PREDICT_UPLOAD,
+        max_upload_size=UPLOAD_MB,
+        help=f"Up to {UPLOAD_MB} MB. Column names must match the features exactly.",
+    )
+    template_col.download_button(
+        "⬇️ Template CSV",
+        table_csv(template),
+        file_name="inputs_template.csv",
+        mime="text/csv",
+        on_click="ignore",
+        help="A CSV with the right column names and one example row.",
+        width="stretch",
+    )
+    if file is None:
+        return
+    try:
+        table = read_csv_bytes(file.getvalue())
+        X, rows = feature_matrix(table, list(ds.feature_names))
+        result = results_frame(trainer, ds, X, inputs=table, rows=rows)
+    except PlaygroundError as exc:
+        st.error(f"Could not predict {plain(file.name, 60)}: {plain(exc, 300)}", icon="⚠️")
+        return
+    skipped = len(rows) - int(rows.sum())
+    if skipped:
+        st.info(
+            f"{skipped:,} of {len(rows):,} rows have a missing or non-numeric input and got "
+            "no prediction.",
+            icon="ℹ️",
+        )
+    st.dataframe(result, hide_index=True, width="stretch", height=min(400, 40 + 35 * len(result)))
+    st.download_button(
+        f"⬇️ Download {len(result):,} predictions (CSV)",
+        table_csv(result),
+        file_name="predictions.csv",
+        mime="text/csv",
+        on_click="ignore",
+        type="primary",
+        key="w_predict_download",
+    )
+
+
+state.init_state()
+st.title("🔮 Predict")
+st.caption(
+    "Ask the trained network about new inputs: type them in, or upload a CSV file of many "
+    "and download the answers."
+)
+state.show_messages()
+ds = state.get_dataset()
+trainer = state.current_trainer()
+if trainer is None or trainer.epoch == 0:
+    st.info(
+        "No trained model yet. Train the network on the Train page first; it keeps training "
+        "results while you come back here.",
+        icon="🏋️",
+    )
+    st.page_link(nav.TRAIN, label="Go to Train", icon="🏋️")
+    st.stop()
+
+st.caption(f"{model_line(trainer)} · {TASK_LABELS[ds.task]} of {plain(ds.target_name, 40)}")
+single_prediction(trainer, ds)
+st.divider()
+batch_prediction(trainer, ds)
