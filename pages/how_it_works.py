@@ -1,0 +1,149 @@
+"""How it works: the blog's maths next to the engine code that runs it (pulled from the source)."""
+
+import streamlit as st
+
+from nn_core import losses
+from nn_core.errors import PlaygroundError
+from nn_core.network import Network
+from nn_core.optim import SGD
+from ui import nav, state
+from ui.how_view import BLOG_TRAIN_METHOD, blog_rule_comparison, source
+from ui.train_controls import BLOG_SETUP
+
+# The blog's own run: its table and epochs, and its network as the Train page defines it.
+BLOG_RUN = {"dataset": "blog", "epochs": 1000, **BLOG_SETUP}
+
+
+def use_blog_setup() -> bool:
+    """Put the blog's own run into the settings; False (and an error to show) if refused."""
+    try:
+        state.update_settings(**BLOG_RUN)
+    except PlaygroundError as exc:
+        state.set_error(f"Could not load the blog's setup: {exc}")
+        return False
+    state.push_notice("Loaded the blog's setup: its 3-2-1 sigmoid network on its table.")
+    return True
+
+
+def section(title: str, maths: list[str], text: str, code: str, code_caption: str) -> None:
+    st.subheader(title)
+    left, right = st.columns([5, 7], gap="large")
+    with left:
+        for line in maths:
+            st.latex(line)
+        st.markdown(text)
+    with right:
+        st.caption(code_caption)
+        st.code(code, language="python", wrap_lines=True)
+
+
+state.init_state()
+st.title("📐 How it works")
+st.caption(
+    "The blog post *Creating my own Neural Network* in five formulas, each next to the engine "
+    "code that computes it. The code below is read from the running engine, so it is always "
+    "the code that trains your network. Samples are rows here (the blog uses columns), so "
+    "the blog's `W @ x` is our `x @ W`."
+)
+state.show_messages()
+
+section(
+    "1 · Forward pass",
+    [
+        r"\begin{aligned} a^{(0)} &= x \\ z^{(l)} &= a^{(l-1)} W^{(l)} + b^{(l)} \\"
+        r"a^{(l)} &= f_l\!\left(z^{(l)}\right) \end{aligned}"
+    ],
+    "Each layer multiplies its inputs by a weight matrix, adds a bias and applies its "
+    "activation. The blog has one hidden layer, sigmoid everywhere "
+    r"($f(z) = 1/(1+e^{-z})$) and no biases.",
+    source(Network.forward_layers),
+    "nn_core/network.py — Network.forward_layers",
+)
+
+section(
+    "2 · Squared error",
+    [r"L = \frac{1}{n}\sum_{i=1}^{n} \tfrac12 \sum_k \left(o_{ik} - y_{ik}\right)^2"],
+    "The blog's loss. The ½ makes its derivative simply $o - y$. The playground also offers "
+    "cross-entropy, which pairs with sigmoid and softmax outputs and does not stall when "
+    "they saturate.",
+    source(losses.value),
+    "nn_core/losses.py — value",
+)
+
+section(
+    "3 · Output delta",
+    [
+        r"\delta^{(L)} = \frac{\partial L}{\partial z^{(L)}}"
+        r" = \frac{1}{n}\,(o - y) \odot o \odot (1 - o)"
+    ],
+    "How the loss changes with the output layer's input: the error times the sigmoid's "
+    "slope $o(1-o)$. This is the blog's `output_errors * final_outputs * (1 - final_outputs)` "
+    "(its sign is flipped because it adds the step).",
+    source(losses.output_delta),
+    "nn_core/losses.py — output_delta",
+)
+
+st.subheader("4 · Hidden errors: the blog's rule and the exact gradient")
+left, right = st.columns([5, 7], gap="large")
+with left:
+    st.markdown("**Exact backpropagation** (the chain rule):")
+    st.latex(
+        r"\delta^{(l-1)} = \left(\delta^{(l)}\, W^{(l)\top}\right) \odot f'\!\left(z^{(l-1)}\right)"
+    )
+    st.markdown("**The blog's rule** sends the raw error back, without the output's slope:")
+    st.latex(
+        r"\begin{aligned} e^{(L)} &= o - y \\ e^{(l-1)} &= e^{(l)}\, W^{(l)\top} \\"
+        r"\text{step}^{(l-1)} &\propto e^{(l-1)} \odot f'\!\left(z^{(l-1)}\right) \end{aligned}"
+    )
+    st.markdown(
+        "With one sigmoid output the two differ by one factor: the blog's hidden step is "
+        r"$1/(o(1-o)) \ge 4$ times the gradient's, because $o(1-o) \le \tfrac14$. The "
+        "output layer's step is the same in both. Choose *update rule* on the Train page "
+        "to compare them."
+    )
+    cmp = blog_rule_comparison(seed=0)
+    c1, c2 = st.columns(2)
+    c1.metric("Output o", f"{cmp.output:.4f}", help="Blog's 3-2-1 network, seed 0, first row")
+    c2.metric(
+        "Blog step ÷ exact step",
+        f"{cmp.measured_ratio:.3f}×",
+        help="Hidden-layer weights, measured with the engine on the blog's first training "
+        f"row. Predicted: 1/(o(1−o)) = {cmp.predicted_ratio:.3f}.",
+    )
+    if cmp.zero_share > 0:
+        st.caption(
+            f"{cmp.zero_share:.0%} of those hidden-layer gradients are exactly 0: on raw "
+            "heights of 150–180 cm with no biases, some sigmoids are fully saturated. That is "
+            "why the blog's example predicts about 0.5 for every input after 1,000 epochs."
+        )
+with right:
+    tab_engine, tab_blog = st.tabs(["Engine: Network.backward", "The blog's train()"])
+    with tab_engine:
+        st.caption("nn_core/network.py — both rules; `rule == 'blog'` is the blog's")
+        st.code(source(Network.backward), language="python", wrap_lines=True)
+    with tab_blog:
+        st.caption("The blog's method as published; `hidden_errors` is its rule")
+        st.code(BLOG_TRAIN_METHOD, language="python", wrap_lines=True)
+
+section(
+    "5 · Update",
+    [
+        r"\begin{aligned} W^{(l)} &\leftarrow W^{(l)} - \eta\; a^{(l-1)\top} \delta^{(l)} \\"
+        r"b^{(l)} &\leftarrow b^{(l)} - \eta \textstyle\sum_i \delta^{(l)}_i \end{aligned}"
+    ],
+    r"Gradient descent with learning rate $\eta$ (the blog's `learning_rate`, 0.1). The "
+    "backward pass already scales the gradient by $-\\eta$, so plain SGD is one addition over "
+    "all weights at once. Momentum and Adam are options on the Train page.",
+    source(SGD),
+    "nn_core/optim.py — SGD",
+)
+
+st.divider()
+st.markdown(
+    "**Try it.** Load the blog's exact setup — raw inputs, no biases, sigmoid, squared error, "
+    "one row per update, its hidden-error rule — then train it and watch the sigmoids "
+    "saturate. Switching on *biases* and *standard scaling* fixes it."
+)
+if st.button("Load the blog's setup and open Train", type="primary") and use_blog_setup():
+    st.switch_page(nav.TRAIN)
+state.show_messages()

@@ -1,0 +1,95 @@
+"""What the How-it-works page shows: engine source code and one worked comparison of the rules."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from nn_core.datasets import BLOG_TRAIN, BLOG_TRAIN_TARGETS
+from nn_core.network import Network
+
+# The blog's train method, as published (its indentation slip fixed); shown next to the maths.
+BLOG_TRAIN_METHOD = """\
+def train(self, inputs_list, targets_list):
+    inputs = np.array(inputs_list, ndmin=2).T
+    targets = np.array(targets_list, ndmin=2).T
+
+    hidden_inputs = np.dot(self.weights_input_hidden, inputs)
+    hidden_outputs = self.sigmoid(hidden_inputs)
+
+    final_inputs = np.dot(self.weights_hidden_output, hidden_outputs)
+    final_outputs = self.sigmoid(final_inputs)
+
+    output_errors = targets - final_outputs
+    hidden_errors = np.dot(self.weights_hidden_output.T, output_errors)
+
+    self.weights_hidden_output += self.learning_rate * np.dot(
+        (output_errors * final_outputs * (1 - final_outputs)), np.transpose(hidden_outputs))
+    self.weights_input_hidden += self.learning_rate * np.dot(
+        (hidden_errors * hidden_outputs * (1 - hidden_outputs)), np.transpose(inputs))
+"""
+
+
+def source(obj: Callable[..., Any] | type, docstrings: bool = False) -> str:
+    """The current source code of an engine function or class (so the page never goes stale).
+
+    Function docstrings are left out unless asked for: the page explains the code beside it.
+    """
+    text = textwrap.dedent(inspect.getsource(obj))
+    if not docstrings:
+        lines = text.splitlines()
+        drop: set[int] = set()
+        for node in ast.walk(ast.parse(text)):
+            body = getattr(node, "body", None)
+            if (
+                isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+                and body
+                and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)
+                and len(body) > 1
+            ):
+                drop.update(range(body[0].lineno - 1, body[0].end_lineno))
+        text = "\n".join(line for i, line in enumerate(lines) if i not in drop)
+    return text.rstrip()
+
+
+@dataclass(frozen=True)
+class RuleComparison:
+    output: float  # the network's output o for the row
+    predicted_ratio: float  # 1 / (o (1 - o))
+    measured_ratio: float  # blog-rule hidden step / exact hidden step (nan if all are zero)
+    zero_share: float  # share of hidden-weight gradients that are exactly 0 (saturated sigmoids)
+
+
+def blog_rule_comparison(seed: int = 0) -> RuleComparison:
+    """Both rules' hidden-layer steps on the blog's first training row, blog's 3-2-1 network."""
+    X = np.asarray(BLOG_TRAIN[:1], dtype=float)
+    Y = np.asarray(BLOG_TRAIN_TARGETS[:1], dtype=float)[:, None]
+    net = Network(
+        [3, 2, 1],
+        "sigmoid",
+        output="sigmoid",
+        loss="mse",
+        bias=False,
+        init="blog",
+        rng=np.random.default_rng(seed),
+    )
+    n_hidden = net.weights[0].size  # the first layer's weights come first in the flat vector
+    exact = net.gradient(X, Y)[:n_hidden]
+    blog = net.gradient(X, Y, rule="blog")[:n_hidden]
+    o = float(net.forward(X)[0, 0])
+    nonzero = exact != 0
+    measured = float(np.median(blog[nonzero] / exact[nonzero])) if nonzero.any() else float("nan")
+    return RuleComparison(
+        output=o,
+        predicted_ratio=1.0 / (o * (1.0 - o)),
+        measured_ratio=measured,
+        zero_share=float(np.mean(~nonzero)),
+    )
