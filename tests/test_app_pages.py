@@ -1,0 +1,317 @@
+"""AppTest tests of the app shell and the Data, Predict and How-it-works pages.
+
+How these run (AppTest 1.67 and our ``pages/`` folder): Streamlit treats an app with a folder
+named ``pages/`` next to the entry file as a v1 multipage app until ``st.navigation`` is called,
+and AppTest resets that flag before every run, so only the first ``at.run()`` executes app.py;
+later runs execute the current page script alone (``switch_page`` still works, because the
+first run registered the pages). Every page therefore calls ``state.init_state()`` itself, and
+these tests start with ``AppTest.from_file("../app.py")`` (relative to this file), run once, then
+switch pages. Where a test needs a trained model it puts a real Trainer into the session state
+before switching, as the Train page would.
+
+AppTest does not apply ``st.data_editor`` cell edits, so the edit-and-Apply path is tested one
+level down (the edited table through ``state.use_table``, exactly what the page's Apply does).
+"""
+
+import base64
+import io
+import json
+import re
+from unittest import mock
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest
+
+from nn_core.dataset import load_data
+from nn_core.datasets import BLOG_TEST
+from nn_core.settings import RunSettings
+from nn_core.training import Trainer
+from ui import nav, state
+from ui.data_view import dataset_frame, table_csv
+
+APP = "../app.py"
+GOOD_CSV = b"height;weight;age;sex\n170;70;25;m\n160;55;30;f\n180;90;40;m\n150;45;20;f\n"
+
+
+def start(**session) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in session.items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def go(at: AppTest, page: str) -> AppTest:
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def scatter(at: AppTest) -> dict:
+    charts = [c for c in at.get("plotly_chart") if "data_scatter" in c.proto.id]
+    assert len(charts) == 1
+    return json.loads(charts[0].proto.spec)
+
+
+def points(trace: dict, axis: str) -> np.ndarray:
+    """A trace's coordinates, whether sent as a list or as a Plotly typed array."""
+    values = trace[axis]
+    if isinstance(values, dict):
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
+    return np.asarray(values)
+
+
+def shown(markdown: str) -> str:
+    """What a markdown string shows: backslash escapes removed."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def trained(settings: RunSettings, epochs: int = 40) -> tuple[Trainer, object]:
+    ds = load_data(settings)
+    trainer = Trainer(settings, ds)
+    trainer.step(epochs)
+    return trainer, ds
+
+
+# --- shell and Data page --------------------------------------------------------------------
+def test_app_opens_on_the_data_page_with_its_widgets():
+    at = start()
+    assert at.title[0].value == "📊 Data"
+    assert at.selectbox(key="w_dataset").value == RunSettings().dataset
+    assert at.slider(key="w_n_samples").value == RunSettings().n_samples
+    assert at.slider(key="w_noise").value == RunSettings().noise
+    assert at.slider(key="w_test_fraction").value == RunSettings().test_fraction
+    assert at.number_input(key="w_data_seed").value == RunSettings().data_seed
+    assert [b.label for b in at.button] == ["🎲 Regenerate", "✅ Apply edits", "↩️ Discard edits"]
+    assert len(at.file_uploader) == 1 and len(at.data_editor) == 1
+    assert [m.label for m in at.metric] == ["Rows", "Features", "Train / test", "Task"]
+    assert at.metric[0].value == "200" and at.metric[2].value == "160 / 40"
+    traces = scatter(at)["data"]
+    assert sum(len(points(t, "x")) for t in traces) == 200
+    hollow = [t for t in traces if t["marker"]["symbol"] == "circle-open"]
+    assert sum(len(points(t, "x")) for t in hollow) == 40  # the test rows
+
+
+def test_choosing_a_dataset_changes_the_scatter():
+    at = start()
+    before = scatter(at)
+    at.selectbox(key="w_dataset").set_value("spiral3").run()
+    after = scatter(at)
+    assert at.session_state[state.SETTINGS].dataset == "spiral3"
+    assert at.session_state[state.DATASET].name == "spiral3"
+    assert len(before["data"]) == 4 and len(after["data"]) == 6  # 3 classes × train/test
+    assert not np.array_equal(points(before["data"][0], "x"), points(after["data"][0], "x"))
+    assert at.caption[1].value.startswith("Three interleaved spiral arms")
+
+
+def test_regenerate_draws_new_points_with_a_new_seed():
+    at = start()
+    before = points(scatter(at)["data"][0], "x")
+    at.button[0].click().run()
+    seed = at.session_state[state.SETTINGS].data_seed
+    assert seed != RunSettings().data_seed
+    assert at.number_input(key="w_data_seed").value == seed
+    assert not np.array_equal(before, points(scatter(at)["data"][0], "x"))
+
+
+def test_a_csv_upload_becomes_the_data_with_column_choices():
+    at = start()
+    at.file_uploader[0].upload("people.csv", GOOD_CSV, "text/csv").run()
+    assert not at.exception and not at.error
+    ds = at.session_state[state.DATASET]
+    assert ds.name == "csv" and ds.target_name == "sex" and ds.classes == ["f", "m"]
+    assert ds.feature_names == ["height", "weight", "age"]
+    assert at.selectbox(key="w_target").value == "sex"
+    assert at.multiselect(key="w_features").value == ["height", "weight", "age"]
+    assert at.radio(key="w_task").value == "auto"
+    assert any("Loaded people.csv: 4 rows" in shown(i.value) for i in at.info)
+    # three features: the scatter offers its two axes
+    axes = {s.label: s for s in at.selectbox}
+    assert axes["Horizontal axis"].value == 0 and axes["Vertical axis"].value == 1
+    axes["Vertical axis"].set_value(2).run()
+    layout = scatter(at)["layout"]
+    assert layout["xaxis"]["title"]["text"] == "height"
+    assert layout["yaxis"]["title"]["text"] == "age"
+    # a new target: it leaves the features, the data reloads from the stored bytes
+    at.selectbox(key="w_target").set_value("weight").run()
+    ds = at.session_state[state.DATASET]
+    assert ds.target_name == "weight" and ds.feature_names == ["height", "age"]
+    assert ds.task == "multiclass"  # "auto": four whole numbers look like labels
+    at.radio(key="w_task").set_value("regression").run()  # the task override
+    assert at.session_state[state.DATASET].task == "regression"
+    assert at.metric[3].value == "Regression"
+
+
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("image.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00"),
+        ("one_class.csv", b"a,b\n1,5\n2,5\n3,5\n"),
+        ("empty.csv", b""),
+    ],
+)
+def test_a_bad_upload_shows_one_line_and_keeps_the_previous_data(name, content):
+    at = start()
+    old = at.session_state[state.DATASET]
+    at.file_uploader[0].upload(name, content, "text/csv").run()
+    assert not at.exception
+    assert len(at.error) == 1
+    message = shown(at.error[0].value)
+    assert "\n" not in message and message.startswith(f"Could not use {name}: ")
+    assert message.endswith("The previous data is kept.")
+    assert at.session_state[state.DATASET] is old
+    assert at.session_state[state.SETTINGS] == RunSettings()
+    assert len(scatter(at)["data"]) == 4  # still the two moons
+
+
+def test_user_text_is_shown_literally():
+    at = start()
+    csv = b"[x](http://e.invalid),**y**,<b>t</b>\n1,2,a\n2,3,b\n3,1,a\n4,4,b\n"
+    at.file_uploader[0].upload("![img](http://e.invalid/p.png).csv", csv, "text/csv").run()
+    assert not at.exception
+    assert at.session_state[state.DATASET].feature_names == ["[x](http://e.invalid)", "**y**"]
+    notice = next(i.value for i in at.info if "Loaded" in i.value)
+    assert "\\!\\[img\\]\\(http" in notice  # markdown escaped: shows as typed
+    assert "Loaded ![img](http://e.invalid/p.png).csv" in shown(notice)
+    layout = scatter(at)["layout"]
+    assert layout["xaxis"]["title"]["text"] == "[x](http://e.invalid)"
+    assert "<b>" not in json.dumps(scatter(at))  # Plotly's HTML-like labels escaped
+
+
+def test_settings_survive_a_page_switch():
+    at = start()
+    at.slider(key="w_noise").set_value(0.35).run()
+    at.slider(key="w_test_fraction").set_value(0.3).run()
+    at.selectbox(key="w_dataset").set_value("xor").run()
+    go(at, nav.HOW_IT_WORKS)
+    go(at, nav.PREDICT)
+    go(at, nav.DATA)
+    assert at.selectbox(key="w_dataset").value == "xor"
+    assert at.slider(key="w_noise").value == 0.35
+    assert at.slider(key="w_test_fraction").value == 0.3
+    assert at.session_state[state.SETTINGS].noise == 0.35
+
+
+def test_applied_table_edits_become_the_data():
+    """What the Apply button does with the editor's table (AppTest cannot type into cells)."""
+    store: dict = {}
+    with mock.patch.object(state, "_ss", lambda: store):
+        state.init_state()
+        ds = state.get_dataset()
+        table = dataset_frame(ds)
+        table = table.drop(index=[0, 1])  # delete two rows
+        table.iloc[0, 0] = 123.5  # change a cell
+        table.loc[len(table) + 10] = [0.5, -0.5, "1"]  # add a row
+        new = state.use_table(
+            table_csv(table),
+            "edited table",
+            target=ds.target_name,
+            features=tuple(ds.feature_names),
+            task="classification",
+        )
+        assert new.n_samples == ds.n_samples - 1
+        assert new.X[0, 0] == 123.5
+        assert new.X[-1].tolist() == [0.5, -0.5] and new.classes[new.y[-1]] == "1"
+        assert new.classes == ds.classes and new.task == "binary"
+
+
+# --- Predict page --------------------------------------------------------------------------
+def test_predict_without_a_model_links_to_train():
+    at = go(start(), nav.PREDICT)
+    assert "No trained model yet" in shown(at.info[0].value)
+    assert [p.proto.page for p in at.get("page_link")] == ["train"]
+    assert len(at.number_input) == 0
+
+
+def test_predict_gives_the_engine_s_numbers():
+    settings = RunSettings(dataset="gaussians", hidden=(4,), epochs=1000)
+    trainer, ds = trained(settings)
+    at = go(start(settings=settings, dataset=ds, trainer=trainer), nav.PREDICT)
+    boxes = at.number_input
+    assert [b.label for b in boxes] == ["x1", "x2"]
+    assert [b.value for b in boxes] == pytest.approx(ds.X.mean(axis=0).round(4).tolist())
+    boxes[0].set_value(1.5).run()
+    at.number_input[1].set_value(-0.25).run()
+    probs = trainer.predict(np.array([[1.5, -0.25]]))[0]
+    label = trainer.predict_labels(np.array([[1.5, -0.25]]))[0]
+    assert at.metric[0].label == "Predicted label" and at.metric[0].value == label
+    assert at.metric[1].value == f"{probs.max():.2%}"
+    bars = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
+    assert points(bars, "x") == pytest.approx(probs)
+
+
+def test_predict_on_the_blog_table_starts_from_its_test_inputs():
+    settings = RunSettings(dataset="blog", hidden=(2,), batch_size=1)
+    trainer, ds = trained(settings, epochs=20)
+    at = go(start(settings=settings, dataset=ds, trainer=trainer), nav.PREDICT)
+    assert [b.value for b in at.number_input] == [175.0, 75.0, 27.0]
+    at.selectbox(key=state.W_PREDICT_EXAMPLE).set_value(2).run()
+    assert [b.value for b in at.number_input] == [185.0, 95.0, 42.0]
+    blog_rows = at.dataframe[0].value
+    expected = trainer.predict(np.array(BLOG_TEST, float))[:, 1]
+    assert blog_rows["network output"].to_numpy() == pytest.approx(expected)
+    assert at.metric[1].value == f"{trainer.predict(np.array([BLOG_TEST[2]], float)).max():.2%}"
+
+
+def test_batch_prediction_table_and_download():
+    settings = RunSettings(dataset="plane", hidden=(3,))
+    trainer, ds = trained(settings)
+    at = go(start(settings=settings, dataset=ds, trainer=trainer), nav.PREDICT)
+    upload = b"id,x2,x1\na,1,2\nb,-1,0.5\nc,,3\nd,0,0\n"
+    saved = []
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def record(self, path_or_data, mimetype, kind, filename=None):
+        saved.append((filename, path_or_data))
+        return original(self, path_or_data, mimetype, kind, filename)
+
+    with mock.patch.object(MemoryMediaFileStorage, "load_and_get_id", record):
+        at.file_uploader(key=state.W_PREDICT_UPLOAD).upload("in.csv", upload, "text/csv").run()
+    assert not at.exception and not at.error
+    assert "1 of 4 rows" in shown(at.info[0].value)  # row c has no x2
+    downloads = [data for name, data in saved if name == "predictions.csv"]
+    assert len(downloads) == 1
+    result = pd.read_csv(io.BytesIO(downloads[0]))
+    assert list(result.columns) == ["id", "x2", "x1", "predicted y"]
+    expected = trainer.predict(np.array([[2, 1], [0.5, -1], [0, 0]], float))
+    got = result["predicted y"].to_numpy()
+    assert np.isnan(got[2])
+    assert got[[0, 1, 3]] == pytest.approx(expected)
+
+
+def test_batch_prediction_names_missing_columns():
+    settings = RunSettings(dataset="blog", hidden=(2,))
+    trainer, ds = trained(settings, epochs=5)
+    at = go(start(settings=settings, dataset=ds, trainer=trainer), nav.PREDICT)
+    at.file_uploader(key=state.W_PREDICT_UPLOAD).upload("in.csv", b"height,age\n170,30\n").run()
+    assert not at.exception
+    assert len(at.error) == 1
+    message = shown(at.error[0].value)
+    assert message.startswith("Could not predict in.csv: ") and "'weight'" in message
+    assert "'height'" not in message and "'age'" not in message
+
+
+# --- How it works --------------------------------------------------------------------------
+def test_how_it_works_shows_the_maths_next_to_the_running_code():
+    at = go(start(), nav.HOW_IT_WORKS)
+    codes = [c.value for c in at.code]
+    assert any(c.startswith("def forward_layers(") for c in codes)
+    assert any(c.startswith("def backward(") and "blog" in c for c in codes)
+    assert any("hidden_errors = np.dot(self.weights_hidden_output.T" in c for c in codes)
+    assert len(at.latex) >= 6
+    ratio = next(m for m in at.metric if m.label.startswith("Blog step"))
+    output = float(next(m for m in at.metric if m.label == "Output o").value)
+    assert float(ratio.value.rstrip("×")) == pytest.approx(1 / (output * (1 - output)), rel=2e-3)
+
+
+def test_the_blog_setup_button_loads_the_blog_run():
+    at = go(start(), nav.HOW_IT_WORKS)
+    at.button[0].click().run()
+    settings = at.session_state[state.SETTINGS]
+    assert settings.dataset == "blog" and settings.hidden == (2,) and not settings.bias
+    assert settings.update_rule == "blog" and settings.scale == "none"
+    assert at.title[0].value.endswith("Train")
