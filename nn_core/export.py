@@ -1,0 +1,159 @@
+"""A trained model as a standalone Python script (numpy only), written in the blog's style.
+
+The script carries the weights and the preprocessing statistics as literals, so it predicts on
+its own: ``python model.py 175 75 27`` or ``python model.py inputs.csv > predictions.csv``.
+Every number is written with ``repr`` (shortest round-trip form), so the script computes exactly
+what the app does. No user text reaches the code unescaped: names are written with ``repr``.
+"""
+
+from __future__ import annotations
+
+from nn_core.serialize import TrainedModel
+from nn_core.training import Trainer
+
+_TEMPLATE = '''"""Predictions of a neural network trained in the NumPy Neural Network Playground.
+
+Network: {architecture}; trained {epochs} epochs.
+Run:  python {{this file}} {example}        (one row of inputs)
+      python {{this file}} inputs.csv      (a CSV with a header naming the inputs)
+Needs only numpy. The network is the blog's NeuralNetwork, grown: any number of layers, with
+biases, and the inputs scaled as they were in training.
+"""
+
+import csv
+import sys
+
+import numpy as np
+
+FEATURES = {features}
+TARGET = {target}
+TASK = {task}
+CLASSES = {classes}
+
+# Preprocessing fitted on the training rows: extra inputs, then scaling ({scale}).
+TRANSFORMS = {transforms}
+SCALE = {scale}
+STATS = {stats}
+
+# One (outputs x inputs) weight matrix per layer, as in the blog, and one bias per node.
+WEIGHTS = [
+{weights}
+]
+BIASES = [
+{biases}
+]
+ACTIVATIONS = {activations}
+TARGET_MEAN, TARGET_STD = {target_mean}, {target_std}
+
+
+def activate(name, x):
+    if name == "sigmoid":
+        with np.errstate(over="ignore"):
+            return 1 / (1 + np.exp(-x))
+    if name == "tanh":
+        return np.tanh(x)
+    if name == "relu":
+        return np.maximum(x, 0.0)
+    if name == "softmax":
+        e = np.exp(x - x.max(axis=0, keepdims=True))
+        return e / e.sum(axis=0, keepdims=True)
+    return x
+
+
+def prepare(rows):
+    """Raw input rows -> the network's inputs, as columns (features x samples)."""
+    X = np.array(rows, dtype=float, ndmin=2)
+    x1, x2 = (X[:, 0], X[:, 1]) if X.shape[1] >= 2 else (None, None)
+    extra = {{"x1^2": lambda: x1 * x1, "x2^2": lambda: x2 * x2, "x1x2": lambda: x1 * x2,
+             "sin_x1": lambda: np.sin(x1), "sin_x2": lambda: np.sin(x2)}}
+    X = np.column_stack([X] + [extra[t]() for t in TRANSFORMS])
+    if SCALE == "standard":
+        X = (X - np.array(STATS["mean"])) / np.array(STATS["std"])
+    elif SCALE == "minmax":
+        lo, hi = np.array(STATS["min"]), np.array(STATS["max"])
+        span = hi - lo
+        flat = span == 0
+        X = 0.01 + 0.98 * (X - lo) / np.where(flat, 1.0, span)
+        X[:, flat] = 0.5
+    return X.T
+
+
+def predict(rows):
+    """Class probabilities (samples x classes) or values (samples,), as the app shows them."""
+    outputs = prepare(rows)
+    for weights, bias, name in zip(WEIGHTS, BIASES, ACTIVATIONS):
+        inputs = np.dot(np.array(weights), outputs)
+        if bias is not None:
+            inputs = inputs + np.array(bias).reshape(-1, 1)
+        outputs = activate(name, inputs)
+    outputs = outputs.T
+    if TASK == "regression":
+        return outputs[:, 0] * TARGET_STD + TARGET_MEAN
+    if outputs.shape[1] == 1:
+        return np.column_stack([1 - outputs[:, 0], outputs[:, 0]])
+    return outputs
+
+
+def main(args):
+    if len(args) == 1 and args[0].lower().endswith(".csv"):
+        with open(args[0], newline="", encoding="utf-8-sig") as f:
+            table = list(csv.DictReader(f))
+        missing = [c for c in FEATURES if table and c not in table[0]]
+        if missing:
+            sys.exit("error: the CSV lacks the column(s) " + ", ".join(missing))
+        rows = [[float(r[c]) for c in FEATURES] for r in table]
+    elif len(args) == len(FEATURES):
+        rows = [[float(a) for a in args]]
+    else:
+        sys.exit("usage: give " + str(len(FEATURES)) + " numbers (" + ", ".join(FEATURES)
+                 + ") or a CSV file")
+    result = predict(rows)
+    out = csv.writer(sys.stdout, lineterminator="\\n")
+    if TASK == "regression":
+        out.writerow(FEATURES + [TARGET])
+        for row, value in zip(rows, result):
+            out.writerow(row + [repr(float(value))])
+    else:
+        out.writerow(FEATURES + ["p(" + c + ")" for c in CLASSES] + [TARGET])
+        for row, p in zip(rows, result):
+            out.writerow(row + [repr(float(v)) for v in p] + [CLASSES[int(np.argmax(p))]])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
+'''
+
+
+def _matrix(m) -> str:
+    return "    [" + ",\n     ".join("[" + ", ".join(repr(float(v)) for v in row) + "]"
+                                   for row in m) + "],"
+
+
+def script_for(model: Trainer | TrainedModel) -> str:
+    """The standalone script's source text."""
+    if isinstance(model, Trainer):
+        model = TrainedModel.from_trainer(model)
+    net, pre = model.network, model.preprocessor
+    stats = {k: [float(x) for x in v] for k, v in pre.stats.items()}
+    example_row = " ".join("1.0" for _ in model.feature_names)
+    biases = [
+        "    None," if b is None else "    [" + ", ".join(repr(float(v)) for v in b) + "],"
+        for b in net.biases
+    ]
+    return _TEMPLATE.format(
+        architecture="-".join(map(str, net.sizes)) + f" ({', '.join(net.layer_activations)})",
+        epochs=int(model.epochs),
+        example=example_row,
+        features=repr(list(model.feature_names)),
+        target=repr(model.target_name),
+        task=repr(model.task),
+        classes=repr(list(model.classes)),
+        transforms=repr(list(pre.transforms)),
+        scale=repr(pre.scale),
+        stats=repr(stats),
+        weights="\n".join(_matrix(m) for m in net.matrices),
+        biases="\n".join(biases),
+        activations=repr(list(net.layer_activations)),
+        target_mean=repr(float(model.coding.mean)),
+        target_std=repr(float(model.coding.std)),
+    )

@@ -1,0 +1,87 @@
+"""The standalone script: run on its own, it gives the app's predictions to 1e-12."""
+
+import csv
+import io
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from nn_core.dataset import Dataset, load_data
+from nn_core.export import script_for
+from nn_core.settings import RunSettings
+from nn_core.training import Trainer
+
+
+def _run(script_path, *args):
+    done = subprocess.run([sys.executable, str(script_path), *map(str, args)],
+                          capture_output=True, text=True, timeout=60)
+    return done
+
+
+@pytest.mark.parametrize("settings", [
+    RunSettings(dataset="moons", n_samples=120, hidden=(5, 4), transforms=("x1^2", "x1x2",
+                "sin_x2"), scale="minmax", batch_size=8),
+    RunSettings(dataset="spiral3", n_samples=90, hidden=(6,), activation="relu", batch_size=8),
+    RunSettings(dataset="sine", n_samples=60, hidden=(4, 4), activation="sigmoid"),
+    RunSettings(dataset="blog", hidden=(2,), activation="sigmoid", output="sigmoid",
+                loss="mse", bias=False, init="blog", scale="none", batch_size=1),
+])
+def test_script_matches_the_app(tmp_path, settings):
+    t = Trainer(settings, load_data(settings))
+    t.step(20)
+    path = tmp_path / "model.py"
+    path.write_text(script_for(t))
+    X = t.dataset.X[:25]
+    names = t.dataset.feature_names
+    csv_path = tmp_path / "inputs.csv"
+    with open(csv_path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(names)
+        w.writerows([[repr(float(v)) for v in row] for row in X])
+    done = _run(path, csv_path)
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader(io.StringIO(done.stdout)))
+    expected = t.predict(X)
+    if t.task == "regression":
+        got = np.array([float(r[t.dataset.target_name]) for r in rows])
+    else:
+        got = np.array([[float(r[f"p({c})"]) for c in t.dataset.classes] for r in rows])
+        assert [r[t.dataset.target_name] for r in rows] == t.predict_labels(X)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
+
+    typed = _run(path, *X[0])
+    assert typed.returncode == 0, typed.stderr
+    first = next(iter(csv.DictReader(io.StringIO(typed.stdout))))
+    assert first.keys() == rows[0].keys()
+    for key, value in first.items():
+        try:
+            assert float(value) == pytest.approx(float(rows[0][key]), abs=1e-12)
+        except ValueError:  # the predicted class label
+            assert value == rows[0][key]
+
+
+def test_user_text_cannot_inject_code(tmp_path):
+    marker = tmp_path / "pwned"
+    evil = f'"""; open({str(marker)!r}, "w") #' + "'; open(" + repr(str(marker)) + ', "w") #'
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 0.5], [1.0, 1.0]])
+    ds = Dataset(X, np.array([0, 1, 0, 1]), [evil, "b\n'x"], "t\"'", "binary",
+                 ["<b>no</b>", "y\\"], name="custom")
+    s = RunSettings(dataset="custom", hidden=(2,), test_fraction=0.0)
+    t = Trainer(s, ds)
+    path = tmp_path / "model.py"
+    path.write_text(script_for(t))
+    done = _run(path, 0.2, 0.3)
+    assert done.returncode == 0, done.stderr
+    assert not marker.exists()
+    header = next(csv.reader(io.StringIO(done.stdout)))
+    assert header[0] == evil and header[-1] == "t\"'"
+
+
+def test_wrong_arguments_exit_with_a_message(tmp_path):
+    s = RunSettings(dataset="xor", n_samples=40, hidden=(2,))
+    path = tmp_path / "model.py"
+    path.write_text(script_for(Trainer(s, load_data(s))))
+    done = _run(path, 1.0)
+    assert done.returncode != 0 and "usage" in done.stderr
