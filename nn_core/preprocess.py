@@ -63,8 +63,8 @@ class Preprocessor:
             raise PlaygroundError("cannot fit the scaling on zero training rows")
         flat = Z.max(axis=0) == Z.min(axis=0)  # constant columns: exactly, not std > 0
         if self.scale == "standard":
-            mean = np.where(flat, Z[0], Z.mean(axis=0))
-            std = Z.std(axis=0)
+            with np.errstate(over="ignore", invalid="ignore"):
+                mean, std = np.where(flat, Z[0], Z.mean(axis=0)), Z.std(axis=0)
             self.stats = {"mean": mean, "std": np.where(flat | (std == 0), 1.0, std)}
         elif self.scale == "minmax":
             self.stats = {"min": Z.min(axis=0), "max": Z.max(axis=0)}
@@ -76,15 +76,19 @@ class Preprocessor:
         """The network's inputs for raw rows ``X`` (n, n_inputs)."""
         self._need_fit()
         Z = self._expand(X)
-        if self.scale == "standard":
-            return (Z - self.stats["mean"]) / self.stats["std"]
-        if self.scale == "minmax":
-            lo, span = self.stats["min"], self.stats["max"] - self.stats["min"]
-            flat = span == 0
-            out = LOW + (HIGH - LOW) * (Z - lo) / np.where(flat, 1.0, span)
-            out[:, flat] = (LOW + HIGH) / 2  # a constant column sits in the middle
-            return out
-        return Z
+        if self.scale == "none":
+            return Z
+        with np.errstate(over="ignore", invalid="ignore"):
+            if self.scale == "standard":
+                out = (Z - self.stats["mean"]) / self.stats["std"]
+            else:
+                lo, span = self.stats["min"], self.stats["max"] - self.stats["min"]
+                flat = span == 0
+                out = LOW + (HIGH - LOW) * (Z - lo) / np.where(flat, 1.0, span)
+                out[:, flat] = (LOW + HIGH) / 2  # a constant column sits in the middle
+        if not np.isfinite(out).all():
+            raise PlaygroundError("the inputs are too far outside the training range to scale")
+        return out
 
     def fit_transform(self, X_train: np.ndarray) -> np.ndarray:
         return self.fit(X_train).transform(X_train)
@@ -92,6 +96,8 @@ class Preprocessor:
     def output_names(self, feature_names: Sequence[str]) -> list[str]:
         """Names of the transformed columns: the inputs, then e.g. "height^2", "sin(weight)"."""
         names = [str(n) for n in feature_names]
+        if self.n_inputs is not None and len(names) != self.n_inputs:
+            raise PlaygroundError(f"expected {self.n_inputs} input name(s), got {len(names)}")
         if self.transforms:
             if len(names) != 2:
                 raise PlaygroundError(self._two_inputs_message(len(names)))
