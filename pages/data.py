@@ -202,8 +202,8 @@ def column_controls(ds) -> None:
         key=state.bind("task"),
         on_change=state.on_change("task"),
         horizontal=True,
-        help="Classification predicts a label, regression a number. 'Decide from the target' "
-        "treats text and small whole-number targets as labels.",
+        help="Classification predicts a label, regression a number. Auto treats text and a few "
+        "whole-number values as labels, other numbers as a regression target.",
     )
 
 
@@ -294,7 +294,9 @@ ds = state.get_dataset()
 
 controls, view = st.columns([5, 7], gap="large")
 with controls:
-    builtin_tab, upload_tab, edit_tab = st.tabs(["Built-in", "Upload CSV", "Edit rows"])
+    builtin_tab, upload_tab, edit_tab = st.tabs(
+        ["Built-in", "Upload CSV", "Edit rows"], key=state.W_DATA_TAB, on_change="rerun"
+    )
     with builtin_tab:
         builtin_controls(settings, ds)
     with upload_tab:

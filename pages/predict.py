@@ -91,7 +91,7 @@ def single_prediction(trainer, ds) -> None:
             best = int(np.argmax(probs[0]))
             c1, c2 = st.columns(2)
             c1.metric(f"Predicted {plain(ds.target_name, 40)}", plain(labels[0], 40))
-            c2.metric("Probability", f"{probs[0, best]:.2%}")
+            c2.metric(f"Probability of {plain(ds.classes[best], 30)}", f"{probs[0, best]:.2%}")
             st.plotly_chart(
                 probability_bars(probs[0], ds.classes),
                 config={"displayModeBar": False},
@@ -150,7 +150,7 @@ def batch_prediction(trainer, ds) -> None:
             "no prediction.",
             icon="ℹ️",
         )
-    st.dataframe(result, hide_index=True, width="stretch", height=min(400, 40 + 35 * len(result)))
+    st.dataframe(result, hide_index=True, width="stretch")
     st.download_button(
         f"⬇️ Download {len(result):,} predictions (CSV)",
         table_csv(result),

@@ -145,9 +145,9 @@ def probability_bars(probabilities: Sequence[float], classes: Sequence[str]) -> 
     )
     fig.update_layout(
         height=60 + 36 * len(classes),
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        margin={"l": 10, "r": 30, "t": 10, "b": 10},
         template="plotly_white",
-        xaxis={"range": [0, 1], "tickformat": ".0%"},
+        xaxis={"range": [0, 1], "tickformat": ".0%", "tickvals": [0, 0.25, 0.5, 0.75, 1]},
         yaxis={"autorange": "reversed", "type": "category"},
     )
     return fig

@@ -13,7 +13,7 @@ TASK_LABELS = {
     "regression": "regression",
 }
 TASK_CHOICES = {
-    "auto": "Decide from the target",
+    "auto": "Auto",
     "classification": "Classification",
     "regression": "Regression",
 }

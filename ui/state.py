@@ -43,6 +43,7 @@ CSV_COLUMNS = "csv_columns"  # list[str]: every column of the CSV table (target/
 W_UPLOAD = "w_upload_csv"
 W_PREDICT_UPLOAD = "w_predict_csv"
 W_PREDICT_EXAMPLE = "w_predict_example"
+W_DATA_TAB = "w_data_tab"
 
 # Settings fields that decide the data: changing one reloads the dataset.
 DATA_FIELDS = ("dataset", "n_samples", "noise", "data_seed", "target", "features", "task")
