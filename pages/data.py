@@ -52,6 +52,14 @@ def on_target() -> None:
     state.try_update_settings(target=target, features=features)
 
 
+def on_features() -> None:
+    chosen = tuple(st.session_state[state.widget_key("features")])
+    if not chosen:
+        state.set_error("Choose at least one feature column.")
+        return
+    state.try_update_settings(features=chosen)
+
+
 def on_use_file_again() -> None:
     state.try_update_settings(dataset="csv")
 
@@ -187,14 +195,21 @@ def column_controls(ds) -> None:
         format_func=plain,
         help="The column the network learns to predict.",
     )
+    target = state.get_settings().target
+    options = [c for c in state.csv_columns(numeric_only=True) if c != target]
     st.multiselect(
         "Feature columns",
-        [c for c in columns if c != state.get_settings().target],
-        key=state.bind("features", list),
-        on_change=state.on_change("features", tuple),
+        options,
+        key=state.bind("features", lambda chosen: [c for c in chosen if c in options]),
+        on_change=on_features,
         format_func=plain,
-        help="The inputs of the network. Non-numeric columns are refused with a reason.",
+        help="The inputs of the network: columns that hold numbers.",
     )
+    text = [c for c in columns if c != target and c not in options]
+    if text:
+        st.caption(
+            "Text columns (usable only as the target): " + ", ".join(plain(c, 40) for c in text)
+        )
     st.radio(
         "Task",
         list(TASK_CHOICES),

@@ -33,7 +33,9 @@ from ui import nav, state
 from ui.data_view import dataset_frame, table_csv
 
 APP = "../app.py"
-GOOD_CSV = b"height;weight;age;sex\n170;70;25;m\n160;55;30;f\n180;90;40;m\n150;45;20;f\n"
+GOOD_CSV = (
+    b"name;height;weight;age;sex\nAl;170;70;25;m\nBo;160;55;30;f\nCy;180;90;40;m\nDi;150;45;20;f\n"
+)
 
 
 def start(**session) -> AppTest:
@@ -128,6 +130,9 @@ def test_a_csv_upload_becomes_the_data_with_column_choices():
     assert at.selectbox(key="w_target").value == "sex"
     assert at.multiselect(key="w_features").value == ["height", "weight", "age"]
     assert at.radio(key="w_task").value == "auto"
+    assert at.multiselect(key="w_features").options == ["height", "weight", "age"]
+    captions = [shown(c.value) for c in at.caption]
+    assert "Text columns (usable only as the target): name" in captions
     assert any("Loaded people.csv: 4 rows" in shown(i.value) for i in at.info)
     # three features: the scatter offers its two axes
     axes = {s.label: s for s in at.selectbox}
@@ -144,6 +149,17 @@ def test_a_csv_upload_becomes_the_data_with_column_choices():
     at.radio(key="w_task").set_value("regression").run()  # the task override
     assert at.session_state[state.DATASET].task == "regression"
     assert at.metric[3].value == "Regression"
+    # no features at all is refused; the choice springs back
+    at.multiselect(key="w_features").set_value([]).run()
+    assert shown(at.error[0].value) == "Choose at least one feature column."
+    assert at.multiselect(key="w_features").value == ["height", "age"]
+    # back to a built-in dataset, then to the uploaded table again
+    at.selectbox(key="w_dataset").set_value("xor").run()
+    assert at.session_state[state.DATASET].name == "xor"
+    again = next(b for b in at.button if b.label.startswith("Use people"))
+    again.click().run()
+    ds = at.session_state[state.DATASET]
+    assert ds.name == "csv" and ds.target_name == "weight" and ds.task == "regression"
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ import streamlit as st
 from nn_core.dataset import Dataset, load_data
 from nn_core.errors import PlaygroundError
 from nn_core.settings import RunSettings
-from nn_core.tabular import dataset_from_table, read_csv_bytes
+from nn_core.tabular import dataset_from_table, numeric_columns, read_csv_bytes
 from nn_core.training import Trainer, needs_reset
 from ui.text import plain
 
@@ -37,7 +37,8 @@ NOTICES = "notices"  # list[str]: one-line messages to show once
 LAST_ERROR = "last_error"  # str or None: a refused input, shown once with st.error
 UPLOAD_SEEN = "upload_seen"  # file_id of the last CSV upload processed
 EDITOR_VERSION = "editor_version"  # int: part of the data editor's key; bump to reset it
-CSV_COLUMNS = "csv_columns"  # list[str]: every column of the CSV table (target/feature choices)
+CSV_COLUMNS = "csv_columns"  # list[str]: every column of the CSV table (target choices)
+CSV_NUMERIC = "csv_numeric"  # list[str]: its columns holding numbers (feature choices)
 
 # Widget keys (not settings fields)
 W_UPLOAD = "w_upload_csv"
@@ -64,6 +65,7 @@ def _defaults() -> dict[str, Any]:
         UPLOAD_SEEN: None,
         EDITOR_VERSION: 0,
         CSV_COLUMNS: [],
+        CSV_NUMERIC: [],
     }
 
 
@@ -229,14 +231,16 @@ def use_table(csv_bytes: bytes, name: str, **changes: Any) -> Dataset:
     settings = base.replace(target=dataset.target_name, features=tuple(dataset.feature_names))
     message = set_dataset(dataset, settings=settings, csv_bytes=csv_bytes, csv_name=name)
     _ss()[CSV_COLUMNS] = columns
+    _ss()[CSV_NUMERIC] = numeric_columns(table)
     if message:
         push_notice(message)
     return dataset
 
 
-def csv_columns() -> list[str]:
-    """Every column of the session's CSV table (the choices for target and features)."""
-    return list(_ss()[CSV_COLUMNS])
+def csv_columns(numeric_only: bool = False) -> list[str]:
+    """The columns of the session's CSV table: all (target choices) or those holding numbers
+    (feature choices)."""
+    return list(_ss()[CSV_NUMERIC if numeric_only else CSV_COLUMNS])
 
 
 def csv_bytes() -> bytes | None:
