@@ -1,0 +1,305 @@
+"""``python -m nn_core train|predict|datasets``: the app's runs, headless.
+
+Flags build the same :class:`RunSettings` the app uses and train with the same :class:`Trainer`,
+so the same settings and seed give the same numbers. Progress goes to stderr; ``train`` ends with
+one JSON line on stdout. Mistakes print one ``error: ...`` line: exit 2 for the command line,
+1 for the data or a file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import math
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from nn_core.dataset import load_data
+from nn_core.datasets import BUILTIN
+from nn_core.errors import PlaygroundError
+from nn_core.limits import MAX_UPLOAD_BYTES
+from nn_core.serialize import MAX_MODEL_BYTES, model_from_json, model_to_json
+from nn_core.settings import (
+    ACTIVATIONS,
+    INITS,
+    LOSSES,
+    OPTIMIZERS,
+    OUTPUTS,
+    SCALES,
+    TASKS,
+    UPDATE_RULES,
+    RunSettings,
+    field_names,
+)
+from nn_core.training import HISTORY_KEYS, Trainer
+
+
+class UsageError(Exception):
+    """A mistake on the command line (exit status 2)."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one ``error: ...`` line instead of usage text."""
+
+    def error(self, message: str) -> NoReturn:
+        _fail(f"{message} (see --help)", 2)
+
+
+def _fail(message: str, status: int) -> NoReturn:
+    sys.stderr.write("error: " + " ".join(str(message).split()) + "\n")
+    raise SystemExit(status)
+
+
+def _note(message: str) -> None:
+    sys.stderr.write(message + "\n")
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+# flag -> RunSettings field, for flags whose text RunSettings reads itself
+SETTING_FLAGS = {
+    "target": "target", "features": "features", "samples": "n_samples", "noise": "noise",
+    "data_seed": "data_seed", "test_fraction": "test_fraction", "task": "task",
+    "transforms": "transforms", "scale": "scale", "hidden": "hidden", "activation": "activation",
+    "output": "output", "loss": "loss", "init": "init", "update_rule": "update_rule", "lr": "lr",
+    "batch_size": "batch_size", "optimizer": "optimizer", "momentum": "momentum", "l1": "l1",
+    "l2": "l2", "epochs": "epochs", "target_loss": "target_loss", "seed": "seed",
+}
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="python -m nn_core", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    train = commands.add_parser("train", help="train a network and print its scores as JSON")
+    source = train.add_mutually_exclusive_group()
+    source.add_argument("--data", metavar="FILE.csv", help="train on a CSV file")
+    source.add_argument("--dataset", choices=list(BUILTIN), help="train on a built-in dataset")
+    data = train.add_argument_group("data")
+    data.add_argument("--target", metavar="COLUMN", help="the CSV column to predict")
+    data.add_argument("--features", metavar="A,B", help="CSV input columns (default: all numeric)")
+    data.add_argument("--task", choices=TASKS)
+    data.add_argument("--samples", metavar="N", help="size of a built-in dataset")
+    data.add_argument("--noise", metavar="X", help="noise of a built-in dataset, 0 to 1")
+    data.add_argument("--data-seed", metavar="N", help="seed of the data and the split")
+    data.add_argument("--test-fraction", metavar="X", help="share of rows held out, e.g. 0.2")
+    data.add_argument("--transforms", metavar="T,T", help="extra inputs for 2-D data: x1^2,x2^2,"
+                      "x1x2,sin_x1,sin_x2")
+    data.add_argument("--scale", choices=SCALES)
+    model = train.add_argument_group("network")
+    model.add_argument("--hidden", metavar="8,8", help='nodes per hidden layer; "" or 0: none')
+    model.add_argument("--activation", metavar="NAME", help=f"{'|'.join(ACTIVATIONS)}, or one "
+                       "per hidden layer: tanh,relu")
+    model.add_argument("--output", choices=OUTPUTS)
+    model.add_argument("--loss", choices=LOSSES)
+    model.add_argument("--init", choices=INITS)
+    model.add_argument("--no-bias", action="store_true", help="no bias terms (as in the blog)")
+    fit = train.add_argument_group("training")
+    fit.add_argument("--lr", metavar="X", help="learning rate")
+    fit.add_argument("--epochs", metavar="N")
+    fit.add_argument("--batch-size", metavar="N", help="0 = the whole training set")
+    fit.add_argument("--optimizer", choices=OPTIMIZERS)
+    fit.add_argument("--momentum", metavar="X")
+    fit.add_argument("--l1", metavar="X")
+    fit.add_argument("--l2", metavar="X")
+    fit.add_argument("--update-rule", choices=UPDATE_RULES)
+    fit.add_argument("--target-loss", metavar="X", help="stop once the training loss is this low")
+    fit.add_argument("--seed", metavar="N", help="seed of the initial weights and shuffling")
+    other = train.add_argument_group("files")
+    other.add_argument("--settings", metavar="FILE.json", help="start from these settings; "
+                       "flags override them")
+    other.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                       help="any other setting, e.g. --set shuffle=false")
+    other.add_argument("--save", metavar="model.json", help="write the trained model")
+    other.add_argument("--history", metavar="history.csv", help="write the loss per epoch")
+    other.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    train.set_defaults(run=run_train)
+
+    predict = commands.add_parser("predict", help="predict the rows of a CSV with a saved model")
+    predict.add_argument("--model", required=True, metavar="model.json")
+    predict.add_argument("--data", required=True, metavar="FILE.csv")
+    predict.add_argument("--out", metavar="predictions.csv", help="default: standard output")
+    predict.set_defaults(run=run_predict)
+
+    listing = commands.add_parser("datasets", help="list the built-in datasets")
+    listing.add_argument("--json", action="store_true", help="as one JSON list")
+    listing.set_defaults(run=run_datasets)
+    return parser
+
+
+def settings_from_args(args: argparse.Namespace) -> RunSettings:
+    """The run's settings: defaults, then ``--settings FILE``, then the flags."""
+    if not (args.data or args.dataset or args.settings):
+        raise UsageError("give --dataset NAME or --data FILE.csv --target COLUMN")
+    base = RunSettings()
+    if args.settings:
+        base = RunSettings.from_json(_read(args.settings, 1_000_000).decode("utf-8", "replace"))
+    changes: dict[str, Any] = {}
+    for item in args.set:
+        name, eq, value = item.partition("=")
+        name = name.strip().replace("-", "_")
+        if not eq or name not in field_names():
+            raise UsageError(f"--set wants NAME=VALUE with a setting name, got {item[:60]!r}")
+        changes[name] = value
+    for flag, name in SETTING_FLAGS.items():
+        value = getattr(args, flag)
+        if value is not None:
+            changes[name] = value
+    if changes.get("hidden", "").strip() == "0":
+        changes["hidden"] = ""
+    if args.no_bias:
+        changes["bias"] = False
+    if args.dataset:
+        changes["dataset"] = args.dataset
+    elif args.data:
+        changes["dataset"] = "csv"
+    try:
+        settings = base.replace(**changes)
+    except PlaygroundError as exc:
+        raise UsageError(str(exc)) from None
+    if args.data is None and settings.dataset not in BUILTIN:
+        raise UsageError("the settings name a CSV dataset: give --data FILE.csv")
+    if args.data is not None and not settings.target:
+        raise UsageError("--data needs --target COLUMN")
+    return settings
+
+
+# --- commands -----------------------------------------------------------------------------------
+
+def run_train(args: argparse.Namespace) -> int:
+    settings = settings_from_args(args)
+    csv_bytes = _read(args.data, MAX_UPLOAD_BYTES) if args.data else None
+    dataset = load_data(settings, csv_bytes)
+    say = (lambda _: None) if args.quiet else _note
+    for notice in dataset.notices:
+        say(f"note: {notice}")
+    trainer = Trainer(settings, dataset)
+    say(f"training on {dataset.n_samples} rows ({len(trainer.train_idx)} train, "
+        f"{len(trainer.test_idx)} test), {dataset.n_features} feature(s), {dataset.task}")
+    chunk = max(1, settings.epochs // 10)
+    while trainer.stop_reason is None and trainer.epoch < settings.epochs:
+        trainer.step(min(chunk, settings.epochs - trainer.epoch))
+        say(_progress(trainer))
+    if trainer.diverged:
+        say(f"note: {trainer.stop_reason}")
+    if args.save:
+        _write(args.save, model_to_json(trainer))
+    if args.history:
+        _write(args.history, _history_csv(trainer.history))
+    print(json.dumps(_jsonable(trainer.summary())))
+    return 0
+
+
+def run_predict(args: argparse.Namespace) -> int:
+    import pandas as pd  # only here: training on a built-in dataset starts faster without it
+
+    from nn_core.tabular import feature_matrix, read_csv_bytes
+
+    model = model_from_json(_read(args.model, MAX_MODEL_BYTES))
+    table = read_csv_bytes(_read(args.data, MAX_UPLOAD_BYTES))
+    X, kept = feature_matrix(table, model.feature_names)
+    skipped = int((~kept).sum())
+    if skipped:
+        _note(f"note: skipped {skipped} row(s) with a missing or non-finite input")
+    pred = model.predict(X)
+    out = pd.DataFrame(X, columns=model.feature_names)
+    taken = set(model.feature_names)
+    if model.task == "regression":
+        out[_fresh(f"predicted_{model.target_name}", taken)] = pred
+    else:
+        for i, label in enumerate(model.classes):
+            out[_fresh(f"p_{label}", taken)] = pred[:, i]
+        out[_fresh(f"predicted_{model.target_name}", taken)] = model.predict_labels(X)
+    text = out.to_csv(index=False, lineterminator="\n")
+    if args.out:
+        _write(args.out, text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def run_datasets(args: argparse.Namespace) -> int:
+    if args.json:
+        print(json.dumps([{"name": name, "title": spec.title, "task": spec.task,
+                           "features": list(spec.features), "description": spec.description}
+                          for name, spec in BUILTIN.items()]))
+        return 0
+    for name, spec in BUILTIN.items():
+        print(f"{name:<10} {spec.task:<11} {spec.title}: {spec.description}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (errors end in SystemExit)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except UsageError as exc:
+        _fail(str(exc), 2)
+    except PlaygroundError as exc:
+        _fail(str(exc), 1)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+def _read(path: str, limit: int) -> bytes:
+    """A file's bytes; a missing, unreadable or too large file is a PlaygroundError."""
+    try:
+        size = os.path.getsize(path)
+        if size > limit:
+            raise PlaygroundError(f"{path} is {size / 2**20:.1f} MB; the limit is "
+                                  f"{limit / 2**20:.0f} MB")
+        with open(path, "rb") as f:
+            return f.read(limit + 1)
+    except OSError as exc:
+        raise PlaygroundError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def _write(path: str, text: str) -> None:
+    try:
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+    except OSError as exc:
+        raise PlaygroundError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _progress(trainer: Trainer) -> str:
+    s = trainer.summary()
+    scores = "  ".join(f"{k} {v:.4g}" for k, v in s.items()
+                       if k not in ("epochs", "stop_reason") and isinstance(v, float))
+    return f"epoch {trainer.epoch}/{trainer.settings.epochs}  {scores}"
+
+
+def _history_csv(history: dict[str, Sequence[float]]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(HISTORY_KEYS)
+    for row in zip(*(history[k] for k in HISTORY_KEYS), strict=True):
+        writer.writerow(["" if isinstance(v, float) and math.isnan(v) else v for v in row])
+    return buf.getvalue()
+
+
+def _jsonable(summary: dict[str, Any]) -> dict[str, Any]:
+    """Plain JSON: numpy numbers as Python numbers, NaN and infinity as null."""
+    out: dict[str, Any] = {}
+    for k, v in summary.items():
+        if hasattr(v, "item"):
+            v = v.item()
+        if isinstance(v, float) and not math.isfinite(v):
+            v = None
+        out[k] = v
+    return out
+
+
+def _fresh(name: str, taken: set[str]) -> str:
+    while name in taken:
+        name += "_"
+    taken.add(name)
+    return name
