@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nn_core import losses, optim
+from nn_core import losses, optim, scalar
 from nn_core.dataset import Dataset, split_indices
 from nn_core.errors import PlaygroundError
 from nn_core.network import QUIET, Network
@@ -209,6 +209,9 @@ class Trainer:
             order = self.rng.permutation(n)
             X, Y = X[order], Y[order]
         net, opt, rule = self.network, self.optimizer, s.update_rule
+        if scalar.supports(net, size, opt.name):  # per-sample SGD on a small net: plain floats
+            scalar.sgd_epoch(net, X, Y, opt.lr, rule, s.l1, s.l2)
+            return
         params, grad = net.params, net.grad
         g_scale = opt.grad_scale()
         scale = np.asarray(g_scale / size)
