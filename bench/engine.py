@@ -14,6 +14,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
 
 import argparse  # noqa: E402
+import itertools  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -148,7 +149,7 @@ def _torch_epoch(w: Workload, batch: int) -> Callable[[], None] | None:
     act = {"tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid, "relu": torch.nn.ReLU}
     sizes = [w.ds.n_features, *s.hidden]
     layers: list = []
-    for a, b in zip(sizes[:-1], sizes[1:], strict=True):
+    for a, b in itertools.pairwise(sizes):
         layers += [torch.nn.Linear(a, b, bias=s.bias), act[s.activations[0]]()]
     n_out = 1 if w.ds.task == "binary" else w.ds.n_classes
     layers.append(torch.nn.Linear(sizes[-1], n_out, bias=s.bias))
