@@ -146,8 +146,8 @@ def batch_prediction(trainer, ds) -> None:
     skipped = len(rows) - int(rows.sum())
     if skipped:
         st.info(
-            f"{skipped:,} of {len(rows):,} rows have a missing or non-numeric input and got "
-            "no prediction.",
+            f"{skipped:,} of {len(rows):,} rows {'has' if skipped == 1 else 'have'} a missing or "
+            "non-numeric input and got no prediction.",
             icon="ℹ️",
         )
     st.dataframe(result, hide_index=True, width="stretch")
@@ -173,8 +173,8 @@ ds = state.get_dataset()
 trainer = state.current_trainer()
 if trainer is None or trainer.epoch == 0:
     st.info(
-        "No trained model yet. Train the network on the Train page first; it keeps training "
-        "results while you come back here.",
+        "No trained model yet. Train the network on the Train page, then come back: the "
+        "trained network stays in your session.",
         icon="🏋️",
     )
     st.page_link(nav.TRAIN, label="Go to Train", icon="🏋️")
