@@ -23,10 +23,11 @@ def _sigmoid(z: np.ndarray, out: np.ndarray) -> np.ndarray:
     # 1 / (1 + e^-z), the blog's formula and order, so its class matches it bit for bit.
     # e^-z overflows to inf for z < -709 and the result is then exactly 0, not an error:
     # callers run with np.errstate(over="ignore") (see nn_core.network.QUIET).
-    np.negative(z, out=out)
-    np.exp(out, out=out)
-    np.add(_ONE, out, out=out)
-    return np.divide(_ONE, out, out=out)
+    # z is used as scratch (it is contiguous; out may be a strided view).
+    np.negative(z, out=z)
+    np.exp(z, out=z)
+    np.add(_ONE, z, out=z)
+    return np.divide(_ONE, z, out=out)
 
 
 def _tanh(z: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -73,11 +74,11 @@ def _d_linear(a: np.ndarray, d: np.ndarray, tmp: np.ndarray) -> np.ndarray:
 def _tanh_via_exp(z: np.ndarray, out: np.ndarray) -> np.ndarray:
     # tanh z = 1 - 2 / (1 + e^{2z}): five calls, but NumPy's exp is about twice as fast as its
     # float64 tanh, so this wins on large arrays (error < 4e-16).
-    np.multiply(z, _TWO, out=out)
-    np.exp(out, out=out)
-    np.add(out, _ONE, out=out)
-    np.divide(_TWO, out, out=out)
-    return np.subtract(_ONE, out, out=out)
+    np.multiply(z, _TWO, out=z)  # z is scratch, as in _sigmoid
+    np.exp(z, out=z)
+    np.add(z, _ONE, out=z)
+    np.divide(_TWO, z, out=z)
+    return np.subtract(_ONE, z, out=out)
 
 
 FORWARD = {"sigmoid": _sigmoid, "tanh": _tanh, "relu": _relu, "linear": _linear,
@@ -90,7 +91,8 @@ DERIVATIVE = {"sigmoid": _d_sigmoid, "tanh": _d_tanh, "relu": _d_relu, "linear":
 
 
 def apply(name: str, z: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """Write ``f(z)`` into ``out`` and return it (``out`` may be ``z`` itself)."""
+    """Write ``f(z)`` into ``out`` and return it (``out`` may be ``z`` itself; ``z`` may be
+    overwritten)."""
     if name not in FORWARD:
         raise ValueError(f"unknown activation {name!r}")
     return FORWARD[name](z, out)
@@ -111,5 +113,5 @@ def derivative(name: str, a: np.ndarray) -> np.ndarray:
 
 def value(name: str, z: np.ndarray) -> np.ndarray:
     """f(z) as a new array."""
-    z = np.asarray(z, dtype=float)
-    return apply(name, z, np.empty_like(z))
+    a = np.array(z, dtype=float)
+    return apply(name, a, a)

@@ -133,7 +133,8 @@ class Network:
                 z = a @ w
                 if b is not None:
                     z += b
-                a = activations.apply(name, z, np.empty_like(z))
+                a = z.copy()
+                activations.apply(name, a, a)
                 zs.append(z)
                 acts.append(a)
         return zs, acts
