@@ -302,76 +302,54 @@ def dataset_from_table(df: pd.DataFrame, target: str, features: Sequence[str] = 
         raise PlaygroundError(f"task must be one of {', '.join(TASK_CHOICES)}, got {show(task)}")
     carried = df.attrs.get("notices")
     notices = [str(n) for n in carried] if isinstance(carried, list) else []
-    names = [str(c).strip() for c in df.columns]
-    check_names(names)
-    if not names:
-        raise PlaygroundError("the table has no columns")
-    if len(df) == 0:
-        raise PlaygroundError("the table has no data rows")
-    if len(df) > MAX_ROWS:
-        raise PlaygroundError(f"the table has {len(df):,} rows; the limit is {MAX_ROWS:,}")
-    columns = {n: df.iloc[:, j] for j, n in enumerate(names)}
-
+    columns = _named_columns(df)
     target = target.strip() if isinstance(target, str) else ""
     if not target:
-        raise PlaygroundError(f"choose a target column: one of {show_list(names)}")
+        raise PlaygroundError(f"choose a target column: one of {show_list(list(columns))}")
     if target not in columns:
         raise PlaygroundError(f"there is no column {show(target)}; the columns are "
-                              f"{show_list(names)}")
-    wanted = _wanted_features(features, names, target)
-    X, used = _feature_matrix(columns, wanted, notices)
+                              f"{show_list(list(columns))}")
+    X, used = _feature_matrix(columns, _wanted_features(features, list(columns), target), notices)
+    numbers_, labels = _target_values(columns[target])
+    if task == "regression" and numbers_ is None:
+        raise PlaygroundError(f"the target {show(target)} holds text, so it cannot be a regression "
+                              "target: choose classification")
 
-    y_numbers = as_numbers(columns[target])
-    if y_numbers is None:
-        labels = [None if _is_missing(v) or str(v).strip().lower() in MISSING else str(v).strip()
-                  for v in columns[target].to_numpy(dtype=object)]
-        y_ok = np.array([lab is not None for lab in labels], dtype=bool)
-    else:
-        y_ok = _usable(y_numbers)
-    keep = y_ok & _usable(X).all(axis=1)
+    target_ok = _usable(numbers_) if labels is None else np.array([v is not None for v in labels])
+    keep = target_ok & _usable(X).all(axis=1)
     dropped = len(keep) - int(keep.sum())
-    if dropped and not keep.any():
-        raise PlaygroundError(f"no rows left: all {dropped:,} rows have a missing, non-finite or "
-                              f"too large (> {TOO_LARGE}) value")
     if dropped:
+        if not keep.any():
+            raise PlaygroundError(f"no rows left: all {dropped:,} rows have a missing, "
+                                  f"non-finite or too large (> {TOO_LARGE}) value")
         notices.append(f"dropped {dropped:,} of {len(keep):,} rows with a missing, non-finite or "
                        f"too large (> {TOO_LARGE}) value")
     X = X[keep]
+    about = {"name": name, "description": _describe(len(X), used, target), "notices": notices}
 
-    kind = task
-    if task == "regression" and y_numbers is None:
-        raise PlaygroundError(f"the target {show(target)} holds text, so it cannot be a regression "
-                              "target: choose classification")
-    if task == "auto":
-        kind = "classification" if y_numbers is None or _few_integers(y_numbers[keep]) else \
-            "regression"
-    if kind == "regression":
-        y = y_numbers[keep]
-        if np.ptp(y) == 0:
-            raise PlaygroundError(f"the target {show(target)} has the same value in every row: "
-                                  "there is nothing to learn")
-        return Dataset(X, y, used, target, "regression", [], name=name,
-                       description=_describe(len(y), used, target), notices=notices)
-
-    if y_numbers is None:
-        kept_labels = [lab for lab, k in zip(labels, keep, strict=True) if k]
-        classes = sorted(set(kept_labels))
+    if labels is None:
+        values = numbers_[keep]
+        if task == "regression" or (task == "auto" and not _few_integers(values)):
+            if np.ptp(values) == 0:
+                raise PlaygroundError(f"the target {show(target)} has the same value in every "
+                                      "row: there is nothing to learn")
+            return Dataset(X, values, used, target, "regression", [], **about)
+        labels = [_label(v) for v in values.tolist()]
+        classes = [_label(v) for v in sorted(set(values.tolist()))]  # numbers in numeric order
     else:
-        values = y_numbers[keep]
-        classes_num = sorted(set(values.tolist()))
-        classes = [_label(v) for v in classes_num]
-        kept_labels = [_label(v) for v in values.tolist()]
+        labels = [lab for lab, k in zip(labels, keep, strict=True) if k]
+        classes = sorted(set(labels))
     if len(classes) > MAX_CLASSES:
-        hint = " (choose regression for a measured quantity)" if y_numbers is not None else ""
+        hint = " (choose regression for a measured quantity)" if numbers_ is not None else ""
         raise PlaygroundError(f"the target {show(target)} has {len(classes)} different values; "
                               f"classification allows at most {MAX_CLASSES} classes{hint}")
     if len(classes) < 2:
         raise PlaygroundError(f"the target {show(target)} has only one class ({show(classes[0])}): "
                               "a classifier needs at least two")
     index = {c: i for i, c in enumerate(classes)}
-    y = np.array([index[lab] for lab in kept_labels], dtype=np.int64)
-    return Dataset(X, y, used, target, "binary" if len(classes) == 2 else "multiclass", classes,
-                   name=name, description=_describe(len(y), used, target), notices=notices)
+    y = np.array([index[lab] for lab in labels], dtype=np.int64)
+    kind = "binary" if len(classes) == 2 else "multiclass"
+    return Dataset(X, y, used, target, kind, classes, **about)
 
 
 def load_csv(data: bytes, target: str, features: Sequence[str] = (),
@@ -402,6 +380,29 @@ def feature_matrix(df: pd.DataFrame, feature_names: Sequence[str]) -> tuple[np.n
     if not keep.any():
         raise PlaygroundError("no row has a usable number in every input column")
     return X[keep], keep
+
+
+def _named_columns(df: pd.DataFrame) -> dict[str, pd.Series]:
+    """The table's columns by trimmed name, after the checks on names and size."""
+    names = [str(c).strip() for c in df.columns]
+    check_names(names)
+    if not names:
+        raise PlaygroundError("the table has no columns")
+    if len(df) == 0:
+        raise PlaygroundError("the table has no data rows")
+    if len(df) > MAX_ROWS:
+        raise PlaygroundError(f"the table has {len(df):,} rows; the limit is {MAX_ROWS:,}")
+    return {n: df.iloc[:, j] for j, n in enumerate(names)}
+
+
+def _target_values(column: pd.Series) -> tuple[np.ndarray | None, list[str | None] | None]:
+    """``(numbers, None)`` for a numeric target, else ``(None, trimmed labels or None)``."""
+    numbers_ = as_numbers(column)
+    if numbers_ is not None:
+        return numbers_, None
+    labels = [None if _is_missing(v) or str(v).strip().lower() in MISSING else str(v).strip()
+              for v in column.to_numpy(dtype=object)]
+    return None, labels
 
 
 def _wanted_features(features: Sequence[str], names: list[str], target: str) -> list[str]:
