@@ -87,13 +87,13 @@ class RunSettings:
             raise PlaygroundError(
                 f"hidden: at most {MAX_HIDDEN_LAYERS} hidden layers, got {len(self.hidden)}"
             )
-        acts = self.activations
+        acts = tuple(a.strip() for a in self.activation.split(",") if a.strip())
         bad = [a for a in acts if a not in ACTIVATIONS]
         if bad:
             raise PlaygroundError(
                 f"activation: unknown {bad[0]!r}; choose from {', '.join(ACTIVATIONS)}"
             )
-        if len(acts) not in (1, max(len(self.hidden), 1)):
+        if len(acts) > 1 and len(acts) != len(self.hidden):
             raise PlaygroundError(
                 f"activation: give one name or one per hidden layer ({len(self.hidden)}), "
                 f"got {len(acts)}"
@@ -101,10 +101,10 @@ class RunSettings:
 
     @property
     def activations(self) -> tuple[str, ...]:
-        """One activation name per hidden layer."""
+        """One activation name per hidden layer (none without hidden layers)."""
         names = tuple(a.strip() for a in self.activation.split(",") if a.strip()) or ("tanh",)
         if len(names) == 1:
-            return names * max(len(self.hidden), 1)
+            return names * len(self.hidden)
         return names
 
     def replace(self, **changes: Any) -> RunSettings:

@@ -84,8 +84,6 @@ def test_train_without_bias_and_with_transforms():
     assert out == in_process(settings, make_dataset("circle", 60, 0.1, 0))
 
 
-@pytest.mark.xfail(strict=True, reason="Trainer gets one activation for zero hidden layers "
-                                       "(RunSettings.activations); reported to the lead")
 def test_no_hidden_layer():
     for hidden in ("", "0"):
         out = last_json(cli("train", "--dataset", "gaussians", "--hidden", hidden,

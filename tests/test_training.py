@@ -185,3 +185,12 @@ def test_refuses_impossible_heads_with_a_message():
         _trainer(dataset="sine", output="sigmoid")
     with pytest.raises(PlaygroundError, match="softmax"):
         _trainer(dataset="moons", output="sigmoid", loss="ce")
+
+
+def test_no_hidden_layer_is_logistic_regression():
+    t = _trainer(dataset="gaussians", n_samples=200, hidden=(), optimizer="adam", lr=0.05,
+                 epochs=100)
+    assert t.network.sizes == [2, 1]
+    t.run()
+    assert t.summary()["test_accuracy"] >= 0.9
+    assert RunSettings(hidden=(), activation="relu").activations == ()
