@@ -26,6 +26,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from nn_core.datasets import BUILTIN
 from nn_core.errors import PlaygroundError
+from nn_core.limits import MAX_FEATURES
 from nn_core.settings import ACTIVATIONS, MAX_HIDDEN_LAYERS, TRANSFORMS, RunSettings
 from nn_core.tabular import show, show_list
 
@@ -58,8 +59,8 @@ UI_PARAMS: dict[str, Param] = {
     p.name: p
     for p in (
         Param("speed", 10, choices=SPEEDS),
-        Param("surface_x", 0, range=(0, 49)),  # feature index of the surface's horizontal axis
-        Param("surface_y", 1, range=(0, 49)),  # ... and of its vertical axis
+        Param("surface_x", 0, range=(0, MAX_FEATURES - 1)),  # feature index, horizontal axis
+        Param("surface_y", 1, range=(0, MAX_FEATURES - 1)),  # ... and vertical axis
         Param("discretise", False),
         Param("log_loss", False),
     )
