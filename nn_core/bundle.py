@@ -8,14 +8,13 @@ Loading checks everything and refuses with one :class:`PlaygroundError` line.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Any
 
 from nn_core.dataset import load_data
 from nn_core.datasets import BUILTIN
 from nn_core.errors import PlaygroundError
+from nn_core.export import dataset_csv
 from nn_core.limits import MAX_UPLOAD_BYTES
 from nn_core.settings import RunSettings
 from nn_core.tabular import dataset_from_table, read_csv_bytes, show
@@ -153,13 +152,7 @@ def _as_text(csv_bytes: bytes) -> str:
 
 def _table_text(settings: RunSettings) -> str:
     """A built-in dataset as CSV text: its features, then the target (class labels)."""
-    ds = load_data(settings)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([*ds.feature_names, ds.target_name])
-    for x, y in zip(ds.X.tolist(), ds.y.tolist(), strict=True):
-        writer.writerow([*map(repr, x), ds.classes[y] if ds.classes else repr(y)])
-    return out.getvalue()
+    return dataset_csv(load_data(settings))
 
 
 def _one_line(message: str, limit: int = 240) -> str:

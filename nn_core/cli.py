@@ -9,8 +9,6 @@ one JSON line on stdout. Mistakes print one ``error: ...`` line: exit 2 for the 
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import math
 import os
@@ -21,6 +19,7 @@ from typing import Any, NoReturn
 from nn_core.dataset import load_data
 from nn_core.datasets import BUILTIN
 from nn_core.errors import PlaygroundError
+from nn_core.export import history_csv
 from nn_core.limits import MAX_UPLOAD_BYTES
 from nn_core.serialize import MAX_MODEL_BYTES, model_from_json, model_to_json
 from nn_core.settings import (
@@ -35,7 +34,7 @@ from nn_core.settings import (
     RunSettings,
     field_names,
 )
-from nn_core.training import HISTORY_KEYS, Trainer
+from nn_core.training import Trainer
 
 
 class UsageError(Exception):
@@ -189,7 +188,7 @@ def run_train(args: argparse.Namespace) -> int:
     if args.save:
         _write(args.save, model_to_json(trainer))
     if args.history:
-        _write(args.history, _history_csv(trainer.history))
+        _write(args.history, history_csv(trainer.history))
     print(json.dumps(_jsonable(trainer.summary())))
     return 0
 
@@ -275,15 +274,6 @@ def _progress(trainer: Trainer) -> str:
     scores = "  ".join(f"{k} {v:.4g}" for k, v in s.items()
                        if k not in ("epochs", "stop_reason") and isinstance(v, float))
     return f"epoch {trainer.epoch}/{trainer.settings.epochs}  {scores}"
-
-
-def _history_csv(history: dict[str, Sequence[float]]) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(HISTORY_KEYS)
-    for row in zip(*(history[k] for k in HISTORY_KEYS), strict=True):
-        writer.writerow(["" if isinstance(v, float) and math.isnan(v) else v for v in row])
-    return buf.getvalue()
 
 
 def _jsonable(summary: dict[str, Any]) -> dict[str, Any]:

@@ -1,5 +1,6 @@
-"""A trained model as a standalone Python script (numpy only), written in the blog's style.
+"""Exports: a trained model as a standalone script, the training history and a dataset as CSV.
 
+The standalone script (numpy only) is written in the blog's style.
 The script carries the weights and the preprocessing statistics as literals, so it predicts on
 its own: ``python model.py 175 75 27`` or ``python model.py inputs.csv > predictions.csv``.
 Every number is written with ``repr`` (shortest round-trip form), so the script computes exactly
@@ -8,8 +9,14 @@ what the app does. No user text reaches the code unescaped: names are written wi
 
 from __future__ import annotations
 
+import csv
+import io
+import math
+from collections.abc import Mapping, Sequence
+
+from nn_core.dataset import Dataset
 from nn_core.serialize import TrainedModel
-from nn_core.training import Trainer
+from nn_core.training import HISTORY_KEYS, Trainer
 
 _TEMPLATE = '''"""Predictions of a neural network trained in the NumPy Neural Network Playground.
 
@@ -157,3 +164,23 @@ def script_for(model: Trainer | TrainedModel) -> str:
         target_mean=repr(float(model.coding.mean)),
         target_std=repr(float(model.coding.std)),
     )
+
+
+def history_csv(history: Mapping[str, Sequence[float]]) -> str:
+    """The per-epoch history as CSV: epoch, train/test loss, train/test metric (NaN as blank)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(HISTORY_KEYS)
+    for row in zip(*(history[k] for k in HISTORY_KEYS), strict=True):
+        writer.writerow(["" if isinstance(v, float) and math.isnan(v) else v for v in row])
+    return buf.getvalue()
+
+
+def dataset_csv(ds: Dataset) -> str:
+    """A dataset as CSV text: its features, then the target (class labels), every digit kept."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([*ds.feature_names, ds.target_name])
+    for x, y in zip(ds.X.tolist(), ds.y.tolist(), strict=True):
+        writer.writerow([*map(repr, x), ds.classes[y] if ds.classes else repr(y)])
+    return out.getvalue()

@@ -85,3 +85,19 @@ def test_wrong_arguments_exit_with_a_message(tmp_path):
     path.write_text(script_for(Trainer(s, load_data(s))))
     done = _run(path, 1.0)
     assert done.returncode != 0 and "usage" in done.stderr
+
+
+def test_history_and_dataset_csv_read_back():
+    s = RunSettings(dataset="circle", n_samples=50, hidden=(3,), batch_size=5, test_fraction=0.2)
+    t = Trainer(s, load_data(s))
+    t.step(4)
+    from nn_core.export import dataset_csv, history_csv
+
+    rows = list(csv.DictReader(io.StringIO(history_csv(t.history))))
+    assert [int(r["epoch"]) for r in rows] == [0, 1, 2, 3, 4]
+    assert [float(r["train_loss"]) for r in rows] == t.history["train_loss"]
+    table = list(csv.reader(io.StringIO(dataset_csv(t.dataset))))
+    assert table[0] == [*t.dataset.feature_names, t.dataset.target_name]
+    X = np.array([[float(v) for v in r[:-1]] for r in table[1:]])
+    assert np.array_equal(X, t.dataset.X)
+    assert [r[-1] for r in table[1:]] == [t.dataset.classes[i] for i in t.dataset.y]
