@@ -270,3 +270,20 @@ def test_current_params_reads_streamlits_query_parameters():
     assert not at.exception
     assert at.markdown[0].value == repr(
         (0.3, (5,), "max", ["ignored unknown parameter 'junk'"], ["data"]))
+
+
+@pytest.mark.parametrize("current, slug, expected", [
+    ("http://localhost:8501/share", "train", "http://localhost:8501/train"),
+    ("http://localhost:8501/", "train", "http://localhost:8501/train"),
+    ("http://localhost:8501", "", "http://localhost:8501/"),
+    ("https://x.streamlit.app/base/predict?lr=1#top", "", "https://x.streamlit.app/base"),
+    ("https://host/base/how_it_works", "predict", "https://host/base/predict"),
+])
+def test_page_url(current, slug, expected):
+    assert share.page_url(current, slug) == expected
+
+
+def test_every_hideable_name_has_a_label():
+    labels = {share.describe_hideable(n) for n in share.HIDEABLE}
+    assert len(labels) == len(share.HIDEABLE)
+    assert share.describe_hideable("upload").startswith("upload — ")

@@ -165,6 +165,30 @@ def classroom_link(base_url: str, settings: RunSettings, ui: Mapping[str, Scalar
     return urlunsplit(parts._replace(query=urlencode(params, safe=","), fragment=""))
 
 
+# Pages a link can open (title -> URL path; the default page sits at the app's root).
+PAGE_SLUGS = {"Data": "", "Train": "train", "Predict": "predict"}
+_PAGE_PATHS = {"data", "train", "predict", "share", "how_it_works"}
+
+
+def page_url(current_url: str, slug: str) -> str:
+    """The address of page ``slug`` of the app that ``current_url`` (any of its pages) is in."""
+    parts = urlsplit(current_url)
+    segments = [seg for seg in parts.path.split("/") if seg]
+    if segments and segments[-1] in _PAGE_PATHS:
+        segments.pop()
+    path = "/" + "/".join([*segments, slug] if slug else segments)
+    return urlunsplit(parts._replace(path=path, query="", fragment=""))
+
+
+def describe_hideable(name: str) -> str:
+    """A label for a name of :data:`HIDEABLE`, for the classroom link form."""
+    if name in SECTIONS:
+        return f"{name} — {SECTIONS[name]}"
+    if name in UI_PARAMS:
+        return f"{name} (chart view)"
+    return f"{name} (setting)"
+
+
 # --- reading ----------------------------------------------------------------------------------
 class _Bad(Exception):
     """A value that does not fit; the message says why (after ``name: ``)."""
@@ -329,3 +353,45 @@ def current_params() -> dict[str, list[str]]:
     names = [n for n in (*SETTING_PARAMS, *UI_PARAMS, HIDE) if n in qp]
     names += [n for n in islice(qp, MAX_PARAMS) if n not in names]
     return {n: qp.get_all(n) for n in names}
+
+
+def open_link() -> None:
+    """On a session's first run, take settings, view choices and hidden controls from the URL.
+
+    Each bad parameter becomes a notice (plain text) and falls back to its default.
+    """
+    from ui import state
+
+    if state.link_read():
+        return
+    params = current_params()
+    if not params:
+        return
+    settings, view, notices = from_query(params)
+    state.set_hidden(parse_hidden(params, notices))
+    try:
+        state.set_settings(settings)
+    except PlaygroundError as exc:  # e.g. data settings that cannot load: keep the defaults
+        notices.append(f"The link's settings could not be used ({exc}); using the defaults.")
+    state.set_view_choices(view)
+    for notice in notices:
+        state.push_notice(notice)
+
+
+def link_params() -> dict[str, str]:
+    """The query parameters that reproduce this session's set-up (its permalink)."""
+    from ui import state
+
+    params = to_query(state.get_settings(), state.view_choices())
+    if state.hidden():
+        params[HIDE] = ",".join(sorted(state.hidden()))
+    return params
+
+
+def sync_url() -> None:
+    """Keep the address bar a permalink: write the current set-up into the query parameters."""
+    import streamlit as st
+
+    params = link_params()
+    if st.query_params.to_dict() != params:
+        st.query_params.from_dict(params)

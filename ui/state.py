@@ -388,3 +388,48 @@ def live_view() -> Any:
 
 def set_live_view(value: Any) -> None:
     _ss()[LIVE_VIEW] = value
+
+
+# --- share links (see ui/share.py) -------------------------------------------------------------
+LINK_READ = "link_read"  # bool: this session's opening URL has been read
+HIDDEN = "hidden"  # frozenset[str]: controls and sections a classroom link hides
+# The view choices a link carries (ui.share.UI_PARAMS names) and the widgets holding them.
+VIEW_KEYS = {"speed": TRAIN_SPEED, "surface_x": VIEW_X, "surface_y": VIEW_Y,
+             "discretise": VIEW_DISCRETE, "log_loss": VIEW_LOG}
+
+
+def view_choices() -> dict[str, Any]:
+    """The view choices set in this session (only those a widget has set)."""
+    ss = _ss()
+    return {name: ss[key] for name, key in VIEW_KEYS.items() if key in ss}
+
+
+def set_view_choices(choices: dict[str, Any]) -> None:
+    ss = _ss()
+    for name, value in choices.items():
+        if name in VIEW_KEYS:
+            ss[VIEW_KEYS[name]] = value
+
+
+def hidden() -> frozenset[str]:
+    """What this session's classroom link hides (empty without one)."""
+    return _ss().get(HIDDEN, frozenset())
+
+
+def set_hidden(names: frozenset[str]) -> None:
+    _ss()[HIDDEN] = frozenset(names)
+
+
+def shown(*names: str) -> bool:
+    """True unless a classroom link hides any of ``names`` (a setting, a view choice or a
+    section)."""
+    h = hidden()
+    return not any(n in h for n in names)
+
+
+def link_read() -> bool:
+    """Whether the opening URL was read already; marks it read."""
+    ss = _ss()
+    done = bool(ss.get(LINK_READ, False))
+    ss[LINK_READ] = True
+    return done

@@ -1,0 +1,71 @@
+"""Share & export: the permalink, a classroom link builder, and every download."""
+
+import streamlit as st
+
+from nn_core.bundle import bundle_to_json
+from nn_core.datasets import BUILTIN
+from nn_core.export import dataset_csv, history_csv, script_for
+from nn_core.serialize import model_to_json
+from ui import nav, share, state
+
+st.title("Share & export")
+state.show_messages()
+settings = state.get_settings()
+dataset = state.get_dataset()
+trainer = state.current_trainer()
+uploaded = settings.dataset not in BUILTIN
+
+st.subheader("Link to this set-up")
+st.caption("The address bar always holds this link. Opening it reproduces the same data choice, "
+           "the same settings and the same initial weights (the epoch-0 loss is identical). "
+           "A link carries settings only, never data.")
+target_page = st.segmented_control(
+    "The link opens", list(share.PAGE_SLUGS), default="Train", key="share_target_page")
+url = share.page_url(st.context.url or "", share.PAGE_SLUGS.get(target_page or "Train", ""))
+st.code(share.classroom_link(url, settings, state.view_choices()), language=None,
+        wrap_lines=True)
+if uploaded:
+    st.warning("This run uses an uploaded or edited table, which a link never carries: whoever "
+               "opens it gets the default dataset. Share the run bundle below instead; the Data "
+               "page loads it.")
+
+st.subheader("Classroom link")
+st.caption("Hide controls your students should not change. They still see every chart and "
+           "every number of the run.")
+choices = sorted(share.HIDEABLE, key=lambda n: (n not in share.SECTIONS, n))
+hide = st.multiselect("Hide", choices, format_func=share.describe_hideable,
+                      key="share_hide", placeholder="Choose controls or whole sections")
+st.code(share.classroom_link(url, settings, state.view_choices(), hide), language=None,
+        wrap_lines=True)
+
+st.subheader("Downloads")
+c1, c2, c3 = st.columns(3)
+c1.download_button("Dataset (CSV)", lambda: dataset_csv(dataset), file_name="dataset.csv",
+                   mime="text/csv", width="stretch", on_click="ignore",
+                   help="The current data: features, then the target.")
+c2.download_button("Run bundle (settings + data)", lambda: bundle_to_json(
+                       settings, state.csv_bytes(), state.csv_name()),
+                   file_name="run-bundle.json", mime="application/json", width="stretch",
+                   on_click="ignore",
+                   help="One file with the settings and the data; the Data page loads it.")
+if trainer is None:
+    c3.download_button("Trained model (JSON)", "", disabled=True, width="stretch")
+    st.info("Nothing is trained yet: the model, its script and the training history appear "
+            "here once the network has been trained.")
+    st.page_link(nav.TRAIN, label="Go to Train", icon="🏋️")
+else:
+    c3.download_button("Trained model (JSON)", lambda: model_to_json(trainer),
+                       file_name="model.json", mime="application/json", width="stretch",
+                       on_click="ignore",
+                       help="Settings, weights and preprocessing; the Predict page loads it.")
+    c4, c5, _ = st.columns(3)
+    c4.download_button("Standalone Python script", lambda: script_for(trainer),
+                       file_name="model.py", mime="text/x-python", width="stretch",
+                       on_click="ignore",
+                       help="numpy only, in the blog's style, with the weights inside: "
+                       "python model.py inputs.csv")
+    c5.download_button("Training history (CSV)", lambda: history_csv(trainer.history),
+                       file_name="history.csv", mime="text/csv", width="stretch",
+                       on_click="ignore", help="Loss and metric per recorded epoch.")
+    st.caption(f"The trained network: epoch {trainer.epoch}, "
+               f"{trainer.network.params.size} parameters.")
