@@ -4,6 +4,7 @@ import random
 
 import streamlit as st
 
+from nn_core.bundle import MAX_BUNDLE_BYTES
 from nn_core.datasets import BUILTIN
 from nn_core.errors import PlaygroundError
 from nn_core.limits import MAX_ROWS, MAX_SAMPLES, MAX_UPLOAD_BYTES, MIN_SAMPLES
@@ -20,6 +21,8 @@ from ui.data_view import (
 from ui.text import plain
 
 UPLOAD_MB = max(1, MAX_UPLOAD_BYTES // (1024 * 1024))
+BUNDLE_MB = max(1, MAX_BUNDLE_BYTES // (1024 * 1024))
+W_BUNDLE = "w_upload_bundle"
 
 
 def on_upload() -> None:
@@ -39,6 +42,19 @@ def on_upload() -> None:
         f"Loaded {file.name}: {ds.n_samples} rows; target {ds.target_name}, "
         f"{ds.n_features} feature column{'s' * (ds.n_features != 1)}."
     )
+
+
+def on_bundle() -> None:
+    """A run bundle in its uploader: restore its settings and data, or say why not."""
+    file = st.session_state.get(W_BUNDLE)
+    if file is None:
+        return
+    try:
+        state.load_bundle(file.getvalue())
+    except PlaygroundError as exc:
+        state.set_error(f"Could not load {file.name}: {exc}. The previous data is kept.")
+        return
+    state.push_notice(f"Loaded the run bundle {file.name}: its data and settings are in use.")
 
 
 def on_regenerate() -> None:
@@ -66,22 +82,34 @@ def on_use_file_again() -> None:
 
 def builtin_controls(settings, ds) -> None:
     names = list(BUILTIN)
-    st.selectbox(
-        "Dataset",
-        names,
-        format_func=lambda n: BUILTIN[n].title,
-        key=state.bind("dataset", lambda v: v if v in BUILTIN else None),
-        on_change=state.on_change("dataset"),
-        placeholder="Choose a built-in dataset",
-        help="Synthetic 2-D shapes after TensorFlow Playground, the blog's own table, and three "
-        "regression sets. Picking one replaces the current data and resets the network.",
-    )
+    shown = state.shown
+    if shown("dataset"):
+        st.selectbox(
+            "Dataset",
+            names,
+            format_func=lambda n: BUILTIN[n].title,
+            key=state.bind("dataset", lambda v: v if v in BUILTIN else None),
+            on_change=state.on_change("dataset"),
+            placeholder="Choose a built-in dataset",
+            help="Synthetic 2-D shapes after TensorFlow Playground, the blog's own table, and "
+            "three regression sets. Picking one replaces the current data and resets the "
+            "network.",
+        )
     spec = BUILTIN.get(settings.dataset)
     if spec is None:
         st.caption("The current data is a CSV table; pick a built-in dataset to switch back.")
         return
     st.caption(spec.description)
     fixed = spec.test_rows is not None
+    if shown("n_samples"):
+        samples_slider(fixed)
+    if shown("noise"):
+        noise_slider(fixed)
+    if shown("data_seed"):
+        seed_controls(fixed)
+
+
+def samples_slider(fixed: bool) -> None:
     st.slider(
         "Samples",
         MIN_SAMPLES,
@@ -92,6 +120,9 @@ def builtin_controls(settings, ds) -> None:
         disabled=fixed,
         help="How many points to draw." if not fixed else "The blog's table has fixed rows.",
     )
+
+
+def noise_slider(fixed: bool) -> None:
     st.slider(
         "Noise",
         0.0,
@@ -104,6 +135,9 @@ def builtin_controls(settings, ds) -> None:
         if not fixed
         else "The blog's table has fixed rows.",
     )
+
+
+def seed_controls(fixed: bool) -> None:
     seed_col, button_col = st.columns([3, 2], vertical_alignment="bottom")
     seed_col.number_input(
         "Data seed",
@@ -143,6 +177,14 @@ def upload_controls(settings) -> None:
             on_click=on_use_file_again,
             help="Switch back to the table you uploaded or edited earlier.",
         )
+    st.file_uploader(
+        "Run bundle",
+        type=["json"],
+        key=W_BUNDLE,
+        on_change=on_bundle,
+        max_upload_size=BUNDLE_MB,
+        help="A run bundle saved on the Share & export page: settings and data in one file.",
+    )
 
 
 def editor(ds) -> None:
@@ -223,6 +265,8 @@ def column_controls(ds) -> None:
 
 
 def split_controls(ds) -> None:
+    if not state.shown("test_fraction"):
+        return
     fixed = ds.test_rows is not None
     st.slider(
         "Test fraction",
@@ -309,16 +353,20 @@ ds = state.get_dataset()
 
 controls, view = st.columns([5, 7], gap="large")
 with controls:
-    builtin_tab, upload_tab, edit_tab = st.tabs(
-        ["Built-in", "Upload CSV", "Edit rows"], key=state.W_DATA_TAB, on_change="rerun"
-    )
-    with builtin_tab:
-        builtin_controls(settings, ds)
-    with upload_tab:
-        upload_controls(settings)
-    with edit_tab:
-        editor(ds)
-    if settings.dataset not in BUILTIN and state.csv_bytes() is not None:
+    sections = {"data": ("Built-in", lambda: builtin_controls(settings, ds)),
+                "upload": ("Upload", lambda: upload_controls(settings)),
+                "editor": ("Edit rows", lambda: editor(ds))}
+    sections = {k: v for k, v in sections.items() if state.shown(k)}
+    if sections:
+        tabs = st.tabs([title for title, _ in sections.values()], key=state.W_DATA_TAB,
+                       on_change="rerun")
+        for tab, (_, draw) in zip(tabs, sections.values(), strict=True):
+            with tab:
+                draw()
+    else:
+        st.caption("This classroom link fixes the data.")
+    custom_table = settings.dataset not in BUILTIN and state.csv_bytes() is not None
+    if custom_table and state.shown("target", "features", "task"):
         column_controls(ds)
     split_controls(ds)
 with view:

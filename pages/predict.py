@@ -6,6 +6,7 @@ import streamlit as st
 
 from nn_core.errors import PlaygroundError
 from nn_core.limits import MAX_UPLOAD_BYTES
+from nn_core.serialize import MAX_MODEL_BYTES, model_from_json
 from nn_core.tabular import feature_matrix, read_csv_bytes
 from ui import nav, state
 from ui.data_charts import probability_bars
@@ -15,11 +16,15 @@ from ui.predict_view import (
     class_probabilities,
     default_inputs,
     input_step,
+    model_dataset,
     results_frame,
 )
 from ui.text import plain
 
 UPLOAD_MB = max(1, MAX_UPLOAD_BYTES // (1024 * 1024))
+MODEL_MB = max(1, MAX_MODEL_BYTES // (1024 * 1024))
+W_MODEL_UPLOAD = "w_predict_model"
+SOURCES = ("This session's network", "The loaded model file")
 
 
 def on_example(ds) -> None:
@@ -27,6 +32,26 @@ def on_example(ds) -> None:
     row = blog_examples(ds)[st.session_state[state.W_PREDICT_EXAMPLE]]
     for i, value in enumerate(row):
         st.session_state[state.predict_input_key(i)] = value
+
+
+def on_model_file() -> None:
+    """A model JSON in the uploader: load it, or say why not (the session's network stays)."""
+    file = st.session_state.get(W_MODEL_UPLOAD)
+    if file is None:
+        state.set_loaded_model(None)
+        return
+    try:
+        model = model_from_json(file.getvalue())
+    except PlaygroundError as exc:
+        state.set_error(f"Could not load {file.name}: {exc}")
+        return
+    state.set_loaded_model(model, file.name)
+    state.push_notice(f"Loaded the model {file.name}: its predictions are shown below.")
+
+
+def loaded_line(model, name: str) -> str:
+    sizes = "-".join(str(s) for s in model.network.sizes)
+    return f"Model file {plain(name, 60)} · network {sizes} · {model.epochs:,} epochs trained"
 
 
 def model_line(trainer) -> str:
@@ -171,10 +196,31 @@ st.caption(
 state.show_messages()
 ds = state.get_dataset()
 trainer = state.current_trainer()
-if trainer is None or trainer.epoch == 0:
+with st.expander("Use a saved model (JSON)", expanded=False):
+    st.file_uploader(
+        "Model file", type=["json"], key=W_MODEL_UPLOAD, on_change=on_model_file,
+        max_upload_size=MODEL_MB,
+        help="A model downloaded from the Share & export page: it restores the network exactly.",
+    )
+loaded, loaded_name = state.loaded_model()
+trained = trainer is not None and trainer.epoch > 0
+if loaded is not None and trained:
+    source = st.segmented_control("Predict with", SOURCES, default=SOURCES[1],
+                                  key="w_predict_source") or SOURCES[1]
+    use_loaded = source == SOURCES[1]
+else:
+    use_loaded = loaded is not None
+if use_loaded:
+    st.caption(loaded_line(loaded, loaded_name))
+    model_ds = model_dataset(loaded)
+    single_prediction(loaded, model_ds)
+    st.divider()
+    batch_prediction(loaded, model_ds)
+    st.stop()
+if not trained:
     st.info(
-        "No trained model yet. Train the network on the Train page, then come back: the "
-        "trained network stays in your session.",
+        "No trained model yet. Train the network on the Train page, then come back (the "
+        "trained network stays in your session), or load a saved model file above.",
         icon="🏋️",
     )
     st.page_link(nav.TRAIN, label="Go to Train", icon="🏋️")

@@ -89,7 +89,8 @@ def test_app_opens_on_the_data_page_with_its_widgets():
     assert at.slider(key="w_test_fraction").value == RunSettings().test_fraction
     assert at.number_input(key="w_data_seed").value == RunSettings().data_seed
     assert [b.label for b in at.button] == ["🎲 Regenerate", "✅ Apply edits", "↩️ Discard edits"]
-    assert len(at.file_uploader) == 1 and len(at.data_editor) == 1
+    assert [u.label for u in at.file_uploader] == ["CSV file", "Run bundle"]
+    assert len(at.data_editor) == 1
     assert [m.label for m in at.metric] == ["Rows", "Features", "Train / test", "Task"]
     assert at.metric[0].value == "200" and at.metric[2].value == "160 / 40"
     traces = scatter(at)["data"]

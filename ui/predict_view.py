@@ -10,6 +10,7 @@ import pandas as pd
 
 from nn_core.dataset import Dataset
 from nn_core.datasets import BLOG_TEST
+from nn_core.serialize import TrainedModel
 
 
 class Predictor(Protocol):
@@ -96,3 +97,22 @@ def _free_name(name: str, taken: pd.Index) -> str:
     while candidate in taken:
         candidate, k = f"{name} ({k})", k + 1
     return candidate
+
+
+def model_dataset(model: TrainedModel) -> Dataset:
+    """A stand-in dataset describing a loaded model's inputs and outputs (no data travels with
+    a model): three rows spanning its training inputs as the preprocessing recorded them."""
+    pre, n = model.preprocessor, len(model.feature_names)
+    if pre.scale == "standard":
+        mean, std = pre.stats["mean"][:n], pre.stats["std"][:n]
+        X = np.vstack([mean - std, mean, mean + std])
+    elif pre.scale == "minmax":
+        lo, hi = pre.stats["min"][:n], pre.stats["max"][:n]
+        X = np.vstack([lo, (lo + hi) / 2, hi])
+    else:
+        X = np.zeros((3, n))
+    task = model.task
+    y = np.zeros(3) if task == "regression" else np.zeros(3, dtype=np.int64)
+    name = "blog" if model.settings.dataset == "blog" else "model"
+    return Dataset(X, y, list(model.feature_names), model.target_name, task,
+                   list(model.classes), name=name)

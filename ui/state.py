@@ -17,6 +17,7 @@ from typing import Any
 
 import streamlit as st
 
+from nn_core.bundle import bundle_from_json
 from nn_core.dataset import Dataset, load_data
 from nn_core.errors import PlaygroundError
 from nn_core.settings import RunSettings
@@ -237,6 +238,17 @@ def use_table(csv_bytes: bytes, name: str, **changes: Any) -> Dataset:
     return dataset
 
 
+def load_bundle(data: bytes) -> None:
+    """Restore a run bundle's settings and data; on PlaygroundError nothing changes."""
+    settings, table, name = bundle_from_json(data)
+    if table is not None:
+        use_table(table, name, target=settings.target, features=settings.features,
+                  task=settings.task)
+    message = set_settings(settings)
+    if message:
+        push_notice(message)
+
+
 def csv_columns(numeric_only: bool = False) -> list[str]:
     """The columns of the session's CSV table: all (target choices) or those holding numbers
     (feature choices)."""
@@ -388,6 +400,19 @@ def live_view() -> Any:
 
 def set_live_view(value: Any) -> None:
     _ss()[LIVE_VIEW] = value
+
+
+# --- a model loaded from a file on the Predict page ----------------------------------------------
+LOADED_MODEL = "loaded_model"  # (TrainedModel, file name) or None
+
+
+def loaded_model() -> tuple[Any, str]:
+    """The model loaded from a file and its name, or (None, "")."""
+    return _ss().get(LOADED_MODEL) or (None, "")
+
+
+def set_loaded_model(model: Any, name: str = "") -> None:
+    _ss()[LOADED_MODEL] = None if model is None else (model, name)
 
 
 # --- share links (see ui/share.py) -------------------------------------------------------------
