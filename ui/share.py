@@ -378,14 +378,20 @@ def open_link() -> None:
         state.push_notice(notice)
 
 
+def link_params_for(settings: RunSettings, view: Mapping[str, Scalar] | None = None,
+                    hidden: Iterable[str] = ()) -> dict[str, str]:
+    """The query parameters of a permalink: settings and view choices, then ``hide``."""
+    params = to_query(settings, view)
+    if hidden:
+        params[HIDE] = ",".join(sorted(hidden))
+    return params
+
+
 def link_params() -> dict[str, str]:
     """The query parameters that reproduce this session's set-up (its permalink)."""
     from ui import state
 
-    params = to_query(state.get_settings(), state.view_choices())
-    if state.hidden():
-        params[HIDE] = ",".join(sorted(state.hidden()))
-    return params
+    return link_params_for(state.get_settings(), state.view_choices(), state.hidden())
 
 
 def sync_url() -> None:
