@@ -1,0 +1,72 @@
+"""Train page: the network's settings, Play/Pause/Step/Reset, and the live charts."""
+
+import streamlit as st
+
+from ui import live, state, train_controls
+from ui.live_frames import ViewOptions
+
+st.title("Train")
+with st.container():  # a fixed slot: messages come and go without moving the live charts
+    state.show_messages()
+plotly_ready = live.ensure_plotly_js()
+ds = state.get_dataset()
+settings = state.get_settings()
+running = state.is_running()
+
+left, right = st.columns([1, 3], gap="medium")
+
+with right:
+    c_play, c_step, c_reset, c_speed = st.columns([1, 1, 1, 3], vertical_alignment="bottom")
+    if running:
+        c_play.button("⏸ Pause", key="train_pause", on_click=live.on_pause, width="stretch",
+                      type="primary")
+    else:
+        c_play.button("▶ Play", key="train_play", on_click=live.on_play, width="stretch",
+                      type="primary")
+    c_step.button("Step", key="train_step", on_click=live.on_step, width="stretch",
+                  disabled=running, help="Train one epoch.")
+    c_reset.button("Reset", key="train_reset", on_click=live.on_reset, width="stretch",
+                   help="New weights from the seed; data and settings stay.")
+    if st.session_state.get(state.TRAIN_SPEED) not in live.SPEEDS:
+        st.session_state[state.TRAIN_SPEED] = live.DEFAULT_SPEED
+    c_speed.select_slider("Speed (epochs per frame)", live.SPEEDS, key=state.TRAIN_SPEED)
+
+    names = list(range(ds.n_features))
+    v1, v2, v3, v4 = st.columns([2, 2, 1, 1], vertical_alignment="bottom")
+    for key, default in ((state.VIEW_X, 0), (state.VIEW_Y, min(1, ds.n_features - 1))):
+        if st.session_state.get(key) not in names:
+            st.session_state[key] = default
+    v1.selectbox("Surface: horizontal input", names, key=state.VIEW_X,
+                 format_func=lambda i: ds.feature_names[i])
+    v2.selectbox("Surface: vertical input", names, key=state.VIEW_Y,
+                 format_func=lambda i: ds.feature_names[i], disabled=ds.n_features < 2)
+    v3.checkbox("Discretise", key=state.VIEW_DISCRETE)
+    v4.checkbox("Log loss", key=state.VIEW_LOG)
+    with st.container():
+        if not plotly_ready:
+            st.warning("The live charts need ./static/plotly.min.js, which could not be written.")
+    options = ViewOptions(
+        x_feature=int(st.session_state[state.VIEW_X]),
+        y_feature=int(st.session_state[state.VIEW_Y]),
+        discretise=bool(st.session_state.get(state.VIEW_DISCRETE, False)),
+        log_loss=bool(st.session_state.get(state.VIEW_LOG, False)),
+    )
+    live.live_panel(options, st.session_state[state.TRAIN_SPEED])
+
+with left:
+    st.caption(f"Data: {ds.n_samples} rows, {ds.n_features} inputs, {ds.task}.")
+    b1, b2 = st.columns(2)
+    b1.button("The blog's network", on_click=train_controls.use_blog_setup, width="stretch",
+              help="2 sigmoid hidden units, no biases, squared error, one row at a time, raw "
+              "inputs: watch why it predicts about 0.5 for everyone.")
+    b2.button("Playground defaults", on_click=train_controls.use_playground_defaults,
+              width="stretch")
+    with st.expander("Network", expanded=True):
+        train_controls.architecture(ds.n_features)
+    with st.expander("Training", expanded=True):
+        train_controls.optimisation(ds.n_samples)
+    with st.expander("Stop", expanded=False):
+        train_controls.stopping()
+    if settings.scale == "none" and float(abs(ds.X).max(initial=0.0)) > 5:
+        st.info("Raw inputs (no scaling): values this large push sigmoid and tanh units to 0 "
+                "or 1, where their slope is ~0 — see the unit slopes under the charts.")

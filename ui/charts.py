@@ -1,0 +1,544 @@
+"""What the Train page's charts show: pure functions from arrays to JSON-ready chart specs.
+
+Nothing here imports Streamlit. Each chart has a *static* part (names, geometry, colour
+scales; fixed while a network trains) and a *frame* part (the numbers that change every
+epoch). The live element (:mod:`ui.live`, ``live_assets/live.js``) draws them:
+
+- the decision surface is a Plotly figure (:func:`surface_figure`: the data points as traces,
+  zoomable, hover on points) under which the network's output is painted as a layout image;
+- the network, the weight heatmaps, the unit slopes and the loss curves are drawn on canvases
+  from the specs below, because re-plotting them with Plotly costs 20–50 ms each per frame in
+  the browser (measured: five Plotly charts reached 3.6 frames/s), a canvas ~1 ms.
+
+Numeric arrays are packed as Plotly's typed-array specs (``{"dtype", "bdata", "shape"}``,
+float32, base64) — compact to send, cheap to decode; :func:`unpack` reads one back. User
+text (feature, target and class names) reaches a chart only through
+:func:`ui.text.plotly_text` (for Plotly) and is drawn on canvases as plain text.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from plotly.colors import sequential
+
+from ui.text import plotly_text
+
+Spec = dict[str, Any]
+
+# Weights: red below zero, white at zero, blue above; drawn over [-m, m] so white is zero.
+WEIGHT_SCALE = [
+    [0.0, "#b2182b"],
+    [0.25, "#ef8a62"],
+    [0.5, "#f7f7f7"],
+    [0.75, "#67a9cf"],
+    [1.0, "#2166ac"],
+]
+# The Data page's class colours (ui.data_charts.CLASS_COLORS, Okabe–Ito order).
+CLASS_COLORS = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#D55E00",
+    "#F0E442",
+    "#000000",
+    "#999999",
+    "#882255",
+)
+# Binary decision surface: class 0 (blue) → undecided (white) → class 1 (orange).
+BINARY_SCALE = [[0.0, "#0072B2"], [0.5, "#ffffff"], [1.0, "#E69F00"]]
+REGRESSION_SCALE = [
+    [i / (len(sequential.Viridis) - 1), c] for i, c in enumerate(sequential.Viridis)
+]
+SLOPE_SCALE = [[0.0, "#d62728"], [0.15, "#ff7f0e"], [0.5, "#bcbd22"], [1.0, "#2ca02c"]]
+TRAIN_COLOR, TEST_COLOR = "#1f77b4", "#ff7f0e"
+MAX_LOSS_POINTS = 500  # points per loss line sent to the browser (the history is decimated)
+SATURATED = 0.01  # a unit whose mean slope is below 1% of its activation's largest is saturated
+MAX_SLOPE = {"sigmoid": 0.25, "tanh": 1.0, "relu": 1.0, "linear": 1.0}  # largest f'(z)
+
+
+# ------------------------------------------------------------------------------- arrays
+def pack(values: Any, dtype: str = "f4") -> dict[str, Any]:
+    """An array as Plotly's typed-array spec (float32 by default; NaN stays NaN)."""
+    a = np.ascontiguousarray(values, dtype=np.dtype(dtype).newbyteorder("<"))
+    spec: dict[str, Any] = {"dtype": dtype, "bdata": base64.b64encode(a.tobytes()).decode()}
+    if a.ndim > 1:
+        spec["shape"] = ",".join(str(s) for s in a.shape)
+    return spec
+
+
+def unpack(value: Any) -> np.ndarray:
+    """The array in a typed-array spec, or ``np.asarray(value)`` for anything else."""
+    if isinstance(value, Mapping) and "bdata" in value:
+        a = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        if "shape" in value:
+            a = a.reshape([int(s) for s in str(value["shape"]).split(",")])
+        return a
+    return np.asarray(value)
+
+
+def max_abs(arrays: Sequence[np.ndarray | None]) -> float:
+    """The largest finite |value| over the arrays (1.0 if there is none), for a ±m scale."""
+    m = 0.0
+    for a in arrays:
+        if a is not None and np.size(a):
+            finite = np.abs(np.asarray(a, dtype=float))
+            finite = finite[np.isfinite(finite)]
+            if finite.size:
+                m = max(m, float(finite.max()))
+    return m if m > 0 else 1.0
+
+
+# --------------------------------------------------------------------------------- names
+def node_names(
+    sizes: Sequence[int], feature_names: Sequence[str], output_names: Sequence[str]
+) -> list[list[str]]:
+    """Names of every layer's nodes: the inputs, ``h<layer>.<unit>``, the outputs.
+
+    User names are cut to 24 characters; duplicates get a ``#k`` suffix.
+    """
+    names: list[list[str]] = []
+    for layer, n in enumerate(sizes):
+        if layer == 0:
+            given = [_short(f) for f in feature_names][:n]
+            given += [f"x{i + 1}" for i in range(len(given), n)]
+        elif layer == len(sizes) - 1:
+            given = [_short(o) for o in output_names][:n]
+            given += [f"out{i + 1}" if n > 1 else "out" for i in range(len(given), n)]
+        else:
+            given = [f"h{layer}.{i + 1}" for i in range(n)]
+        seen: dict[str, int] = {}
+        unique = []
+        for g in given:
+            seen[g] = seen.get(g, 0) + 1
+            unique.append(g if seen[g] == 1 else f"{g} #{seen[g]}")
+        names.append(unique)
+    return names
+
+
+def _short(text: object, limit: int = 24) -> str:
+    s = " ".join(str(text).split())
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
+def output_names(task: str, classes: Sequence[str], target_name: str, n_out: int) -> list[str]:
+    """Names of the output units: the classes (softmax), ``P(<class 1>)`` or the target."""
+    if task != "regression" and n_out == len(classes):
+        return list(classes)
+    if task != "regression" and n_out == 1 and len(classes) == 2:
+        return [f"P({classes[1]})"]
+    return [target_name] if n_out == 1 else [f"{target_name} {i + 1}" for i in range(n_out)]
+
+
+# ----------------------------------------------------------------------------- loss chart
+def decimate(n: int, limit: int = MAX_LOSS_POINTS) -> np.ndarray:
+    """Indices of at most ``limit`` evenly spread rows of ``n``, always the first and last."""
+    if n <= limit:
+        return np.arange(n)
+    return np.unique(np.linspace(0, n - 1, limit).round().astype(np.int64))
+
+
+def loss_static(metric_name: str, log_y: bool) -> Spec:
+    """The loss chart's fixed part: panels, series names and styles."""
+    metric = "R²" if metric_name == "r2" else "accuracy"
+    return {
+        "title": f"Loss and {metric}",
+        "log": bool(log_y),
+        "metric": metric,
+        "metric_range": None if metric_name == "r2" else [0.0, 1.0],
+        "series": [
+            {"key": "train_loss", "name": "train loss", "panel": 0, "color": TRAIN_COLOR,
+             "dash": False},
+            {"key": "test_loss", "name": "test loss", "panel": 0, "color": TEST_COLOR,
+             "dash": True},
+            {"key": "train_metric", "name": f"train {metric}", "panel": 1,
+             "color": TRAIN_COLOR, "dash": False},
+            {"key": "test_metric", "name": f"test {metric}", "panel": 1, "color": TEST_COLOR,
+             "dash": True},
+        ],
+    }
+
+
+LOSS_KEYS = ("train_loss", "test_loss", "train_metric", "test_metric")
+
+
+def loss_point(history: Mapping[str, Any]) -> list[float | None]:
+    """The newest history row ``[epoch, train_loss, test_loss, train_metric, test_metric]``.
+
+    A frame carries only this; the message carries the whole (decimated) history once and the
+    browser draws, for each frame, the history up to the frame's epoch plus this point.
+    """
+    row: list[float | None] = []
+    for key in ("epoch", *LOSS_KEYS):
+        values = history.get(key, ())
+        v = float(values[-1]) if len(values) else float("nan")
+        row.append(v if np.isfinite(v) else None)
+    return row
+
+
+def loss_history(history: Mapping[str, Any]) -> Spec:
+    """The history, decimated to at most :data:`MAX_LOSS_POINTS` points per line."""
+    epoch = np.asarray(history.get("epoch", ()), dtype=float)
+    keep = decimate(len(epoch))
+    out: Spec = {"epoch": pack(epoch[keep])}
+    for key in LOSS_KEYS:
+        v = np.asarray(history.get(key, ()), dtype=float)
+        out[key] = pack(v[keep] if v.shape == epoch.shape else np.full(len(keep), np.nan))
+    return out
+
+
+# -------------------------------------------------------------------------- weight heatmaps
+def weight_matrices(
+    weights: Sequence[np.ndarray], biases: Sequence[np.ndarray | None]
+) -> list[np.ndarray]:
+    """Per layer, the weights ``(n_in, n_out)`` with the biases as one more row at the bottom."""
+    out = []
+    for w, b in zip(weights, biases, strict=True):
+        w = np.asarray(w, dtype=float)
+        out.append(np.vstack([w, np.asarray(b, dtype=float)[None, :]]) if b is not None else w)
+    return out
+
+
+def weights_static(sizes: Sequence[int], bias: bool, names: Sequence[Sequence[str]]) -> Spec:
+    """Row and column labels of each layer's heatmap; the bias row is labelled ``bias``."""
+    layers = []
+    n = len(sizes) - 1
+    for layer in range(n):
+        rows = list(names[layer]) + (["bias"] if bias else [])
+        source = "inputs" if layer == 0 else f"hidden {layer}"
+        target = "outputs" if layer == n - 1 else f"hidden {layer + 1}"
+        layers.append({"rows": rows, "cols": list(names[layer + 1]),
+                       "caption": f"{source} → {target}"})
+    return {"title": "Weights per layer (bottom row: biases)", "layers": layers,
+            "colorscale": WEIGHT_SCALE}
+
+
+def weights_frame(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray | None]) -> Spec:
+    """Every layer's (weights + bias row) matrix and the shared colour range [-m, m]."""
+    mats = weight_matrices(weights, biases)
+    m = max_abs(mats)
+    return {"z": [pack(z) for z in mats], "zmin": -m, "zmax": m}
+
+
+# ---------------------------------------------------------------------------- network
+class NetworkGeometry:
+    """Where the nodes of a network diagram sit, and which nodes every edge joins.
+
+    Layer ``l`` is the column ``x = l``; its nodes are spread evenly around ``y = 0``. With
+    biases, a ``+1`` bias node sits above each column but the last: its edges are the biases.
+    Edges are listed layer by layer in the order of :func:`weight_matrices` (row-major: every
+    input row, then the bias row).
+    """
+
+    def __init__(self, sizes: Sequence[int], bias: bool) -> None:
+        self.sizes = [int(s) for s in sizes]
+        self.bias = bool(bias)
+        tallest = max(self.sizes)
+        self.spacing = 1.0 if tallest <= 8 else 8.0 / tallest
+        self.node_y = [((n - 1) / 2.0 - np.arange(n)) * self.spacing for n in self.sizes]
+        self.top = (tallest - 1) / 2.0 * self.spacing + 1.0
+        x0, y0, x1, y1 = [], [], [], []
+        for layer in range(len(self.sizes) - 1):
+            src = self.node_y[layer]
+            if self.bias:
+                src = np.append(src, self.top)
+            dst = self.node_y[layer + 1]
+            x0.append(np.full(len(src) * len(dst), float(layer)))
+            x1.append(np.full(len(src) * len(dst), float(layer + 1)))
+            y0.append(np.repeat(src, len(dst)))
+            y1.append(np.tile(dst, len(src)))
+        self.x0, self.y0 = np.concatenate(x0), np.concatenate(y0)
+        self.x1, self.y1 = np.concatenate(x1), np.concatenate(y1)
+
+    @property
+    def n_edges(self) -> int:
+        return len(self.x0)
+
+
+def edge_values(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray | None]) -> np.ndarray:
+    """Every edge's weight, in :class:`NetworkGeometry` order."""
+    return np.concatenate([m.ravel() for m in weight_matrices(weights, biases)])
+
+
+def network_static(geometry: NetworkGeometry, names: Sequence[Sequence[str]]) -> Spec:
+    """Nodes (inputs, units, outputs and ``+1`` bias nodes) and the edges' end points."""
+    g = geometry
+    last = len(g.sizes) - 1
+    nodes = []
+    for layer, n in enumerate(g.sizes):
+        kind = "input" if layer == 0 else "output" if layer == last else "unit"
+        for i in range(n):
+            nodes.append({"x": float(layer), "y": float(g.node_y[layer][i]),
+                          "label": names[layer][i], "kind": kind, "layer": layer, "index": i})
+    if g.bias:
+        for layer in range(last):
+            nodes.append({"x": float(layer), "y": float(g.top), "label": "+1", "kind": "bias",
+                          "layer": layer, "index": g.sizes[layer]})
+    sources = []
+    for layer in range(last):
+        src = list(names[layer]) + (["bias"] if g.bias else [])
+        for s in src:
+            sources.extend(f"{s} → {d}" for d in names[layer + 1])
+    lo = -(max(g.sizes) - 1) / 2.0 * g.spacing - 0.7
+    hi = g.top + 0.6 if g.bias else -lo
+    return {
+        "title": "Network: edge colour = sign, width = size of the weight",
+        "nodes": nodes,
+        "edges": {"x0": pack(g.x0), "y0": pack(g.y0), "x1": pack(g.x1), "y1": pack(g.y1),
+                  "label": sources},
+        "x_range": [-0.6, last + 0.6],
+        "y_range": [lo, hi],
+        "colorscale": WEIGHT_SCALE,
+        "bias": g.bias,
+    }
+
+
+def network_frame(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray | None]) -> Spec:
+    """Every edge's weight (biases included) and the colour range [-m, m]."""
+    values = edge_values(weights, biases)
+    m = max_abs([values])
+    return {"w": pack(values), "wmin": -m, "wmax": m}
+
+
+# ------------------------------------------------------------------- saturation (slopes)
+def unit_slopes(
+    zs: Sequence[np.ndarray], acts: Sequence[np.ndarray], layer_activations: Sequence[str]
+) -> list[tuple[np.ndarray, np.ndarray] | None]:
+    """Per layer and unit: (mean f'(z) / max f', mean |z|) over the rows; None for softmax.
+
+    ``zs[l]`` is layer ``l``'s input ``z`` and ``acts[l + 1]`` its output (as returned by
+    ``Network.forward_layers``). A slope near 0 means the unit is saturated: whatever the
+    error, almost no gradient passes through it, so the weights into it stop learning.
+    """
+    out: list[tuple[np.ndarray, np.ndarray] | None] = []
+    for z, a, name in zip(zs, acts[1:], layer_activations, strict=True):
+        if name not in MAX_SLOPE:
+            out.append(None)
+            continue
+        if name == "sigmoid":
+            d = a * (1.0 - a)
+        elif name == "tanh":
+            d = 1.0 - a * a
+        elif name == "relu":
+            d = (z > 0).astype(float)
+        else:
+            d = np.ones_like(z)
+        out.append((d.mean(axis=0) / MAX_SLOPE[name], np.abs(z).mean(axis=0)))
+    return out
+
+
+def slope_summary(slopes: Sequence[tuple[np.ndarray, np.ndarray] | None]) -> str:
+    """One readout line: per layer, how many units are saturated and their mean |z|."""
+    parts = []
+    n = len(slopes)
+    for layer, s in enumerate(slopes):
+        what = "output" if layer == n - 1 else f"hidden {layer + 1}"
+        if s is None:
+            parts.append(f"{what}: softmax (not shown)")
+            continue
+        slope, mean_z = s
+        sat = int((np.nan_to_num(slope) < SATURATED).sum())
+        parts.append(f"{what}: {sat}/{len(slope)} saturated, mean |z| {np.mean(mean_z):.3g}")
+    return " · ".join(parts)
+
+
+def slopes_static(names: Sequence[Sequence[str]], layer_activations: Sequence[str]) -> Spec:
+    """Bar labels: every hidden and output unit whose activation has a slope."""
+    labels, acts, groups = [], [], []
+    for layer, act in enumerate(layer_activations):
+        if act not in MAX_SLOPE:
+            continue
+        labels.extend(names[layer + 1])
+        acts.extend([act] * len(names[layer + 1]))
+        groups.extend([layer] * len(names[layer + 1]))
+    return {"title": "Unit slopes f′(z) / max f′ on the training rows "
+                     "(near 0 = saturated: no gradient flows)",
+            "labels": labels, "activations": acts, "groups": groups,
+            "colorscale": SLOPE_SCALE}
+
+
+def slopes_frame(slopes: Sequence[tuple[np.ndarray, np.ndarray] | None]) -> Spec:
+    """Each unit's mean slope (0–1) and mean |z|, in :func:`slopes_static` order."""
+    kept = [s for s in slopes if s is not None]
+    slope = np.concatenate([s[0] for s in kept]) if kept else np.zeros(0)
+    mean_z = np.concatenate([s[1] for s in kept]) if kept else np.zeros(0)
+    return {"slope": pack(np.nan_to_num(slope)),
+            "mean_abs_z": pack(np.nan_to_num(mean_z, posinf=3e38)),
+            "summary": slope_summary(slopes)}
+
+
+# --------------------------------------------------------------------- decision surface
+def surface_grid(
+    X: np.ndarray, ix: int, iy: int, n: int = 50, pad: float = 0.08
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A grid over features ``ix`` and ``iy`` of ``X``; the other features at their mean.
+
+    Returns ``(xs, ys, G)``: the ``n`` grid values of each axis and ``G`` (n*n, d) raw inputs,
+    row ``r * n + c`` at ``(xs[c], ys[r])``.
+    """
+    X = np.asarray(X, dtype=float)
+    d = X.shape[1]
+
+    def axis(j: int) -> np.ndarray:
+        lo, hi = float(X[:, j].min()), float(X[:, j].max())
+        span = hi - lo if hi > lo else max(abs(lo), 1.0)
+        return np.linspace(lo - pad * span, hi + pad * span, n)
+
+    xs = axis(ix)
+    ys = axis(iy) if d > 1 else np.linspace(-1.0, 1.0, n)
+    G = np.tile(X.mean(axis=0), (n * n, 1))
+    gx, gy = np.meshgrid(xs, ys)
+    G[:, ix] = gx.ravel()
+    if d > 1:
+        G[:, iy] = gy.ravel()
+    return xs, ys, G
+
+
+def surface_values(
+    outputs: np.ndarray,
+    task: str,
+    n: int,
+    discretise: bool = False,
+    value_range: tuple[float, float] | None = None,
+) -> np.ndarray:
+    """The ``(n, n)`` grid the surface shows, from the model's outputs on the grid rows.
+
+    ``outputs`` are what ``Trainer.predict`` returns: values ``(n*n,)`` for regression, class
+    probabilities ``(n*n, k)`` otherwise. Two classes: P(second class) (0 or 1 when
+    discretised); more: the most likely class; regression: the value (in 8 bands of
+    ``value_range`` when discretised).
+    """
+    out = np.asarray(outputs, dtype=float)
+    if task == "regression":
+        z = out.reshape(len(out), -1)[:, 0]
+        if discretise and value_range is not None:
+            lo, hi = value_range
+            step = (hi - lo) / 8.0 if hi > lo else 1.0
+            z = lo + (np.floor((z - lo) / step) + 0.5) * step
+    elif out.ndim == 1 or out.shape[1] == 1:
+        z = out.reshape(-1)
+        if discretise:
+            z = (z >= 0.5).astype(float)
+    elif out.shape[1] == 2:
+        z = out[:, 1]
+        if discretise:
+            z = (z >= 0.5).astype(float)
+    else:
+        z = out.argmax(axis=1).astype(float)
+    return z.reshape(n, n)
+
+
+def value_range(y: np.ndarray, task: str) -> tuple[float, float]:
+    """The colour range of the surface: the targets' range for regression, else 0–1."""
+    if task != "regression" or len(y) == 0:
+        return (0.0, 1.0)
+    lo, hi = float(np.min(y)), float(np.max(y))
+    return (lo, hi) if hi > lo else (lo - 1.0, hi + 1.0)
+
+
+def surface_colours(task: str, n_classes: int, vrange: tuple[float, float]) -> Spec:
+    """How surface values map to colours: a scale over [zmin, zmax] and an opacity."""
+    if task == "regression":
+        return {"colorscale": REGRESSION_SCALE, "zmin": vrange[0], "zmax": vrange[1],
+                "opacity": 0.75}
+    if n_classes > 2:
+        scale = []
+        for c in range(n_classes):
+            colour = CLASS_COLORS[c % len(CLASS_COLORS)]
+            scale += [[c / n_classes, colour], [(c + 1) / n_classes, colour]]
+        return {"colorscale": scale, "zmin": -0.5, "zmax": n_classes - 0.5, "opacity": 0.4}
+    return {"colorscale": BINARY_SCALE, "zmin": 0.0, "zmax": 1.0, "opacity": 0.75}
+
+
+def surface_points(
+    X2: np.ndarray,
+    y: np.ndarray,
+    is_test: np.ndarray,
+    task: str,
+    classes: Sequence[str],
+    vrange: tuple[float, float] = (0.0, 1.0),
+) -> list[dict[str, Any]]:
+    """The data as Plotly traces: train rows as circles, test rows as outlined diamonds."""
+    traces = []
+    for test in (False, True):
+        rows = np.flatnonzero(np.asarray(is_test, dtype=bool) == test)
+        marker: dict[str, Any] = {
+            "size": 8 if test else 7,
+            "symbol": "diamond" if test else "circle",
+            "line": {"color": "#1f2430" if test else "#ffffff", "width": 1.5 if test else 0.8},
+        }
+        values = np.asarray(y)[rows]
+        label = "test" if test else "train"
+        trace: dict[str, Any] = {"type": "scatter", "mode": "markers", "name": label,
+                                 "x": pack(X2[rows, 0]), "y": pack(X2[rows, 1]),
+                                 "marker": marker}
+        if task == "regression":
+            marker.update(color=pack(values), colorscale=REGRESSION_SCALE, cmin=vrange[0],
+                          cmax=vrange[1])
+            trace["hovertemplate"] = f"{label}: %{{marker.color:.4g}}<extra></extra>"
+        else:
+            marker["color"] = [CLASS_COLORS[int(c) % len(CLASS_COLORS)] for c in values]
+            trace["text"] = [plotly_text(classes[int(c)], 30) for c in values]
+            trace["hovertemplate"] = f"{label}: %{{text}}<extra></extra>"
+        traces.append(trace)
+    return traces
+
+
+def surface_layout(
+    x_name: str, y_name: str, xs: np.ndarray, ys: np.ndarray, uirevision: str, task: str
+) -> dict[str, Any]:
+    """The surface's Plotly layout; the output image spans exactly the grid."""
+    title = ("Output over two inputs" if task == "regression" else "Decision surface")
+    return {
+        "uirevision": uirevision,
+        "title": {"text": f"{title} (other inputs at their mean; ◆ = test rows)",
+                  "x": 0.01, "xanchor": "left", "font": {"size": 13}},
+        "font": {"family": "sans-serif", "size": 12, "color": "#1f2430"},
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "#ffffff",
+        "margin": {"l": 52, "r": 12, "t": 40, "b": 44},
+        "hovermode": "closest",
+        "showlegend": True,
+        "legend": {"orientation": "h", "y": -0.13, "x": 1.0, "xanchor": "right",
+                   "yanchor": "top", "font": {"size": 11}},
+        "xaxis": {"title": {"text": plotly_text(x_name, 40)}, "zeroline": False,
+                  "range": [float(xs[0]), float(xs[-1])], "showgrid": False},
+        "yaxis": {"title": {"text": plotly_text(y_name, 40)}, "zeroline": False,
+                  "range": [float(ys[0]), float(ys[-1])], "showgrid": False},
+        "images": [],
+    }
+
+
+def surface_figure(
+    X: np.ndarray,
+    y: np.ndarray,
+    is_test: np.ndarray,
+    *,
+    ix: int,
+    iy: int,
+    feature_names: Sequence[str],
+    task: str,
+    classes: Sequence[str],
+    n: int = 50,
+    uirevision: str = "surface",
+) -> tuple[dict[str, Any], Spec]:
+    """The surface chart's static part: ``(plotly figure of the points, grid spec)``.
+
+    The grid spec gives the output image's extent (``x0, x1, y0, y1``), size ``n`` and colour
+    mapping; each frame supplies the values from :func:`surface_values`.
+    """
+    xs, ys, _ = surface_grid(X, ix, iy, n)
+    vr = value_range(y, task)
+    X = np.asarray(X, dtype=float)
+    X2 = np.column_stack([X[:, ix], X[:, iy] if X.shape[1] > 1 else np.zeros(len(X))])
+    names = [feature_names[ix], feature_names[iy] if X.shape[1] > 1 else ""]
+    figure = {"data": surface_points(X2, y, is_test, task, classes, vr),
+              "layout": surface_layout(names[0], names[1], xs, ys, uirevision, task)}
+    grid = {"x0": float(xs[0]), "x1": float(xs[-1]), "y0": float(ys[0]), "y1": float(ys[-1]),
+            "n": int(n), **surface_colours(task, len(classes), vr)}
+    return figure, grid

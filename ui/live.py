@@ -1,0 +1,214 @@
+"""The live training element: a ticking fragment that trains and a browser element that draws.
+
+How it stays smooth (measured facts in ``shared/notes/streamlit-1.67.md``):
+
+- While playing, :func:`live_panel` is an ``st.fragment(run_every=...)``. Each tick trains for a
+  few short slices (``speed`` epochs, or a time slice at top speed) and takes a snapshot after
+  each: several frames per message, because one fragment tick costs the server ~65 ms whatever
+  it carries. Ticks run back to back (Streamlit coalesces the timer's requests while a tick
+  runs), so training gets most of the server's time; drawing is throttled, training is not.
+- The snapshots go to one ``st.components.v2`` element (``live_assets/live.js``) that keeps
+  five Plotly charts and plays the frames back with ``Plotly.react`` at the pace the messages
+  arrive: no re-plot, no blank frame, zoom kept (``layout.uirevision``).
+- Play/Pause/Step/Reset live outside the fragment and their callbacks are idempotent. Every
+  change to the trainer happens under one per-session lock, and a tick drops its work when the
+  generation counter moved (Reset) or ``running`` went False (Pause) while it trained.
+- plotly.js ships inside the plotly package; :func:`ensure_plotly_js` copies it into
+  ``./static`` (served with ``server.enableStaticServing``), so nothing loads from the internet.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import plotly
+import streamlit as st
+
+from nn_core.errors import PlaygroundError
+from ui import state
+from ui.live_frames import LiveView, ViewOptions
+
+ROOT = Path(__file__).resolve().parents[1]
+STATIC_DIR = ROOT / "static"
+PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+PLOTLY_URL = "app/static/plotly.min.js"  # relative to the page: works under any base path
+ASSETS = Path(__file__).resolve().parent / "live_assets"
+
+RUN_EVERY = 0.02  # seconds between tick requests (the browser sends none while a tick runs)
+FRAMES_PER_TICK = 8  # snapshots per message
+FRAME_SECONDS = 0.06  # training time per frame at top speed (and the cap at any speed)
+SPEEDS: tuple[int | str, ...] = (1, 2, 5, 10, 20, 50, 100, 200, "max")  # epochs per frame
+DEFAULT_SPEED = 10
+
+_component = st.components.v2.component(
+    "nn_playground_live_charts",
+    html="",
+    css=(ASSETS / "live.css").read_text(encoding="utf-8"),
+    js=(ASSETS / "live.js").read_text(encoding="utf-8"),
+    isolate_styles=False,
+)
+
+
+def ensure_plotly_js() -> bool:
+    """Copy plotly.min.js from the plotly package into ./static once; False if impossible."""
+    target = STATIC_DIR / "plotly.min.js"
+    try:
+        if target.exists() and target.stat().st_size == PLOTLY_JS.stat().st_size:
+            return True
+        STATIC_DIR.mkdir(exist_ok=True)
+        tmp = target.with_suffix(".tmp")
+        shutil.copyfile(PLOTLY_JS, tmp)
+        tmp.replace(target)
+        return True
+    except OSError:
+        return False
+
+
+def lock() -> threading.Lock:
+    """The session's training lock (every change to the trainer holds it)."""
+    return state.train_lock()
+
+
+# ------------------------------------------------------------------------- control callbacks
+def on_play() -> None:
+    """Start playing (idempotent: a double-fired click changes nothing)."""
+    try:
+        trainer = state.get_trainer()
+    except PlaygroundError as exc:
+        state.set_error(str(exc))
+        return
+    if trainer.stop_reason and not trainer.diverged:
+        state.push_notice(f"{trainer.stop_reason} Raise the limit or press Reset to go on.")
+        return
+    if trainer.diverged:
+        state.set_error("Training diverged; press Reset (a smaller learning rate may help).")
+        return
+    state.set_running(True)
+
+
+def on_pause() -> None:
+    """Stop playing; waits for the slice being trained, so the epoch shown is final."""
+    with lock():
+        state.set_running(False)
+
+
+def on_step() -> None:
+    """Pause and train exactly one epoch."""
+    with lock():
+        state.set_running(False)
+        try:
+            trainer = state.get_trainer()
+        except PlaygroundError as exc:
+            state.set_error(str(exc))
+            return
+        if trainer.diverged:
+            state.set_error("Training diverged; press Reset (a smaller learning rate may help).")
+            return
+        trainer.step(1)
+
+
+def on_reset() -> None:
+    """New weights from the seed, epoch 0; the data and every setting stay."""
+    with lock():
+        state.drop_trainer()
+
+
+# ---------------------------------------------------------------------------------- frames
+def _view(trainer, options: ViewOptions) -> LiveView:
+    """The session's LiveView for this trainer and options (rebuilt when either changes)."""
+    gen = state.generation()
+    cached = state.live_view()
+    if cached is not None:
+        key, view = cached
+        if key == (id(trainer), gen, options):
+            return view
+    view = LiveView(trainer, options, revision=str(gen))
+    state.set_live_view(((id(trainer), gen, options), view))
+    return view
+
+
+def _train_frames(trainer, view: LiveView, gen: int, speed: int | str) -> list[dict]:
+    """Train a few slices and snapshot after each; stop early on Pause, Reset or a stop."""
+    frames = []
+    for _ in range(FRAMES_PER_TICK):
+        with lock():
+            if not state.is_running() or state.generation() != gen:
+                break
+            if speed == "max":
+                trainer.run(seconds=FRAME_SECONDS)
+            else:
+                trainer.run(epochs=int(speed), seconds=FRAME_SECONDS * 3)
+            frames.append(view.frame())
+            if trainer.stop_reason:
+                break
+    return frames
+
+
+def live_panel(options: ViewOptions, speed: int | str) -> None:
+    """The epoch counter, the run's status and the live charts; ticks while playing.
+
+    A tick first sends what the previous tick trained, then trains: a timer request arriving
+    while a tick trains stops that tick at its next ``st.*`` call, so nothing but training may
+    follow it. The frames wait in the session until the next tick sends them.
+    """
+    running = state.is_running()
+
+    @st.fragment(run_every=RUN_EVERY if running else None)
+    def tick() -> None:
+        gen = state.generation()
+        try:
+            trainer = state.get_trainer()
+            view = _view(trainer, options)
+        except PlaygroundError as exc:
+            st.error(str(exc), icon="⚠️")
+            return
+        playing = state.is_running() and not trainer.stop_reason
+        with lock():
+            waiting = state.pending_frames(gen) if playing else None
+            if waiting is None:  # paused, or nothing trained yet: the network as it is now
+                waiting = ([view.frame()], view.history())
+        frames, history = waiting
+        with st.container(key="nn_epoch"):  # one fixed slot, so the element never moves
+            st.markdown(f"### Epoch {frames[-1]['epoch']}")
+            _status(trainer)
+        _component(
+            key="nn_live",
+            data={
+                "seq": state.next_live_seq(),
+                "gen": gen,
+                "playing": playing,
+                "plotly_url": PLOTLY_URL,
+                "static": view.static(),
+                "frames": frames,
+                "history": history,
+            },
+            width="stretch",
+            height="content",
+        )
+        state.set_pending_frames(None)  # sent: the next tick sends what it trains
+        if not playing:
+            if running:  # paused or stopped while the timer ran: a full run stops the timer
+                with lock():
+                    if state.generation() == gen:
+                        state.set_running(False)
+                st.rerun(scope="app")
+            return
+        trained = _train_frames(trainer, view, gen, speed)
+        with lock():
+            if trained and state.generation() == gen:
+                state.set_pending_frames((gen, trained, view.history()))
+
+    tick()
+
+
+def _status(trainer) -> None:
+    reason = trainer.stop_reason
+    if not reason:
+        return
+    if trainer.diverged:
+        st.error(f"{reason} The last finite weights are kept; press Reset to start again.",
+                 icon="⚠️")
+    else:
+        st.success(reason, icon="✅")

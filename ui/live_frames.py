@@ -1,0 +1,161 @@
+"""Snapshots of a training run for the live element: what the browser draws, frame by frame.
+
+A :class:`LiveView` is built once per trainer and view options (which two inputs the surface
+shows, discretised or not, log-scale loss). It precomputes what does not change while the
+weights do — the surface grid already preprocessed, the network's geometry, the data points,
+the figure layouts — so that a frame costs one forward pass over the grid, one over a sample of
+the training rows, and a few small arrays. :meth:`LiveView.static` is sent with every message
+(the browser keeps it by ``key``); :meth:`LiveView.frame` is one snapshot.
+
+No Streamlit here: :mod:`ui.live` sends these dicts; tests read them directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from ui import charts
+
+SLOPE_ROWS = 1000  # training rows used for the unit-slope chart (a fixed, evenly spaced sample)
+GRID = 50  # surface grid points per axis
+
+
+class TrainerLike(Protocol):
+    """What a view reads from ``nn_core.training.Trainer``."""
+
+    settings: Any
+    dataset: Any
+    network: Any
+    preprocessor: Any
+    epoch: int
+    X_train: np.ndarray
+    history: Any
+    stop_reason: str | None
+    metric_name: str
+    coding: Any
+    test_idx: np.ndarray
+    feature_names: list[str]
+
+
+@dataclass(frozen=True)
+class ViewOptions:
+    """How the live charts show a run (none of these touch the training)."""
+
+    x_feature: int = 0
+    y_feature: int = 1
+    discretise: bool = False
+    log_loss: bool = False
+    grid: int = GRID
+
+
+def test_mask(trainer: TrainerLike) -> np.ndarray:
+    """Which rows of the trainer's dataset are test rows (bool, one per row)."""
+    mask = np.zeros(trainer.dataset.n_samples, dtype=bool)
+    mask[np.asarray(trainer.test_idx, dtype=np.int64)] = True
+    return mask
+
+
+class LiveView:
+    """Turns a trainer's current state into JSON-ready frames for the live element."""
+
+    def __init__(self, trainer: TrainerLike, options: ViewOptions, revision: str = "") -> None:
+        self.trainer = trainer
+        self.options = options
+        ds = trainer.dataset
+        net = trainer.network
+        d = ds.n_features
+        ix = min(max(options.x_feature, 0), d - 1)
+        iy = min(max(options.y_feature, 0), d - 1) if d > 1 else ix
+        if iy == ix and d > 1:
+            iy = (ix + 1) % d
+        self.ix, self.iy = ix, iy
+        self.task = ds.task
+        outs = charts.output_names(ds.task, ds.classes, ds.target_name, net.sizes[-1])
+        self.names = charts.node_names(net.sizes, list(trainer.feature_names),
+                                       outs)
+        geometry = charts.NetworkGeometry(net.sizes, net.bias)
+        # the surface grid in raw units, preprocessed once
+        n = options.grid
+        _, _, grid_raw = charts.surface_grid(ds.X, ix, iy, n)
+        self.grid_in = np.ascontiguousarray(trainer.preprocessor.transform(grid_raw), dtype=float)
+        self.value_range = charts.value_range(ds.y, ds.task)
+        rows = np.asarray(trainer.X_train, dtype=float)
+        if len(rows) > SLOPE_ROWS:
+            rows = rows[np.linspace(0, len(rows) - 1, SLOPE_ROWS).round().astype(np.int64)]
+        self.slope_rows = np.ascontiguousarray(rows)
+        figure, grid = charts.surface_figure(
+            ds.X, ds.y, test_mask(trainer), ix=ix, iy=iy, feature_names=ds.feature_names,
+            task=ds.task, classes=ds.classes, n=n, uirevision=f"{revision}:{ix}:{iy}",
+        )
+        self._static = {
+            "surface": {"figure": figure, "grid": grid},
+            "network": charts.network_static(geometry, self.names),
+            "loss": charts.loss_static(trainer.metric_name, options.log_loss),
+            "weights": charts.weights_static(net.sizes, net.bias, self.names),
+            "slopes": charts.slopes_static(self.names, net.layer_activations),
+        }
+        digest = hashlib.blake2b(json.dumps(self._static, sort_keys=True).encode(),
+                                 digest_size=8)
+        self.key = f"{revision}-{digest.hexdigest()}"
+        self._static["key"] = self.key
+
+    def history(self) -> dict[str, Any]:
+        """The loss history (sent once per message; frames carry their newest point)."""
+        return charts.loss_history(self.trainer.history)
+
+    def static(self) -> dict[str, Any]:
+        """Everything that stays fixed while the weights change (kept by ``key``)."""
+        return self._static
+
+    def frame(self) -> dict[str, Any]:
+        """One snapshot of the run: every chart's changing numbers and the readout."""
+        t = self.trainer
+        net = t.network
+        weights = [np.array(w) for w in net.weights]
+        biases = [None if b is None else np.array(b) for b in net.biases]
+        n = self.options.grid
+        outputs = t.coding.decode(net.forward(self.grid_in))  # probabilities or values
+        z = charts.surface_values(outputs, self.task, n, self.options.discretise,
+                                  self.value_range)
+        zs, acts = net.forward_layers(self.slope_rows)
+        slopes = charts.unit_slopes(zs, acts, net.layer_activations)
+        return {
+            "epoch": int(t.epoch),
+            "text": readout(t),
+            "surface": {"z": charts.pack(z)},
+            "network": charts.network_frame(weights, biases),
+            "loss": charts.loss_point(t.history),
+            "weights": charts.weights_frame(weights, biases),
+            "slopes": charts.slopes_frame(slopes),
+        }
+
+
+def _last(history: Any, key: str) -> float | None:
+    try:
+        values = history[key]
+    except (KeyError, TypeError):
+        return None
+    if len(values) == 0:
+        return None
+    v = float(values[-1])
+    return v if np.isfinite(v) else None
+
+
+def readout(trainer: TrainerLike) -> str:
+    """One line: epoch, train and test loss, and accuracy or R² (for the element's header)."""
+    h = trainer.history
+    parts = [f"epoch {int(trainer.epoch):,}"]
+    tl, vl = _last(h, "train_loss"), _last(h, "test_loss")
+    if tl is not None:
+        parts.append(f"train loss {tl:.4g}" + (f" · test loss {vl:.4g}" if vl is not None else ""))
+    name = "R²" if trainer.metric_name == "r2" else "accuracy"
+    tm, vm = _last(h, "train_metric"), _last(h, "test_metric")
+    if tm is not None:
+        fmt = (lambda v: f"{v:.3f}") if name == "R²" else (lambda v: f"{100 * v:.1f}%")
+        parts.append(f"train {name} {fmt(tm)}" + (f" · test {fmt(vm)}" if vm is not None else ""))
+    return "  ·  ".join(parts)
