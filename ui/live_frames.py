@@ -53,7 +53,7 @@ class ViewOptions:
     grid: int = GRID
 
 
-def test_mask(trainer: TrainerLike) -> np.ndarray:
+def held_out_mask(trainer: TrainerLike) -> np.ndarray:
     """Which rows of the trainer's dataset are test rows (bool, one per row)."""
     mask = np.zeros(trainer.dataset.n_samples, dtype=bool)
     mask[np.asarray(trainer.test_idx, dtype=np.int64)] = True
@@ -89,7 +89,7 @@ class LiveView:
             rows = rows[np.linspace(0, len(rows) - 1, SLOPE_ROWS).round().astype(np.int64)]
         self.slope_rows = np.ascontiguousarray(rows)
         figure, grid = charts.surface_figure(
-            ds.X, ds.y, test_mask(trainer), ix=ix, iy=iy, feature_names=ds.feature_names,
+            ds.X, ds.y, held_out_mask(trainer), ix=ix, iy=iy, feature_names=ds.feature_names,
             task=ds.task, classes=ds.classes, n=n, uirevision=f"{revision}:{ix}:{iy}",
         )
         self._static = {

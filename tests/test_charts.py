@@ -1,0 +1,292 @@
+"""The Train page's chart builders (ui/charts.py) and live frames (ui/live_frames.py).
+
+Values are checked against the arrays they come from and against network outputs computed here
+by hand, not against the builders' own helpers.
+"""
+
+import json
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from nn_core.dataset import Dataset, load_data
+from nn_core.settings import RunSettings
+from nn_core.training import Trainer
+from ui import charts
+from ui.live_frames import LiveView, ViewOptions, held_out_mask, readout
+
+
+def sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+# ------------------------------------------------------------------------------- packing
+def test_pack_round_trips_float32_with_shape_and_nan():
+    a = np.array([[1.5, -2.25, np.nan], [0.0, 3e-8, 7.0]])
+    spec = charts.pack(a)
+    assert spec["dtype"] == "f4" and spec["shape"] == "2,3"
+    back = charts.unpack(spec)
+    assert back.shape == (2, 3) and back.dtype == np.float32
+    np.testing.assert_array_equal(np.isnan(back), np.isnan(a))
+    np.testing.assert_allclose(back[~np.isnan(back)], a[~np.isnan(a)].astype(np.float32))
+    assert charts.unpack(charts.pack([1, 2], "f8")).tolist() == [1.0, 2.0]
+    assert charts.unpack([3, 4]).tolist() == [3, 4]
+
+
+def test_max_abs_ignores_non_finite_and_defaults_to_one():
+    assert charts.max_abs([np.array([1.0, -4.0, np.inf, np.nan]), None]) == 4.0
+    assert charts.max_abs([np.zeros(3)]) == 1.0
+
+
+# ------------------------------------------------------------------------------- weights
+W0 = np.array([[0.5, -1.0, 0.25], [2.0, 0.0, -3.0]])  # 2 inputs -> 3 units
+B0 = np.array([0.1, -0.2, 0.3])
+W1 = np.array([[1.0], [-0.5], [4.0]])  # 3 units -> 1 output
+B1 = np.array([-5.0])
+NAMES = charts.node_names([2, 3, 1], ["height", "weight"], ["P(m)"])
+
+
+def test_weights_frame_includes_biases_and_is_centred_on_zero():
+    frame = charts.weights_frame([W0, W1], [B0, B1])
+    assert frame["zmin"] == -frame["zmax"] == -5.0  # the largest |value| is the output bias
+    z0, z1 = (charts.unpack(z) for z in frame["z"])
+    np.testing.assert_allclose(z0, np.vstack([W0, B0]), rtol=1e-7)
+    np.testing.assert_allclose(z1, np.vstack([W1, B1]), rtol=1e-7)
+
+
+def test_weights_static_labels_rows_inputs_then_bias_and_columns_units():
+    st = charts.weights_static([2, 3, 1], True, NAMES)
+    first, second = st["layers"]
+    assert first["rows"] == ["height", "weight", "bias"]
+    assert first["cols"] == ["h1.1", "h1.2", "h1.3"]
+    assert second["rows"] == ["h1.1", "h1.2", "h1.3", "bias"]
+    assert second["cols"] == ["P(m)"]
+    assert (first["caption"], second["caption"]) == ("inputs → hidden 1", "hidden 1 → outputs")
+    scale = st["colorscale"]
+    assert scale[0][0] == 0.0 and scale[-1][0] == 1.0
+    assert dict((t, c) for t, c in scale)[0.5] == "#f7f7f7"  # white sits at the middle: zero
+    no_bias = charts.weights_static([2, 3, 1], False, NAMES)
+    assert no_bias["layers"][0]["rows"] == ["height", "weight"]
+
+
+def test_weights_frame_without_biases_has_no_bias_row():
+    frame = charts.weights_frame([W0, W1], [None, None])
+    assert charts.unpack(frame["z"][0]).shape == (2, 3)
+    assert frame["zmax"] == 4.0
+
+
+# ------------------------------------------------------------------------------- network
+def test_network_has_every_unit_and_a_bias_node_per_layer_but_the_last():
+    g = charts.NetworkGeometry([2, 3, 1], bias=True)
+    st = charts.network_static(g, NAMES)
+    kinds = [n["kind"] for n in st["nodes"]]
+    assert kinds.count("input") == 2 and kinds.count("unit") == 3 and kinds.count("output") == 1
+    bias_nodes = [n for n in st["nodes"] if n["kind"] == "bias"]
+    assert [(n["layer"], n["label"]) for n in bias_nodes] == [(0, "+1"), (1, "+1")]
+    # (2 inputs + bias) x 3 units + (3 units + bias) x 1 output
+    assert g.n_edges == 3 * 3 + 4 * 1 == len(st["edges"]["label"])
+    assert st["edges"]["label"][0] == "height → h1.1"
+    assert st["edges"]["label"][6] == "bias → h1.1"
+    assert st["edges"]["label"][-1] == "bias → P(m)"
+
+
+def test_network_edges_carry_the_weight_between_the_nodes_they_join():
+    g = charts.NetworkGeometry([2, 3, 1], bias=True)
+    st = charts.network_static(g, NAMES)
+    w = charts.unpack(charts.network_frame([W0, W1], [B0, B1])["w"])
+    x0, y0, x1, y1 = (charts.unpack(st["edges"][k]) for k in ("x0", "y0", "x1", "y1"))
+    node_y = {(n["layer"], n["index"]): n["y"] for n in st["nodes"]}
+    bias_y = next(n["y"] for n in st["nodes"] if n["kind"] == "bias")
+    for k, label in enumerate(st["edges"]["label"]):
+        src, dst = label.split(" → ")
+        if x0[k] == 0:
+            j = NAMES[1].index(dst)
+            i = NAMES[0].index(src) if src != "bias" else None
+            expected = W0[i, j] if i is not None else B0[j]
+            assert y0[k] == pytest.approx(node_y[(0, i)] if i is not None else bias_y)
+            assert (x1[k], y1[k]) == pytest.approx((1.0, node_y[(1, j)]))
+        else:
+            i = NAMES[1].index(src) if src != "bias" else None
+            expected = W1[i, 0] if i is not None else B1[0]
+            assert x1[k] == 2.0
+        assert w[k] == pytest.approx(expected)
+
+
+def test_network_without_biases_draws_no_bias_node():
+    g = charts.NetworkGeometry([2, 3, 1], bias=False)
+    st = charts.network_static(g, NAMES)
+    assert not [n for n in st["nodes"] if n["kind"] == "bias"]
+    assert g.n_edges == 2 * 3 + 3 and not st["bias"]
+
+
+def test_node_names_escape_nothing_but_cut_and_deduplicate():
+    names = charts.node_names([3, 2, 2], ["a" * 40, "x", "x"], ["yes", "no"])
+    assert names[0][0] == "a" * 23 + "…"
+    assert names[0][1:] == ["x", "x #2"]
+    assert names[1] == ["h1.1", "h1.2"] and names[2] == ["yes", "no"]
+    assert charts.output_names("binary", ["f", "m"], "sex", 1) == ["P(m)"]
+    assert charts.output_names("multiclass", ["a", "b", "c"], "t", 3) == ["a", "b", "c"]
+    assert charts.output_names("regression", [], "price", 1) == ["price"]
+
+
+# ------------------------------------------------------------------------------- slopes
+def test_unit_slopes_by_hand():
+    z = np.array([[0.0, 50.0], [0.0, -50.0]])
+    a = sigmoid(z)
+    (slope, mean_z), = charts.unit_slopes([z], [None, a], ["sigmoid"])
+    assert slope[0] == pytest.approx(1.0)  # sigmoid'(0) = 0.25 = its largest
+    assert slope[1] < 1e-15  # saturated both ways
+    assert mean_z.tolist() == [0.0, 50.0]
+    z = np.array([[1.0, -2.0], [-3.0, 0.5]])
+    (t_slope, _), (r_slope, _) = charts.unit_slopes([z, z], [None, np.tanh(z),
+                                                             np.maximum(z, 0)],
+                                                    ["tanh", "relu"])
+    np.testing.assert_allclose(t_slope, (1 - np.tanh(z) ** 2).mean(axis=0))
+    assert r_slope.tolist() == [0.5, 0.5]
+    assert charts.unit_slopes([z], [None, z], ["softmax"]) == [None]
+
+
+def test_slope_summary_counts_saturated_units():
+    slopes = [(np.array([0.0, 0.5, 0.005]), np.array([100.0, 1.0, 40.0])), None]
+    text = charts.slope_summary(slopes)
+    assert text == "hidden 1: 2/3 saturated, mean |z| 47 · output: softmax (not shown)"
+
+
+BLOG = {"dataset": "blog", "hidden": (2,), "activation": "sigmoid", "output": "sigmoid",
+        "loss": "mse", "bias": False, "init": "blog", "update_rule": "blog", "lr": 0.1,
+        "batch_size": 1, "shuffle": False}
+
+
+def slopes_after(settings: RunSettings, epochs: int) -> tuple[np.ndarray, float]:
+    trainer = Trainer(settings, load_data(settings))
+    trainer.step(epochs)
+    frame = LiveView(trainer, ViewOptions()).frame()
+    slope = charts.unpack(frame["slopes"]["slope"])
+    return slope, float(np.ptp(charts.unpack(frame["surface"]["z"])))
+
+
+def test_the_blogs_raw_inputs_saturate_its_hidden_units_and_scaling_revives_them():
+    raw_slope, raw_spread = slopes_after(RunSettings(scale="none", **BLOG), 200)
+    assert (raw_slope[:2] < charts.SATURATED).all()  # both hidden sigmoids: f'(z) ~ 0
+    scaled_slope, scaled_spread = slopes_after(RunSettings(scale="standard", **BLOG), 200)
+    assert (scaled_slope[:2] > 0.1).all()
+    assert raw_spread < 0.05 < scaled_spread  # raw: ~0.5 for everyone; scaled: it decides
+
+
+# ------------------------------------------------------------------------------- surface
+def test_surface_grid_rows_and_means():
+    X = np.array([[0.0, 10.0, 5.0], [2.0, 30.0, 7.0], [4.0, 20.0, 9.0]])
+    xs, ys, G = charts.surface_grid(X, 0, 1, n=5, pad=0.0)
+    assert xs.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0] and ys.tolist() == [10, 15, 20, 25, 30]
+    assert G.shape == (25, 3)
+    r, c = 3, 1
+    assert G[r * 5 + c].tolist() == [xs[c], ys[r], 7.0]  # the third input at its mean
+
+
+def test_surface_values_binary_multiclass_regression():
+    p = np.array([[0.9, 0.1], [0.2, 0.8], [0.5, 0.5], [0.3, 0.7]])
+    assert charts.surface_values(p, "binary", 2).tolist() == [[0.1, 0.8], [0.5, 0.7]]
+    assert charts.surface_values(p, "binary", 2, True).tolist() == [[0, 1], [1, 1]]
+    q = np.array([[0.1, 0.2, 0.7], [0.5, 0.3, 0.2], [0.2, 0.6, 0.2], [0.3, 0.3, 0.4]])
+    assert charts.surface_values(q, "multiclass", 2).tolist() == [[2, 0], [1, 2]]
+    v = np.array([0.0, 1.1, 9.9, 5.0])
+    assert charts.surface_values(v, "regression", 2).tolist() == [[0.0, 1.1], [9.9, 5.0]]
+    banded = charts.surface_values(v, "regression", 2, True, (0.0, 8.0))
+    assert banded.tolist() == [[0.5, 1.5], [9.5, 5.5]]
+
+
+def test_live_surface_equals_a_forward_pass_computed_by_hand():
+    settings = RunSettings(dataset="moons", hidden=(4, 3), activation="tanh", epochs=5000)
+    ds = load_data(settings)
+    trainer = Trainer(settings, ds)
+    trainer.step(30)
+    view = LiveView(trainer, ViewOptions(grid=12))
+    z = charts.unpack(view.frame()["surface"]["z"]).astype(float)
+    _, _, G = charts.surface_grid(ds.X, 0, 1, n=12)
+    train = ds.X[trainer.train_idx]
+    a = (G - train.mean(axis=0)) / train.std(axis=0)  # standard scaling, by hand
+    net = trainer.network
+    for layer, (w, b) in enumerate(zip(net.weights, net.biases, strict=True)):
+        zl = a @ w + b
+        a = sigmoid(zl) if layer == len(net.weights) - 1 else np.tanh(zl)
+    np.testing.assert_allclose(z, a[:, 0].reshape(12, 12), atol=1e-6)
+
+
+def test_surface_points_mark_test_rows_and_escape_class_names():
+    X2 = np.array([[0.0, 1.0], [1.0, 2.0], [2.0, 3.0]])
+    y = np.array([0, 1, 1])
+    is_test = np.array([False, True, False])
+    train, test = charts.surface_points(X2, y, is_test, "binary", ["<b>no</b>", "yes"])
+    assert train["marker"]["symbol"] == "circle" and test["marker"]["symbol"] == "diamond"
+    assert charts.unpack(train["x"]).tolist() == [0.0, 2.0]
+    assert charts.unpack(test["y"]).tolist() == [2.0]
+    assert train["text"] == ["&lt;b&gt;no&lt;/b&gt;", "yes"]
+    assert "%{text}" in train["hovertemplate"]
+    assert train["marker"]["color"] == [charts.CLASS_COLORS[0], charts.CLASS_COLORS[1]]
+    go.Figure({"data": [train, test]})  # valid Plotly
+
+
+def test_surface_figure_is_valid_plotly_with_its_grid_extent():
+    ds = load_data(RunSettings(dataset="sine"))
+    mask = np.zeros(ds.n_samples, bool)
+    mask[::4] = True
+    figure, grid = charts.surface_figure(ds.X, ds.y, mask, ix=0, iy=1,
+                                         feature_names=ds.feature_names, task=ds.task,
+                                         classes=ds.classes, n=20)
+    fig = go.Figure(figure)
+    assert [t.name for t in fig.data] == ["train", "test"]
+    assert fig.layout.xaxis.range == (grid["x0"], grid["x1"])
+    assert (grid["zmin"], grid["zmax"]) == (float(ds.y.min()), float(ds.y.max()))
+    assert grid["n"] == 20
+
+
+# ---------------------------------------------------------------------------------- loss
+def test_loss_history_is_decimated_keeping_both_ends():
+    n = 1234
+    history = {"epoch": list(range(n)), "train_loss": list(np.linspace(1, 0, n)),
+               "test_loss": [0.5] * n, "train_metric": [0.9] * n, "test_metric": [0.8] * n}
+    out = charts.loss_history(history)
+    epoch = charts.unpack(out["epoch"])
+    assert len(epoch) <= charts.MAX_LOSS_POINTS
+    assert epoch[0] == 0 and epoch[-1] == n - 1 and np.all(np.diff(epoch) > 0)
+    assert charts.unpack(out["train_loss"])[-1] == 0.0
+    assert charts.loss_point(history) == [n - 1, 0.0, 0.5, 0.9, 0.8]
+    assert charts.loss_point({"epoch": [3], "train_loss": [np.nan]})[1] is None
+
+
+def test_loss_static_names_the_metric():
+    assert charts.loss_static("r2", True)["metric"] == "R²"
+    st = charts.loss_static("accuracy", False)
+    assert st["metric_range"] == [0.0, 1.0] and not st["log"]
+    assert [s["key"] for s in st["series"]] == list(charts.LOSS_KEYS)
+
+
+# ---------------------------------------------------------------------------------- view
+def test_live_view_frames_follow_the_trainer_and_are_json():
+    settings = RunSettings(dataset="spiral3", hidden=(5,), epochs=100)
+    trainer = Trainer(settings, load_data(settings))
+    view = LiveView(trainer, ViewOptions(x_feature=1, y_feature=1, discretise=True))
+    assert (view.ix, view.iy) == (1, 0)  # the same input twice is not a surface
+    first = view.frame()
+    trainer.step(3)
+    second = view.frame()
+    assert (first["epoch"], second["epoch"]) == (0, 3)
+    assert charts.loss_point(trainer.history)[0] == 3 and second["loss"][0] == 3
+    w = charts.unpack(second["network"]["w"])
+    assert w[0] == pytest.approx(trainer.network.weights[0][0, 0])
+    assert set(np.unique(charts.unpack(second["surface"]["z"]))) <= {0.0, 1.0, 2.0}
+    json.dumps(view.static())
+    json.dumps(second)
+    assert view.static()["key"] == LiveView(trainer, view.options).key  # same view, same key
+    assert held_out_mask(trainer).sum() == len(trainer.test_idx)
+    assert readout(trainer).startswith("epoch 3")
+
+
+def test_readout_of_a_regression_names_r2():
+    ds = Dataset(X=np.arange(20.0).reshape(10, 2), y=np.arange(10.0), feature_names=["a", "b"],
+                 target_name="t", task="regression", classes=[])
+    trainer = Trainer(RunSettings(dataset="csv", hidden=(3,), test_fraction=0.2), ds)
+    trainer.step(2)
+    assert "R²" in readout(trainer)
+    assert LiveView(trainer, ViewOptions()).frame()["surface"]["z"]["shape"] == "50,50"
