@@ -5,7 +5,8 @@ import streamlit as st
 from ui import live, state, train_controls
 from ui.live_frames import ViewOptions
 
-st.title("Train")
+state.init_state()
+st.title("🏋️ Train")
 with st.container():  # a fixed slot: messages come and go without moving the live charts
     state.show_messages()
 plotly_ready = live.ensure_plotly_js()
@@ -13,7 +14,7 @@ ds = state.get_dataset()
 settings = state.get_settings()
 running = state.is_running()
 
-left, right = st.columns([1, 3], gap="medium")
+left, right = st.columns([1.15, 3], gap="medium")
 
 with right:
     c_play, c_step, c_reset, c_speed = st.columns([1, 1, 1, 3], vertical_alignment="bottom")
@@ -55,12 +56,11 @@ with right:
 
 with left:
     st.caption(f"Data: {ds.n_samples} rows, {ds.n_features} inputs, {ds.task}.")
-    b1, b2 = st.columns(2)
-    b1.button("The blog's network", on_click=train_controls.use_blog_setup, width="stretch",
+    st.button("Use the blog's network", on_click=train_controls.use_blog_setup, width="stretch",
               help="2 sigmoid hidden units, no biases, squared error, one row at a time, raw "
               "inputs: watch why it predicts about 0.5 for everyone.")
-    b2.button("Playground defaults", on_click=train_controls.use_playground_defaults,
-              width="stretch")
+    st.button("Back to the playground's defaults",
+              on_click=train_controls.use_playground_defaults, width="stretch")
     with st.expander("Network", expanded=True):
         train_controls.architecture(ds.n_features)
     with st.expander("Training", expanded=True):

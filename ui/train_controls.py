@@ -83,15 +83,13 @@ def architecture(n_features: int) -> None:
     else:
         st.text_input("Activations, one per hidden layer", key=state.bind("activation"),
                       on_change=state.on_change("activation"))
-    c1, c2 = st.columns(2)
-    c1.selectbox("Output", OUTPUTS, format_func=OUTPUT_LABELS.get,
+    st.selectbox("Output", OUTPUTS, format_func=OUTPUT_LABELS.get,
                  key=state.bind("output"), on_change=state.on_change("output"))
-    c2.selectbox("Loss", tuple(LOSS_LABELS), format_func=LOSS_LABELS.get,
+    st.selectbox("Loss", tuple(LOSS_LABELS), format_func=LOSS_LABELS.get,
                  key=state.bind("loss"), on_change=state.on_change("loss"))
-    c1, c2 = st.columns(2)
-    c1.selectbox("Initialisation", INITS, format_func=INIT_LABELS.get,
+    st.selectbox("Initialisation", INITS, format_func=INIT_LABELS.get,
                  key=state.bind("init"), on_change=state.on_change("init"))
-    c2.selectbox("Input scaling", SCALES, format_func=SCALE_LABELS.get,
+    st.selectbox("Input scaling", SCALES, format_func=SCALE_LABELS.get,
                  key=state.bind("scale"), on_change=state.on_change("scale"),
                  help="Raw inputs of 150–180 (the blog's heights) drive sigmoids into "
                  "saturation; standardising them is what lets the network learn.")
@@ -127,19 +125,17 @@ def optimisation(n_train: int) -> None:
                     key=state.bind("batch_size", lambda v: min(int(v), max(n_train, 1))),
                     on_change=state.on_change("batch_size"),
                     help="1 updates after every row, as the blog's loop does.")
-    c1, c2 = st.columns(2)
-    c1.selectbox("Optimiser", OPTIMIZERS, format_func=OPTIMIZER_LABELS.get,
+    st.selectbox("Optimiser", OPTIMIZERS, format_func=OPTIMIZER_LABELS.get,
                  key=state.bind("optimizer"), on_change=state.on_change("optimizer"))
     if s.optimizer == "momentum":
-        c2.number_input("Momentum", 0.0, 0.999, step=0.05, format="%.3f",
+        st.number_input("Momentum", 0.0, 0.999, step=0.05, format="%.3f",
                         key=state.bind("momentum"), on_change=state.on_change("momentum"))
     kind = "L1" if s.l1 > 0 else "L2" if s.l2 > 0 else "none"
     rate = s.l1 if s.l1 > 0 else s.l2
     st.session_state["w_reg_kind"] = kind
     st.session_state["w_reg_rate"] = rate
-    c1, c2 = st.columns(2)
-    c1.selectbox("Regularisation", ("none", "L1", "L2"), key="w_reg_kind", on_change=_on_reg)
-    c2.select_slider("Regularisation rate", tuple(sorted({*REG_RATES, float(rate)})),
+    st.selectbox("Regularisation", ("none", "L1", "L2"), key="w_reg_kind", on_change=_on_reg)
+    st.select_slider("Regularisation rate", tuple(sorted({*REG_RATES, float(rate)})),
                      format_func=_fmt_rate, key="w_reg_rate", on_change=_on_reg,
                      disabled=kind == "none")
     st.radio("Update rule", ("exact", "blog"), horizontal=True,
@@ -147,19 +143,17 @@ def optimisation(n_train: int) -> None:
              key=state.bind("update_rule"), on_change=state.on_change("update_rule"),
              help="The blog's rule sends errors back through the weights without the output "
              "sigmoid's slope: its hidden-layer steps are ≥ 4× the gradient's.")
-    c1, c2 = st.columns(2)
-    c1.number_input("Seed", 0, 2**31 - 1, step=1, key=state.bind("seed"),
+    st.number_input("Seed", 0, 2**31 - 1, step=1, key=state.bind("seed"),
                     on_change=state.on_change("seed"), help="Initial weights and shuffling.")
-    c2.checkbox("Shuffle rows each epoch", key=state.bind("shuffle"),
+    st.checkbox("Shuffle rows each epoch", key=state.bind("shuffle"),
                 on_change=state.on_change("shuffle"))
 
 
 def stopping() -> None:
     """Stop at a number of epochs or a target loss."""
-    c1, c2 = st.columns(2)
-    c1.number_input("Stop after epochs", 1, 1_000_000, step=100, key=state.bind("epochs"),
+    st.number_input("Stop after epochs", 1, 1_000_000, step=100, key=state.bind("epochs"),
                     on_change=state.on_change("epochs"))
-    c2.number_input("…or at training loss", 0.0, 1e6, step=0.001, format="%.4f",
+    st.number_input("…or at training loss", 0.0, 1e6, step=0.001, format="%.4f",
                     key=state.bind("target_loss"), on_change=state.on_change("target_loss"),
                     help="0 = no target.")
 

@@ -18,6 +18,7 @@
 const CHARTS = ["surface", "network", "loss", "weights", "slopes"];
 const PLOTLY_CONFIG = {
   displaylogo: false,
+  displayModeBar: "hover",
   responsive: true,
   scrollZoom: false,
   modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"],
@@ -285,8 +286,8 @@ function drawWeights(canvas, st, fr, hits) {
   const bottom = 26;
   const totalCols = layers.reduce((s, l) => s + l.cols.length, 0);
   const maxRows = Math.max(...layers.map((l) => l.rows.length));
-  const cellW = Math.max(2, Math.min(26, (w - labelW - barW - gap * (layers.length - 1) - 10) / totalCols));
-  const cellH = Math.max(2, Math.min(22, (h - top - bottom) / maxRows));
+  const cellW = Math.max(2, Math.min(40, (w - labelW - barW - gap * (layers.length - 1) - 10) / totalCols));
+  const cellH = Math.max(2, Math.min(28, (h - top - bottom) / maxRows));
   hits.length = 0;
   let x = labelW;
   const lo = fr.zmin;

@@ -1,0 +1,70 @@
+"""Waiting on the live app's page state, reading the Train page, taking screenshots."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+from playwright.sync_api import Page
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+TIMEOUT_MS = 60_000
+
+
+def wait_idle(pg: Page) -> None:
+    """Wait until the app is connected and no script runs (after a short settling pause)."""
+    pg.wait_for_timeout(300)
+    pg.wait_for_selector(
+        "[data-testid='stApp'][data-test-connection-state='CONNECTED']"
+        "[data-test-script-state='notRunning']",
+        timeout=TIMEOUT_MS,
+    )
+
+
+def go_to(pg: Page, title: str) -> None:
+    """Open a page by its link in the sidebar navigation."""
+    pg.locator("[data-testid='stSidebarNav'] a", has_text=title).first.click()
+    pg.wait_for_selector(f"h1:has-text('{title}')", timeout=TIMEOUT_MS)
+    wait_idle(pg)
+
+
+def assert_no_exception(pg: Page) -> None:
+    assert pg.locator("[data-testid='stException']").count() == 0, \
+        pg.locator("[data-testid='stException']").first.inner_text()
+    assert "BidiComponent Error" not in pg.locator("[data-testid='stMain']").inner_text()
+
+
+def epoch(pg: Page) -> int:
+    """The number in the Train page's "Epoch N" counter."""
+    text = pg.locator(".st-key-nn_epoch h3").inner_text()
+    match = re.fullmatch(r"Epoch (\d+)", text.strip())
+    assert match, f"unexpected epoch counter {text!r}"
+    return int(match.group(1))
+
+
+def wait_epoch(pg: Page, predicate, what: str, timeout_s: float = 60.0) -> int:
+    """Poll the epoch counter until ``predicate(epoch)`` holds; return that epoch."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            n = epoch(pg)
+            if predicate(n):
+                return n
+        except Exception as exc:  # the counter is being re-rendered
+            n = exc
+        if time.monotonic() > deadline:
+            raise AssertionError(f"epoch counter never {what} (last: {n})")
+        pg.wait_for_timeout(100)
+
+
+def live_stats(pg: Page) -> dict:
+    """The live element's counters (frames drawn, mounts, errors) from the page."""
+    return pg.evaluate("() => ({...(window.__nnLive || {})})")
+
+
+def screenshot(pg: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    pg.wait_for_timeout(500)
+    pg.screenshot(path=str(SCREENSHOTS / f"{name}.png"))

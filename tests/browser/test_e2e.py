@@ -1,0 +1,161 @@
+"""End to end in headless Chromium: every page opens, the Train page's controls, a CSV from
+upload to prediction. Screenshots of the pages go to docs/screenshots/ (used by the README).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from playwright.sync_api import Page
+
+from tests.browser.helpers import (
+    assert_no_exception,
+    epoch,
+    go_to,
+    live_stats,
+    screenshot,
+    wait_epoch,
+    wait_idle,
+)
+
+pytestmark = pytest.mark.browser
+
+SURFACE_RANGE = """() => {
+  const gd = document.querySelector("[data-chart=surface]");
+  return gd && gd._fullLayout ? [gd._fullLayout.xaxis.range, gd._fullLayout.yaxis.range] : null;
+}"""
+
+
+def click(pg: Page, key: str) -> None:
+    pg.locator(f".st-key-{key} button:visible").first.click()
+
+
+def wait_drawn(pg: Page, n: int) -> None:
+    """Wait until the live element has drawn the frame of epoch ``n``."""
+    pg.wait_for_function(
+        "n => { const r = document.querySelector('.nnl-root');"
+        " return r && +r.dataset.epoch === n; }",
+        arg=n,
+    )
+
+
+def test_every_page_opens_without_an_exception(page: Page) -> None:
+    links = page.locator("[data-testid='stSidebarNav'] a").all_inner_texts()
+    titles = [t.split("\n")[-1].strip() for t in links]  # the icon comes first
+    assert {"Data", "Train", "Predict", "How it works"} <= set(titles)
+    for title in titles:
+        go_to(page, title)
+        assert_no_exception(page)
+        if title not in ("Train", "Predict"):  # those two are pictured after training
+            screenshot(page, re.sub(r"\W+", "_", title.lower()).strip("_"))
+
+
+def test_play_pause_step_reset_and_the_charts_follow(page: Page) -> None:
+    go_to(page, "Train")
+    wait_drawn(page, 0)
+    assert epoch(page) == 0
+    # zoom into the decision surface: the zoom must survive playing
+    drag = page.locator("[data-chart=surface] .nsewdrag").first.bounding_box()
+    x, y = drag["x"] + drag["width"] * 0.3, drag["y"] + drag["height"] * 0.3
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + drag["width"] * 0.3, y + drag["height"] * 0.3, steps=8)
+    page.mouse.up()
+    zoomed = page.evaluate(SURFACE_RANGE)
+
+    click(page, "train_play")
+    page.wait_for_selector(".st-key-train_pause button")
+    wait_epoch(page, lambda e: e >= 100, "reached 100 while playing")
+    click(page, "train_pause")
+    page.wait_for_selector(".st-key-train_play button")
+    wait_idle(page)
+    paused = epoch(page)
+    wait_drawn(page, paused)  # the charts show the epoch the counter shows
+    page.wait_for_timeout(2000)
+    assert epoch(page) == paused
+    assert page.evaluate(SURFACE_RANGE) == zoomed
+
+    click(page, "train_step")
+    wait_epoch(page, lambda e: e != paused, "changed after Step")
+    wait_idle(page)
+    assert epoch(page) == paused + 1
+    wait_drawn(page, paused + 1)
+    page.locator("[data-chart=surface] .nsewdrag").first.dblclick()  # back to the full view
+    page.mouse.move(5, 5)  # no hover label in the picture
+    screenshot(page, "train")
+
+    click(page, "train_reset")
+    wait_epoch(page, lambda e: e == 0, "0 after Reset")
+    wait_drawn(page, 0)
+    stats = live_stats(page)
+    assert stats["error"] is None
+    assert stats["mounts"] == 1  # the element was never re-created: no blank frame
+    assert stats["blank"] == 0
+    assert_no_exception(page)
+
+
+def test_hovering_a_weight_shows_its_value(page: Page) -> None:
+    go_to(page, "Train")
+    wait_drawn(page, 0)
+    canvas = page.locator("[data-chart=weights]").bounding_box()
+    tip = page.locator(".nnl-tip")
+    for dx in range(10, int(canvas["width"]) // 2, 4):  # along the first row of cells
+        page.mouse.move(canvas["x"] + dx, canvas["y"] + 64)
+        if tip.is_visible():
+            break
+    assert tip.is_visible(), "no tooltip over the weight heatmap"
+    assert re.search(r"→ h1\.\d+\nweight -?\d+\.\d{4}", tip.inner_text())
+
+
+def people_csv(rows: int = 60) -> str:
+    """Heights, weights and ages with a sex column, in the spirit of the blog's table."""
+    rng = np.random.default_rng(7)
+    lines = ["height,weight,age,sex"]
+    for i in range(rows):
+        male = i % 2 == 0
+        height = rng.normal(178 if male else 163, 6)
+        weight = rng.normal(80 if male else 58, 7)
+        lines.append(f"{height:.0f},{weight:.0f},{rng.integers(18, 70)},{'m' if male else 'f'}")
+    return "\n".join(lines) + "\n"
+
+
+def test_upload_a_csv_train_on_it_and_predict(page: Page, tmp_path) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text(people_csv())
+    page.get_by_role("tab", name="Upload").click()
+    page.locator(".st-key-w_upload_csv input[type=file]").set_input_files(str(path))
+    page.get_by_text("Loaded people.csv: 60 rows; target sex").wait_for()
+    wait_idle(page)
+    assert_no_exception(page)
+
+    go_to(page, "Train")
+    page.get_by_text("Data: 60 rows, 3 inputs, binary.").wait_for()
+    wait_drawn(page, 0)
+    for n in (1, 2, 3):
+        click(page, "train_step")
+        wait_epoch(page, lambda e, n=n: e == n, f"{n} after {n} steps")
+        wait_idle(page)
+    click(page, "train_play")
+    wait_epoch(page, lambda e: e >= 50, "reached 50 while playing")
+    click(page, "train_pause")
+    page.wait_for_selector(".st-key-train_play button")
+    wait_idle(page)
+    assert_no_exception(page)
+
+    go_to(page, "Predict")
+    assert_no_exception(page)
+    boxes = page.locator("[data-testid='stNumberInput'] input")
+    assert boxes.count() == 3
+    for box, value in zip(boxes.all(), ("185", "90", "30"), strict=True):
+        box.fill(value)
+        box.press("Enter")
+        wait_idle(page)
+    metrics = page.locator("[data-testid='stMetric']")
+    predicted = metrics.filter(has_text="Predicted sex").locator("[data-testid='stMetricValue']")
+    assert predicted.inner_text().strip() in ("m", "f")
+    probability = metrics.filter(has_text="Probability of")
+    assert re.search(r"\d+\.\d\d%", probability.inner_text())
+    assert_no_exception(page)
+    screenshot(page, "predict")
