@@ -1,0 +1,293 @@
+"""Benchmark: the live Train page in a real browser (a measurement, not a test).
+
+Starts the app headless, drives Debian's Chromium with Playwright, plays two moons 2-8-8-1 at
+the top speed for 20 s (``--long``: 5 minutes) and prints a table of what the browser showed
+next to the issue's targets:
+
+- distinct frames per second of the full chart set, counted in the page (the live element
+  counts every frame it paints and how many distinct epochs those were);
+- blank or flickering frames: the element's own blank counter, how often it was mounted (a
+  re-mount is a blank moment), and a 20 Hz sampler in the page that looks for the element
+  missing or faded;
+- zoom kept: the decision surface is zoomed by a mouse drag before playing and compared after;
+- training speed while drawing, against the engine's headless epochs/s on the same settings;
+- the session stays alive (connected, epochs still advancing at the end);
+- memory: the page's JS heap (after a forced GC) and the server's RSS, first vs last third of
+  the play, and what one playing session adds to the server.
+
+Usage: ``python bench/ui.py [--seconds 20] [--long] [--headless-seconds 5]``. Public tools only:
+Streamlit, Playwright, /usr/bin/chromium, /proc.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from nn_core.dataset import load_data  # noqa: E402
+from nn_core.settings import MAX_EPOCHS, RunSettings  # noqa: E402
+from nn_core.training import Trainer  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--enable-precise-memory-info"]
+TICKS = os.sysconf("SC_CLK_TCK")
+
+SAMPLER = """() => {
+  window.__bench = {samples: 0, missing: 0, faded: 0};
+  setInterval(() => {
+    const b = window.__bench;
+    b.samples += 1;
+    const root = document.querySelector('.nnl-root');
+    if (!root) { b.missing += 1; return; }
+    let el = root;
+    while (el && el !== document.body) {
+      if (parseFloat(getComputedStyle(el).opacity) < 0.99) { b.faded += 1; break; }
+      el = el.parentElement;
+    }
+  }, 50);
+}"""
+SURFACE_RANGE = """() => {
+  const gd = document.querySelector('[data-chart=surface]');
+  return gd && gd._fullLayout ? [gd._fullLayout.xaxis.range, gd._fullLayout.yaxis.range] : null;
+}"""
+
+
+# ------------------------------------------------------------------------------ processes
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def chromium_pids() -> set[int]:
+    pids = set()
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                if b"chromium" in (d / "cmdline").read_bytes().split(b"\0")[0]:
+                    pids.add(int(d.name))
+            except OSError:
+                pass
+    return pids
+
+
+def cpu_of(pids: set[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            total += cpu_s(pid)
+    return total
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(port: int) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+           "--server.port", str(port), "--server.address", "127.0.0.1",
+           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
+                return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("the app did not start")
+
+
+# ----------------------------------------------------------------------------------- page
+def idle(pg: Page) -> None:
+    pg.wait_for_timeout(300)
+    pg.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']"
+                         "[data-test-script-state='notRunning']", timeout=60_000)
+
+
+def button(pg: Page, key: str):
+    return pg.locator(f".st-key-{key} button:visible").first
+
+
+def open_train(pg: Page, port: int) -> None:
+    pg.goto(f"http://127.0.0.1:{port}/")
+    idle(pg)
+    pg.locator("[data-testid='stSidebarNav'] a", has_text="Train").first.click()
+    pg.wait_for_function("() => window.__nnLive && window.__nnLive.frames > 0")
+    idle(pg)
+
+
+def heap_mb(cdp) -> float:
+    cdp.send("HeapProfiler.collectGarbage")
+    metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+    return metrics["JSHeapUsedSize"] / 2**20
+
+
+def live(pg: Page) -> dict:
+    return pg.evaluate("() => ({...window.__nnLive, drawMs: undefined})")
+
+
+def headless_rate(seconds: float) -> float:
+    settings = RunSettings(dataset="moons", hidden=(8, 8), epochs=MAX_EPOCHS)
+    trainer = Trainer(settings, load_data(settings))
+    trainer.run(seconds=0.5)  # warm-up
+    t0 = time.perf_counter()
+    n = trainer.run(seconds=seconds)
+    return n / (time.perf_counter() - t0)
+
+
+def thirds(values: list[float]) -> tuple[float, float]:
+    k = max(len(values) // 3, 1)
+    return statistics.mean(values[:k]), statistics.mean(values[-k:])
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--seconds", type=float, default=20.0, help="how long to play (default 20)")
+    ap.add_argument("--long", action="store_true", help="play for 5 minutes")
+    ap.add_argument("--headless-seconds", type=float, default=5.0)
+    opts = ap.parse_args()
+    seconds = 300.0 if opts.long else opts.seconds
+
+    print(f"load average before: {os.getloadavg()[0]:.2f} (2 cores; other work skews all rates)")
+    rate_headless = headless_rate(opts.headless_seconds)
+    port = free_port()
+    server = start_server(port)
+    before = chromium_pids()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            # A first visit imports the app's modules (numpy, pandas, plotly...): a one-off
+            # cost of the process, not of a session. Measure sessions after it.
+            warm = browser.new_page()
+            open_train(warm, port)
+            warm.context.close()
+            time.sleep(2)
+            rss_idle = rss_mb(server.pid)
+            pg = browser.new_page(viewport={"width": 1500, "height": 1700})
+            pg.set_default_timeout(60_000)
+            cdp = pg.context.new_cdp_session(pg)
+            cdp.send("Performance.enable")
+            open_train(pg, port)
+            chrome = chromium_pids() - before
+            pg.locator(".st-key-w_train_speed input[type=range]").press("End")  # top speed
+            idle(pg)
+            pg.locator("summary", has_text="Stop").first.click()
+            box = pg.locator(".st-key-w_epochs input")
+            box.fill(str(MAX_EPOCHS))
+            box.press("Enter")
+            idle(pg)
+            drag = pg.locator("[data-chart=surface] .nsewdrag").first.bounding_box()
+            x, y = drag["x"] + drag["width"] * 0.3, drag["y"] + drag["height"] * 0.3
+            pg.mouse.move(x, y)
+            pg.mouse.down()
+            pg.mouse.move(x + drag["width"] * 0.35, y + drag["height"] * 0.35, steps=8)
+            pg.mouse.up()
+            pg.mouse.move(5, 5)
+            zoom = pg.evaluate(SURFACE_RANGE)
+            rss_page = rss_mb(server.pid)
+            pg.evaluate(SAMPLER)
+
+            button(pg, "train_play").click()
+            pg.wait_for_function("() => window.__nnLive.playing && window.__nnLive.frames > 3")
+            t0 = time.monotonic()
+            s0 = live(pg)
+            cpu0 = (cpu_s(server.pid), cpu_of(chrome))
+            heaps, rsss, samples = [heap_mb(cdp)], [rss_mb(server.pid)], []
+            step = 10.0 if opts.long else 2.0
+            while time.monotonic() - t0 < seconds:
+                pg.wait_for_timeout(step * 1000)
+                heaps.append(heap_mb(cdp))
+                rsss.append(rss_mb(server.pid))
+                samples.append((time.monotonic() - t0, live(pg)))
+                if opts.long:
+                    el, st = samples[-1]
+                    print(f"  {el:6.0f} s  epoch {st['lastEpoch']:>8}  frames {st['frames']:>6}"
+                          f"  heap {heaps[-1]:6.1f} MB  server {rsss[-1]:6.1f} MB", flush=True)
+            t1 = time.monotonic()
+            s1 = live(pg)
+            cpu1 = (cpu_s(server.pid), cpu_of(chrome))
+            state = pg.evaluate("() => document.querySelector('[data-testid=stApp]')"
+                                ".dataset.testConnectionState")
+            mid = samples[len(samples) // 2][1]["lastEpoch"] if samples else s0["lastEpoch"]
+            zoom_after = pg.evaluate(SURFACE_RANGE)
+            bench = pg.evaluate("() => window.__bench")
+            button(pg, "train_pause").click()
+            idle(pg)
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+    dt = t1 - t0
+    fps = (s1["distinct"] - s0["distinct"]) / dt
+    painted = (s1["frames"] - s0["frames"]) / dt
+    rate_live = (s1["lastEpoch"] - s0["lastEpoch"]) / dt
+    heap_a, heap_b = thirds(heaps)
+    rss_a, rss_b = thirds(rsss)
+    session_mb = max(rsss) - rss_idle
+    alive = state == "CONNECTED" and s1["lastEpoch"] > mid
+    flicker = (s1["mounts"] - s0["mounts"]) + bench["missing"] + bench["faded"]
+    rows = [
+        ("distinct frames/s shown (full chart set)", ">= 10", f"{fps:.1f}", fps / 10, fps >= 10),
+        ("frames painted/s", "", f"{painted:.1f}", None, None),
+        ("blank frames (element's check)", "0", str(s1["blank"] - s0["blank"]), None,
+         s1["blank"] == s0["blank"]),
+        ("re-mounts + missing/faded samples", "0",
+         f"{flicker} ({bench['samples']} samples)", None, flicker == 0),
+        ("zoom kept while playing", "yes", "yes" if zoom_after == zoom else "no", None,
+         zoom_after == zoom),
+        ("epochs/s headless (engine)", "", f"{rate_headless:,.0f}", None, None),
+        ("epochs/s while drawing", ">= 50% of headless", f"{rate_live:,.0f}",
+         rate_live / rate_headless, rate_live >= 0.5 * rate_headless),
+        ("session alive at the end", "yes", "yes" if alive else f"no ({state})", None, alive),
+        ("JS heap after GC, first → last third (MB)", "flat", f"{heap_a:.1f} → {heap_b:.1f}",
+         heap_b / heap_a, heap_b <= heap_a * 1.1 + 1),
+        ("server RSS, first → last third (MB)", "flat", f"{rss_a:.1f} → {rss_b:.1f}",
+         rss_b / rss_a, rss_b <= rss_a * 1.05 + 2),
+        ("server RSS added by one playing session (MB)", "<= ~30", f"{session_mb:.1f}",
+         session_mb / 30, session_mb <= 30),
+        ("  (server RSS after a first visit / page open, MB)", "",
+         f"{rss_idle:.0f} / {rss_page:.0f}", None, None),
+        ("server CPU while playing", "", f"{100 * (cpu1[0] - cpu0[0]) / dt:.0f}%", None, None),
+        ("Chromium CPU while playing", "", f"{100 * (cpu1[1] - cpu0[1]) / dt:.0f}%", None, None),
+        ("dropped frames (queue overflow)", "", str(s1["dropped"] - s0["dropped"]), None, None),
+    ]
+    print(f"\nTrain page, two moons 2-8-8-1, top speed, played {dt:.0f} s "
+          f"({s1['messages'] - s0['messages']} messages, epoch {s1['lastEpoch']:,})\n")
+    w = max(len(r[0]) for r in rows)
+    print(f"{'measure':<{w}}  {'target':>18}  {'measured':>22}  {'ratio':>6}  ok")
+    for name, target, measured, ratio, ok in rows:
+        r = f"{ratio:.2f}" if ratio is not None else ""
+        mark = "" if ok is None else ("yes" if ok else "NO")
+        print(f"{name:<{w}}  {target:>18}  {measured:>22}  {r:>6}  {mark}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
