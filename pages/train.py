@@ -16,6 +16,24 @@ running = state.is_running()
 
 left, right = st.columns([1.15, 3], gap="medium")
 
+with left:
+    st.caption(f"Data: {ds.n_samples} rows, {ds.n_features} inputs, {ds.task}.")
+    st.button("Use the blog's network", on_click=train_controls.use_blog_setup, width="stretch",
+              help="2 sigmoid hidden units, no biases, squared error, one row at a time, raw "
+              "inputs: watch why it predicts about 0.5 for everyone.")
+    st.button("Back to the playground's defaults",
+              on_click=train_controls.use_playground_defaults, width="stretch")
+    with st.expander("Network", expanded=True):
+        train_controls.architecture(ds.n_features)
+    with st.expander("Training", expanded=True):
+        train_controls.optimisation(ds.n_samples)
+    with st.expander("Stop", expanded=False):
+        train_controls.stopping()
+    if settings.scale == "none" and float(abs(ds.X).max(initial=0.0)) > 5:
+        st.info("Raw inputs (no scaling): values this large push sigmoid and tanh units to 0 "
+                "or 1, where their slope is ~0 — see the unit slopes under the charts.")
+
+# The live panel comes last: while playing, a full run ends with a tick's training.
 with right:
     c_play, c_step, c_reset, c_speed = st.columns([1, 1, 1, 3], vertical_alignment="bottom")
     if running:
@@ -53,20 +71,3 @@ with right:
         log_loss=bool(st.session_state.get(state.VIEW_LOG, False)),
     )
     live.live_panel(options, st.session_state[state.TRAIN_SPEED])
-
-with left:
-    st.caption(f"Data: {ds.n_samples} rows, {ds.n_features} inputs, {ds.task}.")
-    st.button("Use the blog's network", on_click=train_controls.use_blog_setup, width="stretch",
-              help="2 sigmoid hidden units, no biases, squared error, one row at a time, raw "
-              "inputs: watch why it predicts about 0.5 for everyone.")
-    st.button("Back to the playground's defaults",
-              on_click=train_controls.use_playground_defaults, width="stretch")
-    with st.expander("Network", expanded=True):
-        train_controls.architecture(ds.n_features)
-    with st.expander("Training", expanded=True):
-        train_controls.optimisation(ds.n_samples)
-    with st.expander("Stop", expanded=False):
-        train_controls.stopping()
-    if settings.scale == "none" and float(abs(ds.X).max(initial=0.0)) > 5:
-        st.info("Raw inputs (no scaling): values this large push sigmoid and tanh units to 0 "
-                "or 1, where their slope is ~0 — see the unit slopes under the charts.")

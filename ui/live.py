@@ -166,7 +166,7 @@ def live_panel(options: ViewOptions, speed: int | str) -> None:
             return
         playing = state.is_running() and not trainer.stop_reason
         with lock():
-            waiting = state.pending_frames(gen) if playing else None
+            waiting = state.pending_frames((gen, view.key)) if playing else None
             if waiting is None:  # paused, or nothing trained yet: the network as it is now
                 waiting = ([view.frame()], view.history())
         frames, history = waiting
@@ -198,7 +198,7 @@ def live_panel(options: ViewOptions, speed: int | str) -> None:
         trained = _train_frames(trainer, view, gen, speed)
         with lock():
             if trained and state.generation() == gen:
-                state.set_pending_frames((gen, trained, view.history()))
+                state.set_pending_frames(((gen, view.key), trained, view.history()))
 
     tick()
 

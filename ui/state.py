@@ -370,7 +370,7 @@ def show_messages() -> None:
 TRAIN_LOCK = "train_lock"  # threading.Lock: held by every change to the trainer
 LIVE_SEQ = "live_seq"  # int: number of the last message sent to the live element
 LIVE_VIEW = "live_view"  # (key, LiveView): the live charts' precomputed view of the trainer
-LIVE_PENDING = "live_pending"  # (generation, frames, history) trained but not yet sent, or None
+LIVE_PENDING = "live_pending"  # (identity, frames, history) trained but not yet sent, or None
 TRAIN_SPEED = "w_train_speed"  # widget: epochs per frame (or "max")
 VIEW_X = "w_view_x"  # widget: the surface's horizontal input (feature index)
 VIEW_Y = "w_view_y"  # widget: the surface's vertical input (feature index)
@@ -403,15 +403,16 @@ def set_live_view(value: Any) -> None:
     _ss()[LIVE_VIEW] = value
 
 
-def pending_frames(generation: int) -> tuple[list, Any] | None:
-    """The frames trained for ``generation`` and not sent yet, with their history; or None."""
+def pending_frames(identity: Any) -> tuple[list, Any] | None:
+    """The frames trained and not sent yet, with their history, if they were made for
+    ``identity`` (the generation and the view); else None."""
     pending = _ss().get(LIVE_PENDING)
-    if pending is None or pending[0] != generation:
+    if pending is None or pending[0] != identity:
         return None
     return pending[1], pending[2]
 
 
-def set_pending_frames(value: tuple[int, list, Any] | None) -> None:
+def set_pending_frames(value: tuple[Any, list, Any] | None) -> None:
     _ss()[LIVE_PENDING] = value
 
 

@@ -1,0 +1,161 @@
+"""AppTest tests of the Train page: widgets, Step/Reset/Play/Pause, kept or reset weights.
+
+As in tests/test_app_pages.py, only the first ``at.run()`` executes app.py (AppTest 1.67 with a
+``pages/`` folder); later runs execute the page alone, which calls ``state.init_state()``
+itself. ``run_every`` never fires in AppTest: each ``at.run()`` is one full run, and a full run
+of a playing page is one tick (send what was trained, then train).
+"""
+
+import re
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from nn_core.settings import RunSettings
+from ui import nav, state
+
+APP = "../app.py"
+
+
+def train_page(**session) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in session.items():
+        at.session_state[key] = value
+    at.run()
+    at.switch_page(nav.TRAIN).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def shown_epoch(at: AppTest) -> int:
+    texts = [m.value for m in at.markdown if m.value.startswith("### Epoch")]
+    assert len(texts) == 1, texts
+    return int(re.fullmatch(r"### Epoch (\d+)", texts[0]).group(1))
+
+
+def button(at: AppTest, key: str):
+    return at.button(key=key)
+
+
+def test_widgets_and_counter_are_there():
+    at = train_page()
+    assert at.title[0].value.endswith("Train")
+    for key in ("train_play", "train_step", "train_reset"):
+        assert button(at, key)
+    labels = {w.label for w in (*at.number_input, *at.selectbox, *at.select_slider,
+                                *at.checkbox, *at.radio)}
+    for label in ("Hidden layers", "Units in layer 1", "Activation (hidden layers)", "Output",
+                  "Loss", "Initialisation", "Input scaling", "Biases", "Learning rate",
+                  "Batch size (0 = all rows)", "Optimiser", "Regularisation",
+                  "Regularisation rate", "Update rule", "Seed", "Stop after epochs",
+                  "…or at training loss", "Speed (epochs per frame)", "Discretise",
+                  "Log loss"):
+        assert label in labels, label
+    rates = at.select_slider(key=state.widget_key("lr")).options
+    for preset in ("1e-05", "0.0001", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3",
+                   "10"):
+        assert preset in rates
+    assert shown_epoch(at) == 0
+
+
+def test_step_adds_exactly_one_epoch_and_reset_returns_to_zero():
+    at = train_page()
+    initial = at.session_state[state.TRAINER].network.get_params()
+    for n in (1, 2, 3):
+        button(at, "train_step").click().run()
+        assert not at.exception
+        assert shown_epoch(at) == n == at.session_state[state.TRAINER].epoch
+    assert not np.array_equal(at.session_state[state.TRAINER].network.get_params(), initial)
+    button(at, "train_reset").click().run()
+    assert shown_epoch(at) == 0
+    trainer = at.session_state[state.TRAINER]
+    assert trainer.epoch == 0
+    np.testing.assert_array_equal(trainer.network.get_params(), initial)  # the seed's start
+    assert at.session_state[state.SETTINGS] == RunSettings()  # nothing else changed
+
+
+def test_play_trains_in_ticks_and_pause_stops():
+    at = train_page()
+    button(at, "train_play").click().run()
+    assert at.session_state[state.RUNNING]
+    assert button(at, "train_pause")  # Play became Pause
+    assert at.session_state[state.TRAINER].epoch > 0  # the tick trained after sending
+    at.run()  # the next tick shows what the previous one trained
+    shown = shown_epoch(at)
+    assert shown > 0
+    button(at, "train_pause").click().run()
+    assert not at.session_state[state.RUNNING]
+    paused = at.session_state[state.TRAINER].epoch
+    assert shown_epoch(at) == paused  # paused: the counter shows the network as it is
+    at.run()
+    assert at.session_state[state.TRAINER].epoch == paused == shown_epoch(at)
+
+
+def test_a_hyper_parameter_keeps_the_weights_an_architecture_change_resets_them():
+    at = train_page()
+    button(at, "train_step").click().run()
+    button(at, "train_step").click().run()
+    trainer = at.session_state[state.TRAINER]
+    at.select_slider(key=state.widget_key("lr")).set_value(0.1).run()
+    assert at.session_state[state.TRAINER] is trainer and trainer.settings.lr == 0.1
+    assert any("Kept the trained network" in i.value for i in at.info)
+    assert shown_epoch(at) == 2
+    at.number_input(key="w_units_0").set_value(5).run()
+    assert any("reset" in i.value for i in at.info)
+    assert shown_epoch(at) == 0
+    assert at.session_state[state.TRAINER].network.sizes == [2, 5, 8, 1]
+
+
+def test_a_refused_setting_shows_one_error_and_changes_nothing():
+    at = train_page()
+    state_settings = at.session_state[state.SETTINGS].replace(activation="tanh,relu")
+    at.session_state[state.SETTINGS] = state_settings
+    at.run()
+    assert not at.exception
+    box = at.text_input(key=state.widget_key("activation"))
+    box.set_value("tanh,nope").run()
+    assert len(at.error) == 1 and "activation" in at.error[0].value
+    assert at.session_state[state.SETTINGS] == state_settings
+
+
+def test_divergence_stops_with_a_message_and_keeps_finite_weights():
+    settings = RunSettings(dataset="sine", lr=10.0, activation="relu", hidden=(16, 16),
+                           batch_size=1, epochs=100000)
+    at = train_page(settings=settings)
+    button(at, "train_play").click().run()
+    for _ in range(10):
+        if at.session_state[state.TRAINER].diverged:
+            break
+        at.run()
+    trainer = at.session_state[state.TRAINER]
+    assert trainer.diverged
+    at.run()
+    assert not at.session_state[state.RUNNING]
+    assert any("diverged" in e.value for e in at.error)
+    assert np.isfinite(trainer.network.get_params()).all()
+
+
+def test_the_blogs_network_button_and_its_saturation_readout():
+    at = train_page()
+    at.session_state[state.SETTINGS] = RunSettings(dataset="blog")
+    at.session_state[state.DATASET] = None
+    at.session_state[state.TRAINER] = None
+    at.run()
+    blog = next(b for b in at.button if b.label == "Use the blog's network")
+    blog.click().run()
+    s = at.session_state[state.SETTINGS]
+    assert (s.hidden, s.bias, s.scale, s.update_rule, s.batch_size) == ((2,), False, "none",
+                                                                       "blog", 1)
+    assert any("Raw inputs" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize("dataset", ["spiral3", "sine", "blog"])
+def test_other_problems_and_no_hidden_layer_render(dataset):
+    at = train_page(settings=RunSettings(dataset=dataset))
+    button(at, "train_step").click().run()
+    assert not at.exception and shown_epoch(at) == 1
+    at.number_input(key="w_hidden_layers").set_value(0).run()
+    assert not at.exception and at.session_state[state.SETTINGS].hidden == ()
+    button(at, "train_step").click().run()
+    assert not at.exception and shown_epoch(at) == 1
