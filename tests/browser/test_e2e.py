@@ -158,4 +158,30 @@ def test_upload_a_csv_train_on_it_and_predict(page: Page, tmp_path) -> None:
     probability = metrics.filter(has_text="Probability of")
     assert re.search(r"\d+\.\d\d%", probability.inner_text())
     assert_no_exception(page)
+    boxes.last.blur()
     screenshot(page, "predict")
+
+
+def test_the_blogs_network_shows_its_saturated_sigmoids(page: Page) -> None:
+    page.locator(".st-key-w_dataset").click()
+    page.get_by_role("option", name="The blog's table").click()
+    wait_idle(page)
+    go_to(page, "Train")
+    page.get_by_role("button", name="Use the blog's network").click()
+    wait_idle(page)
+    page.get_by_text("Raw inputs (no scaling)").wait_for()
+    click(page, "train_play")
+    wait_epoch(page, lambda e: e >= 200, "reached 200 while playing")
+    click(page, "train_pause")
+    page.wait_for_selector(".st-key-train_play button")
+    wait_idle(page)
+    wait_drawn(page, epoch(page))
+    note = page.locator(".nnl-slopes .nnl-note").inner_text()
+    assert note.startswith("hidden 1: 2/2 saturated")  # why it answers ~0.5 for everyone
+    page.mouse.move(5, 5)
+    flat = page.locator(".nnl-surface .nnl-note").inner_text()
+    lo, hi = (float(v) for v in re.fullmatch(r"output on this grid: (\S+) to (\S+)", flat).groups())
+    assert 0.4 < lo <= hi < 0.6 and hi - lo < 0.05, flat
+    assert_no_exception(page)
+    page.mouse.move(5, 5)
+    screenshot(page, "train_blog")

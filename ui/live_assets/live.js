@@ -614,6 +614,8 @@ class LiveCharts {
     this.playing = false;
     this.current = null;
     this.surfaceKey = null;
+    this.surfaceNote = "";
+    this.surfaceHover = false;
     this.hits = {};
     this.stopped = false;
     this.surfaceCanvas = document.createElement("canvas");
@@ -659,8 +661,11 @@ class LiveCharts {
     root.appendChild(this.tip);
     this.parent.appendChild(root);
     this.root = root;
-    this.els.surface.addEventListener("mousemove", (ev) => this.surfaceHover(ev));
-    this.els.surface.addEventListener("mouseleave", () => (this.notes.surface.textContent = this.surfaceNote || ""));
+    this.els.surface.addEventListener("mousemove", (ev) => this.hoverSurface(ev));
+    this.els.surface.addEventListener("mouseleave", () => {
+      this.surfaceHover = false;
+      this.notes.surface.textContent = this.surfaceNote || "";
+    });
   }
 
   hover(name, el) {
@@ -713,7 +718,7 @@ class LiveCharts {
     return best ? CANVAS_TIP[name](best, st, fr, mx, my) : null;
   }
 
-  surfaceHover(ev) {
+  hoverSurface(ev) {
     const gd = this.els.surface;
     const full = gd._fullLayout;
     if (!full || !this.current || !this.static) return;
@@ -723,6 +728,7 @@ class LiveCharts {
     const px = ev.clientX - rect.left - xa._offset;
     const py = ev.clientY - rect.top - ya._offset;
     if (px < 0 || py < 0 || px > xa._length || py > ya._length) return;
+    this.surfaceHover = true;
     const x = xa.p2d(px);
     const y = ya.p2d(py);
     const g = this.static.surface.grid;
@@ -805,9 +811,13 @@ class LiveCharts {
     const img = ctx.createImageData(m, n);
     const { rgb } = lut(grid.colorscale);
     const alpha = Math.round(255 * grid.opacity);
+    let lo = Infinity;
+    let hi = -Infinity;
     for (let r = 0; r < n; r++) {
       const row = z[n - 1 - r];
       for (let c = 0; c < m; c++) {
+        if (row[c] < lo) lo = row[c];
+        if (row[c] > hi) hi = row[c];
         const k = lutIndex(row[c], grid.zmin, grid.zmax);
         const i = 4 * (r * m + c);
         img.data[i] = rgb[3 * k];
@@ -817,6 +827,8 @@ class LiveCharts {
       }
     }
     ctx.putImageData(img, 0, 0);
+    // the range of the output on the grid: a flat surface (the blog's ~0.5) says so in numbers
+    this.surfaceNote = grid.zmin === -0.5 ? "" : `output on this grid: ${fmt(lo)} to ${fmt(hi)}`;
     return cv.toDataURL();
   }
 
@@ -849,7 +861,7 @@ class LiveCharts {
         CANVAS_DRAW[name](this.els[name], st[name], frame[name], this.hits[name]);
       }
       this.notes.slopes.textContent = frame.slopes.summary || "";
-      this.surfaceNote = "";
+      if (!this.surfaceHover) this.notes.surface.textContent = this.surfaceNote;
       this.status.textContent = frame.text || "";
       if (this.tipFor) {
         const text = this.tipAt(this.tipFor.name, this.tipFor.mx, this.tipFor.my);
