@@ -1,4 +1,4 @@
-"""Entry point: page config and navigation. Each page lives in pages/ and does its own work."""
+"""Entry point: page config and navigation. Each page lives in app_pages/ and does its own work."""
 
 import streamlit as st
 

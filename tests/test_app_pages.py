@@ -1,13 +1,11 @@
 """AppTest tests of the app shell and the Data, Predict and How-it-works pages.
 
-How these run (AppTest 1.67 and our ``pages/`` folder): Streamlit treats an app with a folder
-named ``pages/`` next to the entry file as a v1 multipage app until ``st.navigation`` is called,
-and AppTest resets that flag before every run, so only the first ``at.run()`` executes app.py;
-later runs execute the current page script alone (``switch_page`` still works, because the
-first run registered the pages). Every page therefore calls ``state.init_state()`` itself, and
-these tests start with ``AppTest.from_file("../app.py")`` (relative to this file), run once, then
-switch pages. Where a test needs a trained model it puts a real Trainer into the session state
-before switching, as the Train page would.
+How these run: ``AppTest.from_file("../app.py")`` (relative to this file), run once, then
+``switch_page``; every ``at.run()`` executes app.py and then the current page. (The pages live
+in ``app_pages/``: with a folder named ``pages/``, Streamlit 1.67 treats the app as a v1
+multipage app until some run calls ``st.navigation``, which made AppTest skip app.py on reruns
+and a fresh server open deep links without app.py.) Where a test needs a trained model it puts a
+real Trainer into the session state before switching, as the Train page would.
 
 AppTest does not apply ``st.data_editor`` cell edits, so the edit-and-Apply path is tested one
 level down (the edited table through ``state.use_table``, exactly what the page's Apply does).

@@ -1,9 +1,8 @@
 """AppTest tests of the Train page: widgets, Step/Reset/Play/Pause, kept or reset weights.
 
-As in tests/test_app_pages.py, only the first ``at.run()`` executes app.py (AppTest 1.67 with a
-``pages/`` folder); later runs execute the page alone, which calls ``state.init_state()``
-itself. ``run_every`` never fires in AppTest: each ``at.run()`` is one full run, and a full run
-of a playing page is one tick (send what was trained, then train).
+Each ``at.run()`` executes app.py and then the current page. ``run_every`` never fires in
+AppTest: each ``at.run()`` is one full run, and a full run of a playing page is one tick (send
+what was trained, then train).
 """
 
 import re

@@ -1,7 +1,7 @@
 """Paths of the app's pages, as ``st.navigation`` registers them (for page links and switches)."""
 
-DATA = "pages/data.py"
-TRAIN = "pages/train.py"
-PREDICT = "pages/predict.py"
-HOW_IT_WORKS = "pages/how_it_works.py"
-SHARE = "pages/share.py"
+DATA = "app_pages/data.py"
+TRAIN = "app_pages/train.py"
+PREDICT = "app_pages/predict.py"
+HOW_IT_WORKS = "app_pages/how_it_works.py"
+SHARE = "app_pages/share.py"

@@ -8,7 +8,7 @@ from nn_core.export import dataset_csv, history_csv, script_for
 from nn_core.serialize import model_to_json
 from ui import nav, share, state
 
-st.title("Share & export")
+st.title("🔗 Share & export")
 state.show_messages()
 settings = state.get_settings()
 dataset = state.get_dataset()

@@ -1,0 +1,144 @@
+"""AppTest tests of sharing: links in, links out, classroom links, bundles, model files."""
+
+import json
+
+import numpy as np
+from streamlit.testing.v1 import AppTest
+
+from nn_core.bundle import bundle_to_json
+from nn_core.dataset import load_data
+from nn_core.serialize import model_to_json
+from nn_core.settings import RunSettings
+from nn_core.training import Trainer
+from ui import nav, share, state
+
+APP = "../app.py"
+
+
+def start(query: dict[str, str] | None = None, **session) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    for key, value in session.items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def go(at: AppTest, page: str) -> AppTest:
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_link_opens_its_settings_and_the_same_initial_network():
+    chosen = RunSettings(dataset="spiral3", n_samples=150, noise=0.3, hidden=(5, 3),
+                         activation="relu,tanh", lr=0.3, batch_size=4, optimizer="momentum",
+                         l2=0.001, init="he", bias=False, seed=11, scale="minmax",
+                         data_seed=4, test_fraction=0.3)
+    at = start(share.to_query(chosen, {"speed": 50, "log_loss": True}))
+    assert at.session_state[state.SETTINGS] == chosen
+    assert at.session_state[state.TRAIN_SPEED] == 50
+    assert at.session_state[state.VIEW_LOG] is True
+    assert not at.info  # a clean link gives no notices
+    # the same settings in a fresh session give the same epoch-0 network and loss
+    here = Trainer(at.session_state[state.SETTINGS], load_data(at.session_state[state.SETTINGS]))
+    fresh = Trainer(chosen, load_data(chosen))
+    assert np.array_equal(here.network.params, fresh.network.params)
+    assert here.history["train_loss"][0] == fresh.history["train_loss"][0]
+
+
+def test_hostile_links_fall_back_with_notices_and_no_error():
+    at = start({"lr": "1e999", "hidden": "9" * 5000, "activation": "<script>",
+                "dataset": "../../etc/passwd", "batch_size": "-3", "zzz": "1",
+                "hide": "everything"})
+    assert at.session_state[state.SETTINGS] == RunSettings()
+    notices = " ".join(i.value for i in at.info)
+    for name in ("lr", "hidden", "activation", "dataset", "batch", "zzz", "hide"):
+        assert name in notices.replace("\\", "")
+    assert not at.error
+
+
+def _query(at: AppTest) -> dict[str, str]:
+    return {k: v[-1] if isinstance(v, list) else v for k, v in at.query_params.items()}
+
+
+def test_the_address_bar_follows_the_settings():
+    at = start({"dataset": "xor"})
+    assert _query(at) == {"dataset": "xor"}
+    at.slider(key=state.widget_key("noise")).set_value(0.35)
+    at.run()
+    assert at.session_state[state.SETTINGS].noise == 0.35
+    assert _query(at) == {"dataset": "xor", "noise": "0.35"}
+    go(at, nav.PREDICT)  # a page switch clears Streamlit's query parameters; the app restores them
+    assert _query(at) == {"dataset": "xor", "noise": "0.35"}
+
+
+def test_a_classroom_link_hides_what_it_names():
+    at = start({"hide": "upload,editor,noise"})
+    assert [t.label for t in at.tabs] == ["Built-in"]
+    assert [s.label for s in at.slider] == ["Samples", "Test fraction"]
+    assert not at.file_uploader
+
+
+def test_share_page_shows_the_link_and_the_downloads():
+    settings = RunSettings(dataset="circle", lr=0.1)
+    trainer = Trainer(settings, load_data(settings))
+    trainer.step(3)
+    at = start({"dataset": "circle", "lr": "0.1"})
+    at.session_state[state.TRAINER] = trainer
+    go(at, nav.SHARE)
+    links = [c.value for c in at.code]
+    assert links[0].endswith("/train?dataset=circle&lr=0.1")
+    at.multiselect(key="share_hide").set_value(["upload", "lr"]).run()
+    assert at.code[1].value.endswith("/train?dataset=circle&lr=0.1&hide=lr,upload")
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["Dataset (CSV)", "Run bundle (settings + data)", "Trained model (JSON)",
+                      "Standalone Python script", "Training history (CSV)"]
+
+
+def test_share_page_without_training_offers_data_and_bundle_only():
+    at = go(start(), nav.SHARE)
+    assert any("Nothing is trained yet" in i.value for i in at.info)
+    disabled = [b.proto.disabled for b in at.get("download_button")]
+    assert disabled == [False, False, True]
+
+
+def test_a_bundle_restores_an_uploaded_table_and_its_settings():
+    table = b"a;b;label\n1;2;x\n2;3;y\n3;1;x\n4;4;y\n5;0;x\n0;5;y\n1;1;x\n2;2;y\n"
+    saved = RunSettings(dataset="csv", target="label", features=("b",), lr=0.5, hidden=(3,),
+                        test_fraction=0.25)
+    at = start()
+    at.file_uploader(key="w_upload_bundle").upload(
+        "run.json", bundle_to_json(saved, table, "mine.csv").encode(), "application/json").run()
+    assert not at.exception and not at.error
+    s = at.session_state[state.SETTINGS]
+    assert s == saved
+    ds = at.session_state[state.DATASET]
+    assert ds.feature_names == ["b"] and ds.classes == ["x", "y"]
+    assert ds.X[:, 0].tolist() == [2, 3, 1, 4, 0, 5, 1, 2]
+
+
+def test_a_damaged_bundle_is_refused_and_the_data_kept():
+    at = start()
+    before = at.session_state[state.SETTINGS]
+    at.file_uploader(key="w_upload_bundle").upload(
+        "run.json", json.dumps({"format": "nope"}).encode(), "application/json").run()
+    assert len(at.error) == 1 and "run.json" in at.error[0].value.replace("\\", "")
+    assert at.session_state[state.SETTINGS] == before
+
+
+def test_a_saved_model_predicts_on_the_predict_page_exactly():
+    settings = RunSettings(dataset="moons", n_samples=100, hidden=(4,), batch_size=5)
+    trainer = Trainer(settings, load_data(settings))
+    trainer.step(4)
+    at = go(start(), nav.PREDICT)
+    at.file_uploader(key="w_predict_model").upload(
+        "m.json", model_to_json(trainer).encode(), "application/json").run()
+    assert not at.exception and not at.error
+    x = np.array([[n.value for n in at.number_input]])
+    p = trainer.predict(x)[0]
+    best = int(np.argmax(p))
+    assert at.metric[0].value == trainer.predict_labels(x)[0]
+    assert at.metric[1].value == f"{p[best]:.2%}"
