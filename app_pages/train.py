@@ -18,17 +18,23 @@ left, right = st.columns([1.15, 3], gap="medium")
 
 with left:
     st.caption(f"Data: {ds.n_samples} rows, {ds.n_features} inputs, {ds.task}.")
-    st.button("Use the blog's network", on_click=train_controls.use_blog_setup, width="stretch",
-              help="2 sigmoid hidden units, no biases, squared error, one row at a time, raw "
-              "inputs: watch why it predicts about 0.5 for everyone.")
-    st.button("Back to the playground's defaults",
-              on_click=train_controls.use_playground_defaults, width="stretch")
-    with st.expander("Network", expanded=True):
-        train_controls.architecture(ds.n_features)
-    with st.expander("Training", expanded=True):
-        train_controls.optimisation(ds.n_samples)
-    with st.expander("Stop", expanded=False):
-        train_controls.stopping()
+    if not state.hidden():  # presets would change what a classroom link fixes
+        st.button("Use the blog's network", on_click=train_controls.use_blog_setup,
+                  width="stretch", help="2 sigmoid hidden units, no biases, squared error, one "
+                  "row at a time, raw inputs: watch why it predicts about 0.5 for everyone.")
+        st.button("Back to the playground's defaults",
+                  on_click=train_controls.use_playground_defaults, width="stretch")
+    if state.shown("network"):
+        with st.expander("Network", expanded=True):
+            train_controls.architecture(ds.n_features)
+    if state.shown("training"):
+        with st.expander("Training", expanded=True):
+            train_controls.optimisation(ds.n_samples)
+    if state.shown("stop"):
+        with st.expander("Stop", expanded=False):
+            train_controls.stopping()
+    if state.hidden():
+        st.caption("This classroom link fixes some settings; the charts show every number.")
     if settings.scale == "none" and float(abs(ds.X).max(initial=0.0)) > 5:
         st.info("Raw inputs (no scaling): values this large push sigmoid and tanh units to 0 "
                 "or 1, where their slope is ~0 — see the unit slopes under the charts.")
@@ -48,19 +54,24 @@ with right:
                    help="New weights from the seed; data and settings stay.")
     if st.session_state.get(state.TRAIN_SPEED) not in live.SPEEDS:
         st.session_state[state.TRAIN_SPEED] = live.DEFAULT_SPEED
-    c_speed.select_slider("Speed (epochs per frame)", live.SPEEDS, key=state.TRAIN_SPEED)
+    if state.shown("speed"):
+        c_speed.select_slider("Speed (epochs per frame)", live.SPEEDS, key=state.TRAIN_SPEED)
 
     names = list(range(ds.n_features))
     v1, v2, v3, v4 = st.columns([2, 2, 1, 1], vertical_alignment="bottom")
     for key, default in ((state.VIEW_X, 0), (state.VIEW_Y, min(1, ds.n_features - 1))):
         if st.session_state.get(key) not in names:
             st.session_state[key] = default
-    v1.selectbox("Surface: horizontal input", names, key=state.VIEW_X,
-                 format_func=lambda i: ds.feature_names[i])
-    v2.selectbox("Surface: vertical input", names, key=state.VIEW_Y,
-                 format_func=lambda i: ds.feature_names[i], disabled=ds.n_features < 2)
-    v3.checkbox("Discretise", key=state.VIEW_DISCRETE)
-    v4.checkbox("Log loss", key=state.VIEW_LOG)
+    if state.shown("surface_x"):
+        v1.selectbox("Surface: horizontal input", names, key=state.VIEW_X,
+                     format_func=lambda i: ds.feature_names[i])
+    if state.shown("surface_y"):
+        v2.selectbox("Surface: vertical input", names, key=state.VIEW_Y,
+                     format_func=lambda i: ds.feature_names[i], disabled=ds.n_features < 2)
+    if state.shown("discretise"):
+        v3.checkbox("Discretise", key=state.VIEW_DISCRETE)
+    if state.shown("log_loss"):
+        v4.checkbox("Log loss", key=state.VIEW_LOG)
     with st.container():
         if not plotly_ready:
             st.warning("The live charts need ./static/plotly.min.js, which could not be written.")

@@ -142,3 +142,17 @@ def test_a_saved_model_predicts_on_the_predict_page_exactly():
     best = int(np.argmax(p))
     assert at.metric[0].value == trainer.predict_labels(x)[0]
     assert at.metric[1].value == f"{p[best]:.2%}"
+
+
+def test_a_classroom_link_hides_train_controls_and_keeps_the_charts():
+    at = start({"dataset": "xor", "lr": "0.3", "hide": "training,activation,speed"})
+    go(at, nav.TRAIN)
+    labels = {w.label for w in (*at.selectbox, *at.number_input, *at.select_slider)}
+    assert "Hidden layers" in labels and "Output" in labels  # the Network section stays
+    assert not labels & {"Learning rate", "Batch size (0 = all rows)", "Optimiser",
+                         "Activation (hidden layers)", "Speed (epochs per frame)"}
+    assert "Use the blog's network" not in [b.label for b in at.button]
+    assert [b.label for b in at.button][:3] == ["▶ Play", "Step", "Reset"]
+    at.button(key="train_step").click().run()
+    assert at.session_state[state.TRAINER].epoch == 1
+    assert at.session_state[state.SETTINGS].lr == 0.3

@@ -64,10 +64,13 @@ def architecture(n_features: int) -> None:
     """Hidden layers (0–6), units per layer (1–32), activation, output and loss."""
     s = state.get_settings()
     st.session_state["w_hidden_layers"] = len(s.hidden)
-    st.number_input("Hidden layers", 0, MAX_LAYERS, step=1, key="w_hidden_layers",
-                    on_change=_on_layers,
-                    help="0 = no hidden layer (a linear or logistic model).")
-    if s.hidden:
+    if not state.shown("hidden"):
+        st.caption("Hidden layers: " + (", ".join(map(str, s.hidden)) or "none"))
+    else:
+        st.number_input("Hidden layers", 0, MAX_LAYERS, step=1, key="w_hidden_layers",
+                        on_change=_on_layers,
+                        help="0 = no hidden layer (a linear or logistic model).")
+    if s.hidden and state.shown("hidden"):
         cols = st.columns(min(len(s.hidden), 3))
         for i, units in enumerate(s.hidden):
             st.session_state[f"w_units_{i}"] = min(int(units), MAX_UNITS)
@@ -75,30 +78,39 @@ def architecture(n_features: int) -> None:
                 f"Units in layer {i + 1}", 1, MAX_UNITS, step=1, key=f"w_units_{i}",
                 on_change=_on_units, args=(i,),
             )
-    acts = s.activations
-    if len(set(acts)) == 1:
+    if state.shown("activation"):
+        _activation(s.activations)
+    if state.shown("output"):
+        st.selectbox("Output", OUTPUTS, format_func=OUTPUT_LABELS.get,
+                     key=state.bind("output"), on_change=state.on_change("output"))
+    if state.shown("loss"):
+        st.selectbox("Loss", tuple(LOSS_LABELS), format_func=LOSS_LABELS.get,
+                     key=state.bind("loss"), on_change=state.on_change("loss"))
+    if state.shown("init"):
+        st.selectbox("Initialisation", INITS, format_func=INIT_LABELS.get,
+                     key=state.bind("init"), on_change=state.on_change("init"))
+    if state.shown("scale"):
+        st.selectbox("Input scaling", SCALES, format_func=SCALE_LABELS.get,
+                     key=state.bind("scale"), on_change=state.on_change("scale"),
+                     help="Raw inputs of 150–180 (the blog's heights) drive sigmoids into "
+                     "saturation; standardising them is what lets the network learn.")
+    if state.shown("bias"):
+        st.checkbox("Biases", key=state.bind("bias"), on_change=state.on_change("bias"),
+                    help="The blog's network has none.")
+    if n_features == 2 and state.shown("transforms"):
+        st.multiselect("Extra input features", TRANSFORMS, key=state.bind("transforms", list),
+                       on_change=state.on_change("transforms", tuple),
+                       help="Computed from the two inputs, as in TensorFlow Playground.")
+
+
+def _activation(acts: tuple[str, ...]) -> None:
+    if len(set(acts)) <= 1:
         st.selectbox("Activation (hidden layers)", ACTIVATIONS,
                      key=state.bind("activation", lambda v: v if v in ACTIVATIONS else None),
                      on_change=state.on_change("activation"))
     else:
         st.text_input("Activations, one per hidden layer", key=state.bind("activation"),
                       on_change=state.on_change("activation"))
-    st.selectbox("Output", OUTPUTS, format_func=OUTPUT_LABELS.get,
-                 key=state.bind("output"), on_change=state.on_change("output"))
-    st.selectbox("Loss", tuple(LOSS_LABELS), format_func=LOSS_LABELS.get,
-                 key=state.bind("loss"), on_change=state.on_change("loss"))
-    st.selectbox("Initialisation", INITS, format_func=INIT_LABELS.get,
-                 key=state.bind("init"), on_change=state.on_change("init"))
-    st.selectbox("Input scaling", SCALES, format_func=SCALE_LABELS.get,
-                 key=state.bind("scale"), on_change=state.on_change("scale"),
-                 help="Raw inputs of 150–180 (the blog's heights) drive sigmoids into "
-                 "saturation; standardising them is what lets the network learn.")
-    st.checkbox("Biases", key=state.bind("bias"), on_change=state.on_change("bias"),
-                help="The blog's network has none.")
-    if n_features == 2:
-        st.multiselect("Extra input features", TRANSFORMS, key=state.bind("transforms", list),
-                       on_change=state.on_change("transforms", tuple),
-                       help="Computed from the two inputs, as in TensorFlow Playground.")
 
 
 # ------------------------------------------------------------------------------- optimisation
@@ -117,45 +129,59 @@ def optimisation(n_train: int) -> None:
     """Learning rate, batch size, optimiser, regularisation, update rule, seed."""
     s = state.get_settings()
     rates = tuple(sorted({*LEARNING_RATES, float(s.lr)}))
-    st.select_slider("Learning rate", rates, format_func=_fmt_rate,
-                     key=state.bind("lr", float), on_change=state.on_change("lr"),
-                     help="TensorFlow Playground's steps, 0.00001 to 10. Changing it keeps the "
-                     "weights.")
-    st.number_input("Batch size (0 = all rows)", 0, max(n_train, 1), step=1,
-                    key=state.bind("batch_size", lambda v: min(int(v), max(n_train, 1))),
-                    on_change=state.on_change("batch_size"),
-                    help="1 updates after every row, as the blog's loop does.")
-    st.selectbox("Optimiser", OPTIMIZERS, format_func=OPTIMIZER_LABELS.get,
-                 key=state.bind("optimizer"), on_change=state.on_change("optimizer"))
-    if s.optimizer == "momentum":
+    if state.shown("lr"):
+        st.select_slider("Learning rate", rates, format_func=_fmt_rate,
+                         key=state.bind("lr", float), on_change=state.on_change("lr"),
+                         help="TensorFlow Playground's steps, 0.00001 to 10. Changing it keeps "
+                         "the weights.")
+    if state.shown("batch_size"):
+        st.number_input("Batch size (0 = all rows)", 0, max(n_train, 1), step=1,
+                        key=state.bind("batch_size", lambda v: min(int(v), max(n_train, 1))),
+                        on_change=state.on_change("batch_size"),
+                        help="1 updates after every row, as the blog's loop does.")
+    if state.shown("optimizer"):
+        st.selectbox("Optimiser", OPTIMIZERS, format_func=OPTIMIZER_LABELS.get,
+                     key=state.bind("optimizer"), on_change=state.on_change("optimizer"))
+    if s.optimizer == "momentum" and state.shown("momentum"):
         st.number_input("Momentum", 0.0, 0.999, step=0.05, format="%.3f",
                         key=state.bind("momentum"), on_change=state.on_change("momentum"))
     kind = "L1" if s.l1 > 0 else "L2" if s.l2 > 0 else "none"
     rate = s.l1 if s.l1 > 0 else s.l2
     st.session_state["w_reg_kind"] = kind
     st.session_state["w_reg_rate"] = rate
-    st.selectbox("Regularisation", ("none", "L1", "L2"), key="w_reg_kind", on_change=_on_reg)
-    st.select_slider("Regularisation rate", tuple(sorted({*REG_RATES, float(rate)})),
-                     format_func=_fmt_rate, key="w_reg_rate", on_change=_on_reg,
-                     disabled=kind == "none")
+    if state.shown("l1", "l2"):
+        st.selectbox("Regularisation", ("none", "L1", "L2"), key="w_reg_kind",
+                     on_change=_on_reg)
+        st.select_slider("Regularisation rate", tuple(sorted({*REG_RATES, float(rate)})),
+                         format_func=_fmt_rate, key="w_reg_rate", on_change=_on_reg,
+                         disabled=kind == "none")
+    if state.shown("update_rule"):
+        _update_rule()
+    if state.shown("seed"):
+        st.number_input("Seed", 0, 2**31 - 1, step=1, key=state.bind("seed"),
+                        on_change=state.on_change("seed"), help="Initial weights and shuffling.")
+    if state.shown("shuffle"):
+        st.checkbox("Shuffle rows each epoch", key=state.bind("shuffle"),
+                    on_change=state.on_change("shuffle"))
+
+
+def _update_rule() -> None:
     st.radio("Update rule", ("exact", "blog"), horizontal=True,
              format_func={"exact": "exact gradient", "blog": "the blog's rule"}.get,
              key=state.bind("update_rule"), on_change=state.on_change("update_rule"),
              help="The blog's rule sends errors back through the weights without the output "
              "sigmoid's slope: its hidden-layer steps are ≥ 4× the gradient's.")
-    st.number_input("Seed", 0, 2**31 - 1, step=1, key=state.bind("seed"),
-                    on_change=state.on_change("seed"), help="Initial weights and shuffling.")
-    st.checkbox("Shuffle rows each epoch", key=state.bind("shuffle"),
-                on_change=state.on_change("shuffle"))
 
 
 def stopping() -> None:
     """Stop at a number of epochs or a target loss."""
-    st.number_input("Stop after epochs", 1, 1_000_000, step=100, key=state.bind("epochs"),
-                    on_change=state.on_change("epochs"))
-    st.number_input("…or at training loss", 0.0, 1e6, step=0.001, format="%.4f",
-                    key=state.bind("target_loss"), on_change=state.on_change("target_loss"),
-                    help="0 = no target.")
+    if state.shown("epochs"):
+        st.number_input("Stop after epochs", 1, 1_000_000, step=100, key=state.bind("epochs"),
+                        on_change=state.on_change("epochs"))
+    if state.shown("target_loss"):
+        st.number_input("…or at training loss", 0.0, 1e6, step=0.001, format="%.4f",
+                        key=state.bind("target_loss"),
+                        on_change=state.on_change("target_loss"), help="0 = no target.")
 
 
 def use_blog_setup() -> None:
