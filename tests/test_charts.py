@@ -47,12 +47,21 @@ B1 = np.array([-5.0])
 NAMES = charts.node_names([2, 3, 1], ["height", "weight"], ["P(m)"])
 
 
-def test_weights_frame_includes_biases_and_is_centred_on_zero():
-    frame = charts.weights_frame([W0, W1], [B0, B1])
-    assert frame["zmin"] == -frame["zmax"] == -5.0  # the largest |value| is the output bias
-    z0, z1 = (charts.unpack(z) for z in frame["z"])
-    np.testing.assert_allclose(z0, np.vstack([W0, B0]), rtol=1e-7)
-    np.testing.assert_allclose(z1, np.vstack([W1, B1]), rtol=1e-7)
+def heatmap(st: dict, frame: dict, layer: int) -> np.ndarray:
+    """A layer's heatmap as the browser reads it from the frame's values."""
+    spec = st["layers"][layer]
+    rows, cols = len(spec["rows"]), len(spec["cols"])
+    w = charts.unpack(frame["w"])
+    return w[spec["offset"] : spec["offset"] + rows * cols].reshape(rows, cols)
+
+
+def test_weight_heatmaps_include_biases_and_are_centred_on_zero():
+    st = charts.weights_static([2, 3, 1], True, NAMES)
+    frame = charts.network_frame([W0, W1], [B0, B1])
+    assert frame["wmin"] == -frame["wmax"] == -5.0  # the largest |value| is the output bias
+    np.testing.assert_allclose(heatmap(st, frame, 0), np.vstack([W0, B0]), rtol=1e-7)
+    np.testing.assert_allclose(heatmap(st, frame, 1), np.vstack([W1, B1]), rtol=1e-7)
+    assert len(charts.unpack(frame["w"])) == 3 * 3 + 4 * 1
 
 
 def test_weights_static_labels_rows_inputs_then_bias_and_columns_units():
@@ -70,10 +79,12 @@ def test_weights_static_labels_rows_inputs_then_bias_and_columns_units():
     assert no_bias["layers"][0]["rows"] == ["height", "weight"]
 
 
-def test_weights_frame_without_biases_has_no_bias_row():
-    frame = charts.weights_frame([W0, W1], [None, None])
-    assert charts.unpack(frame["z"][0]).shape == (2, 3)
-    assert frame["zmax"] == 4.0
+def test_weight_heatmaps_without_biases_have_no_bias_row():
+    st = charts.weights_static([2, 3, 1], False, NAMES)
+    frame = charts.network_frame([W0, W1], [None, None])
+    np.testing.assert_allclose(heatmap(st, frame, 0), W0, rtol=1e-7)
+    np.testing.assert_allclose(heatmap(st, frame, 1), W1, rtol=1e-7)
+    assert frame["wmax"] == 4.0
 
 
 # ------------------------------------------------------------------------------- network

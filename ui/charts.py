@@ -205,24 +205,25 @@ def weight_matrices(
 
 
 def weights_static(sizes: Sequence[int], bias: bool, names: Sequence[Sequence[str]]) -> Spec:
-    """Row and column labels of each layer's heatmap; the bias row is labelled ``bias``."""
+    """Each layer's heatmap: row labels (the inputs, then ``bias``), column labels (the
+    layer's units), and where its values start in :func:`network_frame`'s ``w``.
+
+    The heatmaps and the network diagram show the same numbers, so a frame sends them once:
+    layer ``l``'s value at ``(row, col)`` is ``w[offset + row * len(cols) + col]``, drawn on
+    the shared scale ``[wmin, wmax] = [-m, m]``.
+    """
     layers = []
     n = len(sizes) - 1
+    offset = 0
     for layer in range(n):
         rows = list(names[layer]) + (["bias"] if bias else [])
         source = "inputs" if layer == 0 else f"hidden {layer}"
         target = "outputs" if layer == n - 1 else f"hidden {layer + 1}"
-        layers.append({"rows": rows, "cols": list(names[layer + 1]),
+        layers.append({"rows": rows, "cols": list(names[layer + 1]), "offset": offset,
                        "caption": f"{source} → {target}"})
+        offset += len(rows) * len(names[layer + 1])
     return {"title": "Weights per layer (bottom row: biases)", "layers": layers,
             "colorscale": WEIGHT_SCALE}
-
-
-def weights_frame(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray | None]) -> Spec:
-    """Every layer's (weights + bias row) matrix and the shared colour range [-m, m]."""
-    mats = weight_matrices(weights, biases)
-    m = max_abs(mats)
-    return {"z": [pack(z) for z in mats], "zmin": -m, "zmax": m}
 
 
 # ---------------------------------------------------------------------------- network
@@ -299,7 +300,10 @@ def network_static(geometry: NetworkGeometry, names: Sequence[Sequence[str]]) ->
 
 
 def network_frame(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray | None]) -> Spec:
-    """Every edge's weight (biases included) and the colour range [-m, m]."""
+    """Every weight and bias (in edge order) and the colour range ``[-m, m]``, centred on zero.
+
+    Both the network diagram and the weight heatmaps draw from this.
+    """
     values = edge_values(weights, biases)
     m = max_abs([values])
     return {"w": pack(values), "wmin": -m, "wmax": m}

@@ -151,9 +151,12 @@ def live_panel(options: ViewOptions, speed: int | str) -> None:
 
     A tick first sends what the previous tick trained, then trains: a timer request arriving
     while a tick trains stops that tick at its next ``st.*`` call, so nothing but training may
-    follow it. The frames wait in the session until the next tick sends them.
+    follow it. The frames wait in the session until the next tick sends them. The static part
+    of the view (names, geometry, data points: up to ~200 kB for a big network) is sent on
+    full runs and when it changes; the element asks for it again if it ever lacks it.
     """
     running = state.is_running()
+    state.set_static_sent(None)  # a full run may have re-created the element: send it all
 
     @st.fragment(run_every=RUN_EVERY if running else None)
     def tick() -> None:
@@ -170,6 +173,7 @@ def live_panel(options: ViewOptions, speed: int | str) -> None:
             if waiting is None:  # paused, or nothing trained yet: the network as it is now
                 waiting = ([view.frame()], view.history())
         frames, history = waiting
+        static = view.static() if state.static_sent() != view.key else {"key": view.key}
         with st.container(key="nn_epoch"):  # one fixed slot, so the element never moves
             st.markdown(f"### Epoch {frames[-1]['epoch']}")
             _status(trainer)
@@ -180,13 +184,15 @@ def live_panel(options: ViewOptions, speed: int | str) -> None:
                 "gen": gen,
                 "playing": playing,
                 "plotly_url": PLOTLY_URL,
-                "static": view.static(),
+                "static": static,
                 "frames": frames,
                 "history": history,
             },
             width="stretch",
             height="content",
+            on_need_static_change=_resend_static,
         )
+        state.set_static_sent(view.key)
         state.set_pending_frames(None)  # sent: the next tick sends what it trains
         if not playing:
             if running:  # paused or stopped while the timer ran: a full run stops the timer
@@ -201,6 +207,11 @@ def live_panel(options: ViewOptions, speed: int | str) -> None:
                 state.set_pending_frames(((gen, view.key), trained, view.history()))
 
     tick()
+
+
+def _resend_static() -> None:
+    """The element lacks the static part (a message was merged away): send it again."""
+    state.set_static_sent(None)
 
 
 def _status(trainer) -> None:

@@ -130,7 +130,6 @@ class LiveView:
             "surface": {"z": charts.pack(z)},
             "network": charts.network_frame(weights, biases),
             "loss": charts.loss_point(t.history),
-            "weights": charts.weights_frame(weights, biases),
             "slopes": charts.slopes_frame(slopes),
         }
 

@@ -371,6 +371,7 @@ TRAIN_LOCK = "train_lock"  # threading.Lock: held by every change to the trainer
 LIVE_SEQ = "live_seq"  # int: number of the last message sent to the live element
 LIVE_VIEW = "live_view"  # (key, LiveView): the live charts' precomputed view of the trainer
 LIVE_PENDING = "live_pending"  # (identity, frames, history) trained but not yet sent, or None
+LIVE_STATIC_SENT = "live_static_sent"  # key of the view whose static part the element has
 TRAIN_SPEED = "w_train_speed"  # widget: epochs per frame (or "max")
 VIEW_X = "w_view_x"  # widget: the surface's horizontal input (feature index)
 VIEW_Y = "w_view_y"  # widget: the surface's vertical input (feature index)
@@ -414,6 +415,15 @@ def pending_frames(identity: Any) -> tuple[list, Any] | None:
 
 def set_pending_frames(value: tuple[Any, list, Any] | None) -> None:
     _ss()[LIVE_PENDING] = value
+
+
+def static_sent() -> str | None:
+    """The key of the view whose static part was last sent to the live element (or None)."""
+    return _ss().get(LIVE_STATIC_SENT)
+
+
+def set_static_sent(key: str | None) -> None:
+    _ss()[LIVE_STATIC_SENT] = key
 
 
 # --- a model loaded from a file on the Predict page ----------------------------------------------

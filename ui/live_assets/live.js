@@ -290,16 +290,15 @@ function drawWeights(canvas, st, fr, hits) {
   const cellH = Math.max(2, Math.min(28, (h - top - bottom) / maxRows));
   hits.length = 0;
   let x = labelW;
-  const lo = fr.zmin;
-  const hi = fr.zmax;
+  const lo = fr.wmin;
+  const hi = fr.wmax;
   layers.forEach((layer, li) => {
-    const z = fr.z[li];
     const rows = layer.rows.length;
     const cols = layer.cols.length;
     for (let r = 0; r < rows; r++) {
-      const row = z[r];
+      const base = layer.offset + r * cols;
       for (let c = 0; c < cols; c++) {
-        ctx.fillStyle = css[lutIndex(row[c], lo, hi)];
+        ctx.fillStyle = css[lutIndex(fr.w[base + c], lo, hi)];
         ctx.fillRect(x + c * cellW, top + r * cellH, cellW - (cellW > 4 ? 1 : 0), cellH - (cellH > 4 ? 1 : 0));
       }
     }
@@ -354,7 +353,7 @@ function weightsTip(hit, st, fr, mx, my) {
   if (c < 0 || r < 0 || c >= hit.cols || r >= hit.rows) return null;
   const layer = st.layers[hit.li];
   const what = layer.rows[r] === "bias" ? "bias" : "weight";
-  return `${layer.rows[r]} → ${layer.cols[c]}\n${what} ${fmt(fr.z[hit.li][r][c])}`;
+  return `${layer.rows[r]} → ${layer.cols[c]}\n${what} ${fmt(fr.w[layer.offset + r * hit.cols + c])}`;
 }
 
 // Unit slopes: mean f'(z) / max f' per hidden and output unit.
@@ -598,6 +597,7 @@ function stats() {
 // ------------------------------------------------------------------------------ element
 const CANVAS_DRAW = { network: drawNetwork, weights: drawWeights, slopes: drawSlopes, loss: drawLoss };
 const CANVAS_TIP = { network: networkTip, weights: weightsTip, slopes: slopesTip, loss: lossTip };
+const FRAME_PART = { network: "network", weights: "network", slopes: "slopes", loss: "loss" };
 
 class LiveCharts {
   constructor(parent) {
@@ -694,7 +694,7 @@ class LiveCharts {
   tipAt(name, mx, my) {
     if (!this.current || !this.static) return null;
     const st = this.static[name];
-    const fr = this.current[name];
+    const fr = this.current[FRAME_PART[name]];
     let best = null;
     let bestD = Infinity;
     for (const hit of this.hits[name]) {
@@ -739,13 +739,22 @@ class LiveCharts {
     this.notes.surface.textContent = `output at (${fmt(x, 3)}, ${fmt(y, 3)}): ${fmt(v, 3)}`;
   }
 
-  receive(data) {
+  receive(data, askForStatic) {
     const s = stats();
     s.messages += 1;
     if (typeof data.seq !== "number" || data.seq <= this.seq) return;
     this.seq = data.seq;
     const now = performance.now();
     if (data.static && data.static.key !== this.staticKey) {
+      if (!data.static.surface) {
+        // Only the key came (the server thinks we have the rest): ask for it once.
+        if (this.askedFor !== data.static.key && askForStatic) {
+          this.askedFor = data.static.key;
+          s.staticRequests = (s.staticRequests || 0) + 1;
+          askForStatic("need_static", data.static.key);
+        }
+        return;
+      }
       this.staticKey = data.static.key;
       this.static = decode(data.static);
       s.staticKey = this.staticKey;
@@ -854,11 +863,22 @@ class LiveCharts {
         window.Plotly.react(div, fig.data, layout, PLOTLY_CONFIG);
         this.surfaceKey = this.staticKey;
         s.surfaceRedraws += 1;
+        if (!div.__nnlWatched && div.on) {
+          // keep the last few view changes (zoom, pan, autoscale) for diagnosis
+          div.__nnlWatched = true;
+          div.on("plotly_relayout", (ev) => {
+            const keys = Object.keys(ev || {}).filter((k) => !k.startsWith("images"));
+            if (!keys.length) return;
+            const log = (stats().viewChanges = stats().viewChanges || []);
+            log.push(keys.join(","));
+            if (log.length > 10) log.shift();
+          });
+        }
       } else {
         window.Plotly.relayout(div, { "images[0].source": source });
       }
       for (const name of ["network", "loss", "weights", "slopes"]) {
-        CANVAS_DRAW[name](this.els[name], st[name], frame[name], this.hits[name]);
+        CANVAS_DRAW[name](this.els[name], st[name], frame[FRAME_PART[name]], this.hits[name]);
       }
       this.notes.slopes.textContent = frame.slopes.summary || "";
       if (!this.surfaceHover) this.notes.surface.textContent = this.surfaceNote;
@@ -889,7 +909,7 @@ class LiveCharts {
 const INSTANCES = new WeakMap();
 
 export default function (component) {
-  const { data, parentElement } = component;
+  const { data, parentElement, setTriggerValue } = component;
   let inst = INSTANCES.get(parentElement);
   if (!inst || inst.stopped) {
     inst = new LiveCharts(parentElement);
@@ -898,7 +918,7 @@ export default function (component) {
   if (!data) return;
   if (!window.Plotly) {
     loadPlotly(data.plotly_url).then(
-      () => inst.receive(data),
+      () => inst.receive(data, setTriggerValue),
       (err) => {
         stats().error = String(err);
         inst.status.textContent = "The charts could not load (plotly.js is missing).";
@@ -906,5 +926,5 @@ export default function (component) {
     );
     return;
   }
-  inst.receive(data);
+  inst.receive(data, setTriggerValue);
 }
