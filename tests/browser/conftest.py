@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -79,9 +80,20 @@ def browser() -> Iterator[Browser]:
         b.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture()
-def page(browser: Browser, server: str) -> Iterator[Page]:
-    """A fresh browser session (new context) on the app's first page."""
+def page(browser: Browser, server: str, request: pytest.FixtureRequest,
+         tmp_path: Path) -> Iterator[Page]:
+    """A fresh browser session (new context) on the app's first page.
+
+    When the test fails, the page's last picture is saved next to the test's temporary files.
+    """
     context = browser.new_context(viewport=VIEWPORT)
     pg = context.new_page()
     pg.set_default_timeout(TIMEOUT_MS)
@@ -90,5 +102,10 @@ def page(browser: Browser, server: str) -> Iterator[Page]:
     pg.goto(server + "/")
     wait_idle(pg)
     yield pg
+    failed = getattr(request.node, "report_call", None)
+    if failed is not None and failed.failed:
+        shot = tmp_path / "failure.png"
+        pg.screenshot(path=str(shot))
+        print(f"\nscreenshot of the failing page: {shot}")
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"

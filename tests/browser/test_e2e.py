@@ -5,11 +5,13 @@ upload to prediction. Screenshots of the pages go to docs/screenshots/ (used by 
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 import numpy as np
 import pytest
 from playwright.sync_api import Page
 
+from nn_core.settings import RunSettings
 from tests.browser.helpers import (
     assert_no_exception,
     epoch,
@@ -19,6 +21,7 @@ from tests.browser.helpers import (
     wait_epoch,
     wait_idle,
 )
+from ui import share
 
 pytestmark = pytest.mark.browser
 
@@ -75,7 +78,8 @@ def test_play_pause_step_reset_and_the_charts_follow(page: Page) -> None:
     wait_drawn(page, paused)  # the charts show the epoch the counter shows
     page.wait_for_timeout(2000)
     assert epoch(page) == paused
-    assert page.evaluate(SURFACE_RANGE) == zoomed
+    stats = {k: v for k, v in live_stats(page).items() if k != "drawMs"}
+    assert page.evaluate(SURFACE_RANGE) == zoomed, stats
 
     click(page, "train_step")
     wait_epoch(page, lambda e: e != paused, "changed after Step")
@@ -162,11 +166,11 @@ def test_upload_a_csv_train_on_it_and_predict(page: Page, tmp_path) -> None:
     screenshot(page, "predict")
 
 
-def test_the_blogs_network_shows_its_saturated_sigmoids(page: Page) -> None:
-    page.locator(".st-key-w_dataset").click()
-    page.get_by_role("option", name="The blog's table").click()
+def test_the_blogs_network_shows_its_saturated_sigmoids(page: Page, server: str) -> None:
+    query = urlencode(share.to_query(RunSettings(dataset="blog")), safe=",")
+    page.goto(f"{server}/train?{query}")  # a permalink to the blog's table
     wait_idle(page)
-    go_to(page, "Train")
+    page.get_by_text("Data: 7 rows, 3 inputs, binary.").wait_for()
     page.get_by_role("button", name="Use the blog's network").click()
     wait_idle(page)
     page.get_by_text("Raw inputs (no scaling)").wait_for()
