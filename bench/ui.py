@@ -15,8 +15,8 @@ next to the issue's targets:
 - memory: the page's JS heap (after a forced GC) and the server's RSS, first vs last third of
   the play, and what one playing session adds to the server.
 
-Usage: ``python bench/ui.py [--seconds 20] [--long] [--headless-seconds 5]``. Public tools only:
-Streamlit, Playwright, /usr/bin/chromium, /proc.
+Usage: ``python bench/ui.py [--seconds 20] [--long] [--hidden 8,8] [--headless-seconds 5]``.
+Public tools only: Streamlit, Playwright, /usr/bin/chromium, /proc.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlencode
 
 from playwright.sync_api import Page, sync_playwright
 
@@ -40,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 from nn_core.dataset import load_data  # noqa: E402
 from nn_core.settings import MAX_EPOCHS, RunSettings  # noqa: E402
 from nn_core.training import Trainer  # noqa: E402
+from ui import share  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -134,10 +136,10 @@ def button(pg: Page, key: str):
     return pg.locator(f".st-key-{key} button:visible").first
 
 
-def open_train(pg: Page, port: int) -> None:
-    pg.goto(f"http://127.0.0.1:{port}/")
-    idle(pg)
-    pg.locator("[data-testid='stSidebarNav'] a", has_text="Train").first.click()
+def open_train(pg: Page, port: int, settings: RunSettings) -> None:
+    """Open the Train page by its permalink (the app's share links) for ``settings``."""
+    query = urlencode(share.to_query(settings), safe=",")
+    pg.goto(f"http://127.0.0.1:{port}/train?{query}")
     pg.wait_for_function("() => window.__nnLive && window.__nnLive.frames > 0")
     idle(pg)
 
@@ -152,8 +154,7 @@ def live(pg: Page) -> dict:
     return pg.evaluate("() => ({...window.__nnLive, drawMs: undefined})")
 
 
-def headless_rate(seconds: float) -> float:
-    settings = RunSettings(dataset="moons", hidden=(8, 8), epochs=MAX_EPOCHS)
+def headless_rate(settings: RunSettings, seconds: float) -> float:
     trainer = Trainer(settings, load_data(settings))
     trainer.run(seconds=0.5)  # warm-up
     t0 = time.perf_counter()
@@ -171,11 +172,14 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=20.0, help="how long to play (default 20)")
     ap.add_argument("--long", action="store_true", help="play for 5 minutes")
     ap.add_argument("--headless-seconds", type=float, default=5.0)
+    ap.add_argument("--hidden", default="8,8", help="hidden layer sizes (default 8,8)")
     opts = ap.parse_args()
     seconds = 300.0 if opts.long else opts.seconds
+    hidden = tuple(int(h) for h in opts.hidden.split(","))
+    settings = RunSettings(dataset="moons", hidden=hidden, epochs=MAX_EPOCHS)
 
     print(f"load average before: {os.getloadavg()[0]:.2f} (2 cores; other work skews all rates)")
-    rate_headless = headless_rate(opts.headless_seconds)
+    rate_headless = headless_rate(settings, opts.headless_seconds)
     port = free_port()
     server = start_server(port)
     before = chromium_pids()
@@ -185,7 +189,7 @@ def main() -> int:
             # A first visit imports the app's modules (numpy, pandas, plotly...): a one-off
             # cost of the process, not of a session. Measure sessions after it.
             warm = browser.new_page()
-            open_train(warm, port)
+            open_train(warm, port, settings)
             warm.context.close()
             time.sleep(2)
             rss_idle = rss_mb(server.pid)
@@ -193,14 +197,9 @@ def main() -> int:
             pg.set_default_timeout(60_000)
             cdp = pg.context.new_cdp_session(pg)
             cdp.send("Performance.enable")
-            open_train(pg, port)
+            open_train(pg, port, settings)
             chrome = chromium_pids() - before
             pg.locator(".st-key-w_train_speed input[type=range]").press("End")  # top speed
-            idle(pg)
-            pg.locator("summary", has_text="Stop").first.click()
-            box = pg.locator(".st-key-w_epochs input")
-            box.fill(str(MAX_EPOCHS))
-            box.press("Enter")
             idle(pg)
             drag = pg.locator("[data-chart=surface] .nsewdrag").first.bounding_box()
             x, y = drag["x"] + drag["width"] * 0.3, drag["y"] + drag["height"] * 0.3
@@ -278,7 +277,8 @@ def main() -> int:
         ("Chromium CPU while playing", "", f"{100 * (cpu1[1] - cpu0[1]) / dt:.0f}%", None, None),
         ("dropped frames (queue overflow)", "", str(s1["dropped"] - s0["dropped"]), None, None),
     ]
-    print(f"\nTrain page, two moons 2-8-8-1, top speed, played {dt:.0f} s "
+    arch = "-".join(str(n) for n in (2, *hidden, 1))
+    print(f"\nTrain page, two moons {arch}, top speed, played {dt:.0f} s "
           f"({s1['messages'] - s0['messages']} messages, epoch {s1['lastEpoch']:,})\n")
     w = max(len(r[0]) for r in rows)
     print(f"{'measure':<{w}}  {'target':>18}  {'measured':>22}  {'ratio':>6}  ok")
