@@ -22,7 +22,8 @@ import numpy as np
 from ui import charts
 
 SLOPE_ROWS = 1000  # training rows used for the unit-slope chart (a fixed, evenly spaced sample)
-GRID = 50  # surface grid points per axis
+GRID = 50  # surface grid points per axis (at most)
+GRID_BUDGET = 160_000  # grid rows × hidden units per frame: big networks get a coarser grid
 
 
 class TrainerLike(Protocol):
@@ -79,8 +80,10 @@ class LiveView:
         self.names = charts.node_names(net.sizes, list(trainer.feature_names),
                                        outs)
         geometry = charts.NetworkGeometry(net.sizes, net.bias)
-        # the surface grid in raw units, preprocessed once
-        n = options.grid
+        # the surface grid in raw units, preprocessed once; its forward pass is most of a
+        # frame's cost, so a big network gets fewer (smoothed) grid points
+        units = max(sum(net.sizes[1:-1]), 1)
+        n = self.grid = min(options.grid, max(24, int((GRID_BUDGET / units) ** 0.5)))
         _, _, grid_raw = charts.surface_grid(ds.X, ix, iy, n)
         self.grid_in = np.ascontiguousarray(trainer.preprocessor.transform(grid_raw), dtype=float)
         self.value_range = charts.value_range(ds.y, ds.task)
@@ -118,7 +121,7 @@ class LiveView:
         net = t.network
         weights = [np.array(w) for w in net.weights]
         biases = [None if b is None else np.array(b) for b in net.biases]
-        n = self.options.grid
+        n = self.grid
         outputs = t.coding.decode(net.forward(self.grid_in))  # probabilities or values
         z = charts.surface_values(outputs, self.task, n, self.options.discretise,
                                   self.value_range)
