@@ -1,8 +1,15 @@
 """Entry point: page config and navigation. Each page lives in app_pages/ and does its own work."""
 
-import streamlit as st
+import os
 
-from ui import nav, share, state
+# One BLAS thread: the playground's networks are small, where threads only compete (measured in
+# shared/notes/engine-facts.md). numpy is not loaded yet when the first run starts, so this holds.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import streamlit as st  # noqa: E402
+
+from ui import nav, share, state  # noqa: E402
 
 st.set_page_config(
     page_title="NumPy Neural Network Playground",
@@ -23,5 +30,7 @@ page = st.navigation(
         st.Page(nav.HOW_IT_WORKS, title="How it works", icon="📐"),
     ]
 )
+if page.url_path != "train":
+    state.set_running(False)  # leaving the Train page pauses: coming back shows Play, not a run
 page.run()
 share.sync_url()  # the address bar is always a permalink of the current set-up

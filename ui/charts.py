@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 from plotly.colors import sequential
 
+from ui.data_charts import CLASS_COLORS
 from ui.text import plotly_text
 
 Spec = dict[str, Any]
@@ -37,19 +38,6 @@ WEIGHT_SCALE = [
     [0.75, "#67a9cf"],
     [1.0, "#2166ac"],
 ]
-# The Data page's class colours (ui.data_charts.CLASS_COLORS, Okabe–Ito order).
-CLASS_COLORS = (
-    "#0072B2",
-    "#E69F00",
-    "#009E73",
-    "#CC79A7",
-    "#56B4E9",
-    "#D55E00",
-    "#F0E442",
-    "#000000",
-    "#999999",
-    "#882255",
-)
 # Binary decision surface: class 0 (blue) → undecided (white) → class 1 (orange).
 BINARY_SCALE = [[0.0, "#0072B2"], [0.5, "#ffffff"], [1.0, "#E69F00"]]
 REGRESSION_SCALE = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, expect
 
 from nn_core.dataset import load_data
 from nn_core.settings import RunSettings
@@ -40,11 +40,11 @@ def test_a_permalink_reproduces_the_setup_in_a_new_session(browser: Browser, ser
         pg.wait_for_selector(".st-key-nn_epoch h3", timeout=TIMEOUT_MS)
         assert_no_exception(pg)
         assert epoch(pg) == 0
-        assert pg.locator(".st-key-w_hidden_layers input").input_value() == "2"
-        assert pg.locator(".st-key-w_units_0 input").input_value() == "5"
-        assert pg.locator(".st-key-w_units_1 input").input_value() == "3"
-        assert pg.locator(".st-key-w_batch_size input").input_value() == "5"
-        assert pg.locator(".st-key-w_view_log input").is_checked()
+        # (expect waits: the inputs can be re-rendered while the first run settles)
+        for key, value in (("w_hidden_layers", "2"), ("w_units_0", "5"), ("w_units_1", "3"),
+                           ("w_batch_size", "5")):
+            expect(pg.locator(f".st-key-{key} input")).to_have_value(value, timeout=TIMEOUT_MS)
+        expect(pg.locator(".st-key-w_view_log input")).to_be_checked(timeout=TIMEOUT_MS)
         main = pg.locator("[data-testid='stMain']")
         pg.wait_for_function(
             "() => /train loss/.test(document.querySelector(\"[data-testid='stMain']\")"
