@@ -46,6 +46,7 @@ def test_blog_example_runs_verbatim():
     assert network.learning_rate == 0.1
 
 
+@pytest.mark.filterwarnings("ignore:overflow encountered in exp:RuntimeWarning")  # the blog's
 @pytest.mark.parametrize("seed", range(8))
 def test_same_weights_as_the_blog_after_its_1000_epochs(seed):
     ours = _train_blog_example(nn_core.NeuralNetwork, seed)
