@@ -27,28 +27,13 @@ from nn_core.dataset import load_data
 from nn_core.datasets import BLOG_TEST
 from nn_core.settings import RunSettings
 from nn_core.training import Trainer
+from tests.apptest_helpers import go, start
 from ui import nav, state
 from ui.data_view import dataset_frame, table_csv
 
-APP = "../app.py"
 GOOD_CSV = (
     b"name;height;weight;age;sex\nAl;170;70;25;m\nBo;160;55;30;f\nCy;180;90;40;m\nDi;150;45;20;f\n"
 )
-
-
-def start(**session) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in session.items():
-        at.session_state[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def go(at: AppTest, page: str) -> AppTest:
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
 
 
 def scatter(at: AppTest) -> dict:

@@ -10,26 +10,8 @@ from nn_core.dataset import load_data
 from nn_core.serialize import model_to_json
 from nn_core.settings import RunSettings
 from nn_core.training import Trainer
+from tests.apptest_helpers import go, start
 from ui import nav, share, state
-
-APP = "../app.py"
-
-
-def start(query: dict[str, str] | None = None, **session) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    for key, value in session.items():
-        at.session_state[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def go(at: AppTest, page: str) -> AppTest:
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
 
 
 def test_a_link_opens_its_settings_and_the_same_initial_network():

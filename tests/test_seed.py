@@ -100,7 +100,7 @@ def test_blog_hidden_step_is_not_the_gradient():
     ratio = blog[:n_hidden_params] / exact[:n_hidden_params]
     np.testing.assert_allclose(ratio, 1.0 / (o * (1.0 - o)), rtol=1e-10)
     np.testing.assert_allclose(blog[n_hidden_params:], exact[n_hidden_params:], rtol=1e-12)
-    assert 1.0 / (o * (1.0 - o)) >= 4.0
+    assert ratio.min() >= 4.0  # the blog's hidden step is at least 4x the gradient's
 
 
 def test_assigning_the_blog_attributes_writes_through():
