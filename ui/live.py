@@ -27,7 +27,7 @@ import plotly
 import streamlit as st
 
 from nn_core.errors import PlaygroundError
-from ui import state
+from ui import share, state
 from ui.live_frames import LiveView, ViewOptions
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,8 +39,8 @@ ASSETS = Path(__file__).resolve().parent / "live_assets"
 RUN_EVERY = 0.02  # seconds between tick requests (the browser sends none while a tick runs)
 FRAMES_PER_TICK = 8  # snapshots per message
 FRAME_SECONDS = 0.06  # training time per frame at top speed (and the cap at any speed)
-SPEEDS: tuple[int | str, ...] = (1, 2, 5, 10, 20, 50, 100, 200, "max")  # epochs per frame
-DEFAULT_SPEED = 10
+SPEEDS = share.SPEEDS  # epochs per frame; the link codec owns the list (no Streamlit import)
+DEFAULT_SPEED = share.DEFAULT_SPEED
 
 _component = st.components.v2.component(
     "nn_playground_live_charts",

@@ -55,10 +55,11 @@ class Param:
 
 # View choices that are not settings (the Train page's widgets; see ui/state.py and ui/live.py).
 SPEEDS: tuple[int | str, ...] = (1, 2, 5, 10, 20, 50, 100, 200, "max")  # epochs per frame
+DEFAULT_SPEED = 10
 UI_PARAMS: dict[str, Param] = {
     p.name: p
     for p in (
-        Param("speed", 10, choices=SPEEDS),
+        Param("speed", DEFAULT_SPEED, choices=SPEEDS),
         Param("surface_x", 0, range=(0, MAX_FEATURES - 1)),  # feature index, horizontal axis
         Param("surface_y", 1, range=(0, MAX_FEATURES - 1)),  # ... and vertical axis
         Param("discretise", False),
