@@ -42,22 +42,23 @@ st.title("📐 How it works")
 st.caption(
     "The blog post *Creating my own Neural Network* in five formulas, each next to the engine "
     "code that computes it. The code below is read from the running engine, so it is always "
-    "the code that trains your network. Samples are rows here (the blog uses columns), so "
-    "the blog's `W @ x` is our `x @ W`."
+    "the code that trains your network. Like the blog, a training step keeps one column per "
+    "sample, so the blog's `np.dot(W, x)` is the engine's `np.dot(block, a_in)`; a bias is "
+    "one more column of the weights, multiplied by a row of ones under the inputs."
 )
 state.show_messages()
 
 section(
     "1 · Forward pass",
     [
-        r"\begin{aligned} a^{(0)} &= x \\ z^{(l)} &= a^{(l-1)} W^{(l)} + b^{(l)} \\"
+        r"\begin{aligned} a^{(0)} &= x \\ z^{(l)} &= W^{(l)} a^{(l-1)} + b^{(l)} \\"
         r"a^{(l)} &= f_l\!\left(z^{(l)}\right) \end{aligned}"
     ],
     "Each layer multiplies its inputs by a weight matrix, adds a bias and applies its "
     "activation. The blog has one hidden layer, sigmoid everywhere "
     r"($f(z) = 1/(1+e^{-z})$) and no biases.",
-    source(Network.forward_layers),
-    "nn_core/network.py — Network.forward_layers",
+    source(Network._forward_columns),
+    "nn_core/network.py — Network._forward_columns (the forward half of a training step)",
 )
 
 section(
@@ -79,8 +80,8 @@ section(
     "How the loss changes with the output layer's input: the error times the sigmoid's "
     "slope $o(1-o)$. This is the blog's `output_errors * final_outputs * (1 - final_outputs)` "
     "(its sign is flipped because it adds the step).",
-    source(losses.output_delta),
-    "nn_core/losses.py — output_delta",
+    source(losses.delta_mse_sigmoid),
+    "nn_core/losses.py — delta_mse_sigmoid (squared error on a sigmoid output)",
 )
 
 st.subheader("4 · Hidden errors: the blog's rule and the exact gradient")
@@ -88,11 +89,11 @@ left, right = st.columns([5, 7], gap="large")
 with left:
     st.markdown("**Exact backpropagation** (the chain rule):")
     st.latex(
-        r"\delta^{(l-1)} = \left(\delta^{(l)}\, W^{(l)\top}\right) \odot f'\!\left(z^{(l-1)}\right)"
+        r"\delta^{(l-1)} = \left(W^{(l)\top} \delta^{(l)}\right) \odot f'\!\left(z^{(l-1)}\right)"
     )
     st.markdown("**The blog's rule** sends the raw error back, without the output's slope:")
     st.latex(
-        r"\begin{aligned} e^{(L)} &= o - y \\ e^{(l-1)} &= e^{(l)}\, W^{(l)\top} \\"
+        r"\begin{aligned} e^{(L)} &= o - y \\ e^{(l-1)} &= W^{(l)\top} e^{(l)} \\"
         r"\text{step}^{(l-1)} &\propto e^{(l-1)} \odot f'\!\left(z^{(l-1)}\right) \end{aligned}"
     )
     st.markdown(
@@ -117,10 +118,10 @@ with left:
             "why the blog's example predicts about 0.5 for every input after 1,000 epochs."
         )
 with right:
-    tab_engine, tab_blog = st.tabs(["Engine: Network.backward", "The blog's train()"])
+    tab_engine, tab_blog = st.tabs(["Engine: Network.backward_columns", "The blog's train()"])
     with tab_engine:
         st.caption("nn_core/network.py — both rules; `rule == 'blog'` is the blog's")
-        st.code(source(Network.backward), language="python", wrap_lines=True)
+        st.code(source(Network.backward_columns), language="python", wrap_lines=True)
     with tab_blog:
         st.caption("The blog's method as published; `hidden_errors` is its rule")
         st.code(BLOG_TRAIN_METHOD, language="python", wrap_lines=True)
@@ -128,7 +129,7 @@ with right:
 section(
     "5 · Update",
     [
-        r"\begin{aligned} W^{(l)} &\leftarrow W^{(l)} - \eta\; a^{(l-1)\top} \delta^{(l)} \\"
+        r"\begin{aligned} W^{(l)} &\leftarrow W^{(l)} - \eta\; \delta^{(l)} a^{(l-1)\top} \\"
         r"b^{(l)} &\leftarrow b^{(l)} - \eta \textstyle\sum_i \delta^{(l)}_i \end{aligned}"
     ],
     r"Gradient descent with learning rate $\eta$ (the blog's `learning_rate`, 0.1). The "

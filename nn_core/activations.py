@@ -13,10 +13,8 @@ import numpy as np
 HIDDEN = ("sigmoid", "tanh", "relu", "linear")
 OUTPUT = ("sigmoid", "softmax", "linear")
 
-_HALF = np.array(0.5)
 _ONE = np.array(1.0)
 _ZERO = np.array(0.0)
-_TWO = np.array(2.0)
 
 
 def _sigmoid(z: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -50,43 +48,39 @@ def _softmax(z: np.ndarray, out: np.ndarray) -> np.ndarray:
     return np.divide(out, out.sum(axis=1, keepdims=True), out=out)
 
 
-def _d_sigmoid(a: np.ndarray, d: np.ndarray, tmp: np.ndarray) -> np.ndarray:
-    np.multiply(d, a, out=d)  # (d a)(1 - a), the blog's order of operations
-    np.subtract(_ONE, a, out=tmp)
-    return np.multiply(d, tmp, out=d)
+def _d_sigmoid(a: np.ndarray, d: np.ndarray) -> np.ndarray:
+    np.multiply(d, a, d)  # (d a)(1 - a), the blog's order of operations
+    np.subtract(_ONE, a, a)
+    return np.multiply(d, a, d)
 
 
-def _d_tanh(a: np.ndarray, d: np.ndarray, tmp: np.ndarray) -> np.ndarray:
-    np.multiply(a, a, out=tmp)
-    np.subtract(_ONE, tmp, out=tmp)
-    return np.multiply(d, tmp, out=d)
+def _d_tanh(a: np.ndarray, d: np.ndarray) -> np.ndarray:
+    np.square(a, a)
+    np.subtract(_ONE, a, a)
+    return np.multiply(d, a, d)
 
 
-def _d_relu(a: np.ndarray, d: np.ndarray, tmp: np.ndarray) -> np.ndarray:
-    np.greater(a, _ZERO, out=tmp)
-    return np.multiply(d, tmp, out=d)
+def _d_relu(a: np.ndarray, d: np.ndarray) -> np.ndarray:
+    np.greater(a, _ZERO, a)
+    return np.multiply(d, a, d)
 
 
-def _d_linear(a: np.ndarray, d: np.ndarray, tmp: np.ndarray) -> np.ndarray:
+def _d_linear(a: np.ndarray, d: np.ndarray) -> np.ndarray:
     return d
 
 
-def _tanh_via_exp(z: np.ndarray, out: np.ndarray) -> np.ndarray:
-    # tanh z = 1 - 2 / (1 + e^{2z}): five calls, but NumPy's exp is about twice as fast as its
-    # float64 tanh, so this wins on large arrays (error < 4e-16).
-    np.multiply(z, _TWO, out=z)  # z is scratch, as in _sigmoid
-    np.exp(z, out=z)
-    np.add(z, _ONE, out=z)
-    np.divide(_TWO, z, out=z)
-    return np.subtract(_ONE, z, out=out)
+def _softmax_columns(z: np.ndarray, out: np.ndarray) -> np.ndarray:
+    np.subtract(z, z.max(axis=0, keepdims=True), out)
+    np.exp(out, out)
+    return np.divide(out, out.sum(axis=0, keepdims=True), out)
 
 
 FORWARD = {"sigmoid": _sigmoid, "tanh": _tanh, "relu": _relu, "linear": _linear,
            "softmax": _softmax}
-# From this many elements per layer and batch, training uses these versions instead.
-LARGE = 384  # measured crossover: np.tanh wins below ~300 elements
-FORWARD_LARGE = {"tanh": _tanh_via_exp}
-# d *= f'(z), from a = f(z); tmp is scratch of the same shape. Softmax's is the loss's business.
+# The same for activations stored one column per sample (inside a training step).
+FORWARD_COLUMNS = {**FORWARD, "softmax": _softmax_columns}
+# d *= f'(z), from a = f(z), in place; a is overwritten (the backward pass needs it no more, and
+# working in place keeps one array fewer in cache). Softmax's is the loss's business.
 DERIVATIVE = {"sigmoid": _d_sigmoid, "tanh": _d_tanh, "relu": _d_relu, "linear": _d_linear}
 
 
@@ -102,7 +96,8 @@ def multiply_derivative(name: str, a: np.ndarray, d: np.ndarray, tmp: np.ndarray
     """``d *= f'(z)`` in place, with ``f'`` computed from the activation ``a = f(z)``."""
     if name not in DERIVATIVE:
         raise ValueError(f"no elementwise derivative for {name!r}")
-    return DERIVATIVE[name](a, d, tmp)
+    np.copyto(tmp, a)
+    return DERIVATIVE[name](tmp, d)
 
 
 def derivative(name: str, a: np.ndarray) -> np.ndarray:

@@ -46,21 +46,39 @@ def value(loss: str, output: str, z: np.ndarray, o: np.ndarray, y: np.ndarray) -
     raise ValueError(f"unknown loss {loss!r}")
 
 
-def output_delta(loss: str, output: str, o: np.ndarray, y: np.ndarray, out: np.ndarray,
-                 tmp: np.ndarray) -> np.ndarray:
-    """Write ``n · ∂L/∂z`` for the output layer into ``out`` (the caller divides by n).
+def output_delta_function(loss: str, output: str):
+    """The function ``(o, y, out, tmp) -> out`` that writes ``n · ∂L/∂z`` for the output layer.
 
-    For the matched pairs (sigmoid + bce, softmax + ce, linear + mse) this is ``o - y``.
+    Outputs are in columns, ``(n_outputs, n)``, as inside :meth:`Network.backward_columns`; the
+    caller divides by n. For the matched pairs (sigmoid + bce, softmax + ce, linear + mse) it is
+    ``o - y``; squared error on a sigmoid or softmax multiplies by the activation's slope.
     """
-    np.subtract(o, y, out=out)
-    if loss == "mse":
-        if output == "sigmoid":  # ((o - y) o)(1 - o): the blog's order of operations
-            np.multiply(out, o, out=out)
-            np.subtract(1.0, o, out=tmp)
-            np.multiply(out, tmp, out=out)
-        elif output == "softmax":  # Jacobian of softmax: o ⊙ (g - <g, o>)
-            np.multiply(out, o, out=tmp)
-            s = tmp.sum(axis=1, keepdims=True)
-            np.subtract(out, s, out=out)
-            np.multiply(out, o, out=out)
-    return out
+    check(loss, output)
+    if loss == "mse" and output == "sigmoid":
+        return delta_mse_sigmoid
+    if loss == "mse" and output == "softmax":
+        return delta_mse_softmax
+    return delta_matched
+
+
+def delta_matched(o: np.ndarray, y: np.ndarray, out: np.ndarray, tmp: np.ndarray) -> np.ndarray:
+    return np.subtract(o, y, out)
+
+
+def delta_mse_sigmoid(o: np.ndarray, y: np.ndarray, out: np.ndarray,
+                       tmp: np.ndarray) -> np.ndarray:
+    np.subtract(o, y, out)  # ((o - y) o)(1 - o): the blog's order of operations
+    np.multiply(out, o, out)
+    np.subtract(_ONE, o, tmp)
+    return np.multiply(out, tmp, out)
+
+
+def delta_mse_softmax(o: np.ndarray, y: np.ndarray, out: np.ndarray,
+                       tmp: np.ndarray) -> np.ndarray:
+    np.subtract(o, y, out)  # Jacobian of softmax: o ⊙ (g - <g, o>), per column
+    np.multiply(out, o, tmp)
+    np.subtract(out, tmp.sum(axis=0, keepdims=True), out)
+    return np.multiply(out, o, out)
+
+
+_ONE = np.array(1.0)

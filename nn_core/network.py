@@ -1,17 +1,22 @@
 """The multi-layer network: parameters, forward pass, backward pass.
 
 Layer ``l`` maps ``A[l-1]`` (n, sizes[l-1]) to ``A[l] = f_l(A[l-1] @ W[l] + b[l])``. Samples are
-rows, as in scikit-learn, and ``weights[l]`` is ``(n_in, n_out)``. All weights and biases live in
-one flat vector ``params`` (their gradients in ``grad``), each layer's matrix stored
-``(n_out, n_in)`` like the blog's and PyTorch's; ``weights[l]`` is the transposed view of it and
-``biases[l]`` a view too. So an optimiser updates every layer with a few NumPy calls, a snapshot
-is one copy, and the products are the very BLAS calls of the blog's code (same rounding).
+rows in the public methods, as in scikit-learn, and ``weights[l]`` is ``(n_in, n_out)``. All
+weights and biases live in one flat vector ``params`` (their gradients in ``grad``), each
+layer's matrix stored ``(n_out, n_in)`` like the blog's and PyTorch's, followed by its bias
+column; ``weights[l]`` is the transposed view of it and ``biases[l]`` a view too. So an
+optimiser updates every layer with a few NumPy calls and a snapshot is one copy.
+
+A training step (:meth:`Network.backward_columns`) works the other way round, one column per
+sample as in the blog: ``z[l] = [W b] @ [a[l-1]; 1]``. Its products are then the very BLAS calls
+of the blog's code (same rounding), each layer's activations stay contiguous above their row of
+ones, and every buffer is allocated once per batch size.
 
 Two update rules:
 
-- ``exact``: backpropagation, ``δ[l-1] = (δ[l] @ W[l]ᵀ) ⊙ f'(z[l-1])``, the true gradient.
+- ``exact``: backpropagation, ``δ[l-1] = (W[l]ᵀ δ[l]) ⊙ f'(z[l-1])``, the true gradient.
 - ``blog``: the rule of the blog's class (and of the book it follows): errors travel back
-  through the weights alone, ``e[l-1] = e[l] @ W[l]ᵀ`` starting from ``e = o - y``, and each
+  through the weights alone, ``e[l-1] = W[l]ᵀ e[l]`` starting from ``e = o - y``, and each
   layer steps along ``e[l] ⊙ f'(z[l])``. The output layer's step is exact; hidden layers' are not.
 """
 
@@ -163,57 +168,80 @@ class Network:
         """Fill ``self.grad`` with ``scale · n · ∂L/∂params`` for the batch (X, Y); return it.
 
         With ``scale = 1/n`` that is the gradient of the mean loss; the SGD optimiser passes
-        ``-lr/n`` so that the result is directly the step. Uses preallocated buffers.
+        ``-lr/n`` so that the result is directly the step. ``X`` is ``(n, n_inputs)`` and ``Y``
+        ``(n, n_outputs)``; see :meth:`backward_columns` for the layout used inside.
         """
-        steps = self._steps.get(len(X))
-        if steps is None:
-            steps = self._steps[len(X)] = self._make_steps(len(X))
+        X, Y = np.asarray(X, dtype=float), np.asarray(Y, dtype=float)
+        if self.bias:  # the inputs get a row of ones, so that block @ inputs adds the bias
+            steps = self._steps_for(len(X))
+            np.copyto(steps[0].x_in[:-1], X.T)
+            return self.backward_columns(steps[0].x_in, Y.T, scale, rule)
+        return self.backward_columns(X.T, Y.T, scale, rule)
 
-        x0 = X
-        if self.bias:  # inputs get a column of ones, so x @ block.T adds the bias
-            x0 = steps[0].x_in
-            np.copyto(x0[:, :-1], X)
-        a_in = x0
-        for s in steps:  # forward: A[l] = f([A[l-1], 1] @ [W[l], b[l]]ᵀ)
-            np.dot(a_in, s.block_t, out=s.z)
+    def input_columns(self, X: np.ndarray) -> np.ndarray:
+        """``X`` as :meth:`backward_columns` takes it: one column per sample, and a last row of
+        ones when the network has biases (a new C-contiguous array)."""
+        X = np.asarray(X, dtype=float)
+        cols = np.ones((X.shape[1] + self.bias, len(X)))
+        cols[: X.shape[1]] = X.T
+        return cols
+
+    def backward_columns(self, XT: np.ndarray, YT: np.ndarray,
+                         scale: float | np.ndarray = 1.0, rule: str = "exact") -> np.ndarray:
+        """:meth:`backward` on the transposed batch: ``XT`` is ``(n_inputs [+ 1], n)`` from
+        :meth:`input_columns`, ``YT`` is ``(n_outputs, n)``.
+
+        Inside, a layer's activations are ``(units, n)``, one column per sample, as in the
+        blog: ``z[l] = [W[l] b[l]] @ [a[l-1]; 1]``. Its row of ones is stored under the
+        activations, so they stay contiguous; every buffer is allocated once per batch size.
+        """
+        steps = self._steps.get(XT.shape[1]) or self._steps_for(XT.shape[1])
+        self._forward_columns(steps, XT)
+        top = steps[-1]
+        top.delta(top.a, YT, top.d, top.tmp)  # δ of the output layer: n · ∂L/∂z
+        blog = rule == "blog"
+        if blog:
+            np.subtract(top.a, YT, top.e)
+        for s in reversed(steps):  # backward: gradient of layer l, then δ of layer l-1
+            lo = s.below
+            np.dot(s.d, (XT if lo is None else lo.a_out).T, s.g_block)
+            if lo is None:
+                break
+            if blog:  # the error travels back through the weights alone
+                np.dot(s.m_t, s.e, lo.e)
+                np.copyto(lo.d, lo.e)
+            else:
+                np.dot(s.m_t, s.d, lo.d)
+            lo.df(lo.a, lo.d)  # lo.a is used up here
+        # Scaling last (one call for every layer) keeps the blog's order of operations:
+        # lr * (delta ⊗ inputs), so its class reproduces the blog's numbers bit for bit.
+        return np.multiply(self.grad, scale, self.grad)
+
+    def _forward_columns(self, steps: list[_Step], XT: np.ndarray) -> None:
+        """The forward pass of a training step: each layer's ``z`` and ``a``, in columns."""
+        a_in = XT
+        for s in steps:  # z[l] = [W[l] b[l]] @ [a[l-1]; 1],  a[l] = f(z[l])
+            np.dot(s.block, a_in, s.z)
             s.f(s.z, s.a)
             a_in = s.a_out
 
-        top = steps[-1]
-        losses.output_delta(self.loss_name, self.output, top.a, Y, top.d, top.tmp)
-        blog = rule == "blog"
-        if blog:
-            np.subtract(top.a, Y, out=top.e)
-        for s in reversed(steps):  # backward: gradients of layer l, then δ of layer l-1
-            lo = s.below
-            np.dot(s.d.T, x0 if lo is None else s.x_in, out=s.g_block)
-            if lo is None:
-                break
-            if blog:
-                np.dot(s.e, s.m, out=lo.e)
-                np.copyto(lo.d, lo.e)
-            else:
-                np.dot(s.d, s.m, out=lo.d)
-            lo.df(lo.a, lo.d, lo.tmp)
-        # Scaling last (one call for every layer) keeps the blog's order of operations:
-        # lr * (delta ⊗ inputs), so its class reproduces the blog's numbers bit for bit.
-        return np.multiply(self.grad, scale, out=self.grad)
-
-    def _make_steps(self, n: int) -> list[_Step]:
-        """Per-layer buffers and functions for batches of ``n`` rows, resolved once."""
-        steps: list[_Step] = []
-        x_in = np.ones((n, self.sizes[0] + 1)) if self.bias else None
+    def _steps_for(self, n: int) -> list[_Step]:
+        """Per-layer buffers and functions for batches of ``n`` samples, made once."""
+        steps = self._steps.get(n)
+        if steps is not None:
+            return steps
+        steps = []
         for i, name in enumerate(self.layer_activations):
-            size = self.sizes[i + 1]
-            big = n * size >= activations.LARGE
-            f = (activations.FORWARD_LARGE if big else activations.FORWARD).get(name)
-            s = _Step(n, size, ones_column=self.bias and i < self.n_layers - 1)
-            s.block_t, s.m, s.g_block = self.blocks[i].T, self.matrices[i], self.grad_blocks[i]
-            s.f = f or activations.FORWARD[name]
+            s = _Step(n, self.sizes[i + 1], ones_row=self.bias and i < self.n_layers - 1)
+            s.block, s.m_t, s.g_block = self.blocks[i], self.matrices[i].T, self.grad_blocks[i]
+            s.f = activations.FORWARD_COLUMNS[name]
             s.df = activations.DERIVATIVE.get(name)
             s.below = steps[-1] if steps else None
-            s.x_in = s.below.a_out if s.below else x_in
             steps.append(s)
+        steps[0].x_in = np.ones((self.sizes[0] + 1, n)) if self.bias else None
+        top = steps[-1]
+        top.delta = losses.output_delta_function(self.loss_name, self.output)
+        self._steps[n] = steps
         return steps
 
     def gradient(self, X: np.ndarray, Y: np.ndarray, l1: float = 0.0, l2: float = 0.0,
@@ -258,18 +286,19 @@ _OUTPUT_ACTIVATIONS = activations.OUTPUT
 
 
 class _Step:
-    """One layer's part of a training step for batches of ``n`` rows: its parameter views, its
-    activation and derivative, and preallocated arrays. ``z`` is the layer's input; ``a`` its
-    output (``z`` itself, overwritten, unless a column of ones follows it in ``a_out``)."""
+    """One layer's part of a training step for batches of ``n`` samples, in columns: its
+    parameter views, its activation and derivative, and preallocated arrays. ``z`` is the
+    layer's input ``(size, n)``; ``a`` its output (``z`` itself, overwritten, unless a row of
+    ones follows it in ``a_out``)."""
 
-    __slots__ = ("a", "a_out", "below", "block_t", "d", "df", "e", "f", "g_block", "m", "tmp",
-                 "x_in", "z")
+    __slots__ = ("a", "a_out", "below", "block", "d", "delta", "df", "e", "f", "g_block", "m_t",
+                 "tmp", "x_in", "z")
 
-    def __init__(self, n: int, size: int, ones_column: bool) -> None:
-        self.z, self.d, self.e, self.tmp = (np.empty((n, size)) for _ in range(4))
-        if ones_column:
-            self.a_out = np.ones((n, size + 1))
-            self.a = self.a_out[:, :size]
+    def __init__(self, n: int, size: int, ones_row: bool) -> None:
+        self.z, self.d, self.e, self.tmp = (np.empty((size, n)) for _ in range(4))
+        if ones_row:
+            self.a_out = np.ones((size + 1, n))
+            self.a = self.a_out[:size]
         else:
             self.a_out = self.a = self.z
         self.x_in: np.ndarray | None = None

@@ -137,6 +137,7 @@ class Trainer:
             [self.X_train.shape[1], *settings.hidden, n_out], list(settings.activations),
             self.output, self.loss_name, settings.bias, settings.init, self.rng,
         )
+        self._columns = _Columns(self.network.input_columns(self.X_train), self.Y_train.T)
         self.optimizer = optim.make(settings.optimizer, settings.lr, settings.momentum)
         self._snapshot = self.network.get_params()
         self._scratch = np.empty_like(self._snapshot)
@@ -202,29 +203,32 @@ class Trainer:
 
     def _one_pass(self) -> None:
         s = self.settings
-        X, Y = self.X_train, self.Y_train
-        n = len(X)
+        n = len(self.X_train)
         size = s.batch_size if 0 < s.batch_size < n else n
-        if s.shuffle and size < n:
-            order = self.rng.permutation(n)
-            X, Y = X[order], Y[order]
         net, opt, rule = self.network, self.optimizer, s.update_rule
         if scalar.supports(net, size, opt.name):  # per-sample SGD on a small net: plain floats
+            X, Y = self.X_train, self.Y_train
+            if s.shuffle and size < n:
+                order = self.rng.permutation(n)
+                X, Y = X[order], Y[order]
             scalar.sgd_epoch(net, X, Y, opt.lr, rule, s.l1, s.l2)
             return
+        cols = self._columns
+        batches = cols.batches(size)
+        if s.shuffle and size < n:
+            cols.shuffle(self.rng.permutation(n))
+            batches = cols.shuffled_batches(size)
         params, grad = net.params, net.grad
         g_scale = opt.grad_scale()
-        scale = np.asarray(g_scale / size)
+        scales = {size: np.asarray(g_scale / size), n % size: np.asarray(g_scale / (n % size or 1))}
         penalise = s.l1 > 0 or s.l2 > 0
-        for start in range(0, n, size):
-            xb, yb = X[start : start + size], Y[start : start + size]
-            if len(xb) != size:
-                scale = np.asarray(g_scale / len(xb))
-            net.backward(xb, yb, scale, rule)
+        backward, step = net.backward_columns, opt.step
+        for xb, yb in batches:
+            backward(xb, yb, scales[xb.shape[1]], rule)
             if penalise:
                 optim.add_penalty_gradient(grad, params, net.reg_mask, s.l1, s.l2, g_scale,
                                            self._scratch)
-            opt.step(params, grad)
+            step(params, grad)
 
     def _train_epoch(self) -> None:
         self._one_pass()
@@ -315,6 +319,36 @@ class Trainer:
     def predict_labels(self, X_raw: np.ndarray) -> list:
         """Predicted class labels (classification) or values (regression)."""
         return labels_of(self.predict(X_raw), self.task, self.dataset.classes)
+
+
+class _Columns:
+    """The training data one column per sample (see :meth:`Network.backward_columns`), cut
+    into mini-batches: views made once per batch size, into the data as it is or into one
+    buffer that each epoch's shuffle refills."""
+
+    def __init__(self, XT: np.ndarray, YT: np.ndarray) -> None:
+        self.XT, self.YT = XT, np.ascontiguousarray(YT)
+        self._XT_shuffled, self._YT_shuffled = np.empty_like(self.XT), np.empty_like(self.YT)
+        self._cuts: dict[tuple[int, bool], list[tuple[np.ndarray, np.ndarray]]] = {}
+
+    def shuffle(self, order: np.ndarray) -> None:
+        np.take(self.XT, order, axis=1, out=self._XT_shuffled)
+        np.take(self.YT, order, axis=1, out=self._YT_shuffled)
+
+    def batches(self, size: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        return self._cut(size, False)
+
+    def shuffled_batches(self, size: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        return self._cut(size, True)
+
+    def _cut(self, size: int, shuffled: bool) -> list[tuple[np.ndarray, np.ndarray]]:
+        cuts = self._cuts.get((size, shuffled))
+        if cuts is None:
+            X, Y = (self._XT_shuffled, self._YT_shuffled) if shuffled else (self.XT, self.YT)
+            n = X.shape[1]
+            cuts = [(X[:, i : i + size], Y[:, i : i + size]) for i in range(0, n, size)]
+            self._cuts[(size, shuffled)] = cuts
+        return cuts
 
 
 def predict_raw(network: Network, preprocessor: Preprocessor, coding: TargetCoding,
