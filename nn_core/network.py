@@ -23,7 +23,7 @@ Two update rules:
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -189,51 +189,65 @@ class Network:
     def backward_columns(self, XT: np.ndarray, YT: np.ndarray,
                          scale: float | np.ndarray = 1.0, rule: str = "exact") -> np.ndarray:
         """:meth:`backward` on the transposed batch: ``XT`` is ``(n_inputs [+ 1], n)`` from
-        :meth:`input_columns`, ``YT`` is ``(n_outputs, n)``.
+        :meth:`input_columns`, ``YT`` is ``(n_outputs, n)``. Runs :meth:`step_calls`."""
+        for f, args in self.step_calls(XT, YT, scale, rule):
+            f(*args)
+        return self.grad
 
-        Inside, a layer's activations are ``(units, n)``, one column per sample, as in the
-        blog: ``z[l] = [W[l] b[l]] @ [a[l-1]; 1]``. Its row of ones is stored under the
-        activations, so they stay contiguous; every buffer is allocated once per batch size.
+    def step_calls(self, XT: np.ndarray, YT: np.ndarray, scale: float | np.ndarray = 1.0,
+                   rule: str = "exact") -> list[tuple[Callable[..., object], tuple]]:
+        """The NumPy calls that fill ``self.grad`` for the batch ``(XT, YT)``, in order,
+        recorded rather than run: ``for f, args in calls: f(*args)``.
+
+        A layer's activations are ``(units, n)``, one column per sample, as in the blog:
+        ``z[l] = [W[l] b[l]] @ [a[l-1]; 1]``, the row of ones stored under the activations so
+        that they stay contiguous. Every call writes into buffers made once per batch size, so
+        a trainer records each of its batches once and replays the calls every epoch: on small
+        networks the Python work between NumPy calls is a good part of a step. Replaying reads
+        the arrays as they are then (``XT``, ``YT``, the weights and a 0-d ``scale``).
         """
-        steps = self._steps.get(XT.shape[1]) or self._steps_for(XT.shape[1])
-        self._forward_columns(steps, XT)
+        steps = self._steps_for(XT.shape[1])
+        calls: list[tuple[Callable[..., object], tuple]] = []
+
+        def call(f: Callable[..., object], *args: object) -> None:
+            calls.append((f, args))
+
+        a_in = XT
+        for s in steps:  # forward: a[l] = f(z[l])
+            call(s.product, s.block, a_in, s.z)
+            call(s.f, s.z, s.a)
+            a_in = s.a_out
+
         top = steps[-1]
-        top.delta(top.a, YT, top.d, top.tmp)  # δ of the output layer: n · ∂L/∂z
+        call(top.delta, top.a, YT, top.d, top.tmp)  # δ of the output layer: n · ∂L/∂z
         blog = rule == "blog"
         if blog:
-            np.subtract(top.a, YT, top.e)
+            call(np.subtract, top.a, YT, top.e)
         for s in reversed(steps):  # backward: gradient of layer l, then δ of layer l-1
             lo = s.below
-            np.dot(s.d, (XT if lo is None else lo.a_out).T, s.g_block)
+            call(np.dot, s.d, (XT if lo is None else lo.a_out).T, s.g_block)
             if lo is None:
                 break
             if blog:  # the error travels back through the weights alone
-                np.dot(s.m_t, s.e, lo.e)
-                np.copyto(lo.d, lo.e)
+                call(np.dot, s.m_t, s.e, lo.e)
+                call(np.copyto, lo.d, lo.e)
             else:
-                np.dot(s.m_t, s.d, lo.d)
-            lo.df(lo.a, lo.d)  # lo.a is used up here
+                call(s.back_product, s.m_t, s.d, lo.d)
+            call(lo.df, lo.a, lo.d)  # lo.a is used up here
         # Scaling last (one call for every layer) keeps the blog's order of operations:
         # lr * (delta ⊗ inputs), so its class reproduces the blog's numbers bit for bit.
-        return np.multiply(self.grad, scale, self.grad)
-
-    def _forward_columns(self, steps: list[_Step], XT: np.ndarray) -> None:
-        """The forward pass of a training step: each layer's ``z`` and ``a``, in columns."""
-        a_in = XT
-        for s in steps:  # z[l] = [W[l] b[l]] @ [a[l-1]; 1],  a[l] = f(z[l])
-            np.dot(s.block, a_in, s.z)
-            s.f(s.z, s.a)
-            a_in = s.a_out
+        call(np.multiply, self.grad, scale, self.grad)
+        return calls
 
     def _steps_for(self, n: int) -> list[_Step]:
         """Per-layer buffers and functions for batches of ``n`` samples, made once."""
-        steps = self._steps.get(n)
-        if steps is not None:
-            return steps
-        steps = []
+        if n in self._steps:
+            return self._steps[n]
+        steps: list[_Step] = []
         for i, name in enumerate(self.layer_activations):
             s = _Step(n, self.sizes[i + 1], ones_row=self.bias and i < self.n_layers - 1)
             s.block, s.m_t, s.g_block = self.blocks[i], self.matrices[i].T, self.grad_blocks[i]
+            s.product, s.back_product = _product(s.block.shape, n), _product(s.m_t.shape, n)
             s.f = activations.FORWARD_COLUMNS[name]
             s.df = activations.DERIVATIVE.get(name)
             s.below = steps[-1] if steps else None
@@ -285,14 +299,22 @@ _HIDDEN_ACTIVATIONS = activations.HIDDEN
 _OUTPUT_ACTIVATIONS = activations.OUTPUT
 
 
+def _product(left: tuple[int, int], n: int) -> Callable[..., np.ndarray]:
+    """``np.matmul`` or ``np.dot`` for ``left @ (k, n)``: measured with NumPy 2.4's OpenBLAS,
+    matmul is 10-35% faster on wide products (n >= ~1000, e.g. 8×9 @ 9×1000 5.9 vs 7.0 µs,
+    32×10 @ 10×1797 21 vs 32 µs) and dot on narrow ones (0.35 µs less per call) and on outer
+    products (k = 1: 4.5 vs 12 µs). Batches of one sample, the blog's, always use dot."""
+    return np.matmul if n >= 256 and min(left) > 1 else np.dot
+
+
 class _Step:
     """One layer's part of a training step for batches of ``n`` samples, in columns: its
     parameter views, its activation and derivative, and preallocated arrays. ``z`` is the
     layer's input ``(size, n)``; ``a`` its output (``z`` itself, overwritten, unless a row of
     ones follows it in ``a_out``)."""
 
-    __slots__ = ("a", "a_out", "below", "block", "d", "delta", "df", "e", "f", "g_block", "m_t",
-                 "tmp", "x_in", "z")
+    __slots__ = ("a", "a_out", "back_product", "below", "block", "d", "delta", "df", "e", "f",
+                 "g_block", "m_t", "product", "tmp", "x_in", "z")
 
     def __init__(self, n: int, size: int, ones_row: bool) -> None:
         self.z, self.d, self.e, self.tmp = (np.empty((size, n)) for _ in range(4))

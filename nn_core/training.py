@@ -11,6 +11,7 @@ it always spans the whole run.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -139,6 +140,7 @@ class Trainer:
         )
         self._columns = _Columns(self.network.input_columns(self.X_train), self.Y_train.T)
         self.optimizer = optim.make(settings.optimizer, settings.lr, settings.momentum)
+        self._pass: Callable[[], None] | None = None
         self._snapshot = self.network.get_params()
         self._scratch = np.empty_like(self._snapshot)
         self.epoch = 0
@@ -172,6 +174,7 @@ class Trainer:
         if new.optimizer != old.optimizer or new.momentum != old.momentum:
             self.optimizer = optim.make(new.optimizer, new.lr, new.momentum)
         self.optimizer.lr = float(new.lr)
+        self._pass = None
         if self.stop_reason and not self.diverged:
             self.stop_reason = None  # a new max-epoch or target-loss may allow more training
             self._check_stop(self.current())
@@ -202,33 +205,46 @@ class Trainer:
                 self._one_pass()
 
     def _one_pass(self) -> None:
+        if self._pass is None:
+            self._pass = self._make_pass()
+        self._pass()
+
+    def _make_pass(self) -> Callable[[], None]:
+        """A function that trains one epoch with the current settings and optimiser (made
+        again whenever either changes, so an epoch does no bookkeeping)."""
         s = self.settings
         n = len(self.X_train)
         size = s.batch_size if 0 < s.batch_size < n else n
-        net, opt, rule = self.network, self.optimizer, s.update_rule
+        shuffled = s.shuffle and size < n
+        net, opt, rng = self.network, self.optimizer, self.rng
+        params, grad, step = net.params, net.grad, opt.step
+
         if scalar.supports(net, size, opt.name):  # per-sample SGD on a small net: plain floats
-            X, Y = self.X_train, self.Y_train
-            if s.shuffle and size < n:
-                order = self.rng.permutation(n)
-                X, Y = X[order], Y[order]
-            scalar.sgd_epoch(net, X, Y, opt.lr, rule, s.l1, s.l2)
-            return
-        cols = self._columns
-        batches = cols.batches(size)
-        if s.shuffle and size < n:
-            cols.shuffle(self.rng.permutation(n))
-            batches = cols.shuffled_batches(size)
-        params, grad = net.params, net.grad
+            def scalar_pass() -> None:
+                X, Y = self.X_train, self.Y_train
+                if shuffled:
+                    order = rng.permutation(n)
+                    X, Y = X[order], Y[order]
+                scalar.sgd_epoch(net, X, Y, opt.lr, s.update_rule, s.l1, s.l2)
+            return scalar_pass
+
         g_scale = opt.grad_scale()
-        scales = {size: np.asarray(g_scale / size), n % size: np.asarray(g_scale / (n % size or 1))}
-        penalise = s.l1 > 0 or s.l2 > 0
-        backward, step = net.backward_columns, opt.step
-        for xb, yb in batches:
-            backward(xb, yb, scales[xb.shape[1]], rule)
-            if penalise:
-                optim.add_penalty_gradient(grad, params, net.reg_mask, s.l1, s.l2, g_scale,
-                                           self._scratch)
-            step(params, grad)
+        cols = self._columns
+        batches = cols.steps(net, size, shuffled, s.update_rule, g_scale)
+        penalty = (s.l1 > 0 or s.l2 > 0) and (
+            optim.add_penalty_gradient, (grad, params, net.reg_mask, s.l1, s.l2, g_scale,
+                                         self._scratch))
+
+        def numpy_pass() -> None:
+            if shuffled:
+                cols.shuffle(rng.permutation(n))
+            for calls in batches:
+                for f, args in calls:
+                    f(*args)
+                if penalty:
+                    penalty[0](*penalty[1])
+                step(params, grad)
+        return numpy_pass
 
     def _train_epoch(self) -> None:
         self._one_pass()
@@ -262,6 +278,7 @@ class Trainer:
         self.network.set_params(self._snapshot)
         self.optimizer = optim.make(self.settings.optimizer, self.settings.lr,
                                     self.settings.momentum)
+        self._pass = None
         self.epoch -= 1
         self._current = None
         self.diverged = True
@@ -322,33 +339,39 @@ class Trainer:
 
 
 class _Columns:
-    """The training data one column per sample (see :meth:`Network.backward_columns`), cut
-    into mini-batches: views made once per batch size, into the data as it is or into one
-    buffer that each epoch's shuffle refills."""
+    """The training data one column per sample (see :meth:`Network.step_calls`), in
+    mini-batches: views made once per batch size, into the data as it is or into one buffer
+    that each epoch's shuffle refills, and the recorded calls of a training step on each."""
 
     def __init__(self, XT: np.ndarray, YT: np.ndarray) -> None:
         self.XT, self.YT = XT, np.ascontiguousarray(YT)
         self._XT_shuffled, self._YT_shuffled = np.empty_like(self.XT), np.empty_like(self.YT)
-        self._cuts: dict[tuple[int, bool], list[tuple[np.ndarray, np.ndarray]]] = {}
+        # -lr/size for full batches and -lr/rest for a last, shorter one: 0-d arrays that the
+        # recorded calls read when they run
+        self._scale, self._scale_rest = np.zeros(()), np.zeros(())
+        self._calls: dict[tuple, list[list]] = {}
 
     def shuffle(self, order: np.ndarray) -> None:
         np.take(self.XT, order, axis=1, out=self._XT_shuffled)
         np.take(self.YT, order, axis=1, out=self._YT_shuffled)
 
-    def batches(self, size: int) -> list[tuple[np.ndarray, np.ndarray]]:
-        return self._cut(size, False)
-
-    def shuffled_batches(self, size: int) -> list[tuple[np.ndarray, np.ndarray]]:
-        return self._cut(size, True)
-
-    def _cut(self, size: int, shuffled: bool) -> list[tuple[np.ndarray, np.ndarray]]:
-        cuts = self._cuts.get((size, shuffled))
-        if cuts is None:
+    def steps(self, net: Network, size: int, shuffled: bool, rule: str,
+              g_scale: float) -> list[list]:
+        """For each mini-batch, the calls that fill ``net.grad`` with ``g_scale`` times its
+        summed gradient over the batch size (recorded on first use; the scale is set now)."""
+        n = self.XT.shape[1]
+        self._scale[()] = g_scale / size
+        self._scale_rest[()] = g_scale / (n % size or size)
+        key = (size, shuffled, rule)
+        calls = self._calls.get(key)
+        if calls is None:
+            self._calls.clear()  # keep the current setting's only: they hold many small tuples
             X, Y = (self._XT_shuffled, self._YT_shuffled) if shuffled else (self.XT, self.YT)
-            n = X.shape[1]
-            cuts = [(X[:, i : i + size], Y[:, i : i + size]) for i in range(0, n, size)]
-            self._cuts[(size, shuffled)] = cuts
-        return cuts
+            calls = [net.step_calls(X[:, i : i + size], Y[:, i : i + size],
+                                    self._scale if i + size <= n else self._scale_rest, rule)
+                     for i in range(0, n, size)]
+            self._calls[key] = calls
+        return calls
 
 
 def predict_raw(network: Network, preprocessor: Preprocessor, coding: TargetCoding,
