@@ -42,23 +42,23 @@ st.title("📐 How it works")
 st.caption(
     "The blog post *Creating my own Neural Network* in five formulas, each next to the engine "
     "code that computes it. The code below is read from the running engine, so it is always "
-    "the code that trains your network. Like the blog, a training step keeps one column per "
-    "sample, so the blog's `np.dot(W, x)` is the engine's `np.dot(block, a_in)`; a bias is "
-    "one more column of the weights, multiplied by a row of ones under the inputs."
+    "the code that trains your network. Predictions take samples as rows, so the blog's "
+    "`W @ x` is `x @ W` there; a training step keeps one column per sample, as the blog does, "
+    "with each bias as one more column of the weights times a row of ones under the inputs."
 )
 state.show_messages()
 
 section(
     "1 · Forward pass",
     [
-        r"\begin{aligned} a^{(0)} &= x \\ z^{(l)} &= W^{(l)} a^{(l-1)} + b^{(l)} \\"
+        r"\begin{aligned} a^{(0)} &= x \\ z^{(l)} &= a^{(l-1)} W^{(l)} + b^{(l)} \\"
         r"a^{(l)} &= f_l\!\left(z^{(l)}\right) \end{aligned}"
     ],
     "Each layer multiplies its inputs by a weight matrix, adds a bias and applies its "
     "activation. The blog has one hidden layer, sigmoid everywhere "
     r"($f(z) = 1/(1+e^{-z})$) and no biases.",
-    source(Network._forward_columns),
-    "nn_core/network.py — Network._forward_columns (the forward half of a training step)",
+    source(Network.forward_layers),
+    "nn_core/network.py — Network.forward_layers",
 )
 
 section(
@@ -118,10 +118,14 @@ with left:
             "why the blog's example predicts about 0.5 for every input after 1,000 epochs."
         )
 with right:
-    tab_engine, tab_blog = st.tabs(["Engine: Network.backward_columns", "The blog's train()"])
+    tab_engine, tab_blog = st.tabs(["Engine: Network.step_calls", "The blog's train()"])
     with tab_engine:
-        st.caption("nn_core/network.py — both rules; `rule == 'blog'` is the blog's")
-        st.code(source(Network.backward_columns), language="python", wrap_lines=True)
+        st.caption(
+            "nn_core/network.py — a training step, one column per sample: `call(f, *args)` "
+            "records `f(*args)`, and the trainer replays the calls every epoch. Both rules; "
+            "`rule == 'blog'` is the blog's"
+        )
+        st.code(source(Network.step_calls), language="python", wrap_lines=True)
     with tab_blog:
         st.caption("The blog's method as published; `hidden_errors` is its rule")
         st.code(BLOG_TRAIN_METHOD, language="python", wrap_lines=True)
