@@ -309,18 +309,15 @@ def _product(left: tuple[int, int], n: int) -> Callable[..., np.ndarray]:
 
 class _Step:
     """One layer's part of a training step for batches of ``n`` samples, in columns: its
-    parameter views, its activation and derivative, and preallocated arrays. ``z`` is the
-    layer's input ``(size, n)``; ``a`` its output (``z`` itself, overwritten, unless a row of
-    ones follows it in ``a_out``)."""
+    parameter views, its activation and derivative, and preallocated arrays. The layer's input
+    ``z`` and output ``a`` share one ``(size, n)`` array (the activation works in place), which
+    a row of ones follows in ``a_out`` when the next layer has biases."""
 
     __slots__ = ("a", "a_out", "back_product", "below", "block", "d", "delta", "df", "e", "f",
                  "g_block", "m_t", "product", "tmp", "x_in", "z")
 
     def __init__(self, n: int, size: int, ones_row: bool) -> None:
-        self.z, self.d, self.e, self.tmp = (np.empty((size, n)) for _ in range(4))
-        if ones_row:
-            self.a_out = np.ones((size + 1, n))
-            self.a = self.a_out[:size]
-        else:
-            self.a_out = self.a = self.z
+        self.d, self.e, self.tmp = (np.empty((size, n)) for _ in range(3))
+        self.a_out = np.ones((size + 1, n)) if ones_row else np.empty((size, n))
+        self.z = self.a = self.a_out[:size]
         self.x_in: np.ndarray | None = None
