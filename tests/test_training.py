@@ -3,8 +3,10 @@
 import numpy as np
 import pytest
 
+from nn_core import optim
 from nn_core.dataset import Dataset, load_data
 from nn_core.errors import PlaygroundError
+from nn_core.network import QUIET
 from nn_core.settings import RunSettings
 from nn_core.training import Trainer, needs_reset
 
@@ -96,6 +98,53 @@ def test_blog_setup_matches_the_blog_class_numbers():
             ref.train(x, [target])
     np.testing.assert_allclose(t.network.params, ref.net.params, rtol=0, atol=1e-12)
     assert not np.array_equal(t.network.params, Trainer(BLOG, load_data(BLOG)).network.params)
+
+
+def _reference_epochs(t: Trainer, epochs: int, opt: optim.Optimizer) -> None:
+    """Epochs the plain way: rows, Network.backward on each mini-batch, then the optimiser,
+    drawing each epoch's order from the trainer's generator as the trainer does."""
+    s, net = t.settings, t.network
+    n = len(t.X_train)
+    size = s.batch_size if 0 < s.batch_size < n else n
+    tmp = np.empty_like(net.params)
+    with np.errstate(**QUIET):
+        for _ in range(epochs):
+            X, Y = t.X_train, t.Y_train
+            if s.shuffle and size < n:
+                order = t.rng.permutation(n)
+                X, Y = X[order], Y[order]
+            for i in range(0, n, size):
+                xb, yb = X[i : i + size], Y[i : i + size]
+                net.backward(xb, yb, opt.grad_scale() / len(xb), s.update_rule)
+                optim.add_penalty_gradient(net.grad, net.params, net.reg_mask, s.l1, s.l2,
+                                           opt.grad_scale(), tmp)
+                opt.step(net.params, net.grad)
+
+
+@pytest.mark.parametrize("changes", [
+    [dict(batch_size=7), dict(lr=0.05), dict(batch_size=0)],  # a short last batch; new scales
+    [dict(batch_size=32, optimizer="momentum"), dict(update_rule="blog"), dict(shuffle=False)],
+    [dict(batch_size=5, l1=0.001, l2=0.01), dict(optimizer="adam", lr=0.01), dict(l1=0.0)],
+])
+def test_recorded_steps_train_like_plain_backward_calls(changes):
+    """The trainer replays recorded calls on views of its transposed, shuffled data; the same
+    epochs written out with Network.backward on row batches give the same weights."""
+    kw = dict(dataset="moons", n_samples=203, hidden=(6, 5), activation="tanh", seed=3)
+    fast, slow = _trainer(**kw), _trainer(**kw)
+    opt = None
+    for change in changes:
+        new = fast.settings.replace(**change)
+        fast.set_settings(new)
+        slow.set_settings(new)
+        if opt is None or opt.name != new.optimizer:
+            opt = optim.make(new.optimizer, new.lr, new.momentum)
+        opt.lr = new.lr
+        fast.train_epochs(3)
+        _reference_epochs(slow, 3, opt)
+        assert not np.array_equal(fast.network.params, Trainer(fast.settings, fast.dataset)
+                                  .network.params)
+        np.testing.assert_allclose(fast.network.params, slow.network.params, rtol=1e-12,
+                                   atol=1e-13)
 
 
 def test_hyper_parameters_change_without_reset():
