@@ -8,6 +8,8 @@ activation; its derivative is applied by the loss (see :mod:`nn_core.losses`).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 HIDDEN = ("sigmoid", "tanh", "relu", "linear")
@@ -42,10 +44,10 @@ def _linear(z: np.ndarray, out: np.ndarray) -> np.ndarray:
     return out
 
 
-def _softmax(z: np.ndarray, out: np.ndarray) -> np.ndarray:
-    np.subtract(z, z.max(axis=1, keepdims=True), out=out)
+def _softmax(z: np.ndarray, out: np.ndarray, axis: int = 1) -> np.ndarray:
+    np.subtract(z, z.max(axis=axis, keepdims=True), out=out)
     np.exp(out, out=out)
-    return np.divide(out, out.sum(axis=1, keepdims=True), out=out)
+    return np.divide(out, out.sum(axis=axis, keepdims=True), out=out)
 
 
 def _d_sigmoid(a: np.ndarray, d: np.ndarray) -> np.ndarray:
@@ -69,16 +71,10 @@ def _d_linear(a: np.ndarray, d: np.ndarray) -> np.ndarray:
     return d
 
 
-def _softmax_columns(z: np.ndarray, out: np.ndarray) -> np.ndarray:
-    np.subtract(z, z.max(axis=0, keepdims=True), out)
-    np.exp(out, out)
-    return np.divide(out, out.sum(axis=0, keepdims=True), out)
-
-
 FORWARD = {"sigmoid": _sigmoid, "tanh": _tanh, "relu": _relu, "linear": _linear,
            "softmax": _softmax}
 # The same for activations stored one column per sample (inside a training step).
-FORWARD_COLUMNS = {**FORWARD, "softmax": _softmax_columns}
+FORWARD_COLUMNS = {**FORWARD, "softmax": functools.partial(_softmax, axis=0)}
 # d *= f'(z), from a = f(z), in place; a is overwritten (the backward pass needs it no more, and
 # working in place keeps one array fewer in cache). Softmax's is the loss's business.
 DERIVATIVE = {"sigmoid": _d_sigmoid, "tanh": _d_tanh, "relu": _d_relu, "linear": _d_linear}

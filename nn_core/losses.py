@@ -12,9 +12,12 @@ Values are computed from ``z`` (log-sum-exp, softplus), so they stay finite when
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 LOSSES = ("mse", "bce", "ce")
+_ONE = np.array(1.0)
 # which output activations each loss accepts
 COMPATIBLE = {
     "mse": ("sigmoid", "softmax", "linear"),
@@ -46,7 +49,9 @@ def value(loss: str, output: str, z: np.ndarray, o: np.ndarray, y: np.ndarray) -
     raise ValueError(f"unknown loss {loss!r}")
 
 
-def output_delta_function(loss: str, output: str):
+def output_delta_function(
+    loss: str, output: str,
+) -> Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
     """The function ``(o, y, out, tmp) -> out`` that writes ``n · ∂L/∂z`` for the output layer.
 
     Outputs are in columns, ``(n_outputs, n)``, as inside :meth:`Network.backward_columns`; the
@@ -80,5 +85,3 @@ def delta_mse_softmax(o: np.ndarray, y: np.ndarray, out: np.ndarray,
     np.subtract(out, tmp.sum(axis=0, keepdims=True), out)
     return np.multiply(out, o, out)
 
-
-_ONE = np.array(1.0)

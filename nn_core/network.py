@@ -213,15 +213,18 @@ class Network:
             calls.append((f, args))
 
         a_in = XT
-        for s in steps:  # forward: a[l] = f(z[l])
-            call(s.product, s.block, a_in, s.z)
-            call(s.f, s.z, s.a)
+        for s in steps:  # forward: z[l] into a[l]'s buffer, then a[l] = f(z[l]) in place
+            call(s.product, s.block, a_in, s.a)
+            call(s.f, s.a, s.a)
             a_in = s.a_out
 
         top = steps[-1]
         call(top.delta, top.a, YT, top.d, top.tmp)  # δ of the output layer: n · ∂L/∂z
         blog = rule == "blog"
         if blog:
+            for s in steps:
+                if s.e is None:
+                    s.e = np.empty_like(s.d)
             call(np.subtract, top.a, YT, top.e)
         for s in reversed(steps):  # backward: gradient of layer l, then δ of layer l-1
             lo = s.below
@@ -255,6 +258,7 @@ class Network:
         steps[0].x_in = np.ones((self.sizes[0] + 1, n)) if self.bias else None
         top = steps[-1]
         top.delta = losses.output_delta_function(self.loss_name, self.output)
+        top.tmp = np.empty_like(top.d)
         self._steps[n] = steps
         return steps
 
@@ -310,14 +314,17 @@ def _product(left: tuple[int, int], n: int) -> Callable[..., np.ndarray]:
 class _Step:
     """One layer's part of a training step for batches of ``n`` samples, in columns: its
     parameter views, its activation and derivative, and preallocated arrays. The layer's input
-    ``z`` and output ``a`` share one ``(size, n)`` array (the activation works in place), which
-    a row of ones follows in ``a_out`` when the next layer has biases."""
+    ``z`` and output ``a`` share one ``(size, n)`` array ``a`` (the activation works in place),
+    which a row of ones follows in ``a_out`` when the next layer has biases. ``e`` (the blog
+    rule's errors) is made when that rule is first recorded, ``tmp`` for the output layer only."""
 
     __slots__ = ("a", "a_out", "back_product", "below", "block", "d", "delta", "df", "e", "f",
-                 "g_block", "m_t", "product", "tmp", "x_in", "z")
+                 "g_block", "m_t", "product", "tmp", "x_in")
 
     def __init__(self, n: int, size: int, ones_row: bool) -> None:
-        self.d, self.e, self.tmp = (np.empty((size, n)) for _ in range(3))
+        self.d = np.empty((size, n))
         self.a_out = np.ones((size + 1, n)) if ones_row else np.empty((size, n))
-        self.z = self.a = self.a_out[:size]
+        self.a = self.a_out[:size]
+        self.e: np.ndarray | None = None
+        self.tmp: np.ndarray | None = None
         self.x_in: np.ndarray | None = None

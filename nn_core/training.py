@@ -231,9 +231,7 @@ class Trainer:
         g_scale = opt.grad_scale()
         cols = self._columns
         batches = cols.steps(net, size, shuffled, s.update_rule, g_scale)
-        penalty = (s.l1 > 0 or s.l2 > 0) and (
-            optim.add_penalty_gradient, (grad, params, net.reg_mask, s.l1, s.l2, g_scale,
-                                         self._scratch))
+        penalise = s.l1 > 0 or s.l2 > 0
 
         def numpy_pass() -> None:
             if shuffled:
@@ -241,8 +239,9 @@ class Trainer:
             for calls in batches:
                 for f, args in calls:
                     f(*args)
-                if penalty:
-                    penalty[0](*penalty[1])
+                if penalise:
+                    optim.add_penalty_gradient(grad, params, net.reg_mask, s.l1, s.l2, g_scale,
+                                               self._scratch)
                 step(params, grad)
         return numpy_pass
 
