@@ -4,10 +4,9 @@ import random
 
 import streamlit as st
 
-from nn_core.bundle import MAX_BUNDLE_BYTES
 from nn_core.datasets import BUILTIN
 from nn_core.errors import PlaygroundError
-from nn_core.limits import MAX_ROWS, MAX_SAMPLES, MAX_UPLOAD_BYTES, MIN_SAMPLES
+from nn_core.limits import MAX_BUNDLE_BYTES, MAX_ROWS, MAX_SAMPLES, MAX_UPLOAD_BYTES, MIN_SAMPLES
 from ui import state
 from ui.data_charts import data_scatter
 from ui.data_view import (
@@ -183,7 +182,8 @@ def upload_controls(settings) -> None:
         key=W_BUNDLE,
         on_change=on_bundle,
         max_upload_size=BUNDLE_MB,
-        help="A run bundle saved on the Share & export page: settings and data in one file.",
+        help="A run bundle saved on the Share & export page: settings and data in one file, "
+        f"up to {BUNDLE_MB} MB.",
     )
 
 

@@ -3,7 +3,9 @@
 ``{"format": "nn-playground-run", "version": 1, "settings": {...}, "csv_name": "...",
 "csv": "..."}``. ``csv`` is the table as text: the uploaded or edited table's own text, or for a
 built-in dataset the generated table (for reading; loading regenerates it from the settings).
-Loading checks everything and refuses with one :class:`PlaygroundError` line.
+Loading checks everything and refuses with one :class:`PlaygroundError` line. A bundle is at most
+:data:`~nn_core.limits.MAX_BUNDLE_BYTES`, the upload limit, and writing refuses a larger one, so
+every bundle the app writes can be uploaded and loaded back.
 """
 
 from __future__ import annotations
@@ -15,15 +17,17 @@ from nn_core.dataset import load_data
 from nn_core.datasets import BUILTIN
 from nn_core.errors import PlaygroundError
 from nn_core.export import dataset_csv
-from nn_core.limits import MAX_UPLOAD_BYTES
+from nn_core.jsonscan import json_items
+from nn_core.limits import MAX_BUNDLE_BYTES, MAX_COLUMNS
 from nn_core.settings import RunSettings
 from nn_core.tabular import dataset_from_table, read_csv_bytes, show
 
 FORMAT = "nn-playground-run"
 VERSION = 1
 UPLOADED = "csv"  # ``dataset`` of an uploaded or edited table (as in ui/state.py)
-MAX_BUNDLE_BYTES = 2 * MAX_UPLOAD_BYTES + 65_536  # a CSV at the upload limit, JSON-escaped
 MAX_CSV_NAME = 255
+# values in a bundle's JSON: a few fields and the settings (features: a column name each)
+MAX_BUNDLE_ITEMS = 4 * MAX_COLUMNS + 1000
 KEYS = ("format", "version", "settings", "csv_name", "csv")
 
 
@@ -45,7 +49,8 @@ def bundle_to_json(settings: RunSettings, csv_bytes: bytes | None, csv_name: str
               "csv_name": str(csv_name)[:MAX_CSV_NAME], "csv": text}
     out = json.dumps(bundle, indent=1, ensure_ascii=False)
     if len(out.encode("utf-8")) > MAX_BUNDLE_BYTES:
-        raise PlaygroundError(f"the bundle would be larger than {MAX_BUNDLE_BYTES / 2**20:.0f} MB")
+        raise PlaygroundError(f"the bundle would be larger than {_megabytes()}, the limit for a "
+                              "run bundle: use a smaller table")
     return out
 
 
@@ -60,7 +65,7 @@ def bundle_from_json(data: bytes | str) -> tuple[RunSettings, bytes | None, str]
     if not isinstance(bundle, dict) or bundle.get("format") != FORMAT:
         raise PlaygroundError("this is not a run bundle of the playground")
     version = bundle.get("version")
-    if type(version) is not int or version < 1:
+    if type(version) is not int or not 1 <= version <= 1_000_000:
         raise PlaygroundError("the run bundle has no valid version number")
     if version > VERSION:
         raise PlaygroundError(f"the run bundle is version {version}; this app reads version "
@@ -105,13 +110,16 @@ def _read_json(data: bytes | str) -> Any:
     if isinstance(data, str) and size <= MAX_BUNDLE_BYTES:
         size = len(data.encode("utf-8", "replace"))
     if size > MAX_BUNDLE_BYTES:
-        raise PlaygroundError(f"the file is larger than {MAX_BUNDLE_BYTES / 2**20:.0f} MB, the "
-                              "limit for a run bundle")
+        raise PlaygroundError(f"the file is larger than {_megabytes()}, the limit for a run "
+                              "bundle")
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise PlaygroundError("a run bundle is UTF-8 JSON text; this file is not") from None
+    if json_items(data) > MAX_BUNDLE_ITEMS:
+        raise PlaygroundError(f"the run bundle holds more values than a bundle can (at most "
+                              f"{MAX_BUNDLE_ITEMS:,})")
     try:
         return json.loads(data)
     except RecursionError:
@@ -153,6 +161,10 @@ def _as_text(csv_bytes: bytes) -> str:
 def _table_text(settings: RunSettings) -> str:
     """A built-in dataset as CSV text: its features, then the target (class labels)."""
     return dataset_csv(load_data(settings))
+
+
+def _megabytes() -> str:
+    return f"{MAX_BUNDLE_BYTES / 2**20:g} MB"
 
 
 def _one_line(message: str, limit: int = 240) -> str:

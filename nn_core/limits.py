@@ -3,13 +3,17 @@
 Each refusal that hits one of these names it, so a user knows what to change.
 """
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # size of an uploaded CSV file
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # size of an uploaded file (the server's cap, config.toml)
+MAX_BUNDLE_BYTES = MAX_UPLOAD_BYTES  # a run bundle: written only if it can be uploaded back
+MAX_MODEL_BYTES = 2 * 1024 * 1024  # a model JSON (the largest network allowed is ~0.8 MB)
 MAX_ROWS = 20_000  # data rows in a table
 MAX_COLUMNS = 200  # columns in a table (features are a subset)
 MAX_FEATURES = 50  # feature columns used for training
 MAX_CLASSES = 20  # distinct labels of a classification target
 MAX_NAME_CHARS = 100  # length of one column name
 MAX_ABS_VALUE = 1e15  # larger numbers are treated like missing values
+
+MAX_PREDICTION_CELLS = MAX_ROWS * (MAX_CLASSES + 1)  # rows x (label + probabilities) predicted
 
 MIN_SAMPLES = 4  # built-in generators
 MAX_SAMPLES = 5000

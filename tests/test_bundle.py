@@ -1,6 +1,7 @@
 """nn_core/bundle.py: settings and data in one JSON file, reloaded to the same dataset."""
 
 import json
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -8,9 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nn_core.bundle import FORMAT, MAX_BUNDLE_BYTES, VERSION, bundle_from_json, bundle_to_json
+from nn_core.bundle import FORMAT, VERSION, bundle_from_json, bundle_to_json
 from nn_core.dataset import load_data
 from nn_core.errors import PlaygroundError
+from nn_core.limits import MAX_BUNDLE_BYTES, MAX_UPLOAD_BYTES
 from nn_core.settings import RunSettings
 
 DATA = Path(__file__).parent / "data"
@@ -103,7 +105,8 @@ def test_bundle_to_json_refuses_a_missing_or_unusable_table():
 REFUSED = [
     (b"\xff\xfe{}", "a run bundle is UTF-8 JSON text; this file is not"),
     ("{", "the run bundle is not valid JSON (Expecting property name enclosed in double quotes)"),
-    ("[" * 100_000, "the run bundle is nested too deeply"),
+    ("[" * 1500, "the run bundle is nested too deeply"),
+    ("[" * 100_000, "the run bundle holds more values than a bundle can (at most 1,800)"),
     ("1" * 5000, "the run bundle is not valid JSON (a number is too long)"),
     ("[]", "this is not a run bundle of the playground"),
     (json.dumps({"format": "nn-playground-model", "version": 1}),
@@ -131,7 +134,7 @@ REFUSED = [
     (_bundle(csv="a,b,label\n"), "the run bundle's table: the file has a header row but no "
      "data rows"),
     (_bundle(csv_name=7), "the run bundle's file name must be text of at most 255 characters"),
-    (" " * (MAX_BUNDLE_BYTES + 1), "the file is larger than 10 MB, the limit for a run bundle"),
+    (" " * (MAX_BUNDLE_BYTES + 1), "the file is larger than 5 MB, the limit for a run bundle"),
     (3.5, "expected the contents of a run bundle file"),
 ]
 
@@ -149,6 +152,39 @@ def test_a_builtin_bundle_may_leave_out_the_table_but_not_carry_a_broken_one():
                                                                   None, "")
     with pytest.raises(PlaygroundError, match=r"^the run bundle's table: the file is empty$"):
         bundle_from_json(json.dumps({**good, "csv": ""}))
+
+
+# --- the size limit ----------------------------------------------------------------------------
+def _padded(rows: int, n: int) -> bytes:
+    """A table of ``rows`` rows with a 1,000-character note each, then one with a note of ``n``
+    characters (each adds one byte to a bundle)."""
+    lines = [b"a,b,label,note", b"1,2,x,", *(b"5,6,x," + b"q" * 1000 for _ in range(rows)),
+             b"3,4,y," + b"p" * n]
+    return b"\n".join(lines) + b"\n"
+
+
+def test_a_bundle_at_the_size_limit_is_written_and_loads_back_one_byte_more_is_refused():
+    s = RunSettings(dataset="csv", target="label", features=("a", "b"))
+
+    def size(rows: int, n: int) -> int:
+        return len(bundle_to_json(s, _padded(rows, n), "t.csv").encode())
+
+    rows = (MAX_BUNDLE_BYTES - size(0, 0)) // (size(1, 0) - size(0, 0)) - 1
+    n = MAX_BUNDLE_BYTES - size(rows, 0)
+    text = bundle_to_json(s, _padded(rows, n), "t.csv")
+    assert len(text.encode()) == MAX_BUNDLE_BYTES
+    assert bundle_from_json(text.encode()) == (s, _padded(rows, n), "t.csv")
+    with pytest.raises(PlaygroundError) as err:
+        bundle_to_json(s, _padded(rows, n + 1), "t.csv")
+    assert str(err.value) == ("the bundle would be larger than 5 MB, the limit for a run "
+                              "bundle: use a smaller table")
+
+
+def test_the_bundle_limit_is_the_servers_upload_limit():
+    """The bundle uploader can take every bundle the app writes, and the server too: a larger
+    limit there would end in the server's bare "413" (the CSV uploader's limit is the same)."""
+    config = tomllib.loads((Path(__file__).parents[1] / ".streamlit" / "config.toml").read_text())
+    assert MAX_BUNDLE_BYTES == MAX_UPLOAD_BYTES == config["server"]["maxUploadSize"] * 2**20
 
 
 # --- fuzzing ------------------------------------------------------------------------------------
