@@ -6,6 +6,7 @@ malformed or tampered file is refused with one line for the user, never half-loa
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from typing import Any
@@ -13,14 +14,27 @@ from typing import Any
 import numpy as np
 
 from nn_core.errors import PlaygroundError
+from nn_core.jsonscan import json_items
+from nn_core.limits import (
+    MAX_ABS_VALUE,
+    MAX_CLASSES,
+    MAX_FEATURES,
+    MAX_MODEL_BYTES,
+    MAX_NAME_CHARS,
+)
 from nn_core.network import Network
 from nn_core.preprocess import Preprocessor
-from nn_core.settings import RunSettings
-from nn_core.training import TargetCoding, Trainer, labels_of, predict_raw
+from nn_core.settings import MAX_EPOCHS, MAX_HIDDEN_LAYERS, MAX_NODES, TRANSFORMS, RunSettings
+from nn_core.training import TargetCoding, Trainer, labels_of, predict_raw, resolve_head
 
 FORMAT = "nn-playground-model"
 VERSION = 1
-MAX_MODEL_BYTES = 5_000_000
+# The app's own limits, as a network's shape: inputs (features, or 2 with every transform),
+# hidden layers of nodes, outputs (one per class at most).
+MAX_INPUTS = max(MAX_FEATURES, 2 + len(TRANSFORMS))
+MAX_MODEL_PARAMS = ((MAX_INPUTS + 1) * MAX_NODES + (MAX_HIDDEN_LAYERS - 1) * (MAX_NODES + 1)
+                    * MAX_NODES + (MAX_NODES + 1) * MAX_CLASSES)
+MAX_MODEL_ITEMS = MAX_MODEL_PARAMS + 10_000  # values in the JSON: parameters, names, statistics
 
 
 class TrainedModel:
@@ -82,79 +96,198 @@ def model_to_json(model: Trainer | TrainedModel) -> str:
 
 
 def model_from_json(text: str | bytes) -> TrainedModel:
-    """Read a model written by :func:`model_to_json`; refuse anything else with a clear line."""
+    """Read a model written by :func:`model_to_json`; refuse anything else with a clear line.
+
+    The checks come before anything is built: the file's size, the number of values it holds,
+    then every field against the app's own limits (inputs, layers, nodes per layer, classes,
+    epochs), so a file the app could not have written costs no more memory than its text.
+    """
+    if isinstance(text, (bytearray, memoryview)):
+        text = bytes(text)
+    if not isinstance(text, (bytes, str)):
+        raise PlaygroundError("expected the contents of a model file")
+    if len(text) > MAX_MODEL_BYTES:
+        raise PlaygroundError(_too_large())
     if isinstance(text, bytes):
-        if len(text) > MAX_MODEL_BYTES:
-            raise PlaygroundError(f"model file is larger than {MAX_MODEL_BYTES // 1_000_000} MB")
         try:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise PlaygroundError("model file is not UTF-8 text") from None
-    if len(text) > MAX_MODEL_BYTES:
-        raise PlaygroundError(f"model file is larger than {MAX_MODEL_BYTES // 1_000_000} MB")
+    elif len(text.encode("utf-8", "replace")) > MAX_MODEL_BYTES:
+        raise PlaygroundError(_too_large())
+    if json_items(text) > MAX_MODEL_ITEMS:
+        raise PlaygroundError(f"model file holds more values than a playground model can "
+                              f"(at most {MAX_MODEL_ITEMS:,})")
     try:
-        d = json.loads(text, parse_constant=_refuse_constant)
-    except (json.JSONDecodeError, ValueError, RecursionError):
+        d = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except _NotFinite:
+        raise PlaygroundError("model file has a number too large to be finite") from None
+    except (ValueError, RecursionError):  # JSONDecodeError, or an integer too long to read
         raise PlaygroundError("model file is not valid JSON") from None
     try:
         return _from_dict(d)
-    except PlaygroundError:
-        raise
-    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
-        raise PlaygroundError(f"model file is damaged or not a playground model ({exc})"[:200]) \
-            from None
+    except PlaygroundError as exc:
+        raise PlaygroundError(_one_line(str(exc))) from None
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as exc:
+        raise PlaygroundError(_one_line(f"model file is damaged or not a playground model "
+                                        f"({exc})")) from None
+
+
+class _NotFinite(ValueError):
+    pass
 
 
 def _refuse_constant(name: str) -> float:
     raise ValueError(f"{name} is not allowed")
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400 reads as infinity
+        raise _NotFinite(text)
+    return value
+
+
+def _too_large() -> str:
+    return f"model file is larger than {MAX_MODEL_BYTES / 2**20:g} MB"
+
+
+def _one_line(message: str, limit: int = 240) -> str:
+    text = " ".join(message.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _field(d: dict, key: str, kind: type | tuple[type, ...], what: str) -> Any:
+    """``d[key]`` if it has the JSON type ``kind`` (never a bool for numbers)."""
+    if key not in d:
+        raise PlaygroundError(f"model file has no {key}")
+    value = d[key]
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise PlaygroundError(f"model file's {key} must be {what}")
+    return value
+
+
+def _whole(d: dict, key: str, lo: int, hi: int, default: int | None = None) -> int:
+    """A whole number within ``lo…hi`` (JSON integers only)."""
+    if default is not None and key not in d:
+        return default
+    value = _field(d, key, int, "a whole number")
+    if not lo <= value <= hi:
+        raise PlaygroundError(f"model file's {key} must be {lo:,} to {hi:,}"
+                              + ("" if abs(value) > 10**12 else f", not {value:,}"))
+    return value
+
+
+def _number(d: dict, key: str, limit: float) -> float:
+    """A finite number of at most ``limit`` in size."""
+    value = float(_field(d, key, (int, float), "a number"))
+    if not abs(value) <= limit:
+        raise PlaygroundError(f"model file's {key} is outside ±{limit:g}")
+    return value
+
+
+def _texts(d: dict, key: str, most: int, chars: int | None) -> list[str]:
+    """A list of at most ``most`` distinct texts (each at most ``chars`` long)."""
+    values = _field(d, key, list, "a list of text")
+    if len(values) > most:
+        raise PlaygroundError(f"model file has {len(values):,} {key}; the limit is {most}")
+    if not all(isinstance(v, str) for v in values):
+        raise PlaygroundError(f"model file's {key} must be a list of text")
+    if chars is not None and any(len(v) > chars for v in values):
+        raise PlaygroundError(f"model file has one of its {key} longer than {chars} characters")
+    if len(set(values)) != len(values):
+        raise PlaygroundError(f"model file's {key} repeat a name")
+    return values
+
+
+def _sizes(arch: dict) -> list[int]:
+    """The layer sizes, checked against the app's limits before anything is built."""
+    sizes = _field(arch, "sizes", list, "a list of layer sizes")
+    if not 2 <= len(sizes) <= MAX_HIDDEN_LAYERS + 2 or not all(
+            isinstance(s, int) and not isinstance(s, bool) for s in sizes):
+        raise PlaygroundError(f"model file has an invalid list of layer sizes: the app makes "
+                              f"2 to {MAX_HIDDEN_LAYERS + 2} layers of whole numbers of nodes")
+    limits = [("inputs", MAX_INPUTS)] + [("nodes in a hidden layer", MAX_NODES)] * (
+        len(sizes) - 2) + [("outputs", MAX_CLASSES)]
+    for size, (what, most) in zip(sizes, limits, strict=True):
+        if not 1 <= size <= most:
+            shown = f"{size:,}" if abs(size) <= 10**12 else "a huge number of"
+            raise PlaygroundError(f"model file has an invalid list of layer sizes: {shown} "
+                                  f"{what}; the app allows 1 to {most}")
+    return sizes
+
+
 def _from_dict(d: Any) -> TrainedModel:
     if not isinstance(d, dict) or d.get("format") != FORMAT:
         raise PlaygroundError("this JSON file is not a playground model")
-    if d.get("version") != VERSION:
-        raise PlaygroundError(f"model format version {d.get('version')!r} is not supported "
+    version = d.get("version")
+    if type(version) is not int or version != VERSION:
+        raise PlaygroundError(f"model format version {str(version)[:20]!r} is not supported "
                               f"(this app reads version {VERSION})")
-    settings = RunSettings.from_dict(d["settings"])
-    arch = d["network"]
-    if not isinstance(arch, dict):
-        raise TypeError("network must be an object")
-    sizes = arch["sizes"]
-    if (not isinstance(sizes, list) or not 2 <= len(sizes) <= 10
-            or not all(isinstance(s, int) and 1 <= s <= 10_000 for s in sizes)):
-        raise PlaygroundError("model file has an invalid list of layer sizes")
-    net = Network(sizes, arch["activations"], arch["output"], arch["loss"], bool(arch["bias"]),
-                  arch.get("init", "xavier"), np.random.default_rng(0))
-    params = d["params"]
-    if not isinstance(params, list) or len(params) != net.params.size:
-        raise PlaygroundError(f"model file should hold {net.params.size} parameters")
+    try:
+        settings = RunSettings.from_dict(d.get("settings"))
+    except PlaygroundError as exc:
+        raise PlaygroundError(f"model file's settings: {exc}") from None
+    arch = _field(d, "network", dict, "an object")
+    sizes = _sizes(arch)
+    bias = _field(arch, "bias", bool, "true or false")
+    n_params = sum((n_in + bias) * n_out for n_in, n_out in itertools.pairwise(sizes))
+    if n_params > MAX_MODEL_PARAMS:  # implied by the sizes' limits; said once more, plainly
+        raise PlaygroundError(f"model file's network has {n_params:,} parameters; the limit is "
+                              f"{MAX_MODEL_PARAMS:,}")
+    params = _field(d, "params", list, "a list of numbers")
+    if len(params) != n_params:
+        raise PlaygroundError(f"model file should hold {n_params} parameters, not "
+                              f"{len(params):,}")
     if not all(isinstance(p, (int, float)) and not isinstance(p, bool) and math.isfinite(p)
                for p in params):
         raise PlaygroundError("model file has a parameter that is not a finite number")
-    net.set_params(np.array(params, dtype=float))
-    pre = Preprocessor.from_dict(d["preprocessor"])
-    tc = d["target_coding"]
-    coding = TargetCoding(str(tc["task"]), int(tc["n_outputs"]), float(tc["mean"]),
-                          float(tc["std"]))
-    if coding.task not in ("binary", "multiclass", "regression") or coding.n_outputs != sizes[-1]:
+
+    names = _texts(d, "feature_names", MAX_FEATURES, MAX_NAME_CHARS)
+    classes = _texts(d, "classes", MAX_CLASSES, None)
+    target = _field(d, "target_name", str, "text")
+    if len(target) > MAX_NAME_CHARS:
+        raise PlaygroundError(f"model file's target_name is longer than {MAX_NAME_CHARS} "
+                              "characters")
+    tc = _field(d, "target_coding", dict, "an object")
+    task = tc.get("task")
+    if task not in ("binary", "multiclass", "regression"):
         raise PlaygroundError("model file's target description does not match its network")
-    if not (math.isfinite(coding.mean) and math.isfinite(coding.std) and coding.std > 0):
+    n_outputs = _whole(tc, "n_outputs", 1, MAX_CLASSES)
+    coding = TargetCoding(task, n_outputs, _number(tc, "mean", MAX_ABS_VALUE),
+                          _number(tc, "std", 2 * MAX_ABS_VALUE))
+    if coding.std <= 0:
         raise PlaygroundError("model file's target scaling is invalid")
-    names = d["feature_names"]
-    classes = d["classes"]
-    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-        raise TypeError("feature_names must be a list of text")
-    if not isinstance(classes, list) or not all(isinstance(c, str) for c in classes):
-        raise TypeError("classes must be a list of text")
-    n_classes_needed = 0 if coding.task == "regression" else max(2, coding.n_outputs)
-    if len(classes) != n_classes_needed:
+    n_classes = {"regression": 0, "binary": 2}.get(task, len(classes))
+    if len(classes) != n_classes or (task == "multiclass" and n_classes < 3):
         raise PlaygroundError("model file's classes do not match its outputs")
+    output, loss, n_out = resolve_head(settings, task, n_classes)
+    if coding.n_outputs != n_out or sizes[-1] != n_out:
+        raise PlaygroundError("model file's target description does not match its network")
+
+    try:
+        pre = Preprocessor.from_dict(d.get("preprocessor"))
+    except PlaygroundError as exc:
+        raise PlaygroundError(f"model file's {exc}") from None
+    if not pre.fitted or (pre.scale, pre.transforms) != (
+            settings.scale, Preprocessor(settings.scale, settings.transforms).transforms):
+        raise PlaygroundError("model file's preprocessing does not match its settings")
     n_inputs = len(pre.output_names(names))
     if n_inputs != sizes[0]:
         raise PlaygroundError(f"model file's inputs ({n_inputs}) do not match its network "
                               f"({sizes[0]})")
-    target = d["target_name"]
-    if not isinstance(target, str):
-        raise TypeError("target_name must be text")
-    return TrainedModel(settings, net, pre, coding, names, target, classes,
-                        int(d.get("epochs", 0)))
+    if sizes[1:-1] != list(settings.hidden):
+        raise PlaygroundError("model file's network does not match its settings' hidden layers")
+    drawn = {"activations": list(settings.activations), "output": output, "loss": loss,
+             "init": settings.init}
+    for key, value in drawn.items():
+        if arch.get(key, "xavier" if key == "init" else None) != value:
+            raise PlaygroundError(f"model file's network ({key}) does not match its settings")
+    if bias != settings.bias:
+        raise PlaygroundError("model file's network bias does not match its settings")
+    epochs = _whole(d, "epochs", 0, MAX_EPOCHS, default=0)
+
+    net = Network(sizes, drawn["activations"], output, loss, bias, settings.init,
+                  np.random.default_rng(0))
+    net.set_params(np.array(params, dtype=float))
+    return TrainedModel(settings, net, pre, coding, names, target, classes, epochs)

@@ -50,10 +50,10 @@ def _tamper(trainer, fn):
     (lambda d: d["params"].pop(), "parameters"),
     (lambda d: d["params"].__setitem__(0, "x"), "finite number"),
     (lambda d: d["network"].update(sizes=[2, -1, 3]), "layer sizes"),
-    (lambda d: d["network"].update(activations=["evil", "tanh"]), "damaged"),
+    (lambda d: d["network"].update(activations=["evil", "tanh"]), "does not match its settings"),
     (lambda d: d["settings"].update(lr=-1), "lr"),
     (lambda d: d.update(classes=["a"]), "classes"),
-    (lambda d: d.pop("preprocessor"), "damaged"),
+    (lambda d: d.pop("preprocessor"), "preprocessing: expected an object"),
     (lambda d: d["target_coding"].update(n_outputs=2), "does not match"),
 ])
 def test_tampered_files_are_refused(trainer, damage, message):
