@@ -196,11 +196,13 @@ def run_train(args: argparse.Namespace) -> int:
 def run_predict(args: argparse.Namespace) -> int:
     import pandas as pd  # only here: training on a built-in dataset starts faster without it
 
-    from nn_core.tabular import feature_matrix, read_csv_bytes
+    from nn_core.predictions import check_prediction_size
+    from nn_core.tabular import feature_matrix, frame_csv, read_csv_bytes
 
     model = model_from_json(_read(args.model, MAX_MODEL_BYTES))
     table = read_csv_bytes(_read(args.data, MAX_UPLOAD_BYTES))
     X, kept = feature_matrix(table, model.feature_names)
+    check_prediction_size(len(X), 1 + len(model.classes))
     skipped = int((~kept).sum())
     if skipped:
         _note(f"note: skipped {skipped} row(s) with a missing or non-finite input")
@@ -213,7 +215,7 @@ def run_predict(args: argparse.Namespace) -> int:
         for i, label in enumerate(model.classes):
             out[_fresh(f"p_{label}", taken)] = pred[:, i]
         out[_fresh(f"predicted_{model.target_name}", taken)] = model.predict_labels(X)
-    text = out.to_csv(index=False, lineterminator="\n")
+    text = frame_csv(out)  # text a spreadsheet would run as a formula is neutralised
     if args.out:
         _write(args.out, text)
     else:

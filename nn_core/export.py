@@ -1,6 +1,8 @@
 """Exports: a trained model as a standalone script, the training history and a dataset as CSV.
 
-The standalone script (numpy only) is written in the blog's style.
+The standalone script (numpy only) is written in the blog's style. Every CSV written here, and by
+the script, has its text cells neutralised against formula injection
+(:mod:`nn_core.csv_safety`).
 The script carries the weights and the preprocessing statistics as literals, so it predicts on
 its own: ``python model.py 175 75 27`` or ``python model.py inputs.csv > predictions.csv``.
 Every number is written with ``repr`` (shortest round-trip form), so the script computes exactly
@@ -14,6 +16,7 @@ import io
 import math
 from collections.abc import Mapping, Sequence
 
+from nn_core.csv_safety import FORMULA, PLAIN_NUMBER, neutralise
 from nn_core.dataset import Dataset
 from nn_core.serialize import TrainedModel
 from nn_core.training import HISTORY_KEYS, Trainer
@@ -28,6 +31,7 @@ biases, and the inputs scaled as they were in training.
 """
 
 import csv
+import re
 import sys
 
 import numpy as np
@@ -101,10 +105,27 @@ def predict(rows):
     return outputs
 
 
+# Text a spreadsheet would run as a formula gets a leading ' in the CSV written (numbers stay
+# numbers); a CSV the playground wrote has it too, and reading takes it off again.
+FORMULA = re.compile({formula})
+PLAIN_NUMBER = re.compile({plain_number})
+
+
+def cell(text):
+    text = str(text)
+    return "'" + text if FORMULA.match(text) and not PLAIN_NUMBER.fullmatch(text) else text
+
+
+def restore(text):
+    if isinstance(text, str) and text.startswith("'") and FORMULA.match(text):
+        return text[1:]
+    return text
+
+
 def main(args):
     if len(args) == 1 and args[0].lower().endswith(".csv"):
         with open(args[0], newline="", encoding="utf-8-sig") as f:
-            table = list(csv.DictReader(f))
+            table = [{{restore(k): v for k, v in r.items()}} for r in csv.DictReader(f)]
         missing = [c for c in FEATURES if table and c not in table[0]]
         if missing:
             sys.exit("error: the CSV lacks the column(s) " + ", ".join(missing))
@@ -117,13 +138,13 @@ def main(args):
     result = predict(rows)
     out = csv.writer(sys.stdout, lineterminator="\\n")
     if TASK == "regression":
-        out.writerow(FEATURES + [TARGET])
+        out.writerow([cell(c) for c in FEATURES + [TARGET]])
         for row, value in zip(rows, result):
             out.writerow(row + [repr(float(value))])
     else:
-        out.writerow(FEATURES + ["p(" + c + ")" for c in CLASSES] + [TARGET])
+        out.writerow([cell(c) for c in FEATURES + ["p(" + c + ")" for c in CLASSES] + [TARGET]])
         for row, p in zip(rows, result):
-            out.writerow(row + [repr(float(v)) for v in p] + [CLASSES[int(np.argmax(p))]])
+            out.writerow(row + [repr(float(v)) for v in p] + [cell(CLASSES[int(np.argmax(p))])])
 
 
 if __name__ == "__main__":
@@ -163,6 +184,8 @@ def script_for(model: Trainer | TrainedModel) -> str:
         activations=repr(list(net.layer_activations)),
         target_mean=repr(float(model.coding.mean)),
         target_std=repr(float(model.coding.std)),
+        formula=repr(FORMULA.pattern),
+        plain_number=repr(PLAIN_NUMBER.pattern),
     )
 
 
@@ -180,7 +203,8 @@ def dataset_csv(ds: Dataset) -> str:
     """A dataset as CSV text: its features, then the target (class labels), every digit kept."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([*ds.feature_names, ds.target_name])
+    writer.writerow([neutralise(str(n)) for n in (*ds.feature_names, ds.target_name)])
+    labels = [neutralise(str(c)) for c in ds.classes]
     for x, y in zip(ds.X.tolist(), ds.y.tolist(), strict=True):
-        writer.writerow([*map(repr, x), ds.classes[y] if ds.classes else repr(y)])
+        writer.writerow([*map(repr, x), labels[y] if labels else repr(y)])
     return out.getvalue()

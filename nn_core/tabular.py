@@ -2,6 +2,10 @@
 
 Python's ``csv`` module splits the fields (so ragged rows and trailing separators are ours to
 judge, not guessed), pandas holds the table. Names in messages are plain text, cut to one line.
+
+Every CSV the project writes has its text cells neutralised against formula injection
+(:mod:`nn_core.csv_safety`, e.g. :func:`frame_csv`), and reading undoes it, so a table the
+project wrote reads back equal.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from nn_core.csv_safety import neutralise, restore
 from nn_core.dataset import Dataset
 from nn_core.errors import PlaygroundError
 from nn_core.limits import (
@@ -49,6 +54,24 @@ def show_list(names: Sequence[object]) -> str:
     shown = ", ".join(show(n) for n in names[:SHOW_NAMES])
     more = len(names) - SHOW_NAMES
     return shown + (f" and {more} more" if more > 0 else "")
+
+
+# --- formula injection -------------------------------------------------------------------------
+
+def frame_csv(frame: pd.DataFrame) -> str:
+    """A table as CSV text (no index) with its names and text cells neutralised."""
+    out = frame.copy(deep=False)
+    for j in range(out.shape[1]):
+        column = out.iloc[:, j]
+        if not (pd.api.types.is_numeric_dtype(column.dtype)
+                or pd.api.types.is_bool_dtype(column.dtype)):
+            out.isetitem(j, column.astype(object).map(_neutral_value))
+    out.columns = [_neutral_value(c) for c in out.columns]
+    return out.to_csv(index=False, lineterminator="\n")
+
+
+def _neutral_value(value: object) -> object:
+    return neutralise(value) if isinstance(value, str) else value
 
 
 # --- bytes -> text -> table ---------------------------------------------------------------------
@@ -141,7 +164,7 @@ def _split(text: str, delimiter: str) -> tuple[list[str], list[tuple[int, list[s
     rows: list[tuple[int, list[str]]] = []
     try:
         for raw in reader:
-            cells = [c.strip() for c in raw]
+            cells = [restore(c.strip()) for c in raw]
             if not any(cells):
                 continue
             if header is None:

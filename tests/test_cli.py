@@ -15,7 +15,7 @@ import pytest
 
 from nn_core.cli import main
 from nn_core.datasets import BUILTIN, make_dataset
-from nn_core.serialize import model_from_json
+from nn_core.serialize import model_from_json, model_to_json
 from nn_core.settings import RunSettings
 from nn_core.tabular import load_csv
 from nn_core.training import Trainer
@@ -145,6 +145,22 @@ def test_predict_regression_to_stdout_skips_bad_rows(tmp_path):
     values = model.predict(np.array([[2.0, 1.0], [-1.0, 0.5]]))
     assert rows == [["x1", "x2", "predicted_y"], ["2.0", "1.0", repr(float(values[0]))],
                     ["-1.0", "0.5", repr(float(values[1]))]]
+
+
+def test_predict_neutralises_text_a_spreadsheet_would_run(tmp_path, capsys):
+    table = (b"=HYPERLINK(\"http://x\"),@b,+t\n0,1,=cmd|' /C calc'!A0\n1,0,-1+1\n"
+             b"0.5,-0.5,=cmd|' /C calc'!A0\n-1.5,1,-1+1\n")
+    settings = RunSettings(dataset="csv", target="+t", hidden=(2,), test_fraction=0)
+    trainer = Trainer(settings, load_csv(table, "+t"))
+    (tmp_path / "m.json").write_text(model_to_json(trainer))
+    (tmp_path / "in.csv").write_bytes(table)
+    assert main(["predict", "--model", str(tmp_path / "m.json"), "--data",
+                 str(tmp_path / "in.csv")]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert rows[0] == ["'=HYPERLINK(\"http://x\")", "'@b", "p_-1+1", "p_=cmd|' /C calc'!A0",
+                       "predicted_+t"]
+    assert rows[4][:2] == ["-1.5", "1.0"]  # numbers stay numbers
+    assert {row[-1] for row in rows[1:]} <= {"'-1+1", "'=cmd|' /C calc'!A0"}
 
 
 def test_datasets_lists_every_builtin():

@@ -101,3 +101,44 @@ def test_history_and_dataset_csv_read_back():
     X = np.array([[float(v) for v in r[:-1]] for r in table[1:]])
     assert np.array_equal(X, t.dataset.X)
     assert [r[-1] for r in table[1:]] == [t.dataset.classes[i] for i in t.dataset.y]
+
+
+# --- formula injection ---------------------------------------------------------------------------
+def _hostile_dataset() -> Dataset:
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [0.5, -0.5], [-1.5, 1.0]])
+    return Dataset(X, np.array([0, 1, 0, 1]), ["=HYPERLINK(\"http://x\",\"a\")", "@b"], "+t",
+                   "binary", ["=cmd|' /C calc'!A0", "-1+1"], name="custom")
+
+
+def test_dataset_csv_neutralises_names_and_labels_and_reads_back_equal():
+    from nn_core.export import dataset_csv
+    from nn_core.tabular import load_csv
+
+    ds = _hostile_dataset()
+    text = dataset_csv(ds)
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["'=HYPERLINK(\"http://x\",\"a\")", "'@b", "'+t"]
+    assert rows[1] == ["0.0", "1.0", "'=cmd|' /C calc'!A0"]
+    assert rows[4] == ["-1.5", "1.0", "'-1+1"]  # the number stays a number
+    back = load_csv(text.encode(), "+t")
+    assert (back.feature_names, back.target_name, back.classes) == (
+        ds.feature_names, ds.target_name, sorted(ds.classes))
+    np.testing.assert_array_equal(back.X, ds.X)
+
+
+def test_the_script_reads_a_neutralised_csv_and_writes_one(tmp_path):
+    from nn_core.export import dataset_csv
+
+    ds = _hostile_dataset()
+    t = Trainer(RunSettings(dataset="custom", hidden=(2,), test_fraction=0.0), ds)
+    path = tmp_path / "model.py"
+    path.write_text(script_for(t))
+    (tmp_path / "inputs.csv").write_text(dataset_csv(ds))  # its header is neutralised
+    done = _run(path, tmp_path / "inputs.csv")
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.reader(io.StringIO(done.stdout)))
+    assert rows[0] == ["'=HYPERLINK(\"http://x\",\"a\")", "'@b", "p(=cmd|' /C calc'!A0)",
+                       "p(-1+1)", "'+t"]
+    labels = {"'=cmd|' /C calc'!A0", "'-1+1"}
+    assert len(rows) == 5 and all(row[-1] in labels for row in rows[1:])
+    assert [row[:2] for row in rows[1:]] == [[repr(v) for v in x] for x in ds.X.tolist()]

@@ -1,5 +1,7 @@
 """CSV in: the awkward corpus under tests/data/csv parses to exact values or one clear refusal."""
 
+import csv
+import io
 from datetime import datetime
 from pathlib import Path
 
@@ -10,15 +12,18 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from nn_core import limits
+from nn_core.csv_safety import PLAIN_NUMBER, neutralise, restore
 from nn_core.dataset import Dataset
 from nn_core.errors import PlaygroundError
 from nn_core.tabular import (
     dataset_from_table,
     feature_matrix,
+    frame_csv,
     load_csv,
     numeric_columns,
     read_csv_bytes,
 )
+from ui.data_view import table_csv
 
 DATA = Path(__file__).parent / "data"
 CSV = DATA / "csv"
@@ -441,3 +446,53 @@ def test_random_tables_give_a_dataset_or_a_refusal(frame, choice):
     ds = _result_or_refusal(dataset_from_table, df, target, features, task)
     if ds is not None:
         _check_dataset(ds)
+
+
+# --- formula injection: every CSV we write is neutralised, and reads back equal -----------------
+FORMULAS = ["=cmd|' /C calc'!A0", "@SUM(1+1)", "+1+1", "-2+3", '=HYPERLINK("http://x","click")',
+            "\t=1", "\r=1", "'=already quoted", "''@twice", "-"]
+
+
+@pytest.mark.parametrize("cell", FORMULAS)
+def test_a_cell_a_spreadsheet_would_run_gets_a_leading_quote(cell):
+    assert neutralise(cell) == "'" + cell
+    assert restore(neutralise(cell)) == cell
+
+
+@pytest.mark.parametrize("cell", ["-1.5", "+2", "-1e-5", "+.5", "3", "plain", "'quoted text",
+                                  "a=b", "", "x-1"])
+def test_numbers_and_harmless_text_are_left_alone(cell):
+    assert neutralise(cell) == cell == restore(cell)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("'=+-@\t\r1.e x"), max_size=8) | st.text(max_size=8))
+def test_restore_undoes_neutralise_and_nothing_written_starts_a_formula(cell):
+    written = neutralise(cell)
+    assert restore(written) == cell
+    runs = written[:1] in ("=", "+", "-", "@", "\t", "\r")
+    assert not runs or PLAIN_NUMBER.fullmatch(written)
+
+
+def _hostile_frame() -> pd.DataFrame:
+    return pd.DataFrame({
+        '=HYPERLINK("http://x","click")': [1.5, -1.5, 2.0, -0.25],
+        "name": ["=cmd|' /C calc'!A0", "@SUM(1+1)", "+1+1", "'=x"],
+        "label": ["-1.5", "a", "b", "a"],
+    })
+
+
+def test_frame_csv_neutralises_names_and_text_cells_but_not_numbers():
+    rows = list(csv.reader(io.StringIO(frame_csv(_hostile_frame()))))
+    assert rows == [["'=HYPERLINK(\"http://x\",\"click\")", "name", "label"],
+                    ["1.5", "'=cmd|' /C calc'!A0", "-1.5"],
+                    ["-1.5", "'@SUM(1+1)", "a"],
+                    ["2.0", "'+1+1", "b"],
+                    ["-0.25", "''=x", "a"]]
+
+
+def test_what_the_data_page_downloads_reads_back_equal():
+    frame = _hostile_frame()
+    data = table_csv(frame)
+    assert data == frame_csv(frame).encode("utf-8")
+    pd.testing.assert_frame_equal(read_csv_bytes(data), frame, check_dtype=False)

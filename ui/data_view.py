@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from nn_core.dataset import Dataset, split_indices
+from nn_core.tabular import frame_csv
 
 TASK_LABELS = {
     "binary": "binary classification",
@@ -31,8 +32,8 @@ def dataset_frame(ds: Dataset) -> pd.DataFrame:
 
 
 def table_csv(frame: pd.DataFrame) -> bytes:
-    """A table as UTF-8 CSV bytes, the form the data layer reads."""
-    return frame.to_csv(index=False).encode("utf-8")
+    """A table as UTF-8 CSV bytes, the form the data layer reads (formulas neutralised)."""
+    return frame_csv(frame).encode("utf-8")
 
 
 def holdout_mask(ds: Dataset, test_fraction: float, seed: int) -> np.ndarray:
