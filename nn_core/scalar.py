@@ -15,15 +15,19 @@ out term by term, left to right (as ``sum`` over a list added them: the same bit
 derivatives and losses keep NumPy's order of operations, the loop over the samples is inside,
 and the weights go back into ``net.blocks`` once at the end. About 1 µs per sample on the blog's
 3-2-1 network, against some 17 µs for the blog's NumPy loop (and 10 µs for the list version).
-Each function is compiled once and cached; learning rate and penalties are its arguments.
+Each function is compiled once and cached; learning rate and penalties are its arguments. The
+cache keeps the :data:`MAX_CACHED` most recently used functions, and their source for tracebacks
+in :mod:`linecache` no longer than they are cached, so no visitor can grow the process by
+training many shapes.
 """
 
 from __future__ import annotations
 
-import functools
 import itertools
 import linecache
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 
 import numpy as np
@@ -40,6 +44,9 @@ MAX_PARAMS = 128
 # ~30 ms to compile at 500 parameters) and NumPy's step is faster there anyway.
 MAX_CODE_PARAMS = 512
 _TERMS_PER_LINE = 32  # long sums are split over lines (deeply nested expressions cost the parser)
+MAX_CACHED = 64  # compiled functions kept (process-wide, shared by every session)
+_cache: OrderedDict[tuple, Callable[..., None]] = OrderedDict()  # least recently used first
+_cache_lock = threading.Lock()
 
 
 def supports(net: Network, batch_size: int, optimizer: str) -> bool:
@@ -71,14 +78,34 @@ def _key(net: Network, rule: str, l1: float, l2: float) -> tuple:
             bool(net.bias), rule == "blog", l1 > 0.0, l2 > 0.0)
 
 
-@functools.lru_cache(maxsize=64)
 def _compiled(*key: object) -> Callable[..., None]:
+    """The function for ``key``, from the cache or compiled now (evicting the least used)."""
+    with _cache_lock:
+        epoch = _cache.get(key)
+        if epoch is not None:
+            _cache.move_to_end(key)
+            return epoch
     code = _generate(*key)
-    filename = f"<nn_core.scalar {'-'.join(str(int(s)) for s in key[0])}>"
-    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)  # tracebacks
+    filename = _filename(key)
     namespace = {"exp": math.exp, "tanh": math.tanh}
     exec(compile(code, filename, "exec"), namespace)  # our own code only: see _generate
-    return namespace["sgd_epoch"]
+    epoch = namespace["sgd_epoch"]
+    with _cache_lock:
+        _cache[key] = epoch
+        _cache.move_to_end(key)
+        linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+        while len(_cache) > MAX_CACHED:
+            old, _ = _cache.popitem(last=False)
+            linecache.cache.pop(_filename(old), None)
+    return epoch
+
+
+def _filename(key: tuple) -> str:
+    """A name per key, for tracebacks: ``<nn_core.scalar 2-4-1 tanh sigmoid bce 1 0 0 0>``."""
+    sizes, hidden, *rest = key
+    parts = ["-".join(str(int(s)) for s in sizes), ",".join(hidden) or "-"]
+    parts += [str(int(v)) if isinstance(v, bool) else str(v) for v in rest]
+    return f"<nn_core.scalar {' '.join(parts)}>"
 
 
 # Security: the generated source is built only from integers, names made of integers (w0_1_2)

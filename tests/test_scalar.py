@@ -1,6 +1,7 @@
 """The plain-float per-sample path computes what the NumPy path computes."""
 
 import itertools
+import linecache
 
 import numpy as np
 import pytest
@@ -123,18 +124,50 @@ def test_extreme_inputs_raise_nothing_and_diverge_like_numpy(act, head, row):
         np.testing.assert_allclose(fast.params[ours], ref.params[ours], rtol=1e-12, atol=1e-12)
 
 
-def test_generated_code_is_cached_per_shape_and_options():
+def test_generated_code_is_cached_per_shape_and_options(monkeypatch):
     net = Network([2, 3, 1], "tanh", "sigmoid", "bce", True, "xavier", np.random.default_rng(0))
     X, Y = _data(2, "sigmoid", 1)
     scalar.sgd_epoch(net, X, Y, 0.1)
-    hits = scalar._compiled.cache_info().hits
+    generated = []
+    monkeypatch.setattr(scalar, "_generate", lambda *key: generated.append(key) or "")
     scalar.sgd_epoch(net, X, Y, 0.3)  # another learning rate: the same code
-    assert scalar._compiled.cache_info().hits == hits + 1
+    assert generated == []
+    monkeypatch.undo()
     code = scalar.source(net, "exact", 0.0, 0.0)
     assert code.startswith("def sgd_epoch(") and "0.3" not in code
     compile(code, "<test>", "exec")
     assert "* l2_step" not in code and "* l2_step" in scalar.source(net, "exact", 0.0, 0.01)
     assert "g1_0 =" in scalar.source(net, "blog") and "g1_0 =" not in code
+
+
+def test_the_cache_and_its_traceback_source_stay_bounded_however_many_shapes():
+    """Each shape a visitor trains adds compiled code and its source for tracebacks; both are
+    process-wide, so both are bounded (the oldest shapes are dropped) and stay in step."""
+    def scalar_sources():
+        return {name for name in linecache.cache if name.startswith("<nn_core.scalar ")}
+
+    X, Y = _data(2, "sigmoid", 1)
+    for hidden in range(1, scalar.MAX_CACHED + 10):
+        net = Network([2, hidden, 1], "tanh", "sigmoid", "bce", True, "xavier",
+                      np.random.default_rng(0))
+        scalar.sgd_epoch(net, X, Y, 0.1)
+    assert len(scalar._cache) == scalar.MAX_CACHED
+    assert scalar_sources() == {scalar._filename(key) for key in scalar._cache}
+    net = Network([2, 1, 1], "tanh", "sigmoid", "bce", True, "xavier", np.random.default_rng(0))
+    scalar.sgd_epoch(net, X, Y, 0.1)  # evicted long ago: compiled again, and its source back
+    key = scalar._key(net, "exact", 0.0, 0.0)
+    assert linecache.getline(scalar._filename(key), 1).startswith("def sgd_epoch(")
+    assert len(scalar_sources()) == scalar.MAX_CACHED
+
+
+def test_each_option_set_has_its_own_source_for_tracebacks():
+    net = Network([2, 3, 1], "tanh", "sigmoid", "bce", True, "xavier", np.random.default_rng(0))
+    X, Y = _data(2, "sigmoid", 1)
+    scalar.sgd_epoch(net, X, Y, 0.1, "exact", 0.0, 0.01)
+    scalar.sgd_epoch(net, X, Y, 0.1, "blog")
+    for rule, l2 in (("exact", 0.01), ("blog", 0.0)):
+        name = scalar._filename(scalar._key(net, rule, 0.0, l2))
+        assert "".join(linecache.cache[name][2]) == scalar.source(net, rule, 0.0, l2)
 
 
 def test_only_whitelisted_names_reach_the_code():
