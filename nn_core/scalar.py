@@ -46,7 +46,7 @@ MAX_CODE_PARAMS = 512
 _TERMS_PER_LINE = 32  # long sums are split over lines (deeply nested expressions cost the parser)
 MAX_CACHED = 64  # compiled functions kept (process-wide, shared by every session)
 _cache: OrderedDict[tuple, Callable[..., None]] = OrderedDict()  # least recently used first
-_cache_lock = threading.Lock()
+_cache_lock = threading.Lock()  # for adding and evicting
 
 
 def supports(net: Network, batch_size: int, optimizer: str) -> bool:
@@ -80,11 +80,13 @@ def _key(net: Network, rule: str, l1: float, l2: float) -> tuple:
 
 def _compiled(*key: object) -> Callable[..., None]:
     """The function for ``key``, from the cache or compiled now (evicting the least used)."""
-    with _cache_lock:
-        epoch = _cache.get(key)
-        if epoch is not None:
+    epoch = _cache.get(key)  # no lock on this path, run every epoch: each call is atomic
+    if epoch is not None:
+        try:  # noqa: SIM105 (contextlib.suppress costs as much again on this path)
             _cache.move_to_end(key)
-            return epoch
+        except KeyError:  # evicted by another session's thread just now
+            pass
+        return epoch
     code = _generate(*key)
     filename = _filename(key)
     namespace = {"exp": math.exp, "tanh": math.tanh}
