@@ -258,6 +258,8 @@ def _from_dict(d: Any) -> TrainedModel:
                           _number(tc, "std", 2 * MAX_ABS_VALUE))
     if coding.std <= 0:
         raise PlaygroundError("model file's target scaling is invalid")
+    if (settings.task == "regression") != (task == "regression") and settings.task != "auto":
+        raise PlaygroundError("model file's target description does not match its settings")
     n_classes = {"regression": 0, "binary": 2}.get(task, len(classes))
     if len(classes) != n_classes or (task == "multiclass" and n_classes < 3):
         raise PlaygroundError("model file's classes do not match its outputs")
@@ -272,7 +274,10 @@ def _from_dict(d: Any) -> TrainedModel:
     if not pre.fitted or (pre.scale, pre.transforms) != (
             settings.scale, Preprocessor(settings.scale, settings.transforms).transforms):
         raise PlaygroundError("model file's preprocessing does not match its settings")
-    n_inputs = len(pre.output_names(names))
+    try:
+        n_inputs = len(pre.output_names(names))
+    except PlaygroundError as exc:
+        raise PlaygroundError(f"model file's feature_names: {exc}") from None
     if n_inputs != sizes[0]:
         raise PlaygroundError(f"model file's inputs ({n_inputs}) do not match its network "
                               f"({sizes[0]})")

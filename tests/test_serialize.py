@@ -72,3 +72,26 @@ def test_nan_parameter_is_refused(trainer):
     text = model_to_json(trainer).replace('"params": [\n', '"params": [\n  NaN,\n', 1)
     with pytest.raises(PlaygroundError):
         model_from_json(text)
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda d: d["settings"].update(task="regression"),
+     "model file's target description does not match its settings"),
+    (lambda d: d.update(feature_names=["x1", "x2", "x3"]),
+     "model file's feature_names: expected 2 input name(s), got 3"),
+    (lambda d: d["preprocessor"].update(scale="none", mean=None, std=None) or
+     [d["preprocessor"].pop(k) for k in ("mean", "std")],
+     "model file's preprocessing does not match its settings"),
+    (lambda d: d["network"].update(bias=False),
+     "model file should hold 23 parameters, not 31"),
+    (lambda d: d["network"].update(init="he"),
+     "model file's network (init) does not match its settings"),
+    (lambda d: d["network"].update(output="softmax"),
+     "model file's network (output) does not match its settings"),
+])
+def test_a_network_its_settings_would_not_make_is_refused(damage, message):
+    s = RunSettings(dataset="moons", n_samples=40, hidden=(4, 3), scale="standard")
+    t = Trainer(s, load_data(s))
+    with pytest.raises(PlaygroundError) as err:
+        model_from_json(_tamper(t, damage))
+    assert str(err.value) == message
