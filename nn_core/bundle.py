@@ -117,7 +117,7 @@ def _read_json(data: bytes | str) -> Any:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise PlaygroundError("a run bundle is UTF-8 JSON text; this file is not") from None
-    if json_items(data) > MAX_BUNDLE_ITEMS:
+    if json_items(data, MAX_BUNDLE_ITEMS) > MAX_BUNDLE_ITEMS:
         raise PlaygroundError(f"the run bundle holds more values than a bundle can (at most "
                               f"{MAX_BUNDLE_ITEMS:,})")
     try:

@@ -13,12 +13,15 @@ import re
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 
 
-def json_items(text: str) -> int:
-    """An upper bound of the number of values (containers, keys and items) ``text`` parses to.
+def json_items(text: str, limit: int) -> int:
+    """An upper bound of the number of values (containers, keys, items) ``text`` parses to, or
+    some number above ``limit`` once it is clear there are more (the work is bounded by it).
 
-    Every value after the first in an array or object follows a comma, and every key a colon,
-    so separators plus containers plus one bound the count. Commas and colons inside strings
-    are not counted; an unterminated string only makes the count larger.
+    Every value after the first in an array or object follows a comma, every key a colon, and
+    every container opens with a bracket; strings are counted once more each. Separators inside
+    strings are not counted; an unterminated string only makes the count larger.
     """
-    rest = _STRING.sub("", text)
-    return sum(rest.count(c) for c in ",:[{") + 1
+    rest, strings = _STRING.subn("", text, count=limit + 1)
+    if strings > limit:
+        return strings
+    return 1 + strings + sum(rest.count(c) for c in ",:[{")

@@ -115,7 +115,7 @@ def model_from_json(text: str | bytes) -> TrainedModel:
             raise PlaygroundError("model file is not UTF-8 text") from None
     elif len(text.encode("utf-8", "replace")) > MAX_MODEL_BYTES:
         raise PlaygroundError(_too_large())
-    if json_items(text) > MAX_MODEL_ITEMS:
+    if json_items(text, MAX_MODEL_ITEMS) > MAX_MODEL_ITEMS:
         raise PlaygroundError(f"model file holds more values than a playground model can "
                               f"(at most {MAX_MODEL_ITEMS:,})")
     try:

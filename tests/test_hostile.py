@@ -188,6 +188,12 @@ HOSTILE_MODELS = {
     "a bomb of empty objects": ("[" + "{}," * (MAX_MODEL_BYTES // 3 - 1) + "{}]",
                                 "model file holds more values than a playground model can (at "
                                 "most 35,364)"),
+    "a bomb of empty strings": ("[" + '"",' * (MAX_MODEL_BYTES // 3 - 1) + '""]',
+                                "model file holds more values than a playground model can (at "
+                                "most 35,364)"),
+    "a bomb of adjacent strings": ('["' + '"' * (MAX_MODEL_BYTES - 4) + '"]',
+                                   "model file holds more values than a playground model can "
+                                   "(at most 35,364)"),
     "nested 100,000 deep": ("[" * 100_000, "model file holds more values than a playground "
                             "model can (at most 35,364)"),
     "nested 5,000 deep": ('{"a":' * 5000, "model file is not valid JSON"),
@@ -246,6 +252,9 @@ HOSTILE_BUNDLES = {
     "one byte too large": (" " * (MAX_BUNDLE_BYTES + 1),
                            "the file is larger than 5 MB, the limit for a run bundle"),
     "a bomb of empty objects": ("[" + "{}," * (MAX_BUNDLE_BYTES // 3 - 1) + "{}]",
+                                "the run bundle holds more values than a bundle can (at most "
+                                "1,800)"),
+    "a bomb of empty strings": ("[" + '"",' * (MAX_BUNDLE_BYTES // 3 - 1) + '""]',
                                 "the run bundle holds more values than a bundle can (at most "
                                 "1,800)"),
     "a million numbers": ("[" + "1000," * (MAX_BUNDLE_BYTES // 5 - 1) + "1]",
