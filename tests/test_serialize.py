@@ -95,3 +95,21 @@ def test_a_network_its_settings_would_not_make_is_refused(damage, message):
     with pytest.raises(PlaygroundError) as err:
         model_from_json(_tamper(t, damage))
     assert str(err.value) == message
+
+
+@pytest.mark.parametrize("s", [
+    RunSettings(dataset="blog", hidden=(2,), activation="sigmoid", output="sigmoid", loss="mse",
+                bias=False, init="blog", scale="none", batch_size=1),
+    RunSettings(dataset="xor", n_samples=40, hidden=()),
+    RunSettings(dataset="moons", n_samples=40, hidden=(3, 2), activation="relu,tanh",
+                output="softmax", loss="mse", init="he", task="classification"),
+    RunSettings(dataset="circle", n_samples=40, transforms=("x1^2", "x2^2", "sin_x1"),
+                scale="minmax", hidden=(5,)),
+    RunSettings(dataset="sine", n_samples=40, hidden=(4,), scale="none", task="regression"),
+    RunSettings(dataset="gaussians", n_samples=40, hidden=(64,) * 6),
+])
+def test_every_kind_of_model_the_app_makes_loads_back(s):
+    t = Trainer(s, load_data(s))
+    t.step(1)
+    model = model_from_json(model_to_json(t))
+    assert np.array_equal(model.predict(t.dataset.X), t.predict(t.dataset.X))
