@@ -430,3 +430,18 @@ def test_hostile_link_values_fall_back_with_one_line_notices(params):
     s, _, notices = share.from_query(params)  # never raises
     assert RunSettings.from_dict(s.to_dict()) == s
     assert all(len(n.splitlines()) == 1 and len(n) < 400 for n in notices)
+
+
+def test_the_predict_page_refuses_hostile_models_in_one_line():
+    from tests.apptest_helpers import go, start
+    from ui import nav, state
+
+    at = go(start(), nav.PREDICT)
+    for name in ("10000-wide layers", "1000 classes, all consistent", "n_outputs 1e400"):
+        text, message = HOSTILE_MODELS[name]
+        at.file_uploader(key="w_predict_model").upload("m.json", text.encode(),
+                                                       "application/json").run()
+        assert not at.exception
+        assert [e.value.replace("\\", "") for e in at.error] == [f"Could not load m.json: "
+                                                                 f"{message}"]
+        assert at.session_state.get(state.LOADED_MODEL) is None
