@@ -35,9 +35,7 @@ with left:
             train_controls.stopping()
     if state.hidden():
         st.caption("This classroom link fixes some settings; the charts show every number.")
-    if settings.scale == "none" and float(abs(ds.X).max(initial=0.0)) > 5:
-        st.info("Raw inputs (no scaling): values this large push sigmoid and tanh units to 0 "
-                "or 1, where their slope is ~0 — see the unit slopes under the charts.")
+    train_controls.show_scaling_hint(settings, float(abs(ds.X).max(initial=0.0)))
 
 # The live panel comes last: while playing, a full run ends with a tick's training.
 with right:

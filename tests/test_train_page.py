@@ -158,3 +158,66 @@ def test_other_problems_and_no_hidden_layer_render(dataset):
     assert not at.exception and at.session_state[state.SETTINGS].hidden == ()
     button(at, "train_step").click().run()
     assert not at.exception and shown_epoch(at) == 1
+
+
+def _separates_the_blogs_test_people(settings: RunSettings) -> bool:
+    """Train the blog's 1000 epochs and compare the three test people's labels."""
+    from nn_core.dataset import load_data
+    from nn_core.datasets import BLOG_TEST, BLOG_TEST_TARGETS
+    from nn_core.training import Trainer
+
+    trainer = Trainer(settings.replace(epochs=1000), load_data(settings))
+    trainer.step(1000)
+    labels = trainer.predict_labels(np.array(BLOG_TEST, dtype=float))
+    return [int(v) for v in labels] == BLOG_TEST_TARGETS
+
+
+def _blog_page() -> AppTest:
+    at = train_page(settings=RunSettings(dataset="blog"))
+    next(b for b in at.button if b.label == "Use the blog's network").click().run()
+    return at
+
+
+def test_the_scaling_hint_s_fix_makes_the_blogs_network_separate_its_test_people():
+    at = _blog_page()
+    assert not _separates_the_blogs_test_people(at.session_state[state.SETTINGS])
+    hint = next(i.value for i in at.info if "Raw inputs" in i.value)
+    assert "min–max" in hint.lower()
+    button(at, "hint_scale").click().run()
+    s = at.session_state[state.SETTINGS]
+    assert s.scale == "minmax" and not s.bias and s.hidden == (2,)
+    assert _separates_the_blogs_test_people(s)
+
+
+def test_standardising_without_biases_is_said_and_either_fix_works():
+    at = _blog_page()
+    at.selectbox(key=state.widget_key("scale")).set_value("standard").run()
+    s = at.session_state[state.SETTINGS]
+    assert s.scale == "standard" and not s.bias
+    assert not _separates_the_blogs_test_people(s)  # 0.946 / 0.624 / 0.947: all class 1
+    hint = next(i.value for i in at.info if "without biases" in i.value)
+    assert "cannot move away" in hint
+    help_text = at.selectbox(key=state.widget_key("scale")).help
+    assert "what lets the network learn" not in help_text and "min–max" in help_text
+    for key, changes in (("hint_scale", {"scale": "minmax"}), ("hint_bias", {"bias": True})):
+        at.session_state[state.SETTINGS] = s
+        at.run()
+        button(at, key).click().run()
+        fixed = at.session_state[state.SETTINGS]
+        assert fixed == s.replace(**changes)
+        assert _separates_the_blogs_test_people(fixed)
+        assert not any("without biases" in i.value for i in at.info)
+
+
+def test_a_link_s_units_show_in_the_widgets():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["hidden"] = "64,40"
+    at.query_params["lr"] = "0.05"
+    at.run()
+    at.switch_page(nav.TRAIN).run()
+    assert not at.exception and not at.info, [i.value for i in at.info]
+    assert at.session_state[state.SETTINGS].hidden == (64, 40)
+    assert at.number_input(key="w_units_0").value == 64
+    assert at.number_input(key="w_units_1").value == 40
+    lr = at.select_slider(key=state.widget_key("lr"))
+    assert lr.value == 0.05 and "0.05" in lr.options  # between two steps, shown as it is
