@@ -316,3 +316,20 @@ def test_the_blog_setup_button_loads_the_blog_run():
     assert settings.dataset == "blog" and settings.hidden == (2,) and not settings.bias
     assert settings.update_rule == "blog" and settings.scale == "none"
     assert at.title[0].value.endswith("Train")
+
+
+def test_an_uploaded_table_has_a_split_seed_like_built_in_data():
+    rows = "".join(f"{i},{(i * 7) % 11},{'ab'[i % 2]}\n" for i in range(40))
+    at = start()
+    at.file_uploader[0].upload("t.csv", ("x1,x2,y\n" + rows).encode(), "text/csv").run()
+    assert at.session_state[state.SETTINGS].dataset == "csv"
+    seed = at.number_input(key=state.widget_key("data_seed"))
+    assert seed.label == "Split seed" and not seed.disabled
+    ds = at.session_state[state.DATASET]
+    before = Trainer(at.session_state[state.SETTINGS], ds).test_idx.tolist()
+    seed.set_value(5).run()
+    settings = at.session_state[state.SETTINGS]
+    assert not at.exception and settings.data_seed == 5 and settings.dataset == "csv"
+    after = Trainer(settings, at.session_state[state.DATASET]).test_idx.tolist()
+    assert sorted(after) != sorted(before)
+    assert at.session_state[state.DATASET].n_samples == 40
