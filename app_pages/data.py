@@ -196,7 +196,9 @@ def editor(ds) -> None:
         "Add rows at the bottom, delete them with the checkbox column, change any cell. "
         "Nothing changes until you press Apply; applied edits become a custom table."
     )
-    edited = st.data_editor(
+    # The input stays fixed while editing; Apply reads the edits from the editor's own state
+    # in its callback (the same request that carries the last typed cell).
+    st.data_editor(
         dataset_frame(ds),
         key=state.editor_key(),
         num_rows="dynamic",
@@ -205,28 +207,14 @@ def editor(ds) -> None:
         width="stretch",
     )
     apply_col, discard_col = st.columns(2)
-    apply = apply_col.button("✅ Apply edits", type="primary", width="stretch")
+    apply_col.button("✅ Apply edits", type="primary", width="stretch",
+                     on_click=state.apply_editor_edits)
     discard_col.button(
         "↩️ Discard edits",
         on_click=state.reset_editor,
         width="stretch",
         help="Show the current data again, dropping unapplied edits.",
     )
-    if apply:
-        task = "classification" if ds.is_classification else "regression"
-        try:
-            new = state.use_table(
-                table_csv(edited),
-                "edited table",
-                target=ds.target_name,
-                features=tuple(ds.feature_names),
-                task=task,
-            )
-        except PlaygroundError as exc:
-            st.error(f"Could not apply the edits: {plain(exc)}. Your edits are still here.")
-            return
-        state.push_notice(f"Applied the edits: the data now has {new.n_samples} rows.")
-        st.rerun()
 
 
 def column_controls(ds) -> None:
