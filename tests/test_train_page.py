@@ -221,3 +221,43 @@ def test_a_link_s_units_show_in_the_widgets():
     assert at.number_input(key="w_units_1").value == 40
     lr = at.select_slider(key=state.widget_key("lr"))
     assert lr.value == 0.05 and "0.05" in lr.options  # between two steps, shown as it is
+
+
+def _held_caption(at: AppTest) -> str:
+    texts = [c.value.replace("\\", "") for c in at.caption]
+    return next(t for t in texts if "holds the other inputs fixed" in t)
+
+
+def test_the_surface_says_which_inputs_it_holds_and_lets_them_move():
+    from nn_core.dataset import load_data
+    from ui.live_frames import LiveView, ViewOptions
+
+    settings = RunSettings(dataset="blog")
+    ds = load_data(settings)
+    at = train_page(settings=settings)
+    age = ds.X[:, 2]
+    assert f"age = {age.mean():.4g} (mean)" in _held_caption(at)
+    slider = at.slider(key=f"w_held_{at.session_state[state.DATA_VERSION]}_2")
+    assert (slider.min, slider.max) == (age.min(), age.max()) and slider.label == "age"
+    _, before = at.session_state[state.LIVE_VIEW]
+    assert before.options.held == ((2, age.mean()),)
+    slider.set_value(40.0).run()
+    assert not at.exception
+    caption = _held_caption(at)
+    assert "age = 40." in caption and "mean" not in caption
+    _, after = at.session_state[state.LIVE_VIEW]
+    assert after.options.held == ((2, 40.0),)
+    # the frames the element draws are the network's outputs at age 40
+    trainer = at.session_state[state.TRAINER]
+    at40 = LiveView(trainer, ViewOptions(held=((2, 40.0),))).frame()["surface"]
+    at_mean = LiveView(trainer, ViewOptions()).frame()["surface"]
+    assert after.frame()["surface"] == at40 != at_mean
+    at.run()  # nothing moved: the same view (its grid is not recomputed)
+    assert at.session_state[state.LIVE_VIEW][1] is after
+    # plotting age instead holds weight, at its mean
+    at.selectbox(key=state.VIEW_Y).set_value(2).run()
+    assert _held_caption(at).startswith("The surface holds the other inputs fixed: weight = ")
+    # two inputs: nothing is held, nothing said
+    at = train_page(settings=RunSettings(dataset="xor"))
+    assert not [c for c in at.caption if "holds the other inputs" in c.value]
+    assert not [s for s in at.slider if s.key and s.key.startswith("w_held_")]

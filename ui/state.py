@@ -312,6 +312,12 @@ def plot_axis_key(axis: str) -> str:
     return f"w_plot_{axis}_{_ss()[DATA_VERSION]}"
 
 
+def held_input_key(column: int) -> str:
+    """Key of the Train page's slider holding input ``column`` fixed on the surface (a view
+    choice of this session for the current dataset, never part of the settings)."""
+    return f"w_held_{_ss()[DATA_VERSION]}_{column}"
+
+
 def predict_input_key(column: int) -> str:
     """Key of the Predict page's number box for feature ``column`` of the current dataset."""
     return f"w_predict_in_{_ss()[DATA_VERSION]}_{column}"

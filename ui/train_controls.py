@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import streamlit as st
 
 from nn_core.settings import (
@@ -26,6 +27,7 @@ from nn_core.settings import (
     value_range,
 )
 from ui import state
+from ui.text import plain
 
 # Every limit comes from the settings' field metadata (nn_core/settings.py), as links and the
 # CLI's do: a value a link can set, a widget can show.
@@ -212,6 +214,31 @@ def stopping() -> None:
         st.number_input("…or at training loss", *value_range("target_loss"), step=0.001,
                         format="%.4f", key=state.bind("target_loss"),
                         on_change=state.on_change("target_loss"), help="0 = no target.")
+
+
+# ------------------------------------------------------------------------ surface held inputs
+def held_inputs(dataset: Any, ix: int, iy: int) -> tuple[tuple[int, float], ...]:
+    """One slider per input the surface does not plot (``ix``, ``iy`` are plotted), over that
+    input's data range and starting at its mean; returns ``(input, value)`` pairs for
+    :class:`ui.live_frames.ViewOptions`. Only the chart changes, never the training."""
+    X = np.asarray(dataset.X, dtype=float)
+    others = [j for j in range(X.shape[1]) if j not in (ix, iy)]
+    if not others:
+        return ()
+    held = []
+    with st.expander(f"Inputs the surface holds fixed ({len(others)})", expanded=False):
+        st.caption("The surface plots two inputs; the network still needs the others. Move "
+                   "them to see the surface elsewhere (training is not affected).")
+        for j in others:
+            lo, hi = float(X[:, j].min()), float(X[:, j].max())
+            key = state.held_input_key(j)
+            if key not in st.session_state:
+                st.session_state[key] = float(X[:, j].mean())
+            if hi > lo:
+                st.slider(plain(dataset.feature_names[j], 60), lo, hi, step=(hi - lo) / 100,
+                          key=key, format="%.4g")
+            held.append((j, float(st.session_state[key])))
+    return tuple(held)
 
 
 # ------------------------------------------------------------------------------ scaling hint
