@@ -261,3 +261,10 @@ def test_the_surface_says_which_inputs_it_holds_and_lets_them_move():
     at = train_page(settings=RunSettings(dataset="xor"))
     assert not [c for c in at.caption if "holds the other inputs" in c.value]
     assert not [s for s in at.slider if s.key and s.key.startswith("w_held_")]
+
+
+def test_a_batch_larger_than_the_data_shows_as_it_is_and_says_what_it_means():
+    at = train_page(settings=RunSettings(dataset="xor", n_samples=100, batch_size=500))
+    assert at.number_input(key=state.widget_key("batch_size")).value == 500
+    assert at.session_state[state.SETTINGS].batch_size == 500
+    assert any("500 is more than the data's 100 rows" in c.value for c in at.caption)
