@@ -311,7 +311,7 @@ def test_the_surface_grid_holds_other_inputs_where_asked_and_its_title_says_so()
     figure, _ = charts.surface_figure(X, np.array([0, 1]), np.array([False, True]), ix=0, iy=1,
                                       feature_names=["a", "b", "c", "d"], task="binary",
                                       classes=["n", "y"])
-    assert "2 other inputs held fixed" in figure["layout"]["title"]["text"]
+    assert figure["layout"]["title"]["subtitle"]["text"] == "2 other inputs held fixed"
     text = charts.held_caption(["a", "b", "c", "d"], X, 0, 1, {2: 25.0})
     assert text == "The surface holds the other inputs fixed: c = 25, d = 2 (mean)."
     assert charts.held_caption(["a", "b"], X[:, :2], 0, 1) == ""

@@ -514,16 +514,19 @@ def surface_layout(
 ) -> dict[str, Any]:
     """The surface's Plotly layout; the output image spans exactly the grid. With ``n_held``
     other inputs, the title says they are held fixed."""
-    title = ("Output over two inputs" if task == "regression" else "Decision surface")
-    if n_held:
-        title += f" · {n_held} other input{'s' * (n_held > 1)} held fixed"
+    title: dict[str, Any] = {
+        "text": "Output over two inputs" if task == "regression" else "Decision surface",
+        "x": 0.01, "xanchor": "left", "font": {"size": 13}}
+    if n_held:  # under the title, clear of the legend on the right
+        title["subtitle"] = {"text": f"{n_held} other input{'s' * (n_held > 1)} held fixed",
+                             "font": {"size": 11}}
     return {
         "uirevision": uirevision,
-        "title": {"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 13}},
+        "title": title,
         "font": {"family": "sans-serif", "size": 12, "color": "#1f2430"},
         "paper_bgcolor": "rgba(0,0,0,0)",
         "plot_bgcolor": "#ffffff",
-        "margin": {"l": 52, "r": 12, "t": 40, "b": 44},
+        "margin": {"l": 52, "r": 12, "t": 56 if n_held else 40, "b": 44},
         "hovermode": "closest",
         "showlegend": True,
         "legend": {"orientation": "h", "y": 1.0, "x": 1.0, "xanchor": "right",
