@@ -253,8 +253,9 @@ def scaling_hint(settings: Any, max_abs_input: float) -> tuple[str, list[tuple[s
     changes)``; on the blog's network each one makes it separate its three test people.
     """
     if settings.scale == "none" and max_abs_input > 5:
-        return ("Raw inputs (no scaling): values this large push sigmoid and tanh units to 0 "
-                "or 1, where their slope is ~0 — see the unit slopes under the charts. Min–max "
+        return ("Raw inputs (no scaling): values this large push sigmoid and tanh units to "
+                "their limits (0 or 1, −1 or 1), where their slope is ~0 — see the unit slopes "
+                "under the charts. Min–max "
                 "scaling puts every input in 0.01–0.99"
                 + (", which works with or without biases." if not settings.bias else "."),
                 [MINMAX_FIX])
