@@ -271,6 +271,47 @@ def _check_columns(name: str, value: Any, dataset: str) -> None:
                        f"({', '.join(columns)})")
 
 
+def _refusal(settings: RunSettings) -> str | None:
+    """Why a trainer cannot be built from ``settings`` on the data they name (None if it can).
+
+    Builds the dataset and the untrained network, so every rule between fields that the trainer
+    enforces (output layer vs target, loss vs output, transforms vs number of inputs, test
+    fraction vs rows) is checked the way the Train page would meet it.
+    """
+    from nn_core.dataset import load_data
+    from nn_core.training import Trainer
+
+    try:
+        Trainer(settings, load_data(settings), history_cap=4)
+    except PlaygroundError as exc:
+        return " ".join(str(exc).split())[:160]
+    return None
+
+
+def _check_together(settings: RunSettings, notices: list[str]) -> RunSettings:
+    """``settings`` if a trainer can be built from them; else the defaults with the link's
+    values put back one field at a time (in settings order, data first), each kept only if the
+    result still works. Every value left out adds a notice saying why."""
+    if _refusal(settings) is None:
+        return settings
+    good = RunSettings()
+    for name, p in SETTING_PARAMS.items():
+        value = getattr(settings, name)
+        if value == getattr(good, name):
+            continue
+        try:
+            trial = good.replace(**{name: value})
+            problem = _refusal(trial)
+        except PlaygroundError as exc:
+            problem = " ".join(str(exc).split())[:160]
+        if problem is None:
+            good = trial
+        else:
+            notices.append(f"{name}: {show(encode(value))} does not fit the rest of the link "
+                           f"({problem}); using {_default_text(p)}")
+    return good
+
+
 def from_query(params: Mapping[str, str | list[str]]) -> tuple[RunSettings, dict[str, Scalar],
                                                                  list[str]]:
     """``(settings, view choices, notices)`` from a link's query parameters; never raises.
@@ -309,6 +350,7 @@ def from_query(params: Mapping[str, str | list[str]]) -> tuple[RunSettings, dict
             except _Bad as exc:
                 notices.append(f"{name}: {exc}; using {_default_text(p)}")
     parse_hidden(params, notices)
+    settings = _check_together(settings, notices)
     known = sum(1 for name in (*SETTING_PARAMS, *UI_PARAMS, HIDE) if name in params)
     unknown_count = len(params) - known
     if unknown_count > 0:
@@ -369,7 +411,7 @@ def open_link() -> None:
     if not params:
         return
     settings, view, notices = from_query(params)
-    state.set_hidden(parse_hidden(params, notices))
+    state.set_hidden(parse_hidden(params))  # its problems are among the notices already
     try:
         state.set_settings(settings)
     except PlaygroundError as exc:  # e.g. data settings that cannot load: keep the defaults
