@@ -51,8 +51,8 @@ def points(trace: dict, axis: str) -> np.ndarray:
 
 
 def shown(markdown: str) -> str:
-    """What a markdown string shows: backslash escapes removed."""
-    return re.sub(r"\\(.)", r"\1", markdown)
+    """What a markdown string shows: backslash escapes and invisible word joiners removed."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
 
 
 def trained(settings: RunSettings, epochs: int = 40) -> tuple[Trainer, object]:
