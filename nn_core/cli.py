@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 from nn_core.dataset import load_data
 from nn_core.datasets import BUILTIN
 from nn_core.errors import PlaygroundError
-from nn_core.export import history_csv
+from nn_core.export import history_csv, prediction_column, probability_column
 from nn_core.limits import MAX_UPLOAD_BYTES
 from nn_core.serialize import MAX_MODEL_BYTES, model_from_json, model_to_json
 from nn_core.settings import (
@@ -208,11 +208,11 @@ def run_predict(args: argparse.Namespace) -> int:
     out = pd.DataFrame(X, columns=model.feature_names)
     taken = set(model.feature_names)
     if model.task == "regression":
-        out[_fresh(f"predicted_{model.target_name}", taken)] = pred
+        out[_fresh(prediction_column(model.target_name), taken)] = pred
     else:
         for i, label in enumerate(model.classes):
-            out[_fresh(f"p_{label}", taken)] = pred[:, i]
-        out[_fresh(f"predicted_{model.target_name}", taken)] = model.predict_labels(X)
+            out[_fresh(probability_column(label), taken)] = pred[:, i]
+        out[_fresh(prediction_column(model.target_name), taken)] = model.predict_labels(X)
     text = out.to_csv(index=False, lineterminator="\n")
     if args.out:
         _write(args.out, text)

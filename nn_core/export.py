@@ -18,6 +18,20 @@ from nn_core.dataset import Dataset
 from nn_core.serialize import TrainedModel
 from nn_core.training import HISTORY_KEYS, Trainer
 
+# The names of a prediction table's columns, the same in the app, the CLI and the script.
+PROBABILITY_COLUMN = "p({})"  # one per class: its probability
+PREDICTION_COLUMN = "predicted {}"  # the predicted label or value, after the target's name
+
+
+def probability_column(label: str) -> str:
+    """The column holding the probability of class ``label``: ``p(setosa)``."""
+    return PROBABILITY_COLUMN.format(label)
+
+
+def prediction_column(target: str) -> str:
+    """The column holding the predicted label or value of ``target``: ``predicted species``."""
+    return PREDICTION_COLUMN.format(target)
+
 _TEMPLATE = '''"""Predictions of a neural network trained in the NumPy Neural Network Playground.
 
 Network: {architecture}; trained {epochs} epochs.
@@ -117,11 +131,12 @@ def main(args):
     result = predict(rows)
     out = csv.writer(sys.stdout, lineterminator="\\n")
     if TASK == "regression":
-        out.writerow(FEATURES + [TARGET])
+        out.writerow(FEATURES + [{prediction}.format(TARGET)])
         for row, value in zip(rows, result):
             out.writerow(row + [repr(float(value))])
     else:
-        out.writerow(FEATURES + ["p(" + c + ")" for c in CLASSES] + [TARGET])
+        out.writerow(FEATURES + [{probability}.format(c) for c in CLASSES]
+                     + [{prediction}.format(TARGET)])
         for row, p in zip(rows, result):
             out.writerow(row + [repr(float(v)) for v in p] + [CLASSES[int(np.argmax(p))]])
 
@@ -163,6 +178,8 @@ def script_for(model: Trainer | TrainedModel) -> str:
         activations=repr(list(net.layer_activations)),
         target_mean=repr(float(model.coding.mean)),
         target_std=repr(float(model.coding.std)),
+        probability=repr(PROBABILITY_COLUMN),
+        prediction=repr(PREDICTION_COLUMN),
     )
 
 

@@ -145,3 +145,115 @@ def test_selectboxes_and_multiselects_show_column_names_as_typed():
         "sepal length (cm)", "petal_width [cm]", "**kind**"]
     assert at.multiselect(key="w_features").value == ["sepal length (cm)", "petal_width [cm]"]
     assert at.multiselect(key="w_features").options == ["sepal length (cm)", "petal_width [cm]"]
+
+
+# --- the Predict page's batch table -----------------------------------------------------------
+def _classifier(n_classes: int, epochs: int = 2) -> tuple[RunSettings, Dataset, Trainer]:
+    rng = np.random.default_rng(1)
+    n = 4 * n_classes
+    ds = Dataset(rng.normal(size=(n, 2)), np.arange(n) % n_classes, ["u", "v"], "kind",
+                 "multiclass", [f"c{k}" for k in range(n_classes)], name="csv")
+    settings = RunSettings(dataset="csv", target="kind", features=("u", "v"), hidden=(4,))
+    trainer = Trainer(settings, ds)
+    trainer.step(epochs)
+    return settings, ds, trainer
+
+
+def _inputs_csv(rows: int) -> bytes:
+    values = np.random.default_rng(2).normal(size=(rows, 2)).round(3)
+    return ("u,v\n" + "".join(f"{a},{b}\n" for a, b in values)).encode()
+
+
+def test_the_engine_app_cli_and_script_name_prediction_columns_alike():
+    from nn_core.export import prediction_column, probability_column
+    from ui.predict_view import results_frame
+
+    _, ds, trainer = _classifier(3)
+    frame = results_frame(trainer, ds, ds.X[:2])
+    assert list(frame.columns) == ["u", "v", "predicted kind", "p(c0)", "p(c1)", "p(c2)"]
+    assert [probability_column(c) for c in ds.classes] == list(frame.columns[3:])
+    assert prediction_column("kind") == frame.columns[2]
+
+
+def test_a_prediction_table_takes_one_forward_pass():
+    from ui.predict_view import results_frame
+
+    _, ds, trainer = _classifier(3)
+    calls = []
+    real = trainer.predict
+    trainer.predict = lambda X: calls.append(len(X)) or real(X)
+    frame = results_frame(trainer, ds, ds.X)
+    assert calls == [ds.n_samples]
+    assert np.array_equal(frame[["p(c0)", "p(c1)", "p(c2)"]].to_numpy(), real(ds.X))
+    assert list(frame["predicted kind"]) == trainer.predict_labels(ds.X)
+
+
+def _predict_page(settings, ds, trainer):
+    from tests.apptest_helpers import go, start
+    from ui import nav
+
+    return go(start(settings=settings, dataset=ds, trainer=trainer), nav.PREDICT)
+
+
+def test_the_page_shows_a_bounded_preview_and_makes_the_csv_when_asked():
+    import io
+
+    import pandas as pd
+
+    from tests.test_app_pages import deferred_downloads
+    from ui import state
+    from ui.predict_view import PREVIEW_ROWS
+
+    settings, ds, trainer = _classifier(3)
+    at = _predict_page(settings, ds, trainer)
+    with deferred_downloads() as made:
+        at.file_uploader(key=state.W_PREDICT_UPLOAD).upload(
+            "in.csv", _inputs_csv(3000), "text/csv").run()
+    assert not at.exception and not at.error
+    assert len(at.dataframe[-1].value) == PREVIEW_ROWS == 1000
+    assert any(c.value.startswith("The first 1,000 of 3,000 rows") for c in at.caption)
+    full = pd.read_csv(io.BytesIO(made["predictions.csv"]()))
+    assert len(full) == 3000 and list(full.columns)[2:] == ["predicted kind", "p(c0)", "p(c1)",
+                                                            "p(c2)"]
+
+
+def test_a_batch_prediction_is_redone_only_when_the_model_or_the_file_changes():
+    from unittest import mock
+
+    from ui import predict_view, state
+
+    settings, ds, trainer = _classifier(3)
+    at = _predict_page(settings, ds, trainer)
+    with mock.patch.object(predict_view, "results_frame", wraps=predict_view.results_frame) as rf:
+        at.file_uploader(key=state.W_PREDICT_UPLOAD).upload(
+            "in.csv", _inputs_csv(50), "text/csv").run()
+        at.number_input[0].set_value(0.5).run()  # another widget: a rerun
+        at.run()
+        assert rf.call_count == 1
+        trainer.step(1)  # new weights: a new prediction
+        at.run()
+        assert rf.call_count == 2
+        at.file_uploader(key=state.W_PREDICT_UPLOAD).upload(
+            "other.csv", _inputs_csv(40), "text/csv").run()
+        assert rf.call_count == 3
+    assert not at.exception and not at.error
+
+
+def test_a_table_with_too_many_predicted_values_is_refused_before_predicting():
+    from unittest import mock
+
+    from nn_core.limits import MAX_PREDICTION_CELLS
+    from ui import predict_view, state
+
+    settings, ds, trainer = _classifier(200, epochs=1)
+    rows = MAX_PREDICTION_CELLS // 201 + 1
+    at = _predict_page(settings, ds, trainer)
+    with mock.patch.object(predict_view, "results_frame") as rf:
+        at.file_uploader(key=state.W_PREDICT_UPLOAD).upload(
+            "big.csv", _inputs_csv(rows), "text/csv").run()
+        rf.assert_not_called()
+    assert not at.exception and len(at.error) == 1
+    message = at.error[0].value.replace("\\", "").replace(WORD_JOINER, "")
+    assert message.startswith(f"Could not predict big.csv: {rows:,} rows × 201 prediction "
+                              f"columns is more than the {MAX_PREDICTION_CELLS:,} predicted")
+    assert len(at.dataframe) == 0
