@@ -323,3 +323,12 @@ def test_a_link_that_fits_together_keeps_every_value():
     s, _, notices = share.from_query(params)
     assert notices == []
     assert (s.transforms, s.output, s.loss) == (("x1^2", "x1x2"), "softmax", "ce")
+
+
+def test_a_link_streamlit_dropped_gets_a_notice_naming_its_limit():
+    assert share.dropped_link_notice(2001, 15_000) == (
+        "This link has 2,001 parameters, more than the 1,000 the app can read, so none of its "
+        "settings were used: showing the defaults.")
+    assert share.dropped_link_notice(3, 600_000).startswith(
+        "This link is 600,000 characters long, more than the 524,288 the app can read")
+    assert share.dropped_link_notice(1000, 524_288) is None
