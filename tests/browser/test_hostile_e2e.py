@@ -87,6 +87,13 @@ def test_tags_in_a_class_label_show_as_text_on_the_data_chart(page: Page) -> Non
     assert sorted(ticks) == sorted([TAG[:29] + "…", HUGE[:29] + "…"])  # as typed, tags and all
     assert chart.locator("[style*='80px'], b, tspan[style*='font-weight']").count() == 0
     assert chart.locator(".xtitle").text_content() == "x <i>1</i>"
+    box = chart.locator(".scatterlayer .point").first.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    hover = chart.locator(".hoverlayer .hovertext")
+    hover.wait_for()
+    shown = hover.text_content()  # the class (the trace's name), then x and y, as typed
+    assert shown.startswith((TAG[:29] + "…", HUGE[:29] + "…")) and "<" in shown
+    assert hover.locator("a, [style*='80px']").count() == 0
 
 
 def test_a_link_streamlit_drops_for_its_size_is_reported(page: Page, server: str) -> None:
