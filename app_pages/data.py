@@ -7,7 +7,8 @@ import streamlit as st
 from nn_core.bundle import MAX_BUNDLE_BYTES
 from nn_core.datasets import BUILTIN
 from nn_core.errors import PlaygroundError
-from nn_core.limits import MAX_ROWS, MAX_SAMPLES, MAX_UPLOAD_BYTES, MIN_SAMPLES
+from nn_core.limits import MAX_ROWS, MAX_UPLOAD_BYTES
+from nn_core.settings import value_range
 from ui import state
 from ui.data_charts import data_scatter
 from ui.data_view import (
@@ -110,11 +111,12 @@ def builtin_controls(settings, ds) -> None:
 
 
 def samples_slider(fixed: bool) -> None:
+    lo, hi = value_range("n_samples")
     st.slider(
         "Samples",
-        MIN_SAMPLES,
-        MAX_SAMPLES,
-        step=10 if MIN_SAMPLES % 10 == 0 else 1,
+        lo,
+        hi,
+        step=10 if lo % 10 == 0 else 1,
         key=state.bind("n_samples"),
         on_change=state.on_change("n_samples"),
         disabled=fixed,
@@ -125,8 +127,7 @@ def samples_slider(fixed: bool) -> None:
 def noise_slider(fixed: bool) -> None:
     st.slider(
         "Noise",
-        0.0,
-        1.0,
+        *value_range("noise"),
         step=0.05,
         key=state.bind("noise"),
         on_change=state.on_change("noise"),
@@ -137,23 +138,26 @@ def noise_slider(fixed: bool) -> None:
     )
 
 
-def seed_controls(fixed: bool) -> None:
+def seed_controls(fixed: bool, label: str = "Data seed",
+                  help: str = "The same seed draws the same points and the same train/test "
+                  "split.") -> None:
+    lo, hi = value_range("data_seed")
     seed_col, button_col = st.columns([3, 2], vertical_alignment="bottom")
     seed_col.number_input(
-        "Data seed",
-        min_value=0,
-        max_value=2**31 - 1,
+        label,
+        min_value=lo,
+        max_value=hi,
         step=1,
         key=state.bind("data_seed"),
         on_change=state.on_change("data_seed"),
         disabled=fixed,
-        help="The same seed draws the same points and the same train/test split.",
+        help=help,
     )
     button_col.button(
         "🎲 Regenerate",
         on_click=on_regenerate,
         disabled=fixed,
-        help="Draw new points (a new data seed).",
+        help="A new data seed: new points, or a new split of a table.",
         width="stretch",
     )
 
@@ -192,7 +196,9 @@ def editor(ds) -> None:
         "Add rows at the bottom, delete them with the checkbox column, change any cell. "
         "Nothing changes until you press Apply; applied edits become a custom table."
     )
-    edited = st.data_editor(
+    # The input stays fixed while editing; Apply reads the edits from the editor's own state
+    # in its callback (the same request that carries the last typed cell).
+    st.data_editor(
         dataset_frame(ds),
         key=state.editor_key(),
         num_rows="dynamic",
@@ -201,28 +207,14 @@ def editor(ds) -> None:
         width="stretch",
     )
     apply_col, discard_col = st.columns(2)
-    apply = apply_col.button("✅ Apply edits", type="primary", width="stretch")
+    apply_col.button("✅ Apply edits", type="primary", width="stretch",
+                     on_click=state.apply_editor_edits)
     discard_col.button(
         "↩️ Discard edits",
         on_click=state.reset_editor,
         width="stretch",
         help="Show the current data again, dropping unapplied edits.",
     )
-    if apply:
-        task = "classification" if ds.is_classification else "regression"
-        try:
-            new = state.use_table(
-                table_csv(edited),
-                "edited table",
-                target=ds.target_name,
-                features=tuple(ds.feature_names),
-                task=task,
-            )
-        except PlaygroundError as exc:
-            st.error(f"Could not apply the edits: {plain(exc)}. Your edits are still here.")
-            return
-        state.push_notice(f"Applied the edits: the data now has {new.n_samples} rows.")
-        st.rerun()
 
 
 def column_controls(ds) -> None:
@@ -270,8 +262,7 @@ def split_controls(ds) -> None:
     fixed = ds.test_rows is not None
     st.slider(
         "Test fraction",
-        0.0,
-        0.9,
+        *value_range("test_fraction"),
         step=0.05,
         key=state.bind("test_fraction"),
         on_change=state.on_change("test_fraction"),
@@ -280,6 +271,9 @@ def split_controls(ds) -> None:
         if not fixed
         else "The blog's table fixes its test rows: its 3 test_inputs.",
     )
+    if ds.name not in BUILTIN and state.shown("data_seed"):
+        seed_controls(fixed, label="Split seed", help="Which rows are held out for testing: the "
+                      "same seed gives the same split. Changing it resets the network.")
 
 
 def data_view(settings, ds) -> None:

@@ -147,7 +147,8 @@ st.divider()
 st.markdown(
     "**Try it.** Load the blog's exact setup — raw inputs, no biases, sigmoid, squared error, "
     "one row per update, its hidden-error rule — then train it and watch the sigmoids "
-    "saturate. Switching on *biases* and *standard scaling* fixes it."
+    "saturate. Switching on *biases* and *standard scaling* fixes it, and so does *min–max "
+    "scaling* alone; standard scaling without biases does not (the Train page says why)."
 )
 if st.button("Load the blog's setup and open Train", type="primary") and use_blog_setup():
     st.switch_page(nav.TRAIN)

@@ -4,9 +4,11 @@ import streamlit as st
 
 from nn_core.bundle import bundle_to_json
 from nn_core.datasets import BUILTIN
+from nn_core.errors import PlaygroundError
 from nn_core.export import dataset_csv, history_csv, script_for
 from nn_core.serialize import model_to_json
 from ui import nav, share, state
+from ui.text import plain
 
 st.title("🔗 Share & export")
 state.show_messages()
@@ -43,29 +45,46 @@ c1, c2, c3 = st.columns(3)
 c1.download_button("Dataset (CSV)", lambda: dataset_csv(dataset), file_name="dataset.csv",
                    mime="text/csv", width="stretch", on_click="ignore",
                    help="The current data: features, then the target.")
-c2.download_button("Run bundle (settings + data)", lambda: bundle_to_json(
-                       settings, state.csv_bytes(), state.csv_name()),
+# Made here, in the run: a download's callable runs in a later request, without this session's
+# state, so it must not read st.session_state (the bundle's used to, and never downloaded).
+try:
+    bundle: str | None = bundle_to_json(settings, state.csv_bytes(), state.csv_name())
+    bundle_error = ""
+except PlaygroundError as exc:
+    bundle, bundle_error = None, str(exc)
+c2.download_button("Run bundle (settings + data)", bundle or "", disabled=bundle is None,
                    file_name="run-bundle.json", mime="application/json", width="stretch",
                    on_click="ignore",
                    help="One file with the settings and the data; the Data page loads it.")
+if bundle_error:
+    st.error(f"No run bundle: {plain(bundle_error, 300)}.", icon="⚠️")
 if trainer is None:
     c3.download_button("Trained model (JSON)", "", disabled=True, width="stretch")
     st.info("Nothing is trained yet: the model, its script and the training history appear "
             "here once the network has been trained.")
     st.page_link(nav.TRAIN, label="Go to Train", icon="🏋️")
 else:
-    c3.download_button("Trained model (JSON)", lambda: model_to_json(trainer),
-                       file_name="model.json", mime="application/json", width="stretch",
+    untrained = trainer.epoch == 0
+    suffix = "-untrained" if untrained else ""
+    c3.download_button("Trained model (JSON)" if not untrained else "Untrained model (JSON)",
+                       lambda: model_to_json(trainer),
+                       file_name=f"model{suffix}.json", mime="application/json", width="stretch",
                        on_click="ignore",
                        help="Settings, weights and preprocessing; the Predict page loads it.")
     c4, c5, _ = st.columns(3)
-    c4.download_button("Standalone Python script", lambda: script_for(trainer),
-                       file_name="model.py", mime="text/x-python", width="stretch",
+    script_name = f"model{suffix}.py"
+    c4.download_button("Standalone Python script", lambda: script_for(trainer, script_name),
+                       file_name=script_name, mime="text/x-python", width="stretch",
                        on_click="ignore",
                        help="numpy only, in the blog's style, with the weights inside: "
-                       "python model.py inputs.csv")
+                       f"python {script_name} inputs.csv")
     c5.download_button("Training history (CSV)", lambda: history_csv(trainer.history),
                        file_name="history.csv", mime="text/csv", width="stretch",
                        on_click="ignore", help="Loss and metric per recorded epoch.")
-    st.caption(f"The trained network: epoch {trainer.epoch}, "
-               f"{trainer.network.params.size} parameters.")
+    if untrained:
+        st.warning("The network is untrained (epoch 0): the model and the script hold its "
+                   "initial random weights. Train it on the Train page first to download what "
+                   "it learnt.", icon="⚠️")
+    else:
+        st.caption(f"The trained network: epoch {trainer.epoch}, "
+                   f"{trainer.network.params.size} parameters.")

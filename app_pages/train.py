@@ -3,8 +3,9 @@
 import streamlit as st
 
 from ui import live, state, train_controls
-from ui.live_frames import ViewOptions
-from ui.text import widget_text
+from ui.charts import held_caption
+from ui.live_frames import ViewOptions, surface_axes
+from ui.text import plain, widget_text
 
 state.init_state()
 st.title("🏋️ Train")
@@ -36,9 +37,7 @@ with left:
             train_controls.stopping()
     if state.hidden():
         st.caption("This classroom link fixes some settings; the charts show every number.")
-    if settings.scale == "none" and float(abs(ds.X).max(initial=0.0)) > 5:
-        st.info("Raw inputs (no scaling): values this large push sigmoid and tanh units to 0 "
-                "or 1, where their slope is ~0 — see the unit slopes under the charts.")
+    train_controls.show_scaling_hint(settings, float(abs(ds.X).max(initial=0.0)))
 
 # The live panel comes last: while playing, a full run ends with a tick's training.
 with right:
@@ -74,6 +73,11 @@ with right:
         v3.checkbox("Discretise", key=state.VIEW_DISCRETE)
     if state.shown("log_loss"):
         v4.checkbox("Log loss", key=state.VIEW_LOG)
+    ix, iy = surface_axes(ds.n_features, int(st.session_state[state.VIEW_X]),
+                          int(st.session_state[state.VIEW_Y]))
+    held = train_controls.held_inputs(ds, ix, iy)
+    if held:
+        st.caption(plain(held_caption(ds.feature_names, ds.X, ix, iy, dict(held)), 600))
     with st.container():
         if not plotly_ready:
             st.warning("The live charts need ./static/plotly.min.js, which could not be written.")
@@ -82,5 +86,6 @@ with right:
         y_feature=int(st.session_state[state.VIEW_Y]),
         discretise=bool(st.session_state.get(state.VIEW_DISCRETE, False)),
         log_loss=bool(st.session_state.get(state.VIEW_LOG, False)),
+        held=held,
     )
     live.live_panel(options, st.session_state[state.TRAIN_SPEED])

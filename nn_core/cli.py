@@ -26,6 +26,7 @@ from nn_core.settings import (
     ACTIVATIONS,
     INITS,
     LOSSES,
+    MAX_HIDDEN_LAYERS,
     OPTIMIZERS,
     OUTPUTS,
     SCALES,
@@ -33,6 +34,7 @@ from nn_core.settings import (
     UPDATE_RULES,
     RunSettings,
     field_names,
+    value_range,
 )
 from nn_core.training import Trainer
 
@@ -83,14 +85,17 @@ def build_parser() -> Parser:
     data.add_argument("--features", metavar="A,B", help="CSV input columns (default: all numeric)")
     data.add_argument("--task", choices=TASKS)
     data.add_argument("--samples", metavar="N", help="size of a built-in dataset")
-    data.add_argument("--noise", metavar="X", help="noise of a built-in dataset, 0 to 1")
+    data.add_argument("--noise", metavar="X", help="noise of a built-in dataset, "
+                      "{:g} to {:g}".format(*value_range("noise")))
     data.add_argument("--data-seed", metavar="N", help="seed of the data and the split")
     data.add_argument("--test-fraction", metavar="X", help="share of rows held out, e.g. 0.2")
     data.add_argument("--transforms", metavar="T,T", help="extra inputs for 2-D data: x1^2,x2^2,"
                       "x1x2,sin_x1,sin_x2")
     data.add_argument("--scale", choices=SCALES)
     model = train.add_argument_group("network")
-    model.add_argument("--hidden", metavar="8,8", help='nodes per hidden layer; "" or 0: none')
+    model.add_argument("--hidden", metavar="8,8", help="nodes per hidden layer, {}–{} each, "
+                       'at most {} layers; "" or 0: none'.format(*value_range("hidden"),
+                                                                  MAX_HIDDEN_LAYERS))
     model.add_argument("--activation", metavar="NAME", help=f"{'|'.join(ACTIVATIONS)}, or one "
                        "per hidden layer: tanh,relu")
     model.add_argument("--output", choices=OUTPUTS)

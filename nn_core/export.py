@@ -34,11 +34,11 @@ def prediction_column(target: str) -> str:
 
 _TEMPLATE = '''"""Predictions of a neural network trained in the NumPy Neural Network Playground.
 
-Network: {architecture}; trained {epochs} epochs.
-Run:  python {{this file}} {example}        (one row of inputs)
-      python {{this file}} inputs.csv      (a CSV with a header naming the inputs)
-Needs only numpy. The network is the blog's NeuralNetwork, grown: any number of layers, with
-biases, and the inputs scaled as they were in training.
+Network: {architecture}; {trained}
+Run:  python {file_name} {example}        (one row of inputs)
+      python {file_name} inputs.csv      (a CSV with a header naming the inputs)
+Needs only numpy. The network is the blog's NeuralNetwork, grown: any number of layers,
+biases if it was trained with them, and the inputs scaled as they were in training.
 """
 
 import csv
@@ -151,8 +151,13 @@ def _matrix(m) -> str:
                                    for row in m) + "],"
 
 
-def script_for(model: Trainer | TrainedModel) -> str:
-    """The standalone script's source text."""
+UNTRAINED = ("untrained (epoch 0).\nUNTRAINED: these are the initial random weights; its "
+             "predictions mean nothing yet.")
+
+
+def script_for(model: Trainer | TrainedModel, file_name: str = "model.py") -> str:
+    """The standalone script's source text; ``file_name`` is the name its docstring runs it
+    by. A model at epoch 0 says in the docstring that it is untrained."""
     if isinstance(model, Trainer):
         model = TrainedModel.from_trainer(model)
     net, pre = model.network, model.preprocessor
@@ -164,7 +169,8 @@ def script_for(model: Trainer | TrainedModel) -> str:
     ]
     return _TEMPLATE.format(
         architecture="-".join(map(str, net.sizes)) + f" ({', '.join(net.layer_activations)})",
-        epochs=int(model.epochs),
+        trained=f"trained {int(model.epochs)} epochs." if model.epochs else UNTRAINED,
+        file_name=_shell_word(file_name),
         example=example_row,
         features=repr(list(model.feature_names)),
         target=repr(model.target_name),
@@ -181,6 +187,12 @@ def script_for(model: Trainer | TrainedModel) -> str:
         probability=repr(PROBABILITY_COLUMN),
         prediction=repr(PREDICTION_COLUMN),
     )
+
+
+def _shell_word(name: str) -> str:
+    """A file name as one safe word for the docstring's command lines (``model.py`` if odd)."""
+    ok = name and len(name) <= 100 and all(c.isalnum() or c in "._-" for c in name)
+    return name if ok else "model.py"
 
 
 def history_csv(history: Mapping[str, Sequence[float]]) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nn_core.errors import PlaygroundError
+from nn_core.limits import MAX_SAMPLES, MIN_SAMPLES
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
 OUTPUTS = ("auto", "sigmoid", "softmax", "linear")
@@ -25,7 +26,7 @@ UPDATE_RULES = ("exact", "blog")
 TASKS = ("auto", "classification", "regression")
 TRANSFORMS = ("x1^2", "x2^2", "x1x2", "sin_x1", "sin_x2")
 MAX_HIDDEN_LAYERS = 6
-MAX_NODES = 64
+MAX_NODES = 64  # units per hidden layer: the Train page's widgets, links and the CLI all allow it
 MAX_EPOCHS = 1_000_000
 
 
@@ -50,7 +51,7 @@ class RunSettings:
 
     # data
     dataset: str = "moons"
-    n_samples: int = field(default=200, metadata=_range(4, 5000))
+    n_samples: int = field(default=200, metadata=_range(MIN_SAMPLES, MAX_SAMPLES))
     noise: float = field(default=0.1, metadata=_range(0.0, 1.0))
     test_fraction: float = field(default=0.2, metadata=_range(0.0, 0.9))
     data_seed: int = field(default=0, metadata=_range(0, 2**31 - 1))
@@ -141,9 +142,26 @@ class RunSettings:
         return cls.from_dict(data)
 
 
+def value_range(name: str) -> tuple[Any, Any]:
+    """The ``(lo, hi)`` a setting's value (or each item of it) must lie in; KeyError if none.
+
+    The one home of every range: the Train and Data pages' widgets, the link parser and the CLI
+    all take their limits from here.
+    """
+    return _FIELDS[name].metadata["range"]
+
+
+def value_choices(name: str) -> tuple[str, ...]:
+    """The names a setting's value (or each item of it) must be one of; KeyError if none."""
+    return _FIELDS[name].metadata["choices"]
+
+
 def field_names() -> list[str]:
     """Names of every setting, in declaration order."""
     return [f.name for f in dataclasses.fields(RunSettings)]
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(RunSettings)}
 
 
 def _coerce(f: dataclasses.Field, value: Any) -> Any:

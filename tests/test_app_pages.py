@@ -32,7 +32,7 @@ from nn_core.settings import RunSettings
 from nn_core.training import Trainer
 from tests.apptest_helpers import go, start
 from ui import nav, state
-from ui.data_view import dataset_frame, table_csv
+from ui.data_view import apply_edits, dataset_frame, table_csv
 
 GOOD_CSV = (
     b"name;height;weight;age;sex\nAl;170;70;25;m\nBo;160;55;30;f\nCy;180;90;40;m\nDi;150;45;20;f\n"
@@ -327,3 +327,63 @@ def test_the_blog_setup_button_loads_the_blog_run():
     assert settings.dataset == "blog" and settings.hidden == (2,) and not settings.bias
     assert settings.update_rule == "blog" and settings.scale == "none"
     assert at.title[0].value.endswith("Train")
+
+
+def test_an_uploaded_table_has_a_split_seed_like_built_in_data():
+    rows = "".join(f"{i},{(i * 7) % 11},{'ab'[i % 2]}\n" for i in range(40))
+    at = start()
+    at.file_uploader[0].upload("t.csv", ("x1,x2,y\n" + rows).encode(), "text/csv").run()
+    assert at.session_state[state.SETTINGS].dataset == "csv"
+    seed = at.number_input(key=state.widget_key("data_seed"))
+    assert seed.label == "Split seed" and not seed.disabled
+    ds = at.session_state[state.DATASET]
+    before = Trainer(at.session_state[state.SETTINGS], ds).test_idx.tolist()
+    seed.set_value(5).run()
+    settings = at.session_state[state.SETTINGS]
+    assert not at.exception and settings.data_seed == 5 and settings.dataset == "csv"
+    after = Trainer(settings, at.session_state[state.DATASET]).test_idx.tolist()
+    assert sorted(after) != sorted(before)
+    assert at.session_state[state.DATASET].n_samples == 40
+
+
+def test_apply_takes_every_edit_from_the_editor_state_and_names_empty_rows():
+    """The Apply callback reads the editor's own state: edits, deletions and added rows; added
+    rows with no value at all are left out with a notice, a half-filled row is reported by the
+    data layer, and a refused table keeps the data and the edits."""
+    store: dict = {}
+    with mock.patch.object(state, "_ss", lambda: store):
+        state.init_state()
+        ds = state.get_dataset()
+        x1, x2, target = dataset_frame(ds).columns
+        store[state.editor_key()] = {
+            "edited_rows": {0: {x1: 123.5}, 3: {x2: -7.25}},
+            "added_rows": [{x1: 0.5, x2: -0.5, target: "1"}, {}, {x1: None, x2: None},
+                           {x1: 2.0}],
+            "deleted_rows": [1, 2],
+        }
+        state.apply_editor_edits()
+        new = state.get_dataset()
+        notices = state.take_notices()
+        assert new.n_samples == ds.n_samples - 2 + 1  # the half-filled row has no target
+        assert new.X[0, 0] == 123.5 and new.X[1, 1] == -7.25
+        assert new.X[-1].tolist() == [0.5, -0.5] and new.classes[new.y[-1]] == "1"
+        assert any("Left out 2 added rows with no values at all" in n for n in notices), notices
+        assert any("dropped 1 of" in n for n in new.notices), new.notices
+        # nothing to apply: said, and nothing changes
+        state.apply_editor_edits()
+        assert state.take_notices() == ["No edits to apply."] and state.get_dataset() is new
+        # a table the data layer refuses: one error, data and edits kept
+        key = state.editor_key()
+        store[key] = {"deleted_rows": list(range(new.n_samples))}
+        state.apply_editor_edits()
+        assert state.take_error().startswith("Could not apply the edits: ")
+        assert state.get_dataset() is new and state.editor_key() == key
+
+
+def test_apply_edits_keeps_values_and_counts_only_fully_empty_rows():
+    base = pd.DataFrame({"a": [1.0, 2.0], "b": ["x", "y"]})
+    edits = {"added_rows": [{"a": float("nan"), "b": " "}, {"b": "z"}],
+             "edited_rows": {"1": {"b": "w"}}}
+    table, empty = apply_edits(base, edits)
+    assert empty == 1
+    assert table["b"].tolist() == ["x", "w", "z"] and table["a"].tolist()[:2] == [1.0, 2.0]

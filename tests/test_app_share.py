@@ -151,3 +151,59 @@ def test_an_impossible_link_opens_a_trainable_page_with_one_notice_per_problem()
     assert not at.error
     at.button(key="train_step").click().run()
     assert not at.error and at.session_state[state.TRAINER].epoch == 1
+
+
+def _downloads(at: AppTest) -> dict[str, bytes]:
+    """Run ``at`` and return the bytes each download button stored in this run, by file name.
+
+    A button whose data is a callable stores nothing here: Streamlit calls it in a later
+    request, outside the session (where reading st.session_state fails).
+    """
+    from unittest import mock
+
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    saved: dict[str, bytes] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def record(self, path_or_data, mimetype, kind, filename=None):
+        data = path_or_data.encode() if isinstance(path_or_data, str) else path_or_data
+        saved[filename] = data
+        return original(self, path_or_data, mimetype, kind, filename)
+
+    with mock.patch.object(MemoryMediaFileStorage, "load_and_get_id", record):
+        at.run()
+    assert not at.exception, at.exception
+    return saved
+
+
+def test_the_run_bundle_is_made_in_the_page_run_for_uploaded_and_built_in_data():
+    from nn_core.bundle import bundle_from_json
+
+    table = b"a,b,label\n1,2,x\n2,3,y\n3,1,x\n4,4,y\n5,0,x\n0,5,y\n"
+    at = start()
+    at.file_uploader[0].upload("mine.csv", table, "text/csv").run()
+    at.switch_page(nav.SHARE)
+    files = _downloads(at)
+    settings, csv, name = bundle_from_json(files["run-bundle.json"])
+    assert settings == at.session_state[state.SETTINGS].replace(dataset="csv")
+    assert csv.replace(b"\r\n", b"\n") == table and name == "mine.csv"
+    at = start({"dataset": "xor", "n_samples": "50"})
+    at.switch_page(nav.SHARE)
+    settings, csv, _ = bundle_from_json(_downloads(at)["run-bundle.json"])
+    assert settings.dataset == "xor" and settings.n_samples == 50 and csv is None
+
+
+def test_an_untrained_network_s_downloads_say_so():
+    settings = RunSettings(dataset="xor")
+    at = start({"dataset": "xor"})
+    at.session_state[state.TRAINER] = Trainer(settings, load_data(settings))  # epoch 0
+    go(at, nav.SHARE)
+    labels = [b.label for b in at.get("download_button")]
+    assert "Untrained model (JSON)" in labels and "Trained model (JSON)" not in labels
+    assert any("untrained (epoch 0)" in w.value for w in at.warning)
+    trainer = at.session_state[state.TRAINER]
+    trainer.step(2)
+    at.run()
+    assert "Trained model (JSON)" in [b.label for b in at.get("download_button")]
+    assert not any("untrained" in w.value for w in at.warning)

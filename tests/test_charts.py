@@ -301,3 +301,17 @@ def test_readout_of_a_regression_names_r2():
     trainer.step(2)
     assert "R²" in readout(trainer)
     assert LiveView(trainer, ViewOptions()).frame()["surface"]["z"]["shape"] == "50,50"
+
+
+def test_the_surface_grid_holds_other_inputs_where_asked_and_its_title_says_so():
+    X = np.array([[0.0, 0.0, 10.0, 1.0], [1.0, 2.0, 30.0, 3.0]])
+    _, _, G = charts.surface_grid(X, 0, 1, n=5, held={2: 25.0, 0: 99.0})
+    assert (G[:, 2] == 25.0).all() and (G[:, 3] == 2.0).all()  # held; mean
+    assert G[:, 0].min() < 0.0 < 1.0 < G[:, 0].max()  # a plotted input is never held
+    figure, _ = charts.surface_figure(X, np.array([0, 1]), np.array([False, True]), ix=0, iy=1,
+                                      feature_names=["a", "b", "c", "d"], task="binary",
+                                      classes=["n", "y"])
+    assert figure["layout"]["title"]["subtitle"]["text"] == "2 other inputs held fixed"
+    text = charts.held_caption(["a", "b", "c", "d"], X, 0, 1, {2: 25.0})
+    assert text == "The surface holds the other inputs fixed: c = 25, d = 2 (mean)."
+    assert charts.held_caption(["a", "b"], X[:, :2], 0, 1) == ""

@@ -158,3 +158,113 @@ def test_other_problems_and_no_hidden_layer_render(dataset):
     assert not at.exception and at.session_state[state.SETTINGS].hidden == ()
     button(at, "train_step").click().run()
     assert not at.exception and shown_epoch(at) == 1
+
+
+def _separates_the_blogs_test_people(settings: RunSettings) -> bool:
+    """Train the blog's 1000 epochs and compare the three test people's labels."""
+    from nn_core.dataset import load_data
+    from nn_core.datasets import BLOG_TEST, BLOG_TEST_TARGETS
+    from nn_core.training import Trainer
+
+    trainer = Trainer(settings.replace(epochs=1000), load_data(settings))
+    trainer.step(1000)
+    labels = trainer.predict_labels(np.array(BLOG_TEST, dtype=float))
+    return [int(v) for v in labels] == BLOG_TEST_TARGETS
+
+
+def _blog_page() -> AppTest:
+    at = train_page(settings=RunSettings(dataset="blog"))
+    next(b for b in at.button if b.label == "Use the blog's network").click().run()
+    return at
+
+
+def test_the_scaling_hint_s_fix_makes_the_blogs_network_separate_its_test_people():
+    at = _blog_page()
+    assert not _separates_the_blogs_test_people(at.session_state[state.SETTINGS])
+    hint = next(i.value for i in at.info if "Raw inputs" in i.value)
+    assert "min–max" in hint.lower()
+    button(at, "hint_scale").click().run()
+    s = at.session_state[state.SETTINGS]
+    assert s.scale == "minmax" and not s.bias and s.hidden == (2,)
+    assert _separates_the_blogs_test_people(s)
+
+
+def test_standardising_without_biases_is_said_and_either_fix_works():
+    at = _blog_page()
+    at.selectbox(key=state.widget_key("scale")).set_value("standard").run()
+    s = at.session_state[state.SETTINGS]
+    assert s.scale == "standard" and not s.bias
+    assert not _separates_the_blogs_test_people(s)  # 0.946 / 0.624 / 0.947: all class 1
+    hint = next(i.value for i in at.info if "without biases" in i.value)
+    assert "cannot move away" in hint
+    help_text = at.selectbox(key=state.widget_key("scale")).help
+    assert "what lets the network learn" not in help_text and "min–max" in help_text
+    for key, changes in (("hint_scale", {"scale": "minmax"}), ("hint_bias", {"bias": True})):
+        at.session_state[state.SETTINGS] = s
+        at.run()
+        button(at, key).click().run()
+        fixed = at.session_state[state.SETTINGS]
+        assert fixed == s.replace(**changes)
+        assert _separates_the_blogs_test_people(fixed)
+        assert not any("without biases" in i.value for i in at.info)
+
+
+def test_a_link_s_units_show_in_the_widgets():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["hidden"] = "64,40"
+    at.query_params["lr"] = "0.05"
+    at.run()
+    at.switch_page(nav.TRAIN).run()
+    assert not at.exception and not at.info, [i.value for i in at.info]
+    assert at.session_state[state.SETTINGS].hidden == (64, 40)
+    assert at.number_input(key="w_units_0").value == 64
+    assert at.number_input(key="w_units_1").value == 40
+    lr = at.select_slider(key=state.widget_key("lr"))
+    assert lr.value == 0.05 and "0.05" in lr.options  # between two steps, shown as it is
+
+
+def _held_caption(at: AppTest) -> str:
+    texts = [c.value.replace("\\", "") for c in at.caption]
+    return next(t for t in texts if "holds the other inputs fixed" in t)
+
+
+def test_the_surface_says_which_inputs_it_holds_and_lets_them_move():
+    from nn_core.dataset import load_data
+    from ui.live_frames import LiveView, ViewOptions
+
+    settings = RunSettings(dataset="blog")
+    ds = load_data(settings)
+    at = train_page(settings=settings)
+    age = ds.X[:, 2]
+    assert f"age = {age.mean():.4g} (mean)" in _held_caption(at)
+    slider = at.slider(key=f"w_held_{at.session_state[state.DATA_VERSION]}_2")
+    assert (slider.min, slider.max) == (age.min(), age.max()) and slider.label == "age"
+    _, before = at.session_state[state.LIVE_VIEW]
+    assert before.options.held == ((2, age.mean()),)
+    slider.set_value(40.0).run()
+    assert not at.exception
+    caption = _held_caption(at)
+    assert "age = 40." in caption and "mean" not in caption
+    _, after = at.session_state[state.LIVE_VIEW]
+    assert after.options.held == ((2, 40.0),)
+    # the frames the element draws are the network's outputs at age 40
+    trainer = at.session_state[state.TRAINER]
+    at40 = LiveView(trainer, ViewOptions(held=((2, 40.0),))).frame()["surface"]
+    at_mean = LiveView(trainer, ViewOptions()).frame()["surface"]
+    assert after.frame()["surface"] == at40 != at_mean
+    at.run()  # nothing moved: the same view (its grid is not recomputed)
+    assert at.session_state[state.LIVE_VIEW][1] is after
+    # plotting age instead holds weight, at its mean
+    at.selectbox(key=state.VIEW_Y).set_value(2).run()
+    assert _held_caption(at).startswith("The surface holds the other inputs fixed: weight = ")
+    # two inputs: nothing is held, nothing said
+    at = train_page(settings=RunSettings(dataset="xor"))
+    assert not [c for c in at.caption if "holds the other inputs" in c.value]
+    assert not [s for s in at.slider if s.key and s.key.startswith("w_held_")]
+
+
+def test_a_batch_larger_than_the_data_shows_as_it_is_and_says_what_it_means():
+    at = train_page(settings=RunSettings(dataset="xor", n_samples=100, batch_size=500))
+    assert at.number_input(key=state.widget_key("batch_size")).value == 500
+    assert at.session_state[state.SETTINGS].batch_size == 500
+    assert any("500 is more than the data's 100 rows" in c.value for c in at.caption)

@@ -367,9 +367,11 @@ def slopes_frame(slopes: Sequence[tuple[np.ndarray, np.ndarray] | None]) -> Spec
 
 # --------------------------------------------------------------------- decision surface
 def surface_grid(
-    X: np.ndarray, ix: int, iy: int, n: int = 50, pad: float = 0.08
+    X: np.ndarray, ix: int, iy: int, n: int = 50, pad: float = 0.08,
+    held: Mapping[int, float] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A grid over features ``ix`` and ``iy`` of ``X``; the other features at their mean.
+    """A grid over features ``ix`` and ``iy`` of ``X``; the other features held fixed: at the
+    value ``held`` gives for them, else at their mean.
 
     Returns ``(xs, ys, G)``: the ``n`` grid values of each axis and ``G`` (n*n, d) raw inputs,
     row ``r * n + c`` at ``(xs[c], ys[r])``.
@@ -384,12 +386,37 @@ def surface_grid(
 
     xs = axis(ix)
     ys = axis(iy) if d > 1 else np.linspace(-1.0, 1.0, n)
-    G = np.tile(X.mean(axis=0), (n * n, 1))
+    G = np.tile(held_values(X, ix, iy, held), (n * n, 1))
     gx, gy = np.meshgrid(xs, ys)
     G[:, ix] = gx.ravel()
     if d > 1:
         G[:, iy] = gy.ravel()
     return xs, ys, G
+
+
+def held_values(X: np.ndarray, ix: int, iy: int,
+                held: Mapping[int, float] | None = None) -> np.ndarray:
+    """One raw input row: each feature's mean, or its ``held`` value (the plotted two are
+    overwritten by the grid)."""
+    row = np.asarray(X, dtype=float).mean(axis=0)
+    for j, v in (held or {}).items():
+        if 0 <= j < len(row) and j not in (ix, iy):
+            row[j] = float(v)
+    return row
+
+
+def held_caption(names: Sequence[str], X: np.ndarray, ix: int, iy: int,
+                 held: Mapping[int, float] | None = None, limit: int = 6) -> str:
+    """Plain text saying which inputs the surface holds fixed and at what values ("" if none)."""
+    X = np.asarray(X, dtype=float)
+    if X.shape[1] <= 2:
+        return ""
+    row = held_values(X, ix, iy, held)
+    mean = X.mean(axis=0)
+    parts = [f"{_short(names[j])} = {row[j]:.4g}" + (" (mean)" if row[j] == mean[j] else "")
+             for j in range(X.shape[1]) if j not in (ix, iy)]
+    more = f" and {len(parts) - limit} more" if len(parts) > limit else ""
+    return "The surface holds the other inputs fixed: " + ", ".join(parts[:limit]) + more + "."
 
 
 def surface_values(
@@ -483,17 +510,24 @@ def surface_points(
 
 
 def surface_layout(
-    x_name: str, y_name: str, xs: np.ndarray, ys: np.ndarray, uirevision: str, task: str
+    x_name: str, y_name: str, xs: np.ndarray, ys: np.ndarray, uirevision: str, task: str,
+    n_held: int = 0,
 ) -> dict[str, Any]:
-    """The surface's Plotly layout; the output image spans exactly the grid."""
-    title = ("Output over two inputs" if task == "regression" else "Decision surface")
+    """The surface's Plotly layout; the output image spans exactly the grid. With ``n_held``
+    other inputs, the title says they are held fixed."""
+    title: dict[str, Any] = {
+        "text": "Output over two inputs" if task == "regression" else "Decision surface",
+        "x": 0.01, "xanchor": "left", "font": {"size": 13}}
+    if n_held:  # under the title, clear of the legend on the right
+        title["subtitle"] = {"text": f"{n_held} other input{'s' * (n_held > 1)} held fixed",
+                             "font": {"size": 11}}
     return {
         "uirevision": uirevision,
-        "title": {"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 13}},
+        "title": title,
         "font": {"family": "sans-serif", "size": 12, "color": "#1f2430"},
         "paper_bgcolor": "rgba(0,0,0,0)",
         "plot_bgcolor": "#ffffff",
-        "margin": {"l": 52, "r": 12, "t": 40, "b": 44},
+        "margin": {"l": 52, "r": 12, "t": 56 if n_held else 40, "b": 44},
         "hovermode": "closest",
         "showlegend": True,
         "legend": {"orientation": "h", "y": 1.0, "x": 1.0, "xanchor": "right",
@@ -518,19 +552,21 @@ def surface_figure(
     classes: Sequence[str],
     n: int = 50,
     uirevision: str = "surface",
+    held: Mapping[int, float] | None = None,
 ) -> tuple[dict[str, Any], Spec]:
     """The surface chart's static part: ``(plotly figure of the points, grid spec)``.
 
     The grid spec gives the output image's extent (``x0, x1, y0, y1``), size ``n`` and colour
     mapping; each frame supplies the values from :func:`surface_values`.
     """
-    xs, ys, _ = surface_grid(X, ix, iy, n)
+    xs, ys, _ = surface_grid(X, ix, iy, n, held=held)
     vr = value_range(y, task)
     X = np.asarray(X, dtype=float)
     X2 = np.column_stack([X[:, ix], X[:, iy] if X.shape[1] > 1 else np.zeros(len(X))])
     names = [feature_names[ix], feature_names[iy] if X.shape[1] > 1 else ""]
     figure = {"data": surface_points(X2, y, is_test, task, classes, vr),
-              "layout": surface_layout(names[0], names[1], xs, ys, uirevision, task)}
+              "layout": surface_layout(names[0], names[1], xs, ys, uirevision, task,
+                                       n_held=max(X.shape[1] - 2, 0))}
     grid = {"x0": float(xs[0]), "x1": float(xs[-1]), "y0": float(ys[0]), "y1": float(ys[-1]),
             "n": int(n), **surface_colours(task, len(classes), vr)}
     return figure, grid

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -33,6 +37,41 @@ def dataset_frame(ds: Dataset) -> pd.DataFrame:
 def table_csv(frame: pd.DataFrame) -> bytes:
     """A table as UTF-8 CSV bytes, the form the data layer reads."""
     return frame.to_csv(index=False).encode("utf-8")
+
+
+def _blank(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def apply_edits(base: pd.DataFrame, edits: Mapping[str, Any] | None) -> tuple[pd.DataFrame, int]:
+    """``base`` with a data editor's edits applied: ``(table, empty added rows dropped)``.
+
+    ``edits`` is the editor's own state (``st.session_state[key]``): ``edited_rows`` (position
+    -> {column: value}), ``added_rows`` (list of {column: value}) and ``deleted_rows``
+    (positions). Added rows without a single value are left out and counted, so the page can
+    say so; every other edit is kept exactly as typed.
+    """
+    edits = edits or {}
+    columns = list(base.columns)
+    rows = base.to_dict("records")
+    for pos, change in (edits.get("edited_rows") or {}).items():
+        i = int(pos)
+        if 0 <= i < len(rows):
+            rows[i] = {**rows[i], **{c: v for c, v in change.items() if c in columns}}
+    deleted = {int(i) for i in edits.get("deleted_rows") or ()}
+    rows = [r for i, r in enumerate(rows) if i not in deleted]
+    empty = 0
+    for added in edits.get("added_rows") or ():
+        row = {c: added.get(c) for c in columns}
+        if all(_blank(v) for v in row.values()):
+            empty += 1
+        else:
+            rows.append(row)
+    return pd.DataFrame(rows, columns=columns), empty
 
 
 def holdout_mask(ds: Dataset, test_fraction: float, seed: int) -> np.ndarray:

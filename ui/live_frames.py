@@ -52,6 +52,19 @@ class ViewOptions:
     discretise: bool = False
     log_loss: bool = False
     grid: int = GRID
+    # (feature index, value) for inputs the surface does not plot; the others sit at their mean.
+    # A change rebuilds the view (and its grid) once; frames cost the same as before.
+    held: tuple[tuple[int, float], ...] = ()
+
+
+def surface_axes(n_features: int, x_feature: int, y_feature: int) -> tuple[int, int]:
+    """The two inputs the surface plots: ``(ix, iy)``, clamped and never the same one twice."""
+    d = n_features
+    ix = min(max(x_feature, 0), d - 1)
+    iy = min(max(y_feature, 0), d - 1) if d > 1 else ix
+    if iy == ix and d > 1:
+        iy = (ix + 1) % d
+    return ix, iy
 
 
 def held_out_mask(trainer: TrainerLike) -> np.ndarray:
@@ -69,11 +82,7 @@ class LiveView:
         self.options = options
         ds = trainer.dataset
         net = trainer.network
-        d = ds.n_features
-        ix = min(max(options.x_feature, 0), d - 1)
-        iy = min(max(options.y_feature, 0), d - 1) if d > 1 else ix
-        if iy == ix and d > 1:
-            iy = (ix + 1) % d
+        ix, iy = surface_axes(ds.n_features, options.x_feature, options.y_feature)
         self.ix, self.iy = ix, iy
         self.task = ds.task
         outs = charts.output_names(ds.task, ds.classes, ds.target_name, net.sizes[-1])
@@ -84,7 +93,7 @@ class LiveView:
         # frame's cost, so a big network gets fewer (smoothed) grid points
         units = max(sum(net.sizes[1:-1]), 1)
         n = self.grid = min(options.grid, max(24, int((GRID_BUDGET / units) ** 0.5)))
-        _, _, grid_raw = charts.surface_grid(ds.X, ix, iy, n)
+        _, _, grid_raw = charts.surface_grid(ds.X, ix, iy, n, held=dict(options.held))
         self.grid_in = np.ascontiguousarray(trainer.preprocessor.transform(grid_raw), dtype=float)
         self.value_range = charts.value_range(ds.y, ds.task)
         rows = np.asarray(trainer.X_train, dtype=float)

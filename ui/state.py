@@ -272,9 +272,50 @@ def editor_key() -> str:
     return f"w_editor_{_ss()[DATA_VERSION]}_{_ss()[EDITOR_VERSION]}"
 
 
+def editor_edits() -> dict[str, Any] | None:
+    """The data editor's pending edits, from its own widget state (None before any)."""
+    return _ss().get(editor_key())
+
+
+def apply_editor_edits() -> None:
+    """The data editor's Apply: the edited table becomes the data, or nothing changes and the
+    edits stay in the editor with one error line. Nothing is left out silently: added rows
+    without any value are counted in the notice, and rows the data layer drops (a missing
+    value) are in the dataset's own notices, which the Data page shows."""
+    from ui.data_view import apply_edits, dataset_frame, table_csv
+
+    ds = get_dataset()
+    edits = editor_edits() or {}
+    if not any(edits.get(k) for k in ("edited_rows", "added_rows", "deleted_rows")):
+        push_notice("No edits to apply.")
+        return
+    table, empty = apply_edits(dataset_frame(ds), edits)
+    try:
+        new = use_table(
+            table_csv(table),
+            "edited table",
+            target=ds.target_name,
+            features=tuple(ds.feature_names),
+            task="classification" if ds.is_classification else "regression",
+        )
+    except PlaygroundError as exc:
+        set_error(f"Could not apply the edits: {exc}. Your edits are still here.")
+        return
+    message = f"Applied the edits: the data now has {new.n_samples} rows."
+    if empty:
+        message += f" Left out {empty} added row{'s' * (empty != 1)} with no values at all."
+    push_notice(message)
+
+
 def plot_axis_key(axis: str) -> str:
     """Key of the Data page's axis chooser ``axis`` ("x" or "y") for the current dataset."""
     return f"w_plot_{axis}_{_ss()[DATA_VERSION]}"
+
+
+def held_input_key(column: int) -> str:
+    """Key of the Train page's slider holding input ``column`` fixed on the surface (a view
+    choice of this session for the current dataset, never part of the settings)."""
+    return f"w_held_{_ss()[DATA_VERSION]}_{column}"
 
 
 def predict_input_key(column: int) -> str:

@@ -11,14 +11,30 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import streamlit as st
 
-from nn_core.settings import ACTIVATIONS, INITS, OPTIMIZERS, OUTPUTS, SCALES, TRANSFORMS
+from nn_core.settings import (
+    ACTIVATIONS,
+    INITS,
+    LOSSES,
+    MAX_HIDDEN_LAYERS,
+    OPTIMIZERS,
+    OUTPUTS,
+    SCALES,
+    TRANSFORMS,
+    UPDATE_RULES,
+    value_range,
+)
 from ui import state
+from ui.text import plain
 
-MAX_LAYERS = 6
-MAX_UNITS = 32
-LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+# Every limit comes from the settings' field metadata (nn_core/settings.py), as links and the
+# CLI's do: a value a link can set, a widget can show.
+MAX_LAYERS = MAX_HIDDEN_LAYERS
+MIN_UNITS, MAX_UNITS = value_range("hidden")
+# the sliders' steps between the settings' own ends (which are always options too)
+LEARNING_RATES = (0.000001, 0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 REG_RATES = (0.0, 0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 LOSS_LABELS = {"auto": "auto (by problem)", "mse": "squared error (the blog's)",
                "bce": "binary cross-entropy", "ce": "categorical cross-entropy"}
@@ -28,6 +44,12 @@ INIT_LABELS = {"blog": "the blog's: normal(0, n_out^-½)", "xavier": "Xavier (un
                "he": "He (normal)"}
 SCALE_LABELS = {"standard": "standardise (mean 0, sd 1)", "minmax": "min–max to [0, 1]",
                 "none": "none: raw values (the blog's)"}
+SCALE_HELP = (
+    "Raw inputs of 150–180 (the blog's heights) drive sigmoid and tanh units into saturation; "
+    "scaling brings them near 0. Standardising (mean 0, sd 1) suits a network with biases. "
+    "Without biases it moves the data's centre to 0, the one point a bias-free network cannot "
+    "shift its boundaries away from: there use min–max (to 0.01–0.99) or turn biases on."
+)
 OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}
 
 BLOG_SETUP: dict[str, Any] = {
@@ -39,6 +61,14 @@ BLOG_SETUP: dict[str, Any] = {
 
 def _fmt_rate(v: float) -> str:
     return f"{v:g}"
+
+
+def rate_options(field: str, steps: tuple[float, ...], current: float) -> tuple[float, ...]:
+    """A select slider's options: the steps within the field's range, its two ends, and the
+    current value (a link's 0.05 shows as 0.05, not as the nearest step)."""
+    lo, hi = value_range(field)
+    return tuple(sorted({float(lo), float(hi), float(current),
+                         *(float(v) for v in steps if lo <= v <= hi)}))
 
 
 def _set(**changes: Any) -> None:
@@ -61,7 +91,7 @@ def _on_units(layer: int) -> None:
 
 
 def architecture(n_features: int) -> None:
-    """Hidden layers (0–6), units per layer (1–32), activation, output and loss."""
+    """Hidden layers, units per layer, activation, output and loss (limits: RunSettings)."""
     s = state.get_settings()
     st.session_state["w_hidden_layers"] = len(s.hidden)
     if not state.shown("hidden"):
@@ -73,9 +103,9 @@ def architecture(n_features: int) -> None:
     if s.hidden and state.shown("hidden"):
         cols = st.columns(min(len(s.hidden), 3))
         for i, units in enumerate(s.hidden):
-            st.session_state[f"w_units_{i}"] = min(int(units), MAX_UNITS)
+            st.session_state[f"w_units_{i}"] = int(units)
             cols[i % len(cols)].number_input(
-                f"Units in layer {i + 1}", 1, MAX_UNITS, step=1, key=f"w_units_{i}",
+                f"Units in layer {i + 1}", MIN_UNITS, MAX_UNITS, step=1, key=f"w_units_{i}",
                 on_change=_on_units, args=(i,),
             )
     if state.shown("activation"):
@@ -84,7 +114,7 @@ def architecture(n_features: int) -> None:
         st.selectbox("Output", OUTPUTS, format_func=OUTPUT_LABELS.get,
                      key=state.bind("output"), on_change=state.on_change("output"))
     if state.shown("loss"):
-        st.selectbox("Loss", tuple(LOSS_LABELS), format_func=LOSS_LABELS.get,
+        st.selectbox("Loss", LOSSES, format_func=LOSS_LABELS.get,
                      key=state.bind("loss"), on_change=state.on_change("loss"))
     if state.shown("init"):
         st.selectbox("Initialisation", INITS, format_func=INIT_LABELS.get,
@@ -92,8 +122,7 @@ def architecture(n_features: int) -> None:
     if state.shown("scale"):
         st.selectbox("Input scaling", SCALES, format_func=SCALE_LABELS.get,
                      key=state.bind("scale"), on_change=state.on_change("scale"),
-                     help="Raw inputs of 150–180 (the blog's heights) drive sigmoids into "
-                     "saturation; standardising them is what lets the network learn.")
+                     help=SCALE_HELP)
     if state.shown("bias"):
         st.checkbox("Biases", key=state.bind("bias"), on_change=state.on_change("bias"),
                     help="The blog's network has none.")
@@ -128,22 +157,25 @@ def _on_reg() -> None:
 def optimisation(n_train: int) -> None:
     """Learning rate, batch size, optimiser, regularisation, update rule, seed."""
     s = state.get_settings()
-    rates = tuple(sorted({*LEARNING_RATES, float(s.lr)}))
+    rates = rate_options("lr", LEARNING_RATES, s.lr)
     if state.shown("lr"):
         st.select_slider("Learning rate", rates, format_func=_fmt_rate,
                          key=state.bind("lr", float), on_change=state.on_change("lr"),
-                         help="TensorFlow Playground's steps, 0.00001 to 10. Changing it keeps "
-                         "the weights.")
+                         help=f"TensorFlow Playground's steps, {rates[0]:g} to {rates[-1]:g}, "
+                         "and any value a link set. Changing it keeps the weights.")
     if state.shown("batch_size"):
-        st.number_input("Batch size (0 = all rows)", 0, max(n_train, 1), step=1,
-                        key=state.bind("batch_size", lambda v: min(int(v), max(n_train, 1))),
-                        on_change=state.on_change("batch_size"),
-                        help="1 updates after every row, as the blog's loop does.")
+        st.number_input("Batch size (0 = all rows)", *value_range("batch_size"), step=1,
+                        key=state.bind("batch_size"), on_change=state.on_change("batch_size"),
+                        help="1 updates after every row, as the blog's loop does. A batch "
+                        "larger than the training rows is all of them.")
+        if s.batch_size > n_train:
+            st.caption(f"{s.batch_size:,} is more than the data's {n_train:,} rows: each "
+                       "batch is the whole training set.")
     if state.shown("optimizer"):
         st.selectbox("Optimiser", OPTIMIZERS, format_func=OPTIMIZER_LABELS.get,
                      key=state.bind("optimizer"), on_change=state.on_change("optimizer"))
     if s.optimizer == "momentum" and state.shown("momentum"):
-        st.number_input("Momentum", 0.0, 0.999, step=0.05, format="%.3f",
+        st.number_input("Momentum", *value_range("momentum"), step=0.05, format="%.3f",
                         key=state.bind("momentum"), on_change=state.on_change("momentum"))
     kind = "L1" if s.l1 > 0 else "L2" if s.l2 > 0 else "none"
     rate = s.l1 if s.l1 > 0 else s.l2
@@ -152,13 +184,13 @@ def optimisation(n_train: int) -> None:
     if state.shown("l1", "l2"):
         st.selectbox("Regularisation", ("none", "L1", "L2"), key="w_reg_kind",
                      on_change=_on_reg)
-        st.select_slider("Regularisation rate", tuple(sorted({*REG_RATES, float(rate)})),
+        st.select_slider("Regularisation rate", rate_options("l2", REG_RATES, rate),
                          format_func=_fmt_rate, key="w_reg_rate", on_change=_on_reg,
                          disabled=kind == "none")
     if state.shown("update_rule"):
         _update_rule()
     if state.shown("seed"):
-        st.number_input("Seed", 0, 2**31 - 1, step=1, key=state.bind("seed"),
+        st.number_input("Seed", *value_range("seed"), step=1, key=state.bind("seed"),
                         on_change=state.on_change("seed"), help="Initial weights and shuffling.")
     if state.shown("shuffle"):
         st.checkbox("Shuffle rows each epoch", key=state.bind("shuffle"),
@@ -166,7 +198,7 @@ def optimisation(n_train: int) -> None:
 
 
 def _update_rule() -> None:
-    st.radio("Update rule", ("exact", "blog"), horizontal=True,
+    st.radio("Update rule", UPDATE_RULES, horizontal=True,
              format_func={"exact": "exact gradient", "blog": "the blog's rule"}.get,
              key=state.bind("update_rule"), on_change=state.on_change("update_rule"),
              help="The blog's rule sends errors back through the weights without the output "
@@ -176,12 +208,77 @@ def _update_rule() -> None:
 def stopping() -> None:
     """Stop at a number of epochs or a target loss."""
     if state.shown("epochs"):
-        st.number_input("Stop after epochs", 1, 1_000_000, step=100, key=state.bind("epochs"),
-                        on_change=state.on_change("epochs"))
+        st.number_input("Stop after epochs", *value_range("epochs"), step=100,
+                        key=state.bind("epochs"), on_change=state.on_change("epochs"))
     if state.shown("target_loss"):
-        st.number_input("…or at training loss", 0.0, 1e6, step=0.001, format="%.4f",
-                        key=state.bind("target_loss"),
+        st.number_input("…or at training loss", *value_range("target_loss"), step=0.001,
+                        format="%.4f", key=state.bind("target_loss"),
                         on_change=state.on_change("target_loss"), help="0 = no target.")
+
+
+# ------------------------------------------------------------------------ surface held inputs
+def held_inputs(dataset: Any, ix: int, iy: int) -> tuple[tuple[int, float], ...]:
+    """One slider per input the surface does not plot (``ix``, ``iy`` are plotted), over that
+    input's data range and starting at its mean; returns ``(input, value)`` pairs for
+    :class:`ui.live_frames.ViewOptions`. Only the chart changes, never the training."""
+    X = np.asarray(dataset.X, dtype=float)
+    others = [j for j in range(X.shape[1]) if j not in (ix, iy)]
+    if not others:
+        return ()
+    held = []
+    with st.expander(f"Inputs the surface holds fixed ({len(others)})", expanded=False):
+        st.caption("The surface plots two inputs; the network still needs the others. Move "
+                   "them to see the surface elsewhere (training is not affected).")
+        for j in others:
+            lo, hi = float(X[:, j].min()), float(X[:, j].max())
+            key = state.held_input_key(j)
+            if key not in st.session_state:
+                st.session_state[key] = float(X[:, j].mean())
+            if hi > lo:
+                st.slider(plain(dataset.feature_names[j], 60), lo, hi, step=(hi - lo) / 100,
+                          key=key, format="%.4g")
+            held.append((j, float(st.session_state[key])))
+    return tuple(held)
+
+
+# ------------------------------------------------------------------------------ scaling hint
+MINMAX_FIX = ("Use min–max scaling", {"scale": "minmax"})
+BIAS_FIX = ("Turn biases on", {"bias": True})
+
+
+def scaling_hint(settings: Any, max_abs_input: float) -> tuple[str, list[tuple[str, dict]]]:
+    """What is true about the input scaling for these settings, and one-click fixes.
+
+    Returns ``("", [])`` when there is nothing to say. Each fix is ``(button label, settings
+    changes)``; on the blog's network each one makes it separate its three test people.
+    """
+    if settings.scale == "none" and max_abs_input > 5:
+        return ("Raw inputs (no scaling): values this large push sigmoid and tanh units to "
+                "their limits (0 or 1, −1 or 1), where their slope is ~0 — see the unit slopes "
+                "under the charts. Min–max "
+                "scaling puts every input in 0.01–0.99"
+                + (", which works with or without biases." if not settings.bias else "."),
+                [MINMAX_FIX])
+    if settings.scale == "standard" and not settings.bias:
+        return ("Standardised inputs without biases: standardising moves the average row to "
+                "all zeros, the one point a bias-free network cannot move away from — every "
+                "hidden unit's boundary passes through it and gives the same output there "
+                "whatever the weights (0.5 for sigmoid). On the blog's table this leaves the "
+                "training accuracy at 50%. Use min–max scaling or turn biases on.",
+                [MINMAX_FIX, BIAS_FIX])
+    return "", []
+
+
+def show_scaling_hint(settings: Any, max_abs_input: float) -> None:
+    """The scaling hint as an info box with one button per fix a classroom link allows."""
+    text, fixes = scaling_hint(settings, max_abs_input)
+    if not text:
+        return
+    st.info(text)
+    for label, changes in fixes:
+        if state.shown(*changes):
+            st.button(label, key=f"hint_{'_'.join(changes)}", on_click=_set, kwargs=changes,
+                      width="stretch")
 
 
 def use_blog_setup() -> None:
