@@ -18,7 +18,7 @@ from ui.data_view import (
     holdout_mask,
     table_csv,
 )
-from ui.text import plain
+from ui.text import plain, widget_text
 
 UPLOAD_MB = max(1, MAX_UPLOAD_BYTES // (1024 * 1024))
 BUNDLE_MB = max(1, MAX_BUNDLE_BYTES // (1024 * 1024))
@@ -226,7 +226,7 @@ def column_controls(ds) -> None:
         columns,
         key=state.bind("target"),
         on_change=on_target,
-        format_func=plain,
+        format_func=widget_text,
         help="The column the network learns to predict.",
     )
     target = state.get_settings().target
@@ -236,7 +236,7 @@ def column_controls(ds) -> None:
         options,
         key=state.bind("features", lambda chosen: [c for c in chosen if c in options]),
         on_change=on_features,
-        format_func=plain,
+        format_func=widget_text,
         help="The inputs of the network: columns that hold numbers.",
     )
     text = [c for c in columns if c != target and c not in options]
@@ -299,14 +299,14 @@ def data_view(settings, ds) -> None:
             "Horizontal axis",
             options,
             index=0,
-            format_func=lambda i: plain(ds.feature_names[i]),
+            format_func=lambda i: widget_text(ds.feature_names[i]),
             key=state.plot_axis_key("x"),
         )
         y_index = ax2.selectbox(
             "Vertical axis",
             options,
             index=1,
-            format_func=lambda i: plain(ds.feature_names[i]),
+            format_func=lambda i: widget_text(ds.feature_names[i]),
             key=state.plot_axis_key("y"),
         )
     fig = data_scatter(

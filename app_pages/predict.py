@@ -7,17 +7,17 @@ import streamlit as st
 from nn_core.errors import PlaygroundError
 from nn_core.limits import MAX_UPLOAD_BYTES
 from nn_core.serialize import MAX_MODEL_BYTES, model_from_json
-from nn_core.tabular import feature_matrix, read_csv_bytes
 from ui import nav, state
 from ui.data_charts import probability_bars
 from ui.data_view import TASK_LABELS, table_csv
 from ui.predict_view import (
+    batch_prediction,
     blog_examples,
     class_probabilities,
     default_inputs,
     input_step,
     model_dataset,
-    results_frame,
+    prediction_key,
 )
 from ui.text import plain
 
@@ -133,7 +133,7 @@ def single_prediction(trainer, ds) -> None:
             st.dataframe(frame, hide_index=True, width="stretch")
 
 
-def batch_prediction(trainer, ds) -> None:
+def batch_section(trainer, ds) -> None:
     st.subheader("Many inputs from a CSV file")
     st.caption(
         "One row per input, with a column for each feature: "
@@ -160,25 +160,34 @@ def batch_prediction(trainer, ds) -> None:
         width="stretch",
     )
     if file is None:
+        state.set_batch_prediction(None)
         return
-    try:
-        table = read_csv_bytes(file.getvalue())
-        X, rows = feature_matrix(table, list(ds.feature_names))
-        result = results_frame(trainer, ds, X, inputs=table, rows=rows)
-    except PlaygroundError as exc:
-        st.error(f"Could not predict {plain(file.name, 60)}: {plain(exc, 300)}", icon="⚠️")
+    data = file.getvalue()
+    key = prediction_key(trainer, ds, data)
+    result = state.batch_prediction(key)
+    if result is None:  # a new file or a changed model: predict once, keep it for reruns
+        try:
+            result = batch_prediction(trainer, ds, data)
+        except PlaygroundError as exc:
+            result = f"Could not predict {file.name}: {exc}"
+        state.set_batch_prediction(key, result)
+    if isinstance(result, str):
+        st.error(plain(result, 400), icon="⚠️")
         return
-    skipped = len(rows) - int(rows.sum())
-    if skipped:
+    frame, total = result.frame, len(result.frame)
+    if result.skipped:
         st.info(
-            f"{skipped:,} of {len(rows):,} rows {'has' if skipped == 1 else 'have'} a missing or "
-            "non-numeric input and got no prediction.",
+            f"{result.skipped:,} of {total:,} rows {'has' if result.skipped == 1 else 'have'} a "
+            "missing or non-numeric input and got no prediction.",
             icon="ℹ️",
         )
-    st.dataframe(result, hide_index=True, width="stretch")
+    preview = result.preview()
+    st.dataframe(preview, hide_index=True, width="stretch")
+    if len(preview) < total:
+        st.caption(f"The first {len(preview):,} of {total:,} rows; the download has them all.")
     st.download_button(
-        f"⬇️ Download {len(result):,} predictions (CSV)",
-        table_csv(result),
+        f"⬇️ Download {total:,} predictions (CSV)",
+        lambda: table_csv(frame),  # made when clicked; reads no session state
         file_name="predictions.csv",
         mime="text/csv",
         on_click="ignore",
@@ -215,7 +224,7 @@ if use_loaded:
     model_ds = model_dataset(loaded)
     single_prediction(loaded, model_ds)
     st.divider()
-    batch_prediction(loaded, model_ds)
+    batch_section(loaded, model_ds)
     st.stop()
 if not trained:
     st.info(
@@ -229,4 +238,4 @@ if not trained:
 st.caption(f"{model_line(trainer)} · {TASK_LABELS[ds.task]} of {plain(ds.target_name, 40)}")
 single_prediction(trainer, ds)
 st.divider()
-batch_prediction(trainer, ds)
+batch_section(trainer, ds)

@@ -5,7 +5,7 @@ import streamlit as st
 from ui import live, state, train_controls
 from ui.charts import held_caption
 from ui.live_frames import ViewOptions, surface_axes
-from ui.text import plain
+from ui.text import plain, widget_text
 
 state.init_state()
 st.title("🏋️ Train")
@@ -64,10 +64,11 @@ with right:
             st.session_state[key] = default
     if state.shown("surface_x"):
         v1.selectbox("Surface: horizontal input", names, key=state.VIEW_X,
-                     format_func=lambda i: ds.feature_names[i])
+                     format_func=lambda i: widget_text(ds.feature_names[i]))
     if state.shown("surface_y"):
         v2.selectbox("Surface: vertical input", names, key=state.VIEW_Y,
-                     format_func=lambda i: ds.feature_names[i], disabled=ds.n_features < 2)
+                     format_func=lambda i: widget_text(ds.feature_names[i]),
+                     disabled=ds.n_features < 2)
     if state.shown("discretise"):
         v3.checkbox("Discretise", key=state.VIEW_DISCRETE)
     if state.shown("log_loss"):

@@ -199,9 +199,10 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def run_predict(args: argparse.Namespace) -> int:
+    import numpy as np
     import pandas as pd  # only here: training on a built-in dataset starts faster without it
 
-    from nn_core.predictions import check_prediction_size
+    from nn_core.predictions import check_prediction_size, predictions_frame
     from nn_core.tabular import feature_matrix, frame_csv, read_csv_bytes
 
     model = model_from_json(_read(args.model, MAX_MODEL_BYTES))
@@ -211,15 +212,9 @@ def run_predict(args: argparse.Namespace) -> int:
     skipped = int((~kept).sum())
     if skipped:
         _note(f"note: skipped {skipped} row(s) with a missing or non-finite input")
-    pred = model.predict(X)
-    out = pd.DataFrame(X, columns=model.feature_names)
-    taken = set(model.feature_names)
-    if model.task == "regression":
-        out[_fresh(f"predicted_{model.target_name}", taken)] = pred
-    else:
-        for i, label in enumerate(model.classes):
-            out[_fresh(f"p_{label}", taken)] = pred[:, i]
-        out[_fresh(f"predicted_{model.target_name}", taken)] = model.predict_labels(X)
+    out = predictions_frame(pd.DataFrame(X, columns=model.feature_names), model.predict(X),
+                            np.ones(len(X), dtype=bool), model.target_name,
+                            model.classes if model.task != "regression" else [])
     text = frame_csv(out)  # text a spreadsheet would run as a formula is neutralised
     if args.out:
         _write(args.out, text)
@@ -293,10 +288,3 @@ def _jsonable(summary: dict[str, Any]) -> dict[str, Any]:
             v = None
         out[k] = v
     return out
-
-
-def _fresh(name: str, taken: set[str]) -> str:
-    while name in taken:
-        name += "_"
-    taken.add(name)
-    return name

@@ -21,6 +21,20 @@ from nn_core.dataset import Dataset
 from nn_core.serialize import TrainedModel
 from nn_core.training import HISTORY_KEYS, Trainer
 
+# The names of a prediction table's columns, the same in the app, the CLI and the script.
+PROBABILITY_COLUMN = "p({})"  # one per class: its probability
+PREDICTION_COLUMN = "predicted {}"  # the predicted label or value, after the target's name
+
+
+def probability_column(label: str) -> str:
+    """The column holding the probability of class ``label``: ``p(setosa)``."""
+    return PROBABILITY_COLUMN.format(label)
+
+
+def prediction_column(target: str) -> str:
+    """The column holding the predicted label or value of ``target``: ``predicted species``."""
+    return PREDICTION_COLUMN.format(target)
+
 _TEMPLATE = '''"""Predictions of a neural network trained in the NumPy Neural Network Playground.
 
 Network: {architecture}; {trained}
@@ -138,11 +152,12 @@ def main(args):
     result = predict(rows)
     out = csv.writer(sys.stdout, lineterminator="\\n")
     if TASK == "regression":
-        out.writerow([cell(c) for c in FEATURES + [TARGET]])
+        out.writerow([cell(c) for c in FEATURES + [{prediction}.format(TARGET)]])
         for row, value in zip(rows, result):
             out.writerow(row + [repr(float(value))])
     else:
-        out.writerow([cell(c) for c in FEATURES + ["p(" + c + ")" for c in CLASSES] + [TARGET]])
+        out.writerow([cell(c) for c in FEATURES + [{probability}.format(c) for c in CLASSES]
+                      + [{prediction}.format(TARGET)]])
         for row, p in zip(rows, result):
             out.writerow(row + [repr(float(v)) for v in p] + [cell(CLASSES[int(np.argmax(p))])])
 
@@ -192,6 +207,8 @@ def script_for(model: Trainer | TrainedModel, file_name: str = "model.py") -> st
         target_std=repr(float(model.coding.std)),
         formula=repr(FORMULA.pattern),
         plain_number=repr(PLAIN_NUMBER.pattern),
+        probability=repr(PROBABILITY_COLUMN),
+        prediction=repr(PREDICTION_COLUMN),
     )
 
 

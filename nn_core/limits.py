@@ -12,7 +12,6 @@ MAX_FEATURES = 50  # feature columns used for training
 MAX_CLASSES = 20  # distinct labels of a classification target
 MAX_NAME_CHARS = 100  # length of one column name
 MAX_ABS_VALUE = 1e15  # larger numbers are treated like missing values
-
 MAX_PREDICTION_CELLS = MAX_ROWS * (MAX_CLASSES + 1)  # rows x (label + probabilities) predicted
 
 MIN_SAMPLES = 4  # built-in generators

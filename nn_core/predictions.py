@@ -4,7 +4,8 @@ For the Predict page (and anything else that shows or writes predictions): the i
 columns, then the predicted label or value, then one probability per class. The size is checked
 before anything is predicted (:data:`~nn_core.limits.MAX_PREDICTION_CELLS` cells of rows ×
 outputs), the network runs once (labels come from the same probabilities), and the frame is made
-in one call rather than a column at a time. Write it with :func:`nn_core.tabular.frame_csv`.
+in one call rather than a column at a time. The Predict page, the CLI's ``predict`` and the
+standalone script name and order the columns alike. Write it with :func:`nn_core.tabular.frame_csv`.
 """
 
 from __future__ import annotations
@@ -33,46 +34,64 @@ def check_prediction_size(n_rows: int, n_outputs: int) -> None:
     """
     cells = n_rows * n_outputs
     if cells > MAX_PREDICTION_CELLS:
+        most = max(1, MAX_PREDICTION_CELLS // max(1, n_outputs))
         raise PlaygroundError(f"{n_rows:,} rows × {n_outputs:,} predicted columns is "
                               f"{cells:,} cells; the limit is {MAX_PREDICTION_CELLS:,}: predict "
-                              "fewer rows at a time")
+                              f"at most {most:,} rows at a time")
+
+
+def predictions_frame(inputs: pd.DataFrame, out: np.ndarray | None, rows: np.ndarray,
+                      target_name: str, classes: Sequence[str]) -> pd.DataFrame:
+    """``inputs`` with one probability column per class (none for regression), then the
+    predicted label or value, joined in one step (a column at a time, a thousand classes took
+    seconds).
+
+    ``out`` holds the network's outputs for the rows where the bool mask ``rows`` is true (None
+    when no row was usable); the other rows keep their cells and get blank predictions. Columns
+    are named by :func:`~nn_core.export.probability_column` and
+    :func:`~nn_core.export.prediction_column`, with `` (2)``, `` (3)``… added to a name the
+    table already has.
+    """
+    from nn_core.export import prediction_column, probability_column
+
+    classes = [str(c) for c in classes]
+    inputs = inputs.reset_index(drop=True)
+    n = len(inputs)
+    taken = {str(c) for c in inputs.columns}
+    new: dict[str, np.ndarray] = {}
+    if classes:
+        probabilities = np.full((n, len(classes)), np.nan)
+        labels = np.full(n, None, dtype=object)
+        if out is not None:
+            out = np.asarray(out, dtype=float).reshape(-1, len(classes))
+            probabilities[rows] = out
+            labels[rows] = np.asarray(classes, dtype=object)[np.argmax(out, axis=1)]
+        for k, label in enumerate(classes):
+            new[_free_name(probability_column(label), taken)] = probabilities[:, k]
+        new[_free_name(prediction_column(target_name), taken)] = labels
+    else:
+        values = np.full(n, np.nan)
+        if out is not None:
+            values[rows] = np.asarray(out, dtype=float).reshape(-1)
+        new[_free_name(prediction_column(target_name), taken)] = values
+    return pd.concat([inputs, pd.DataFrame(new, index=inputs.index)], axis=1)
 
 
 def prediction_table(model: Predictor, table: pd.DataFrame, feature_names: Sequence[str],
                      target_name: str, classes: Sequence[str]) -> tuple[pd.DataFrame, int]:
-    """``(result, skipped)``: ``table`` with the prediction and class probabilities appended.
+    """``(result, skipped)``: ``table`` with its predictions appended (:func:`predictions_frame`).
 
-    ``classes`` is empty for regression (the column holds values), else one label per output
-    column of ``model.predict``. Rows with a missing or non-numeric input keep their cells and get
-    blank predictions; ``skipped`` counts them. New columns are named ``predicted <target>`` and
-    ``P(<label>)``, with `` (2)``, `` (3)``… added when the table already has that name.
-    Raises :class:`PlaygroundError` for a missing input column, no usable row, or a table over
-    the size limit (checked first).
+    ``classes`` is empty for regression, else one label per output column of
+    ``model.predict``. The size is checked first; the network runs once on the usable rows;
+    ``skipped`` counts the rows with a missing or non-numeric input. Raises
+    :class:`PlaygroundError` for a missing input column, no usable row, or a table over the
+    size limit.
     """
-    classes = [str(c) for c in classes]
     check_prediction_size(len(table), 1 + len(classes))
     X, rows = feature_matrix(table, list(feature_names))
-    out = np.asarray(model.predict(X), dtype=float)
-    taken = {str(c) for c in table.columns}
-    label_name = _free_name(f"predicted {target_name}", taken)
-    n = len(table)
-    new: dict[str, np.ndarray] = {}
-    if classes:
-        out = out.reshape(len(X), len(classes))
-        labels = np.full(n, None, dtype=object)
-        labels[rows] = np.asarray(classes, dtype=object)[np.argmax(out, axis=1)]
-        new[label_name] = labels
-        probabilities = np.full((n, len(classes)), np.nan)
-        probabilities[rows] = out
-        for k, label in enumerate(classes):
-            new[_free_name(f"P({label})", taken)] = probabilities[:, k]
-    else:
-        values = np.full(n, np.nan)
-        values[rows] = out.reshape(len(X))
-        new[label_name] = values
-    inputs = table.reset_index(drop=True)
-    result = pd.concat([inputs, pd.DataFrame(new, index=inputs.index)], axis=1)
-    return result, n - int(rows.sum())
+    out = model.predict(X) if len(X) else None
+    return (predictions_frame(table, out, rows, target_name, classes),
+            len(table) - int(rows.sum()))
 
 
 def _free_name(name: str, taken: set[str]) -> str:

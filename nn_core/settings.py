@@ -245,4 +245,4 @@ def _as_float(v: Any) -> float:
         raise TypeError(f"expected a number, got {v!r}"[:80]) from None
     if not math.isfinite(x):
         raise ValueError("expected a finite number")
-    return x
+    return x + 0.0  # -0.0 becomes 0.0 (numpy refuses a noise scale of -0.0)

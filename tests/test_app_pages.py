@@ -12,15 +12,18 @@ level down (the edited table through ``state.use_table``, exactly what the page'
 """
 
 import base64
+import contextlib
 import io
 import json
 import re
+from collections.abc import Callable, Iterator
+from typing import Any
 from unittest import mock
 
 import numpy as np
 import pandas as pd
 import pytest
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from nn_core.dataset import load_data
@@ -51,8 +54,24 @@ def points(trace: dict, axis: str) -> np.ndarray:
 
 
 def shown(markdown: str) -> str:
-    """What a markdown string shows: backslash escapes removed."""
-    return re.sub(r"\\(.)", r"\1", markdown)
+    """What a markdown string shows: backslash escapes and invisible word joiners removed."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
+
+
+@contextlib.contextmanager
+def deferred_downloads() -> Iterator[dict[str, Callable[[], Any]]]:
+    """The download buttons' callables by file name, as Streamlit registers them to call
+    when a button is clicked (after the run: they must not read session state)."""
+    made: dict[str, Callable[[], Any]] = {}
+    original = MediaFileManager.add_deferred
+
+    def record(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        made[file_name] = data_callable
+        return original(self, data_callable, mimetype, coordinates, file_name=file_name,
+                        **kwargs)
+
+    with mock.patch.object(MediaFileManager, "add_deferred", record):
+        yield made
 
 
 def trained(settings: RunSettings, epochs: int = 40) -> tuple[Trainer, object]:
@@ -262,20 +281,12 @@ def test_batch_prediction_table_and_download():
     trainer, ds = trained(settings)
     at = go(start(settings=settings, dataset=ds, trainer=trainer), nav.PREDICT)
     upload = b"id,x2,x1\na,1,2\nb,-1,0.5\nc,,3\nd,0,0\n"
-    saved = []
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def record(self, path_or_data, mimetype, kind, filename=None):
-        saved.append((filename, path_or_data))
-        return original(self, path_or_data, mimetype, kind, filename)
-
-    with mock.patch.object(MemoryMediaFileStorage, "load_and_get_id", record):
+    with deferred_downloads() as made:
         at.file_uploader(key=state.W_PREDICT_UPLOAD).upload("in.csv", upload, "text/csv").run()
     assert not at.exception and not at.error
     assert "1 of 4 rows" in shown(at.info[0].value)  # row c has no x2
-    downloads = [data for name, data in saved if name == "predictions.csv"]
-    assert len(downloads) == 1
-    result = pd.read_csv(io.BytesIO(downloads[0]))
+    assert list(made) == ["predictions.csv"]
+    result = pd.read_csv(io.BytesIO(made["predictions.csv"]()))  # made when clicked
     assert list(result.columns) == ["id", "x2", "x1", "predicted y"]
     expected = trainer.predict(np.array([[2, 1], [0.5, -1], [0, 0]], float))
     got = result["predicted y"].to_numpy()

@@ -140,6 +140,19 @@ def test_a_classroom_link_hides_train_controls_and_keeps_the_charts():
     assert at.session_state[state.SETTINGS].lr == 0.3
 
 
+def test_an_impossible_link_opens_a_trainable_page_with_one_notice_per_problem():
+    # the blog's table has 3 inputs; x1^2 needs 2, and the control that would fix it is hidden
+    at = start({"dataset": "blog", "transforms": "x1^2", "hide": "data,network,zz"})
+    notices = [i.value.replace("\\", "") for i in at.info]
+    assert sum(n.startswith("transforms: 'x1^2' does not fit") for n in notices) == 1
+    assert sum("hide: ignored unknown control 'zz'" in n for n in notices) == 1  # once, not twice
+    assert at.session_state[state.SETTINGS] == RunSettings(dataset="blog")
+    go(at, nav.TRAIN)
+    assert not at.error
+    at.button(key="train_step").click().run()
+    assert not at.error and at.session_state[state.TRAINER].epoch == 1
+
+
 def _downloads(at: AppTest) -> dict[str, bytes]:
     """Run ``at`` and return the bytes each download button stored in this run, by file name.
 

@@ -136,7 +136,7 @@ def test_node_names_escape_nothing_but_cut_and_deduplicate():
     assert names[0][0] == "a" * 23 + "…"
     assert names[0][1:] == ["x", "x #2"]
     assert names[1] == ["h1.1", "h1.2"] and names[2] == ["yes", "no"]
-    assert charts.output_names("binary", ["f", "m"], "sex", 1) == ["P(m)"]
+    assert charts.output_names("binary", ["f", "m"], "sex", 1) == ["p(m)"]
     assert charts.output_names("multiclass", ["a", "b", "c"], "t", 3) == ["a", "b", "c"]
     assert charts.output_names("regression", [], "price", 1) == ["price"]
 

@@ -122,13 +122,13 @@ def test_csv_training_save_history_and_predict_round_trip(tmp_path):
                     cwd=tmp_path)
     assert predicted.returncode == 0 and predicted.stdout == "" and predicted.stderr == ""
     rows = list(csv.DictReader(io.StringIO((tmp_path / "p.csv").read_text())))
-    assert list(rows[0]) == ["petal length (cm)", "petal width (cm)", "p_setosa",
-                             "p_versicolor", "p_virginica", "predicted_species"]
+    assert list(rows[0]) == ["petal length (cm)", "petal width (cm)", "p(setosa)",
+                             "p(versicolor)", "p(virginica)", "predicted species"]
     X = dataset.X
     probs = model.predict(X)
-    assert np.array_equal([[float(r[f"p_{c}"]) for c in model.classes] for r in rows], probs)
-    assert [r["predicted_species"] for r in rows] == model.predict_labels(X)
-    accuracy = np.mean([r["predicted_species"] == s for r, s in
+    assert np.array_equal([[float(r[f"p({c})"]) for c in model.classes] for r in rows], probs)
+    assert [r["predicted species"] for r in rows] == model.predict_labels(X)
+    accuracy = np.mean([r["predicted species"] == s for r, s in
                         zip(rows, np.array(dataset.classes)[dataset.y], strict=True)])
     assert accuracy > 0.9
 
@@ -143,7 +143,7 @@ def test_predict_regression_to_stdout_skips_bad_rows(tmp_path):
     rows = list(csv.reader(io.StringIO(result.stdout)))
     model = model_from_json((tmp_path / "m.json").read_text())
     values = model.predict(np.array([[2.0, 1.0], [-1.0, 0.5]]))
-    assert rows == [["x1", "x2", "predicted_y"], ["2.0", "1.0", repr(float(values[0]))],
+    assert rows == [["x1", "x2", "predicted y"], ["2.0", "1.0", repr(float(values[0]))],
                     ["-1.0", "0.5", repr(float(values[1]))]]
 
 
@@ -157,8 +157,8 @@ def test_predict_neutralises_text_a_spreadsheet_would_run(tmp_path, capsys):
     assert main(["predict", "--model", str(tmp_path / "m.json"), "--data",
                  str(tmp_path / "in.csv")]) == 0
     rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
-    assert rows[0] == ["'=HYPERLINK(\"http://x\")", "'@b", "p_-1+1", "p_=cmd|' /C calc'!A0",
-                       "predicted_+t"]
+    assert rows[0] == ["'=HYPERLINK(\"http://x\")", "'@b", "p(-1+1)", "p(=cmd|' /C calc'!A0)",
+                       "predicted +t"]
     assert rows[4][:2] == ["-1.5", "1.0"]  # numbers stay numbers
     assert {row[-1] for row in rows[1:]} <= {"'-1+1", "'=cmd|' /C calc'!A0"}
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from nn_core.dataset import Dataset, load_data
-from nn_core.export import script_for
+from nn_core.export import prediction_column, probability_column, script_for
 from nn_core.settings import RunSettings
 from nn_core.training import Trainer
 
@@ -45,10 +45,12 @@ def test_script_matches_the_app(tmp_path, settings):
     rows = list(csv.DictReader(io.StringIO(done.stdout)))
     expected = t.predict(X)
     if t.task == "regression":
-        got = np.array([float(r[t.dataset.target_name]) for r in rows])
+        got = np.array([float(r[prediction_column(t.dataset.target_name)]) for r in rows])
     else:
-        got = np.array([[float(r[f"p({c})"]) for c in t.dataset.classes] for r in rows])
-        assert [r[t.dataset.target_name] for r in rows] == t.predict_labels(X)
+        got = np.array([[float(r[probability_column(c)]) for c in t.dataset.classes]
+                        for r in rows])
+        assert [r[prediction_column(t.dataset.target_name)] for r in rows] == \
+            t.predict_labels(X)
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
 
     typed = _run(path, *X[0])
@@ -76,7 +78,8 @@ def test_user_text_cannot_inject_code(tmp_path):
     assert done.returncode == 0, done.stderr
     assert not marker.exists()
     header = next(csv.reader(io.StringIO(done.stdout)))
-    assert header[0] == evil and header[-1] == "t\"'"
+    assert header[0] == evil and header[-1] == "predicted t\"'"
+    assert header[2:4] == ["p(<b>no</b>)", "p(y\\)"]
 
 
 def test_wrong_arguments_exit_with_a_message(tmp_path):
@@ -138,7 +141,7 @@ def test_the_script_reads_a_neutralised_csv_and_writes_one(tmp_path):
     assert done.returncode == 0, done.stderr
     rows = list(csv.reader(io.StringIO(done.stdout)))
     assert rows[0] == ["'=HYPERLINK(\"http://x\",\"a\")", "'@b", "p(=cmd|' /C calc'!A0)",
-                       "p(-1+1)", "'+t"]
+                       "p(-1+1)", "predicted +t"]
     labels = {"'=cmd|' /C calc'!A0", "'-1+1"}
     assert len(rows) == 5 and all(row[-1] in labels for row in rows[1:])
     assert [row[:2] for row in rows[1:]] == [[repr(v) for v in x] for x in ds.X.tolist()]

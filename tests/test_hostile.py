@@ -4,6 +4,7 @@ one ``error:`` line. Then fuzzing: mutated files and links load or are refused i
 never anything else."""
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -445,3 +446,9 @@ def test_the_predict_page_refuses_hostile_models_in_one_line():
         assert [e.value.replace("\\", "") for e in at.error] == [f"Could not load m.json: "
                                                                  f"{message}"]
         assert at.session_state.get(state.LOADED_MODEL) is None
+
+
+def test_a_negative_zero_noise_is_zero_noise():
+    """Found by the link fuzz: numpy's normal() refuses scale -0.0 ("scale < 0")."""
+    settings, _, notices = share.from_query({"noise": "-0"})
+    assert notices == [] and settings.noise == 0.0 and math.copysign(1.0, settings.noise) == 1.0

@@ -45,12 +45,12 @@ def test_a_classifier_table_keeps_the_inputs_and_adds_label_and_probabilities(sp
     result, skipped = prediction_table(model, table, ds.feature_names, ds.target_name,
                                        ds.classes)
     assert model.calls == 1 and skipped == 1
-    assert list(result.columns) == ["note", "x2", "x1", "predicted label", "predicted label (2)",
-                                    "P(0)", "P(1)", "P(2)"]
+    assert list(result.columns) == ["note", "x2", "x1", "predicted label", "p(0)", "p(1)", "p(2)",
+                                    "predicted label (2)"]
     pd.testing.assert_frame_equal(result.iloc[:, :4], table)
     probs = spiral.predict(np.array([[0.1, 1.0], [0.3, 3.0]]))
-    np.testing.assert_array_equal(result[["P(0)", "P(1)", "P(2)"]].to_numpy()[[0, 2]], probs)
-    assert result[["P(0)", "P(1)", "P(2)"]].iloc[1].isna().all()
+    np.testing.assert_array_equal(result[["p(0)", "p(1)", "p(2)"]].to_numpy()[[0, 2]], probs)
+    assert result[["p(0)", "p(1)", "p(2)"]].iloc[1].isna().all()
     labels = result["predicted label (2)"]
     assert [labels[0], labels[2]] == spiral.predict_labels(np.array([[0.1, 1.0], [0.3, 3.0]]))
     assert pd.isna(labels[1])
@@ -72,7 +72,7 @@ def test_the_size_is_checked_before_the_network_runs():
     with pytest.raises(PlaygroundError) as err:
         prediction_table(Refusing(), table, ["x"], "y", [f"c{k}" for k in range(1000)])
     assert str(err.value) == ("1,000 rows × 1,001 predicted columns is 1,001,000 cells; the "
-                              f"limit is {MAX_PREDICTION_CELLS:,}: predict fewer rows at a time")
+                              f"limit is {MAX_PREDICTION_CELLS:,}: predict at most 419 rows at a time")
 
 
 def test_the_largest_table_the_app_allows_fits_the_limit():

@@ -111,10 +111,14 @@ def test_choice_widgets_offer_every_choice(name, pages):
     assert len(w) == 1 and len(w[0].options) == len(value_choices(name))
 
 
+# What a choice needs beside it to make a network that trains (links check settings together).
+FITTING = {("output", "linear"): {"dataset": "sine"}, ("loss", "ce"): {"output": "softmax"}}
+
+
 @pytest.mark.parametrize("name", CHOICES)
 def test_link_and_cli_accept_every_choice_and_nothing_else(name):
     for choice in value_choices(name):
-        _, _, notices = share.from_query({name: choice})
+        _, _, notices = share.from_query({name: choice, **FITTING.get((name, choice), {})})
         assert notices == [], notices
         assert choice in (lambda v: v if isinstance(v, tuple) else (v,))(
             getattr(_cli(name, choice), name))

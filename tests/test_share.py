@@ -80,11 +80,15 @@ def test_settings_survive_a_link(s, ui):
         p = share.SETTING_PARAMS.get(name) or share.UI_PARAMS[name]
         assert text != share.encode(p.default)
     back, back_ui, notices = share.from_query(query)
-    assert (back, notices) == (s, [])
+    if share._refusal(s) is None:  # settings a trainer accepts come back exactly
+        assert (back, notices) == (s, [])
+    else:  # an impossible combination comes back as one that works, saying what was left out
+        assert notices and all("does not fit the rest of the link" in n for n in notices)
+        assert share._refusal(back) is None
     assert back_ui == {**{n: p.default for n, p in share.UI_PARAMS.items()}, **ui}
     # ... and through a real URL (percent-encoding, lists of values as Streamlit gives them)
     url = share.classroom_link("https://demo.example/train", s, ui)
-    assert share.from_query(_query_of(url)) == (back, back_ui, [])
+    assert share.from_query(_query_of(url)) == (back, back_ui, notices)
 
 
 def test_a_readable_link_with_only_the_changes():
@@ -287,3 +291,44 @@ def test_every_hideable_name_has_a_label():
     labels = {share.describe_hideable(n) for n in share.HIDEABLE}
     assert len(labels) == len(share.HIDEABLE)
     assert share.describe_hideable("upload").startswith("upload — ")
+
+
+# --- settings checked together (issue 14) ------------------------------------------------------
+IMPOSSIBLE = [
+    ({"dataset": "blog", "transforms": "x1^2"}, "transforms",
+     {"dataset": "blog"}),
+    ({"dataset": "sine", "output": "sigmoid", "lr": "0.1"}, "output",
+     {"dataset": "sine", "lr": 0.1}),
+    ({"dataset": "xor", "output": "softmax", "loss": "bce"}, "loss",
+     {"dataset": "xor", "output": "softmax"}),
+    ({"output": "linear", "hidden": "3"}, "output", {"hidden": (3,)}),
+]
+
+
+@pytest.mark.parametrize(("params", "dropped", "kept"), IMPOSSIBLE)
+def test_a_combination_the_trainer_refuses_falls_back_field_by_field(params, dropped, kept):
+    from nn_core.dataset import load_data
+    from nn_core.training import Trainer
+
+    s, _, notices = share.from_query(params)
+    assert s == RunSettings(**kept)
+    assert len(notices) == 1 and notices[0].startswith(f"{dropped}: ")
+    assert "does not fit the rest of the link" in notices[0]
+    assert notices[0].endswith(f"using {share._default_text(share.SETTING_PARAMS[dropped])}")
+    Trainer(s, load_data(s))  # what the link opens can be trained
+
+
+def test_a_link_that_fits_together_keeps_every_value():
+    params = {"dataset": "xor", "transforms": "x1^2,x1x2", "output": "softmax", "loss": "ce"}
+    s, _, notices = share.from_query(params)
+    assert notices == []
+    assert (s.transforms, s.output, s.loss) == (("x1^2", "x1x2"), "softmax", "ce")
+
+
+def test_a_link_streamlit_dropped_gets_a_notice_naming_its_limit():
+    assert share.dropped_link_notice(2001, 15_000) == (
+        "This link has 2,001 parameters, more than the 1,000 the app can read, so none of its "
+        "settings were used: showing the defaults.")
+    assert share.dropped_link_notice(3, 600_000).startswith(
+        "This link is 600,000 characters long, more than the 524,288 the app can read")
+    assert share.dropped_link_notice(1000, 524_288) is None

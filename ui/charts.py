@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 from plotly.colors import sequential
 
+from nn_core.export import probability_column
 from ui.data_charts import CLASS_COLORS
 from ui.text import plotly_text
 
@@ -115,11 +116,11 @@ def _short(text: object, limit: int = 24) -> str:
 
 
 def output_names(task: str, classes: Sequence[str], target_name: str, n_out: int) -> list[str]:
-    """Names of the output units: the classes (softmax), ``P(<class 1>)`` or the target."""
+    """Names of the output units: the classes (softmax), ``p(<class 1>)`` or the target."""
     if task != "regression" and n_out == len(classes):
         return list(classes)
     if task != "regression" and n_out == 1 and len(classes) == 2:
-        return [f"P({classes[1]})"]
+        return [probability_column(classes[1])]
     return [target_name] if n_out == 1 else [f"{target_name} {i + 1}" for i in range(n_out)]
 
 

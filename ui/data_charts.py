@@ -1,6 +1,7 @@
 """Figures of the Data and Predict pages: pure functions from arrays to Plotly figures.
 
-User text (column names, class labels) goes into figures only through :func:`plotly_text`.
+User text (column names, class labels) goes into figures only through :func:`plotly_text`, and
+never into a hover template (templates name the trace or the point instead).
 """
 
 from __future__ import annotations
@@ -56,9 +57,9 @@ def data_scatter(
     xs = X[:, x_index]
     fig = go.Figure()
     if classes:
-        ys = X[:, y_index] if not one_d else np.asarray([classes[int(c)] for c in y], dtype=object)
-        for c, label in enumerate(classes):
-            name = plotly_text(label, 30)
+        shown = [plotly_text(label, 30) for label in classes]
+        ys = X[:, y_index] if not one_d else np.asarray([shown[int(c)] for c in y], dtype=object)
+        for c, name in enumerate(shown):
             for is_test in (False, True):
                 rows = (y == c) & (test_mask == is_test)
                 if not rows.any():
@@ -71,8 +72,8 @@ def data_scatter(
                         name=f"{name} · test" if is_test else name,
                         legendgroup=str(c),
                         marker=_marker(class_color(c), is_test),
-                        hovertemplate=f"{name}{' (test)' if is_test else ''}"
-                        "<br>%{x:.4g}, %{y:.4g}<extra></extra>",
+                        hovertemplate="%{fullData.name}<br>%{x:.4g}, "
+                        + ("%{y}" if one_d else "%{y:.4g}") + "<extra></extra>",
                     )
                 )
     else:

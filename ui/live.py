@@ -29,6 +29,7 @@ import streamlit as st
 from nn_core.errors import PlaygroundError
 from ui import share, state
 from ui.live_frames import LiveView, ViewOptions
+from ui.text import plain
 
 ROOT = Path(__file__).resolve().parents[1]
 STATIC_DIR = ROOT / "static"
@@ -165,7 +166,7 @@ def live_panel(options: ViewOptions, speed: int | str) -> None:
             trainer = state.get_trainer()
             view = _view(trainer, options)
         except PlaygroundError as exc:
-            st.error(str(exc), icon="⚠️")
+            st.error(plain(str(exc), 400), icon="⚠️")
             return
         playing = state.is_running() and not trainer.stop_reason
         with lock():

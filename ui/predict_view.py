@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -10,7 +12,12 @@ import pandas as pd
 
 from nn_core.dataset import Dataset
 from nn_core.datasets import BLOG_TEST
+from nn_core.predictions import check_prediction_size, predictions_frame
 from nn_core.serialize import TrainedModel
+from nn_core.tabular import feature_matrix, read_csv_bytes
+
+PREVIEW_ROWS = 1000  # rows of a batch prediction shown on the page
+PREVIEW_CELLS = 50_000  # ... and at most this many values (the download has them all)
 
 
 class Predictor(Protocol):
@@ -54,6 +61,12 @@ def class_probabilities(model: Predictor, ds: Dataset, X: np.ndarray) -> np.ndar
     return np.asarray(model.predict(X), dtype=float).reshape(len(X), ds.n_classes)
 
 
+def prediction_columns(ds: Dataset) -> int:
+    """How many columns a prediction adds to a table: the prediction, and for a classifier one
+    probability per class."""
+    return 1 + (ds.n_classes if ds.is_classification else 0)
+
+
 def results_frame(
     model: Predictor,
     ds: Dataset,
@@ -61,42 +74,55 @@ def results_frame(
     inputs: pd.DataFrame | None = None,
     rows: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Inputs, the prediction and (for classifiers) one probability column per class.
+    """Inputs, one probability column per class (classifiers) and the prediction.
 
     ``X`` holds the usable rows of ``inputs``; ``rows`` (a bool mask over ``inputs``) says which
-    they are. Other rows keep their inputs and get blank predictions.
+    they are. One forward pass; the table is :func:`nn_core.predictions.predictions_frame`'s.
     """
-    frame = (
-        inputs.reset_index(drop=True).copy()
-        if inputs is not None
-        else pd.DataFrame(X, columns=list(ds.feature_names))
-    )
+    frame = inputs if inputs is not None else pd.DataFrame(X, columns=list(ds.feature_names))
     if rows is None:
         rows = np.ones(len(frame), dtype=bool)
-    labels = model.predict_labels(X) if len(X) else []
-    name = _free_name(f"predicted {ds.target_name}", frame.columns)
-    if ds.is_classification:
-        column = pd.Series([None] * len(frame), dtype=object)
-        column[rows] = [str(v) for v in labels]
-    else:
-        column = pd.Series(np.full(len(frame), np.nan))
-        column[rows] = np.asarray(labels, dtype=float)
-    frame[name] = column
-    probs = class_probabilities(model, ds, X) if len(X) else None
-    if probs is not None:
-        for k, label in enumerate(ds.classes):
-            values = np.full(len(frame), np.nan)
-            values[rows] = probs[:, k]
-            frame[_free_name(f"P({label})", frame.columns)] = values
-    return frame
+    out = np.asarray(model.predict(X), dtype=float) if len(X) else None
+    classes = list(ds.classes) if ds.is_classification else []
+    return predictions_frame(frame, out, rows, ds.target_name, classes)
 
 
-def _free_name(name: str, taken: pd.Index) -> str:
-    """``name``, or ``name (2)``, ``name (3)``… if the table already has it."""
-    candidate, k = name, 2
-    while candidate in taken:
-        candidate, k = f"{name} ({k})", k + 1
-    return candidate
+@dataclass(frozen=True)
+class BatchPrediction:
+    """A CSV's rows with their predictions, and how many rows had no usable input."""
+
+    frame: pd.DataFrame
+    skipped: int
+
+    def preview(self, cells: int = PREVIEW_CELLS) -> pd.DataFrame:
+        """The first rows, at most ``cells`` values and :data:`PREVIEW_ROWS` rows: what the
+        page shows (the download has every row)."""
+        n_rows = max(1, min(PREVIEW_ROWS, cells // max(1, self.frame.shape[1])))
+        return self.frame.head(n_rows)
+
+
+def batch_prediction(model: Predictor, ds: Dataset, data: bytes) -> BatchPrediction:
+    """Read a CSV of inputs and predict every usable row.
+
+    Raises :class:`PlaygroundError` for a file that cannot be read or lacks a feature column,
+    and before predicting when the table would hold more than
+    :data:`~nn_core.limits.MAX_PREDICTION_CELLS` predicted values.
+    """
+    table = read_csv_bytes(data)
+    check_prediction_size(len(table), prediction_columns(ds))
+    X, rows = feature_matrix(table, list(ds.feature_names))
+    frame = results_frame(model, ds, X, inputs=table, rows=rows)
+    return BatchPrediction(frame, len(rows) - int(rows.sum()))
+
+
+def prediction_key(model: Predictor, ds: Dataset, data: bytes) -> tuple:
+    """What a batch prediction depends on: this model object, its current weights (a
+    trainer's change as it trains), the names it predicts with, and the file's bytes."""
+    network = getattr(model, "network", None)
+    weights = b"" if network is None else np.asarray(network.params).tobytes()
+    return (id(model), hashlib.blake2b(weights, digest_size=16).hexdigest(),
+            tuple(ds.feature_names), ds.target_name, tuple(ds.classes),
+            hashlib.blake2b(data, digest_size=16).hexdigest())
 
 
 def model_dataset(model: TrainedModel) -> Dataset:

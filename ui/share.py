@@ -271,6 +271,47 @@ def _check_columns(name: str, value: Any, dataset: str) -> None:
                        f"({', '.join(columns)})")
 
 
+def _refusal(settings: RunSettings) -> str | None:
+    """Why a trainer cannot be built from ``settings`` on the data they name (None if it can).
+
+    Builds the dataset and the untrained network, so every rule between fields that the trainer
+    enforces (output layer vs target, loss vs output, transforms vs number of inputs, test
+    fraction vs rows) is checked the way the Train page would meet it.
+    """
+    from nn_core.dataset import load_data
+    from nn_core.training import Trainer
+
+    try:
+        Trainer(settings, load_data(settings), history_cap=4)
+    except PlaygroundError as exc:
+        return " ".join(str(exc).split())[:160]
+    return None
+
+
+def _check_together(settings: RunSettings, notices: list[str]) -> RunSettings:
+    """``settings`` if a trainer can be built from them; else the defaults with the link's
+    values put back one field at a time (in settings order, data first), each kept only if the
+    result still works. Every value left out adds a notice saying why."""
+    if _refusal(settings) is None:
+        return settings
+    good = RunSettings()
+    for name, p in SETTING_PARAMS.items():
+        value = getattr(settings, name)
+        if value == getattr(good, name):
+            continue
+        try:
+            trial = good.replace(**{name: value})
+            problem = _refusal(trial)
+        except PlaygroundError as exc:
+            problem = " ".join(str(exc).split())[:160]
+        if problem is None:
+            good = trial
+        else:
+            notices.append(f"{name}: {show(encode(value))} does not fit the rest of the link "
+                           f"({problem}); using {_default_text(p)}")
+    return good
+
+
 def from_query(params: Mapping[str, str | list[str]]) -> tuple[RunSettings, dict[str, Scalar],
                                                                  list[str]]:
     """``(settings, view choices, notices)`` from a link's query parameters; never raises.
@@ -309,6 +350,7 @@ def from_query(params: Mapping[str, str | list[str]]) -> tuple[RunSettings, dict
             except _Bad as exc:
                 notices.append(f"{name}: {exc}; using {_default_text(p)}")
     parse_hidden(params, notices)
+    settings = _check_together(settings, notices)
     known = sum(1 for name in (*SETTING_PARAMS, *UI_PARAMS, HIDE) if name in params)
     unknown_count = len(params) - known
     if unknown_count > 0:
@@ -356,10 +398,77 @@ def current_params() -> dict[str, list[str]]:
     return {n: qp.get_all(n) for n in names}
 
 
+# Streamlit ignores a whole query string past these limits (runtime/state/query_params.py in
+# 1.67) and says so only in the server log: the page sees no parameters at all.
+try:
+    from streamlit.runtime.state.query_params import (
+        CLIENT_STATE_QUERY_STRING_MAX_FIELDS as STREAMLIT_MAX_FIELDS,
+    )
+    from streamlit.runtime.state.query_params import (
+        CLIENT_STATE_QUERY_STRING_MAX_LENGTH as STREAMLIT_MAX_CHARS,
+    )
+except ImportError:  # pragma: no cover - another Streamlit version
+    STREAMLIT_MAX_FIELDS, STREAMLIT_MAX_CHARS = 1000, 512 * 1024
+
+# Trusted code, no user text: reads the address bar once and reports a query string that
+# Streamlit dropped (counted as Streamlit counts it: one more field than "&" signs).
+_PROBE_JS = """
+export default function ({ data, setTriggerValue }) {
+  const query = window.location.search.replace(/^\\?/, "");
+  const fields = query ? query.split("&").length : 0;
+  if (fields > data.max_fields || query.length > data.max_chars) {
+    setTriggerValue("dropped", { fields: fields, chars: query.length });
+  }
+}
+"""
+_probe = None
+
+
+def dropped_link_notice(fields: int, chars: int) -> str | None:
+    """What to tell a visitor whose link Streamlit ignored (None if it was within its limits)."""
+    if fields > STREAMLIT_MAX_FIELDS:
+        what = f"has {fields:,} parameters, more than the {STREAMLIT_MAX_FIELDS:,}"
+    elif chars > STREAMLIT_MAX_CHARS:
+        what = f"is {chars:,} characters long, more than the {STREAMLIT_MAX_CHARS:,}"
+    else:
+        return None
+    return (f"This link {what} the app can read, so none of its settings were used: "
+            "showing the defaults.")
+
+
+def _on_dropped_link() -> None:
+    import streamlit as st
+
+    from ui import state
+
+    report = st.session_state.get("nn_link_probe")
+    dropped = getattr(report, "dropped", None) if report is not None else None
+    if isinstance(dropped, dict):
+        notice = dropped_link_notice(int(dropped.get("fields") or 0),
+                                     int(dropped.get("chars") or 0))
+        if notice:
+            state.push_notice(notice)
+
+
+def _probe_address_bar() -> None:
+    """Mount the probe that tells the page when Streamlit dropped the link's query string."""
+    import streamlit as st
+
+    global _probe
+    if _probe is None:
+        _probe = st.components.v2.component("nn_link_probe", js=_PROBE_JS)
+    with st.sidebar:  # an empty element still takes a gap: not above the page's title
+        _probe(key="nn_link_probe", data={"max_fields": STREAMLIT_MAX_FIELDS,
+                                          "max_chars": STREAMLIT_MAX_CHARS},
+               on_dropped_change=_on_dropped_link, height=0)
+
+
 def open_link() -> None:
     """On a session's first run, take settings, view choices and hidden controls from the URL.
 
-    Each bad parameter becomes a notice (plain text) and falls back to its default.
+    Each bad parameter becomes a notice (plain text) and falls back to its default. A query
+    string Streamlit ignored (too many parameters, too long) reaches the page empty: a probe
+    in the browser reports it and the next run says so.
     """
     from ui import state
 
@@ -367,9 +476,10 @@ def open_link() -> None:
         return
     params = current_params()
     if not params:
+        _probe_address_bar()
         return
     settings, view, notices = from_query(params)
-    state.set_hidden(parse_hidden(params, notices))
+    state.set_hidden(parse_hidden(params))  # its problems are among the notices already
     try:
         state.set_settings(settings)
     except PlaygroundError as exc:  # e.g. data settings that cannot load: keep the defaults

@@ -480,6 +480,21 @@ def set_loaded_model(model: Any, name: str = "") -> None:
     _ss()[LOADED_MODEL] = None if model is None else (model, name)
 
 
+# --- the Predict page's batch prediction (one per session, redone only when its key changes) ---
+BATCH_PREDICTION = "batch_prediction"  # (key, BatchPrediction or the refusal's message) or None
+
+
+def batch_prediction(key: tuple) -> Any:
+    """The stored batch prediction (or refusal message) if it was made for ``key``, else None."""
+    stored = _ss().get(BATCH_PREDICTION)
+    return stored[1] if stored is not None and stored[0] == key else None
+
+
+def set_batch_prediction(key: tuple | None, value: Any = None) -> None:
+    """Keep ``value`` as the batch prediction for ``key`` (replacing any other); None forgets."""
+    _ss()[BATCH_PREDICTION] = None if key is None else (key, value)
+
+
 # --- share links (see ui/share.py) -------------------------------------------------------------
 LINK_READ = "link_read"  # bool: this session's opening URL has been read
 HIDDEN = "hidden"  # frozenset[str]: controls and sections a classroom link hides
