@@ -166,7 +166,7 @@ HOSTILE = [
      "using 10"),
     ({"surface_y": "-1"}, "surface_y: '-1' is outside 0 to 49; using 1"),
     ({"seed": "9" * 100_000}, "seed: value of 100,000 characters; using 0"),
-    ({"epochs": 5}, "epochs: not text; using 1000"),
+    ({"epochs": 5}, "epochs: not text; using 1000000"),
     ({"name": "x\n<script>"}, "ignored unknown parameter 'name'"),
     ({"hide": "lr,data,foo"}, "hide: ignored unknown control 'foo'"),
     ({"hide": ["lr", "data"]}, "hide: given 2 times; hiding nothing"),
