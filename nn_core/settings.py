@@ -154,12 +154,15 @@ class RunSettings:
 
 
 def with_early_stopping(settings: RunSettings, n_rows: int) -> RunSettings:
-    """``settings`` with early stopping switched on (:data:`EARLY_STOPPING`) when the data is
-    an uploaded table of at least :data:`EARLY_STOPPING_ROWS` rows; unchanged otherwise."""
+    """``settings`` for a newly chosen table: early stopping on (:data:`EARLY_STOPPING`) for
+    an uploaded table of at least :data:`EARLY_STOPPING_ROWS` rows, off for a smaller one;
+    a built-in dataset's settings are returned unchanged."""
     from nn_core.datasets import BUILTIN
 
-    if settings.dataset in BUILTIN or n_rows < EARLY_STOPPING_ROWS:
+    if settings.dataset in BUILTIN:
         return settings
+    if n_rows < EARLY_STOPPING_ROWS:
+        return settings.replace(patience=0, validation_fraction=0.0)
     return settings.replace(**EARLY_STOPPING)
 
 

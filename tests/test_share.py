@@ -163,7 +163,7 @@ HOSTILE = [
     ({"features": "x1,height"}, "features: 'height' is not a column of the moons data (x1, x2); "
      "using all"),
     ({"speed": "1000"}, "speed: '1000' is not one of 1, 2, 5, 10, 20, 50, 100, 200, max; "
-     "using 10"),
+     "using 1"),
     ({"surface_y": "-1"}, "surface_y: '-1' is outside 0 to 49; using 1"),
     ({"seed": "9" * 100_000}, "seed: value of 100,000 characters; using 0"),
     ({"epochs": 5}, "epochs: not text; using 1000000"),
