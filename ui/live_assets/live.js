@@ -776,6 +776,7 @@ class LiveCharts {
       }
       this.staticKey = data.static.key;
       this.static = decode(data.static);
+      this.root.dataset.lossSeries = this.static.loss.series.map((x) => x.key).join(",");
       s.staticKey = this.staticKey;
       this.queue = [];
     }
