@@ -36,14 +36,17 @@ RESET_FIELDS = (
 )
 HISTORY_KEYS = ("epoch", "train_loss", "test_loss", "train_metric", "test_metric", "val_loss")
 # A run has blown up when its training loss or weights are not finite, its loss passes
-# DIVERGED_LOSS, or a pre-activation on a training row passes MAX_PREACTIVATION (healthy runs,
-# the blog's saturated network on raw inputs included, stay below ~1e4). It has died when, for
-# SICK_EPOCHS epochs in a row: a hidden ReLU layer is 0 on every training row, a classifier gives
-# every row the same output, or the loss stays above LOSS_BLOWUP times its starting value.
+# DIVERGED_LOSS, its weights' norm passes MAX_WEIGHT_NORM, or a pre-activation on a training row
+# passes MAX_PREACTIVATION (healthy runs, the blog's saturated network on raw inputs included,
+# stay below ~1e4). It has died when, for SICK_EPOCHS epochs in a row: a hidden ReLU layer is 0
+# on every training row, a classifier gives every row the same output, or the loss stays above
+# LOSS_BLOWUP times its starting value.
 DIVERGED_LOSS = 1e8
 MAX_PREACTIVATION = 1e6
+MAX_WEIGHT_NORM = 1e6  # checked every epoch (it costs one dot product); healthy runs stay < 1e3
 LOSS_BLOWUP = 3.0
 SICK_EPOCHS = 20
+HEALTH_EPOCHS = 10  # epochs between checks of the pre-activations and outputs (and snapshots)
 IMPROVEMENT = 1e-4  # early stopping: a better validation loss is lower by this share at least
 NAN = float("nan")  # one object, so equal histories compare equal
 
@@ -172,6 +175,8 @@ class Trainer:
         self._stride = 1
         self._current: dict | None = None
         self._sick: tuple[int, str] | None = None  # (first epoch, what) of a sign of death
+        self._health_epoch = 0
+        self._train_forward: tuple[list[np.ndarray], np.ndarray] | None = None
         self._start_loss = float(self.current()["train_loss"])
         self._snapshot = self.network.get_params()
         self._save_snapshot()
@@ -283,18 +288,22 @@ class Trainer:
         self.epoch += 1
         self._current = None
         params = self.network.params
-        if not np.isfinite(np.dot(params, params)):
-            self._roll_back("diverged", "the weights became infinite or NaN")
+        squares = np.dot(params, params)
+        if not squares <= MAX_WEIGHT_NORM**2:
+            self._roll_back("diverged", "the weights became infinite or NaN"
+                            if not np.isfinite(squares) else
+                            f"the weights grew to a norm of {np.sqrt(squares):.2g}")
             return
         s = self.settings
         record = self.epoch % self._stride == 0
         if record or self.epoch >= s.epochs or s.target_loss > 0:
             cur = self.current()
-            problem = self._problem(cur)
+            full = self.epoch - self._health_epoch >= HEALTH_EPOCHS
+            problem = self._problem(cur, full)
             if problem:
                 self._roll_back(*problem)
                 return
-            if self._sick is None:
+            if full and self._sick is None:
                 self._save_snapshot()
             if record:
                 self._record()
@@ -302,14 +311,21 @@ class Trainer:
         if s.patience > 0 and self.stop_kind in (None, "max_epochs"):
             self._early_stopping(self._monitored_loss())
 
-    def _problem(self, cur: dict) -> tuple[str, str] | None:
+    def _problem(self, cur: dict, full: bool) -> tuple[str, str] | None:
         """``(kind, what)`` if the run has blown up ("diverged") or died, else None.
 
-        Signs of death must last :data:`SICK_EPOCHS` epochs; meanwhile no snapshot is taken.
+        The loss is checked whenever it is computed; the rest (``full``) every
+        :data:`HEALTH_EPOCHS` epochs or more, and only such an epoch becomes a snapshot. Signs
+        of death must last :data:`SICK_EPOCHS` epochs; meanwhile no snapshot is taken.
         """
         loss = cur["train_loss"]
         if not np.isfinite(loss) or loss > DIVERGED_LOSS:
             return "diverged", f"the loss exploded to {loss:.3g}"
+        if not full:
+            return None
+        self._health_epoch = self.epoch
+        cur = self._health(*self._train_forward)
+        self._train_forward = None  # the layers of every training row: not kept longer
         if cur["max_abs_z"] > MAX_PREACTIVATION:
             return "diverged", (f"a unit's input reached {cur['max_abs_z']:.2g}, far beyond any "
                                 "sane range")
@@ -353,6 +369,7 @@ class Trainer:
         self._pass = None
         self._current = None
         self._sick = None
+        self._health_epoch = self.epoch
         keep = [i for i, e in enumerate(self.history["epoch"]) if e <= self.epoch]
         for k in HISTORY_KEYS:
             self.history[k] = [self.history[k][i] for i in keep]
@@ -425,7 +442,7 @@ class Trainer:
                                                         acts[-1], Y)
                     out[f"{split}_metric"] = metric(self.task, self.coding, acts[-1], y)
                     if split == "train":
-                        out.update(self._health(zs, acts[-1]))
+                        self._train_forward = (zs, acts[-1])
                 out["val_loss"] = (self._loss_on(self.X_val, self.Y_val) if len(self.X_val)
                                    else NAN)
             self._current = out

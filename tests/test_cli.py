@@ -103,7 +103,7 @@ def test_csv_training_save_history_and_predict_round_trip(tmp_path):
     result = cli("train", "--data", iris, "--target", "species", "--features",
                  "petal length (cm),petal width (cm)", "--hidden", "5", "--epochs", "30",
                  "--optimizer", "adam", "--lr", "0.02", "--save", "model.json",
-                 "--history", "history.csv", cwd=tmp_path)
+                 "--history", "history.csv", "--patience", "0", cwd=tmp_path)
     out = last_json(result)
     settings = RunSettings(dataset="csv", target="species",
                            features=("petal length (cm)", "petal width (cm)"), hidden=(5,),
@@ -328,3 +328,37 @@ def test_early_stopping_accuracy_matches_sklearn(table, target, capsys):
 def test_early_stopping_regression_r2_at_least_sklearns(tmp_path, capsys):
     ours, theirs = _cli_and_sklearn(_diabetes_csv(tmp_path), "target", capsys)
     assert np.mean(ours) >= np.mean(theirs), (ours, theirs)
+
+
+def test_early_stopping_is_on_by_default_for_a_table_of_100_rows(tmp_path):
+    iris = DATA / "iris.csv"  # 150 rows
+    args = ("train", "--data", iris, "--target", "species", "--epochs", "400", "-q")
+    on = cli(*args)
+    out = last_json(on)
+    assert out["stop_kind"] == "early" and out["epochs"] == out["best_epoch"] + 20
+    settings = RunSettings(dataset="csv", target="species", epochs=400, patience=20,
+                           validation_fraction=0.1)
+    assert out == in_process(settings, load_csv(iris.read_bytes(), "species"))
+    off = last_json(cli(*args, "--patience", "0"))
+    assert off["best_epoch"] is None and off["epochs"] == 400
+    small = tmp_path / "small.csv"
+    small.write_text("".join(iris.read_text().splitlines(keepends=True)[:100]))  # 99 rows
+    assert last_json(cli("train", "--data", small, "--target", "species", "--epochs", "50",
+                         "-q"))["best_epoch"] is None
+    assert last_json(cli("train", "--dataset", "moons", "--epochs", "50", "-q"))["best_epoch"] \
+        is None  # built-in sets: off
+
+
+def test_a_diverged_run_prints_its_summary_and_exits_3():
+    result = cli("train", "--dataset", "circle", "--hidden", "8,8,8,8,8,8", "--activation",
+                 "relu", "--lr", "10", "-q")
+    assert result.returncode == 3
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    assert out["stop_kind"] == "died" and out["epochs"] == 0
+    assert result.stderr.startswith("error: Training died at epoch ")
+    assert result.stderr.count("\n") == 1 and "Try --lr 0.3." in result.stderr
+
+
+def test_the_cli_trains_1000_epochs_unless_told():
+    out = last_json(cli("train", "--dataset", "xor", "--samples", "20", "--hidden", "2", "-q"))
+    assert out["epochs"] == 1000

@@ -179,7 +179,7 @@ def test_a_blown_up_run_says_so_once_without_a_tick_and_offers_a_smaller_rate():
     assert trainer.diverged and trainer.epoch == 0
     assert not at.success  # no green "✅ Reached the maximum"
     errors = [e.value for e in at.error]
-    assert len(errors) == 1 and "Training diverged at epoch 1" in errors[0]
+    assert len(errors) == 1 and "Training diverged at epoch 1: the weights grew" in errors[0]
     assert "back at epoch 0" in errors[0]
     assert button(at, "train_play").disabled and button(at, "train_step").disabled
     fix = button(at, "train_fix")

@@ -40,7 +40,7 @@ def test_a_blown_up_run_is_told_once_and_fixed_in_one_click(browser: Browser, se
     try:
         _click(pg, "train_play")
         alert = pg.locator("[data-testid='stAlertContentError']")
-        expect(alert).to_contain_text("Training diverged at epoch 1", timeout=TIMEOUT_MS)
+        expect(alert).to_contain_text("Training diverged at epoch 1: ", timeout=TIMEOUT_MS)
         wait_idle(pg)
         assert alert.count() == 1
         assert "back at epoch 0" in alert.inner_text()
