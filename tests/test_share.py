@@ -287,3 +287,11 @@ def test_every_hideable_name_has_a_label():
     labels = {share.describe_hideable(n) for n in share.HIDEABLE}
     assert len(labels) == len(share.HIDEABLE)
     assert share.describe_hideable("upload").startswith("upload — ")
+
+
+def test_a_link_carries_the_early_stopping_settings():
+    s = RunSettings(dataset="moons", patience=15, validation_fraction=0.2)
+    query = share.to_query(s)
+    assert query["patience"] == "15" and query["validation_fraction"] == "0.2"
+    assert share.from_query(query)[0] == s
+    assert "epochs" not in share.to_query(RunSettings())  # the default: until paused
