@@ -186,7 +186,11 @@ def test_a_blown_up_run_says_so_once_without_a_tick_and_offers_a_smaller_rate():
     assert fix.label == "Try learning rate 0.3"
     fix.click().run()
     assert at.session_state[state.SETTINGS].lr == 0.3
-    assert at.session_state[state.RUNNING]  # one click: the new rate, new weights, playing
+    assert at.select_slider(key=state.widget_key("lr")).value == 0.3
+    trainer = at.session_state[state.TRAINER]  # one click: the new rate and new weights
+    assert trainer.epoch == 0 and not trainer.diverged and trainer.settings.lr == 0.3
+    assert not at.error and any("press Play" in i.value for i in at.info)
+    button(at, "train_play").click().run()
     for _ in range(3):
         at.run()
     trainer = at.session_state[state.TRAINER]

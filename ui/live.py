@@ -119,8 +119,11 @@ def on_reset() -> None:
 
 
 def on_try_rate(rate: float) -> None:
-    """The one-click fix of a run that diverged or died: this learning rate, new weights from
-    the seed, and play."""
+    """The one-click fix of a run that diverged or died: this learning rate and new weights
+    from the seed, ready to play.
+
+    It does not start playing: the learning-rate slider in the browser still holds the old
+    rate until this run reaches it, and a tick sent before then would set that rate again."""
     with lock():
         try:
             state.update_settings(lr=rate)
@@ -128,7 +131,7 @@ def on_try_rate(rate: float) -> None:
             state.set_error(str(exc))
             return
         state.drop_trainer()
-        state.set_running(True)
+    state.push_notice(f"Learning rate {rate:g}, new weights from the seed: press Play.")
 
 
 def fix_rate(trainer) -> float | None:
