@@ -376,3 +376,16 @@ def test_early_stopping_is_on_for_uploaded_tables_of_100_rows_only():
 
 def test_the_default_run_goes_on_until_paused():
     assert RunSettings().epochs == MAX_EPOCHS
+
+
+def test_after_a_roll_back_the_model_file_and_predictions_hold_the_healthy_weights():
+    from nn_core.serialize import model_from_json, model_to_json
+
+    t = _trainer(**EXPLODING, lr=10.0)
+    fresh = _trainer(**EXPLODING, lr=10.0)  # never trained: epoch 0
+    t.run(epochs=10)
+    assert t.diverged
+    model = model_from_json(model_to_json(t))
+    X = t.dataset.X[:20]
+    assert np.array_equal(model.predict(X), fresh.predict(X))
+    assert np.array_equal(t.predict(X), fresh.predict(X))
