@@ -15,6 +15,8 @@ plotly_ready = live.ensure_plotly_js()
 ds = state.get_dataset()
 settings = state.get_settings()
 running = state.is_running()
+trainer = state.current_trainer()
+failed = trainer is not None and trainer.diverged
 
 left, right = st.columns([1.15, 3], gap="medium")
 
@@ -47,9 +49,9 @@ with right:
                       type="primary")
     else:
         c_play.button("▶ Play", key="train_play", on_click=live.on_play, width="stretch",
-                      type="primary")
+                      type="primary", disabled=failed)
     c_step.button("Step", key="train_step", on_click=live.on_step, width="stretch",
-                  disabled=running, help="Train one epoch.")
+                  disabled=running or failed, help="Train one epoch.")
     c_reset.button("Reset", key="train_reset", on_click=live.on_reset, width="stretch",
                    help="New weights from the seed; data and settings stay.")
     if st.session_state.get(state.TRAIN_SPEED) not in live.SPEEDS:
@@ -88,4 +90,5 @@ with right:
         log_loss=bool(st.session_state.get(state.VIEW_LOG, False)),
         held=held,
     )
+    live.failed_run_notice()
     live.live_panel(options, st.session_state[state.TRAIN_SPEED])

@@ -3,7 +3,15 @@
 Flags build the same :class:`RunSettings` the app uses and train with the same :class:`Trainer`,
 so the same settings and seed give the same numbers. Progress goes to stderr; ``train`` ends with
 one JSON line on stdout. Mistakes print one ``error: ...`` line: exit 2 for the command line,
-1 for the data or a file.
+1 for the data or a file. A run that diverged or died still prints its JSON line (``stop_kind``
+"diverged" or "died", the rolled-back network's scores) and saves its files, says what happened
+in one ``error: ...`` line and exits 3.
+
+Two defaults differ from the app's, for a command that must end: ``--epochs`` is 1000 unless
+given (flag, ``--set`` or ``--settings``), while the app trains until paused. Early stopping is
+on (patience 20, validation share 0.1) for a ``--data`` table of 100 rows or more unless
+``--patience`` or ``--validation-fraction`` says otherwise, as in the app; ``--patience N``
+alone watches a validation share of 0.1.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from nn_core.limits import MAX_UPLOAD_BYTES
 from nn_core.serialize import MAX_MODEL_BYTES, model_from_json, model_to_json
 from nn_core.settings import (
     ACTIVATIONS,
+    EARLY_STOPPING,
     INITS,
     LOSSES,
     MAX_HIDDEN_LAYERS,
@@ -35,6 +44,7 @@ from nn_core.settings import (
     RunSettings,
     field_names,
     value_range,
+    with_early_stopping,
 )
 from nn_core.training import Trainer
 
@@ -69,7 +79,10 @@ SETTING_FLAGS = {
     "output": "output", "loss": "loss", "init": "init", "update_rule": "update_rule", "lr": "lr",
     "batch_size": "batch_size", "optimizer": "optimizer", "momentum": "momentum", "l1": "l1",
     "l2": "l2", "epochs": "epochs", "target_loss": "target_loss", "seed": "seed",
+    "patience": "patience", "validation_fraction": "validation_fraction",
 }
+CLI_EPOCHS = 1000  # --epochs when nothing sets it (the app's default is "until paused")
+DIVERGED_STATUS = 3  # exit status of a run that diverged or died
 
 
 def build_parser() -> Parser:
@@ -104,7 +117,7 @@ def build_parser() -> Parser:
     model.add_argument("--no-bias", action="store_true", help="no bias terms (as in the blog)")
     fit = train.add_argument_group("training")
     fit.add_argument("--lr", metavar="X", help="learning rate")
-    fit.add_argument("--epochs", metavar="N")
+    fit.add_argument("--epochs", metavar="N", help=f"default {CLI_EPOCHS}")
     fit.add_argument("--batch-size", metavar="N", help="0 = the whole training set")
     fit.add_argument("--optimizer", choices=OPTIMIZERS)
     fit.add_argument("--momentum", metavar="X")
@@ -113,6 +126,11 @@ def build_parser() -> Parser:
     fit.add_argument("--update-rule", choices=UPDATE_RULES)
     fit.add_argument("--target-loss", metavar="X", help="stop once the training loss is this low")
     fit.add_argument("--seed", metavar="N", help="seed of the initial weights and shuffling")
+    fit.add_argument("--patience", metavar="N", help="early stopping: stop after N epochs "
+                     "without a better validation loss and keep the best weights; 0 = off "
+                     "(default: 20 for a --data table of 100+ rows, else 0)")
+    fit.add_argument("--validation-fraction", metavar="X", help="share of the training rows "
+                     "set aside to watch for early stopping (default 0.1 with --patience)")
     other = train.add_argument_group("files")
     other.add_argument("--settings", metavar="FILE.json", help="start from these settings; "
                        "flags override them")
@@ -153,6 +171,8 @@ def settings_from_args(args: argparse.Namespace) -> RunSettings:
         value = getattr(args, flag)
         if value is not None:
             changes[name] = value
+    if "epochs" not in changes and not args.settings:
+        changes["epochs"] = CLI_EPOCHS
     if changes.get("hidden", "").strip() == "0":
         changes["hidden"] = ""
     if args.no_bias:
@@ -178,6 +198,12 @@ def run_train(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     csv_bytes = _read(args.data, MAX_UPLOAD_BYTES) if args.data else None
     dataset = load_data(settings, csv_bytes)
+    said = {name.partition("=")[0].strip().replace("-", "_") for name in args.set}
+    said |= {name for name in ("patience", "validation_fraction") if getattr(args, name)}
+    if args.data and args.settings is None and not {"patience", "validation_fraction"} & said:
+        settings = with_early_stopping(settings, dataset.n_samples)
+    elif "validation_fraction" not in said and not args.settings and settings.patience > 0:
+        settings = settings.replace(validation_fraction=EARLY_STOPPING["validation_fraction"])
     say = (lambda _: None) if args.quiet else _note
     for notice in dataset.notices:
         say(f"note: {notice}")
@@ -188,13 +214,17 @@ def run_train(args: argparse.Namespace) -> int:
     while trainer.stop_reason is None and trainer.epoch < settings.epochs:
         trainer.step(min(chunk, settings.epochs - trainer.epoch))
         say(_progress(trainer))
-    if trainer.diverged:
+    if trainer.stop_kind == "early" or (trainer.stop_reason and settings.patience > 0):
         say(f"note: {trainer.stop_reason}")
     if args.save:
         _write(args.save, model_to_json(trainer))
     if args.history:
         _write(args.history, history_csv(trainer.history))
     print(json.dumps(_jsonable(trainer.summary())))
+    if trainer.diverged:
+        sys.stdout.flush()
+        _fail(trainer.stop_reason.replace("Try a smaller learning rate:", "Try --lr"),
+              DIVERGED_STATUS)
     return 0
 
 

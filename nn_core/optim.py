@@ -26,6 +26,13 @@ class Optimizer:
     def step(self, params: np.ndarray, g: np.ndarray) -> None:
         raise NotImplementedError
 
+    def get_state(self) -> dict:
+        """A copy of what the optimiser has learnt so far (velocity, moments), by name."""
+        return {"name": self.name}
+
+    def set_state(self, state: dict) -> None:
+        """Go back to a state from :meth:`get_state` of an optimiser of the same kind."""
+
 
 class SGD(Optimizer):
     """``θ ← θ - lr · g``."""
@@ -58,6 +65,14 @@ class Momentum(Optimizer):
         np.add(v, g, out=v)
         np.add(params, v, out=params)
 
+    def get_state(self) -> dict:
+        v = self.velocity
+        return {"name": self.name, "velocity": None if v is None else v.copy()}
+
+    def set_state(self, state: dict) -> None:
+        v = state["velocity"]
+        self.velocity = None if v is None else v.copy()
+
 
 class Adam(Optimizer):
     """Adam (Kingma & Ba, 2015) with β₁ = 0.9, β₂ = 0.999, ε = 1e-8 and bias correction."""
@@ -87,6 +102,18 @@ class Adam(Optimizer):
         np.divide(m, tmp, out=tmp)
         tmp *= lr_t
         params -= tmp
+
+    def get_state(self) -> dict:
+        m, v = (None, None) if self.m is None else (self.m.copy(), self.v.copy())
+        return {"name": self.name, "t": self.t, "m": m, "v": v}
+
+    def set_state(self, state: dict) -> None:
+        self.t = state["t"]
+        if state["m"] is None:
+            self.m = self.v = None
+        else:
+            self.m, self.v = state["m"].copy(), state["v"].copy()
+            self._tmp = np.empty_like(self.m)
 
 
 def make(name: str, lr: float, momentum: float = 0.9) -> Optimizer:

@@ -28,6 +28,11 @@ TRANSFORMS = ("x1^2", "x2^2", "x1x2", "sin_x1", "sin_x2")
 MAX_HIDDEN_LAYERS = 6
 MAX_NODES = 64  # units per hidden layer: the Train page's widgets, links and the CLI all allow it
 MAX_EPOCHS = 1_000_000
+MAX_PATIENCE = 100_000
+# Early stopping is on by default for an uploaded table with at least this many rows, where
+# overfitting is silent; the built-in 2-D sets are there to be watched, so it is off for them.
+EARLY_STOPPING_ROWS = 100
+EARLY_STOPPING = {"patience": 20, "validation_fraction": 0.1}
 
 
 def _choice(options: tuple[str, ...]) -> dict[str, Any]:
@@ -47,6 +52,11 @@ class RunSettings:
     ``seed`` seeds the training (initial weights and shuffling); ``data_seed`` seeds the
     built-in dataset generator and the train/test split, so regenerating data leaves the
     initial weights alone.
+
+    ``epochs`` defaults to the cap, so a run goes on until the learner pauses it.
+    ``validation_fraction`` carves a validation share from the training rows (the test rows
+    stay untouched); ``patience > 0`` stops after that many epochs without a better validation
+    loss (the training loss without a validation share) and restores the best weights.
     """
 
     # data
@@ -77,8 +87,10 @@ class RunSettings:
     l1: float = field(default=0.0, metadata=_range(0.0, 10.0))
     l2: float = field(default=0.0, metadata=_range(0.0, 10.0))
     shuffle: bool = True
-    epochs: int = field(default=1000, metadata=_range(1, MAX_EPOCHS))
+    epochs: int = field(default=MAX_EPOCHS, metadata=_range(1, MAX_EPOCHS))
     target_loss: float = field(default=0.0, metadata=_range(0.0, 1e6))
+    patience: int = field(default=0, metadata=_range(0, MAX_PATIENCE))
+    validation_fraction: float = field(default=0.0, metadata=_range(0.0, 0.5))
     seed: int = field(default=0, metadata=_range(0, 2**31 - 1))
 
     def __post_init__(self) -> None:
@@ -154,6 +166,19 @@ def value_range(name: str) -> tuple[Any, Any]:
 def value_choices(name: str) -> tuple[str, ...]:
     """The names a setting's value (or each item of it) must be one of; KeyError if none."""
     return _FIELDS[name].metadata["choices"]
+
+
+def with_early_stopping(settings: RunSettings, n_rows: int) -> RunSettings:
+    """``settings`` for a newly chosen table: early stopping on (:data:`EARLY_STOPPING`) for
+    an uploaded table of at least :data:`EARLY_STOPPING_ROWS` rows, off for a smaller one;
+    a built-in dataset's settings are returned unchanged."""
+    from nn_core.datasets import BUILTIN
+
+    if settings.dataset in BUILTIN:
+        return settings
+    if n_rows < EARLY_STOPPING_ROWS:
+        return settings.replace(patience=0, validation_fraction=0.0)
+    return settings.replace(**EARLY_STOPPING)
 
 
 def field_names() -> list[str]:

@@ -6,6 +6,11 @@ seeded ``numpy.random.Generator`` (initial weights, then shuffling), and trains 
 the metric (accuracy, or R² for regression). The history is bounded: when it holds
 ``history_cap`` points, every other point is dropped and epochs are recorded half as often, so
 it always spans the whole run.
+
+A run that blows up or dies is stopped and rolled back (see :meth:`Trainer._problem`): the
+network, optimiser state, random generator, epoch counter and history go back, bit for bit, to
+the last epoch whose loss, weights and pre-activations were checked and found sane. Early
+stopping (``patience``) watches the validation loss every epoch and restores the best weights.
 """
 
 from __future__ import annotations
@@ -27,9 +32,23 @@ from nn_core.settings import RunSettings
 RESET_FIELDS = (
     "dataset", "n_samples", "noise", "test_fraction", "data_seed", "target", "features", "task",
     "transforms", "scale", "hidden", "activation", "output", "loss", "bias", "init", "seed",
+    "validation_fraction",
 )
-HISTORY_KEYS = ("epoch", "train_loss", "test_loss", "train_metric", "test_metric")
+HISTORY_KEYS = ("epoch", "train_loss", "test_loss", "train_metric", "test_metric", "val_loss")
+# A run has blown up when its training loss or weights are not finite, its loss passes
+# DIVERGED_LOSS, its weights' norm passes MAX_WEIGHT_NORM, or a pre-activation on a training row
+# passes MAX_PREACTIVATION (healthy runs, the blog's saturated network on raw inputs included,
+# stay below ~1e4). It has died when, for SICK_EPOCHS epochs in a row: a hidden ReLU layer is 0
+# on every training row, a classifier gives every row the same output, or the loss stays above
+# LOSS_BLOWUP times its starting value.
 DIVERGED_LOSS = 1e8
+MAX_PREACTIVATION = 1e6
+MAX_WEIGHT_NORM = 1e6  # checked every epoch (it costs one dot product); healthy runs stay < 1e3
+LOSS_BLOWUP = 3.0
+SICK_EPOCHS = 20
+HEALTH_EPOCHS = 10  # epochs between checks of the pre-activations and outputs (and snapshots)
+IMPROVEMENT = 1e-4  # early stopping: a better validation loss is lower by this share at least
+NAN = float("nan")  # one object, so equal histories compare equal
 
 
 def needs_reset(old: RunSettings, new: RunSettings) -> bool:
@@ -118,6 +137,9 @@ class Trainer:
                                                       settings.data_seed)
         if len(self.train_idx) == 0:
             raise PlaygroundError("no training rows left: lower the test fraction")
+        self.train_idx, self.val_idx = carve_validation(dataset, self.train_idx,
+                                                        settings.validation_fraction,
+                                                        settings.data_seed)
         self.preprocessor = Preprocessor(settings.scale, settings.transforms)
         self.preprocessor.fit(dataset.X[self.train_idx])
         self.output, self.loss_name, n_out = resolve_head(settings, self.task, dataset.n_classes)
@@ -132,6 +154,8 @@ class Trainer:
         self.Y_train = np.ascontiguousarray(self.coding.encode(y_train))
         self.Y_test = np.ascontiguousarray(self.coding.encode(dataset.y[self.test_idx]))
         self.y_train, self.y_test = y_train, dataset.y[self.test_idx]
+        self.X_val = self._inputs(dataset.X[self.val_idx])
+        self.Y_val = np.ascontiguousarray(self.coding.encode(dataset.y[self.val_idx]))
 
         self.rng = np.random.default_rng(settings.seed)
         self.network = Network(
@@ -141,14 +165,25 @@ class Trainer:
         self._columns = _Columns(self.network.input_columns(self.X_train), self.Y_train.T)
         self.optimizer = optim.make(settings.optimizer, settings.lr, settings.momentum)
         self._pass: Callable[[], None] | None = None
-        self._snapshot = self.network.get_params()
-        self._scratch = np.empty_like(self._snapshot)
+        self._scratch = np.empty_like(self.network.params)
         self.epoch = 0
         self.stop_reason: str | None = None
-        self.diverged = False
+        self.stop_kind: str | None = None  # max_epochs, target_loss, early, diverged, died
+        self.diverged = False  # blown up or died: rolled back, and training refuses to go on
+        self.suggested_lr: float | None = None  # after a blow-up or death
         self.history: dict[str, list[float]] = {k: [] for k in HISTORY_KEYS}
         self._stride = 1
         self._current: dict | None = None
+        self._sick: tuple[int, str] | None = None  # (first epoch, what) of a sign of death
+        self._health_epoch = 0
+        self._train_forward: tuple[list[np.ndarray], np.ndarray] | None = None
+        self._start_loss = float(self.current()["train_loss"])
+        self._snapshot = self.network.get_params()
+        self._save_snapshot()
+        self.best_epoch: int | None = None
+        self.best_loss = float("inf")
+        self._best = self.network.get_params()
+        self._early_stopping(self._monitored_loss())
         self._record()
 
     # ------------------------------------------------------------------ data in
@@ -176,8 +211,11 @@ class Trainer:
         self.optimizer.lr = float(new.lr)
         self._pass = None
         if self.stop_reason and not self.diverged:
-            self.stop_reason = None  # a new max-epoch or target-loss may allow more training
+            # a new max-epoch, target loss or patience may allow more training
+            self.stop_reason = self.stop_kind = None
             self._check_stop(self.current())
+            if self.stop_reason is None and new.patience > 0:
+                self._early_stopping(self._monitored_loss())
 
     # ------------------------------------------------------------------ training
     def step(self, n: int = 1) -> int:
@@ -250,40 +288,142 @@ class Trainer:
         self.epoch += 1
         self._current = None
         params = self.network.params
-        if not np.isfinite(np.dot(params, params)):
-            self._diverge("the weights became infinite or NaN")
+        squares = np.dot(params, params)
+        if not squares <= MAX_WEIGHT_NORM**2:
+            self._roll_back("diverged", "the weights became infinite or NaN"
+                            if not np.isfinite(squares) else
+                            f"the weights grew to a norm of {np.sqrt(squares):.2g}")
             return
-        np.copyto(self._snapshot, params)
-        if self.epoch % self._stride == 0 or self._stop_possible():
+        s = self.settings
+        record = self.epoch % self._stride == 0
+        if record or self.epoch >= s.epochs or s.target_loss > 0:
             cur = self.current()
-            if not np.isfinite(cur["train_loss"]) or cur["train_loss"] > DIVERGED_LOSS:
-                self._diverge(f"the loss exploded to {cur['train_loss']:.3g}")
+            full = self.epoch - self._health_epoch >= HEALTH_EPOCHS
+            problem = self._problem(cur, full)
+            if problem:
+                self._roll_back(*problem)
                 return
-            if self.epoch % self._stride == 0:
+            if full and self._sick is None:
+                self._save_snapshot()
+            if record:
                 self._record()
             self._check_stop(cur)
+        if s.patience > 0 and self.stop_kind in (None, "max_epochs"):
+            self._early_stopping(self._monitored_loss())
 
-    def _stop_possible(self) -> bool:
-        return self.epoch >= self.settings.epochs or self.settings.target_loss > 0
+    def _problem(self, cur: dict, full: bool) -> tuple[str, str] | None:
+        """``(kind, what)`` if the run has blown up ("diverged") or died, else None.
+
+        The loss is checked whenever it is computed; the rest (``full``) every
+        :data:`HEALTH_EPOCHS` epochs or more, and only such an epoch becomes a snapshot. Signs
+        of death must last :data:`SICK_EPOCHS` epochs; meanwhile no snapshot is taken.
+        """
+        loss = cur["train_loss"]
+        if not np.isfinite(loss) or loss > DIVERGED_LOSS:
+            return "diverged", f"the loss exploded to {loss:.3g}"
+        if not full:
+            return None
+        self._health_epoch = self.epoch
+        cur = self._health(*self._train_forward)
+        self._train_forward = None  # the layers of every training row: not kept longer
+        if cur["max_abs_z"] > MAX_PREACTIVATION:
+            return "diverged", (f"a unit's input reached {cur['max_abs_z']:.2g}, far beyond any "
+                                "sane range")
+        sign = None
+        if cur["dead_layer"]:
+            sign = (f"every ReLU unit of hidden layer {cur['dead_layer']} outputs 0 for every "
+                    "row, so nothing can flow back through it")
+        elif cur["same_output"]:
+            sign = "the network gives every row the same output"
+        elif loss > LOSS_BLOWUP * self._start_loss:
+            sign = (f"the loss stayed above {LOSS_BLOWUP:g}× its starting value "
+                    f"{self._start_loss:.3g}")
+        if sign is None:
+            self._sick = None
+            return None
+        if self._sick is None:
+            self._sick = (self.epoch, sign)
+        if self.epoch - self._sick[0] < SICK_EPOCHS:
+            return None
+        kind = "diverged" if sign.startswith("the loss") else "died"
+        return kind, f"{sign} (since epoch {self._sick[0]})"
+
+    def _save_snapshot(self) -> None:
+        """Remember the current state as the last one checked sane (the roll-back point)."""
+        np.copyto(self._snapshot, self.network.params)
+        self._snap_epoch = self.epoch
+        self._snap_optimizer = self.optimizer.get_state()
+        self._snap_rng = self.rng.bit_generator.state
+
+    def _roll_back(self, kind: str, what: str) -> None:
+        """Stop a blown-up or dead run and go back to the last snapshot, bit for bit."""
+        bad = self.epoch
+        self.network.set_params(self._snapshot)
+        self.epoch = self._snap_epoch
+        if self._snap_optimizer["name"] == self.optimizer.name:
+            self.optimizer.set_state(self._snap_optimizer)
+        else:  # the optimiser was changed since: it starts afresh
+            self.optimizer = optim.make(self.settings.optimizer, self.settings.lr,
+                                        self.settings.momentum)
+        self.rng.bit_generator.state = self._snap_rng
+        self._pass = None
+        self._current = None
+        self._sick = None
+        self._health_epoch = self.epoch
+        keep = [i for i, e in enumerate(self.history["epoch"]) if e <= self.epoch]
+        for k in HISTORY_KEYS:
+            self.history[k] = [self.history[k][i] for i in keep]
+        if self.best_epoch is not None and self.best_epoch > self.epoch:
+            self.best_epoch, self.best_loss = self.epoch, float("inf")
+            np.copyto(self._best, self._snapshot)
+        self.diverged = True
+        self.stop_kind = kind
+        self.suggested_lr = smaller_rate(self.settings.lr)
+        self.stop_reason = (f"Training {kind} at epoch {bad}: {what}. The network is back at "
+                            f"epoch {self.epoch}, its last healthy state. Try a smaller "
+                            f"learning rate: {self.suggested_lr:g}.")
+
+    def _monitored_loss(self) -> float:
+        """The loss early stopping watches: on the validation rows, or the training rows."""
+        if len(self.X_val):
+            return self._loss_on(self.X_val, self.Y_val)
+        return float(self.current()["train_loss"])
+
+    def _loss_on(self, X: np.ndarray, Y: np.ndarray) -> float:
+        with np.errstate(**QUIET):
+            zs, acts = self.network.forward_layers(X)
+            return float(losses.value(self.loss_name, self.output, zs[-1], acts[-1], Y))
+
+    def _early_stopping(self, loss: float) -> None:
+        """Keep the best weights; stop after ``patience`` epochs without a better loss."""
+        if np.isfinite(loss) and loss < DIVERGED_LOSS and (
+                self.best_epoch is None or loss < self.best_loss * (1 - IMPROVEMENT)):
+            self.best_epoch, self.best_loss = self.epoch, loss
+            np.copyto(self._best, self.network.params)
+            return
+        patience = self.settings.patience
+        if self.best_epoch is None or patience <= 0:
+            return
+        if self.epoch - self.best_epoch >= patience or self.stop_kind == "max_epochs":
+            which = "validation" if len(self.X_val) else "training"
+            if self.stop_kind != "max_epochs":
+                self.stop_kind = "early"
+                self.stop_reason = (f"Stopped early at epoch {self.epoch}: the {which} loss "
+                                    f"has not improved for {self.epoch - self.best_epoch} "
+                                    "epochs.")
+            self.stop_reason += (f" The weights of epoch {self.best_epoch}, the best "
+                                 f"{which} loss ({self.best_loss:.4g}), are restored.")
+            self.network.set_params(self._best)
+            self._current = None
 
     def _check_stop(self, cur: dict) -> None:
         if self.epoch >= self.settings.epochs:
+            self.stop_kind = "max_epochs"
             self.stop_reason = f"Reached the maximum of {self.settings.epochs} epochs."
         elif self.settings.target_loss > 0 and cur["train_loss"] <= self.settings.target_loss:
+            self.stop_kind = "target_loss"
             self.stop_reason = (f"Reached the target loss {self.settings.target_loss:g} "
                                 f"at epoch {self.epoch}.")
-
-    def _diverge(self, what: str) -> None:
-        self.network.set_params(self._snapshot)
-        self.optimizer = optim.make(self.settings.optimizer, self.settings.lr,
-                                    self.settings.momentum)
-        self._pass = None
-        self.epoch -= 1
-        self._current = None
-        self.diverged = True
-        self.stop_reason = (f"Training diverged at epoch {self.epoch + 1}: {what}. "
-                            f"The weights of epoch {self.epoch} are kept; "
-                            f"try a smaller learning rate.")
 
     # ------------------------------------------------------------------ measuring
     def current(self) -> dict:
@@ -295,14 +435,29 @@ class Trainer:
                 for split, X, Y, y in (("train", self.X_train, self.Y_train, self.y_train),
                                        ("test", self.X_test, self.Y_test, self.y_test)):
                     if len(X) == 0:
-                        out[f"{split}_loss"] = out[f"{split}_metric"] = float("nan")
+                        out[f"{split}_loss"] = out[f"{split}_metric"] = NAN
                         continue
                     zs, acts = net.forward_layers(X)
                     out[f"{split}_loss"] = losses.value(self.loss_name, self.output, zs[-1],
                                                         acts[-1], Y)
                     out[f"{split}_metric"] = metric(self.task, self.coding, acts[-1], y)
+                    if split == "train":
+                        self._train_forward = (zs, acts[-1])
+                out["val_loss"] = (self._loss_on(self.X_val, self.Y_val) if len(self.X_val)
+                                   else NAN)
             self._current = out
         return self._current
+
+    def _health(self, zs: list[np.ndarray], out: np.ndarray) -> dict:
+        """Signs of a blown-up or dead network on the training rows (see :meth:`_problem`)."""
+        highs = [float(z.max()) for z in zs]
+        max_abs_z = max(max(highs), -min(float(z.min()) for z in zs))
+        dead = [i + 1 for i, name in enumerate(self.network.layer_activations[:-1])
+                if name == "relu" and not highs[i] > 0]
+        same = (self.task != "regression" and len(out) > 1
+                and bool(np.all(out == out[0])))
+        return {"max_abs_z": max_abs_z if np.isfinite(max_abs_z) else float("inf"),
+                "dead_layer": dead[0] if dead else 0, "same_output": same}
 
     def _record(self) -> None:
         cur = self.current()
@@ -324,6 +479,8 @@ class Trainer:
             "test_loss": cur["test_loss"],
             f"train_{m}": cur["train_metric"],
             f"test_{m}": cur["test_metric"],
+            "best_epoch": self.best_epoch if self.settings.patience > 0 else None,
+            "stop_kind": self.stop_kind,
             "stop_reason": self.stop_reason,
         }
 
@@ -335,6 +492,36 @@ class Trainer:
     def predict_labels(self, X_raw: np.ndarray) -> list:
         """Predicted class labels (classification) or values (regression)."""
         return labels_of(self.predict(X_raw), self.task, self.dataset.classes)
+
+
+def carve_validation(dataset: Dataset, train_idx: np.ndarray, fraction: float,
+                     seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Training rows ``(kept, validation)``: a share ``fraction`` of ``train_idx`` set aside
+    (stratified by class, seeded by ``seed``), each sorted; none when ``fraction`` is 0 or the
+    training rows are too few to spare any."""
+    empty = np.zeros(0, dtype=np.int64)
+    if fraction <= 0 or len(train_idx) < 4:
+        return train_idx, empty
+    rng = np.random.default_rng([seed, 1])
+    y = dataset.y[train_idx]
+    groups = ([np.flatnonzero(y == c) for c in range(dataset.n_classes)]
+              if dataset.is_classification else [np.arange(len(train_idx))])
+    parts = []
+    for rows in groups:
+        n_val = round(len(rows) * fraction) if len(rows) >= 2 else 0
+        parts.append(rng.permutation(rows)[:min(n_val, len(rows) - 1)])
+    val = np.sort(train_idx[np.concatenate(parts).astype(np.int64)]) if parts else empty
+    if len(val) == 0:
+        return train_idx, empty
+    return np.setdiff1d(train_idx, val).astype(np.int64), val.astype(np.int64)
+
+
+def smaller_rate(lr: float) -> float:
+    """A learning rate about 30 times smaller, on the 1–3–10 steps (at least 1e-5)."""
+    target = lr / 30
+    steps = [m * 10.0**e for e in range(-5, 2) for m in (1, 3)]
+    below = [r for r in steps if r <= target * (1 + 1e-9)]
+    return float(f"{below[-1]:.1g}") if below else 1e-5
 
 
 class _Columns:

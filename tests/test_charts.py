@@ -262,7 +262,7 @@ def test_loss_history_is_decimated_keeping_both_ends():
     assert len(epoch) <= charts.MAX_LOSS_POINTS
     assert epoch[0] == 0 and epoch[-1] == n - 1 and np.all(np.diff(epoch) > 0)
     assert charts.unpack(out["train_loss"])[-1] == 0.0
-    assert charts.loss_point(history) == [n - 1, 0.0, 0.5, 0.9, 0.8]
+    assert charts.loss_point(history) == [n - 1, 0.0, 0.5, 0.9, 0.8, None]  # no validation
     assert charts.loss_point({"epoch": [3], "train_loss": [np.nan]})[1] is None
 
 
@@ -270,7 +270,11 @@ def test_loss_static_names_the_metric():
     assert charts.loss_static("r2", True)["metric"] == "R²"
     st = charts.loss_static("accuracy", False)
     assert st["metric_range"] == [0.0, 1.0] and not st["log"]
-    assert [s["key"] for s in st["series"]] == list(charts.LOSS_KEYS)
+    assert [s["key"] for s in st["series"]] == [
+        "train_loss", "test_loss", "train_metric", "test_metric"]
+    with_validation = charts.loss_static("accuracy", False, validation=True)["series"]
+    assert [s["key"] for s in with_validation if s["panel"] == 0] == [
+        "train_loss", "test_loss", "val_loss"]
 
 
 # ---------------------------------------------------------------------------------- view
@@ -291,7 +295,8 @@ def test_live_view_frames_follow_the_trainer_and_are_json():
     json.dumps(second)
     assert view.static()["key"] == LiveView(trainer, view.options).key  # same view, same key
     assert held_out_mask(trainer).sum() == len(trainer.test_idx)
-    assert readout(trainer).startswith("epoch 3")
+    assert readout(trainer).startswith("train loss ")
+    assert "epoch" not in readout(trainer)  # the page's heading is the one epoch number
 
 
 def test_readout_of_a_regression_names_r2():
@@ -315,3 +320,21 @@ def test_the_surface_grid_holds_other_inputs_where_asked_and_its_title_says_so()
     text = charts.held_caption(["a", "b", "c", "d"], X, 0, 1, {2: 25.0})
     assert text == "The surface holds the other inputs fixed: c = 25, d = 2 (mean)."
     assert charts.held_caption(["a", "b"], X[:, :2], 0, 1) == ""
+
+
+def test_frames_carry_the_validation_loss_and_the_best_epoch():
+    settings = RunSettings(dataset="moons", noise=0.3, hidden=(32, 32), activation="relu",
+                           optimizer="adam", lr=0.03, validation_fraction=0.2, patience=10)
+    trainer = Trainer(settings, load_data(settings))
+    view = LiveView(trainer, ViewOptions())
+    assert "val_loss" in [s["key"] for s in view.static()["loss"]["series"]]
+    trainer.run(epochs=500)
+    assert trainer.stop_kind == "early"
+    frame = view.frame()
+    assert frame["best_epoch"] == trainer.best_epoch == trainer.epoch - 10
+    assert frame["loss"][-1] == pytest.approx(trainer.history["val_loss"][-1])
+    assert charts.unpack(view.history()["val_loss"])[0] == pytest.approx(
+        trainer.history["val_loss"][0])
+    assert f"best epoch {trainer.best_epoch}" in readout(trainer)
+    no_patience = Trainer(settings.replace(patience=0), load_data(settings))
+    assert LiveView(no_patience, ViewOptions()).frame()["best_epoch"] is None

@@ -103,7 +103,7 @@ def test_csv_training_save_history_and_predict_round_trip(tmp_path):
     result = cli("train", "--data", iris, "--target", "species", "--features",
                  "petal length (cm),petal width (cm)", "--hidden", "5", "--epochs", "30",
                  "--optimizer", "adam", "--lr", "0.02", "--save", "model.json",
-                 "--history", "history.csv", cwd=tmp_path)
+                 "--history", "history.csv", "--patience", "0", cwd=tmp_path)
     out = last_json(result)
     settings = RunSettings(dataset="csv", target="species",
                            features=("petal length (cm)", "petal width (cm)"), hidden=(5,),
@@ -286,3 +286,95 @@ def test_accuracy_matches_sklearn_mlp(table, target):
         theirs.append(mlp.score(trainer.X_test, trainer.y_test))
     assert min(ours) > 0.9 and min(theirs) > 0.9
     assert abs(np.mean(ours) - np.mean(theirs)) <= 0.03, (ours, theirs)
+
+
+# --- early stopping on real tables, next to scikit-learn's own ----------------------------------
+
+EARLY_FLAGS = ("--hidden", "16", "--activation", "relu", "--optimizer", "adam", "--lr", "0.01",
+               "--epochs", "300", "--batch-size", "32", "--patience", "20", "-q")
+
+
+def _diabetes_csv(tmp_path: Path) -> Path:
+    from sklearn.datasets import load_diabetes
+
+    frame = load_diabetes(as_frame=True).frame  # shipped with scikit-learn: no download
+    path = tmp_path / "diabetes.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def _cli_and_sklearn(path: Path, target: str, capsys) -> tuple[list[float], list[float]]:
+    """Test scores of ``python -m nn_core train`` with early stopping and of scikit-learn's MLP
+    with the same settings on the same rows (all non-test rows, scaled as ours), three splits."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+    dataset = load_csv(path.read_bytes(), target)
+    ours, theirs = [], []
+    for seed in range(3):
+        assert main(["train", "--data", str(path), "--target", target, *EARLY_FLAGS,
+                     "--seed", str(seed), "--data-seed", str(seed)]) == 0
+        out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+        assert out["stop_kind"] in ("early", "max_epochs") and out["best_epoch"] is not None
+        regression = dataset.task == "regression"
+        ours.append(out["test_r2" if regression else "test_accuracy"])
+        settings = RunSettings(dataset="csv", target=target, data_seed=seed, seed=seed,
+                               validation_fraction=0.1)
+        trainer = Trainer(settings, dataset)  # for its split and its scaling only
+        rows = np.sort(np.concatenate([trainer.train_idx, trainer.val_idx]))
+        X = trainer.preprocessor.transform(dataset.X[rows])
+        X_test = trainer.preprocessor.transform(dataset.X[trainer.test_idx])
+        kind = MLPRegressor if regression else MLPClassifier
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            mlp = kind(hidden_layer_sizes=(16,), activation="relu", solver="adam",
+                       learning_rate_init=0.01, max_iter=300, batch_size=32, early_stopping=True,
+                       validation_fraction=0.1, n_iter_no_change=20, random_state=seed)
+            mlp.fit(X, dataset.y[rows])
+        theirs.append(mlp.score(X_test, dataset.y[trainer.test_idx]))
+    return ours, theirs
+
+
+@pytest.mark.parametrize("table, target", [("breast_cancer", "diagnosis"), ("iris", "species")])
+def test_early_stopping_accuracy_matches_sklearn(table, target, capsys):
+    ours, theirs = _cli_and_sklearn(DATA / f"{table}.csv", target, capsys)
+    assert np.mean(ours) >= np.mean(theirs) - 0.03, (ours, theirs)  # within 3 points or above
+
+
+def test_early_stopping_regression_r2_at_least_sklearns(tmp_path, capsys):
+    ours, theirs = _cli_and_sklearn(_diabetes_csv(tmp_path), "target", capsys)
+    assert np.mean(ours) >= np.mean(theirs), (ours, theirs)
+
+
+def test_early_stopping_is_on_by_default_for_a_table_of_100_rows(tmp_path):
+    iris = DATA / "iris.csv"  # 150 rows
+    args = ("train", "--data", iris, "--target", "species", "--epochs", "400", "-q")
+    on = cli(*args)
+    out = last_json(on)
+    assert out["stop_kind"] == "early" and out["epochs"] == out["best_epoch"] + 20
+    settings = RunSettings(dataset="csv", target="species", epochs=400, patience=20,
+                           validation_fraction=0.1)
+    assert out == in_process(settings, load_csv(iris.read_bytes(), "species"))
+    off = last_json(cli(*args, "--patience", "0"))
+    assert off["best_epoch"] is None and off["epochs"] == 400
+    small = tmp_path / "small.csv"
+    small.write_text("".join(iris.read_text().splitlines(keepends=True)[:100]))  # 99 rows
+    assert last_json(cli("train", "--data", small, "--target", "species", "--epochs", "50",
+                         "-q"))["best_epoch"] is None
+    assert last_json(cli("train", "--dataset", "moons", "--epochs", "50", "-q"))["best_epoch"] \
+        is None  # built-in sets: off
+
+
+def test_a_diverged_run_prints_its_summary_and_exits_3():
+    result = cli("train", "--dataset", "circle", "--hidden", "8,8,8,8,8,8", "--activation",
+                 "relu", "--lr", "10", "-q")
+    assert result.returncode == 3
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    assert out["stop_kind"] == "died" and out["epochs"] == 0
+    assert result.stderr.startswith("error: Training died at epoch ")
+    assert result.stderr.count("\n") == 1 and "Try --lr 0.3." in result.stderr
+
+
+def test_the_cli_trains_1000_epochs_unless_told():
+    out = last_json(cli("train", "--dataset", "xor", "--samples", "20", "--hidden", "2", "-q"))
+    assert out["epochs"] == 1000

@@ -72,7 +72,8 @@ def test_the_size_is_checked_before_the_network_runs():
     with pytest.raises(PlaygroundError) as err:
         prediction_table(Refusing(), table, ["x"], "y", [f"c{k}" for k in range(1000)])
     assert str(err.value) == ("1,000 rows × 1,001 predicted columns is 1,001,000 cells; the "
-                              f"limit is {MAX_PREDICTION_CELLS:,}: predict at most 419 rows at a time")
+                              f"limit is {MAX_PREDICTION_CELLS:,}: predict at most 419 rows at "
+                              "a time")
 
 
 def test_the_largest_table_the_app_allows_fits_the_limit():

@@ -41,7 +41,8 @@ def _ends(name: str) -> tuple[str, str]:
 def test_every_ranged_setting_is_walked():
     assert set(RANGED) == {"n_samples", "noise", "test_fraction", "data_seed", "hidden", "lr",
                            "batch_size", "momentum", "l1", "l2", "epochs", "target_loss",
-                           "seed"}, "a new ranged setting: give it a widget and walk it here"
+                           "seed", "patience", "validation_fraction"}, \
+        "a new ranged setting: give it a widget and walk it here"
 
 
 @pytest.mark.parametrize("name", RANGED)
@@ -90,12 +91,20 @@ def pages():
     return data, train
 
 
+def _number(shown) -> float:
+    """A widget's end as a number; select sliders show shares as "none" or "20%"."""
+    text = str(shown)
+    if text == "none":
+        return 0.0
+    return float(text[:-1]) / 100 if text.endswith("%") else float(text)
+
+
 @pytest.mark.parametrize("name", RANGED)
 def test_the_widget_offers_exactly_the_settings_range(name, pages):
     at = pages[0] if name in DATA_PAGE else pages[1]
     kind, w = _widget(at, WIDGET_KEY.get(name, f"w_{name}"))
     ends = (w.options[0], w.options[-1]) if kind == "select_slider" else (w.min, w.max)
-    got = tuple(float(v) for v in ends)
+    got = tuple(_number(v) for v in ends)
     lo, hi = value_range(name)
     assert all(math.isclose(a, b) for a, b in zip(got, (lo, hi), strict=True)), (name, got)
 

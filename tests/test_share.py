@@ -167,10 +167,10 @@ HOSTILE = [
     ({"features": "x1,height"}, "features: 'height' is not a column of the moons data (x1, x2); "
      "using all"),
     ({"speed": "1000"}, "speed: '1000' is not one of 1, 2, 5, 10, 20, 50, 100, 200, max; "
-     "using 10"),
+     "using 1"),
     ({"surface_y": "-1"}, "surface_y: '-1' is outside 0 to 49; using 1"),
     ({"seed": "9" * 100_000}, "seed: value of 100,000 characters; using 0"),
-    ({"epochs": 5}, "epochs: not text; using 1000"),
+    ({"epochs": 5}, "epochs: not text; using 1000000"),
     ({"name": "x\n<script>"}, "ignored unknown parameter 'name'"),
     ({"hide": "lr,data,foo"}, "hide: ignored unknown control 'foo'"),
     ({"hide": ["lr", "data"]}, "hide: given 2 times; hiding nothing"),
@@ -332,3 +332,11 @@ def test_a_link_streamlit_dropped_gets_a_notice_naming_its_limit():
     assert share.dropped_link_notice(3, 600_000).startswith(
         "This link is 600,000 characters long, more than the 524,288 the app can read")
     assert share.dropped_link_notice(1000, 524_288) is None
+
+
+def test_a_link_carries_the_early_stopping_settings():
+    s = RunSettings(dataset="moons", patience=15, validation_fraction=0.2)
+    query = share.to_query(s)
+    assert query["patience"] == "15" and query["validation_fraction"] == "0.2"
+    assert share.from_query(query)[0] == s
+    assert "epochs" not in share.to_query(RunSettings())  # the default: until paused

@@ -3,6 +3,8 @@
 The session store is swapped for a plain dict, so these run without a Streamlit script.
 """
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -154,3 +156,18 @@ def test_editor_and_input_keys_change_with_the_data(ss):
     assert state.predict_input_key(0) == box
     state.update_settings(dataset="xor")
     assert state.predict_input_key(0) != box
+
+
+def test_a_new_table_of_100_rows_turns_early_stopping_on_and_a_small_one_off(ss):
+    iris = (Path(__file__).parent / "data" / "iris.csv").read_bytes()
+    assert state.get_settings().patience == 0  # built-in sets: off, to watch
+    state.use_table(iris, "iris.csv")
+    s = state.get_settings()
+    assert (s.patience, s.validation_fraction) == (20, 0.1)
+    assert any("Early stopping is on" in n for n in state.take_notices())
+    assert len(state.get_trainer().val_idx) == 12  # 10% of iris's 120 training rows
+    state.update_settings(patience=0)
+    state.use_table(iris, "iris.csv", target="species")  # a new target, not a new table
+    assert state.get_settings().patience == 0
+    state.use_table(TABLE, "people.csv")  # 6 rows
+    assert (state.get_settings().patience, state.get_settings().validation_fraction) == (0, 0)

@@ -268,3 +268,104 @@ def test_a_batch_larger_than_the_data_shows_as_it_is_and_says_what_it_means():
     assert at.number_input(key=state.widget_key("batch_size")).value == 500
     assert at.session_state[state.SETTINGS].batch_size == 500
     assert any("500 is more than the data's 100 rows" in c.value for c in at.caption)
+
+
+DEAD = RunSettings(dataset="moons", hidden=(8,) * 6, activation="relu", lr=10.0)
+
+
+def play_until_stopped(at: AppTest) -> None:
+    button(at, "train_play").click().run()
+    for _ in range(20):
+        if not at.session_state[state.RUNNING]:
+            break
+        at.run()
+    assert not at.session_state[state.RUNNING]
+
+
+def test_a_blown_up_run_says_so_once_without_a_tick_and_offers_a_smaller_rate():
+    at = train_page(settings=DEAD)
+    play_until_stopped(at)
+    trainer = at.session_state[state.TRAINER]
+    assert trainer.diverged and trainer.epoch == 0
+    assert not at.success  # no green "✅ Reached the maximum"
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "Training diverged at epoch 1: the weights grew" in errors[0]
+    assert "back at epoch 0" in errors[0]
+    assert button(at, "train_play").disabled and button(at, "train_step").disabled
+    fix = button(at, "train_fix")
+    assert fix.label == "Try learning rate 0.3"
+    fix.click().run()
+    assert at.session_state[state.SETTINGS].lr == 0.3
+    assert at.select_slider(key=state.widget_key("lr")).value == 0.3
+    trainer = at.session_state[state.TRAINER]  # one click: the new rate and new weights
+    assert trainer.epoch == 0 and not trainer.diverged and trainer.settings.lr == 0.3
+    assert not at.error and any("press Play" in i.value for i in at.info)
+    button(at, "train_play").click().run()
+    for _ in range(3):
+        at.run()
+    trainer = at.session_state[state.TRAINER]
+    assert trainer.epoch > 0 and not trainer.diverged and not at.error
+
+
+def test_stop_section_has_early_stopping_and_only_the_validation_share_resets():
+    at = train_page()
+    button(at, "train_step").click().run()
+    patience = at.number_input(key=state.widget_key("patience"))
+    assert patience.label == "Early stopping: patience (epochs)" and patience.value == 0
+    patience.set_value(15).run()
+    assert at.session_state[state.SETTINGS].patience == 15
+    assert at.session_state[state.TRAINER].epoch == 1  # kept
+    assert any("training loss" in c.value for c in at.caption)  # no validation share yet
+    share = at.select_slider(key=state.widget_key("validation_fraction"))
+    assert share.label == "Validation share of the training rows"
+    share.set_value(0.2).run()
+    assert at.session_state[state.SETTINGS].validation_fraction == 0.2
+    trainer = at.session_state[state.TRAINER]  # a new split: a new network
+    assert trainer.epoch == 0 and len(trainer.val_idx) == 32
+    assert any("reset" in i.value for i in at.info)
+
+
+def test_early_stopping_ends_with_the_best_epoch_in_the_app():
+    settings = RunSettings(dataset="moons", noise=0.3, hidden=(32, 32), activation="relu",
+                           optimizer="adam", lr=0.03, validation_fraction=0.2, patience=10)
+    at = train_page(settings=settings)
+    at.session_state[state.TRAIN_SPEED] = "max"
+    play_until_stopped(at)
+    trainer = at.session_state[state.TRAINER]
+    assert trainer.stop_kind == "early" and shown_epoch(at) == trainer.epoch
+    assert any(f"weights of epoch {trainer.best_epoch}" in s.value for s in at.success)
+
+
+def test_pace_spaces_frames_without_catching_up():
+    from ui.live import Pace
+
+    now, slept = [0.0], []
+
+    def sleep(s):
+        slept.append(round(s, 6))
+        now[0] += s
+
+    pace = Pace(20, clock=lambda: now[0], sleep=sleep)
+    pace.wait()  # the first frame goes at once
+    now[0] += 0.01  # 10 ms of training
+    pace.wait()  # waits the rest of 50 ms
+    now[0] += 0.2  # a slow frame
+    pace.wait()  # late: no wait, and no burst after it
+    now[0] += 0.01
+    pace.wait()
+    assert slept == [0.04, 0.04]
+
+
+def test_the_default_run_lasts_and_forms_its_surface_over_10_to_20_seconds():
+    """Counted in epochs, not timed: the default moons run at the default speed and pace."""
+    from nn_core.dataset import load_data
+    from nn_core.training import Trainer
+    from ui import live
+
+    s = RunSettings()
+    trainer = Trainer(s, load_data(s))
+    while trainer.current()["train_metric"] < 0.99:
+        trainer.step(10)
+    seconds = trainer.epoch / (live.DEFAULT_SPEED * live.FRAME_RATE)
+    assert 8 <= seconds <= 20, seconds
+    assert s.epochs / (live.DEFAULT_SPEED * live.FRAME_RATE) > 3600  # on until paused

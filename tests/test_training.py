@@ -5,10 +5,12 @@ import pytest
 
 from nn_core import optim
 from nn_core.dataset import Dataset, load_data
+from nn_core.datasets import BUILTIN
 from nn_core.errors import PlaygroundError
 from nn_core.network import QUIET
-from nn_core.settings import RunSettings
-from nn_core.training import Trainer, needs_reset
+from nn_core.settings import MAX_EPOCHS, RunSettings, with_early_stopping
+from nn_core.training import HEALTH_EPOCHS, Trainer, needs_reset, smaller_rate
+from ui.train_controls import BLOG_SETUP
 
 BLOG = RunSettings(dataset="blog", hidden=(2,), activation="sigmoid", output="sigmoid",
                    loss="mse", bias=False, init="blog", update_rule="blog", lr=0.1,
@@ -243,3 +245,147 @@ def test_no_hidden_layer_is_logistic_regression():
     t.run()
     assert t.summary()["test_accuracy"] >= 0.9
     assert RunSettings(hidden=(), activation="relu").activations == ()
+
+
+# --- training states: roll-back, blow-ups and deaths, early stopping -----------------------------
+
+EXPLODING = dict(dataset="sine", hidden=(8,) * 6, activation="relu")
+
+
+@pytest.mark.parametrize("history_cap", [2000, 8])
+def test_roll_back_restores_the_last_checked_epoch_bit_for_bit(history_cap):
+    """lr 10 blows the network up in one epoch; it must hold, bit for bit, the network, the
+    optimiser's velocity, the epoch and the history of the last epoch whose loss was checked
+    (with a small history cap the loss is checked only every few epochs)."""
+    kw = dict(EXPLODING, lr=0.003, optimizer="momentum", epochs=10_000)
+    t = Trainer(RunSettings(**kw), load_data(RunSettings(**kw)), history_cap=history_cap)
+    t.step(45)
+    t.set_settings(t.settings.replace(lr=10.0))
+    t.step(50)
+    assert t.diverged and t.stop_kind == "diverged"
+    assert 45 - 2 * max(HEALTH_EPOCHS, t._stride) < t.epoch <= 45
+    assert t.epoch % t._stride == 0
+    assert f"back at epoch {t.epoch}" in t.stop_reason
+    fresh = Trainer(RunSettings(**kw), load_data(RunSettings(**kw)), history_cap=history_cap)
+    fresh.step(t.epoch)
+    assert np.array_equal(t.network.params, fresh.network.params)
+    assert np.array_equal(t.optimizer.velocity, fresh.optimizer.velocity)
+    assert t.history == fresh.history
+    assert t.summary()["train_loss"] == fresh.summary()["train_loss"] < 10
+    assert np.abs(t.network.params).max() < 10  # not the exploded ~1e15
+
+
+def test_roll_back_at_the_first_epoch_keeps_the_initial_weights():
+    t = _trainer(**EXPLODING, lr=10.0)
+    initial = t.network.get_params()
+    t.run(epochs=100)
+    assert t.diverged and t.epoch == 0 and t.history["epoch"] == [0]
+    assert np.array_equal(t.network.params, initial)
+    assert t.suggested_lr == 0.3 and "smaller learning rate: 0.3." in t.stop_reason
+
+
+@pytest.mark.parametrize("dataset, kind", [("moons", "diverged"), ("xor", "diverged"),
+                                           ("circle", "died"), ("spiral", "died")])
+def test_a_blown_up_or_dead_classifier_is_not_a_finished_run(dataset, kind):
+    """lr 10, ReLU, six hidden layers: the output is one constant for every row (a dead ReLU
+    layer, or pre-activations of ~1e15), which used to run on to the maximum of epochs."""
+    t = _trainer(dataset=dataset, hidden=(8,) * 6, activation="relu", lr=10.0, epochs=1000)
+    t.run()
+    assert t.diverged and t.stop_kind == kind, t.stop_reason
+    assert "maximum" not in t.stop_reason and t.epoch == 0
+    assert t.run(epochs=5) == 0
+
+
+def _healthy(settings: RunSettings, epochs: int) -> Trainer:
+    t = Trainer(settings, load_data(settings))
+    t.run(epochs=epochs)
+    assert not t.diverged and t.stop_reason is None, t.stop_reason
+    assert t.epoch == epochs
+    return t
+
+
+@pytest.mark.parametrize("dataset", sorted(BUILTIN))
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_healthy_runs_never_trip_the_alarms(dataset, activation):
+    _healthy(RunSettings(dataset=dataset, activation=activation), 300)
+
+
+def test_the_blogs_saturated_network_is_slow_not_dead():
+    t = _healthy(RunSettings(dataset="blog", **BLOG_SETUP), 3000)
+    assert abs(t.summary()["train_loss"] - 0.125) < 0.01  # about 0.5 for everyone, as in the blog
+
+
+def test_a_good_small_learning_rate_on_the_deep_relu_net_is_healthy():
+    _healthy(RunSettings(dataset="moons", hidden=(8,) * 6, activation="relu", lr=0.3), 500)
+
+
+def test_smaller_rate_steps():
+    assert [smaller_rate(x) for x in (10.0, 3.0, 1.0, 0.3, 0.03, 1e-5)] == \
+        [0.3, 0.1, 0.03, 0.01, 0.001, 1e-5]
+
+
+def test_early_stopping_restores_the_best_weights_bit_for_bit():
+    kw = dict(dataset="moons", n_samples=300, noise=0.3, hidden=(32, 32), activation="relu",
+              optimizer="adam", lr=0.03, validation_fraction=0.2)
+    t = _trainer(**kw, patience=15)
+    assert len(t.val_idx) == 48 and not set(t.val_idx) & (set(t.train_idx) | set(t.test_idx))
+    t.run(epochs=2000)
+    assert t.stop_kind == "early" and t.epoch == t.best_epoch + 15
+    assert f"epoch {t.best_epoch}" in t.stop_reason and t.summary()["best_epoch"] == t.best_epoch
+    fresh = _trainer(**kw)  # no patience: the same run, stopped by hand at the best epoch
+    fresh.step(t.best_epoch)
+    assert np.array_equal(t.network.params, fresh.network.params)
+    assert t.best_loss == fresh.current()["val_loss"] == min(
+        v for v in t.history["val_loss"])
+    assert t.run(epochs=5) == 0  # stopped
+    t.set_settings(t.settings.replace(patience=100))  # more patience: it goes on
+    assert t.stop_reason is None and t.run(epochs=3) == 3
+
+
+def test_patience_without_a_validation_share_watches_the_training_loss():
+    t = _trainer(dataset="xor", hidden=(4,), lr=3.0, optimizer="momentum", patience=5)
+    assert len(t.val_idx) == 0
+    t.run(epochs=3000)
+    assert t.stop_kind == "early" and "training loss" in t.stop_reason
+
+
+def test_max_epochs_with_patience_restores_the_best_weights():
+    kw = dict(dataset="moons", noise=0.3, hidden=(32, 32), activation="relu", optimizer="adam",
+              lr=0.03, validation_fraction=0.2)
+    t = _trainer(**kw, patience=10_000, epochs=200)
+    t.run()
+    assert t.stop_kind == "max_epochs" and t.best_epoch < 200 and "restored" in t.stop_reason
+    fresh = _trainer(**kw)
+    fresh.step(t.best_epoch)
+    assert np.array_equal(t.network.params, fresh.network.params)
+
+
+def test_patience_keeps_the_network_and_the_validation_share_resets_it():
+    s = RunSettings()
+    assert not needs_reset(s, s.replace(patience=20))
+    assert needs_reset(s, s.replace(validation_fraction=0.1))
+
+
+def test_early_stopping_is_on_for_uploaded_tables_of_100_rows_only():
+    s = RunSettings(dataset="csv", target="y")
+    assert with_early_stopping(s, 100).patience == 20
+    assert with_early_stopping(s, 100).validation_fraction == 0.1
+    assert with_early_stopping(s, 99) == s
+    assert with_early_stopping(RunSettings(dataset="moons", n_samples=1000), 1000).patience == 0
+
+
+def test_the_default_run_goes_on_until_paused():
+    assert RunSettings().epochs == MAX_EPOCHS
+
+
+def test_after_a_roll_back_the_model_file_and_predictions_hold_the_healthy_weights():
+    from nn_core.serialize import model_from_json, model_to_json
+
+    t = _trainer(**EXPLODING, lr=10.0)
+    fresh = _trainer(**EXPLODING, lr=10.0)  # never trained: epoch 0
+    t.run(epochs=10)
+    assert t.diverged
+    model = model_from_json(model_to_json(t))
+    X = t.dataset.X[:20]
+    assert np.array_equal(model.predict(X), fresh.predict(X))
+    assert np.array_equal(t.predict(X), fresh.predict(X))

@@ -45,7 +45,7 @@ REGRESSION_SCALE = [
     [i / (len(sequential.Viridis) - 1), c] for i, c in enumerate(sequential.Viridis)
 ]
 SLOPE_SCALE = [[0.0, "#d62728"], [0.15, "#ff7f0e"], [0.5, "#bcbd22"], [1.0, "#2ca02c"]]
-TRAIN_COLOR, TEST_COLOR = "#1f77b4", "#ff7f0e"
+TRAIN_COLOR, TEST_COLOR, VAL_COLOR = "#1f77b4", "#ff7f0e", "#2ca02c"
 MAX_LOSS_POINTS = 500  # points per loss line sent to the browser (the history is decimated)
 SATURATED = 0.01  # a unit whose mean slope is below 1% of its activation's largest is saturated
 MAX_SLOPE = {"sigmoid": 0.25, "tanh": 1.0, "relu": 1.0, "linear": 1.0}  # largest f'(z)
@@ -132,32 +132,40 @@ def decimate(n: int, limit: int = MAX_LOSS_POINTS) -> np.ndarray:
     return np.unique(np.linspace(0, n - 1, limit).round().astype(np.int64))
 
 
-def loss_static(metric_name: str, log_y: bool) -> Spec:
-    """The loss chart's fixed part: panels, series names and styles."""
+def loss_static(metric_name: str, log_y: bool, validation: bool = False) -> Spec:
+    """The loss chart's fixed part: panels, series names and styles (with ``validation``, the
+    validation loss too; frames then carry the best epoch, which the chart marks)."""
     metric = "R²" if metric_name == "r2" else "accuracy"
+    series = [
+        {"key": "train_loss", "name": "train loss", "panel": 0, "color": TRAIN_COLOR,
+         "dash": False},
+        {"key": "test_loss", "name": "test loss", "panel": 0, "color": TEST_COLOR,
+         "dash": True},
+    ]
+    if validation:
+        series.append({"key": "val_loss", "name": "validation loss", "panel": 0,
+                       "color": VAL_COLOR, "dash": True})
+    series += [
+        {"key": "train_metric", "name": f"train {metric}", "panel": 1,
+         "color": TRAIN_COLOR, "dash": False},
+        {"key": "test_metric", "name": f"test {metric}", "panel": 1, "color": TEST_COLOR,
+         "dash": True},
+    ]
     return {
         "title": f"Loss and {metric}",
         "log": bool(log_y),
         "metric": metric,
         "metric_range": None if metric_name == "r2" else [0.0, 1.0],
-        "series": [
-            {"key": "train_loss", "name": "train loss", "panel": 0, "color": TRAIN_COLOR,
-             "dash": False},
-            {"key": "test_loss", "name": "test loss", "panel": 0, "color": TEST_COLOR,
-             "dash": True},
-            {"key": "train_metric", "name": f"train {metric}", "panel": 1,
-             "color": TRAIN_COLOR, "dash": False},
-            {"key": "test_metric", "name": f"test {metric}", "panel": 1, "color": TEST_COLOR,
-             "dash": True},
-        ],
+        "series": series,
     }
 
 
-LOSS_KEYS = ("train_loss", "test_loss", "train_metric", "test_metric")
+LOSS_KEYS = ("train_loss", "test_loss", "train_metric", "test_metric", "val_loss")
 
 
 def loss_point(history: Mapping[str, Any]) -> list[float | None]:
-    """The newest history row ``[epoch, train_loss, test_loss, train_metric, test_metric]``.
+    """The newest history row ``[epoch, train_loss, test_loss, train_metric, test_metric,
+    val_loss]``.
 
     A frame carries only this; the message carries the whole (decimated) history once and the
     browser draws, for each frame, the history up to the frame's epoch plus this point.

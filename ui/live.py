@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import shutil
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import plotly
@@ -40,6 +42,9 @@ ASSETS = Path(__file__).resolve().parent / "live_assets"
 RUN_EVERY = 0.02  # seconds between tick requests (the browser sends none while a tick runs)
 FRAMES_PER_TICK = 8  # snapshots per message
 FRAME_SECONDS = 0.06  # training time per frame at top speed (and the cap at any speed)
+# Frames per second at a set speed (top speed is not paced): the default speed, 1 epoch a frame,
+# trains ~20 epochs a second, so the default moons surface forms over ~10 s, as one can watch.
+FRAME_RATE = 20
 SPEEDS = share.SPEEDS  # epochs per frame; the link codec owns the list (no Streamlit import)
 DEFAULT_SPEED = share.DEFAULT_SPEED
 
@@ -80,11 +85,10 @@ def on_play() -> None:
     except PlaygroundError as exc:
         state.set_error(str(exc))
         return
-    if trainer.stop_reason and not trainer.diverged:
-        state.push_notice(f"{trainer.stop_reason} Raise the limit or press Reset to go on.")
+    if trainer.diverged:  # the page says why, once, beside its fix
         return
-    if trainer.diverged:
-        state.set_error("Training diverged; press Reset (a smaller learning rate may help).")
+    if trainer.stop_reason:
+        state.push_notice(f"{trainer.stop_reason} Raise the limit or press Reset to go on.")
         return
     state.set_running(True)
 
@@ -104,8 +108,7 @@ def on_step() -> None:
         except PlaygroundError as exc:
             state.set_error(str(exc))
             return
-        if trainer.diverged:
-            state.set_error("Training diverged; press Reset (a smaller learning rate may help).")
+        if trainer.diverged:  # the page says why, once, beside its fix
             return
         trainer.step(1)
 
@@ -114,6 +117,67 @@ def on_reset() -> None:
     """New weights from the seed, epoch 0; the data and every setting stay."""
     with lock():
         state.drop_trainer()
+
+
+def on_try_rate(rate: float) -> None:
+    """The one-click fix of a run that diverged or died: this learning rate and new weights
+    from the seed, ready to play.
+
+    It does not start playing: the learning-rate slider in the browser still holds the old
+    rate until this run reaches it, and a tick sent before then would set that rate again."""
+    with lock():
+        try:
+            state.update_settings(lr=rate)
+        except PlaygroundError as exc:
+            state.set_error(str(exc))
+            return
+        state.drop_trainer()
+    state.push_notice(f"Learning rate {rate:g}, new weights from the seed: press Play.")
+
+
+def fix_rate(trainer) -> float | None:
+    """The learning rate the fix offers: the trainer's suggestion on the slider's steps, or
+    None when the run did not go wrong or the rate cannot go lower."""
+    from ui.train_controls import LEARNING_RATES
+
+    suggested = getattr(trainer, "suggested_lr", None)
+    if not getattr(trainer, "diverged", False) or suggested is None:
+        return None
+    rate = max((r for r in LEARNING_RATES if r <= suggested * (1 + 1e-9)),
+               default=LEARNING_RATES[0])
+    return rate if rate < trainer.settings.lr else None
+
+
+def failed_run_notice() -> None:
+    """What went wrong with a run that blew up or died, in plain words, and its fix."""
+    trainer = state.current_trainer()
+    if trainer is None or not trainer.diverged:
+        return
+    rate = fix_rate(trainer)
+    text, button = st.columns([4, 1], vertical_alignment="center")
+    text.error(trainer.stop_reason, icon="⚠️")
+    if rate is not None:
+        button.button(f"Try learning rate {rate:g}", key="train_fix", on_click=on_try_rate,
+                      args=(rate,), type="primary", width="stretch",
+                      help="Sets this learning rate and starts again from the seed's weights.")
+
+
+class Pace:
+    """Spaces calls of :meth:`wait` ``1 / rate`` seconds apart, sleeping the difference (a
+    late call does not make the next one sooner)."""
+
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.interval = 1.0 / rate
+        self.clock, self.sleep = clock, sleep
+        self.due: float | None = None
+
+    def wait(self) -> None:
+        now = self.clock()
+        if self.due is not None and now < self.due:
+            self.sleep(self.due - now)
+            now = self.due
+        self.due = now + self.interval
 
 
 # ---------------------------------------------------------------------------------- frames
@@ -133,7 +197,10 @@ def _view(trainer, options: ViewOptions) -> LiveView:
 def _train_frames(trainer, view: LiveView, gen: int, speed: int | str) -> list[dict]:
     """Train a few slices and snapshot after each; stop early on Pause, Reset or a stop."""
     frames = []
+    pace = None if speed == "max" else Pace(FRAME_RATE)
     for _ in range(FRAMES_PER_TICK):
+        if pace is not None:
+            pace.wait()  # outside the lock: Pause and Reset act at once
         with lock():
             if not state.is_running() or state.generation() != gen:
                 break
@@ -217,10 +284,6 @@ def _resend_static() -> None:
 
 def _status(trainer) -> None:
     reason = trainer.stop_reason
-    if not reason:
+    if not reason or trainer.diverged:  # a failed run is told above, beside its fix
         return
-    if trainer.diverged:
-        st.error(f"{reason} The last finite weights are kept; press Reset to start again.",
-                 icon="⚠️")
-    else:
-        st.success(reason, icon="✅")
+    st.success(reason, icon="✅")

@@ -40,6 +40,8 @@ class TrainerLike(Protocol):
     metric_name: str
     coding: Any
     test_idx: np.ndarray
+    val_idx: np.ndarray
+    best_epoch: int | None
     feature_names: list[str]
 
 
@@ -107,7 +109,8 @@ class LiveView:
         self._static = {
             "surface": {"figure": figure, "grid": grid},
             "network": charts.network_static(geometry, self.names),
-            "loss": charts.loss_static(trainer.metric_name, options.log_loss),
+            "loss": charts.loss_static(trainer.metric_name, options.log_loss,
+                                       validation=len(trainer.val_idx) > 0),
             "weights": charts.weights_static(net.sizes, net.bias, self.names),
             "slopes": charts.slopes_static(self.names, net.layer_activations),
         }
@@ -142,6 +145,7 @@ class LiveView:
             "surface": {"z": charts.pack(z)},
             "network": charts.network_frame(weights, biases),
             "loss": charts.loss_point(t.history),
+            "best_epoch": best_epoch(t),
             "slopes": charts.slopes_frame(slopes),
         }
 
@@ -157,10 +161,19 @@ def _last(history: Any, key: str) -> float | None:
     return v if np.isfinite(v) else None
 
 
+def best_epoch(trainer: TrainerLike) -> int | None:
+    """The epoch early stopping holds as the best so far (None when it is off)."""
+    if trainer.settings.patience <= 0 or trainer.best_epoch is None:
+        return None
+    return int(trainer.best_epoch)
+
+
 def readout(trainer: TrainerLike) -> str:
-    """One line: epoch, train and test loss, and accuracy or R² (for the element's header)."""
+    """One line: train and test loss, and accuracy or R² (for the element's header).
+
+    No epoch: the page's "Epoch N" heading is the one place that number is shown."""
     h = trainer.history
-    parts = [f"epoch {int(trainer.epoch):,}"]
+    parts = []
     tl, vl = _last(h, "train_loss"), _last(h, "test_loss")
     if tl is not None:
         parts.append(f"train loss {tl:.4g}" + (f" · test loss {vl:.4g}" if vl is not None else ""))
@@ -169,4 +182,7 @@ def readout(trainer: TrainerLike) -> str:
     if tm is not None:
         fmt = (lambda v: f"{v:.3f}") if name == "R²" else (lambda v: f"{100 * v:.1f}%")
         parts.append(f"train {name} {fmt(tm)}" + (f" · test {fmt(vm)}" if vm is not None else ""))
+    best = best_epoch(trainer)
+    if best is not None:
+        parts.append(f"best epoch {best:,}")
     return "  ·  ".join(parts)

@@ -55,7 +55,7 @@ class Param:
 
 # View choices that are not settings (the Train page's widgets; see ui/state.py and ui/live.py).
 SPEEDS: tuple[int | str, ...] = (1, 2, 5, 10, 20, 50, 100, 200, "max")  # epochs per frame
-DEFAULT_SPEED = 10
+DEFAULT_SPEED = 1  # with ui.live.FRAME_RATE: the default run forms its surface over ~10 s
 UI_PARAMS: dict[str, Param] = {
     p.name: p
     for p in (

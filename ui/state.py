@@ -20,7 +20,7 @@ import streamlit as st
 from nn_core.bundle import bundle_from_json
 from nn_core.dataset import Dataset, load_data
 from nn_core.errors import PlaygroundError
-from nn_core.settings import RunSettings
+from nn_core.settings import RunSettings, with_early_stopping
 from nn_core.tabular import dataset_from_table, numeric_columns, read_csv_bytes
 from nn_core.training import Trainer, needs_reset
 from ui.text import plain
@@ -230,6 +230,12 @@ def use_table(csv_bytes: bytes, name: str, **changes: Any) -> Dataset:
     base = get_settings().replace(dataset="csv", **fields)
     dataset = dataset_from_table(table, base.target, base.features, base.task, name="csv")
     settings = base.replace(target=dataset.target_name, features=tuple(dataset.feature_names))
+    if not changes:  # a new table (not a new target or an edit): early stopping by its size
+        settings = with_early_stopping(settings, dataset.n_samples)
+        if settings.patience:
+            push_notice(f"Early stopping is on for a table of {dataset.n_samples} rows "
+                        f"(patience {settings.patience} epochs, validation share "
+                        f"{settings.validation_fraction:.0%}); see Train → Stop.")
     message = set_dataset(dataset, settings=settings, csv_bytes=csv_bytes, csv_name=name)
     _ss()[CSV_COLUMNS] = columns
     _ss()[CSV_NUMERIC] = numeric_columns(table)

@@ -18,6 +18,7 @@ from nn_core.settings import (
     ACTIVATIONS,
     INITS,
     LOSSES,
+    MAX_EPOCHS,
     MAX_HIDDEN_LAYERS,
     OPTIMIZERS,
     OUTPUTS,
@@ -35,6 +36,7 @@ MAX_LAYERS = MAX_HIDDEN_LAYERS
 MIN_UNITS, MAX_UNITS = value_range("hidden")
 # the sliders' steps between the settings' own ends (which are always options too)
 LEARNING_RATES = (0.000001, 0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+VALIDATION_SHARES = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
 REG_RATES = (0.0, 0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 LOSS_LABELS = {"auto": "auto (by problem)", "mse": "squared error (the blog's)",
                "bce": "binary cross-entropy", "ce": "categorical cross-entropy"}
@@ -205,15 +207,37 @@ def _update_rule() -> None:
              "sigmoid's slope: its hidden-layer steps are ≥ 4× the gradient's.")
 
 
+def _fmt_share(v: float) -> str:
+    return f"{v:.0%}" if v else "none"
+
+
 def stopping() -> None:
-    """Stop at a number of epochs or a target loss."""
+    """Stop at a number of epochs, a target loss, or early: after ``patience`` epochs without
+    a better validation loss, with the best weights restored."""
+    s = state.get_settings()
     if state.shown("epochs"):
         st.number_input("Stop after epochs", *value_range("epochs"), step=100,
-                        key=state.bind("epochs"), on_change=state.on_change("epochs"))
+                        key=state.bind("epochs"), on_change=state.on_change("epochs"),
+                        help=f"{MAX_EPOCHS:,} (the default) trains until you pause.")
     if state.shown("target_loss"):
         st.number_input("…or at training loss", *value_range("target_loss"), step=0.001,
                         format="%.4f", key=state.bind("target_loss"),
                         on_change=state.on_change("target_loss"), help="0 = no target.")
+    if state.shown("patience"):
+        st.number_input("Early stopping: patience (epochs)", *value_range("patience"), step=5,
+                        key=state.bind("patience"), on_change=state.on_change("patience"),
+                        help="Stop after this many epochs without a better validation loss, "
+                        "and go back to the weights of the best epoch. 0 = off. On by default "
+                        "for an uploaded table of 100 rows or more.")
+    if state.shown("validation_fraction"):
+        shares = tuple(sorted({*VALIDATION_SHARES, float(s.validation_fraction)}))
+        st.select_slider("Validation share of the training rows", shares,
+                         format_func=_fmt_share, key=state.bind("validation_fraction", float),
+                         on_change=state.on_change("validation_fraction"),
+                         help="Rows set aside from training for early stopping to watch "
+                         "(the test rows stay untouched). Changing it starts a new network.")
+    if s.patience > 0 and s.validation_fraction == 0:
+        st.caption("No validation share: early stopping watches the training loss.")
 
 
 # ------------------------------------------------------------------------ surface held inputs

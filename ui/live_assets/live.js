@@ -413,7 +413,7 @@ function slopesTip(hit, st, fr) {
 }
 
 // The history up to a frame's epoch, ending at the frame's own newest point.
-const LOSS_KEYS = ["train_loss", "test_loss", "train_metric", "test_metric"];
+const LOSS_KEYS = ["train_loss", "test_loss", "train_metric", "test_metric", "val_loss"];
 
 function lossSeries(history, last) {
   const ep = history ? history.epoch : new Float32Array(0);
@@ -431,8 +431,9 @@ function lossSeries(history, last) {
   if (extra) out.epoch[n] = last[0];
   LOSS_KEYS.forEach((key, i) => {
     const arr = new Float64Array(n + extra);
-    if (history) arr.set(history[key].subarray(0, n));
-    if (extra) arr[n] = last[i + 1] === null ? NaN : last[i + 1];
+    if (history && history[key]) arr.set(history[key].subarray(0, n));
+    else if (n) arr.fill(NaN, 0, n);
+    if (extra) arr[n] = last[i + 1] === null || last[i + 1] === undefined ? NaN : last[i + 1];
     out[key] = arr;
   });
   return out;
@@ -563,6 +564,23 @@ function drawLoss(canvas, st, fr, hits) {
     ctx.restore();
     ctx.setLineDash([]);
   }
+  // early stopping's best epoch: a dotted vertical line over both panels
+  if (Number.isFinite(fr.best) && fr.best >= xmin && fr.best <= xmax) {
+    const x = sx(fr.best);
+    ctx.strokeStyle = INK;
+    ctx.lineWidth = 1;
+    ctx.setLineDash([2, 3]);
+    ctx.beginPath();
+    ctx.moveTo(x, top);
+    ctx.lineTo(x, h - bottom);
+    ctx.stroke();
+    ctx.setLineDash([]);
+    ctx.font = SMALL;
+    ctx.fillStyle = INK;
+    ctx.textAlign = x > w / 2 ? "right" : "left";
+    ctx.textBaseline = "top";
+    ctx.fillText(`best epoch ${fr.best}`, x + (x > w / 2 ? -4 : 4), top + 2);
+  }
   ctx.font = SMALL;
   ctx.fillStyle = MUTED;
   ctx.textAlign = "center";
@@ -580,6 +598,7 @@ function lossTip(hit, st, fr, mx) {
   for (let i = 1; i < n; i++) if (Math.abs(hit.sx(fr.epoch[i]) - mx) < Math.abs(hit.sx(fr.epoch[best]) - mx)) best = i;
   const lines = [`epoch ${fr.epoch[best]}`];
   for (const s of st.series) lines.push(`${s.name} ${fmt(fr[s.key][best])}`);
+  if (Number.isFinite(fr.best)) lines.push(`best epoch (early stopping) ${fr.best}`);
   return lines.join("\n");
 }
 
@@ -757,6 +776,7 @@ class LiveCharts {
       }
       this.staticKey = data.static.key;
       this.static = decode(data.static);
+      this.root.dataset.lossSeries = this.static.loss.series.map((x) => x.key).join(",");
       s.staticKey = this.staticKey;
       this.queue = [];
     }
@@ -764,6 +784,7 @@ class LiveCharts {
     const frames = (data.frames || []).map((f) => {
       const frame = decode(f);
       frame.loss = lossSeries(history, f.loss);
+      frame.loss.best = typeof f.best_epoch === "number" ? f.best_epoch : NaN;
       return frame;
     });
     if (data.gen !== this.gen) {
@@ -898,6 +919,7 @@ class LiveCharts {
     const div = this.els.surface;
     if (!div.querySelector(".main-svg") || !div._fullLayout || !div._fullLayout.images || !div._fullLayout.images.length) s.blank += 1;
     this.root.dataset.epoch = String(frame.epoch);
+    this.root.dataset.bestEpoch = Number.isFinite(frame.loss.best) ? String(frame.loss.best) : "";
   }
 
   destroy() {
