@@ -69,7 +69,9 @@ def content_security_policy() -> str:
     component's js as a module from a blob URL). Styles need ``'unsafe-inline'``: Streamlit
     and plotly.js write style elements at run time. Images and fonts: the app's own, plus data
     URLs (the emoji page icon, a font inside Streamlit's CSS). Nothing else loads from anywhere
-    else, the websocket included, and no other site may frame the app.
+    else, the websocket included, and no other site may frame the app. WebAssembly stays
+    refused: long.js inside Streamlit's protobuf code tries it once per page and falls back to
+    plain JavaScript.
     """
     return "; ".join([
         "default-src 'self'",
