@@ -16,10 +16,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
 
 from deploy.serve import Deployment, UploadLimits
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 
 TEST_UPLOADS = UploadLimits(per_burst=5, burst_seconds=60, per_hour=8)
 
@@ -74,11 +72,3 @@ def front(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
         yield deployment
     finally:
         deployment.stop()
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()

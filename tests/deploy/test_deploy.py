@@ -179,9 +179,9 @@ def click(pg: Page, key: str) -> None:
 
 
 @pytest.mark.browser
-def test_the_app_works_through_the_front_under_its_csp(front: Deployment, chromium: Browser,
+def test_the_app_works_through_the_front_under_its_csp(front: Deployment, browser: Browser,
                                                         tmp_path) -> None:
-    with visitor(chromium, front.url) as pg:
+    with visitor(browser, front.url) as pg:
         pg.goto(front.url + "/")
         wait_idle(pg)
         # an upload goes to the replica that holds the session (or the app would refuse it)
@@ -210,12 +210,12 @@ def test_the_app_works_through_the_front_under_its_csp(front: Deployment, chromi
 
 
 @pytest.mark.browser
-def test_a_dead_replica_loses_its_visitors_and_the_other_goes_on(chromium: Browser,
+def test_a_dead_replica_loses_its_visitors_and_the_other_goes_on(browser: Browser,
                                                                    tmp_path) -> None:
     deployment = start_deployment(tmp_path / "run")
     try:
-        with visitor(chromium, deployment.url, "r1") as a, \
-                visitor(chromium, deployment.url, "r2") as b:
+        with visitor(browser, deployment.url, "r1") as a, \
+                visitor(browser, deployment.url, "r2") as b:
             a.goto(deployment.url + "/train")
             b.goto(deployment.url + "/")
             wait_idle(a)
