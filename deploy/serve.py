@@ -1,12 +1,12 @@
 """Run the playground as N Streamlit replicas behind HAProxy, on one machine.
 
-``python -m deploy.serve`` starts one replica per core on free loopback ports and HAProxy in
-front on ``--port`` (8501). The front pins each visitor to one replica with a cookie (a
-Streamlit session lives in one process's memory: its websocket, uploads and downloads must stay
-there), checks each replica's ``/_stcore/health``, refuses ``/_stcore/metrics``, caps request
-bodies at the app's upload limit, limits uploads per client address and adds the security
-headers. The configuration is ``deploy/haproxy.cfg.in``, rendered here; ``--print-config``
-prints it for a host that runs HAProxy elsewhere.
+``python -m deploy.serve`` starts one replica per core on the loopback ports after ``--port``
+(8501) and HAProxy in front on that port. The front pins each visitor to one replica with a
+cookie (a Streamlit session lives in one process's memory: its websocket, uploads and
+downloads must stay there), checks each replica's ``/_stcore/health``, refuses
+``/_stcore/metrics``, caps request bodies at the app's upload limit, limits uploads per client
+address and adds the security headers. The configuration is ``deploy/haproxy.cfg.in``,
+rendered here; ``--print-config`` prints it for a host that runs HAProxy elsewhere.
 """
 
 from __future__ import annotations

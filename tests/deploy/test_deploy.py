@@ -8,6 +8,12 @@ visitors see Streamlit's connection-lost state and the other replica's visitors 
 
 from __future__ import annotations
 
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +21,15 @@ from contextlib import contextmanager
 import pytest
 from playwright.sync_api import Browser, Page
 
-from deploy.serve import COOKIE, MAX_BODY_BYTES, UPLOAD_OVERHEAD_BYTES, Deployment
+from deploy.serve import (
+    COOKIE,
+    HAPROXY,
+    MAX_BODY_BYTES,
+    ROOT,
+    UPLOAD_OVERHEAD_BYTES,
+    Deployment,
+    main,
+)
 from nn_core.limits import MAX_UPLOAD_BYTES
 from tests.browser.conftest import VIEWPORT
 from tests.browser.helpers import TIMEOUT_MS, assert_no_exception, go_to, live_stats, wait_idle
@@ -40,6 +54,62 @@ def assert_security_headers(headers) -> None:
     assert "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "same-origin"
+
+
+# ---------------------------------------------------------------------------- the one command
+def test_print_config_gives_a_configuration_haproxy_accepts(capsys, tmp_path) -> None:
+    assert main(["--print-config", "--replicas", "3", "--port", "9000"]) == 0
+    config = capsys.readouterr().out
+    assert "bind 127.0.0.1:9000" in config
+    assert [line.split()[2] for line in config.splitlines() if line.startswith("    server ")] \
+        == ["127.0.0.1:9001", "127.0.0.1:9002", "127.0.0.1:9003"]
+    assert f"gt {MAX_UPLOAD_BYTES + UPLOAD_OVERHEAD_BYTES}" in config
+    path = tmp_path / "haproxy.cfg"
+    path.write_text(config)
+    check = subprocess.run([HAPROXY, "-c", "-q", "-f", str(path)], capture_output=True,
+                           text=True, check=False)
+    assert check.returncode == 0, check.stderr
+
+
+def two_free_ports() -> int:
+    """A port ``p`` with ``p`` and ``p + 1`` free a moment ago (bounded search)."""
+    for _ in range(50):
+        with socket.socket() as a:
+            a.bind(("127.0.0.1", 0))
+            port = a.getsockname()[1]
+            with socket.socket() as b:
+                try:
+                    b.bind(("127.0.0.1", port + 1))
+                except OSError:
+                    continue
+                return port
+    raise RuntimeError("no two adjacent free ports")
+
+
+def test_one_command_serves_the_app_and_stops_on_sigterm() -> None:
+    port = two_free_ports()
+    proc = subprocess.Popen([sys.executable, "-m", "deploy.serve", "--replicas", "1",
+                             "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True)
+    try:
+        first = proc.stdout.readline()  # printed once the front and the replica answer
+        assert f"http://127.0.0.1:{port}" in first, first
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as r:
+            assert r.status == 200 and r.headers["X-Frame-Options"] == "DENY"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # the replica's port is free again
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port + 1)) != 0:
+                    break
+            time.sleep(0.2)
+        else:
+            raise AssertionError("the replica still answers after the command stopped")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 # ------------------------------------------------------------------------------ HTTP at the front
@@ -89,6 +159,11 @@ def test_request_bodies_are_capped_at_the_apps_upload_limit(front: Deployment) -
     answer = send(front.url, "PUT", path, headers={"Content-Length": str(MAX_BODY_BYTES + 1)},
                   source=source)
     assert answer.status == 413
+    assert served_by(front, path) == ["front"]
+    # an upload that does not say its size (chunked) is refused too
+    path = upload_path()
+    answer = send(front.url, "PUT", path, body=iter([b"0" * 1024] * 4), source=source)
+    assert answer.status == 400
     assert served_by(front, path) == ["front"]
 
 
