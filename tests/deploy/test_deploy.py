@@ -17,6 +17,7 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from email.message import Message
 
 import pytest
 from playwright.sync_api import Browser, Page
@@ -37,8 +38,6 @@ from tests.deploy.conftest import TEST_UPLOADS, send, served_by, start_deploymen
 
 pytestmark = pytest.mark.deploy
 
-SECURITY_HEADERS = ("X-Frame-Options", "Content-Security-Policy", "X-Content-Type-Options",
-                    "Referrer-Policy")
 CONNECTED = "[data-testid='stApp'][data-test-connection-state='CONNECTED']"
 DISCONNECTED = "[data-testid='stApp']:not([data-test-connection-state='CONNECTED'])"
 
@@ -47,7 +46,7 @@ def upload_path() -> str:
     return f"/_stcore/upload_file/{uuid.uuid4()}/{uuid.uuid4()}"
 
 
-def assert_security_headers(headers) -> None:
+def assert_security_headers(headers: Message) -> None:
     assert headers["X-Frame-Options"] == "DENY"
     csp = headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in csp and "default-src 'self'" in csp
