@@ -1,7 +1,8 @@
 """A live app server and headless Chromium for the end-to-end tests.
 
 The server is the real thing (``streamlit run app.py``) on a free local port; the browser is
-Debian's ``/usr/bin/chromium`` driven by Playwright (never ``playwright install``). Tests wait on
+Debian's ``/usr/bin/chromium`` driven by Playwright (never ``playwright install``), launched
+once per run by the ``browser`` fixture in ``tests/conftest.py``. Tests wait on
 page state (script idle, texts, element counts) with generous timeouts, never on speed.
 """
 
@@ -17,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from tests.browser.helpers import ROOT, TIMEOUT_MS, wait_idle
 
@@ -70,14 +71,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             proc.kill()
             proc.wait()
         log.close()
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.hookimpl(wrapper=True)

@@ -1,0 +1,1 @@
+"""Running the playground behind a load balancer: see serve.py."""
