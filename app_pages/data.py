@@ -196,25 +196,27 @@ def editor(ds) -> None:
         "Add rows at the bottom, delete them with the checkbox column, change any cell. "
         "Nothing changes until you press Apply; applied edits become a custom table."
     )
-    # The input stays fixed while editing; Apply reads the edits from the editor's own state
-    # in its callback (the same request that carries the last typed cell).
-    st.data_editor(
-        dataset_frame(ds),
-        key=state.editor_key(),
-        num_rows="dynamic",
-        hide_index=True,
-        height=300,
-        width="stretch",
-    )
-    apply_col, discard_col = st.columns(2)
-    apply_col.button("✅ Apply edits", type="primary", width="stretch",
-                     on_click=state.apply_editor_edits)
-    discard_col.button(
-        "↩️ Discard edits",
-        on_click=state.reset_editor,
-        width="stretch",
-        help="Show the current data again, dropping unapplied edits.",
-    )
+    # The editor sits in a form: typing sends nothing to the server, so no rerun can race a
+    # quick edit; Apply submits every edit at once and reads them from the editor's own state in
+    # its callback. The input stays fixed while editing.
+    with st.form(f"editor_form_{state.editor_key()}", border=False, enter_to_submit=False):
+        st.data_editor(
+            dataset_frame(ds),
+            key=state.editor_key(),
+            num_rows="dynamic",
+            hide_index=True,
+            height=300,
+            width="stretch",
+        )
+        apply_col, discard_col = st.columns(2)
+        apply_col.form_submit_button("✅ Apply edits", type="primary", width="stretch",
+                                     on_click=state.apply_editor_edits)
+        discard_col.form_submit_button(
+            "↩️ Discard edits",
+            on_click=state.reset_editor,
+            width="stretch",
+            help="Show the current data again, dropping unapplied edits.",
+        )
 
 
 def column_controls(ds) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, expect
 
 from tests.browser.conftest import VIEWPORT
 from tests.browser.helpers import TIMEOUT_MS, assert_no_exception, wait_idle
@@ -32,12 +32,16 @@ def test_quick_edits_then_apply_keep_every_edit_and_name_the_empty_row(browser: 
             return box["x"] + COLUMN_X[column], box["y"] + HEADER + ROW * row + ROW / 2
 
         # two cells typed one right after the other, an empty row added, Apply at once
+        # (each typed value is checked in the cell's input before Enter, so a keystroke the
+        # browser dropped under load is not mistaken for an edit the app lost)
         for column, row, value in (("height", 0, "171"), ("weight", 1, "56")):
             pg.mouse.dblclick(*cell(column, row))
-            pg.locator("input.gdg-input").wait_for()
-            pg.keyboard.press("Control+a")
-            pg.keyboard.type(value)
+            field = pg.locator("input.gdg-input")
+            field.wait_for()
+            field.fill(value)
+            expect(field).to_have_value(value)
             pg.keyboard.press("Enter")
+            field.wait_for(state="detached")
         pg.mouse.click(*cell("height", 7))  # the grid's add-row line
         pg.get_by_role("button", name="Apply edits").click()
         notice = pg.get_by_text("Applied the edits: the data now has 7 rows.")
@@ -47,9 +51,12 @@ def test_quick_edits_then_apply_keep_every_edit_and_name_the_empty_row(browser: 
         assert_no_exception(pg)
 
         pg.get_by_text("Table (7 rows)").click()
+        download = pg.locator("[data-testid='stDownloadButton'] button:visible",
+                              has_text="Download as CSV")
+        expect(download).to_be_visible()
+        wait_idle(pg)
         with pg.expect_download() as info:
-            pg.locator("[data-testid='stDownloadButton'] button:visible",
-                       has_text="Download as CSV").click()
+            download.click()
         table = pd.read_csv(info.value.path())
         assert table["height"].tolist()[:2] == [171, 160]
         assert table["weight"].tolist()[:2] == [70, 56]
