@@ -299,9 +299,10 @@ def test_a_hostile_bundle_is_refused_in_one_line_quickly_and_cheaply(text, messa
 
 # --- links --------------------------------------------------------------------------------------
 HOSTILE_LINKS = {
-    "epochs 1e400": ({"epochs": HUGE}, ["epochs: '1e400' is not a whole number; using 1000"]),
+    "epochs 1e400": ({"epochs": HUGE}, ["epochs: '1e400' is not a whole number; using "
+                                        f"{RunSettings().epochs}"]),
     "epochs 10^400": ({"epochs": LONG}, [f"epochs: '{LONG[:39]}…' is outside 1 to 1000000; "
-                                         "using 1000"]),
+                                         f"using {RunSettings().epochs}"]),
     "lr 1e400": ({"lr": HUGE}, ["lr: '1e400' is not a finite number; using 0.03"]),
     "hidden of 10,000 nodes": ({"hidden": "10000,10000,10000"},
                                ["hidden: '10000' is outside 1 to 64; using 8,8"]),

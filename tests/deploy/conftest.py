@@ -8,6 +8,7 @@ backend/server``): a request it refused itself names no replica (``<NOSRV>``).
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import time
 from collections.abc import Iterator
@@ -36,7 +37,9 @@ def send(url: str, method: str, path: str, headers: dict[str, str] | None = None
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30,
                                       source_address=(source, 0))
     try:
-        conn.request(method, path, body=body, headers=headers or {})
+        # the server may answer (and close) before it has read the whole body: read that answer
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            conn.request(method, path, body=body, headers=headers or {})
         resp = conn.getresponse()
         return Answer(resp.status, resp.headers, resp.read())
     finally:
