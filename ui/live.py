@@ -154,12 +154,11 @@ def failed_run_notice() -> None:
     if trainer is None or not trainer.diverged:
         return
     rate = fix_rate(trainer)
-    text, button = st.columns([4, 1], vertical_alignment="center")
-    text.error(trainer.stop_reason, icon="⚠️")
+    st.error(trainer.stop_reason, icon="⚠️")
     if rate is not None:
-        button.button(f"Try learning rate {rate:g}", key="train_fix", on_click=on_try_rate,
-                      args=(rate,), type="primary", width="stretch",
-                      help="Sets this learning rate and starts again from the seed's weights.")
+        st.button(f"Try learning rate {rate:g}", key="train_fix", on_click=on_try_rate,
+                  args=(rate,), type="primary", width="content",
+                  help="Sets this learning rate and starts again from the seed's weights.")
 
 
 class Pace:
