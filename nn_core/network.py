@@ -36,6 +36,8 @@ QUIET = {"over": "ignore", "under": "ignore", "invalid": "ignore", "divide": "ig
 RULES = ("exact", "blog")
 
 
+KEPT_BATCH_SIZES = 3  # batch sizes whose step buffers a network keeps (see _steps_for)
+
 class Network:
     """A fully connected feed-forward network with per-layer weight matrices ``(n_in, n_out)``."""
 
@@ -243,9 +245,17 @@ class Network:
         return calls
 
     def _steps_for(self, n: int) -> list[_Step]:
-        """Per-layer buffers and functions for batches of ``n`` samples, made once."""
+        """Per-layer buffers and functions for batches of ``n`` samples, made once.
+
+        Only the last :data:`KEPT_BATCH_SIZES` sizes are kept (a trainer uses two: its batch
+        size and a shorter last batch), so trying many batch sizes does not pile up buffers of
+        units × rows each; calls recorded earlier keep the buffers they were recorded on.
+        """
         if n in self._steps:
+            self._steps[n] = self._steps.pop(n)  # the most recent last
             return self._steps[n]
+        while len(self._steps) >= KEPT_BATCH_SIZES:
+            del self._steps[next(iter(self._steps))]
         steps: list[_Step] = []
         for i, name in enumerate(self.layer_activations):
             s = _Step(n, self.sizes[i + 1], ones_row=self.bias and i < self.n_layers - 1)

@@ -160,3 +160,31 @@ def test_adam_first_step_is_lr_times_sign():
     opt = optim.Adam(0.01)
     opt.step(theta, np.array([3.0, -0.5]))
     np.testing.assert_allclose(theta, [-0.01, 0.01], rtol=1e-6)
+
+
+def test_step_buffers_are_kept_for_the_last_few_batch_sizes_only(monkeypatch):
+    """A visitor who tries many batch sizes must not pile up buffers of units × rows each."""
+    from nn_core import network
+    from nn_core.dataset import load_data
+    from nn_core.settings import RunSettings
+    from nn_core.training import Trainer
+
+    rng = np.random.default_rng(0)
+    net = Network([3, 5, 1], ["tanh"], "sigmoid", "bce", True, "xavier", rng)
+    X, Y = rng.normal(size=(40, 3)), rng.integers(0, 2, (40, 1)).astype(float)
+    for n in range(1, 21):
+        net.backward(X[:n], Y[:n])
+    assert list(net._steps) == [18, 19, 20] and network.KEPT_BATCH_SIZES == 3
+
+    def train(kept: int) -> Trainer:  # batch sizes 1…7 in turn, then back to 2
+        monkeypatch.setattr(network, "KEPT_BATCH_SIZES", kept)
+        s = RunSettings(dataset="xor", n_samples=60, hidden=(4,), batch_size=7)
+        trainer = Trainer(s, load_data(s))
+        for b in (1, 2, 3, 4, 5, 6, 7, 2):
+            trainer.set_settings(s.replace(batch_size=b))
+            trainer.step(1)
+        return trainer
+
+    evicting, keeping = train(3), train(1000)
+    assert len(evicting.network._steps) == 3 and len(keeping.network._steps) > 3
+    np.testing.assert_array_equal(evicting.network.params, keeping.network.params)
