@@ -8,6 +8,7 @@ from nn_core.network import Network
 from nn_core.optim import SGD
 from ui import nav, state
 from ui.how_view import BLOG_TRAIN_METHOD, blog_rule_comparison, source
+from ui.step_view import step_section
 from ui.train_controls import BLOG_SETUP
 
 # The blog's own run: its table and epochs, and its network as the Train page defines it.
@@ -153,3 +154,6 @@ st.markdown(
 if st.button("Load the blog's setup and open Train", type="primary") and use_blog_setup():
     st.switch_page(nav.TRAIN)
 state.show_messages()
+
+st.divider()
+step_section()

@@ -50,6 +50,7 @@ class LayerStep:
     a: np.ndarray  # (n_out,) f(z)
     slope: np.ndarray | None  # f'(z); None for a softmax output (its Jacobian is not diagonal)
     delta: np.ndarray  # ∂L/∂z, exact
+    back_error: np.ndarray | None  # exact ∂L/∂a = W[l+1]ᵀ δ[l+1] (None for the output layer)
     blog_error: np.ndarray  # the error the blog's rule sends back: o - y at the top, then Wᵀ e
     blog_delta: np.ndarray  # the blog's rule's ∂L/∂z: e ⊙ f'(z) (the exact one at the top)
     grad_W: np.ndarray
@@ -241,24 +242,29 @@ def one_step(network: Network, x: np.ndarray, y: np.ndarray, lr: float, rule: st
         # the update: w ← w - lr·g for SGD, the optimiser's own step (on a copy) otherwise
         before = _flat(Ws, bs)
         g = _flat(used_W, used_b)
+        # (each optimiser adds its step to the weights, so on zeros it gives the step itself,
+        # exactly: new - old would lose the digits of a step much smaller than the weight)
         opt = optim.make("sgd", lr) if optimizer is None else _copy(optimizer, lr)
-        after = before.copy()
         if opt.name == "sgd":
-            after = before - lr * g
+            step = -lr * g
         else:
-            opt.step(after, g.copy())
+            step = np.zeros_like(before)
+            opt.step(step, g.copy())
+        after = before + step
         new_Ws, new_bs = _unflat(network, after)
+        step_Ws, step_bs = _unflat(network, step)
         penalty = float(sum(l1 * np.abs(W).sum() + 0.5 * l2 * (W * W).sum() for W in Ws))
 
     layers = []
     for i in range(L):
         layers.append(LayerStep(
             index=i + 1, activation=names[i], a_in=a_ins[i], W=Ws[i], b=bs[i], z=zs[i],
-            a=acts[i], slope=slopes[i], delta=deltas[i], blog_error=errors[i],
+            a=acts[i], slope=slopes[i], delta=deltas[i],
+            back_error=None if i == L - 1 else Ws[i + 1].T @ deltas[i + 1], blog_error=errors[i],
             blog_delta=blog_deltas[i], grad_W=grad_W[i], grad_b=grad_b[i],
             blog_grad_W=blog_grad_W[i], blog_grad_b=blog_grad_b[i], penalty_grad_W=pen_W[i],
-            used_grad_W=used_W[i], used_grad_b=used_b[i], step_W=new_Ws[i] - Ws[i],
-            step_b=None if bs[i] is None else new_bs[i] - bs[i], new_W=new_Ws[i],
+            used_grad_W=used_W[i], used_grad_b=used_b[i], step_W=step_Ws[i], step_b=step_bs[i],
+            new_W=new_Ws[i],
             new_b=new_bs[i],
         ))
     return StepTrace(
