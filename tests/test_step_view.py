@@ -78,8 +78,8 @@ def test_the_view_shows_the_engines_numbers_for_the_chosen_row():
     shown_new = np.concatenate([f["new w"].map(_num).to_numpy() for f in reversed(weights)])
     np.testing.assert_allclose(shown_new, net.params - trainer.settings.lr * g, rtol=REL,
                                atol=1e-15)
-    loss = next(m for m in at.metric if m.label == "Loss for this row")
-    assert _num(loss.value) == pytest.approx(net.loss(X, Y), rel=REL)
+    loss = next(_text(m.value) for m in at.markdown if "for this row: " in _text(m.value))
+    assert _num(loss.split("**")[1]) == pytest.approx(net.loss(X, Y), rel=REL)
 
     # another row: the number input and the button
     at.number_input(key=state.STEP_ROW).set_value(5).run()

@@ -288,6 +288,11 @@ def _unit_pickers(sizes: list[int], trace_names: list[str]) -> list[int]:
 
 def step_section() -> None:
     """The section: row picker, every table, the blog-vs-exact comparison, Apply."""
+    with st.container(key="step_view"):
+        _section()
+
+
+def _section() -> None:
     st.subheader("6 · One step, every number")
     st.caption(
         "One training step of your network (the Train page's settings and current weights) "
@@ -334,27 +339,41 @@ def step_section() -> None:
     by_key = {t.key: t for t in tables}
     L = len(trace.layers)
 
-    st.markdown("**Forward**: each layer's inputs times its weights, then its activation.")
-    _show(by_key["step_inputs"])
-    for k in range(1, L + 1):
-        _show(by_key[f"step_forward_{k}"])
-    st.markdown(f"**Error and loss** ({trace.loss_name}: {LOSS_FORMULA[trace.loss_name]})")
-    _show(by_key["step_error"])
-    c1, c2, c3 = st.columns(3)
-    c1.metric("Loss for this row", fmt(trace.loss))
+    st.markdown("**Forward**: each layer's inputs times its weights, then its activation; "
+                "then the row's error and loss.")
+    forward = [by_key["step_inputs"], *(by_key[f"step_forward_{k}"] for k in range(1, L + 1)),
+               by_key["step_error"]]
+    for start in range(0, len(forward), 3):
+        for col, table in zip(st.columns(3), forward[start : start + 3], strict=False):
+            with col:
+                _show(table)
+    loss = f"Loss ({trace.loss_name}: {LOSS_FORMULA[trace.loss_name]}) for this row: " \
+        f"**{fmt(trace.loss)}**"
     if trace.penalty:
-        c2.metric("L1/L2 penalty", fmt(trace.penalty))
-        c3.metric("Objective (loss + penalty)", fmt(trace.objective))
+        loss += (f"; L1/L2 penalty {fmt(trace.penalty)}; objective (loss + penalty) "
+                 f"**{fmt(trace.objective)}**")
+    with st.container(key="step_loss"):
+        st.markdown(loss)
 
     rule_text = ("the blog's rule: errors go back through the weights alone"
                  if trace.rule == "blog" else "exact backpropagation")
-    st.markdown(f"**Backward** ({rule_text}), then the update: "
+    st.markdown(f"**Backward** ({rule_text}): each layer's delta, then each weight's gradient "
+                "g and the update: "
                 + ("`w ← w − lr·g`" if trace.optimizer == "sgd" else
                    f"the {trace.optimizer} optimiser's step (from a copy of its state)")
-                + (" (g includes the L1/L2 penalty's gradient)" if trace.penalty else ""))
+                + (" (g includes the L1/L2 penalty's gradient)" if trace.penalty else "")
+                + ", and the new weights.")
     for k in range(L, 0, -1):
-        _show(by_key[f"step_delta_{k}"])
-        _show(by_key[f"step_weights_{k}"])
+        delta = by_key[f"step_delta_{k}"]
+        if len(delta.frame.columns) <= 3:  # narrow: beside the weights
+            left, right = st.columns([2, 5])
+            with left:
+                _show(delta)
+            with right:
+                _show(by_key[f"step_weights_{k}"])
+        else:
+            _show(delta)
+            _show(by_key[f"step_weights_{k}"])
 
     st.markdown("**The blog's rule next to the exact gradient**")
     if L == 1:
@@ -377,8 +396,11 @@ def step_section() -> None:
                 "factor between the rules; below both numbers and their ratio, unit by unit "
                 "and weight by weight.")
         for k in range(L - 1, 0, -1):
-            _show(by_key[f"step_blog_errors_{k}"])
-            _show(by_key[f"step_blog_grads_{k}"])
+            left, right = st.columns([1, 1])
+            with left:
+                _show(by_key[f"step_blog_errors_{k}"])
+            with right:
+                _show(by_key[f"step_blog_grads_{k}"])
 
     st.button("Apply this step to the network", key="step_apply", type="primary",
               on_click=_apply, args=(row, trace.params_after.copy()),
