@@ -330,11 +330,13 @@ def _section() -> None:
     with state.train_lock():
         trace = trainer_step(trainer, row)
     tables = step_tables(trace, input_names, ds.X[data_row], chosen)
-    collapsed = [f"{layer_names[i]}: {n} units, showing unit {chosen[i]}; the row “others” "
-                 "gives the minimum … maximum (mean) of the rest" for i, n in enumerate(sizes)
-                 if n > MAX_UNITS]
+    collapsed = [f"{layer_names[i]}: {n} units, showing unit {chosen[i]}"
+                 for i, n in enumerate(sizes) if n > MAX_UNITS]
     if collapsed:
-        st.caption(plain(" · ".join(collapsed), 1000))
+        st.caption(plain(f"Layers of more than {MAX_UNITS} units show the unit chosen above "
+                         "(the chosen units' path through the network) and a row “others” "
+                         "with the minimum … maximum (mean) of the rest. "
+                         + " · ".join(collapsed), 1000))
 
     by_key = {t.key: t for t in tables}
     L = len(trace.layers)

@@ -115,3 +115,42 @@ def test_the_step_view_shows_the_blogs_own_numbers_and_applies_the_step(page: Pa
         r["new w"] for r in weights_output]
     page.get_by_text("Epoch 0; steps applied by hand to this network: 1.").wait_for()
     assert_no_exception(page)
+
+
+def test_a_large_network_shows_the_chosen_units_path_and_summarises_the_rest(
+        page: Page, server: str) -> None:
+    settings = RunSettings(dataset="moons", hidden=(64,) * 6, activation="relu")
+    query = urlencode(share.to_query(settings), safe=",")
+    page.goto(f"{server}/how_it_works?{query}")
+    wait_idle(page)
+    page.locator(".st-key-step_view").wait_for()
+    assert_no_exception(page)
+    trainer = Trainer(settings, load_data(settings))
+    forward = read_table(page, "step_forward_3")
+    assert [r["unit"] for r in forward] == ["0", "others (63)"]
+    z = np.array([float(forward[0]["z = W·a + b (hidden_inputs)"])])
+    np.testing.assert_allclose(z, trainer.network.forward_layers(trainer.X_train[:1])[0][2][0, :1],
+                               rtol=REL)
+    page.get_by_text("Hidden layer 3: 64 units, showing unit 0").wait_for()
+    box = page.locator(".st-key-w_step_unit_3 input")
+    box.fill("5")
+    box.press("Enter")
+    wait_idle(page)
+    page.get_by_text("Hidden layer 3: 64 units, showing unit 5").wait_for()
+    forward = read_table(page, "step_forward_3")
+    assert [r["unit"] for r in forward] == ["5", "others (63)"]
+    zs = trainer.network.forward_layers(trainer.X_train[:1])[0][2][0]
+    np.testing.assert_allclose(float(forward[0]["z = W·a + b (hidden_inputs)"]), zs[5], rtol=REL)
+    lo, hi = (float(v) for v in forward[1]["z = W·a + b (hidden_inputs)"].split(" (")[0]
+              .split(" … "))
+    others = np.delete(zs, 5)
+    assert lo == pytest.approx(others.min(), rel=1e-3) and hi == pytest.approx(others.max(),
+                                                                             rel=1e-3)
+    weights = read_table(page, "step_weights_3")  # unit 0 of layer 2 → unit 5 of layer 3
+    assert [(r["to"], r["from"]) for r in weights] == [("5", "0"), ("5", "bias"),
+                                                      ("others (4158)", "")]
+    page.locator(".st-key-step_view").evaluate(
+        "e => { e.scrollIntoView({block: 'start'});"
+        " e.closest('[data-testid=stMain]').scrollBy(0, -70); }")
+    screenshot(page, "how_it_works_step_large")
+    assert_no_exception(page)
