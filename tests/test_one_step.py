@@ -264,3 +264,36 @@ def test_a_row_outside_the_training_rows_is_refused():
     t = _blog_trainer()
     with pytest.raises(ValueError, match="not one of the 4 training rows"):
         trainer_step(t, 4)
+
+
+TRAINER_CASES = [
+    dict(dataset="plane", n_samples=30, hidden=(4,), scale="standard"),  # coded regression
+    dict(dataset="spiral", n_samples=30, hidden=(5, 3), activation="tanh,sigmoid"),  # one-hot
+    dict(dataset="moons", n_samples=30, hidden=(3,), transforms=("x1^2", "x1x2"),
+         scale="minmax", bias=False),
+    dict(dataset="xor", n_samples=30, hidden=(4,), loss="mse", update_rule="blog", l2=0.01),
+]
+
+
+@pytest.mark.parametrize("case", TRAINER_CASES)
+@pytest.mark.parametrize("name", ["sgd", "momentum", "adam"])
+def test_a_trainers_first_epoch_is_its_rows_steps_applied_in_turn(case, name):
+    """With one row per batch and no shuffling, the trainer's epoch is exactly the steps the
+    view shows, row after row (its preprocessing, target coding, rule, penalty, optimiser)."""
+    kw = {**case, "optimizer": name, "batch_size": 1, "shuffle": False, "lr": 0.05}
+    by_hand, trained = _trainer_of(kw), _trainer_of(kw)
+    trace = trainer_step(by_hand, 0)
+    np.testing.assert_array_equal(trace.x, by_hand.X_train[0])
+    np.testing.assert_array_equal(trace.y, by_hand.Y_train[0])
+    for row in range(len(by_hand.X_train)):
+        apply_step(by_hand, trainer_step(by_hand, row))
+    trained.step(1)
+    np.testing.assert_allclose(by_hand.network.params, trained.network.params, rtol=0,
+                               atol=1e-12)
+    assert by_hand.epoch == 0 and trained.epoch == 1
+    assert by_hand.manual_steps == len(by_hand.X_train)
+
+
+def _trainer_of(kw: dict) -> Trainer:
+    s = RunSettings(**kw)
+    return Trainer(s, load_data(s))
