@@ -45,7 +45,8 @@ st.caption(
     "code that computes it. The code below is read from the running engine, so it is always "
     "the code that trains your network. Predictions take samples as rows, so the blog's "
     "`W @ x` is `x @ W` there; a training step keeps one column per sample, as the blog does, "
-    "with each bias as one more column of the weights times a row of ones under the inputs."
+    "with each bias as one more column of the weights times a row of ones under the inputs. "
+    "Part 6 takes one step of your own network on one row and shows every number."
 )
 state.show_messages()
 
@@ -156,4 +157,4 @@ if st.button("Load the blog's setup and open Train", type="primary") and use_blo
 state.show_messages()
 
 st.divider()
-step_section()
+step_section()  # 6 · One step, every number (ui/step_view.py)

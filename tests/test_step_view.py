@@ -75,6 +75,18 @@ def test_the_view_shows_the_engines_numbers_for_the_chosen_row():
     shown_g = np.concatenate([f["g (exact)"].map(_num).to_numpy() for f in reversed(weights)])
     # small layers show every weight, in the engine's order (unit by unit, bias last)
     np.testing.assert_allclose(shown_g, g, rtol=REL, atol=1e-15)
+    # ... and the slope of the row's loss, by central differences
+    eps, p0, fd = 1e-6, net.get_params(), np.empty(net.params.size)
+    for k in range(p0.size):
+        plus, minus = p0.copy(), p0.copy()
+        plus[k] += eps
+        minus[k] -= eps
+        net.set_params(plus)
+        up = net.loss(X, Y)
+        net.set_params(minus)
+        fd[k] = (up - net.loss(X, Y)) / (2 * eps)
+    net.set_params(p0)
+    np.testing.assert_allclose(shown_g, fd, rtol=REL, atol=1e-9)
     shown_new = np.concatenate([f["new w"].map(_num).to_numpy() for f in reversed(weights)])
     np.testing.assert_allclose(shown_new, net.params - trainer.settings.lr * g, rtol=REL,
                                atol=1e-15)
@@ -210,3 +222,17 @@ def test_settings_that_do_not_fit_show_one_line_and_no_traceback():
     errors = [_text(e.value) for e in at.error]
     assert errors == ["No step to show: a classification target needs a sigmoid or softmax "
                       "output layer"]
+
+
+def test_column_names_show_as_typed_in_the_tables():
+    names = ["**bold** [a](http://e.example)", "<b>x</b> $y$"]
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(20, 2))
+    ds = Dataset(X, (X[:, 0] > 0).astype(int), names, "t", "binary", ["a", "b"], name="csv")
+    at = _open(RunSettings(dataset="csv", hidden=(2,)), ds)
+    assert not at.exception
+    frames = _shown_frames(at)
+    assert frames[0]["input"].tolist() == names
+    weights = [f for f in frames if "new w" in f.columns][-1]
+    assert weights["from"].tolist() == [names[0], names[1], "bias"] * 2
+    assert not any("http" in m.value for m in at.markdown)

@@ -63,7 +63,6 @@ class Table:
     key: str
     title: str
     frame: pd.DataFrame
-    note: str = ""
 
 
 def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
@@ -267,7 +266,7 @@ def _apply(row: int, shown_after: np.ndarray) -> None:
         f"{trainer.manual_steps}."))
 
 
-def _unit_pickers(sizes: list[int], trace_names: list[str]) -> list[int]:
+def _unit_pickers(sizes: list[int], layer_names: list[str]) -> list[int]:
     """A number input per collapsed layer: the unit to show (kept in range)."""
     chosen = []
     big = [i for i, n in enumerate(sizes) if n > MAX_UNITS]
@@ -280,7 +279,7 @@ def _unit_pickers(sizes: list[int], trace_names: list[str]) -> list[int]:
         if not 0 <= int(st.session_state.get(key, 0)) < n:
             st.session_state[key] = 0
         col = cols[big.index(i)]
-        col.number_input(f"{trace_names[i]}: unit shown (0–{n - 1})", 0, n - 1, key=key,
+        col.number_input(f"{layer_names[i]}: unit shown (0–{n - 1})", 0, n - 1, key=key,
                          step=1)
         chosen.append(int(st.session_state[key]))
     return chosen
