@@ -8,6 +8,7 @@ from nn_core.network import Network
 from nn_core.optim import SGD
 from ui import nav, state
 from ui.how_view import BLOG_TRAIN_METHOD, blog_rule_comparison, source
+from ui.step_view import step_section
 from ui.train_controls import BLOG_SETUP
 
 # The blog's own run: its table and epochs, and its network as the Train page defines it.
@@ -44,7 +45,8 @@ st.caption(
     "code that computes it. The code below is read from the running engine, so it is always "
     "the code that trains your network. Predictions take samples as rows, so the blog's "
     "`W @ x` is `x @ W` there; a training step keeps one column per sample, as the blog does, "
-    "with each bias as one more column of the weights times a row of ones under the inputs."
+    "with each bias as one more column of the weights times a row of ones under the inputs. "
+    "Part 6 takes one step of your own network on one row and shows every number."
 )
 state.show_messages()
 
@@ -153,3 +155,6 @@ st.markdown(
 if st.button("Load the blog's setup and open Train", type="primary") and use_blog_setup():
     st.switch_page(nav.TRAIN)
 state.show_messages()
+
+st.divider()
+step_section()  # 6 · One step, every number (ui/step_view.py)

@@ -167,6 +167,7 @@ class Trainer:
         self._pass: Callable[[], None] | None = None
         self._scratch = np.empty_like(self.network.params)
         self.epoch = 0
+        self.manual_steps = 0  # single steps applied by hand (How it works): not epochs
         self.stop_reason: str | None = None
         self.stop_kind: str | None = None  # max_epochs, target_loss, early, diverged, died
         self.diverged = False  # blown up or died: rolled back, and training refuses to go on
@@ -424,6 +425,21 @@ class Trainer:
             self.stop_kind = "target_loss"
             self.stop_reason = (f"Reached the target loss {self.settings.target_loss:g} "
                                 f"at epoch {self.epoch}.")
+
+    def apply_manual_step(self, before: np.ndarray, after: np.ndarray, optimizer_state: dict
+                          ) -> None:
+        """Set the weights to ``after`` and the optimiser's state, exactly: one step taken by
+        hand on the How it works page (see :mod:`nn_core.one_step`). It is not an epoch: the
+        epoch counter and the history stay; ``manual_steps`` counts it. Refused (ValueError)
+        unless the weights are still ``before`` and the optimiser is of the state's kind."""
+        if not np.array_equal(self.network.params, before, equal_nan=True):
+            raise ValueError("the network has changed since this step was computed")
+        if optimizer_state.get("name") != self.optimizer.name:
+            raise ValueError("the optimiser has changed since this step was computed")
+        self.network.set_params(after)
+        self.optimizer.set_state(optimizer_state)
+        self.manual_steps += 1
+        self._current = None
 
     # ------------------------------------------------------------------ measuring
     def current(self) -> dict:

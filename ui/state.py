@@ -544,3 +544,13 @@ def link_read() -> bool:
     done = bool(ss.get(LINK_READ, False))
     ss[LINK_READ] = True
     return done
+
+
+# --- How it works: one step, every number (section owned by ui/step_view.py) -----------------
+STEP_ROW = "w_step_row"  # widget: the training row of the step view
+STEP_RESULT = "step_result"  # (ok, message) of the last "apply this step", shown once
+
+
+def step_unit_key(layer: int) -> str:
+    """Widget key: the unit shown of a large layer (0 = the inputs) in the step view."""
+    return f"w_step_unit_{layer}"
