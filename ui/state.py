@@ -544,3 +544,23 @@ def link_read() -> bool:
     done = bool(ss.get(LINK_READ, False))
     ss[LINK_READ] = True
     return done
+
+
+# --- the Train page's "How good is it" section (see ui/quality_view.py) ------------------------
+QUALITY = "quality"  # (key, measures of the trainer's train and test rows) or None
+QUALITY_MARK = "w_quality_mark"  # widget: ring the wrong rows on the decision surface
+
+
+def quality(key: tuple) -> Any:
+    """The stored measures if they were made for ``key`` (trainer and weights), else None."""
+    stored = _ss().get(QUALITY)
+    return stored[1] if stored is not None and stored[0] == key else None
+
+
+def set_quality(key: tuple, value: Any) -> None:
+    _ss()[QUALITY] = (key, value)
+
+
+def mark_wrong_rows() -> bool:
+    """Whether the user asked for the wrong rows to be marked on the surface."""
+    return bool(_ss().get(QUALITY_MARK, False))
