@@ -209,8 +209,8 @@ def test_predict_measures_a_batch_csv_that_carries_the_target():
     assert any(s.value == "How good is it on these rows" for s in at.subheader)
     caption = next(shown(c.value) for c in at.caption if c.value.startswith("The file"))
     assert caption.startswith("The file's label column against the predictions, on 57 of 60 "
-                              "rows; left out: 2 with a missing or unknown (not one of the "
-                              "model's classes) label and 1 without a prediction.")
+                              "rows; left out: 2 whose label is missing or not one of the "
+                              "model's classes and 1 without a prediction.")
     keep = np.array([i not in (5, 6, 7) for i in range(60)])
     y_true = ds.y[:60][keep]
     y_pred = np.argmax(trainer.predict(ds.X[:60][keep]), axis=1)
@@ -246,7 +246,7 @@ def test_predict_measures_regression_and_refuses_a_text_target_in_one_line():
     assert metrics["R²"] == f"{sk.r2_score(ds.y[:30][keep], pred):.4g}"
     assert metrics["RMSE"] == f"{math.sqrt(sk.mean_squared_error(ds.y[:30][keep], pred)):.4g}"
     caption = next(shown(c.value) for c in at.caption if c.value.startswith("The file"))
-    assert "on 29 of 30 rows; left out: 1 with a missing or non-numeric y." in caption
+    assert "on 29 of 30 rows; left out: 1 whose y is missing or not a number." in caption
 
     table["y"] = ["tall"] * 30
     _upload(at, table_csv(table))

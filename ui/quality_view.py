@@ -255,8 +255,8 @@ def train_section(trainer: Trainer, quality: dict[str, Quality], ds: Dataset) ->
 
 def _classification(splits: list[tuple[str, ClassQuality]], ds: Dataset, X: np.ndarray,
                     surface: bool) -> None:
-    cols = st.columns(len(splits))
-    for col, (split, q) in zip(cols, splits, strict=True):
+    cols = st.columns(max(2, len(splits)))  # one matrix alone takes half the width
+    for col, (split, q) in zip(cols, splits, strict=False):
         with col:
             if q.n == 0:
                 st.caption(f"{SPLIT_NAMES[split]}: none (the test fraction is 0).")
@@ -379,9 +379,9 @@ def batch_section(check: TargetCheck, ds: Dataset) -> None:
         return
     left_out = []
     if check.unknown:
-        what = ("a missing or non-numeric" if not ds.is_classification
-                else "a missing or unknown (not one of the model's classes)")
-        left_out.append(f"{check.unknown:,} with {what} {target}")
+        what = ("missing or not a number" if not ds.is_classification
+                else "missing or not one of the model's classes")
+        left_out.append(f"{check.unknown:,} whose {target} is {what}")
     if check.unpredicted:
         left_out.append(f"{check.unpredicted:,} without a prediction")
     text = (f"The file's {target} column against the predictions, on {q.n:,} of "
