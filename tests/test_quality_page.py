@@ -227,6 +227,27 @@ def test_predict_measures_a_batch_csv_that_carries_the_target():
     assert list(classes["recall"]) == [f"{v:.1%}" for v in recall]
 
 
+def test_a_loaded_model_file_is_measured_on_its_own_target_column():
+    from nn_core.serialize import model_from_json, model_to_json
+
+    settings = RunSettings(dataset="spiral3", hidden=(6,))
+    ds = load_data(settings)
+    trainer = Trainer(settings, ds)
+    trainer.step(4)
+    model = model_from_json(model_to_json(trainer))
+    at = go(start(), nav.PREDICT)  # no network trained in this session: the file's is used
+    at.session_state[state.LOADED_MODEL] = (model, "spiral.json")
+    at.run()
+    table = pd.DataFrame(ds.X[:45], columns=ds.feature_names)
+    table["label"] = [ds.classes[int(c)] for c in ds.y[:45]]
+    _upload(at, table_csv(table))
+    assert not at.error
+    pred = np.argmax(model.predict(ds.X[:45]), axis=1)
+    assert matrices(at)["These rows"] == sk.confusion_matrix(ds.y[:45], pred,
+                                                             labels=[0, 1, 2]).tolist()
+    assert len(frame_with(at, "probability of predicted")) == int((pred != ds.y[:45]).sum())
+
+
 def test_predict_without_the_target_column_shows_no_measures():
     at, ds, _ = _predict_page(RunSettings(dataset="moons"), epochs=1)
     _upload(at, table_csv(pd.DataFrame(ds.X[:10], columns=ds.feature_names)))

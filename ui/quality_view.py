@@ -239,7 +239,7 @@ def _rows_caption(trainer: Trainer, quality: dict[str, Quality]) -> str:
     n_val = len(trainer.val_idx)
     if n_val:
         text += (f" The {n_val:,} validation rows set aside for early stopping are in neither.")
-    return text + " Row numbers count the data's rows from 1, as on the Data page."
+    return text + " Row numbers count the data's rows from 1, in the Data page's table order."
 
 
 def train_section(trainer: Trainer, quality: dict[str, Quality], ds: Dataset) -> None:
