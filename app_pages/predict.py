@@ -7,7 +7,7 @@ import streamlit as st
 from nn_core.errors import PlaygroundError
 from nn_core.limits import MAX_UPLOAD_BYTES
 from nn_core.serialize import MAX_MODEL_BYTES, model_from_json
-from ui import nav, state
+from ui import nav, quality_view, state
 from ui.data_charts import probability_bars
 from ui.data_view import TASK_LABELS, table_csv
 from ui.predict_view import (
@@ -194,6 +194,8 @@ def batch_section(trainer, ds) -> None:
         type="primary",
         key="w_predict_download",
     )
+    if result.check is not None:  # the file carries the target column: how good is it there
+        quality_view.batch_section(result.check, ds)
 
 
 state.init_state()

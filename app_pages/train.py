@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import live, state, train_controls
+from ui import live, quality_view, state, train_controls
 from ui.charts import held_caption
 from ui.live_frames import ViewOptions, surface_axes
 from ui.text import plain, widget_text
@@ -83,12 +83,17 @@ with right:
     with st.container():
         if not plotly_ready:
             st.warning("The live charts need ./static/plotly.min.js, which could not be written.")
+    # paused: the "How good is it" measures of this epoch's network (never while playing)
+    measured = None if running else quality_view.paused_quality()
     options = ViewOptions(
         x_feature=int(st.session_state[state.VIEW_X]),
         y_feature=int(st.session_state[state.VIEW_Y]),
         discretise=bool(st.session_state.get(state.VIEW_DISCRETE, False)),
         log_loss=bool(st.session_state.get(state.VIEW_LOG, False)),
         held=held,
+        marked=quality_view.surface_marks(measured and measured[1], running),
     )
     live.failed_run_notice()
     live.live_panel(options, st.session_state[state.TRAIN_SPEED])
+    if measured is not None:
+        quality_view.train_section(*measured, ds)

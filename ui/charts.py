@@ -45,6 +45,7 @@ REGRESSION_SCALE = [
     [i / (len(sequential.Viridis) - 1), c] for i, c in enumerate(sequential.Viridis)
 ]
 SLOPE_SCALE = [[0.0, "#d62728"], [0.15, "#ff7f0e"], [0.5, "#bcbd22"], [1.0, "#2ca02c"]]
+WRONG_COLOR = "#d00000"  # the ring around a row the classifier gets wrong
 TRAIN_COLOR, TEST_COLOR, VAL_COLOR = "#1f77b4", "#ff7f0e", "#2ca02c"
 MAX_LOSS_POINTS = 500  # points per loss line sent to the browser (the history is decimated)
 SATURATED = 0.01  # a unit whose mean slope is below 1% of its activation's largest is saturated
@@ -517,6 +518,16 @@ def surface_points(
     return traces
 
 
+def marked_points(X2: np.ndarray, rows: Sequence[int]) -> dict[str, Any]:
+    """A ring around each of ``rows`` (the rows a classifier gets wrong), drawn over the
+    points; it takes no hover, so the point under it keeps its own."""
+    rows = np.asarray(rows, dtype=np.int64)
+    return {"type": "scatter", "mode": "markers", "name": "wrong", "hoverinfo": "skip",
+            "x": pack(X2[rows, 0]), "y": pack(X2[rows, 1]),
+            "marker": {"size": 15, "symbol": "circle-open", "color": WRONG_COLOR,
+                       "line": {"width": 2.2, "color": WRONG_COLOR}}}
+
+
 def surface_layout(
     x_name: str, y_name: str, xs: np.ndarray, ys: np.ndarray, uirevision: str, task: str,
     n_held: int = 0,
@@ -561,18 +572,23 @@ def surface_figure(
     n: int = 50,
     uirevision: str = "surface",
     held: Mapping[int, float] | None = None,
+    marked: Sequence[int] = (),
 ) -> tuple[dict[str, Any], Spec]:
     """The surface chart's static part: ``(plotly figure of the points, grid spec)``.
 
     The grid spec gives the output image's extent (``x0, x1, y0, y1``), size ``n`` and colour
-    mapping; each frame supplies the values from :func:`surface_values`.
+    mapping; each frame supplies the values from :func:`surface_values`. ``marked`` rows (the
+    rows a classifier gets wrong) get a red ring on top (:func:`marked_points`).
     """
     xs, ys, _ = surface_grid(X, ix, iy, n, held=held)
     vr = value_range(y, task)
     X = np.asarray(X, dtype=float)
     X2 = np.column_stack([X[:, ix], X[:, iy] if X.shape[1] > 1 else np.zeros(len(X))])
     names = [feature_names[ix], feature_names[iy] if X.shape[1] > 1 else ""]
-    figure = {"data": surface_points(X2, y, is_test, task, classes, vr),
+    points = surface_points(X2, y, is_test, task, classes, vr)
+    if len(marked):
+        points.append(marked_points(X2, marked))
+    figure = {"data": points,
               "layout": surface_layout(names[0], names[1], xs, ys, uirevision, task,
                                        n_held=max(X.shape[1] - 2, 0))}
     grid = {"x0": float(xs[0]), "x1": float(xs[-1]), "y0": float(ys[0]), "y1": float(ys[-1]),

@@ -57,6 +57,8 @@ class ViewOptions:
     # (feature index, value) for inputs the surface does not plot; the others sit at their mean.
     # A change rebuilds the view (and its grid) once; frames cost the same as before.
     held: tuple[tuple[int, float], ...] = ()
+    # dataset rows to ring on the surface (the rows the classifier gets wrong; set when paused)
+    marked: tuple[int, ...] = ()
 
 
 def surface_axes(n_features: int, x_feature: int, y_feature: int) -> tuple[int, int]:
@@ -105,6 +107,7 @@ class LiveView:
         figure, grid = charts.surface_figure(
             ds.X, ds.y, held_out_mask(trainer), ix=ix, iy=iy, feature_names=ds.feature_names,
             task=ds.task, classes=ds.classes, n=n, uirevision=f"{revision}:{ix}:{iy}",
+            marked=options.marked,
         )
         self._static = {
             "surface": {"figure": figure, "grid": grid},

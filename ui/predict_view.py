@@ -15,6 +15,7 @@ from nn_core.datasets import BLOG_TEST
 from nn_core.predictions import check_prediction_size, predictions_frame
 from nn_core.serialize import TrainedModel
 from nn_core.tabular import feature_matrix, read_csv_bytes
+from ui.quality_view import TargetCheck, target_check
 
 PREVIEW_ROWS = 1000  # rows of a batch prediction shown on the page
 PREVIEW_CELLS = 50_000  # ... and at most this many values (the download has them all)
@@ -93,6 +94,7 @@ class BatchPrediction:
 
     frame: pd.DataFrame
     skipped: int
+    check: TargetCheck | None = None  # the file's own target column against the predictions
 
     def preview(self, cells: int = PREVIEW_CELLS) -> pd.DataFrame:
         """The first rows, at most ``cells`` values and :data:`PREVIEW_ROWS` rows: what the
@@ -112,7 +114,8 @@ def batch_prediction(model: Predictor, ds: Dataset, data: bytes) -> BatchPredict
     check_prediction_size(len(table), prediction_columns(ds))
     X, rows = feature_matrix(table, list(ds.feature_names))
     frame = results_frame(model, ds, X, inputs=table, rows=rows)
-    return BatchPrediction(frame, len(rows) - int(rows.sum()))
+    return BatchPrediction(frame, len(rows) - int(rows.sum()),
+                           target_check(table, frame, X, rows, ds))
 
 
 def prediction_key(model: Predictor, ds: Dataset, data: bytes) -> tuple:

@@ -554,3 +554,23 @@ STEP_RESULT = "step_result"  # (ok, message) of the last "apply this step", show
 def step_unit_key(layer: int) -> str:
     """Widget key: the unit shown of a large layer (0 = the inputs) in the step view."""
     return f"w_step_unit_{layer}"
+
+
+# --- the Train page's "How good is it" section (see ui/quality_view.py) ------------------------
+QUALITY = "quality"  # (key, measures of the trainer's train and test rows) or None
+QUALITY_MARK = "w_quality_mark"  # widget: ring the wrong rows on the decision surface
+
+
+def quality(key: tuple) -> Any:
+    """The stored measures if they were made for ``key`` (trainer and weights), else None."""
+    stored = _ss().get(QUALITY)
+    return stored[1] if stored is not None and stored[0] == key else None
+
+
+def set_quality(key: tuple, value: Any) -> None:
+    _ss()[QUALITY] = (key, value)
+
+
+def mark_wrong_rows() -> bool:
+    """Whether the user asked for the wrong rows to be marked on the surface."""
+    return bool(_ss().get(QUALITY_MARK, False))
