@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import live, state, train_controls
+from ui import live, scrubber, state, train_controls
 from ui.charts import held_caption
 from ui.live_frames import ViewOptions, surface_axes
 from ui.text import plain, widget_text
@@ -90,5 +90,6 @@ with right:
         log_loss=bool(st.session_state.get(state.VIEW_LOG, False)),
         held=held,
     )
+    look_back = scrubber.controls(trainer, running)
     live.failed_run_notice()
-    live.live_panel(options, st.session_state[state.TRAIN_SPEED])
+    live.live_panel(options, st.session_state[state.TRAIN_SPEED], look_back)
