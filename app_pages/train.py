@@ -90,6 +90,7 @@ with right:
         log_loss=bool(st.session_state.get(state.VIEW_LOG, False)),
         held=held,
     )
-    look_back = scrubber.controls(trainer, running)
+    with st.container():  # a fixed slot: the live element below never moves (zoom kept)
+        look_back = scrubber.controls(trainer, running)
     live.failed_run_notice()
     live.live_panel(options, st.session_state[state.TRAIN_SPEED], look_back)
