@@ -153,6 +153,11 @@ def test_a_roll_back_forgets_later_snapshots():
     kept = t.snapshots.epochs()
     assert kept[-1] == t.epoch  # nothing after the epoch the run went back to
     assert np.array_equal(t.snapshots.get(t.epoch).params, t.network.params)
+    # going back before the blow-up (with a sane rate) trains on again
+    t.continue_from(10)
+    assert not t.diverged and t.stop_reason is None and t.suggested_lr is None
+    t.set_settings(t.settings.replace(lr=0.03))
+    assert t.step(5) == 5 and t.epoch == 15
 
 
 def test_unknown_epoch_is_refused_in_words():
