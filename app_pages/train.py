@@ -1,8 +1,10 @@
 """Train page: the network's settings, Play/Pause/Step/Reset, and the live charts."""
 
+import dataclasses
+
 import streamlit as st
 
-from ui import live, quality_view, state, train_controls
+from ui import live, quality_view, scrubber, state, train_controls
 from ui.charts import held_caption
 from ui.live_frames import ViewOptions, surface_axes
 from ui.text import plain, widget_text
@@ -93,7 +95,11 @@ with right:
         held=held,
         marked=quality_view.surface_marks(measured and measured[1], running),
     )
+    with st.container():  # a fixed slot: the live element below never moves (zoom kept)
+        look_back = scrubber.controls(trainer, running)
     live.failed_run_notice()
-    live.live_panel(options, st.session_state[state.TRAIN_SPEED])
+    if look_back is not None:  # the rings mark the wrong rows of the current weights only
+        options = dataclasses.replace(options, marked=())
+    live.live_panel(options, st.session_state[state.TRAIN_SPEED], look_back)
     if measured is not None:
         quality_view.train_section(*measured, ds)

@@ -15,6 +15,7 @@ stopping (``patience``) watches the validation loss every epoch and restores the
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from nn_core.errors import PlaygroundError
 from nn_core.network import QUIET, Network
 from nn_core.preprocess import Preprocessor
 from nn_core.settings import RunSettings
+from nn_core.snapshots import Snapshot, SnapshotStore, capture
 
 # Settings that change what the network is (or what it learns from): changing one starts over.
 RESET_FIELDS = (
@@ -186,6 +188,8 @@ class Trainer:
         self._best = self.network.get_params()
         self._early_stopping(self._monitored_loss())
         self._record()
+        self.snapshots = SnapshotStore(self.network.params.size)  # to look back and go back
+        self.snapshots.add(capture(self, None))
 
     # ------------------------------------------------------------------ data in
     def _inputs(self, X_raw: np.ndarray) -> np.ndarray:
@@ -233,6 +237,8 @@ class Trainer:
             while (epochs is None or done < epochs) and self.stop_reason is None:
                 self._train_epoch()
                 done += 1
+                if self.snapshots.due(self.epoch) and not self.diverged:
+                    self.snapshots.add(capture(self, self.snapshots.latest()))
                 if deadline is not None and time.perf_counter() >= deadline:
                     break
         return done
@@ -361,6 +367,7 @@ class Trainer:
         bad = self.epoch
         self.network.set_params(self._snapshot)
         self.epoch = self._snap_epoch
+        self.snapshots.drop_after(self.epoch)
         if self._snap_optimizer["name"] == self.optimizer.name:
             self.optimizer.set_state(self._snap_optimizer)
         else:  # the optimiser was changed since: it starts afresh
@@ -383,6 +390,68 @@ class Trainer:
         self.stop_reason = (f"Training {kind} at epoch {bad}: {what}. The network is back at "
                             f"epoch {self.epoch}, its last healthy state. Try a smaller "
                             f"learning rate: {self.suggested_lr:g}.")
+
+    # ------------------------------------------------------------------ looking back
+    def continue_from(self, epoch: int) -> None:
+        """Go back to the kept snapshot of ``epoch`` (see :mod:`nn_core.snapshots`), bit for
+        bit: weights, optimiser state, random generator, epoch counter, health checks, best
+        weights and stop state; the history and the later snapshots are cut at ``epoch``.
+        Training on equals a run that never went beyond ``epoch`` (the settings are the ones
+        in force now; a changed optimiser starts afresh). ``epoch`` also becomes the point a
+        later blow-up rolls back to. Raises :class:`PlaygroundError` for an epoch not kept."""
+        snap = self._kept(epoch)
+        self.network.set_params(snap.params)
+        self.epoch = snap.epoch
+        if snap.optimizer["name"] == self.optimizer.name:
+            self.optimizer.set_state(snap.optimizer)
+        else:
+            self.optimizer = optim.make(self.settings.optimizer, self.settings.lr,
+                                        self.settings.momentum)
+        self.rng.bit_generator.state = snap.rng
+        self._pass = None
+        self._current = None
+        self._train_forward = None
+        self._sick = snap.sick
+        self._health_epoch = snap.health_epoch
+        self.best_epoch, self.best_loss = snap.best_epoch, snap.best_loss
+        np.copyto(self._best, snap.best)
+        self.stop_kind, self.stop_reason = snap.stop_kind, snap.stop_reason
+        self.diverged, self.suggested_lr = snap.diverged, snap.suggested_lr
+        keep = [i for i, e in enumerate(self.history["epoch"]) if e <= self.epoch]
+        for k in HISTORY_KEYS:
+            self.history[k] = [self.history[k][i] for i in keep]
+        self.snapshots.drop_after(self.epoch)
+        self._save_snapshot()
+
+    def at_epoch(self, epoch: int) -> Trainer:
+        """A read-only look at the run as it was at the kept ``epoch``: a shallow copy whose
+        network holds that epoch's weights and whose history ends there (its newest point is
+        that epoch's losses). Never train it. Raises :class:`PlaygroundError` if not kept."""
+        snap = self._kept(epoch)
+        view = copy.copy(self)
+        net = self.network
+        view.network = Network(net.sizes, net.hidden_activations, net.output, net.loss_name,
+                               net.bias, net.init, np.random.default_rng(0))
+        view.network.set_params(snap.params)
+        view.epoch = snap.epoch
+        view.best_epoch, view.best_loss = snap.best_epoch, snap.best_loss
+        view.stop_kind, view.stop_reason = snap.stop_kind, snap.stop_reason
+        view.diverged = snap.diverged
+        view._current = view._train_forward = None
+        view._pass = None
+        keep = [i for i, e in enumerate(self.history["epoch"]) if e <= snap.epoch]
+        view.history = {k: [self.history[k][i] for i in keep] for k in HISTORY_KEYS}
+        if not keep or view.history["epoch"][-1] != snap.epoch:
+            cur = view.current()
+            for k in HISTORY_KEYS:
+                view.history[k].append(cur[k])
+        return view
+
+    def _kept(self, epoch: int) -> Snapshot:
+        try:
+            return self.snapshots.get(int(epoch))
+        except (KeyError, TypeError, ValueError):
+            raise PlaygroundError(f"epoch {epoch} is not one of the kept snapshots") from None
 
     def _monitored_loss(self) -> float:
         """The loss early stopping watches: on the validation rows, or the training rows."""

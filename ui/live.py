@@ -213,7 +213,7 @@ def _train_frames(trainer, view: LiveView, gen: int, speed: int | str) -> list[d
     return frames
 
 
-def live_panel(options: ViewOptions, speed: int | str) -> None:
+def live_panel(options: ViewOptions, speed: int | str, look_back: int | None = None) -> None:
     """The epoch counter, the run's status and the live charts; ticks while playing.
 
     A tick first sends what the previous tick trained, then trains: a timer request arriving
@@ -221,6 +221,7 @@ def live_panel(options: ViewOptions, speed: int | str) -> None:
     follow it. The frames wait in the session until the next tick sends them. The static part
     of the view (names, geometry, data points: up to ~200 kB for a big network) is sent on
     full runs and when it changes; the element asks for it again if it ever lacks it.
+    While paused, ``look_back`` (a kept epoch) draws the run as it was then (the scrubber).
     """
     running = state.is_running()
     state.set_static_sent(None)  # a full run may have re-created the element: send it all
@@ -237,12 +238,22 @@ def live_panel(options: ViewOptions, speed: int | str) -> None:
         playing = state.is_running() and not trainer.stop_reason
         with lock():
             waiting = state.pending_frames((gen, view.key)) if playing else None
+            if waiting is None and not playing and look_back is not None:
+                try:  # the scrubber: the run as it was at a kept epoch
+                    past = view.frame(trainer.at_epoch(look_back))
+                    past["now"] = int(trainer.epoch)  # the loss chart greys the later epochs
+                    waiting = ([past], view.history())
+                except PlaygroundError as exc:
+                    st.error(plain(str(exc), 400), icon="⚠️")
             if waiting is None:  # paused, or nothing trained yet: the network as it is now
                 waiting = ([view.frame()], view.history())
         frames, history = waiting
         static = view.static() if state.static_sent() != view.key else {"key": view.key}
         with st.container(key="nn_epoch"):  # one fixed slot, so the element never moves
             st.markdown(f"### Epoch {frames[-1]['epoch']}")
+            if frames[-1]["epoch"] != trainer.epoch:
+                st.caption(f"Looking back: the network as it was at epoch {frames[-1]['epoch']}"
+                           f". Training is at epoch {trainer.epoch}.")
             _status(trainer)
         _component(
             key="nn_live",

@@ -122,17 +122,19 @@ class LiveView:
         self.key = f"{revision}-{digest.hexdigest()}"
         self._static["key"] = self.key
 
-    def history(self) -> dict[str, Any]:
+    def history(self, trainer: TrainerLike | None = None) -> dict[str, Any]:
         """The loss history (sent once per message; frames carry their newest point)."""
-        return charts.loss_history(self.trainer.history)
+        return charts.loss_history((trainer or self.trainer).history)
 
     def static(self) -> dict[str, Any]:
         """Everything that stays fixed while the weights change (kept by ``key``)."""
         return self._static
 
-    def frame(self) -> dict[str, Any]:
-        """One snapshot of the run: every chart's changing numbers and the readout."""
-        t = self.trainer
+    def frame(self, trainer: TrainerLike | None = None) -> dict[str, Any]:
+        """One snapshot of the run: every chart's changing numbers and the readout. ``trainer``
+        draws another state of the same run instead (the scrubber's look back at an epoch:
+        ``Trainer.at_epoch``); the view's grid and layouts fit it unchanged."""
+        t = trainer or self.trainer
         net = t.network
         weights = [np.array(w) for w in net.weights]
         biases = [None if b is None else np.array(b) for b in net.biases]

@@ -473,6 +473,19 @@ def set_static_sent(key: str | None) -> None:
     _ss()[LIVE_STATIC_SENT] = key
 
 
+# --- Train page: the epoch scrubber (ui/scrubber.py) ------------------------------------------
+SCRUB_EPOCH = "w_scrub_epoch"  # widget: the epoch the charts look back to (the last one is now)
+SCRUB_AT = "scrub_at"  # (generation, epoch) of the run the scrubber's choice was made on
+
+
+def scrub_at() -> tuple[int, int] | None:
+    return _ss().get(SCRUB_AT)
+
+
+def set_scrub_at(value: tuple[int, int] | None) -> None:
+    _ss()[SCRUB_AT] = value
+
+
 # --- a model loaded from a file on the Predict page ----------------------------------------------
 LOADED_MODEL = "loaded_model"  # (TrainedModel, file name) or None
 

@@ -453,7 +453,8 @@ function drawLoss(canvas, st, fr, hits) {
   const ph = h - top - bottom - gap;
   const p0 = { y0: top, h: ph * 0.62 };
   const p1 = { y0: top + ph * 0.62 + gap, h: ph * 0.38 };
-  const xmax = n ? Math.max(ep[n - 1], 1) : 1;
+  const later = fr.after && fr.after.epoch.length ? fr.after : null;
+  const xmax = Math.max(n ? ep[n - 1] : 0, later ? later.epoch[later.epoch.length - 1] : 0, 1);
   const xmin = n ? ep[0] : 0;
   const sx = (v) => left + ((v - xmin) / Math.max(xmax - xmin, 1e-9)) * (w - left - right);
   // legend
@@ -541,6 +542,28 @@ function drawLoss(canvas, st, fr, hits) {
     ctx.beginPath();
     ctx.rect(left, panels[p].y0 - 2, w - left - right, panels[p].h + 4);
     ctx.clip();
+    for (const s of later ? series : []) {
+      // the run after the epoch looked back to, faint
+      const ys = later[s.key];
+      ctx.globalAlpha = 0.22;
+      ctx.strokeStyle = s.color;
+      ctx.lineWidth = 2;
+      ctx.setLineDash(s.dash ? [4, 3] : []);
+      ctx.beginPath();
+      let pen = false;
+      for (let i = 0; i < ys.length; i++) {
+        const v = ys[i];
+        if (!Number.isFinite(v) || (p === 0 && st.log && v <= 0)) {
+          pen = false;
+          continue;
+        }
+        if (pen) ctx.lineTo(sx(later.epoch[i]), ty(v));
+        else ctx.moveTo(sx(later.epoch[i]), ty(v));
+        pen = true;
+      }
+      ctx.stroke();
+      ctx.globalAlpha = 1;
+    }
     for (const s of series) {
       const ys = fr[s.key];
       ctx.strokeStyle = s.color;
@@ -580,6 +603,21 @@ function drawLoss(canvas, st, fr, hits) {
     ctx.textAlign = x > w / 2 ? "right" : "left";
     ctx.textBaseline = "top";
     ctx.fillText(`best epoch ${fr.best}`, x + (x > w / 2 ? -4 : 4), top + 2);
+  }
+  if (later && n) {
+    // the epoch looked back to: a solid vertical line, labelled at the bottom panel's top
+    const x = sx(ep[n - 1]);
+    ctx.strokeStyle = INK;
+    ctx.lineWidth = 1.5;
+    ctx.beginPath();
+    ctx.moveTo(x, top);
+    ctx.lineTo(x, h - bottom);
+    ctx.stroke();
+    ctx.font = SMALL;
+    ctx.fillStyle = INK;
+    ctx.textAlign = x > w / 2 ? "right" : "left";
+    ctx.textBaseline = "bottom";
+    ctx.fillText(`epoch ${ep[n - 1]}`, x + (x > w / 2 ? -4 : 4), p1.y0 - 4);
   }
   ctx.font = SMALL;
   ctx.fillStyle = MUTED;
@@ -785,6 +823,8 @@ class LiveCharts {
       const frame = decode(f);
       frame.loss = lossSeries(history, f.loss);
       frame.loss.best = typeof f.best_epoch === "number" ? f.best_epoch : NaN;
+      // looking back (the scrubber): the epochs after this frame's, greyed, and a marker
+      if (typeof f.now === "number" && f.now > f.epoch) frame.loss.after = lossSeries(history, null);
       return frame;
     });
     if (data.gen !== this.gen) {
@@ -912,6 +952,11 @@ class LiveCharts {
       s.error = String(err && err.stack ? err.stack : err);
     }
     s.frames += 1;
+    // the last surface drawn, for tests (not enumerable: stats copies stay small)
+    Object.defineProperty(s, "lastSurface", {
+      value: { epoch: frame.epoch, z: frame.surface.z }, writable: true, configurable: true,
+      enumerable: false,
+    });
     if (frame.epoch !== s.lastEpoch) s.distinct += 1;
     s.lastEpoch = frame.epoch;
     s.drawMs.push(performance.now() - t0);

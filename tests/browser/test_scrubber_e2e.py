@@ -1,0 +1,102 @@
+"""The epoch scrubber in headless Chromium: train the default moons, pause, look back to an
+earlier epoch, and check that the surface the live element drew is the one a fresh run stopped
+at that epoch gives; then continue from there."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from playwright.sync_api import Page
+
+from nn_core.dataset import load_data
+from nn_core.settings import RunSettings
+from nn_core.training import Trainer
+from tests.browser.helpers import (
+    assert_no_exception,
+    epoch,
+    go_to,
+    screenshot,
+    wait_epoch,
+    wait_idle,
+)
+from ui.charts import unpack
+from ui.live_frames import LiveView, ViewOptions
+
+pytestmark = pytest.mark.browser
+
+LAST_SURFACE = """() => {
+  const s = window.__nnLive && window.__nnLive.lastSurface;
+  return s ? {epoch: s.epoch, z: Array.from(s.z, (row) => Array.from(row))} : null;
+}"""
+
+
+def click(pg: Page, key: str) -> None:
+    pg.locator(f".st-key-{key} button:visible").first.click()
+
+
+def wait_drawn(pg: Page, n: int) -> None:
+    pg.wait_for_function(
+        "n => { const s = window.__nnLive && window.__nnLive.lastSurface;"
+        " return s && s.epoch === n; }",
+        arg=n,
+    )
+
+
+def drawn_surface(pg: Page, n: int) -> np.ndarray:
+    wait_drawn(pg, n)
+    got = pg.evaluate(LAST_SURFACE)
+    assert got["epoch"] == n
+    return np.array(got["z"], dtype=np.float64)
+
+
+def fresh_surface(k: int) -> np.ndarray:
+    """The surface of a fresh default run (same seed) stepped to epoch ``k``."""
+    s = RunSettings()
+    t = Trainer(s, load_data(s))
+    t.step(k)
+    return unpack(LiveView(t, ViewOptions()).frame()["surface"]["z"]).astype(np.float64)
+
+
+def move_slider(pg: Page, *keys: str) -> None:
+    thumb = pg.locator(".st-key-w_scrub_epoch input[type=range]").first
+    thumb.focus()
+    for key in keys:
+        thumb.press(key)
+    wait_idle(pg)
+
+
+def test_scrub_back_shows_the_surface_of_a_run_stopped_there_and_continues(page: Page) -> None:
+    go_to(page, "Train")
+    assert page.locator(".st-key-w_scrub_epoch").count() == 0  # nothing trained yet
+    click(page, "train_play")
+    page.wait_for_selector(".st-key-train_pause button")
+    wait_epoch(page, lambda e: e >= 80, "reached 80 while playing")
+    click(page, "train_pause")
+    page.wait_for_selector(".st-key-train_play button")
+    wait_idle(page)
+    now = epoch(page)
+    assert np.allclose(drawn_surface(page, now), fresh_surface(now), atol=1e-6)
+
+    # a dense early epoch: Home is epoch 0, each arrow one kept epoch on
+    move_slider(page, "Home", *["ArrowRight"] * 7)
+    wait_epoch(page, lambda e: e == 7, "showed epoch 7")
+    z7 = drawn_surface(page, 7)
+    assert np.allclose(z7, fresh_surface(7), atol=1e-6)
+    assert not np.allclose(z7, fresh_surface(now), atol=1e-3)
+    assert "Training is at epoch" in page.locator(".st-key-nn_epoch").inner_text()
+
+    # a sparse late epoch: twelve kept epochs before now
+    move_slider(page, "End", *["ArrowLeft"] * 12)
+    k = wait_epoch(page, lambda e: 20 < e < now, "showed a late kept epoch")
+    assert np.allclose(drawn_surface(page, k), fresh_surface(k), atol=1e-6)
+    assert_no_exception(page)
+    screenshot(page, "train_scrubber")
+
+    click(page, "scrub_continue")
+    wait_idle(page)
+    assert epoch(page) == k
+    assert "Training is at epoch" not in page.locator(".st-key-nn_epoch").inner_text()
+    click(page, "train_step")
+    wait_epoch(page, lambda e: e == k + 1, "stepped on from the snapshot")
+    assert np.allclose(drawn_surface(page, k + 1), fresh_surface(k + 1), atol=1e-6)
+    assert_no_exception(page)

@@ -1,0 +1,97 @@
+"""The epoch scrubber on the Train page: while paused, look back at any kept epoch and go on
+from there.
+
+The trainer keeps snapshots at a bounded number of epochs (``nn_core/snapshots.py``: every
+epoch up to 20, then an even stride). The slider offers those epochs and the present one; the
+live element then draws ``Trainer.at_epoch(k)`` (a read-only copy) instead of the live network.
+Play, Step and Reset move the run on, and the scrubber follows: a choice is remembered only for
+the run and epoch it was made on (:data:`ui.state.SCRUB_AT`), so any of them returns to now.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from nn_core.errors import PlaygroundError
+from nn_core.training import Trainer
+from ui import state
+
+
+def choices(trainer: Trainer) -> list[int]:
+    """The epochs one can look back to: the kept snapshots before now, and now."""
+    now = int(trainer.epoch)
+    return [e for e in trainer.snapshots.epochs() if e < now] + [now]
+
+
+def kept_caption(trainer: Trainer) -> str:
+    """Which epochs are kept, in words true for this run."""
+    store = trainer.snapshots
+    n = len([e for e in store.epochs() if e <= trainer.epoch])
+    if store.stride == 1 and trainer.epoch <= store.capacity:
+        how = "every epoch so far"
+    elif store.stride == 1:
+        how = f"every epoch up to {store.head}, then every epoch"
+    else:
+        how = f"every epoch up to {store.head}, then one every {store.stride} epochs"
+    return (f"{n} snapshots kept ({how}; at most {store.capacity}, thinned by halves as the "
+            "run grows).")
+
+
+def look_back(trainer: Trainer | None, running: bool) -> int | None:
+    """The epoch the charts should show instead of now, or None; keeps the slider in step with
+    the run (back to now after Play, Step, Reset or Continue)."""
+    if trainer is None or running or trainer.epoch == 0:
+        state.set_scrub_at(None)
+        return None
+    here = (state.generation(), int(trainer.epoch))
+    options = choices(trainer)
+    if state.scrub_at() != here or st.session_state.get(state.SCRUB_EPOCH) not in options:
+        state.set_scrub_at(here)
+        st.session_state[state.SCRUB_EPOCH] = here[1]
+    k = st.session_state[state.SCRUB_EPOCH]
+    return None if k == here[1] else int(k)
+
+
+def controls(trainer: Trainer | None, running: bool) -> int | None:
+    """The slider and its two buttons (only while paused after some training); returns the
+    epoch looked back to, or None for now."""
+    k = look_back(trainer, running)
+    if trainer is None or running or trainer.epoch == 0:
+        return None
+    now = int(trainer.epoch)
+    c_slider, c_continue, c_now = st.columns([4, 1.3, 1], vertical_alignment="bottom")
+    c_slider.select_slider(
+        "Look back to epoch", choices(trainer), key=state.SCRUB_EPOCH,
+        format_func=lambda e: f"{e} (now)" if e == now else str(e),
+        help="Every chart shows the network as it was at that epoch.",
+    )
+    c_continue.button("Continue from here", key="scrub_continue", on_click=on_continue,
+                      args=(k,), disabled=k is None, width="stretch",
+                      help="Make that epoch's network the live one; the later epochs are "
+                      "forgotten.")
+    c_now.button("Back to now", key="scrub_now", on_click=on_back_to_now, disabled=k is None,
+                 width="stretch")
+    st.caption(kept_caption(trainer))
+    return k
+
+
+def on_continue(epoch: int | None) -> None:
+    """Make the snapshot of ``epoch`` the live network (the trainer goes back there exactly)."""
+    if epoch is None:
+        return
+    with state.train_lock():
+        trainer = state.current_trainer()
+        if trainer is None or state.is_running():
+            return
+        try:
+            trainer.continue_from(epoch)
+        except PlaygroundError as exc:
+            state.set_error(str(exc))
+            return
+    state.push_notice(f"Back at epoch {epoch}: press Play or Step to train on from there.")
+
+
+def on_back_to_now() -> None:
+    trainer = state.current_trainer()
+    if trainer is not None:
+        st.session_state[state.SCRUB_EPOCH] = int(trainer.epoch)
