@@ -164,12 +164,14 @@ class RunLog:
 
 
 def record_run(trainer: Any, number: int, data: str = "",
-               segments: Sequence[tuple[int, RunSettings]] = ()) -> RunRecord | None:
+               segments: Sequence[tuple[int, RunSettings]] = (),
+               data_key: str | None = None) -> RunRecord | None:
     """The run a trainer made, or None if it trained no epoch.
 
     ``segments`` are ``(first epoch, settings)`` in the order the settings were set while the
     trainer lived (its start first); without them the trainer's current settings stand alone.
     Settings set after the last epoch trained (say a new rate, then Reset) are not part of it.
+    ``data_key`` is the trainer's :func:`data_fingerprint` if known.
     """
     epochs = int(trainer.epoch)
     if epochs < 1:
@@ -193,7 +195,7 @@ def record_run(trainer: Any, number: int, data: str = "",
             full[k] = np.append(full[k], float(cur[k]))
     return RunRecord(
         number=number, settings=start, data=str(data or start.dataset)[:MAX_DATA_NAME],
-        data_key=data_fingerprint(trainer.dataset), task=trainer.task, epochs=epochs,
+        data_key=data_key or data_fingerprint(trainer.dataset), task=trainer.task, epochs=epochs,
         history=thin(full, MAX_POINTS), final=final, best=best_of(full),
         stop=str(trainer.stop_reason or "")[:MAX_TEXT], changes=tuple(changes),
     )
