@@ -89,12 +89,18 @@ def figures(runs: Sequence[RunRecord], run_names: dict[int, str],
                 ))
     for fig, title in ((loss, "loss"), (acc, metric)):
         fig.update_layout(
-            height=340, margin={"l": 50, "r": 10, "t": 40, "b": 40},
+            height=360, margin={"l": 50, "r": 10, "t": 40, "b": 60},
             title={"text": f"{title.capitalize()} per epoch (solid: test, dotted: training)",
                    "font": {"size": 13}},
             xaxis_title="epoch", yaxis_title=title,
-            legend={"orientation": "h", "y": -0.2, "font": {"size": 11}},
+            legend={"orientation": "h", "y": -0.3, "font": {"size": 11}},
         )
+    last = max((int(r.history["epoch"][-1]) for r in runs), default=0)
+    if last <= 10:  # a few epochs: one tick each, no fractions of an epoch
+        for fig in (loss, acc):
+            fig.update_xaxes(tick0=0, dtick=1)
+    if metric == "accuracy":
+        acc.update_yaxes(tickformat=".0%")
     if log_loss:
         loss.update_yaxes(type="log")
     return loss, acc
