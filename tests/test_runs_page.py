@@ -49,7 +49,7 @@ def _two_runs():
 
 def test_no_runs_yet_says_how_to_make_one():
     at = go(start(), nav.TRAIN)
-    assert any(i.value.startswith("No runs yet") for i in at.info)
+    assert any(c.value.startswith("No runs yet") for c in at.caption)
     assert not at.get("plotly_chart") and not at.dataframe
 
 

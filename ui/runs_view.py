@@ -168,8 +168,8 @@ def compare_runs() -> None:
     if running and kept:
         st.caption("The run in progress joins the comparison when you pause it.")
     if not runs:
-        st.info("No runs yet: train, then press Reset or change the network, and the run "
-                "appears here beside the next one.", icon="ℹ️")
+        st.caption("No runs yet: train, then press Reset or change the network, and the run "
+                   "appears here beside the next one.")
         return
     run_names = names(runs, live)
     loss, acc = figures(runs, run_names,

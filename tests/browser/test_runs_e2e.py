@@ -42,7 +42,7 @@ def lr_shown(pg: Page) -> str:
 
 def test_two_runs_overlay_and_the_first_is_restored_in_one_click(page: Page) -> None:
     go_to(page, "Train")
-    expect(page.locator("[data-testid='stAlertContentInfo']")).to_contain_text("No runs yet")
+    expect(page.get_by_text("No runs yet", exact=False)).to_be_visible()
     assert lr_shown(page) == "0.03"
     step(page, 3, 0)
 
