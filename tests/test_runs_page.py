@@ -181,3 +181,46 @@ def test_a_bundle_carries_the_runs_to_another_session():
     assert len(_figures(other)[0]["data"]) == 4
     other.button(key="runs_restore_1").click().run()
     assert other.session_state[state.SETTINGS].lr == 0.03 and not other.error
+
+
+def test_a_run_on_an_uploaded_table_restores_after_a_bundle_round_trip():
+    table = b"\xef\xbb\xbfa;b;label\r\n1;2;x\r\n2;3;y\r\n3;1;x\r\n4;4;y\r\n5;0;x\r\n0;5;y\r\n"
+    at = start()
+    at.file_uploader(key=state.W_UPLOAD).upload("mine.csv", table, "text/csv").run()
+    go(at, nav.TRAIN)
+    _steps(at, 2)
+    at.button(key="train_reset").click().run()
+    (run,) = at.session_state[state.RUNS].runs
+    text, _ = write_bundle(at.session_state[state.SETTINGS], at.session_state[state.CSV_BYTES],
+                           "mine.csv", [run])
+    other = start()
+    other.file_uploader(key="w_upload_bundle").upload("run.json", text.encode(),
+                                                      "application/json").run()
+    go(other, nav.TRAIN)
+    assert _table(other)["run"].tolist() == ["Run 1"]
+    other.button(key="runs_restore_1").click().run()
+    assert not other.error and other.session_state[state.SETTINGS] == run.settings
+
+
+@pytest.fixture
+def ss(monkeypatch):
+    store: dict = {}
+    monkeypatch.setattr(state, "_ss", lambda: store)
+    state.init_state()
+    return store
+
+
+def test_a_setting_changed_before_the_first_epoch_is_where_the_run_starts(ss):
+    state.get_trainer()
+    state.update_settings(lr=0.1)  # kept network, nothing trained yet
+    state.get_trainer().step(2)
+    state.update_settings(lr=0.3)
+    state.get_trainer().step(1)
+    state.drop_trainer()
+    (run,) = state.run_log().runs
+    assert run.settings.lr == 0.1 and run.changes == ("epoch 2: lr 0.1 → 0.3",)
+    assert state.live_run() is None  # no trainer now
+    state.get_trainer().step(1)
+    live = state.live_run()
+    assert (live.number, live.epochs, live.settings.lr) == (2, 1, 0.3)
+    assert [r.number for r in state.runs_for_bundle()] == [1, 2]
