@@ -134,9 +134,11 @@ def update_settings(**changes: Any) -> str | None:
 
 def try_update_settings(**changes: Any) -> bool:
     """Like :func:`update_settings` but records the message as a notice and a refusal as the
-    error to show; returns whether the change was applied. Meant for widget callbacks."""
+    error to show; returns whether the change was applied. Meant for widget callbacks: it holds
+    the training lock, so a trainer is never changed, or replaced and recorded, mid-slice."""
     try:
-        message = update_settings(**changes)
+        with train_lock():
+            message = update_settings(**changes)
     except PlaygroundError as exc:
         set_error(str(exc))
         return False
