@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from nn_core.bundle import bundle_to_json
+from nn_core.bundle import write_bundle
 from nn_core.datasets import BUILTIN
 from nn_core.errors import PlaygroundError
 from nn_core.export import dataset_csv, history_csv, script_for
@@ -48,14 +48,21 @@ c1.download_button("Dataset (CSV)", lambda: dataset_csv(dataset), file_name="dat
 # Made here, in the run: a download's callable runs in a later request, without this session's
 # state, so it must not read st.session_state (the bundle's used to, and never downloaded).
 try:
-    bundle: str | None = bundle_to_json(settings, state.csv_bytes(), state.csv_name())
+    runs = state.runs_for_bundle()
+    bundle, runs_left_out = write_bundle(settings, state.csv_bytes(), state.csv_name(), runs)
     bundle_error = ""
 except PlaygroundError as exc:
-    bundle, bundle_error = None, str(exc)
+    bundle, bundle_error, runs, runs_left_out = None, str(exc), [], 0
 c2.download_button("Run bundle (settings + data)", bundle or "", disabled=bundle is None,
                    file_name="run-bundle.json", mime="application/json", width="stretch",
                    on_click="ignore",
-                   help="One file with the settings and the data; the Data page loads it.")
+                   help="One file with the settings, the data and the runs kept to compare; the "
+                   "Data page loads it.")
+if bundle and runs:
+    carried = len(runs) - runs_left_out
+    st.caption(f"The run bundle carries {carried} run{'s' * (carried != 1)} to compare (Train → "
+               "Compare runs)" + (f"; the {runs_left_out} oldest did not fit in the size limit."
+                                  if runs_left_out else "."))
 if bundle_error:
     st.error(f"No run bundle: {plain(bundle_error, 300)}.", icon="⚠️")
 if trainer is None:

@@ -4,7 +4,7 @@ import dataclasses
 
 import streamlit as st
 
-from ui import live, quality_view, scrubber, state, train_controls
+from ui import live, quality_view, runs_view, scrubber, state, train_controls
 from ui.charts import held_caption
 from ui.live_frames import ViewOptions, surface_axes
 from ui.text import plain, widget_text
@@ -21,6 +21,8 @@ trainer = state.current_trainer()
 failed = trainer is not None and trainer.diverged
 
 left, right = st.columns([1.15, 3], gap="medium")
+with st.container():  # below both columns; drawn now, before the live panel trains
+    runs_view.compare_runs()
 
 with left:
     st.caption(f"Data: {ds.n_samples} rows, {ds.n_features} inputs, {ds.task}.")

@@ -1,11 +1,14 @@
 """A run bundle: one JSON file with the settings and the data, to reopen a run elsewhere.
 
-``{"format": "nn-playground-run", "version": 1, "settings": {...}, "csv_name": "...",
-"csv": "..."}``. ``csv`` is the table as text: the uploaded or edited table's own text, or for a
-built-in dataset the generated table (for reading; loading regenerates it from the settings).
-Loading checks everything and refuses with one :class:`PlaygroundError` line. A bundle is at most
-:data:`~nn_core.limits.MAX_BUNDLE_BYTES`, the upload limit, and writing refuses a larger one, so
-every bundle the app writes can be uploaded and loaded back.
+``{"format": "nn-playground-run", "version": 2, "settings": {...}, "csv_name": "...",
+"csv": "...", "runs": [...]}``. ``csv`` is the table as text: the uploaded or edited table's
+own text, or for a built-in dataset the generated table (for reading; loading regenerates it
+from the settings). ``runs`` (version 2, optional) are the session's kept runs
+(:mod:`nn_core.runs`), so a shared bundle carries the comparison; version 1 bundles have none
+and load as before. Loading checks everything and refuses with one :class:`PlaygroundError`
+line. A bundle is at most :data:`~nn_core.limits.MAX_BUNDLE_BYTES`, the upload limit, and
+writing refuses a larger one (the oldest runs give way first), so every bundle the app writes
+can be uploaded and loaded back.
 """
 
 from __future__ import annotations
@@ -19,23 +22,33 @@ from nn_core.errors import PlaygroundError
 from nn_core.export import dataset_csv
 from nn_core.jsonscan import json_items
 from nn_core.limits import MAX_BUNDLE_BYTES, MAX_COLUMNS
+from nn_core.runs import MAX_RECORD_ITEMS, MAX_RUNS, RunRecord
 from nn_core.settings import RunSettings
 from nn_core.tabular import dataset_from_table, read_csv_bytes, show
 
 FORMAT = "nn-playground-run"
-VERSION = 1
+VERSION = 2  # 2 added the runs; version 1 bundles load as before
 UPLOADED = "csv"  # ``dataset`` of an uploaded or edited table (as in ui/state.py)
 MAX_CSV_NAME = 255
-# values in a bundle's JSON: a few fields and the settings (features: a column name each)
-MAX_BUNDLE_ITEMS = 4 * MAX_COLUMNS + 1000
-KEYS = ("format", "version", "settings", "csv_name", "csv")
+# values in a bundle's JSON: a few fields, the settings (features: a column name each), runs
+MAX_BUNDLE_ITEMS = 4 * MAX_COLUMNS + 1000 + MAX_RUNS * MAX_RECORD_ITEMS
+KEYS = ("format", "version", "settings", "csv_name", "csv", "runs")
 
 
-def bundle_to_json(settings: RunSettings, csv_bytes: bytes | None, csv_name: str = "") -> str:
+def bundle_to_json(settings: RunSettings, csv_bytes: bytes | None, csv_name: str = "",
+                   runs: list[RunRecord] | tuple[RunRecord, ...] = ()) -> str:
     """The bundle as JSON text; PlaygroundError if the table is missing or does not load.
 
     For a built-in dataset ``csv_bytes`` is ignored and the generated table written instead.
+    ``runs`` go in too (the last :data:`MAX_RUNS`), as many of the newest as fit under the size
+    limit: :func:`write_bundle` says how many were left out.
     """
+    return write_bundle(settings, csv_bytes, csv_name, runs)[0]
+
+
+def write_bundle(settings: RunSettings, csv_bytes: bytes | None, csv_name: str = "",
+                 runs: list[RunRecord] | tuple[RunRecord, ...] = ()) -> tuple[str, int]:
+    """``(bundle JSON, number of runs left out)``; see :func:`bundle_to_json`."""
     if settings.dataset in BUILTIN:
         text = _table_text(settings)
         csv_name = f"{settings.dataset}.csv"
@@ -51,7 +64,14 @@ def bundle_to_json(settings: RunSettings, csv_bytes: bytes | None, csv_name: str
     if len(out.encode("utf-8")) > MAX_BUNDLE_BYTES:
         raise PlaygroundError(f"the bundle would be larger than {_megabytes()}, the limit for a "
                               "run bundle: use a smaller table")
-    return out
+    kept = [r.to_dict() for r in list(runs)[-MAX_RUNS:]]
+    left_out = len(runs) - len(kept)
+    while kept:  # the oldest runs give way first
+        with_runs = json.dumps({**bundle, "runs": kept}, indent=1, ensure_ascii=False)
+        if len(with_runs.encode("utf-8")) <= MAX_BUNDLE_BYTES:
+            return with_runs, left_out
+        kept, left_out = kept[1:], left_out + 1
+    return out, left_out
 
 
 def bundle_from_json(data: bytes | str) -> tuple[RunSettings, bytes | None, str]:
@@ -61,6 +81,11 @@ def bundle_from_json(data: bytes | str) -> tuple[RunSettings, bytes | None, str]
     settings. Otherwise ``csv_bytes`` is the table as UTF-8 and ``csv_name`` the file name it
     had (user text: show it as plain text only).
     """
+    return read_bundle(data)[:3]
+
+
+def read_bundle(data: bytes | str) -> tuple[RunSettings, bytes | None, str, list[RunRecord]]:
+    """:func:`bundle_from_json` and the runs the bundle carries (none in a version 1 bundle)."""
     bundle = _read_json(data)
     if not isinstance(bundle, dict) or bundle.get("format") != FORMAT:
         raise PlaygroundError("this is not a run bundle of the playground")
@@ -73,6 +98,7 @@ def bundle_from_json(data: bytes | str) -> tuple[RunSettings, bytes | None, str]
     extra = [k for k in bundle if k not in KEYS]
     if extra:
         raise PlaygroundError(f"the run bundle has an unexpected field {show(extra[0])}")
+    runs = _runs(bundle)
     try:
         settings = RunSettings.from_dict(bundle.get("settings"))
     except PlaygroundError as exc:
@@ -88,7 +114,7 @@ def bundle_from_json(data: bytes | str) -> tuple[RunSettings, bytes | None, str]
         raise PlaygroundError(f"the run bundle names an unknown dataset {show(settings.dataset)}")
     if text is None:
         if builtin:
-            return settings, None, ""
+            return settings, None, "", runs
         raise PlaygroundError("the run bundle has no table for its uploaded data")
     try:
         csv_bytes = text.encode("utf-8")
@@ -96,9 +122,24 @@ def bundle_from_json(data: bytes | str) -> tuple[RunSettings, bytes | None, str]
         raise PlaygroundError("the run bundle's table is not valid text") from None
     if builtin:
         _bundle_error(read_csv_bytes, csv_bytes)
-        return settings, None, ""
+        return settings, None, "", runs
     _check_table(settings, csv_bytes)
-    return settings, csv_bytes, name
+    return settings, csv_bytes, name, runs
+
+
+def _runs(bundle: Any) -> list[RunRecord]:
+    if not isinstance(bundle, dict) or "runs" not in bundle:
+        return []
+    runs = bundle["runs"]
+    if not isinstance(runs, list) or len(runs) > MAX_RUNS:
+        raise PlaygroundError(f"the run bundle's runs must be a list of at most {MAX_RUNS}")
+    out = []
+    for i, run in enumerate(runs):
+        try:
+            out.append(RunRecord.from_dict(run))
+        except PlaygroundError as exc:
+            raise PlaygroundError(_one_line(f"the run bundle's run {i + 1}: {exc}")) from None
+    return out
 
 
 def _read_json(data: bytes | str) -> Any:

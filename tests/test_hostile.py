@@ -269,12 +269,12 @@ HOSTILE_BUNDLES = {
                            "the file is larger than 5 MB, the limit for a run bundle"),
     "a bomb of empty objects": ("[" + "{}," * (MAX_BUNDLE_BYTES // 3 - 1) + "{}]",
                                 "the run bundle holds more values than a bundle can (at most "
-                                "1,800)"),
+                                "16,920)"),
     "a bomb of empty strings": ("[" + '"",' * (MAX_BUNDLE_BYTES // 3 - 1) + '""]',
                                 "the run bundle holds more values than a bundle can (at most "
-                                "1,800)"),
+                                "16,920)"),
     "a million numbers": ("[" + "1000," * (MAX_BUNDLE_BYTES // 5 - 1) + "1]",
-                          "the run bundle holds more values than a bundle can (at most 1,800)"),
+                          "the run bundle holds more values than a bundle can (at most 16,920)"),
     "epochs 1e400": (_bundle_settings(epochs=HUGE),
                      "the run bundle's settings: epochs: expected a whole number, got inf"),
     "n_samples 10^400": (_bundle_settings(n_samples=LONG),

@@ -17,9 +17,11 @@ from typing import Any
 
 import streamlit as st
 
-from nn_core.bundle import bundle_from_json
+from nn_core.bundle import read_bundle
 from nn_core.dataset import Dataset, load_data
+from nn_core.datasets import BUILTIN
 from nn_core.errors import PlaygroundError
+from nn_core.runs import MAX_RUNS, RunLog, RunRecord, data_fingerprint, record_run
 from nn_core.settings import RunSettings, with_early_stopping
 from nn_core.tabular import dataset_from_table, numeric_columns, read_csv_bytes
 from nn_core.training import Trainer, needs_reset
@@ -40,6 +42,8 @@ UPLOAD_SEEN = "upload_seen"  # file_id of the last CSV upload processed
 EDITOR_VERSION = "editor_version"  # int: part of the data editor's key; bump to reset it
 CSV_COLUMNS = "csv_columns"  # list[str]: every column of the CSV table (target choices)
 CSV_NUMERIC = "csv_numeric"  # list[str]: its columns holding numbers (feature choices)
+RUNS = "runs"  # RunLog: the finished runs kept to compare (Train page, run bundles)
+RUN_TRACK = "run_track"  # dict or None: the live run's data name and settings over its epochs
 
 # Widget keys (not settings fields)
 W_UPLOAD = "w_upload_csv"
@@ -67,6 +71,8 @@ def _defaults() -> dict[str, Any]:
         EDITOR_VERSION: 0,
         CSV_COLUMNS: [],
         CSV_NUMERIC: [],
+        RUNS: RunLog(),
+        RUN_TRACK: None,
     }
 
 
@@ -117,6 +123,7 @@ def set_settings(new: RunSettings) -> str | None:
     except PlaygroundError:
         drop_trainer()
         return "The network was reset: that change needs a new network."
+    _note_settings(trainer, new)
     return "Kept the trained network: the new setting applies from the next epoch."
 
 
@@ -127,9 +134,11 @@ def update_settings(**changes: Any) -> str | None:
 
 def try_update_settings(**changes: Any) -> bool:
     """Like :func:`update_settings` but records the message as a notice and a refusal as the
-    error to show; returns whether the change was applied. Meant for widget callbacks."""
+    error to show; returns whether the change was applied. Meant for widget callbacks: it holds
+    the training lock, so a trainer is never changed, or replaced and recorded, mid-slice."""
     try:
-        message = update_settings(**changes)
+        with train_lock():
+            message = update_settings(**changes)
     except PlaygroundError as exc:
         set_error(str(exc))
         return False
@@ -245,14 +254,17 @@ def use_table(csv_bytes: bytes, name: str, **changes: Any) -> Dataset:
 
 
 def load_bundle(data: bytes) -> None:
-    """Restore a run bundle's settings and data; on PlaygroundError nothing changes."""
-    settings, table, name = bundle_from_json(data)
+    """Restore a run bundle's settings and data, and add its runs to the comparison; on
+    PlaygroundError nothing changes."""
+    settings, table, name, runs = read_bundle(data)
     if table is not None:
         use_table(table, name, target=settings.target, features=settings.features,
                   task=settings.task)
     message = set_settings(settings)
     if message:
         push_notice(message)
+    if runs:
+        add_runs(runs)
 
 
 def csv_columns(numeric_only: bool = False) -> list[str]:
@@ -349,6 +361,7 @@ def get_trainer() -> Trainer:
     ss = _ss()
     if ss[TRAINER] is None:
         ss[TRAINER] = Trainer(get_settings(), get_dataset())
+        _track(ss[TRAINER])
     return ss[TRAINER]
 
 
@@ -359,8 +372,10 @@ def current_trainer() -> Trainer | None:
 
 
 def drop_trainer() -> None:
-    """Forget the trainer (Reset): stop playing and bump the generation counter."""
+    """Forget the trainer (Reset): stop playing and bump the generation counter. A trainer
+    that trained an epoch or more joins the runs kept to compare."""
     ss = _ss()
+    _keep_run(ss.get(TRAINER))
     ss[TRAINER] = None
     ss[RUNNING] = False
     ss[GENERATION] += 1
@@ -587,3 +602,106 @@ def set_quality(key: tuple, value: Any) -> None:
 def mark_wrong_rows() -> bool:
     """Whether the user asked for the wrong rows to be marked on the surface."""
     return bool(_ss().get(QUALITY_MARK, False))
+
+
+# --- runs kept to compare (nn_core/runs.py; shown by ui/runs_view.py) ----------------------------
+def run_log() -> RunLog:
+    init_state()
+    return _ss()[RUNS]
+
+
+def _track(trainer: Trainer) -> dict[str, Any]:
+    """The live run's record-keeping: its data's name, the settings it trained with from which
+    epoch, its data's fingerprint (made once, when first needed)."""
+    ss = _ss()
+    track = ss.get(RUN_TRACK)
+    if track is None or track["id"] != id(trainer):
+        s = trainer.settings
+        name = s.dataset if s.dataset in BUILTIN else (ss.get(CSV_NAME) or "uploaded table")
+        track = {"id": id(trainer), "data": name, "segments": [(0, s)], "key": None}
+        ss[RUN_TRACK] = track
+    return track
+
+
+def _note_settings(trainer: Trainer, new: RunSettings) -> None:
+    """The live run trains with ``new`` from its current epoch on (bounded: the oldest changes
+    merge once there are many)."""
+    segments = _track(trainer)["segments"]
+    if segments[-1][0] == trainer.epoch:  # nothing trained with the settings it replaces
+        segments[-1] = (trainer.epoch, new)
+    else:
+        segments.append((trainer.epoch, new))
+    if len(segments) > 64:
+        del segments[1]
+
+
+def _record(trainer: Trainer, number: int) -> RunRecord | None:
+    track = _track(trainer)
+    if track["key"] is None:
+        track["key"] = data_fingerprint(trainer.dataset)
+    return record_run(trainer, number, track["data"], track["segments"], track["key"])
+
+
+def _keep_run(trainer: Trainer | None) -> None:
+    if trainer is None or trainer.epoch < 1:
+        return
+    log = run_log()
+    record = _record(trainer, log.take_number())
+    notice = log.add(record) if record is not None else None
+    if notice:
+        push_notice(notice)
+
+
+def live_run() -> RunRecord | None:
+    """The current trainer's run so far (numbered as the next run), or None before an epoch."""
+    trainer = current_trainer()
+    if trainer is None or trainer.epoch < 1:
+        return None
+    return _record(trainer, run_log().next_number)
+
+
+def runs_for_bundle() -> list[RunRecord]:
+    """The last :data:`~nn_core.runs.MAX_RUNS` runs, the live one included, oldest first."""
+    live = live_run()
+    return [*run_log().runs, *([live] if live is not None else [])][-MAX_RUNS:]
+
+
+def add_runs(runs: list[RunRecord]) -> None:
+    """Add runs from a bundle to the comparison (numbered anew), with one notice."""
+    import dataclasses
+
+    log = run_log()
+    notices = [log.add(dataclasses.replace(r, number=log.take_number(), source="bundle"))
+               for r in runs]
+    push_notice(f"The bundle brought {len(runs)} run{'s' * (len(runs) != 1)} to compare: see "
+                "Train → Compare runs.")
+    for notice in notices[-1:]:
+        if notice:
+            push_notice(notice)
+
+
+def restore_run(number: int) -> None:
+    """Make a kept run's settings the session's, with new weights from its seed (a widget
+    callback: says what happened in a notice, or why not in an error)."""
+    run = run_log().get(number)
+    if run is None:
+        set_error("That run is no longer kept.")
+        return
+    current = get_settings()
+    try:
+        same_data = all(getattr(current, f) == getattr(run.settings, f) for f in DATA_FIELDS)
+        data = get_dataset() if same_data else load_data(run.settings, _ss()[CSV_BYTES])
+    except PlaygroundError:
+        data = None
+    if data is None or data_fingerprint(data) != run.data_key:
+        set_error(f"{run.label} was trained on other data ({run.data}), which this session "
+                  "does not have now: load that table on the Data page, then restore the run.")
+        return
+    try:
+        set_settings(run.settings)
+    except PlaygroundError as exc:
+        set_error(f"Could not restore {run.label}: {exc}")
+        return
+    drop_trainer()
+    push_notice(f"Restored the settings {run.label} started with; new weights from its seed: "
+                "press Play to train it again.")
