@@ -59,6 +59,20 @@ def wait_epoch(pg: Page, predicate, what: str, timeout_s: float = 60.0) -> int:
         pg.wait_for_timeout(100)
 
 
+def click(pg: Page, key: str) -> None:
+    """Click the visible button of the widget with this key."""
+    pg.locator(f".st-key-{key} button:visible").first.click()
+
+
+def wait_drawn(pg: Page, n: int) -> None:
+    """Wait until the live element has drawn the frame of epoch ``n``."""
+    pg.wait_for_function(
+        "n => { const r = document.querySelector('.nnl-root');"
+        " return r && +r.dataset.epoch === n; }",
+        arg=n,
+    )
+
+
 def live_stats(pg: Page) -> dict:
     """The live element's counters (frames drawn, mounts, errors) from the page."""
     return pg.evaluate("() => ({...(window.__nnLive || {})})")

@@ -14,10 +14,12 @@ from playwright.sync_api import Page
 from nn_core.settings import RunSettings
 from tests.browser.helpers import (
     assert_no_exception,
+    click,
     epoch,
     go_to,
     live_stats,
     screenshot,
+    wait_drawn,
     wait_epoch,
     wait_idle,
 )
@@ -29,19 +31,6 @@ SURFACE_RANGE = """() => {
   const gd = document.querySelector("[data-chart=surface]");
   return gd && gd._fullLayout ? [gd._fullLayout.xaxis.range, gd._fullLayout.yaxis.range] : null;
 }"""
-
-
-def click(pg: Page, key: str) -> None:
-    pg.locator(f".st-key-{key} button:visible").first.click()
-
-
-def wait_drawn(pg: Page, n: int) -> None:
-    """Wait until the live element has drawn the frame of epoch ``n``."""
-    pg.wait_for_function(
-        "n => { const r = document.querySelector('.nnl-root');"
-        " return r && +r.dataset.epoch === n; }",
-        arg=n,
-    )
 
 
 def test_every_page_opens_without_an_exception(page: Page) -> None:

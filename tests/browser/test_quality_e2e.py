@@ -17,9 +17,11 @@ from nn_core.settings import RunSettings
 from nn_core.training import Trainer
 from tests.browser.helpers import (
     assert_no_exception,
+    click,
     epoch,
     go_to,
     screenshot,
+    wait_drawn,
     wait_epoch,
     wait_idle,
 )
@@ -40,18 +42,6 @@ SURFACE_TRACES = """() => {
   const gd = document.querySelector('[data-chart=surface]');
   return gd && gd.data ? gd.data.map(t => [t.name, t.x ? t.x.length : 0]) : null;
 }"""
-
-
-def click(pg: Page, key: str) -> None:
-    pg.locator(f".st-key-{key} button:visible").first.click()
-
-
-def wait_drawn(pg: Page, n: int) -> None:
-    pg.wait_for_function(
-        "n => { const r = document.querySelector('.nnl-root');"
-        " return r && +r.dataset.epoch === n; }",
-        arg=n,
-    )
 
 
 def open_train(pg: Page, server: str, settings: RunSettings) -> None:

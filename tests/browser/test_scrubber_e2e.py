@@ -13,6 +13,7 @@ from nn_core.settings import RunSettings
 from nn_core.training import Trainer
 from tests.browser.helpers import (
     assert_no_exception,
+    click,
     epoch,
     go_to,
     screenshot,
@@ -28,10 +29,6 @@ LAST_SURFACE = """() => {
   const s = window.__nnLive && window.__nnLive.lastSurface;
   return s ? {epoch: s.epoch, z: Array.from(s.z, (row) => Array.from(row))} : null;
 }"""
-
-
-def click(pg: Page, key: str) -> None:
-    pg.locator(f".st-key-{key} button:visible").first.click()
 
 
 def wait_drawn(pg: Page, n: int) -> None:
