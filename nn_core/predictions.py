@@ -67,13 +67,13 @@ def predictions_frame(inputs: pd.DataFrame, out: np.ndarray | None, rows: np.nda
             probabilities[rows] = out
             labels[rows] = np.asarray(classes, dtype=object)[np.argmax(out, axis=1)]
         for k, label in enumerate(classes):
-            new[_free_name(probability_column(label), taken)] = probabilities[:, k]
-        new[_free_name(prediction_column(target_name), taken)] = labels
+            new[free_name(probability_column(label), taken)] = probabilities[:, k]
+        new[free_name(prediction_column(target_name), taken)] = labels
     else:
         values = np.full(n, np.nan)
         if out is not None:
             values[rows] = np.asarray(out, dtype=float).reshape(-1)
-        new[_free_name(prediction_column(target_name), taken)] = values
+        new[free_name(prediction_column(target_name), taken)] = values
     return pd.concat([inputs, pd.DataFrame(new, index=inputs.index)], axis=1)
 
 
@@ -94,7 +94,7 @@ def prediction_table(model: Predictor, table: pd.DataFrame, feature_names: Seque
             len(table) - int(rows.sum()))
 
 
-def _free_name(name: str, taken: set[str]) -> str:
+def free_name(name: str, taken: set[str]) -> str:
     """``name``, or ``name (2)``, ``name (3)``… if taken; the result is taken from then on."""
     candidate, k = name, 2
     while candidate in taken:

@@ -31,6 +31,7 @@ from nn_core.evaluate import (
     target_values,
     trainer_quality,
 )
+from nn_core.predictions import free_name
 from ui import state
 from ui.charts import TEST_COLOR, TRAIN_COLOR
 from ui.text import plain, plotly_text, widget_text
@@ -57,22 +58,8 @@ def num(value: float, digits: int = 4) -> str:
 def unique_labels(labels: Sequence[str]) -> list[str]:
     """Labels for a category axis: a label equal to an earlier one (two long class names cut
     to the same text) gets " (2)", " (3)"…, so Plotly never merges two classes."""
-    out: list[str] = []
-    for label in labels:
-        candidate, k = label, 2
-        while candidate in out:
-            candidate, k = f"{label} ({k})", k + 1
-        out.append(candidate)
-    return out
-
-
-def free_name(name: str, taken: list[str]) -> str:
-    """``name``, or ``name (2)``… when the table has that column already."""
-    candidate, k = name, 2
-    while candidate in taken:
-        candidate, k = f"{name} ({k})", k + 1
-    taken.append(candidate)
-    return candidate
+    taken: set[str] = set()
+    return [free_name(label, taken) for label in labels]
 
 
 # ------------------------------------------------------------------------------------ figures
@@ -174,13 +161,14 @@ def wrong_rows(splits: Sequence[tuple[str, ClassQuality]], X: np.ndarray,
     """Every row a classifier gets wrong: split, row number, inputs, true and predicted class,
     and the probability given to the predicted class. ``X`` holds the rows' raw inputs,
     indexed by ``q.rows`` (on the Predict page, by row number − 1)."""
-    taken: list[str] = []
+    taken: set[str] = set()
     split_col, row_col = free_name("split", taken), free_name("row", taken)
     names = [free_name(widget_text(f, 60), taken) for f in feature_names]
     target = widget_text(target_name, 60)
     true_col = free_name(f"true {target}", taken)
     pred_col = free_name(f"predicted {target}", taken)
     prob_col = free_name("probability of predicted", taken)
+    columns = [split_col, row_col, *names, true_col, pred_col, prob_col]
     parts = []
     for split, q in splits:
         wrong = q.wrong
@@ -191,8 +179,8 @@ def wrong_rows(splits: Sequence[tuple[str, ClassQuality]], X: np.ndarray,
         part[true_col] = [widget_text(classes[int(c)], 60) for c in q.y_true[wrong]]
         part[pred_col] = [widget_text(classes[int(c)], 60) for c in q.y_pred[wrong]]
         part[prob_col] = np.round(q.predicted_probability[wrong], 4)
-        parts.append(pd.DataFrame(part, columns=taken))
-    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=taken)
+        parts.append(pd.DataFrame(part, columns=columns))
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
     if len(splits) == 1:
         frame = frame.drop(columns=split_col)
     return frame
