@@ -1,4 +1,5 @@
-"""One headless Chromium for the whole run, shared by tests/browser and tests/deploy.
+"""Fixtures shared across folders: one headless Chromium for the whole run (tests/browser and
+tests/deploy), and a plain dict standing in for a session's state.
 
 Playwright's sync API allows one instance per thread: a second ``sync_playwright()`` while the
 first is open fails, so every folder that drives a browser uses this fixture.
@@ -20,3 +21,14 @@ def browser() -> Iterator[Browser]:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture
+def ss(monkeypatch: pytest.MonkeyPatch) -> dict:
+    """ui.state on a plain dict instead of st.session_state, initialised."""
+    from ui import state
+
+    store: dict = {}
+    monkeypatch.setattr(state, "_ss", lambda: store)
+    state.init_state()
+    return store

@@ -209,14 +209,6 @@ def test_a_run_on_an_uploaded_table_restores_after_a_bundle_round_trip():
     assert not other.error and other.session_state[state.SETTINGS] == run.settings
 
 
-@pytest.fixture
-def ss(monkeypatch):
-    store: dict = {}
-    monkeypatch.setattr(state, "_ss", lambda: store)
-    state.init_state()
-    return store
-
-
 def test_a_setting_changed_before_the_first_epoch_is_where_the_run_starts(ss):
     state.get_trainer()
     state.update_settings(lr=0.1)  # kept network, nothing trained yet

@@ -15,14 +15,6 @@ from ui import state
 TABLE = b"height,weight,label\n170,70,1\n160,55,0\n180,90,1\n150,45,0\n175,75,1\n165,60,0\n"
 
 
-@pytest.fixture
-def ss(monkeypatch):
-    store: dict = {}
-    monkeypatch.setattr(state, "_ss", lambda: store)
-    state.init_state()
-    return store
-
-
 def test_init_state_fills_defaults_and_keeps_existing_values(ss):
     assert ss[state.SETTINGS] == RunSettings()
     assert ss[state.TRAINER] is None and ss[state.RUNNING] is False
