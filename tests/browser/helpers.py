@@ -73,6 +73,23 @@ def wait_drawn(pg: Page, n: int) -> None:
     )
 
 
+def open_blog_network(pg: Page, server: str) -> None:
+    """Open the Train page on the blog's table (a permalink) and press "Use the blog's
+    network"."""
+    from urllib.parse import urlencode
+
+    from nn_core.settings import RunSettings
+    from ui import share
+
+    query = urlencode(share.to_query(RunSettings(dataset="blog")), safe=",")
+    pg.goto(f"{server}/train?{query}")
+    wait_idle(pg)
+    pg.get_by_text("Data: 7 rows, 3 inputs, binary.").wait_for()
+    pg.get_by_role("button", name="Use the blog's network").click()
+    wait_idle(pg)
+    pg.get_by_text("Raw inputs (no scaling)").wait_for()
+
+
 def live_stats(pg: Page) -> dict:
     """The live element's counters (frames drawn, mounts, errors) from the page."""
     return pg.evaluate("() => ({...(window.__nnLive || {})})")

@@ -5,25 +5,23 @@ upload to prediction. Screenshots of the pages go to docs/screenshots/ (used by 
 from __future__ import annotations
 
 import re
-from urllib.parse import urlencode
 
 import numpy as np
 import pytest
 from playwright.sync_api import Page
 
-from nn_core.settings import RunSettings
 from tests.browser.helpers import (
     assert_no_exception,
     click,
     epoch,
     go_to,
     live_stats,
+    open_blog_network,
     screenshot,
     wait_drawn,
     wait_epoch,
     wait_idle,
 )
-from ui import share
 
 pytestmark = pytest.mark.browser
 
@@ -156,13 +154,7 @@ def test_upload_a_csv_train_on_it_and_predict(page: Page, tmp_path) -> None:
 
 
 def test_the_blogs_network_shows_its_saturated_sigmoids(page: Page, server: str) -> None:
-    query = urlencode(share.to_query(RunSettings(dataset="blog")), safe=",")
-    page.goto(f"{server}/train?{query}")  # a permalink to the blog's table
-    wait_idle(page)
-    page.get_by_text("Data: 7 rows, 3 inputs, binary.").wait_for()
-    page.get_by_role("button", name="Use the blog's network").click()
-    wait_idle(page)
-    page.get_by_text("Raw inputs (no scaling)").wait_for()
+    open_blog_network(page, server)
     click(page, "train_play")
     wait_epoch(page, lambda e: e >= 200, "reached 200 while playing")
     click(page, "train_pause")

@@ -14,7 +14,13 @@ from playwright.sync_api import Page
 from nn_core.dataset import load_data
 from nn_core.settings import RunSettings
 from nn_core.training import Trainer
-from tests.browser.helpers import assert_no_exception, go_to, screenshot, wait_idle
+from tests.browser.helpers import (
+    assert_no_exception,
+    go_to,
+    open_blog_network,
+    screenshot,
+    wait_idle,
+)
 from tests.step_reference import blog_network, blog_train_values
 from ui import share
 from ui.step_view import DIGITS
@@ -43,13 +49,7 @@ def column(rows: list[dict[str, str]], name: str) -> np.ndarray:
 
 def test_the_step_view_shows_the_blogs_own_numbers_and_applies_the_step(page: Page,
                                                                         server: str) -> None:
-    query = urlencode(share.to_query(RunSettings(dataset="blog")), safe=",")
-    page.goto(f"{server}/train?{query}")  # a permalink to the blog's table
-    wait_idle(page)
-    page.get_by_text("Data: 7 rows, 3 inputs, binary.").wait_for()
-    page.get_by_role("button", name="Use the blog's network").click()
-    wait_idle(page)
-    page.get_by_text("Raw inputs (no scaling)").wait_for()
+    open_blog_network(page, server)
     go_to(page, "How it works")
     page.locator(".st-key-step_inputs").scroll_into_view_if_needed()
     assert_no_exception(page)
