@@ -10,9 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, expect, sync_playwright
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.helpers import TIMEOUT_MS
+
+# expect() waits as long as every other wait in the browser tests: its 5 s default failed on a
+# machine busy with other work (the first frame of four Plotly charts took longer)
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 @pytest.fixture(scope="session")
