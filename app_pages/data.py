@@ -14,6 +14,7 @@ from ui.data_view import (
     TASK_CHOICES,
     TASK_LABELS,
     class_counts,
+    class_metric,
     dataset_frame,
     holdout_mask,
     table_csv,
@@ -285,14 +286,14 @@ def data_view(settings, ds) -> None:
     m1.metric("Rows", f"{ds.n_samples:,}")
     m2.metric("Features", ds.n_features)
     m3.metric("Train / test", f"{ds.n_samples - n_test} / {n_test}")
-    m4.metric("Task", TASK_LABELS[ds.task].split()[0].capitalize(), help=TASK_LABELS[ds.task])
+    m4.metric("Classes", class_metric(ds), help="How many labels the target takes; — for a "
+              "regression target (a number).")
+    task = f"Target {plain(ds.target_name, 60)}: {TASK_LABELS[ds.task]}"
     if ds.is_classification:
         counts = ", ".join(f"{plain(k, 30)}: {v}" for k, v in class_counts(ds).items())
-        st.caption(f"Target {plain(ds.target_name, 60)} — classes {counts}")
+        st.caption(f"{task} — classes {counts}")
     else:
-        st.caption(
-            f"Target {plain(ds.target_name, 60)} — from {ds.y.min():.4g} to {ds.y.max():.4g}"
-        )
+        st.caption(f"{task} — from {ds.y.min():.4g} to {ds.y.max():.4g}")
     x_index, y_index = 0, min(1, ds.n_features - 1)
     if ds.n_features > 2:
         ax1, ax2 = st.columns(2)
