@@ -282,12 +282,13 @@ def split_controls(ds) -> None:
 def data_view(settings, ds) -> None:
     mask = holdout_mask(ds, settings.test_fraction, settings.data_seed)
     n_test = int(mask.sum())
-    m1, m2, m3, m4 = st.columns(4)
-    m1.metric("Rows", f"{ds.n_samples:,}")
-    m2.metric("Features", ds.n_features)
-    m3.metric("Train / test", f"{ds.n_samples - n_test} / {n_test}")
-    m4.metric("Classes", class_metric(ds), help="How many labels the target takes; — for a "
-              "regression target (a number).")
+    # a row that wraps: each metric as wide as its value, never cut short on a narrow screen
+    with st.container(horizontal=True, horizontal_alignment="distribute", key="data_metrics"):
+        st.metric("Rows", f"{ds.n_samples:,}", width="content")
+        st.metric("Features", ds.n_features, width="content")
+        st.metric("Train / test", f"{ds.n_samples - n_test} / {n_test}", width="content")
+        st.metric("Classes", class_metric(ds), width="content", help="How many labels the "
+                  "target takes; — for a regression target (a number).")
     task = f"Target {plain(ds.target_name, 60)}: {TASK_LABELS[ds.task]}"
     if ds.is_classification:
         counts = ", ".join(f"{plain(k, 30)}: {v}" for k, v in class_counts(ds).items())
