@@ -51,7 +51,9 @@ DEFAULT_SPEED = share.DEFAULT_SPEED
 _component = st.components.v2.component(
     "nn_playground_live_charts",
     html="",
-    css=(ASSETS / "live.css").read_text(encoding="utf-8"),
+    # page.css: the Train page's narrow-screen layout. It rides with this element, which is always
+    # on that page: an st.html style goes with the next fragment run.
+    css="\n".join((ASSETS / f).read_text(encoding="utf-8") for f in ("live.css", "page.css")),
     js=(ASSETS / "live.js").read_text(encoding="utf-8"),
     isolate_styles=False,
 )
