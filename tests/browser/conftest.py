@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 
+from tests.browser import helpers
 from tests.browser.helpers import ROOT, TIMEOUT_MS, wait_idle
 
 CHROMIUM = "/usr/bin/chromium"
@@ -72,6 +73,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             proc.kill()
             proc.wait()
         log.close()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Say where this run's screenshots are (see helpers.SCREENSHOTS)."""
+    if helpers.taken:
+        terminalreporter.write_line(
+            f"{len(helpers.taken)} screenshots in {helpers.SCREENSHOTS} "
+            "(NN_SCREENSHOTS=docs/screenshots retakes the README's)")
 
 
 @pytest.hookimpl(wrapper=True)
