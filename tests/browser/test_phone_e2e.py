@@ -151,6 +151,18 @@ def test_the_train_page_on_a_desktop_keeps_the_settings_beside_the_charts(page: 
         settings["height"]  # side by side
     assert play["y"] < view["y"] < live["y"]  # controls and view options above the charts
     assert play["x"] >= settings["x"] + settings["width"]
+    surface, network = box(page, ".nnl-surface"), box(page, ".nnl-network")
+    assert surface["x"] + surface["width"] <= network["x"]  # two columns of charts
+    # a laptop with the sidebar open: the element is narrow, its charts go one under another
+    page.set_viewport_size({"width": 1024, "height": 1700})
+    page.wait_for_function("() => document.querySelector('.nnl-network').getBoundingClientRect()"
+                           ".top > document.querySelector('.nnl-surface').getBoundingClientRect()"
+                           ".bottom")
+    assert sidebar_collapsed(page) == "false"
+    assert_fits_the_width(page, 1024)
+    cells = page.locator(".nnl-cell")
+    for i in range(cells.count()):
+        assert cells.nth(i).bounding_box()["width"] >= 300, i
 
 
 def test_the_data_page_metrics_read_in_full(page: Page) -> None:
