@@ -15,7 +15,7 @@ st.set_page_config(
     page_title="NumPy Neural Network Playground",
     page_icon="🧠",
     layout="wide",
-    initial_sidebar_state="expanded",
+    initial_sidebar_state="auto",
     menu_items={"About": "A from-scratch NumPy neural network you can train and watch learn."},
 )
 state.init_state()

@@ -14,6 +14,7 @@ from ui.data_view import (
     TASK_CHOICES,
     TASK_LABELS,
     class_counts,
+    class_metric,
     dataset_frame,
     holdout_mask,
     table_csv,
@@ -281,18 +282,19 @@ def split_controls(ds) -> None:
 def data_view(settings, ds) -> None:
     mask = holdout_mask(ds, settings.test_fraction, settings.data_seed)
     n_test = int(mask.sum())
-    m1, m2, m3, m4 = st.columns(4)
-    m1.metric("Rows", f"{ds.n_samples:,}")
-    m2.metric("Features", ds.n_features)
-    m3.metric("Train / test", f"{ds.n_samples - n_test} / {n_test}")
-    m4.metric("Task", TASK_LABELS[ds.task].split()[0].capitalize(), help=TASK_LABELS[ds.task])
+    # a row that wraps: each metric as wide as its value, never cut short on a narrow screen
+    with st.container(horizontal=True, horizontal_alignment="distribute", key="data_metrics"):
+        st.metric("Rows", f"{ds.n_samples:,}", width="content")
+        st.metric("Features", ds.n_features, width="content")
+        st.metric("Train / test", f"{ds.n_samples - n_test} / {n_test}", width="content")
+        st.metric("Classes", class_metric(ds), width="content", help="How many labels the "
+                  "target takes; — for a regression target (a number).")
+    task = f"Target {plain(ds.target_name, 60)}: {TASK_LABELS[ds.task]}"
     if ds.is_classification:
         counts = ", ".join(f"{plain(k, 30)}: {v}" for k, v in class_counts(ds).items())
-        st.caption(f"Target {plain(ds.target_name, 60)} — classes {counts}")
+        st.caption(f"{task} — classes {counts}")
     else:
-        st.caption(
-            f"Target {plain(ds.target_name, 60)} — from {ds.y.min():.4g} to {ds.y.max():.4g}"
-        )
+        st.caption(f"{task} — from {ds.y.min():.4g} to {ds.y.max():.4g}")
     x_index, y_index = 0, min(1, ds.n_features - 1)
     if ds.n_features > 2:
         ax1, ax2 = st.columns(2)

@@ -20,7 +20,8 @@ running = state.is_running()
 trainer = state.current_trainer()
 failed = trainer is not None and trainer.diverged
 
-left, right = st.columns([1.15, 3], gap="medium")
+with st.container(key="train_layout"):  # the narrow-screen order: live_assets/page.css
+    left, right = st.columns([1.15, 3], gap="medium")
 with st.container():  # below both columns; drawn now, before the live panel trains
     runs_view.compare_runs()
 
@@ -45,29 +46,34 @@ with left:
         st.caption("This classroom link fixes some settings; the charts show every number.")
     train_controls.show_scaling_hint(settings, float(abs(ds.X).max(initial=0.0)))
 
-# The live panel comes last: while playing, a full run ends with a tick's training.
+# The live panel comes last in the script: while playing, a full run ends with a tick's
+# training. On a narrow screen ui/live_assets/page.css shows this column first (Play and the
+# surface on the first screen) and the view options after the live charts.
 with right:
-    c_play, c_step, c_reset, c_speed = st.columns([1, 1, 1, 3], vertical_alignment="bottom")
-    if running:
-        c_play.button("⏸ Pause", key="train_pause", on_click=live.on_pause, width="stretch",
+    c_buttons, c_speed = st.columns(2, vertical_alignment="bottom")
+    # a horizontal container: Play, Step and Reset stay in one row on a phone too
+    with c_buttons.container(horizontal=True, key="train_buttons"):
+        if running:
+            st.button("⏸ Pause", key="train_pause", on_click=live.on_pause, width="stretch",
                       type="primary")
-    else:
-        c_play.button("▶ Play", key="train_play", on_click=live.on_play, width="stretch",
+        else:
+            st.button("▶ Play", key="train_play", on_click=live.on_play, width="stretch",
                       type="primary", disabled=failed)
-    c_step.button("Step", key="train_step", on_click=live.on_step, width="stretch",
+        st.button("Step", key="train_step", on_click=live.on_step, width="stretch",
                   disabled=running or failed, help="Train one epoch.")
-    c_reset.button("Reset", key="train_reset", on_click=live.on_reset, width="stretch",
-                   help="New weights from the seed; data and settings stay.")
+        st.button("Reset", key="train_reset", on_click=live.on_reset, width="stretch",
+                  help="New weights from the seed; data and settings stay.")
     if st.session_state.get(state.TRAIN_SPEED) not in live.SPEEDS:
         st.session_state[state.TRAIN_SPEED] = live.DEFAULT_SPEED
     if state.shown("speed"):
         c_speed.select_slider("Speed (epochs per frame)", live.SPEEDS, key=state.TRAIN_SPEED)
 
     names = list(range(ds.n_features))
-    v1, v2, v3, v4 = st.columns([2, 2, 1, 1], vertical_alignment="bottom")
     for key, default in ((state.VIEW_X, 0), (state.VIEW_Y, min(1, ds.n_features - 1))):
         if st.session_state.get(key) not in names:
             st.session_state[key] = default
+    view = st.container(key="train_view")
+    v1, v2, v3, v4 = view.columns([2, 2, 1, 1], vertical_alignment="bottom")
     if state.shown("surface_x"):
         v1.selectbox("Surface: horizontal input", names, key=state.VIEW_X,
                      format_func=lambda i: widget_text(ds.feature_names[i]))
@@ -83,7 +89,7 @@ with right:
                           int(st.session_state[state.VIEW_Y]))
     held = train_controls.held_inputs(ds, ix, iy)
     if held:
-        st.caption(plain(held_caption(ds.feature_names, ds.X, ix, iy, dict(held)), 600))
+        view.caption(plain(held_caption(ds.feature_names, ds.X, ix, iy, dict(held)), 600))
     with st.container():
         if not plotly_ready:
             st.warning("The live charts need ./static/plotly.min.js, which could not be written.")
@@ -104,4 +110,5 @@ with right:
         options = dataclasses.replace(options, marked=())
     live.live_panel(options, st.session_state[state.TRAIN_SPEED], look_back)
     if measured is not None:
-        quality_view.train_section(*measured, ds)
+        with st.container(key="train_quality"):
+            quality_view.train_section(*measured, ds)

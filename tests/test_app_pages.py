@@ -93,8 +93,11 @@ def test_app_opens_on_the_data_page_with_its_widgets():
     assert [b.label for b in at.button] == ["🎲 Regenerate", "✅ Apply edits", "↩️ Discard edits"]
     assert [u.label for u in at.file_uploader] == ["CSV file", "Run bundle"]
     assert len(at.data_editor) == 1
-    assert [m.label for m in at.metric] == ["Rows", "Features", "Train / test", "Task"]
+    assert [m.label for m in at.metric] == ["Rows", "Features", "Train / test", "Classes"]
     assert at.metric[0].value == "200" and at.metric[2].value == "160 / 40"
+    assert at.metric[3].value == "2"  # short: a metric cuts a long value ("Multi…")
+    assert ("Target label: binary classification — classes 0: 100, 1: 100"
+            in [c.value for c in at.caption])  # the task in full, where it can wrap
     traces = scatter(at)["data"]
     assert sum(len(points(t, "x")) for t in traces) == 200
     hollow = [t for t in traces if t["marker"]["symbol"] == "circle-open"]
@@ -149,9 +152,11 @@ def test_a_csv_upload_becomes_the_data_with_column_choices():
     ds = at.session_state[state.DATASET]
     assert ds.target_name == "weight" and ds.feature_names == ["height", "age"]
     assert ds.task == "multiclass"  # "auto": four whole numbers look like labels
+    assert at.metric[3].value == "4" and ds.n_classes == 4
     at.radio(key="w_task").set_value("regression").run()  # the task override
     assert at.session_state[state.DATASET].task == "regression"
-    assert at.metric[3].value == "Regression"
+    assert at.metric[3].value == "—"
+    assert any(c.value.startswith("Target weight: regression — from ") for c in at.caption)
     # no features at all is refused; the choice springs back
     at.multiselect(key="w_features").set_value([]).run()
     assert shown(at.error[0].value) == "Choose at least one feature column."

@@ -17,6 +17,14 @@ TASK_LABELS = {
     "multiclass": "multi-class classification",
     "regression": "regression",
 }
+
+
+def class_metric(ds: Dataset) -> str:
+    """The number of classes, "—" for a regression target: short enough for the Data page's
+    narrow metric at any width (the caption under it names the task in full)."""
+    return str(ds.n_classes) if ds.is_classification else "—"
+
+
 TASK_CHOICES = {
     "auto": "Auto",
     "classification": "Classification",

@@ -7,9 +7,10 @@ How it stays smooth (measured facts in ``shared/notes/streamlit-1.67.md``):
   each: several frames per message, because one fragment tick costs the server ~65 ms whatever
   it carries. Ticks run back to back (Streamlit coalesces the timer's requests while a tick
   runs), so training gets most of the server's time; drawing is throttled, training is not.
-- The snapshots go to one ``st.components.v2`` element (``live_assets/live.js``) that keeps
-  five Plotly charts and plays the frames back with ``Plotly.react`` at the pace the messages
-  arrive: no re-plot, no blank frame, zoom kept (``layout.uirevision``).
+- The snapshots go to one ``st.components.v2`` element (``live_assets/live.js``; its header
+  says how each chart is drawn) that keeps its charts and updates them in place, one frame per
+  animation frame at the pace the messages arrive: no re-plot, no blank frame, the surface's
+  zoom kept (``layout.uirevision``).
 - Play/Pause/Step/Reset live outside the fragment and their callbacks are idempotent. Every
   change to the trainer happens under one per-session lock, and a tick drops its work when the
   generation counter moved (Reset) or ``running`` went False (Pause) while it trained.
@@ -51,7 +52,9 @@ DEFAULT_SPEED = share.DEFAULT_SPEED
 _component = st.components.v2.component(
     "nn_playground_live_charts",
     html="",
-    css=(ASSETS / "live.css").read_text(encoding="utf-8"),
+    # page.css: the Train page's narrow-screen layout. It rides with this element, which is always
+    # on that page: an st.html style goes with the next fragment run.
+    css="\n".join((ASSETS / f).read_text(encoding="utf-8") for f in ("live.css", "page.css")),
     js=(ASSETS / "live.js").read_text(encoding="utf-8"),
     isolate_styles=False,
 )

@@ -15,11 +15,13 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page
 
+from tests.browser import helpers
 from tests.browser.helpers import ROOT, TIMEOUT_MS, wait_idle
 
 CHROMIUM = "/usr/bin/chromium"
@@ -73,6 +75,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         log.close()
 
 
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Say where this run's screenshots are (see helpers.SCREENSHOTS)."""
+    if helpers.taken:
+        terminalreporter.write_line(
+            f"{len(helpers.taken)} screenshots in {helpers.SCREENSHOTS} "
+            "(NN_SCREENSHOTS=docs/screenshots retakes the README's)")
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
@@ -80,19 +90,19 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     return report
 
 
-@pytest.fixture()
-def page(browser: Browser, server: str, request: pytest.FixtureRequest,
-         tmp_path: Path) -> Iterator[Page]:
-    """A fresh browser session (new context) on the app's first page.
+@contextmanager
+def open_page(browser: Browser, url: str, request: pytest.FixtureRequest, tmp_path: Path,
+              viewport: dict[str, int] = VIEWPORT) -> Iterator[Page]:
+    """A fresh browser session (new context) on ``url``, checked for JavaScript errors.
 
     When the test fails, the page's last picture is saved next to the test's temporary files.
     """
-    context = browser.new_context(viewport=VIEWPORT)
+    context = browser.new_context(viewport=viewport)
     pg = context.new_page()
     pg.set_default_timeout(TIMEOUT_MS)
     errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    pg.goto(server + "/")
+    pg.goto(url)
     wait_idle(pg)
     yield pg
     failed = getattr(request.node, "report_call", None)
@@ -102,3 +112,11 @@ def page(browser: Browser, server: str, request: pytest.FixtureRequest,
         print(f"\nscreenshot of the failing page: {shot}")
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture()
+def page(browser: Browser, server: str, request: pytest.FixtureRequest,
+         tmp_path: Path) -> Iterator[Page]:
+    """A fresh browser session on the app's first page, in a tall desktop window."""
+    with open_page(browser, server + "/", request, tmp_path) as pg:
+        yield pg

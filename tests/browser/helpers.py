@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 import time
 from pathlib import Path
 
 from playwright.sync_api import Page
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+# Screenshots go to $NN_SCREENSHOTS (relative to the repository root), or else under the
+# system's temporary folder, so a test run leaves the working tree clean. The README's pictures
+# are retaken on request: NN_SCREENSHOTS=docs/screenshots python -m pytest -m browser
+SCREENSHOTS = ROOT / os.environ.get(
+    "NN_SCREENSHOTS", Path(tempfile.gettempdir()) / "nn-playground-screenshots")
+taken: list[Path] = []  # this run's screenshots (the summary at the end says where they are)
 TIMEOUT_MS = 60_000
 
 
@@ -96,6 +103,9 @@ def live_stats(pg: Page) -> dict:
 
 
 def screenshot(pg: Page, name: str) -> None:
+    """The page as shown, as ``SCREENSHOTS/<name>.png``."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     pg.wait_for_timeout(500)
-    pg.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+    path = SCREENSHOTS / f"{name}.png"
+    pg.screenshot(path=str(path))
+    taken.append(path)

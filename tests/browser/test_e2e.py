@@ -1,5 +1,6 @@
 """End to end in headless Chromium: every page opens, the Train page's controls, a CSV from
-upload to prediction. Screenshots of the pages go to docs/screenshots/ (used by the README).
+upload to prediction. Screenshots of the pages go to ``helpers.SCREENSHOTS`` (the README's come
+from a run with ``NN_SCREENSHOTS=docs/screenshots``).
 """
 
 from __future__ import annotations

@@ -1,0 +1,177 @@
+"""The pages on a phone's screen (390 × 844) and on a desktop's, in headless Chromium.
+
+On a phone the Train page opens with the sidebar closed and shows Play/Step/Reset and the
+decision surface on the first screen, the settings below the live charts; nothing is wider
+than the screen. On a desktop the settings stay beside the charts. The Data page's metrics read
+in full at every width.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from tests.browser.conftest import open_page
+from tests.browser.helpers import (
+    assert_no_exception,
+    epoch,
+    go_to,
+    screenshot,
+    wait_epoch,
+    wait_idle,
+)
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+
+WIDTHS = """() => {
+  const main = document.querySelector("[data-testid='stMain']");
+  const block = document.querySelector("[data-testid='stMainBlockContainer']");
+  return {page: document.scrollingElement.scrollWidth, main: [main.scrollWidth, main.clientWidth],
+          block: [block.scrollWidth, block.clientWidth]};
+}"""
+SCROLLED = """() => [window.scrollY, document.scrollingElement.scrollTop,
+  document.querySelector("[data-testid='stMain']").scrollTop]"""
+# Each metric's value: the width of its text and of the box that shows it (a text wider than its
+# box, even by a fraction of a pixel, is cut with an ellipsis).
+METRIC_TEXT = """() => [...document.querySelectorAll("[data-testid=stMetricValue] > div")]
+  .map(d => {
+  const r = document.createRange();
+  r.selectNodeContents(d);
+  return {text: d.innerText, text_width: r.getBoundingClientRect().width,
+          box_width: d.getBoundingClientRect().width,
+          scroll: d.scrollWidth, client: d.clientWidth};
+})"""
+
+
+@pytest.fixture()
+def phone(browser: Browser, server: str, request: pytest.FixtureRequest,
+          tmp_path: Path) -> Iterator[Page]:
+    """A fresh browser session on the Train page (a deep link) in a phone-sized window."""
+    with open_page(browser, server + "/train", request, tmp_path, viewport=PHONE) as pg:
+        yield pg
+
+
+def click(pg: Page, key: str) -> None:
+    pg.locator(f".st-key-{key} button:visible").first.click()
+
+
+def wait_drawn(pg: Page, n: int) -> None:
+    """Wait until the live element has drawn the frame of epoch ``n``."""
+    pg.wait_for_function(
+        "n => { const r = document.querySelector('.nnl-root');"
+        " return r && +r.dataset.epoch === n; }",
+        arg=n,
+    )
+
+
+def box(pg: Page, selector: str) -> dict[str, float]:
+    found = pg.locator(selector)
+    assert found.count() == 1, f"{selector}: {found.count()} elements"
+    b = found.bounding_box()
+    assert b is not None, f"{selector} is not shown"
+    return b
+
+
+def settings_box(pg: Page) -> dict[str, float]:
+    """The Train page's "Network" settings (an expander in the settings column)."""
+    return box(pg, "[data-testid='stExpander']:has(summary:has-text('Network'))")
+
+
+def sidebar_collapsed(pg: Page) -> str | None:
+    return pg.locator("[data-testid='stSidebar']").get_attribute("data-collapsed")
+
+
+def assert_fits_the_width(pg: Page, width: int) -> None:
+    """No sideways scrolling: neither the page nor Streamlit's main block is wider than the
+    window, and every live chart lies within it."""
+    widths = pg.evaluate(WIDTHS)
+    assert widths["page"] <= width, widths
+    assert widths["main"][0] <= widths["main"][1] and widths["block"][0] <= widths["block"][1], \
+        widths
+    cells = pg.locator(".nnl-cell")
+    assert cells.count() >= 5
+    for i in range(cells.count()):
+        b = cells.nth(i).bounding_box()
+        assert b is not None and b["x"] >= 0 and b["x"] + b["width"] <= width, (i, b)
+
+
+def test_the_train_page_on_a_phone_opens_on_play_and_the_surface(phone: Page) -> None:
+    pg = phone
+    pg.wait_for_selector("h1:has-text('Train')")
+    wait_drawn(pg, 0)
+    wait_idle(pg)
+    assert_no_exception(pg)
+    assert sidebar_collapsed(pg) == "true"
+    assert pg.evaluate(SCROLLED) == [0, 0, 0]  # the first screen, as opened
+
+    play = box(pg, ".st-key-train_play button:visible")
+    surface = box(pg, ".nnl-surface")
+    for name, b in (("Play", play), ("the surface", surface)):
+        assert b["y"] >= 0 and b["y"] + b["height"] <= PHONE["height"], (name, b)
+        assert b["x"] >= 0 and b["x"] + b["width"] <= PHONE["width"], (name, b)
+    for key in ("train_step", "train_reset"):  # in one row with Play
+        b = box(pg, f".st-key-{key} button:visible")
+        assert b["y"] == play["y"] and b["x"] > play["x"], (key, b)
+    live = box(pg, ".nnl-root")
+    # the view options, then the settings, come after the live charts
+    assert box(pg, ".st-key-train_view")["y"] >= live["y"] + live["height"]
+    assert settings_box(pg)["y"] >= live["y"] + live["height"]
+    assert_fits_the_width(pg, PHONE["width"])
+
+    click(pg, "train_play")
+    pg.wait_for_selector(".st-key-train_pause button:visible")
+    wait_epoch(pg, lambda e: e >= 60, "reached 60 while playing")
+    pause = box(pg, ".st-key-train_pause button:visible")
+    assert pause["y"] >= 0 and pause["y"] + pause["height"] <= PHONE["height"]
+    pg.mouse.move(5, 5)  # no hover label in the picture
+    screenshot(pg, "train_phone")
+    click(pg, "train_pause")
+    pg.wait_for_selector(".st-key-train_play button:visible")
+    wait_idle(pg)
+    paused = epoch(pg)
+    assert paused >= 60
+    wait_drawn(pg, paused)
+    assert_no_exception(pg)
+    assert_fits_the_width(pg, PHONE["width"])  # with the paused measures' tables too
+
+
+def test_the_train_page_on_a_desktop_keeps_the_settings_beside_the_charts(page: Page) -> None:
+    go_to(page, "Train")
+    wait_drawn(page, 0)
+    assert sidebar_collapsed(page) == "false"
+    settings, live = settings_box(page), box(page, ".nnl-root")
+    play, view = box(page, ".st-key-train_play button:visible"), box(page, ".st-key-train_view")
+    assert settings["x"] + settings["width"] <= live["x"]  # on the left
+    assert settings["y"] < live["y"] + live["height"] and live["y"] < settings["y"] + \
+        settings["height"]  # side by side
+    assert play["y"] < view["y"] < live["y"]  # controls and view options above the charts
+    assert play["x"] >= settings["x"] + settings["width"]
+    surface, network = box(page, ".nnl-surface"), box(page, ".nnl-network")
+    assert surface["x"] + surface["width"] <= network["x"]  # two columns of charts
+    # a laptop with the sidebar open: the element is narrow, its charts go one under another
+    page.set_viewport_size({"width": 1024, "height": 1700})
+    page.wait_for_function("() => document.querySelector('.nnl-network').getBoundingClientRect()"
+                           ".top > document.querySelector('.nnl-surface').getBoundingClientRect()"
+                           ".bottom")
+    assert sidebar_collapsed(page) == "false"
+    assert_fits_the_width(page, 1024)
+    cells = page.locator(".nnl-cell")
+    for i in range(cells.count()):
+        assert cells.nth(i).bounding_box()["width"] >= 300, i
+
+
+def test_the_data_page_metrics_read_in_full(page: Page) -> None:
+    for width in (1500, 1024, 800, PHONE["width"]):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_selector("[data-testid='stMetricValue']")
+        page.wait_for_timeout(300)  # the layout follows the new width
+        metrics = page.evaluate(METRIC_TEXT)
+        assert [m["text"] for m in metrics] == ["200", "2", "160 / 40", "2"], width
+        for m in metrics:
+            assert m["scroll"] <= m["client"], (width, m)
+            assert m["text_width"] <= m["box_width"] + 0.01, (width, m)  # no ellipsis
