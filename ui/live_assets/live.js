@@ -244,6 +244,26 @@ function mapMeaning(activation, bound) {
   return `red −${fmt(bound, 3)} · white 0 · blue +${fmt(bound, 3)} (layer's largest |output|)`;
 }
 
+// The maps' colours per layer, consecutive layers of one bounded activation said once.
+function mapLegend(layers, scale) {
+  const parts = [];
+  let i = 0;
+  while (i < layers.length) {
+    const act = layers[i].activation;
+    let j = i;
+    while (j + 1 < layers.length && layers[j + 1].activation === act) j++;
+    const which = j > i ? `Hidden ${layers[i].layer}–${layers[j].layer}` : `Hidden ${layers[i].layer}`;
+    if (act === "tanh" || act === "sigmoid" || j === i) {
+      parts.push(`${which} (${act}): ${mapMeaning(act, scale[i])}.`);
+    } else {
+      const bounds = scale.slice(i, j + 1).map((b) => fmt(b, 3)).join(", ");
+      parts.push(`${which} (${act}): ${act === "relu" ? "white 0 (off: no gradient) → blue" : "red −b · white 0 · blue +b"}, b = each layer's largest |output|: ${bounds}.`);
+    }
+    i = j + 1;
+  }
+  return parts.join(" ");
+}
+
 // Network diagram: edges coloured and sized by weight, units, +1 bias nodes; each hidden
 // unit drawn as its own map (st.maps, fr.maps) when the frame has them. st.shown (set by the
 // element) is the unit the surface shows: outlined.
@@ -301,12 +321,13 @@ function drawNetwork(canvas, st, fr, hits) {
   }
   if (!Number.isFinite(minGap)) minGap = spacingPx;
   const r = Math.max(3, Math.min(13, minGap * 0.4));
-  // unit maps: squares as large as the column's spacing allows (a 6×64 network: ~5 px each,
-  // a dot of the unit's colours; hovering one shows it on the surface at full size)
+  // unit maps: squares as large as the spacing allows, never overlapping (a 6×64 network in
+  // the usual 400 px: ~4 px chips of the unit's colours; pointing at one shows it on the
+  // surface at full size)
   const t0 = performance.now();
   const maps = st.maps && fr.maps && fr.maps.lo && fr.maps.lo.length ? st.maps : null;
   const stride = maps ? paintAtlas(maps, fr.maps) : 0;
-  const half = maps ? Math.max(r, Math.min(22, minGap * 0.43, Math.abs(sx(1) - sx(0)) * 0.18)) : r;
+  const half = maps ? Math.max(1.5, Math.min(22, minGap * 0.43, Math.abs(sx(1) - sx(0)) * 0.18)) : r;
   const offsets = {};
   if (maps) for (const L of maps.layers) offsets[L.layer] = L.offset;
   const shown = st.shown;
@@ -321,9 +342,11 @@ function drawNetwork(canvas, st, fr, hits) {
       ctx.imageSmoothingEnabled = true;
       ctx.drawImage(ATLAS, k * stride, 0, maps.m, maps.m, x - half, y - half, 2 * half, 2 * half);
       const on = shown && shown.layer === n.layer && shown.index === n.index;
-      ctx.lineWidth = on ? 3 : 1;
-      ctx.strokeStyle = on ? "#000000" : INK;
-      ctx.strokeRect(x - half, y - half, 2 * half, 2 * half);
+      if (on || half >= 5) { // tiny squares go without a frame: it would hide the map
+        ctx.lineWidth = on ? (half >= 5 ? 3 : 2) : 1;
+        ctx.strokeStyle = on ? "#000000" : INK;
+        ctx.strokeRect(x - half, y - half, 2 * half, 2 * half);
+      }
       positions.push({ layer: n.layer, index: n.index, label: n.label, x, y, half });
       hits.push({ kind: "node", x, y, r: half + 3, node: n });
       continue;
@@ -850,14 +873,17 @@ class LiveCharts {
       const rect = el.getBoundingClientRect();
       const mx = ev.clientX - rect.left;
       const my = ev.clientY - rect.top;
+      let best = null;
+      let bestD = Infinity;
       for (const hit of this.hits.network) {
-        if (hit.kind !== "node") continue;
-        if (hit.kind === "node" && hit.node.kind !== "unit") continue;
-        if (Math.abs(hit.x - mx) <= hit.r && Math.abs(hit.y - my) <= hit.r) {
-          return { layer: hit.node.layer, index: hit.node.index };
+        if (hit.kind !== "node" || hit.node.kind !== "unit") continue;
+        const d = Math.max(Math.abs(hit.x - mx), Math.abs(hit.y - my));
+        if (d <= hit.r && d < bestD) {
+          best = { layer: hit.node.layer, index: hit.node.index };
+          bestD = d;
         }
       }
-      return null;
+      return best; // the nearest unit (a 6×64 network's squares are ~6 px apart)
     };
     const same = (a, b) => (!a && !b) || (a && b && a.layer === b.layer && a.index === b.index);
     el.addEventListener("mousemove", (ev) => {
@@ -968,7 +994,7 @@ class LiveCharts {
     const note = maps && fm && maps.layers.length
       ? "Each hidden unit is drawn as its own output over the surface's two inputs (the other " +
         "inputs held as the surface holds them). Hover one to see it on the surface; click to pin. " +
-        maps.layers.map((L, i) => `Hidden ${L.layer} (${L.activation}): ${mapMeaning(L.activation, fm.scale[i])}.`).join(" ")
+        mapLegend(maps.layers, fm.scale)
       : "";
     if (this.notes.network.textContent !== note) this.notes.network.textContent = note;
     const div = this.els.surface;
