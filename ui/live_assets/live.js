@@ -958,7 +958,10 @@ class LiveCharts {
     const fm = frame.network.maps;
     const values = unit && maps && fm ? unitValues(maps, fm, unit.layer, unit.index) : null;
     if (!values) {
-      if (unit && this.unitPin === unit) this.unitPin = null; // gone with a new network
+      if (unit && this.unitPin === unit) { // gone with a new network
+        this.unitPin = null;
+        this.unpinBar.style.display = "none";
+      }
       return { z: frame.surface.z, colours: grid, title: base, unit: null, label: "output" };
     }
     const b = values.layer.bound;
