@@ -162,6 +162,23 @@ def headless_rate(settings: RunSettings, seconds: float) -> float:
     return n / (time.perf_counter() - t0)
 
 
+def frame_bytes(settings: RunSettings) -> tuple[int, int]:
+    """One live frame as sent (JSON), and the hidden units' maps' share of it."""
+    import json
+
+    from ui.live_frames import LiveView, ViewOptions
+
+    trainer = Trainer(settings, load_data(settings))
+    trainer.step(1)
+    frame = LiveView(trainer, ViewOptions()).frame()
+    return len(json.dumps(frame)), len(json.dumps(frame["network"].get("maps", {})))
+
+
+def per_draw(s0: dict, s1: dict, total: str, count: str) -> float:
+    n = s1.get(count, 0) - s0.get(count, 0)
+    return (s1.get(total, 0) - s0.get(total, 0)) / n if n else float("nan")
+
+
 def thirds(values: list[float]) -> tuple[float, float]:
     k = max(len(values) // 3, 1)
     return statistics.mean(values[:k]), statistics.mean(values[-k:])
@@ -180,6 +197,7 @@ def main() -> int:
 
     print(f"load average before: {os.getloadavg()[0]:.2f} (2 cores; other work skews all rates)")
     rate_headless = headless_rate(settings, opts.headless_seconds)
+    sent = frame_bytes(settings)
     port = free_port()
     server = start_server(port)
     before = chromium_pids()
@@ -276,6 +294,11 @@ def main() -> int:
         ("server CPU while playing", "", f"{100 * (cpu1[0] - cpu0[0]) / dt:.0f}%", None, None),
         ("Chromium CPU while playing", "", f"{100 * (cpu1[1] - cpu0[1]) / dt:.0f}%", None, None),
         ("dropped frames (queue overflow)", "", str(s1["dropped"] - s0["dropped"]), None, None),
+        ("network diagram draw, ms/frame (unit maps' part)", "",
+         f"{per_draw(s0, s1, 'networkMs', 'networkDraws'):.1f} "
+         f"({per_draw(s0, s1, 'mapMs', 'mapsDrawn'):.1f})", None, None),
+        ("frame as sent, kB (unit maps' part)", "",
+         f"{sent[0] / 1000:.1f} ({sent[1] / 1000:.1f})", None, None),
     ]
     arch = "-".join(str(n) for n in (2, *hidden, 1))
     print(f"\nTrain page, two moons {arch}, top speed, played {dt:.0f} s "

@@ -167,8 +167,108 @@ function tickLabel(v) {
   return String(+v.toPrecision(6));
 }
 
-// Network diagram: edges coloured and sized by weight, units, +1 bias nodes.
+// ------------------------------------------------------------------------- unit maps
+// Each hidden unit's output over the surface's two inputs (ui/live_frames.unit_maps): per unit
+// m × m bytes over its own [lo, hi], row r at map y[r]. Coloured on the weights' scale over
+// [-b, b] per layer: white = 0, blue = +b, red = -b, where b = 1 for tanh and sigmoid (so a
+// sigmoid runs white = off to blue = fully on) and, for relu and linear, the layer's largest
+// |output| on the grid (relu: white = off, no gradient through it).
+const ATLAS = document.createElement("canvas");
+
+function unitLayer(sm, fm, layer) {
+  for (let i = 0; i < sm.layers.length; i++) {
+    const L = sm.layers[i];
+    if (L.layer === layer) return { ...L, bound: fm.scale[i] || 1 };
+  }
+  return null;
+}
+
+// One unit's values as rows (like the surface's z): rows[r][c] at (x[c], y[r]).
+function unitValues(sm, fm, layer, index) {
+  const L = unitLayer(sm, fm, layer);
+  if (!L || index < 0 || index >= L.units) return null;
+  const k = L.offset + index;
+  const m = sm.m;
+  const lo = fm.lo[k];
+  const step = (fm.hi[k] - lo) / 255;
+  const rows = new Array(m);
+  for (let r = 0; r < m; r++) {
+    const row = new Float32Array(m);
+    for (let c = 0; c < m; c++) row[c] = lo + fm.q[k * m * m + r * m + c] * step;
+    rows[r] = row;
+  }
+  return { rows, layer: L, label: L.names[index] };
+}
+
+// Every unit's map side by side in ATLAS (one pixel a point, one blank column between maps).
+function paintAtlas(sm, fm) {
+  const m = sm.m;
+  const stride = m + 1;
+  const count = fm.lo.length;
+  const w = Math.max(1, count * stride);
+  if (ATLAS.width !== w || ATLAS.height !== m) {
+    ATLAS.width = w;
+    ATLAS.height = m;
+  }
+  const ctx = ATLAS.getContext("2d");
+  const img = ctx.createImageData(w, m);
+  const { rgb } = lut(sm.colorscale);
+  sm.layers.forEach((L, li) => {
+    const b = fm.scale[li] || 1;
+    for (let u = 0; u < L.units; u++) {
+      const k = L.offset + u;
+      const lo = fm.lo[k];
+      const step = (fm.hi[k] - lo) / 255;
+      for (let r = 0; r < m; r++) {
+        const base = k * m * m + (m - 1 - r) * m; // image rows run top-down, y up
+        for (let c = 0; c < m; c++) {
+          const j = lutIndex(lo + fm.q[base + c] * step, -b, b);
+          const i = 4 * (r * w + k * stride + c);
+          img.data[i] = rgb[3 * j];
+          img.data[i + 1] = rgb[3 * j + 1];
+          img.data[i + 2] = rgb[3 * j + 2];
+          img.data[i + 3] = 255;
+        }
+      }
+    }
+  });
+  ctx.putImageData(img, 0, 0);
+  return stride;
+}
+
+// What 0 and the ends of a unit map's colours mean, per activation.
+function mapMeaning(activation, bound) {
+  if (activation === "sigmoid") return "white 0 (off) → blue 1 (fully on)";
+  if (activation === "tanh") return "red −1 · white 0 · blue +1";
+  if (activation === "relu") return `white 0 (off: no gradient) → blue ${fmt(bound, 3)} (layer's largest)`;
+  return `red −${fmt(bound, 3)} · white 0 · blue +${fmt(bound, 3)} (layer's largest |output|)`;
+}
+
+// The maps' colours per layer, consecutive layers of one bounded activation said once.
+function mapLegend(layers, scale) {
+  const parts = [];
+  let i = 0;
+  while (i < layers.length) {
+    const act = layers[i].activation;
+    let j = i;
+    while (j + 1 < layers.length && layers[j + 1].activation === act) j++;
+    const which = j > i ? `Hidden ${layers[i].layer}–${layers[j].layer}` : `Hidden ${layers[i].layer}`;
+    if (act === "tanh" || act === "sigmoid" || j === i) {
+      parts.push(`${which} (${act}): ${mapMeaning(act, scale[i])}.`);
+    } else {
+      const bounds = scale.slice(i, j + 1).map((b) => fmt(b, 3)).join(", ");
+      parts.push(`${which} (${act}): ${act === "relu" ? "white 0 (off: no gradient) → blue" : "red −b · white 0 · blue +b"}, b = each layer's largest |output|: ${bounds}.`);
+    }
+    i = j + 1;
+  }
+  return parts.join(" ");
+}
+
+// Network diagram: edges coloured and sized by weight, units, +1 bias nodes; each hidden
+// unit drawn as its own map (st.maps, fr.maps) when the frame has them. st.shown (set by the
+// element) is the unit the surface shows: outlined.
 function drawNetwork(canvas, st, fr, hits) {
+  const started = performance.now();
   const { ctx, w, h } = prepare(canvas);
   title(ctx, st.title);
   ctx.font = FONT;
@@ -221,11 +321,36 @@ function drawNetwork(canvas, st, fr, hits) {
   }
   if (!Number.isFinite(minGap)) minGap = spacingPx;
   const r = Math.max(3, Math.min(13, minGap * 0.4));
+  // unit maps: squares as large as the spacing allows, never overlapping (a 6×64 network in
+  // the usual 400 px: ~4 px chips of the unit's colours; pointing at one shows it on the
+  // surface at full size)
+  const t0 = performance.now();
+  const maps = st.maps && fr.maps && fr.maps.lo && fr.maps.lo.length ? st.maps : null;
+  const stride = maps ? paintAtlas(maps, fr.maps) : 0;
+  const half = maps ? Math.max(1.5, Math.min(22, minGap * 0.43, Math.abs(sx(1) - sx(0)) * 0.18)) : r;
+  const offsets = {};
+  if (maps) for (const L of maps.layers) offsets[L.layer] = L.offset;
+  const shown = st.shown;
+  const positions = [];
   hits.length = 0;
   ctx.textBaseline = "middle";
   for (const n of st.nodes) {
     const x = sx(n.x);
     const y = sy(n.y);
+    if (maps && n.kind === "unit" && n.layer in offsets) {
+      const k = offsets[n.layer] + n.index;
+      ctx.imageSmoothingEnabled = true;
+      ctx.drawImage(ATLAS, k * stride, 0, maps.m, maps.m, x - half, y - half, 2 * half, 2 * half);
+      const on = shown && shown.layer === n.layer && shown.index === n.index;
+      if (on || half >= 5) { // tiny squares go without a frame: it would hide the map
+        ctx.lineWidth = on ? (half >= 5 ? 3 : 2) : 1;
+        ctx.strokeStyle = on ? "#000000" : INK;
+        ctx.strokeRect(x - half, y - half, 2 * half, 2 * half);
+      }
+      positions.push({ layer: n.layer, index: n.index, label: n.label, x, y, half });
+      hits.push({ kind: "node", x, y, r: half + 3, node: n });
+      continue;
+    }
     ctx.lineWidth = 1.2;
     ctx.strokeStyle = n.kind === "bias" ? MUTED : INK;
     ctx.fillStyle = n.kind === "bias" ? "#eef0f4" : "#ffffff";
@@ -250,24 +375,36 @@ function drawNetwork(canvas, st, fr, hits) {
     }
     hits.push({ kind: "node", x, y, r: r + 3, node: n });
   }
+  if (maps) {
+    const s = stats();
+    s.mapsDrawn = (s.mapsDrawn || 0) + 1;
+    s.mapUnits = positions.length;
+    s.mapMs = (s.mapMs || 0) + (performance.now() - t0);
+    // hidden units' centres and half sides in the canvas's CSS pixels (for tests)
+    Object.defineProperty(s, "units", { value: positions, writable: true, configurable: true, enumerable: false });
+  }
   // edge midpoints for hover (at most a few thousand)
   for (let k = 0; k < vals.length; k++) {
     hits.push({ kind: "edge", x: sx(0.55 * e.x0[k] + 0.45 * e.x1[k]), y: sy(0.55 * e.y0[k] + 0.45 * e.y1[k]), r: 6, k });
   }
+  const s = stats();
+  s.networkDraws = (s.networkDraws || 0) + 1;
+  s.networkMs = (s.networkMs || 0) + (performance.now() - started);
 }
 
 function networkTip(hit, st, fr) {
   if (hit.kind === "edge") return `${st.edges.label[hit.k]}\nweight ${fmt(fr.w[hit.k])}`;
   const n = hit.node;
   if (n.kind === "bias") return "bias node (constant 1)\nits edges are the biases of the next layer";
-  if (n.kind === "input" || !st.bias) return n.label;
+  const pin = n.kind === "unit" && st.maps ? "\nits map is on the surface; click to pin it" : "";
+  if (n.kind === "input" || !st.bias) return n.label + pin;
   // the bias of unit (layer, index): the last row of weight layer (layer - 1)
   const sizes = [];
   for (const node of st.nodes) if (node.kind !== "bias") sizes[node.layer] = (sizes[node.layer] || 0) + 1;
   let offset = 0;
   for (let l = 0; l < n.layer - 1; l++) offset += (sizes[l] + 1) * sizes[l + 1];
   const k = offset + sizes[n.layer - 1] * sizes[n.layer] + n.index;
-  return `${n.label}\nbias ${fmt(fr.w[k])}`;
+  return `${n.label}\nbias ${fmt(fr.w[k])}${pin}`;
 }
 
 // Weight heatmaps, one per layer, last row the biases, one shared scale [-m, m].
@@ -718,10 +855,190 @@ class LiveCharts {
     root.appendChild(this.tip);
     this.parent.appendChild(root);
     this.root = root;
+    this.unitEvents();
     this.els.surface.addEventListener("mousemove", (ev) => this.hoverSurface(ev));
     this.els.surface.addEventListener("mouseleave", () => {
       this.surfaceHover = false;
       this.notes.surface.textContent = this.surfaceNote || "";
+    });
+  }
+
+  // Hovering a hidden unit in the network shows its map on the surface; a click pins it
+  // (a click on it again, or the button under the surface, shows the network's output again).
+  unitEvents() {
+    const el = this.els.network;
+    this.unitHover = null;
+    this.unitPin = null;
+    const at = (ev) => {
+      const rect = el.getBoundingClientRect();
+      const mx = ev.clientX - rect.left;
+      const my = ev.clientY - rect.top;
+      let best = null;
+      let bestD = Infinity;
+      for (const hit of this.hits.network) {
+        if (hit.kind !== "node" || hit.node.kind !== "unit") continue;
+        const d = Math.max(Math.abs(hit.x - mx), Math.abs(hit.y - my));
+        if (d <= hit.r && d < bestD) {
+          best = { layer: hit.node.layer, index: hit.node.index };
+          bestD = d;
+        }
+      }
+      return best; // the nearest unit (a 6×64 network's squares are ~6 px apart)
+    };
+    const same = (a, b) => (!a && !b) || (a && b && a.layer === b.layer && a.index === b.index);
+    el.addEventListener("mousemove", (ev) => {
+      if (!this.static || !this.static.network.maps) return;
+      const unit = at(ev);
+      el.style.cursor = unit ? "pointer" : "";
+      if (!same(unit, this.unitHover)) {
+        this.unitHover = unit;
+        this.showUnit();
+      }
+    });
+    el.addEventListener("mouseleave", () => {
+      el.style.cursor = "";
+      if (this.unitHover) {
+        this.unitHover = null;
+        this.showUnit();
+      }
+    });
+    el.addEventListener("click", (ev) => {
+      if (!this.static || !this.static.network.maps) return;
+      const unit = at(ev);
+      if (!unit) return;
+      this.unitPin = same(unit, this.unitPin) ? null : unit;
+      this.showUnit();
+    });
+    const cell = this.els.surface.parentElement;
+    const bar = document.createElement("div");
+    bar.style.cssText = "display:none;padding:0.15rem 0.5rem;";
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "nnl-unpin";
+    button.textContent = "Show the network's output";
+    button.style.cssText = "font:inherit;font-size:0.8rem;padding:0.1rem 0.6rem;cursor:pointer;" +
+      "border:1px solid #c4c9d4;border-radius:0.4rem;background:#fff;color:#1f2430;";
+    button.addEventListener("click", () => {
+      this.unitPin = null;
+      this.showUnit();
+    });
+    bar.appendChild(button);
+    cell.appendChild(bar);
+    this.unpinBar = bar;
+  }
+
+  // The unit the surface shows: the one under the pointer, else the pinned one, else none.
+  shownUnit() {
+    return this.unitHover || this.unitPin;
+  }
+
+  // Redraw the surface and the network for a new choice of unit (also while paused).
+  showUnit() {
+    const s = stats();
+    s.unitShown = this.shownUnit() ? { ...this.shownUnit() } : null;
+    s.unitPinned = this.unitPin ? { ...this.unitPin } : null;
+    this.unpinBar.style.display = this.unitPin ? "block" : "none";
+    if (!this.current || !this.static || !window.Plotly) return;
+    try {
+      this.drawSurface(this.current);
+      drawNetwork(this.els.network, this.static.network, this.current.network, this.hits.network);
+      if (!this.surfaceHover) this.notes.surface.textContent = this.surfaceNote;
+    } catch (err) {
+      s.error = String(err && err.stack ? err.stack : err);
+    }
+  }
+
+  // What the surface shows for a frame: the network's output, or a hidden unit's map.
+  surfaceView(frame) {
+    const st = this.static;
+    const grid = st.surface.grid;
+    const base = st.surface.figure.layout.title.text;
+    const unit = this.shownUnit();
+    const maps = st.network.maps;
+    const fm = frame.network.maps;
+    const values = unit && maps && fm ? unitValues(maps, fm, unit.layer, unit.index) : null;
+    if (!values) {
+      if (unit && this.unitPin === unit) { // gone with a new network
+        this.unitPin = null;
+        this.unpinBar.style.display = "none";
+      }
+      return { z: frame.surface.z, colours: grid, title: base, unit: null, label: "output" };
+    }
+    const b = values.layer.bound;
+    const pinned = this.unitPin && this.unitPin === unit;
+    const act = values.layer.activation;
+    return {
+      z: values.rows,
+      colours: { colorscale: maps.colorscale, zmin: -b, zmax: b, opacity: 0.85 },
+      title: `Hidden unit ${values.label} (${act})${pinned ? ", pinned" : ""}`,
+      unit: { layer: unit.layer, index: unit.index },
+      label: values.label,
+      meaning: mapMeaning(act, b),
+    };
+  }
+
+  // The decision surface (or a unit's map) as the layout image under the points; the first
+  // draw of a view builds the Plotly chart, later ones swap the image (zoom is kept).
+  drawSurface(frame) {
+    const st = this.static;
+    const s = stats();
+    const grid = st.surface.grid;
+    const view = this.surfaceView(frame);
+    st.network.shown = view.unit; // drawNetwork outlines it
+    const source = this.surfaceImage(view.z, view.colours);
+    if (view.unit) {
+      const [lo, hi] = this.surfaceSpan;
+      this.surfaceNote = `${view.label} on this grid: ${fmt(lo)} to ${fmt(hi)} · ${view.meaning}`;
+    }
+    this.shownZ = view.z;
+    this.shownLabel = view.label;
+    const maps = st.network.maps;
+    const fm = frame.network.maps;
+    const note = maps && fm && maps.layers.length
+      ? "Each hidden unit is drawn as its own output over the surface's two inputs (the other " +
+        "inputs held as the surface holds them). Hover one to see it on the surface; click to pin. " +
+        mapLegend(maps.layers, fm.scale)
+      : "";
+    if (this.notes.network.textContent !== note) this.notes.network.textContent = note;
+    const div = this.els.surface;
+    if (this.surfaceKey !== this.staticKey || !div._fullLayout) {
+      const fig = st.surface.figure;
+      const layout = {
+        ...fig.layout,
+        title: { ...fig.layout.title, text: view.title },
+        images: [{
+          source, xref: "x", yref: "y", x: grid.x0, y: grid.y1, sizex: grid.x1 - grid.x0,
+          sizey: grid.y1 - grid.y0, xanchor: "left", yanchor: "top", sizing: "stretch",
+          layer: "below",
+        }],
+      };
+      window.Plotly.react(div, fig.data, layout, PLOTLY_CONFIG);
+      this.surfaceKey = this.staticKey;
+      this.surfaceTitle = view.title;
+      s.surfaceRedraws += 1;
+      if (!div.__nnlWatched && div.on) {
+        // keep the last few view changes (zoom, pan, autoscale) for diagnosis
+        div.__nnlWatched = true;
+        div.on("plotly_relayout", (ev) => {
+          const keys = Object.keys(ev || {}).filter((k) => !k.startsWith("images") && !k.startsWith("title"));
+          if (!keys.length) return;
+          const log = (stats().viewChanges = stats().viewChanges || []);
+          log.push(keys.join(","));
+          if (log.length > 10) log.shift();
+        });
+      }
+    } else {
+      const update = { "images[0].source": source };
+      if (view.title !== this.surfaceTitle) {
+        update["title.text"] = view.title;
+        this.surfaceTitle = view.title;
+      }
+      window.Plotly.relayout(div, update);
+    }
+    // the last surface drawn, for tests (not enumerable: stats copies stay small)
+    Object.defineProperty(s, "lastSurface", {
+      value: { epoch: frame.epoch, z: view.z, unit: view.unit, title: view.title },
+      writable: true, configurable: true, enumerable: false,
     });
   }
 
@@ -789,11 +1106,14 @@ class LiveCharts {
     const x = xa.p2d(px);
     const y = ya.p2d(py);
     const g = this.static.surface.grid;
-    const c = Math.round(((x - g.x0) / (g.x1 - g.x0)) * (g.n - 1));
-    const r = Math.round(((y - g.y0) / (g.y1 - g.y0)) * (g.n - 1));
-    if (c < 0 || r < 0 || c >= g.n || r >= g.n) return;
-    const v = this.current.surface.z[r][c];
-    this.notes.surface.textContent = `output at (${fmt(x, 3)}, ${fmt(y, 3)}): ${fmt(v, 3)}`;
+    const z = this.shownZ || this.current.surface.z;
+    const n = z.length;
+    const c = Math.round(((x - g.x0) / (g.x1 - g.x0)) * (n - 1));
+    const r = Math.round(((y - g.y0) / (g.y1 - g.y0)) * (n - 1));
+    if (c < 0 || r < 0 || c >= n || r >= n) return;
+    const v = z[r][c];
+    const what = this.shownLabel || "output";
+    this.notes.surface.textContent = `${what} at (${fmt(x, 3)}, ${fmt(y, 3)}): ${fmt(v, 3)}`;
   }
 
   receive(data, askForStatic) {
@@ -897,6 +1217,7 @@ class LiveCharts {
       }
     }
     ctx.putImageData(img, 0, 0);
+    this.surfaceSpan = [lo, hi];
     // the range of the output on the grid: a flat surface (the blog's ~0.5) says so in numbers
     this.surfaceNote = grid.zmin === -0.5 ? "" : `output on this grid: ${fmt(lo)} to ${fmt(hi)}`;
     return cv.toDataURL();
@@ -908,36 +1229,7 @@ class LiveCharts {
     const s = stats();
     this.current = frame;
     try {
-      const grid = st.surface.grid;
-      const source = this.surfaceImage(frame.surface.z, grid);
-      const div = this.els.surface;
-      if (this.surfaceKey !== this.staticKey || !div._fullLayout) {
-        const fig = st.surface.figure;
-        const layout = {
-          ...fig.layout,
-          images: [{
-            source, xref: "x", yref: "y", x: grid.x0, y: grid.y1, sizex: grid.x1 - grid.x0,
-            sizey: grid.y1 - grid.y0, xanchor: "left", yanchor: "top", sizing: "stretch",
-            layer: "below",
-          }],
-        };
-        window.Plotly.react(div, fig.data, layout, PLOTLY_CONFIG);
-        this.surfaceKey = this.staticKey;
-        s.surfaceRedraws += 1;
-        if (!div.__nnlWatched && div.on) {
-          // keep the last few view changes (zoom, pan, autoscale) for diagnosis
-          div.__nnlWatched = true;
-          div.on("plotly_relayout", (ev) => {
-            const keys = Object.keys(ev || {}).filter((k) => !k.startsWith("images"));
-            if (!keys.length) return;
-            const log = (stats().viewChanges = stats().viewChanges || []);
-            log.push(keys.join(","));
-            if (log.length > 10) log.shift();
-          });
-        }
-      } else {
-        window.Plotly.relayout(div, { "images[0].source": source });
-      }
+      this.drawSurface(frame);
       for (const name of ["network", "loss", "weights", "slopes"]) {
         CANVAS_DRAW[name](this.els[name], st[name], frame[FRAME_PART[name]], this.hits[name]);
       }
@@ -952,11 +1244,6 @@ class LiveCharts {
       s.error = String(err && err.stack ? err.stack : err);
     }
     s.frames += 1;
-    // the last surface drawn, for tests (not enumerable: stats copies stay small)
-    Object.defineProperty(s, "lastSurface", {
-      value: { epoch: frame.epoch, z: frame.surface.z }, writable: true, configurable: true,
-      enumerable: false,
-    });
     if (frame.epoch !== s.lastEpoch) s.distinct += 1;
     s.lastEpoch = frame.epoch;
     s.drawMs.push(performance.now() - t0);

@@ -1,0 +1,186 @@
+"""Each hidden unit's own map in the network diagram, and on the surface while the pointer is on
+it, in headless Chromium on the default run (two moons 2-8-8-1).
+
+The element exposes what it drew on ``window.__nnLive``: ``units`` (each hidden unit's centre
+and half side in the network canvas), ``mapsDrawn`` (network frames drawn with unit maps) and
+``lastSurface`` (the values, unit and title the surface last showed). The maps are checked
+against the engine: a fresh run with the same seed, trained to the same epoch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from playwright.sync_api import Page
+
+from nn_core.dataset import load_data
+from nn_core.settings import RunSettings
+from nn_core.training import Trainer
+from tests.browser.helpers import (
+    assert_no_exception,
+    epoch,
+    go_to,
+    screenshot,
+    wait_epoch,
+    wait_idle,
+)
+from tests.test_neuron_maps import decoded_maps, engine_maps
+from ui.charts import unpack
+from ui.live_frames import LiveView, ViewOptions
+
+pytestmark = pytest.mark.browser
+
+SURFACE = """() => {
+  const s = window.__nnLive && window.__nnLive.lastSurface;
+  const gd = document.querySelector("[data-chart=surface]");
+  return s ? {epoch: s.epoch, unit: s.unit, z: Array.from(s.z, (row) => Array.from(row)),
+              title: gd._fullLayout.title.text,
+              range: [gd._fullLayout.xaxis.range, gd._fullLayout.yaxis.range]} : null;
+}"""
+UNITS = "() => window.__nnLive.units"
+# the distinct colours inside a unit's square on the network canvas (device pixels)
+PIXELS = """([x, y, half]) => {
+  const cv = document.querySelector("canvas[data-chart=network]");
+  const k = cv.width / cv.clientWidth;
+  const side = Math.max(1, Math.floor(2 * (half - 2) * k));
+  const d = cv.getContext("2d").getImageData(Math.round((x - half + 2) * k),
+                                             Math.round((y - half + 2) * k), side, side).data;
+  const seen = new Set();
+  for (let i = 0; i < d.length; i += 4) seen.add(`${d[i]},${d[i + 1]},${d[i + 2]}`);
+  return [...seen];
+}"""
+
+
+def click(pg: Page, key: str) -> None:
+    pg.locator(f".st-key-{key} button:visible").first.click()
+
+
+def point_at(pg: Page, unit: dict) -> None:
+    box = pg.locator("canvas[data-chart=network]").bounding_box()
+    pg.mouse.move(box["x"] + unit["x"], box["y"] + unit["y"], steps=3)
+
+
+def away(pg: Page) -> None:
+    pg.mouse.move(5, 5, steps=3)
+
+
+def surface_shows(pg: Page, unit: dict | None) -> dict:
+    """Wait until the surface shows ``unit`` (None: the network's output); return it."""
+    want = None if unit is None else [unit["layer"], unit["index"]]
+    pg.wait_for_function(
+        "want => { const s = window.__nnLive.lastSurface; const u = s && s.unit;"
+        " return want === null ? !u : !!u && u.layer === want[0] && u.index === want[1]; }",
+        arg=want,
+    )
+    return pg.evaluate(SURFACE)
+
+
+def fresh(k: int) -> tuple[Trainer, LiveView]:
+    """A fresh default run (same seed) trained to epoch ``k``, and its live view."""
+    s = RunSettings()
+    t = Trainer(s, load_data(s))
+    t.step(k)
+    return t, LiveView(t, ViewOptions())
+
+
+def test_units_draw_their_maps_and_the_surface_shows_the_one_pointed_at(page: Page) -> None:
+    go_to(page, "Train")
+    page.wait_for_function("() => window.__nnLive && window.__nnLive.mapsDrawn > 0")
+    units = page.evaluate(UNITS)
+    assert [(u["layer"], u["index"]) for u in units] == \
+        [(1, i) for i in range(8)] + [(2, i) for i in range(8)]
+    # each unit's square is painted with its map: many colours, not the plain node
+    for u in (units[0], units[11]):
+        assert len(page.evaluate(PIXELS, [u["x"], u["y"], u["half"]])) >= 5
+
+    # zoom into the surface; pointing at units while playing must keep it
+    drag = page.locator("[data-chart=surface] .nsewdrag").first.bounding_box()
+    x, y = drag["x"] + drag["width"] * 0.25, drag["y"] + drag["height"] * 0.25
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + drag["width"] * 0.5, y + drag["height"] * 0.5, steps=8)
+    page.mouse.up()
+    zoomed = page.evaluate(SURFACE)["range"]
+
+    drawn_before = page.evaluate("() => window.__nnLive.mapsDrawn")
+    click(page, "train_play")
+    page.wait_for_selector(".st-key-train_pause button")
+    wait_epoch(page, lambda e: e >= 20, "reached 20 while playing")
+    h13 = units[2]
+    point_at(page, h13)
+    shown = surface_shows(page, h13)
+    assert shown["title"] == "Hidden unit h1.3 (tanh)"
+    assert np.array(shown["z"]).shape == (16, 16)
+    start = shown["epoch"]
+    page.wait_for_function(  # frames go on arriving: the unit's map follows the training
+        "e => window.__nnLive.lastSurface.epoch > e && window.__nnLive.lastSurface.unit", arg=start)
+    assert page.evaluate(SURFACE)["range"] == zoomed
+    wait_epoch(page, lambda e: e >= 60, "reached 60 while playing")
+    away(page)
+    click(page, "train_pause")
+    page.wait_for_selector(".st-key-train_play button")
+    wait_idle(page)
+    now = epoch(page)
+    page.wait_for_function("n => window.__nnLive.lastSurface.epoch === n", arg=now)
+    assert page.evaluate("() => window.__nnLive.mapsDrawn") > drawn_before + 10
+
+    # paused: point at h2.5, the surface shows exactly that unit's map of this epoch
+    trainer, view = fresh(now)
+    frame = view.frame()
+    values = decoded_maps(frame)[0]
+    truth = engine_maps(trainer, view)  # the engine's own numbers at the map points
+    output = unpack(frame["surface"]["z"]).astype(float)
+    h25 = units[12]
+    point_at(page, h25)
+    shown = surface_shows(page, h25)
+    assert shown["epoch"] == now and shown["title"] == "Hidden unit h2.5 (tanh)"
+    z = np.array(shown["z"])
+    np.testing.assert_allclose(z, values[12], atol=1e-6)
+    step = np.ptp(truth[12]) / 255
+    assert np.abs(z - truth[12]).max() <= step / 2 + 1e-6
+    assert "h2.5 on this grid" in page.locator(".nnl-surface .nnl-note").inner_text()
+
+    # moving away restores the network's output
+    away(page)
+    shown = surface_shows(page, None)
+    assert shown["title"] == "Decision surface"
+    np.testing.assert_allclose(np.array(shown["z"]), output, atol=1e-6)
+
+    # a click pins the unit: it stays when the pointer leaves
+    point_at(page, h13)
+    surface_shows(page, h13)
+    page.mouse.down()
+    page.mouse.up()
+    away(page)
+    page.wait_for_timeout(300)
+    shown = surface_shows(page, h13)
+    assert shown["title"] == "Hidden unit h1.3 (tanh), pinned"
+    np.testing.assert_allclose(np.array(shown["z"]), values[2], atol=1e-6)
+    unpin = page.locator(".nnl-unpin")
+    assert unpin.is_visible()
+    # pointing at another unit shows that one; leaving goes back to the pinned one
+    point_at(page, h25)
+    surface_shows(page, h25)
+    away(page)
+    surface_shows(page, h13)
+    assert page.evaluate(SURFACE)["range"] == zoomed
+    assert_no_exception(page)
+    screenshot(page, "train_neurons")
+
+    # the button shows the network's output again; so does a second click on the unit
+    unpin.click()
+    shown = surface_shows(page, None)
+    np.testing.assert_allclose(np.array(shown["z"]), output, atol=1e-6)
+    assert not unpin.is_visible()
+    point_at(page, h25)
+    page.mouse.down()
+    page.mouse.up()
+    away(page)
+    surface_shows(page, h25)
+    point_at(page, h25)
+    page.mouse.down()
+    page.mouse.up()
+    away(page)
+    shown = surface_shows(page, None)
+    assert shown["title"] == "Decision surface"
+    assert epoch(page) == now
