@@ -17,9 +17,11 @@ from playwright.sync_api import Browser, Page
 from tests.browser.conftest import open_page
 from tests.browser.helpers import (
     assert_no_exception,
+    click,
     epoch,
     go_to,
     screenshot,
+    wait_drawn,
     wait_epoch,
     wait_idle,
 )
@@ -54,19 +56,6 @@ def phone(browser: Browser, server: str, request: pytest.FixtureRequest,
     """A fresh browser session on the Train page (a deep link) in a phone-sized window."""
     with open_page(browser, server + "/train", request, tmp_path, viewport=PHONE) as pg:
         yield pg
-
-
-def click(pg: Page, key: str) -> None:
-    pg.locator(f".st-key-{key} button:visible").first.click()
-
-
-def wait_drawn(pg: Page, n: int) -> None:
-    """Wait until the live element has drawn the frame of epoch ``n``."""
-    pg.wait_for_function(
-        "n => { const r = document.querySelector('.nnl-root');"
-        " return r && +r.dataset.epoch === n; }",
-        arg=n,
-    )
 
 
 def box(pg: Page, selector: str) -> dict[str, float]:
