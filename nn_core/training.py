@@ -454,8 +454,11 @@ class Trainer:
             raise PlaygroundError(f"epoch {epoch} is not one of the kept snapshots") from None
 
     def _monitored_loss(self) -> float:
-        """The loss early stopping watches: on the validation rows, or the training rows."""
+        """The loss early stopping watches: on the validation rows, or the training rows
+        (taken from this epoch's measures when they were computed, not computed twice)."""
         if len(self.X_val):
+            if self._current is not None:
+                return float(self._current["val_loss"])
             return self._loss_on(self.X_val, self.Y_val)
         return float(self.current()["train_loss"])
 
