@@ -8,11 +8,13 @@ in full at every width.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.browser.conftest import open_page
 from tests.browser.helpers import (
@@ -77,7 +79,12 @@ def sidebar_collapsed(pg: Page) -> str | None:
 
 def assert_fits_the_width(pg: Page, width: int) -> None:
     """No sideways scrolling: neither the page nor Streamlit's main block is wider than the
-    window, and every live chart lies within it."""
+    window, and every live chart lies within it (after the layout has followed a resize:
+    Plotly re-lays its charts out a moment later, so wait up to 10 s for it to fit first)."""
+    with contextlib.suppress(PlaywrightTimeoutError):
+        pg.wait_for_function(
+            f"() => {{ const w = ({WIDTHS})(); return w.page <= {width}"
+            " && w.main[0] <= w.main[1] && w.block[0] <= w.block[1]; }", timeout=10_000)
     widths = pg.evaluate(WIDTHS)
     assert widths["page"] <= width, widths
     assert widths["main"][0] <= widths["main"][1] and widths["block"][0] <= widths["block"][1], \
