@@ -4,7 +4,7 @@ import random
 
 import streamlit as st
 
-from nn_core.datasets import BUILTIN
+from nn_core.data.builtin import BUILTIN
 from nn_core.errors import PlaygroundError
 from nn_core.limits import MAX_BUNDLE_BYTES, MAX_ROWS, MAX_UPLOAD_BYTES
 from nn_core.settings import value_range

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from nn_core import losses
+from nn_core.engine import losses
+from nn_core.engine.network import Network
+from nn_core.engine.optim import SGD
 from nn_core.errors import PlaygroundError
-from nn_core.network import Network
-from nn_core.optim import SGD
 from ui import nav, state
 from ui.how_view import BLOG_TRAIN_METHOD, blog_rule_comparison, source
 from ui.step_view import step_section
@@ -60,7 +60,7 @@ section(
     "activation. The blog has one hidden layer, sigmoid everywhere "
     r"($f(z) = 1/(1+e^{-z})$) and no biases.",
     source(Network.forward_layers),
-    "nn_core/network.py — Network.forward_layers",
+    "nn_core/engine/network.py — Network.forward_layers",
 )
 
 section(
@@ -70,7 +70,7 @@ section(
     "cross-entropy, which pairs with sigmoid and softmax outputs and does not stall when "
     "they saturate.",
     source(losses.value),
-    "nn_core/losses.py — value",
+    "nn_core/engine/losses.py — value",
 )
 
 section(
@@ -83,7 +83,7 @@ section(
     "slope $o(1-o)$. This is the blog's `output_errors * final_outputs * (1 - final_outputs)` "
     "(its sign is flipped because it adds the step).",
     source(losses.delta_mse_sigmoid),
-    "nn_core/losses.py — delta_mse_sigmoid (squared error on a sigmoid output)",
+    "nn_core/engine/losses.py — delta_mse_sigmoid (squared error on a sigmoid output)",
 )
 
 st.subheader("4 · Hidden errors: the blog's rule and the exact gradient")
@@ -123,7 +123,7 @@ with right:
     tab_engine, tab_blog = st.tabs(["Engine: Network.step_calls", "The blog's train()"])
     with tab_engine:
         st.caption(
-            "nn_core/network.py — a training step, one column per sample: `call(f, *args)` "
+            "nn_core/engine/network.py — a training step, one column per sample: `call(f, *args)` "
             "records `f(*args)`, and the trainer replays the calls every epoch. Both rules; "
             "`rule == 'blog'` is the blog's"
         )
@@ -142,7 +142,7 @@ section(
     "backward pass already scales the gradient by $-\\eta$, so plain SGD is one addition over "
     "all weights at once. Momentum and Adam are options on the Train page.",
     source(SGD),
-    "nn_core/optim.py — SGD",
+    "nn_core/engine/optim.py — SGD",
 )
 
 st.divider()

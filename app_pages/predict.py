@@ -5,8 +5,8 @@ import pandas as pd
 import streamlit as st
 
 from nn_core.errors import PlaygroundError
+from nn_core.io.serialize import MAX_MODEL_BYTES, model_from_json
 from nn_core.limits import MAX_UPLOAD_BYTES
-from nn_core.serialize import MAX_MODEL_BYTES, model_from_json
 from ui import nav, quality_view, state
 from ui.data_charts import probability_bars
 from ui.data_view import TASK_LABELS, table_csv

@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from nn_core.bundle import write_bundle
-from nn_core.datasets import BUILTIN
+from nn_core.data.builtin import BUILTIN
 from nn_core.errors import PlaygroundError
-from nn_core.export import dataset_csv, history_csv, script_for
-from nn_core.serialize import model_to_json
+from nn_core.io.bundle import write_bundle
+from nn_core.io.export import dataset_csv, history_csv, script_for
+from nn_core.io.serialize import model_to_json
 from ui import nav, share, state
 from ui.text import plain
 

@@ -31,10 +31,10 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from nn_core.dataset import Dataset  # noqa: E402
-from nn_core.datasets import make_dataset  # noqa: E402
+from nn_core.data.builtin import make_dataset  # noqa: E402
+from nn_core.data.dataset import Dataset  # noqa: E402
 from nn_core.settings import RunSettings  # noqa: E402
-from nn_core.training import Trainer  # noqa: E402
+from nn_core.training.trainer import Trainer  # noqa: E402
 
 try:
     import torch

@@ -38,9 +38,9 @@ from playwright.sync_api import Page, sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from nn_core.dataset import load_data  # noqa: E402
+from nn_core.data.load import load_data  # noqa: E402
 from nn_core.settings import MAX_EPOCHS, RunSettings  # noqa: E402
-from nn_core.training import Trainer  # noqa: E402
+from nn_core.training.trainer import Trainer  # noqa: E402
 from ui import share  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"

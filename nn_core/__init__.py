@@ -5,15 +5,16 @@
 ``Network`` on it, and ``model_to_json`` / ``model_from_json`` save and load the result.
 """
 
-from nn_core.dataset import Dataset, load_data
-from nn_core.datasets import make_dataset
+from nn_core.data.builtin import make_dataset
+from nn_core.data.dataset import Dataset
+from nn_core.data.load import load_data
+from nn_core.data.preprocess import Preprocessor
+from nn_core.engine.blog_network import NeuralNetwork
+from nn_core.engine.network import Network
 from nn_core.errors import PlaygroundError
-from nn_core.network import Network
-from nn_core.preprocess import Preprocessor
-from nn_core.seed import NeuralNetwork
-from nn_core.serialize import TrainedModel, model_from_json, model_to_json
+from nn_core.io.serialize import TrainedModel, model_from_json, model_to_json
 from nn_core.settings import RunSettings
-from nn_core.training import Trainer
+from nn_core.training.trainer import Trainer
 
 __all__ = [
     "Dataset",

@@ -24,12 +24,12 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from nn_core.dataset import load_data
-from nn_core.datasets import BUILTIN
+from nn_core.data.builtin import BUILTIN
+from nn_core.data.load import load_data
 from nn_core.errors import PlaygroundError
-from nn_core.export import history_csv
+from nn_core.io.export import history_csv
+from nn_core.io.serialize import MAX_MODEL_BYTES, model_from_json, model_to_json
 from nn_core.limits import MAX_UPLOAD_BYTES
-from nn_core.serialize import MAX_MODEL_BYTES, model_from_json, model_to_json
 from nn_core.settings import (
     ACTIVATIONS,
     EARLY_STOPPING,
@@ -46,7 +46,7 @@ from nn_core.settings import (
     value_range,
     with_early_stopping,
 )
-from nn_core.training import Trainer
+from nn_core.training.trainer import Trainer
 
 
 class UsageError(Exception):
@@ -232,8 +232,8 @@ def run_predict(args: argparse.Namespace) -> int:
     import numpy as np
     import pandas as pd  # only here: training on a built-in dataset starts faster without it
 
-    from nn_core.predictions import check_prediction_size, predictions_frame
-    from nn_core.tabular import feature_matrix, frame_csv, read_csv_bytes
+    from nn_core.data.tabular import feature_matrix, frame_csv, read_csv_bytes
+    from nn_core.io.predictions import check_prediction_size, predictions_frame
 
     model = model_from_json(_read(args.model, MAX_MODEL_BYTES))
     table = read_csv_bytes(_read(args.data, MAX_UPLOAD_BYTES))

@@ -172,7 +172,7 @@ def with_early_stopping(settings: RunSettings, n_rows: int) -> RunSettings:
     """``settings`` for a newly chosen table: early stopping on (:data:`EARLY_STOPPING`) for
     an uploaded table of at least :data:`EARLY_STOPPING_ROWS` rows, off for a smaller one;
     a built-in dataset's settings are returned unchanged."""
-    from nn_core.datasets import BUILTIN
+    from nn_core.data.builtin import BUILTIN
 
     if settings.dataset in BUILTIN:
         return settings

@@ -26,10 +26,10 @@ import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from nn_core.dataset import load_data
-from nn_core.datasets import BLOG_TEST
+from nn_core.data.builtin import BLOG_TEST
+from nn_core.data.load import load_data
 from nn_core.settings import RunSettings
-from nn_core.training import Trainer
+from nn_core.training.trainer import Trainer
 from tests.apptest_helpers import go, start
 from ui import nav, state
 from ui.data_view import apply_edits, dataset_frame, table_csv

@@ -5,11 +5,11 @@ import json
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from nn_core.bundle import bundle_to_json
-from nn_core.dataset import load_data
-from nn_core.serialize import model_to_json
+from nn_core.data.load import load_data
+from nn_core.io.bundle import bundle_to_json
+from nn_core.io.serialize import model_to_json
 from nn_core.settings import RunSettings
-from nn_core.training import Trainer
+from nn_core.training.trainer import Trainer
 from tests.apptest_helpers import go, start
 from ui import nav, share, state
 
@@ -178,7 +178,7 @@ def _downloads(at: AppTest) -> dict[str, bytes]:
 
 
 def test_the_run_bundle_is_made_in_the_page_run_for_uploaded_and_built_in_data():
-    from nn_core.bundle import bundle_from_json
+    from nn_core.io.bundle import bundle_from_json
 
     table = b"a,b,label\n1,2,x\n2,3,y\n3,1,x\n4,4,y\n5,0,x\n0,5,y\n"
     at = start()

@@ -1,4 +1,4 @@
-"""nn_core/bundle.py: settings and data in one JSON file, reloaded to the same dataset."""
+"""nn_core/io/bundle.py: settings and data in one JSON file, reloaded to the same dataset."""
 
 import json
 import tomllib
@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nn_core.bundle import FORMAT, VERSION, bundle_from_json, bundle_to_json
-from nn_core.dataset import load_data
+from nn_core.data.load import load_data
 from nn_core.errors import PlaygroundError
+from nn_core.io.bundle import FORMAT, VERSION, bundle_from_json, bundle_to_json
 from nn_core.limits import MAX_BUNDLE_BYTES, MAX_UPLOAD_BYTES
 from nn_core.settings import RunSettings
 

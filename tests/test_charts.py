@@ -10,9 +10,10 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from nn_core.dataset import Dataset, load_data
+from nn_core.data.dataset import Dataset
+from nn_core.data.load import load_data
 from nn_core.settings import RunSettings
-from nn_core.training import Trainer
+from nn_core.training.trainer import Trainer
 from ui import charts
 from ui.live_frames import LiveView, ViewOptions, held_out_mask, readout
 

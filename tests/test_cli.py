@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 
 from nn_core.cli import main
-from nn_core.datasets import BUILTIN, make_dataset
-from nn_core.serialize import model_from_json, model_to_json
+from nn_core.data.builtin import BUILTIN, make_dataset
+from nn_core.data.tabular import load_csv
+from nn_core.io.serialize import model_from_json, model_to_json
 from nn_core.settings import RunSettings
-from nn_core.tabular import load_csv
-from nn_core.training import Trainer
+from nn_core.training.trainer import Trainer
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"

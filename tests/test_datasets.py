@@ -6,8 +6,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nn_core.dataset import Dataset, load_data, split_indices
-from nn_core.datasets import BUILTIN, bumps_value, make_dataset
+from nn_core.data.builtin import BUILTIN, bumps_value, make_dataset
+from nn_core.data.dataset import Dataset, split_indices
+from nn_core.data.load import load_data
 from nn_core.errors import PlaygroundError
 from nn_core.settings import RunSettings
 

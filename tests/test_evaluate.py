@@ -1,4 +1,4 @@
-"""nn_core.evaluate: hand-computed small cases, and scikit-learn's metrics on real runs."""
+"""nn_core.training.evaluate: hand-computed small cases, and scikit-learn's metrics on real runs."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 from sklearn import metrics as sk
 
-from nn_core import evaluate as ev
-from nn_core.dataset import load_data
+from nn_core.data.load import load_data
+from nn_core.data.tabular import load_csv
 from nn_core.settings import RunSettings
-from nn_core.tabular import load_csv
-from nn_core.training import Trainer
+from nn_core.training import evaluate as ev
+from nn_core.training.trainer import Trainer
 
 DATA = Path(__file__).parent / "data"
 

@@ -8,10 +8,11 @@ import sys
 import numpy as np
 import pytest
 
-from nn_core.dataset import Dataset, load_data
-from nn_core.export import prediction_column, probability_column, script_for
+from nn_core.data.dataset import Dataset
+from nn_core.data.load import load_data
+from nn_core.io.export import prediction_column, probability_column, script_for
 from nn_core.settings import RunSettings
-from nn_core.training import Trainer
+from nn_core.training.trainer import Trainer
 
 
 def _run(script_path, *args):
@@ -94,7 +95,7 @@ def test_history_and_dataset_csv_read_back():
     s = RunSettings(dataset="circle", n_samples=50, hidden=(3,), batch_size=5, test_fraction=0.2)
     t = Trainer(s, load_data(s))
     t.step(4)
-    from nn_core.export import dataset_csv, history_csv
+    from nn_core.io.export import dataset_csv, history_csv
 
     rows = list(csv.DictReader(io.StringIO(history_csv(t.history))))
     assert [int(r["epoch"]) for r in rows] == [0, 1, 2, 3, 4]
@@ -114,8 +115,8 @@ def _hostile_dataset() -> Dataset:
 
 
 def test_dataset_csv_neutralises_names_and_labels_and_reads_back_equal():
-    from nn_core.export import dataset_csv
-    from nn_core.tabular import load_csv
+    from nn_core.data.tabular import load_csv
+    from nn_core.io.export import dataset_csv
 
     ds = _hostile_dataset()
     text = dataset_csv(ds)
@@ -130,7 +131,7 @@ def test_dataset_csv_neutralises_names_and_labels_and_reads_back_equal():
 
 
 def test_the_script_reads_a_neutralised_csv_and_writes_one(tmp_path):
-    from nn_core.export import dataset_csv
+    from nn_core.io.export import dataset_csv
 
     ds = _hostile_dataset()
     t = Trainer(RunSettings(dataset="custom", hidden=(2,), test_fraction=0.0), ds)

@@ -6,10 +6,10 @@ import ast
 import subprocess
 import sys
 
-from nn_core.dataset import load_data
-from nn_core.export import script_for
+from nn_core.data.load import load_data
+from nn_core.io.export import script_for
 from nn_core.settings import RunSettings
-from nn_core.training import Trainer
+from nn_core.training.trainer import Trainer
 
 
 def _docstring(source: str) -> str:

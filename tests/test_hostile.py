@@ -17,15 +17,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nn_core.bundle import FORMAT as BUNDLE_FORMAT
-from nn_core.bundle import bundle_from_json, bundle_to_json
 from nn_core.cli import main
-from nn_core.dataset import load_data
+from nn_core.data.load import load_data
 from nn_core.errors import PlaygroundError
+from nn_core.io.bundle import FORMAT as BUNDLE_FORMAT
+from nn_core.io.bundle import bundle_from_json, bundle_to_json
+from nn_core.io.serialize import model_from_json, model_to_json
 from nn_core.limits import MAX_BUNDLE_BYTES, MAX_MODEL_BYTES
-from nn_core.serialize import model_from_json, model_to_json
 from nn_core.settings import RunSettings
-from nn_core.training import Trainer
+from nn_core.training.trainer import Trainer
 from ui import share
 
 ROOT = Path(__file__).resolve().parents[1]

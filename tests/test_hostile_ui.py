@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from nn_core.dataset import Dataset
+from nn_core.data.dataset import Dataset
 from nn_core.settings import RunSettings
-from nn_core.training import Trainer
+from nn_core.training.trainer import Trainer
 from ui import charts
 from ui.data_charts import data_scatter, probability_bars
 from ui.live_frames import LiveView, ViewOptions
@@ -165,7 +165,7 @@ def _inputs_csv(rows: int) -> bytes:
 
 
 def test_the_engine_app_cli_and_script_name_prediction_columns_alike():
-    from nn_core.export import prediction_column, probability_column
+    from nn_core.io.export import prediction_column, probability_column
     from ui.predict_view import results_frame
 
     _, ds, trainer = _classifier(3)

@@ -5,8 +5,8 @@ import itertools
 import numpy as np
 import pytest
 
-from nn_core import activations, losses, optim
-from nn_core.network import Network
+from nn_core.engine import activations, losses, optim
+from nn_core.engine.network import Network
 
 HEADS = [("sigmoid", "mse"), ("sigmoid", "bce"), ("softmax", "ce"), ("softmax", "mse"),
          ("linear", "mse")]
@@ -164,10 +164,10 @@ def test_adam_first_step_is_lr_times_sign():
 
 def test_step_buffers_are_kept_for_the_last_few_batch_sizes_only(monkeypatch):
     """A visitor who tries many batch sizes must not pile up buffers of units × rows each."""
-    from nn_core import network
-    from nn_core.dataset import load_data
+    from nn_core.data.load import load_data
+    from nn_core.engine import network
     from nn_core.settings import RunSettings
-    from nn_core.training import Trainer
+    from nn_core.training.trainer import Trainer
 
     rng = np.random.default_rng(0)
     net = Network([3, 5, 1], ["tanh"], "sigmoid", "bce", True, "xavier", rng)

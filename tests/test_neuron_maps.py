@@ -10,9 +10,9 @@ import json
 import numpy as np
 import pytest
 
-from nn_core.dataset import load_data
+from nn_core.data.load import load_data
 from nn_core.settings import RunSettings
-from nn_core.training import Trainer
+from nn_core.training.trainer import Trainer
 from ui import charts
 from ui.live_frames import MAP_BUDGET, LiveView, ViewOptions, map_points, map_size
 

@@ -1,4 +1,5 @@
-"""One step, every number: nn_core.one_step against the engine, finite differences and the blog."""
+"""One step, every number: nn_core.training.one_step against the engine, finite differences and the
+blog."""
 
 import copy
 import itertools
@@ -7,12 +8,13 @@ import warnings
 import numpy as np
 import pytest
 
-from nn_core import optim, scalar
-from nn_core.dataset import load_data
-from nn_core.network import QUIET, Network
-from nn_core.one_step import apply_step, one_step, trainer_step
+from nn_core.data.load import load_data
+from nn_core.engine import optim
+from nn_core.engine.backends import per_sample as scalar
+from nn_core.engine.network import QUIET, Network
 from nn_core.settings import RunSettings
-from nn_core.training import Trainer
+from nn_core.training.one_step import apply_step, one_step, trainer_step
+from nn_core.training.trainer import Trainer
 from tests.step_reference import blog_network, blog_train_values
 from ui.train_controls import BLOG_SETUP
 

@@ -1,16 +1,16 @@
-"""nn_core/predictions.py: the table of predictions, bounded before the network runs, and the
+"""nn_core/io/predictions.py: the table of predictions, bounded before the network runs, and the
 network run once."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from nn_core.dataset import load_data
+from nn_core.data.load import load_data
 from nn_core.errors import PlaygroundError
+from nn_core.io.predictions import check_prediction_size, prediction_table
 from nn_core.limits import MAX_CLASSES, MAX_PREDICTION_CELLS, MAX_ROWS
-from nn_core.predictions import check_prediction_size, prediction_table
 from nn_core.settings import RunSettings
-from nn_core.training import Trainer
+from nn_core.training.trainer import Trainer
 
 
 class Counting:

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from nn_core.data.preprocess import Preprocessor
 from nn_core.errors import PlaygroundError
-from nn_core.preprocess import Preprocessor
 
 X = np.array([[1.0, 10.0], [3.0, 10.0], [5.0, 10.0]])  # second column constant
 

@@ -12,10 +12,10 @@ import pytest
 from sklearn import metrics as sk
 from streamlit.testing.v1 import AppTest
 
-from nn_core.dataset import load_data
-from nn_core.evaluate import ClassQuality, quality_of, trainer_quality
+from nn_core.data.load import load_data
 from nn_core.settings import RunSettings
-from nn_core.training import Trainer
+from nn_core.training.evaluate import ClassQuality, quality_of, trainer_quality
+from nn_core.training.trainer import Trainer
 from tests.apptest_helpers import go, start
 from tests.test_app_pages import points, shown
 from tests.test_train_page import button, train_page
@@ -132,7 +132,7 @@ def test_validation_rows_are_named_and_counted_in_neither_matrix():
     data = (Path(__file__).parent / "data" / "iris.csv").read_bytes()
     settings = RunSettings(dataset="csv", target="species", validation_fraction=0.2,
                            patience=50, hidden=(4,))
-    from nn_core.tabular import load_csv
+    from nn_core.data.tabular import load_csv
 
     ds = load_csv(data, "species")
     trainer = Trainer(settings, ds)
@@ -228,7 +228,7 @@ def test_predict_measures_a_batch_csv_that_carries_the_target():
 
 
 def test_a_loaded_model_file_is_measured_on_its_own_target_column():
-    from nn_core.serialize import model_from_json, model_to_json
+    from nn_core.io.serialize import model_from_json, model_to_json
 
     settings = RunSettings(dataset="spiral3", hidden=(6,))
     ds = load_data(settings)

@@ -1,4 +1,4 @@
-"""Runs kept side by side (nn_core/runs.py): what a record holds, the log's bounds in runs,
+"""Runs kept side by side (nn_core/training/runs.py): what a record holds, the log's bounds in runs,
 points and bytes, JSON round trips, run bundles carrying runs, and hostile runs refused in one
 line."""
 
@@ -12,12 +12,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nn_core.bundle import MAX_BUNDLE_ITEMS, read_bundle, write_bundle
-from nn_core.dataset import load_data
+from nn_core.data.load import load_data
 from nn_core.errors import PlaygroundError
-from nn_core.jsonscan import json_items
+from nn_core.io.bundle import MAX_BUNDLE_ITEMS, read_bundle, write_bundle
+from nn_core.io.jsonscan import json_items
 from nn_core.limits import MAX_BUNDLE_BYTES, MAX_FEATURES, MAX_NAME_CHARS
-from nn_core.runs import (
+from nn_core.settings import RunSettings
+from nn_core.training.runs import (
     MAX_CHANGES,
     MAX_DATA_NAME,
     MAX_LOG_BYTES,
@@ -33,8 +34,7 @@ from nn_core.runs import (
     record_run,
     thin,
 )
-from nn_core.settings import RunSettings
-from nn_core.training import Trainer
+from nn_core.training.trainer import Trainer
 
 XOR = RunSettings(dataset="xor", n_samples=40, hidden=(4,))
 

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from nn_core.bundle import write_bundle
-from nn_core.runs import MAX_RUNS, record_run
+from nn_core.io.bundle import write_bundle
 from nn_core.settings import RunSettings
+from nn_core.training.runs import MAX_RUNS, record_run
 from tests.apptest_helpers import go, start
 from ui import nav, state
 

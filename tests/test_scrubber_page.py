@@ -7,9 +7,9 @@ import re
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from nn_core.dataset import load_data
+from nn_core.data.load import load_data
 from nn_core.settings import RunSettings
-from nn_core.training import Trainer
+from nn_core.training.trainer import Trainer
 from ui import nav, state
 from ui.charts import unpack
 from ui.live_frames import LiveView, ViewOptions

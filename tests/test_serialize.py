@@ -5,11 +5,11 @@ import json
 import numpy as np
 import pytest
 
-from nn_core.dataset import load_data
+from nn_core.data.load import load_data
 from nn_core.errors import PlaygroundError
-from nn_core.serialize import model_from_json, model_to_json
+from nn_core.io.serialize import model_from_json, model_to_json
 from nn_core.settings import RunSettings
-from nn_core.training import Trainer
+from nn_core.training.trainer import Trainer
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nn_core.datasets import BUILTIN
+from nn_core.data.builtin import BUILTIN
 from nn_core.settings import ACTIVATIONS, MAX_HIDDEN_LAYERS, RunSettings
 from ui import share
 
@@ -307,8 +307,8 @@ IMPOSSIBLE = [
 
 @pytest.mark.parametrize(("params", "dropped", "kept"), IMPOSSIBLE)
 def test_a_combination_the_trainer_refuses_falls_back_field_by_field(params, dropped, kept):
-    from nn_core.dataset import load_data
-    from nn_core.training import Trainer
+    from nn_core.data.load import load_data
+    from nn_core.training.trainer import Trainer
 
     s, _, notices = share.from_query(params)
     assert s == RunSettings(**kept)

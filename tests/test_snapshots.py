@@ -6,10 +6,10 @@ import itertools
 import numpy as np
 import pytest
 
-from nn_core.dataset import load_data
+from nn_core.data.load import load_data
 from nn_core.errors import PlaygroundError
 from nn_core.settings import RunSettings
-from nn_core.snapshots import (
+from nn_core.training.snapshots import (
     DENSE_EPOCHS,
     MAX_SNAPSHOTS,
     MIN_SNAPSHOTS,
@@ -17,7 +17,7 @@ from nn_core.snapshots import (
     capacity_for,
     capture,
 )
-from nn_core.training import Trainer
+from nn_core.training.trainer import Trainer
 
 
 def _trainer(**kw) -> Trainer:

@@ -3,11 +3,12 @@
 import numpy as np
 import pytest
 
-from nn_core.dataset import Dataset, load_data
-from nn_core.network import QUIET
-from nn_core.one_step import trainer_step
+from nn_core.data.dataset import Dataset
+from nn_core.data.load import load_data
+from nn_core.engine.network import QUIET
 from nn_core.settings import RunSettings
-from nn_core.training import Trainer
+from nn_core.training.one_step import trainer_step
+from nn_core.training.trainer import Trainer
 from tests.apptest_helpers import go, start
 from tests.step_reference import blog_network, blog_train_values
 from ui import nav, state

@@ -12,10 +12,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from nn_core import limits
-from nn_core.csv_safety import PLAIN_NUMBER, neutralise, restore
-from nn_core.dataset import Dataset
-from nn_core.errors import PlaygroundError
-from nn_core.tabular import (
+from nn_core.data.csv_safety import PLAIN_NUMBER, neutralise, restore
+from nn_core.data.dataset import Dataset
+from nn_core.data.tabular import (
     dataset_from_table,
     feature_matrix,
     frame_csv,
@@ -23,6 +22,7 @@ from nn_core.tabular import (
     numeric_columns,
     read_csv_bytes,
 )
+from nn_core.errors import PlaygroundError
 from ui.data_view import table_csv
 
 DATA = Path(__file__).parent / "data"
@@ -277,7 +277,7 @@ def test_real_public_tables():
 def test_limits(monkeypatch):
     big = b"a,y\n" + b"1,0\n" * (limits.MAX_UPLOAD_BYTES // 4)
     assert refusal(read_csv_bytes, big) == "the file is 5.0 MB; the limit is 5 MB"
-    monkeypatch.setattr("nn_core.tabular.MAX_ROWS", 3)
+    monkeypatch.setattr("nn_core.data.tabular.MAX_ROWS", 3)
     assert refusal(read_csv_bytes, b"a,y\n1,0\n2,1\n3,0\n4,1\n") == (
         "the file has more than 3 data rows; the limit is 3")
     assert len(read_csv_bytes(b"a,y\n1,0\n2,1\n3,0\n")) == 3

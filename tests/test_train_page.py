@@ -162,9 +162,9 @@ def test_other_problems_and_no_hidden_layer_render(dataset):
 
 def _separates_the_blogs_test_people(settings: RunSettings) -> bool:
     """Train the blog's 1000 epochs and compare the three test people's labels."""
-    from nn_core.dataset import load_data
-    from nn_core.datasets import BLOG_TEST, BLOG_TEST_TARGETS
-    from nn_core.training import Trainer
+    from nn_core.data.builtin import BLOG_TEST, BLOG_TEST_TARGETS
+    from nn_core.data.load import load_data
+    from nn_core.training.trainer import Trainer
 
     trainer = Trainer(settings.replace(epochs=1000), load_data(settings))
     trainer.step(1000)
@@ -229,7 +229,7 @@ def _held_caption(at: AppTest) -> str:
 
 
 def test_the_surface_says_which_inputs_it_holds_and_lets_them_move():
-    from nn_core.dataset import load_data
+    from nn_core.data.load import load_data
     from ui.live_frames import LiveView, ViewOptions
 
     settings = RunSettings(dataset="blog")
@@ -358,8 +358,8 @@ def test_pace_spaces_frames_without_catching_up():
 
 def test_the_default_run_lasts_and_forms_its_surface_over_10_to_20_seconds():
     """Counted in epochs, not timed: the default moons run at the default speed and pace."""
-    from nn_core.dataset import load_data
-    from nn_core.training import Trainer
+    from nn_core.data.load import load_data
+    from nn_core.training.trainer import Trainer
     from ui import live
 
     s = RunSettings()

@@ -3,13 +3,14 @@
 import numpy as np
 import pytest
 
-from nn_core import optim
-from nn_core.dataset import Dataset, load_data
-from nn_core.datasets import BUILTIN
+from nn_core.data.builtin import BUILTIN
+from nn_core.data.dataset import Dataset
+from nn_core.data.load import load_data
+from nn_core.engine import optim
+from nn_core.engine.network import QUIET
 from nn_core.errors import PlaygroundError
-from nn_core.network import QUIET
 from nn_core.settings import MAX_EPOCHS, RunSettings, with_early_stopping
-from nn_core.training import HEALTH_EPOCHS, Trainer, needs_reset, smaller_rate
+from nn_core.training.trainer import HEALTH_EPOCHS, Trainer, needs_reset, smaller_rate
 from ui.train_controls import BLOG_SETUP
 
 BLOG = RunSettings(dataset="blog", hidden=(2,), activation="sigmoid", output="sigmoid",
@@ -84,7 +85,8 @@ def test_the_blog_setup_stays_at_one_half_and_scaling_fixes_it():
 def test_blog_setup_matches_the_blog_class_numbers():
     """Trainer with the blog's settings = the blog's update sequence on the same weights.
 
-    (The trainer runs per-sample SGD on plain floats, nn_core.scalar; the class on NumPy:
+    (The trainer runs per-sample SGD on plain floats, nn_core.engine.backends.per_sample; the class
+    on NumPy:
     equal up to rounding.)"""
     from nn_core import NeuralNetwork
 
@@ -379,7 +381,7 @@ def test_the_default_run_goes_on_until_paused():
 
 
 def test_after_a_roll_back_the_model_file_and_predictions_hold_the_healthy_weights():
-    from nn_core.serialize import model_from_json, model_to_json
+    from nn_core.io.serialize import model_from_json, model_to_json
 
     t = _trainer(**EXPLODING, lr=10.0)
     fresh = _trainer(**EXPLODING, lr=10.0)  # never trained: epoch 0

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from plotly.colors import sequential
 
-from nn_core.export import probability_column
+from nn_core.io.export import probability_column
 from ui.data_charts import CLASS_COLORS
 from ui.text import plotly_text
 

@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nn_core.dataset import Dataset, split_indices
-from nn_core.tabular import frame_csv
+from nn_core.data.dataset import Dataset, split_indices
+from nn_core.data.tabular import frame_csv
 
 TASK_LABELS = {
     "binary": "binary classification",

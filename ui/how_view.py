@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from nn_core.datasets import BLOG_TRAIN, BLOG_TRAIN_TARGETS
-from nn_core.network import Network
+from nn_core.data.builtin import BLOG_TRAIN, BLOG_TRAIN_TARGETS
+from nn_core.engine.network import Network
 
 # The blog's train method, as published (its indentation slip fixed); shown next to the maths.
 BLOG_TRAIN_METHOD = """\

@@ -33,7 +33,7 @@ MAP_BOUND = {"tanh": 1.0, "sigmoid": 1.0}
 
 
 class TrainerLike(Protocol):
-    """What a view reads from ``nn_core.training.Trainer``."""
+    """What a view reads from ``nn_core.training.trainer.Trainer``."""
 
     settings: Any
     dataset: Any

@@ -10,11 +10,11 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from nn_core.dataset import Dataset
-from nn_core.datasets import BLOG_TEST
-from nn_core.predictions import check_prediction_size, predictions_frame
-from nn_core.serialize import TrainedModel
-from nn_core.tabular import feature_matrix, read_csv_bytes
+from nn_core.data.builtin import BLOG_TEST
+from nn_core.data.dataset import Dataset
+from nn_core.data.tabular import feature_matrix, read_csv_bytes
+from nn_core.io.predictions import check_prediction_size, predictions_frame
+from nn_core.io.serialize import TrainedModel
 from ui.quality_view import TargetCheck, target_check
 
 PREVIEW_ROWS = 1000  # rows of a batch prediction shown on the page
@@ -78,7 +78,7 @@ def results_frame(
     """Inputs, one probability column per class (classifiers) and the prediction.
 
     ``X`` holds the usable rows of ``inputs``; ``rows`` (a bool mask over ``inputs``) says which
-    they are. One forward pass; the table is :func:`nn_core.predictions.predictions_frame`'s.
+    they are. One forward pass; the table is :func:`nn_core.io.predictions.predictions_frame`'s.
     """
     frame = inputs if inputs is not None else pd.DataFrame(X, columns=list(ds.feature_names))
     if rows is None:

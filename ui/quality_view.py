@@ -1,4 +1,5 @@
-"""How good is it really: the measures of :mod:`nn_core.evaluate` as figures, tables and metrics.
+"""How good is it really: the measures of :mod:`nn_core.training.evaluate` as figures, tables and
+metrics.
 
 The Train page shows them for the trainer's training and test rows while paused
 (:func:`paused_quality`, :func:`train_section`); the Predict page for the rows of a batch CSV that
@@ -20,9 +21,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from nn_core.dataset import Dataset
+from nn_core.data.dataset import Dataset
 from nn_core.errors import PlaygroundError
-from nn_core.evaluate import (
+from nn_core.io.predictions import free_name
+from nn_core.training.evaluate import (
     ClassQuality,
     Quality,
     RegressionQuality,
@@ -31,13 +33,12 @@ from nn_core.evaluate import (
     target_values,
     trainer_quality,
 )
-from nn_core.predictions import free_name
 from ui import state
 from ui.charts import TEST_COLOR, TRAIN_COLOR
 from ui.text import plain, plotly_text, widget_text
 
 if TYPE_CHECKING:
-    from nn_core.training import Trainer
+    from nn_core.training.trainer import Trainer
 
 WRONG_ROWS_SHOWN = 1000  # rows of the wrong-rows table shown (the count covers them all)
 SPLIT_NAMES = {"train": "Training rows", "test": "Test rows", "file": "These rows"}
@@ -326,7 +327,7 @@ def target_check(table: pd.DataFrame, frame: pd.DataFrame, X: np.ndarray, rows: 
                  ds: Dataset) -> TargetCheck | None:
     """Measure a batch prediction against the table's target column; None without one.
 
-    ``frame`` is :func:`nn_core.predictions.predictions_frame`'s result for ``table`` (its
+    ``frame`` is :func:`nn_core.io.predictions.predictions_frame`'s result for ``table`` (its
     columns: the table's, then one probability per class, then the prediction); ``X`` holds
     the inputs of the rows that got a prediction and ``rows`` is their mask."""
     column = find_column(table, ds.target_name)

@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from nn_core.runs import MAX_LOG_BYTES, MAX_POINTS, MAX_RUNS, RunRecord, changed_fields
+from nn_core.training.runs import MAX_LOG_BYTES, MAX_POINTS, MAX_RUNS, RunRecord, changed_fields
 from ui import state
 from ui.text import plain, plotly_text, widget_text
 

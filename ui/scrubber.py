@@ -1,7 +1,7 @@
 """The epoch scrubber on the Train page: while paused, look back at any kept epoch and go on
 from there.
 
-The trainer keeps snapshots at a bounded number of epochs (``nn_core/snapshots.py``: every
+The trainer keeps snapshots at a bounded number of epochs (``nn_core/training/snapshots.py``: every
 epoch up to 20, then an even stride). The slider offers those epochs and the present one; the
 live element then draws ``Trainer.at_epoch(k)`` (a read-only copy) instead of the live network.
 Play, Step and Reset move the run on, and the scrubber follows: a choice is remembered only for
@@ -13,7 +13,7 @@ from __future__ import annotations
 import streamlit as st
 
 from nn_core.errors import PlaygroundError
-from nn_core.training import Trainer
+from nn_core.training.trainer import Trainer
 from ui import state
 
 

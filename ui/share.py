@@ -24,11 +24,11 @@ from itertools import islice
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from nn_core.datasets import BUILTIN
+from nn_core.data.builtin import BUILTIN
+from nn_core.data.tabular import show, show_list
 from nn_core.errors import PlaygroundError
 from nn_core.limits import MAX_FEATURES
 from nn_core.settings import ACTIVATIONS, MAX_HIDDEN_LAYERS, TRANSFORMS, RunSettings
-from nn_core.tabular import show, show_list
 
 MAX_PARAMS = 64  # parameters looked at when listing unknown names
 MAX_VALUE_CHARS = 1000  # longer values are refused before parsing
@@ -278,8 +278,8 @@ def _refusal(settings: RunSettings) -> str | None:
     enforces (output layer vs target, loss vs output, transforms vs number of inputs, test
     fraction vs rows) is checked the way the Train page would meet it.
     """
-    from nn_core.dataset import load_data
-    from nn_core.training import Trainer
+    from nn_core.data.load import load_data
+    from nn_core.training.trainer import Trainer
 
     try:
         Trainer(settings, load_data(settings), history_cap=4)

@@ -17,14 +17,15 @@ from typing import Any
 
 import streamlit as st
 
-from nn_core.bundle import read_bundle
-from nn_core.dataset import Dataset, load_data
-from nn_core.datasets import BUILTIN
+from nn_core.data.builtin import BUILTIN
+from nn_core.data.dataset import Dataset
+from nn_core.data.load import load_data
+from nn_core.data.tabular import dataset_from_table, numeric_columns, read_csv_bytes
 from nn_core.errors import PlaygroundError
-from nn_core.runs import MAX_RUNS, RunLog, RunRecord, data_fingerprint, record_run
+from nn_core.io.bundle import read_bundle
 from nn_core.settings import RunSettings, with_early_stopping
-from nn_core.tabular import dataset_from_table, numeric_columns, read_csv_bytes
-from nn_core.training import Trainer, needs_reset
+from nn_core.training.runs import MAX_RUNS, RunLog, RunRecord, data_fingerprint, record_run
+from nn_core.training.trainer import Trainer, needs_reset
 from ui.text import plain
 
 # --- session-state keys -----------------------------------------------------------------------
@@ -604,7 +605,8 @@ def mark_wrong_rows() -> bool:
     return bool(_ss().get(QUALITY_MARK, False))
 
 
-# --- runs kept to compare (nn_core/runs.py; shown by ui/runs_view.py) ----------------------------
+# --- runs kept to compare (nn_core/training/runs.py; shown by ui/runs_view.py)
+# ----------------------------
 def run_log() -> RunLog:
     init_state()
     return _ss()[RUNS]
@@ -661,7 +663,8 @@ def live_run() -> RunRecord | None:
 
 
 def runs_for_bundle() -> list[RunRecord]:
-    """The last :data:`~nn_core.runs.MAX_RUNS` runs, the live one included, oldest first."""
+    """The last :data:`~nn_core.training.runs.MAX_RUNS` runs, the live one included, oldest
+    first."""
     live = live_run()
     return [*run_log().runs, *([live] if live is not None else [])][-MAX_RUNS:]
 

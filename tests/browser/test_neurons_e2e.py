@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from playwright.sync_api import Page
 
-from nn_core.dataset import load_data
+from nn_core.data.load import load_data
 from nn_core.settings import RunSettings
-from nn_core.training import Trainer
+from nn_core.training.trainer import Trainer
 from tests.browser.helpers import (
     assert_no_exception,
     epoch,

@@ -16,12 +16,12 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from nn_core.bundle import bundle_from_json
-from nn_core.dataset import load_data
-from nn_core.serialize import model_from_json
+from nn_core.data.load import load_data
+from nn_core.data.tabular import dataset_from_table, read_csv_bytes
+from nn_core.io.bundle import bundle_from_json
+from nn_core.io.serialize import model_from_json
 from nn_core.settings import RunSettings
-from nn_core.tabular import dataset_from_table, read_csv_bytes
-from nn_core.training import Trainer
+from nn_core.training.trainer import Trainer
 from tests.browser.conftest import VIEWPORT
 from tests.browser.helpers import TIMEOUT_MS, assert_no_exception, epoch, go_to, wait_idle
 from ui import share

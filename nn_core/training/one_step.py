@@ -11,7 +11,7 @@ plus the L1/L2 penalty's gradient), the optimiser's step and the new weights.
 Vectors are one-dimensional here (one row), weights ``(n_out, n_in)`` as in the blog, so
 ``z = W @ a_in + b`` reads like the blog's ``np.dot(self.weights_input_hidden, inputs)``. Nothing
 here is on the training path: the trainer never calls it, and the tests prove that it gives the
-engine's own numbers (:meth:`nn_core.network.Network.backward`, the optimisers' steps).
+engine's own numbers (:meth:`nn_core.engine.network.Network.backward`, the optimisers' steps).
 
 :func:`apply_step` puts a trace's new weights and optimiser state into the trainer, exactly.
 """
@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from nn_core import optim
-from nn_core.network import QUIET, Network
+from nn_core.engine import optim
+from nn_core.engine.network import QUIET, Network
 
 if TYPE_CHECKING:
-    from nn_core.training import Trainer
+    from nn_core.training.trainer import Trainer
 
 RULES = ("exact", "blog")
 

@@ -2,7 +2,7 @@
 
 The standalone script (numpy only) is written in the blog's style. Every CSV written here, and by
 the script, has its text cells neutralised against formula injection
-(:mod:`nn_core.csv_safety`).
+(:mod:`nn_core.data.csv_safety`).
 The script carries the weights and the preprocessing statistics as literals, so it predicts on
 its own: ``python model.py 175 75 27`` or ``python model.py inputs.csv > predictions.csv``.
 Every number is written with ``repr`` (shortest round-trip form), so the script computes exactly
@@ -16,10 +16,10 @@ import io
 import math
 from collections.abc import Mapping, Sequence
 
-from nn_core.csv_safety import FORMULA, PLAIN_NUMBER, neutralise
-from nn_core.dataset import Dataset
-from nn_core.serialize import TrainedModel
-from nn_core.training import HISTORY_KEYS, Trainer
+from nn_core.data.csv_safety import FORMULA, PLAIN_NUMBER, neutralise
+from nn_core.data.dataset import Dataset
+from nn_core.io.serialize import TrainedModel
+from nn_core.training.trainer import HISTORY_KEYS, Trainer
 
 # The names of a prediction table's columns, the same in the app, the CLI and the script.
 PROBABILITY_COLUMN = "p({})"  # one per class: its probability

@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from nn_core import activations, losses
+from nn_core.engine import activations, losses
 
 INITS = ("blog", "xavier", "he")
 # Floating-point conditions that are not errors here: exp overflowing to inf in a saturated

@@ -1,11 +1,13 @@
-"""The blog's ``NeuralNetwork``, with its API and its behaviour, running on :mod:`nn_core.network`.
+"""The blog's ``NeuralNetwork``, with its API and its behaviour, running on
+:mod:`nn_core.engine.network`.
 
 Same constructor ``(input_nodes, hidden_nodes, output_nodes, learning_rate)``, same ``train`` and
 ``predict`` (column vectors, as in the blog), same attributes. What it keeps from the blog, on
 purpose: sigmoid everywhere, no biases, one sample per update, squared error, weights drawn from
 NumPy's global random state as ``normal(0, nodes**-0.5)`` in the blog's order, and the blog's
 hidden-layer rule (errors sent back through the weights without the output sigmoid's
-derivative; see :mod:`nn_core.network`). The blog's ``(n_out, n_in)`` attributes are the engine's
+derivative; see :mod:`nn_core.engine.network`). The blog's ``(n_out, n_in)`` attributes are the
+engine's
 own stored matrices, so the numbers match the blog's code bit for bit.
 """
 
@@ -13,8 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from nn_core.network import QUIET, Network
-from nn_core.optim import SGD
+from nn_core.engine.network import QUIET, Network
+from nn_core.engine.optim import SGD
 
 
 class NeuralNetwork:

@@ -2,11 +2,13 @@
 
 Pure numpy on arrays the caller already has: true targets (class indices, or values) and the
 network's outputs (class probabilities ``(n, k)``, or values ``(n,)``, as
-:meth:`nn_core.training.Trainer.predict` gives them). A ratio whose denominator is 0 (precision of
+:meth:`nn_core.training.trainer.Trainer.predict` gives them). A ratio whose denominator is 0
+(precision of
 a class never predicted, recall of a class with no rows, R² of a constant target) is undefined:
 NaN here, never 0, so a view can show "—".
 
-:func:`trainer_quality` measures a :class:`~nn_core.training.Trainer` on its training rows (the
+:func:`trainer_quality` measures a :class:`~nn_core.training.trainer.Trainer` on its training rows
+(the
 rows it learns from: a validation share set aside for early stopping is in neither split) and on
 its test rows, with the network's current weights. :func:`target_indices` reads a target column
 of a table (the Predict page's batch CSV) as the dataset's class indices.
@@ -22,7 +24,7 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
-    from nn_core.training import Trainer
+    from nn_core.training.trainer import Trainer
 
 UNDEFINED = float("nan")
 
@@ -202,7 +204,7 @@ def trainer_quality(trainer: Trainer) -> dict[str, Quality]:
 def target_indices(column: pd.Series, classes: list[str]) -> np.ndarray:
     """A table's target column as indices into ``classes``, read as the dataset was read
     (numbers as ``"1"``/``"2.5"``, text trimmed); -1 where the cell is missing or names no class."""
-    from nn_core.tabular import _label, _target_values
+    from nn_core.data.tabular import _label, _target_values
 
     numbers, labels = _target_values(column)
     if labels is None:
@@ -215,7 +217,7 @@ def target_indices(column: pd.Series, classes: list[str]) -> np.ndarray:
 def target_values(column: pd.Series) -> np.ndarray | None:
     """A table's target column as floats (NaN where missing or not finite); None when the
     column holds text."""
-    from nn_core.tabular import as_numbers
+    from nn_core.data.tabular import as_numbers
 
     values = as_numbers(column)
     if values is None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nn_core.dataset import Dataset
+from nn_core.data.dataset import Dataset
 from nn_core.errors import PlaygroundError
 from nn_core.limits import MAX_SAMPLES, MIN_SAMPLES
 

@@ -4,7 +4,7 @@ With one sample per update, every NumPy call costs about half a microsecond howe
 arrays, and one step of the blog's 3-2-1 network takes some twenty of them. The same arithmetic
 on Python floats is a few dozen float operations. So when the batch size is 1, the optimiser is
 plain SGD and the network is small (:data:`MAX_PARAMS`), the trainer runs its epochs here. It is
-:meth:`nn_core.network.Network.backward` followed by an SGD step, written out per number;
+:meth:`nn_core.engine.network.Network.backward` followed by an SGD step, written out per number;
 ``tests/test_scalar.py`` checks that the two agree to 1e-12.
 
 Why generated code: on lists, each layer still pays for zip, map, sum and a new list per sample,
@@ -32,7 +32,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from nn_core.network import Network
+from nn_core.engine.network import Network
 
 # Measured crossover: CPU time per sample of a batch-1 epoch (Trainer.train_epochs, 200 rows,
 # biases, tanh, exact rule), this path vs NumPy's, NumPy 2.4, one BLAS thread:
@@ -58,8 +58,9 @@ def sgd_epoch(net: Network, X: np.ndarray, Y: np.ndarray, lr: float, rule: str =
               l1: float = 0.0, l2: float = 0.0) -> None:
     """One pass of per-sample SGD over the rows of ``X`` in order, updating ``net`` in place.
 
-    ``rule`` is ``"exact"`` or ``"blog"`` (see :mod:`nn_core.network`); ``l1`` and ``l2``
-    penalise the weights, never the biases, as :func:`nn_core.optim.add_penalty_gradient` does.
+    ``rule`` is ``"exact"`` or ``"blog"`` (see :mod:`nn_core.engine.network`); ``l1`` and ``l2``
+    penalise the weights, never the biases, as :func:`nn_core.engine.optim.add_penalty_gradient`
+    does.
     """
     epoch = _compiled(*_key(net, rule, l1, l2))
     neg_lr = -float(lr)
@@ -103,11 +104,12 @@ def _compiled(*key: object) -> Callable[..., None]:
 
 
 def _filename(key: tuple) -> str:
-    """A name per key, for tracebacks: ``<nn_core.scalar 2-4-1 tanh sigmoid bce 1 0 0 0>``."""
+    """A name per key, for tracebacks: ``<nn_core.engine.backends.per_sample 2-4-1 tanh sigmoid bce
+    1 0 0 0>``."""
     sizes, hidden, *rest = key
     parts = ["-".join(str(int(s)) for s in sizes), ",".join(hidden) or "-"]
     parts += [str(int(v)) if isinstance(v, bool) else str(v) for v in rest]
-    return f"<nn_core.scalar {' '.join(parts)}>"
+    return f"<nn_core.engine.backends.per_sample {' '.join(parts)}>"
 
 
 # Security: the generated source is built only from integers, names made of integers (w0_1_2)
@@ -123,14 +125,14 @@ _FORWARD = {
     "linear": "{a} = z",
 }
 # d = b · f'(z), from a = f(z) and the error b, in the order of operations of
-# nn_core.activations.DERIVATIVE
+# nn_core.engine.activations.DERIVATIVE
 _DERIVATIVE = {
     "sigmoid": "{d} = ({b} * {a}) * (1.0 - {a})",
     "tanh": "{d} = {b} * (1.0 - {a} * {a})",
     "relu": "{d} = {b} * (1.0 if {a} > 0.0 else 0.0)",  # not 0 when b is inf or NaN
     "linear": "{d} = {b}",
 }
-# the output layer's δ from the error g = o - y, as nn_core.losses computes it
+# the output layer's δ from the error g = o - y, as nn_core.engine.losses computes it
 _OUTPUT_DELTA = {
     ("mse", "sigmoid"): "sigmoid",
     ("mse", "softmax"): "softmax",

@@ -6,9 +6,9 @@ import linecache
 import numpy as np
 import pytest
 
-from nn_core import scalar
-from nn_core.network import QUIET, Network
-from nn_core.optim import SGD, add_penalty_gradient
+from nn_core.engine.backends import per_sample as scalar
+from nn_core.engine.network import QUIET, Network
+from nn_core.engine.optim import SGD, add_penalty_gradient
 
 HEADS = [("sigmoid", "mse"), ("sigmoid", "bce"), ("softmax", "ce"), ("softmax", "mse"),
          ("linear", "mse")]
@@ -144,7 +144,8 @@ def test_the_cache_and_its_traceback_source_stay_bounded_however_many_shapes():
     """Each shape a visitor trains adds compiled code and its source for tracebacks; both are
     process-wide, so both are bounded (the oldest shapes are dropped) and stay in step."""
     def scalar_sources():
-        return {name for name in linecache.cache if name.startswith("<nn_core.scalar ")}
+        prefix = "<nn_core.engine.backends.per_sample "
+        return {name for name in linecache.cache if name.startswith(prefix)}
 
     X, Y = _data(2, "sigmoid", 1)
     for hidden in range(1, scalar.MAX_CACHED + 10):

@@ -4,7 +4,7 @@ Python's ``csv`` module splits the fields (so ragged rows and trailing separator
 judge, not guessed), pandas holds the table. Names in messages are plain text, cut to one line.
 
 Every CSV the project writes has its text cells neutralised against formula injection
-(:mod:`nn_core.csv_safety`, e.g. :func:`frame_csv`), and reading undoes it, so a table the
+(:mod:`nn_core.data.csv_safety`, e.g. :func:`frame_csv`), and reading undoes it, so a table the
 project wrote reads back equal.
 """
 
@@ -20,8 +20,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from nn_core.csv_safety import neutralise, restore
-from nn_core.dataset import Dataset
+from nn_core.data.csv_safety import neutralise, restore
+from nn_core.data.dataset import Dataset
 from nn_core.errors import PlaygroundError
 from nn_core.limits import (
     AUTO_CLASS_VALUES,

@@ -3,7 +3,7 @@
 Every function writes into a buffer given by the caller (``out=``), so a training step allocates
 nothing. The derivatives use the activation's output ``a`` rather than its input ``z``:
 sigmoid' = a(1 - a), tanh' = 1 - a², relu' = [a > 0], linear' = 1. Softmax is only an output
-activation; its derivative is applied by the loss (see :mod:`nn_core.losses`).
+activation; its derivative is applied by the loss (see :mod:`nn_core.engine.losses`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ _ZERO = np.array(0.0)
 def _sigmoid(z: np.ndarray, out: np.ndarray) -> np.ndarray:
     # 1 / (1 + e^-z), the blog's formula and order, so its class matches it bit for bit.
     # e^-z overflows to inf for z < -709 and the result is then exactly 0, not an error:
-    # callers run with np.errstate(over="ignore") (see nn_core.network.QUIET).
+    # callers run with np.errstate(over="ignore") (see nn_core.engine.network.QUIET).
     # z is used as scratch (it is contiguous; out may be a strided view).
     np.negative(z, out=z)
     np.exp(z, out=z)

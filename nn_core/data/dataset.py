@@ -10,7 +10,7 @@ import numpy as np
 from nn_core.errors import PlaygroundError
 
 if TYPE_CHECKING:
-    from nn_core.settings import RunSettings
+    pass
 
 TASK_KINDS = ("binary", "multiclass", "regression")
 
@@ -106,21 +106,3 @@ def _test_count(n: int, test_fraction: float) -> int:
     if test_fraction <= 0 or n < 2:
         return 0
     return min(max(round(n * test_fraction), 1), n - 1)
-
-
-def load_data(settings: RunSettings, csv_bytes: bytes | None = None) -> Dataset:
-    """The dataset ``settings`` asks for: a built-in by name, else the CSV in ``csv_bytes``."""
-    from nn_core.datasets import BUILTIN, make_dataset
-    from nn_core.tabular import load_csv
-
-    if settings.dataset in BUILTIN:
-        s = settings
-        return make_dataset(s.dataset, s.n_samples, s.noise, s.data_seed)
-    if csv_bytes is None:
-        if settings.dataset in ("", "csv", "custom"):
-            raise PlaygroundError("no CSV file given: upload one or choose a built-in dataset")
-        raise PlaygroundError(
-            f"unknown dataset {settings.dataset[:40]!r}: choose one of {', '.join(BUILTIN)} "
-            "or upload a CSV file"
-        )
-    return load_csv(csv_bytes, settings.target, settings.features, settings.task)

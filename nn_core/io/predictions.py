@@ -5,7 +5,8 @@ columns, then the predicted label or value, then one probability per class. The 
 before anything is predicted (:data:`~nn_core.limits.MAX_PREDICTION_CELLS` cells of rows ×
 outputs), the network runs once (labels come from the same probabilities), and the frame is made
 in one call rather than a column at a time. The Predict page, the CLI's ``predict`` and the
-standalone script name and order the columns alike. Write it with :func:`nn_core.tabular.frame_csv`.
+standalone script name and order the columns alike. Write it with
+:func:`nn_core.data.tabular.frame_csv`.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
+from nn_core.data.tabular import feature_matrix
 from nn_core.errors import PlaygroundError
 from nn_core.limits import MAX_PREDICTION_CELLS
-from nn_core.tabular import feature_matrix
 
 
 class Predictor(Protocol):
@@ -48,11 +49,11 @@ def predictions_frame(inputs: pd.DataFrame, out: np.ndarray | None, rows: np.nda
 
     ``out`` holds the network's outputs for the rows where the bool mask ``rows`` is true (None
     when no row was usable); the other rows keep their cells and get blank predictions. Columns
-    are named by :func:`~nn_core.export.probability_column` and
-    :func:`~nn_core.export.prediction_column`, with `` (2)``, `` (3)``… added to a name the
+    are named by :func:`~nn_core.io.export.probability_column` and
+    :func:`~nn_core.io.export.prediction_column`, with `` (2)``, `` (3)``… added to a name the
     table already has.
     """
-    from nn_core.export import prediction_column, probability_column
+    from nn_core.io.export import prediction_column, probability_column
 
     classes = [str(c) for c in classes]
     inputs = inputs.reset_index(drop=True)

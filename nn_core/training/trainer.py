@@ -22,13 +22,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nn_core import losses, optim, scalar
-from nn_core.dataset import Dataset, split_indices
+from nn_core.data.dataset import Dataset, split_indices
+from nn_core.data.preprocess import Preprocessor
+from nn_core.engine import losses, optim
+from nn_core.engine.backends import per_sample as scalar
+from nn_core.engine.network import QUIET, Network
 from nn_core.errors import PlaygroundError
-from nn_core.network import QUIET, Network
-from nn_core.preprocess import Preprocessor
 from nn_core.settings import RunSettings
-from nn_core.snapshots import Snapshot, SnapshotStore, capture
+from nn_core.training.snapshots import Snapshot, SnapshotStore, capture
 
 # Settings that change what the network is (or what it learns from): changing one starts over.
 RESET_FIELDS = (
@@ -393,7 +394,8 @@ class Trainer:
 
     # ------------------------------------------------------------------ looking back
     def continue_from(self, epoch: int) -> None:
-        """Go back to the kept snapshot of ``epoch`` (see :mod:`nn_core.snapshots`), bit for
+        """Go back to the kept snapshot of ``epoch`` (see :mod:`nn_core.training.snapshots`), bit
+        for
         bit: weights, optimiser state, random generator, epoch counter, health checks, best
         weights and stop state; the history and the later snapshots are cut at ``epoch``.
         Training on equals a run that never went beyond ``epoch`` (the settings are the ones
@@ -501,7 +503,8 @@ class Trainer:
     def apply_manual_step(self, before: np.ndarray, after: np.ndarray, optimizer_state: dict
                           ) -> None:
         """Set the weights to ``after`` and the optimiser's state, exactly: one step taken by
-        hand on the How it works page (see :mod:`nn_core.one_step`). It is not an epoch: the
+        hand on the How it works page (see :mod:`nn_core.training.one_step`). It is not an epoch:
+        the
         epoch counter and the history stay; ``manual_steps`` counts it. Refused (ValueError)
         unless the weights are still ``before`` and the optimiser is of the state's kind."""
         if not np.array_equal(self.network.params, before, equal_nan=True):

@@ -4,7 +4,8 @@
 "csv": "...", "runs": [...]}``. ``csv`` is the table as text: the uploaded or edited table's
 own text, or for a built-in dataset the generated table (for reading; loading regenerates it
 from the settings). ``runs`` (version 2, optional) are the session's kept runs
-(:mod:`nn_core.runs`), so a shared bundle carries the comparison; version 1 bundles have none
+(:mod:`nn_core.training.runs`), so a shared bundle carries the comparison; version 1 bundles have
+none
 and load as before. Loading checks everything and refuses with one :class:`PlaygroundError`
 line. A bundle is at most :data:`~nn_core.limits.MAX_BUNDLE_BYTES`, the upload limit, and
 writing refuses a larger one (the oldest runs give way first), so every bundle the app writes
@@ -16,15 +17,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from nn_core.dataset import load_data
-from nn_core.datasets import BUILTIN
+from nn_core.data.builtin import BUILTIN
+from nn_core.data.load import load_data
+from nn_core.data.tabular import dataset_from_table, read_csv_bytes, show
 from nn_core.errors import PlaygroundError
-from nn_core.export import dataset_csv
-from nn_core.jsonscan import json_items
+from nn_core.io.export import dataset_csv
+from nn_core.io.jsonscan import json_items
 from nn_core.limits import MAX_BUNDLE_BYTES, MAX_COLUMNS
-from nn_core.runs import MAX_RECORD_ITEMS, MAX_RUNS, RunRecord
 from nn_core.settings import RunSettings
-from nn_core.tabular import dataset_from_table, read_csv_bytes, show
+from nn_core.training.runs import MAX_RECORD_ITEMS, MAX_RUNS, RunRecord
 
 FORMAT = "nn-playground-run"
 VERSION = 2  # 2 added the runs; version 1 bundles load as before

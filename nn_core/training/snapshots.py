@@ -1,6 +1,7 @@
 """Snapshots of a run at a bounded number of epochs, to look back at and to continue from.
 
-A :class:`SnapshotStore` keeps, for chosen epochs, everything a :class:`~nn_core.training.Trainer`
+A :class:`SnapshotStore` keeps, for chosen epochs, everything a
+:class:`~nn_core.training.trainer.Trainer`
 needs to be exactly as it was then: the parameters, the optimiser's state (velocity, moments),
 the random generator's state, the health-check schedule, the early-stopping best weights and
 the stop fields. Which epochs:

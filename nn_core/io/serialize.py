@@ -13,8 +13,10 @@ from typing import Any
 
 import numpy as np
 
+from nn_core.data.preprocess import Preprocessor
+from nn_core.engine.network import Network
 from nn_core.errors import PlaygroundError
-from nn_core.jsonscan import json_items
+from nn_core.io.jsonscan import json_items
 from nn_core.limits import (
     MAX_ABS_VALUE,
     MAX_CLASSES,
@@ -22,10 +24,8 @@ from nn_core.limits import (
     MAX_MODEL_BYTES,
     MAX_NAME_CHARS,
 )
-from nn_core.network import Network
-from nn_core.preprocess import Preprocessor
 from nn_core.settings import MAX_EPOCHS, MAX_HIDDEN_LAYERS, MAX_NODES, TRANSFORMS, RunSettings
-from nn_core.training import TargetCoding, Trainer, labels_of, predict_raw, resolve_head
+from nn_core.training.trainer import TargetCoding, Trainer, labels_of, predict_raw, resolve_head
 
 FORMAT = "nn-playground-model"
 VERSION = 1

@@ -1,0 +1,2 @@
+"""The engine: activations, losses, optimisers, the reference network, the blog's class,
+and the fast backends."""

@@ -1,0 +1,1 @@
+"""Files in and out: model JSON, run bundles, exports, prediction tables."""

@@ -1,0 +1,1 @@
+"""Training: the trainer, its snapshots, kept runs, evaluation, one step laid bare."""
