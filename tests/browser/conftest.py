@@ -14,9 +14,10 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page
@@ -30,6 +31,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 VIEWPORT = {"width": 1500, "height": 1700}  # tall: Streamlit scrolls inside its own container
+Visit = Callable[..., AbstractContextManager[Page]]  # the ``visit`` fixture
 
 
 def free_port() -> int:
@@ -92,26 +94,41 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 
 @contextmanager
 def open_page(browser: Browser, url: str, request: pytest.FixtureRequest, tmp_path: Path,
-              viewport: dict[str, int] = VIEWPORT) -> Iterator[Page]:
-    """A fresh browser session (new context) on ``url``, checked for JavaScript errors.
+              viewport: dict[str, int] = VIEWPORT, **options: Any) -> Iterator[Page]:
+    """A fresh browser session (new context, ``options`` passed on) on ``url``, checked for
+    JavaScript errors.
 
     When the test fails, the page's last picture is saved next to the test's temporary files.
     """
-    context = browser.new_context(viewport=viewport)
-    pg = context.new_page()
-    pg.set_default_timeout(TIMEOUT_MS)
+    context = browser.new_context(viewport=viewport, **options)
     errors: list[str] = []
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    pg.goto(url)
-    wait_idle(pg)
-    yield pg
-    failed = getattr(request.node, "report_call", None)
-    if failed is not None and failed.failed:
-        shot = tmp_path / "failure.png"
-        pg.screenshot(path=str(shot))
-        print(f"\nscreenshot of the failing page: {shot}")
-    context.close()
+    try:
+        pg = context.new_page()
+        pg.set_default_timeout(TIMEOUT_MS)
+        pg.on("pageerror", lambda exc: errors.append(str(exc)))
+        pg.goto(url)
+        wait_idle(pg)
+        try:
+            yield pg
+        except BaseException:  # raised inside the with block
+            _failure_screenshot(pg, tmp_path)
+            raise
+        failed = getattr(request.node, "report_call", None)
+        if failed is not None and failed.failed:  # the test failed after the with block
+            _failure_screenshot(pg, tmp_path)
+    finally:
+        context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def _failure_screenshot(pg: Page, tmp_path: Path) -> None:
+    shot = tmp_path / "failure.png"
+    try:
+        pg.screenshot(path=str(shot))
+    except Exception as exc:  # the page may be gone; the test's own error matters more
+        print(f"\nno screenshot of the failing page: {exc}")
+        return
+    print(f"\nscreenshot of the failing page: {shot}")
 
 
 @pytest.fixture()
@@ -120,3 +137,14 @@ def page(browser: Browser, server: str, request: pytest.FixtureRequest,
     """A fresh browser session on the app's first page, in a tall desktop window."""
     with open_page(browser, server + "/", request, tmp_path) as pg:
         yield pg
+
+
+@pytest.fixture()
+def visit(browser: Browser, server: str, request: pytest.FixtureRequest,
+          tmp_path: Path) -> Visit:
+    """Opens more fresh browser sessions: ``with visit("/train?lr=0.1") as pg:``; a path on the
+    app, then ``open_page``'s viewport and context options."""
+    def open_path(path: str = "/", viewport: dict[str, int] = VIEWPORT,
+                  **options: Any) -> AbstractContextManager[Page]:
+        return open_page(browser, server + path, request, tmp_path, viewport, **options)
+    return open_path

@@ -80,6 +80,81 @@ def wait_drawn(pg: Page, n: int) -> None:
     )
 
 
+def last_surface(pg: Page) -> dict | None:
+    """What the live element's decision surface last drew (None before its first frame): its
+    epoch, unit (none: the network's output), values z, title and axis ranges."""
+    return pg.evaluate("""() => {
+      const s = window.__nnLive && window.__nnLive.lastSurface;
+      const gd = document.querySelector("[data-chart=surface]");
+      return s ? {epoch: s.epoch, unit: s.unit,
+                  z: Array.from(s.z, (row) => Array.from(row)), title: gd._fullLayout.title.text,
+                  range: [gd._fullLayout.xaxis.range, gd._fullLayout.yaxis.range]} : null;
+    }""")
+
+
+def wait_surface(pg: Page, n: int) -> dict:
+    """Wait until the live element's decision surface shows epoch ``n``; what it shows."""
+    pg.wait_for_function(
+        "n => { const s = window.__nnLive && window.__nnLive.lastSurface;"
+        " return s && s.epoch === n; }",
+        arg=n,
+    )
+    return last_surface(pg)
+
+
+def play(pg: Page) -> None:
+    """Press Play and wait until Pause replaces it."""
+    click(pg, "train_play")
+    pg.wait_for_selector(".st-key-train_pause button:visible")
+
+
+def pause(pg: Page) -> int:
+    """Press Pause, wait until the page is idle and the live element has drawn the epoch the
+    counter shows; that epoch."""
+    click(pg, "train_pause")
+    pg.wait_for_selector(".st-key-train_play button:visible")
+    wait_idle(pg)
+    paused = epoch(pg)
+    wait_drawn(pg, paused)
+    return paused
+
+
+def play_then_pause(pg: Page, at_least: int) -> int:
+    """Play until the counter reaches ``at_least``, then pause; the epoch it paused at."""
+    play(pg)
+    wait_epoch(pg, lambda e: e >= at_least, f"reached {at_least} while playing")
+    return pause(pg)
+
+
+def step(pg: Page, times: int, start: int = 0) -> None:
+    """Press Step ``times`` times, from epoch ``start``, each time waiting for the next epoch."""
+    for k in range(1, times + 1):
+        click(pg, "train_step")
+        wait_epoch(pg, lambda e, k=k: e == start + k, f"reached {start + k} after Step")
+        wait_idle(pg)
+
+
+def upload_csv(pg: Page, files: str | Path | list[dict], loaded: str) -> None:
+    """Upload a CSV on the Data page (a path, or Playwright's name/mimeType/buffer dicts) and
+    wait until the page says ``loaded``."""
+    pg.get_by_role("tab", name="Upload").click()
+    pg.locator(".st-key-w_upload_csv input[type=file]").set_input_files(files)
+    pg.get_by_text(loaded).first.wait_for()
+    wait_idle(pg)
+    assert_no_exception(pg)
+
+
+def zoom_surface(pg: Page, start: float, span: float) -> None:
+    """Drag a box over the decision surface from ``start`` to ``start + span`` of its size (a
+    Plotly zoom)."""
+    drag = pg.locator("[data-chart=surface] .nsewdrag").first.bounding_box()
+    x, y = drag["x"] + drag["width"] * start, drag["y"] + drag["height"] * start
+    pg.mouse.move(x, y)
+    pg.mouse.down()
+    pg.mouse.move(x + drag["width"] * span, y + drag["height"] * span, steps=8)
+    pg.mouse.up()
+
+
 def open_blog_network(pg: Page, server: str) -> None:
     """Open the Train page on the blog's table (a permalink) and press "Use the blog's
     network"."""

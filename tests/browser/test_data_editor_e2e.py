@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 
-from tests.browser.conftest import VIEWPORT
-from tests.browser.helpers import TIMEOUT_MS, assert_no_exception, wait_idle
+from tests.browser.conftest import Visit
+from tests.browser.helpers import assert_no_exception, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -15,14 +15,8 @@ HEADER, ROW = 36, 35  # the editor's header and row heights in pixels
 COLUMN_X = {"height": 80, "weight": 180}  # a point inside each column, from the editor's left
 
 
-def test_quick_edits_then_apply_keep_every_edit_and_name_the_empty_row(browser: Browser,
-                                                                        server: str):
-    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
-    pg = context.new_page()
-    pg.set_default_timeout(TIMEOUT_MS)
-    try:
-        pg.goto(f"{server}/?dataset=blog")
-        wait_idle(pg)
+def test_quick_edits_then_apply_keep_every_edit_and_name_the_empty_row(visit: Visit):
+    with visit("/?dataset=blog", accept_downloads=True) as pg:
         pg.get_by_role("tab", name="Edit rows").click()
         grid = pg.locator("[data-testid='stDataFrame']:visible").first
         grid.wait_for()
@@ -60,5 +54,3 @@ def test_quick_edits_then_apply_keep_every_edit_and_name_the_empty_row(browser: 
         table = pd.read_csv(info.value.path())
         assert table["height"].tolist()[:2] == [171, 160]
         assert table["weight"].tolist()[:2] == [70, 56]
-    finally:
-        context.close()

@@ -18,10 +18,14 @@ from tests.browser.helpers import (
     go_to,
     live_stats,
     open_blog_network,
+    play_then_pause,
     screenshot,
+    step,
+    upload_csv,
     wait_drawn,
     wait_epoch,
     wait_idle,
+    zoom_surface,
 )
 
 pytestmark = pytest.mark.browser
@@ -48,22 +52,10 @@ def test_play_pause_step_reset_and_the_charts_follow(page: Page) -> None:
     wait_drawn(page, 0)
     assert epoch(page) == 0
     # zoom into the decision surface: the zoom must survive playing
-    drag = page.locator("[data-chart=surface] .nsewdrag").first.bounding_box()
-    x, y = drag["x"] + drag["width"] * 0.3, drag["y"] + drag["height"] * 0.3
-    page.mouse.move(x, y)
-    page.mouse.down()
-    page.mouse.move(x + drag["width"] * 0.3, y + drag["height"] * 0.3, steps=8)
-    page.mouse.up()
+    zoom_surface(page, 0.3, 0.3)
     zoomed = page.evaluate(SURFACE_RANGE)
 
-    click(page, "train_play")
-    page.wait_for_selector(".st-key-train_pause button")
-    wait_epoch(page, lambda e: e >= 100, "reached 100 while playing")
-    click(page, "train_pause")
-    page.wait_for_selector(".st-key-train_play button")
-    wait_idle(page)
-    paused = epoch(page)
-    wait_drawn(page, paused)  # the charts show the epoch the counter shows
+    paused = play_then_pause(page, 100)  # the charts show the epoch the counter shows
     page.wait_for_timeout(2000)
     assert epoch(page) == paused
     stats = {k: v for k, v in live_stats(page).items() if k != "drawMs"}
@@ -116,24 +108,13 @@ def people_csv(rows: int = 60) -> str:
 def test_upload_a_csv_train_on_it_and_predict(page: Page, tmp_path) -> None:
     path = tmp_path / "people.csv"
     path.write_text(people_csv())
-    page.get_by_role("tab", name="Upload").click()
-    page.locator(".st-key-w_upload_csv input[type=file]").set_input_files(str(path))
-    page.get_by_text("Loaded people.csv: 60 rows; target sex").wait_for()
-    wait_idle(page)
-    assert_no_exception(page)
+    upload_csv(page, str(path), "Loaded people.csv: 60 rows; target sex")
 
     go_to(page, "Train")
     page.get_by_text("Data: 60 rows, 3 inputs, binary.").wait_for()
     wait_drawn(page, 0)
-    for n in (1, 2, 3):
-        click(page, "train_step")
-        wait_epoch(page, lambda e, n=n: e == n, f"{n} after {n} steps")
-        wait_idle(page)
-    click(page, "train_play")
-    wait_epoch(page, lambda e: e >= 50, "reached 50 while playing")
-    click(page, "train_pause")
-    page.wait_for_selector(".st-key-train_play button")
-    wait_idle(page)
+    step(page, 3)
+    play_then_pause(page, 50)
     assert_no_exception(page)
 
     go_to(page, "Predict")
@@ -156,12 +137,7 @@ def test_upload_a_csv_train_on_it_and_predict(page: Page, tmp_path) -> None:
 
 def test_the_blogs_network_shows_its_saturated_sigmoids(page: Page, server: str) -> None:
     open_blog_network(page, server)
-    click(page, "train_play")
-    wait_epoch(page, lambda e: e >= 200, "reached 200 while playing")
-    click(page, "train_pause")
-    page.wait_for_selector(".st-key-train_play button")
-    wait_idle(page)
-    wait_drawn(page, epoch(page))
+    play_then_pause(page, 200)
     note = page.locator(".nnl-slopes .nnl-note").inner_text()
     assert note.startswith("hidden 1: 2/2 saturated")  # why it answers ~0.5 for everyone
     page.mouse.move(5, 5)

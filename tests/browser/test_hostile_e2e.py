@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.helpers import assert_no_exception, go_to, wait_epoch, wait_idle
+from tests.browser.helpers import assert_no_exception, go_to, step, upload_csv, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -34,12 +34,7 @@ def _csv(header: list[str], rows: list[list[object]]) -> bytes:
 
 
 def _upload(pg: Page, name: str, data: bytes) -> None:
-    pg.get_by_role("tab", name="Upload").click()
-    pg.locator(".st-key-w_upload_csv input[type=file]").set_input_files(
-        files=[{"name": name, "mimeType": "text/csv", "buffer": data}])
-    pg.get_by_text("rows; target").first.wait_for()
-    wait_idle(pg)
-    assert_no_exception(pg)
+    upload_csv(pg, [{"name": name, "mimeType": "text/csv", "buffer": data}], "rows; target")
 
 
 def _text(pg: Page) -> str:
@@ -65,9 +60,7 @@ def test_addresses_in_user_text_never_become_links(page: Page) -> None:
     assert axes[-2:] == [FORMULA, WWW]
 
     go_to(page, "Train")
-    page.locator(".st-key-train_step button:visible").first.click()
-    wait_epoch(page, lambda e: e == 1, "1 after a step")
-    wait_idle(page)
+    step(page, 1)
     go_to(page, "Predict")
     assert_no_exception(page)
     labels = page.locator("[data-testid='stMetricLabel']").all_inner_texts()

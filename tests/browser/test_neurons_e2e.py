@@ -20,9 +20,13 @@ from tests.browser.helpers import (
     assert_no_exception,
     epoch,
     go_to,
+    last_surface,
+    pause,
+    play,
     screenshot,
     wait_epoch,
-    wait_idle,
+    wait_surface,
+    zoom_surface,
 )
 from tests.test_neuron_maps import decoded_maps, engine_maps
 from ui.charts import unpack
@@ -30,13 +34,6 @@ from ui.live_frames import LiveView, ViewOptions
 
 pytestmark = pytest.mark.browser
 
-SURFACE = """() => {
-  const s = window.__nnLive && window.__nnLive.lastSurface;
-  const gd = document.querySelector("[data-chart=surface]");
-  return s ? {epoch: s.epoch, unit: s.unit, z: Array.from(s.z, (row) => Array.from(row)),
-              title: gd._fullLayout.title.text,
-              range: [gd._fullLayout.xaxis.range, gd._fullLayout.yaxis.range]} : null;
-}"""
 UNITS = "() => window.__nnLive.units"
 # the distinct colours inside a unit's square on the network canvas (device pixels)
 PIXELS = """([x, y, half]) => {
@@ -49,10 +46,6 @@ PIXELS = """([x, y, half]) => {
   for (let i = 0; i < d.length; i += 4) seen.add(`${d[i]},${d[i + 1]},${d[i + 2]}`);
   return [...seen];
 }"""
-
-
-def click(pg: Page, key: str) -> None:
-    pg.locator(f".st-key-{key} button:visible").first.click()
 
 
 def point_at(pg: Page, unit: dict) -> None:
@@ -72,7 +65,7 @@ def surface_shows(pg: Page, unit: dict | None) -> dict:
         " return want === null ? !u : !!u && u.layer === want[0] && u.index === want[1]; }",
         arg=want,
     )
-    return pg.evaluate(SURFACE)
+    return last_surface(pg)
 
 
 def fresh(k: int) -> tuple[Trainer, LiveView]:
@@ -94,17 +87,11 @@ def test_units_draw_their_maps_and_the_surface_shows_the_one_pointed_at(page: Pa
         assert len(page.evaluate(PIXELS, [u["x"], u["y"], u["half"]])) >= 5
 
     # zoom into the surface; pointing at units while playing must keep it
-    drag = page.locator("[data-chart=surface] .nsewdrag").first.bounding_box()
-    x, y = drag["x"] + drag["width"] * 0.25, drag["y"] + drag["height"] * 0.25
-    page.mouse.move(x, y)
-    page.mouse.down()
-    page.mouse.move(x + drag["width"] * 0.5, y + drag["height"] * 0.5, steps=8)
-    page.mouse.up()
-    zoomed = page.evaluate(SURFACE)["range"]
+    zoom_surface(page, 0.25, 0.5)
+    zoomed = last_surface(page)["range"]
 
     drawn_before = page.evaluate("() => window.__nnLive.mapsDrawn")
-    click(page, "train_play")
-    page.wait_for_selector(".st-key-train_pause button")
+    play(page)
     wait_epoch(page, lambda e: e >= 20, "reached 20 while playing")
     h13 = units[2]
     point_at(page, h13)
@@ -114,14 +101,11 @@ def test_units_draw_their_maps_and_the_surface_shows_the_one_pointed_at(page: Pa
     start = shown["epoch"]
     page.wait_for_function(  # frames go on arriving: the unit's map follows the training
         "e => window.__nnLive.lastSurface.epoch > e && window.__nnLive.lastSurface.unit", arg=start)
-    assert page.evaluate(SURFACE)["range"] == zoomed
+    assert last_surface(page)["range"] == zoomed
     wait_epoch(page, lambda e: e >= 60, "reached 60 while playing")
     away(page)
-    click(page, "train_pause")
-    page.wait_for_selector(".st-key-train_play button")
-    wait_idle(page)
-    now = epoch(page)
-    page.wait_for_function("n => window.__nnLive.lastSurface.epoch === n", arg=now)
+    now = pause(page)
+    wait_surface(page, now)
     assert page.evaluate("() => window.__nnLive.mapsDrawn") > drawn_before + 10
 
     # paused: point at h2.5, the surface shows exactly that unit's map of this epoch
@@ -163,7 +147,7 @@ def test_units_draw_their_maps_and_the_surface_shows_the_one_pointed_at(page: Pa
     surface_shows(page, h25)
     away(page)
     surface_shows(page, h13)
-    assert page.evaluate(SURFACE)["range"] == zoomed
+    assert last_surface(page)["range"] == zoomed
     assert_no_exception(page)
     screenshot(page, "train_neurons")
 

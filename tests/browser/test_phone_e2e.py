@@ -19,8 +19,6 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from tests.browser.conftest import open_page
 from tests.browser.helpers import (
     assert_no_exception,
-    click,
-    epoch,
     go_to,
     screenshot,
     wait_drawn,
@@ -119,19 +117,13 @@ def test_the_train_page_on_a_phone_opens_on_play_and_the_surface(phone: Page) ->
     assert settings_box(pg)["y"] >= live["y"] + live["height"]
     assert_fits_the_width(pg, PHONE["width"])
 
-    click(pg, "train_play")
-    pg.wait_for_selector(".st-key-train_pause button:visible")
+    play(pg)
     wait_epoch(pg, lambda e: e >= 60, "reached 60 while playing")
     pause = box(pg, ".st-key-train_pause button:visible")
     assert pause["y"] >= 0 and pause["y"] + pause["height"] <= PHONE["height"]
     pg.mouse.move(5, 5)  # no hover label in the picture
     screenshot(pg, "train_phone")
-    click(pg, "train_pause")
-    pg.wait_for_selector(".st-key-train_play button:visible")
-    wait_idle(pg)
-    paused = epoch(pg)
-    assert paused >= 60
-    wait_drawn(pg, paused)
+    assert pause(pg) >= 60
     assert_no_exception(pg)
     assert_fits_the_width(pg, PHONE["width"])  # with the paused measures' tables too
 

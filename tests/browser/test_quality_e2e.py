@@ -17,10 +17,12 @@ from nn_core.training.evaluate import trainer_quality
 from nn_core.training.trainer import Trainer
 from tests.browser.helpers import (
     assert_no_exception,
-    click,
-    epoch,
     go_to,
+    pause,
+    play,
+    play_then_pause,
     screenshot,
+    step,
     wait_drawn,
     wait_epoch,
     wait_idle,
@@ -49,18 +51,6 @@ def open_train(pg: Page, server: str, settings: RunSettings) -> None:
     pg.goto(f"{server}/train?{query}")  # a permalink: the same data and initial weights
     wait_idle(pg)
     wait_drawn(pg, 0)
-
-
-def play_then_pause(pg: Page, at_least: int) -> int:
-    click(pg, "train_play")
-    pg.wait_for_selector(".st-key-train_pause button")
-    wait_epoch(pg, lambda e: e >= at_least, f"reached {at_least} while playing")
-    click(pg, "train_pause")
-    pg.wait_for_selector(".st-key-train_play button")
-    wait_idle(pg)
-    paused = epoch(pg)
-    wait_drawn(pg, paused)
-    return paused
 
 
 def matrix(pg: Page, title: str) -> list[list[int]]:
@@ -125,16 +115,13 @@ def test_the_test_confusion_matrix_sums_to_the_test_rows(page: Page, server: str
     show_section(page, "How good is it")
     screenshot(page, "quality_classification")
 
-    click(page, "train_play")  # playing: no section, no rings
-    page.wait_for_selector(".st-key-train_pause button")
+    play(page)  # playing: no section, no rings
     wait_epoch(page, lambda e: e > paused, "moved on after Play")
     assert page.get_by_role("heading", name="How good is it").count() == 0
     page.wait_for_function(
         "() => { const gd = document.querySelector('[data-chart=surface]');"
         " return gd && gd.data && !gd.data.some(t => t.name === 'wrong'); }")
-    click(page, "train_pause")
-    page.wait_for_selector(".st-key-train_play button")
-    wait_idle(page)
+    pause(page)
     assert_no_exception(page)
 
 
@@ -160,10 +147,7 @@ def test_predict_measures_a_csv_that_carries_the_target(page: Page, server: str,
                                                         tmp_path) -> None:
     settings = RunSettings(dataset="moons", noise=0.3)
     open_train(page, server, settings)
-    for n in (1, 2, 3):
-        click(page, "train_step")
-        wait_epoch(page, lambda e, n=n: e == n, f"{n} after {n} steps")
-        wait_idle(page)
+    step(page, 3)
     ds = load_data(settings)
     table = pd.DataFrame(ds.X[:80].round(4), columns=ds.feature_names)
     table["label"] = [ds.classes[int(c)] for c in ds.y[:80]]

@@ -10,8 +10,10 @@ from playwright.sync_api import Page, expect
 from tests.browser.helpers import (
     TIMEOUT_MS,
     assert_no_exception,
+    click,
     go_to,
     screenshot,
+    step,
     wait_epoch,
     wait_idle,
 )
@@ -23,17 +25,6 @@ TRACES = """key => {
   return gd && gd.data ? gd.data.map(t => ({name: t.name, color: t.line.color,
                                             n: t.x.length})) : null;
 }"""
-
-
-def click(pg: Page, key: str) -> None:
-    pg.locator(f".st-key-{key} button:visible").first.click()
-
-
-def step(pg: Page, times: int, start: int) -> None:
-    for k in range(1, times + 1):
-        click(pg, "train_step")
-        wait_epoch(pg, lambda e, k=k: e == start + k, f"reached {start + k} after Step")
-        wait_idle(pg)
 
 
 def lr_shown(pg: Page) -> str:

@@ -16,32 +16,21 @@ from tests.browser.helpers import (
     click,
     epoch,
     go_to,
+    play_then_pause,
     screenshot,
     wait_epoch,
     wait_idle,
+    wait_surface,
 )
 from ui.charts import unpack
 from ui.live_frames import LiveView, ViewOptions
 
 pytestmark = pytest.mark.browser
 
-LAST_SURFACE = """() => {
-  const s = window.__nnLive && window.__nnLive.lastSurface;
-  return s ? {epoch: s.epoch, z: Array.from(s.z, (row) => Array.from(row))} : null;
-}"""
-
-
-def wait_drawn(pg: Page, n: int) -> None:
-    pg.wait_for_function(
-        "n => { const s = window.__nnLive && window.__nnLive.lastSurface;"
-        " return s && s.epoch === n; }",
-        arg=n,
-    )
-
 
 def drawn_surface(pg: Page, n: int) -> np.ndarray:
-    wait_drawn(pg, n)
-    got = pg.evaluate(LAST_SURFACE)
+    """The surface the live element drew at epoch ``n``."""
+    got = wait_surface(pg, n)
     assert got["epoch"] == n
     return np.array(got["z"], dtype=np.float64)
 
@@ -65,13 +54,7 @@ def move_slider(pg: Page, *keys: str) -> None:
 def test_scrub_back_shows_the_surface_of_a_run_stopped_there_and_continues(page: Page) -> None:
     go_to(page, "Train")
     assert page.locator(".st-key-w_scrub_epoch").count() == 0  # nothing trained yet
-    click(page, "train_play")
-    page.wait_for_selector(".st-key-train_pause button")
-    wait_epoch(page, lambda e: e >= 80, "reached 80 while playing")
-    click(page, "train_pause")
-    page.wait_for_selector(".st-key-train_play button")
-    wait_idle(page)
-    now = epoch(page)
+    now = play_then_pause(page, 80)
     assert np.allclose(drawn_surface(page, now), fresh_surface(now), atol=1e-6)
 
     # a dense early epoch: Home is epoch 0, each arrow one kept epoch on

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import numpy as np
 import pandas as pd
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from nn_core.data.load import load_data
 from nn_core.data.tabular import dataset_from_table, read_csv_bytes
@@ -22,8 +22,16 @@ from nn_core.io.bundle import bundle_from_json
 from nn_core.io.serialize import model_from_json
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
-from tests.browser.conftest import VIEWPORT
-from tests.browser.helpers import TIMEOUT_MS, assert_no_exception, epoch, go_to, wait_idle
+from tests.browser.conftest import Visit
+from tests.browser.helpers import (
+    TIMEOUT_MS,
+    assert_no_exception,
+    epoch,
+    go_to,
+    step,
+    upload_csv,
+    wait_idle,
+)
 from ui import share
 
 pytestmark = pytest.mark.browser
@@ -43,14 +51,9 @@ def _loss_shown(text: str) -> str:
     return match.group(1)
 
 
-def test_a_permalink_reproduces_the_setup_in_a_new_session(browser: Browser, server: str):
+def test_a_permalink_reproduces_the_setup_in_a_new_session(visit: Visit):
     query = urlencode(share.to_query(SETUP, {"log_loss": True}), safe=",")
-    context = browser.new_context(viewport=VIEWPORT)
-    pg = context.new_page()
-    pg.set_default_timeout(TIMEOUT_MS)
-    try:
-        pg.goto(f"{server}/train?{query}")
-        wait_idle(pg)
+    with visit(f"/train?{query}") as pg:
         pg.wait_for_selector(".st-key-nn_epoch h3", timeout=TIMEOUT_MS)
         assert_no_exception(pg)
         assert epoch(pg) == 0
@@ -69,24 +72,15 @@ def test_a_permalink_reproduces_the_setup_in_a_new_session(browser: Browser, ser
         assert _loss_shown(main.inner_text()) == f"{expected:.4g}"
         # the address bar stays a permalink of the set-up
         assert _query(pg.url) == {**share.to_query(SETUP), "log_loss": "true"}
-    finally:
-        context.close()
 
 
-def test_a_classroom_link_hides_the_data_choice(browser: Browser, server: str):
-    context = browser.new_context(viewport=VIEWPORT)
-    pg = context.new_page()
-    pg.set_default_timeout(TIMEOUT_MS)
-    try:
-        pg.goto(f"{server}/?dataset=xor&hide=data,upload,editor")
-        wait_idle(pg)
+def test_a_classroom_link_hides_the_data_choice(visit: Visit):
+    with visit("/?dataset=xor&hide=data,upload,editor") as pg:
         assert_no_exception(pg)
         text = pg.locator("[data-testid='stMain']").inner_text()
         assert "This classroom link fixes the data." in text
         assert pg.locator("[data-testid='stFileUploader']").count() == 0
         assert _query(pg.url) == {"dataset": "xor", "hide": "data,editor,upload"}
-    finally:
-        context.close()
 
 
 PEOPLE = ("height,weight,age,sex\n170,70,25,m\n160,55,30,f\n180,90,40,m\n150,45,20,f\n"
@@ -110,23 +104,9 @@ def _download(pg: Page, label: str, folder: Path) -> bytes:
     return path.read_bytes()
 
 
-def _step(pg: Page, times: int) -> None:
-    for n in range(1, times + 1):
-        pg.locator(".st-key-train_step button:visible").first.click()
-        pg.wait_for_function("n => { const h = document.querySelector('.st-key-nn_epoch h3');"
-                             " return h && h.innerText.trim() === 'Epoch ' + n; }", arg=n)
-        wait_idle(pg)
-
-
-def test_every_download_gives_its_file_and_the_bundle_loads_back(browser: Browser, server: str,
-                                                                 tmp_path: Path):
-    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
-    pg = context.new_page()
-    pg.set_default_timeout(TIMEOUT_MS)
-    try:
-        # built-in data: the bundle downloads before anything is trained
-        pg.goto(f"{server}/?dataset=xor&n_samples=60")
-        wait_idle(pg)
+def test_every_download_gives_its_file_and_the_bundle_loads_back(visit: Visit, tmp_path: Path):
+    # built-in data: the bundle downloads before anything is trained
+    with visit("/?dataset=xor&n_samples=60", accept_downloads=True) as pg:
         go_to(pg, "Share & export")
         settings, csv, _ = bundle_from_json(_download(pg, "Run bundle", tmp_path))
         assert (settings.dataset, settings.n_samples, csv) == ("xor", 60, None)
@@ -135,12 +115,9 @@ def test_every_download_gives_its_file_and_the_bundle_loads_back(browser: Browse
         go_to(pg, "Data")
         upload = tmp_path / "people.csv"
         upload.write_text(PEOPLE)
-        pg.get_by_role("tab", name="Upload").click()
-        pg.locator(".st-key-w_upload_csv input[type=file]").set_input_files(str(upload))
-        pg.get_by_text("Loaded people.csv: 10 rows; target sex").wait_for()
-        wait_idle(pg)
+        upload_csv(pg, str(upload), "Loaded people.csv: 10 rows; target sex")
         go_to(pg, "Train")
-        _step(pg, 3)
+        step(pg, 3)
         go_to(pg, "Share & export")
         assert_no_exception(pg)
         table = pd.read_csv(io.BytesIO(_download(pg, "Dataset (CSV)", tmp_path)))
@@ -175,17 +152,10 @@ def test_every_download_gives_its_file_and_the_bundle_loads_back(browser: Browse
         assert any(pd.api.types.is_float_dtype(result[c]) and
                    np.allclose(result[c].to_numpy(), p_m) for c in result.columns)
         assert_no_exception(pg)
-    finally:
-        context.close()
 
     # the bundle, loaded in a fresh session on the Data page: the same table and epoch-0 loss
     (tmp_path / "run-bundle.json").write_bytes(bundle)
-    context = browser.new_context(viewport=VIEWPORT)
-    pg = context.new_page()
-    pg.set_default_timeout(TIMEOUT_MS)
-    try:
-        pg.goto(f"{server}/")
-        wait_idle(pg)
+    with visit("/") as pg:
         pg.get_by_role("tab", name="Upload").click()
         pg.locator(".st-key-w_upload_bundle input[type=file]").set_input_files(
             str(tmp_path / "run-bundle.json"))
@@ -207,5 +177,3 @@ def test_every_download_gives_its_file_and_the_bundle_loads_back(browser: Browse
         main = pg.locator("[data-testid='stMain']").inner_text()
         assert _loss_shown(main) == f"{expected_loss:.4g}"
         assert json.loads(bundle)["settings"]["target"] == "sex"
-    finally:
-        context.close()

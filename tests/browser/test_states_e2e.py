@@ -4,14 +4,23 @@ early stopping draws the validation loss and marks the best epoch; one epoch num
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlencode
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from nn_core.settings import RunSettings
-from tests.browser.conftest import VIEWPORT
-from tests.browser.helpers import TIMEOUT_MS, assert_no_exception, epoch, wait_epoch, wait_idle
+from tests.browser.conftest import Visit
+from tests.browser.helpers import (
+    TIMEOUT_MS,
+    assert_no_exception,
+    click,
+    epoch,
+    wait_epoch,
+    wait_idle,
+)
 from ui import share
 
 pytestmark = pytest.mark.browser
@@ -21,24 +30,17 @@ EARLY = RunSettings(dataset="moons", noise=0.3, hidden=(32, 32), activation="rel
                     optimizer="adam", lr=0.03, validation_fraction=0.2, patience=10)
 
 
-def _open(browser: Browser, server: str, settings: RunSettings, **ui) -> Page:
-    query = urlencode(share.to_query(settings, ui), safe=",")
-    pg = browser.new_context(viewport=VIEWPORT).new_page()
-    pg.set_default_timeout(TIMEOUT_MS)
-    pg.goto(f"{server}/train?{query}")
-    wait_idle(pg)
-    pg.wait_for_selector(".st-key-nn_epoch h3")
-    return pg
+@contextmanager
+def _open(visit: Visit, settings: RunSettings, **ui) -> Iterator[Page]:
+    """A fresh session on the Train page of a permalink to ``settings`` and ``ui``."""
+    with visit(f"/train?{urlencode(share.to_query(settings, ui), safe=',')}") as pg:
+        pg.wait_for_selector(".st-key-nn_epoch h3")
+        yield pg
 
 
-def _click(pg: Page, key: str) -> None:
-    pg.locator(f".st-key-{key} button:visible").first.click()
-
-
-def test_a_blown_up_run_is_told_once_and_fixed_in_one_click(browser: Browser, server: str):
-    pg = _open(browser, server, DEAD)
-    try:
-        _click(pg, "train_play")
+def test_a_blown_up_run_is_told_once_and_fixed_in_one_click(visit: Visit):
+    with _open(visit, DEAD) as pg:
+        click(pg, "train_play")
         alert = pg.locator("[data-testid='stAlertContentError']")
         expect(alert).to_contain_text("Training diverged at epoch 1: ", timeout=TIMEOUT_MS)
         wait_idle(pg)
@@ -54,7 +56,7 @@ def test_a_blown_up_run_is_told_once_and_fixed_in_one_click(browser: Browser, se
         expect(pg.locator("[data-testid='stAlertContentInfo']")).to_contain_text("press Play")
         wait_idle(pg)
         assert pg.locator("[data-testid='stAlertContentError']").count() == 0
-        _click(pg, "train_play")
+        click(pg, "train_play")
         try:
             wait_epoch(pg, lambda e: e > 20, "trained with the fixed rate")
         except AssertionError as exc:  # say what the page shows
@@ -62,17 +64,13 @@ def test_a_blown_up_run_is_told_once_and_fixed_in_one_click(browser: Browser, se
             raise AssertionError(f"{exc}; the page ends with {main!r}") from None
         assert pg.locator("[data-testid='stAlertContentError']").count() == 0
         assert_no_exception(pg)
-    finally:
-        pg.context.close()
 
 
-def test_early_stopping_draws_validation_and_marks_the_best_epoch(browser: Browser,
-                                                                  server: str):
-    pg = _open(browser, server, EARLY, speed="max")
-    try:
+def test_early_stopping_draws_validation_and_marks_the_best_epoch(visit: Visit):
+    with _open(visit, EARLY, speed="max") as pg:
         root = pg.locator(".nnl-root")
         expect(root).to_have_attribute("data-loss-series", re.compile(r"\bval_loss\b"))
-        _click(pg, "train_play")
+        click(pg, "train_play")
         done = pg.locator("[data-testid='stAlertContentSuccess']")
         expect(done).to_contain_text("Stopped early", timeout=TIMEOUT_MS)
         best = int(re.search(r"weights of epoch (\d+)", done.inner_text()).group(1))
@@ -83,19 +81,14 @@ def test_early_stopping_draws_validation_and_marks_the_best_epoch(browser: Brows
         expect(root).to_have_attribute("data-best-epoch", str(best))
         assert f"best epoch {best}" in pg.locator(".nnl-status").inner_text()
         assert_no_exception(pg)
-    finally:
-        pg.context.close()
 
 
-def test_while_playing_the_epoch_is_one_number(browser: Browser, server: str):
-    pg = _open(browser, server, RunSettings(), speed=10)
-    try:
-        _click(pg, "train_play")
+def test_while_playing_the_epoch_is_one_number(visit: Visit):
+    with _open(visit, RunSettings(), speed=10) as pg:
+        click(pg, "train_play")
         wait_epoch(pg, lambda e: e >= 50, "reached 50")
         expect(pg.locator(".nnl-status")).to_have_text(re.compile(r"train loss \d"))
         status = pg.locator(".nnl-status").inner_text()
         assert "epoch" not in status.lower(), status  # the heading is the one counter
-        _click(pg, "train_pause")
+        click(pg, "train_pause")
         assert_no_exception(pg)
-    finally:
-        pg.context.close()

@@ -33,7 +33,15 @@ from deploy.serve import (
 )
 from nn_core.limits import MAX_UPLOAD_BYTES
 from tests.browser.conftest import VIEWPORT
-from tests.browser.helpers import TIMEOUT_MS, assert_no_exception, go_to, live_stats, wait_idle
+from tests.browser.helpers import (
+    TIMEOUT_MS,
+    assert_no_exception,
+    click,
+    go_to,
+    live_stats,
+    upload_csv,
+    wait_idle,
+)
 from tests.deploy.conftest import TEST_UPLOADS, send, served_by, start_deployment
 
 pytestmark = pytest.mark.deploy
@@ -248,10 +256,6 @@ def wait_drawn_epoch(pg: Page, predicate: str) -> None:
         f" const e = +r.dataset.epoch; return {predicate}; }}")
 
 
-def click(pg: Page, key: str) -> None:
-    pg.locator(f".st-key-{key} button:visible").first.click()
-
-
 @pytest.mark.browser
 def test_the_app_works_through_the_front_under_its_csp(front: Deployment, browser: Browser,
                                                         tmp_path) -> None:
@@ -261,11 +265,7 @@ def test_the_app_works_through_the_front_under_its_csp(front: Deployment, browse
         # an upload goes to the replica that holds the session (or the app would refuse it)
         csv = tmp_path / "points.csv"
         csv.write_text("x1,x2,y\n" + "".join(f"{i % 7},{i % 5},{i % 2}\n" for i in range(40)))
-        pg.get_by_role("tab", name="Upload").click()
-        pg.locator(".st-key-w_upload_csv input[type=file]").set_input_files(str(csv))
-        pg.get_by_text("Loaded points.csv: 40 rows").wait_for()
-        wait_idle(pg)
-        assert_no_exception(pg)
+        upload_csv(pg, str(csv), "Loaded points.csv: 40 rows")
 
         go_to(pg, "Train")
         wait_drawn_epoch(pg, "e === 0")
