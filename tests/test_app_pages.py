@@ -11,26 +11,20 @@ AppTest does not apply ``st.data_editor`` cell edits, so the edit-and-Apply path
 level down (the edited table through ``state.use_table``, exactly what the page's Apply does).
 """
 
-import base64
-import contextlib
 import io
 import json
-import re
-from collections.abc import Callable, Iterator
-from typing import Any
 from unittest import mock
 
 import numpy as np
 import pandas as pd
 import pytest
-from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from nn_core.data.builtin import BLOG_TEST
 from nn_core.data.load import load_data
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
-from tests.apptest_helpers import go, start
+from tests.conftest import deferred_downloads, go, points, shown, start
 from ui import nav, state
 from ui.data_view import apply_edits, dataset_frame, table_csv
 
@@ -43,35 +37,6 @@ def scatter(at: AppTest) -> dict:
     charts = [c for c in at.get("plotly_chart") if "data_scatter" in c.proto.id]
     assert len(charts) == 1
     return json.loads(charts[0].proto.spec)
-
-
-def points(trace: dict, axis: str) -> np.ndarray:
-    """A trace's coordinates, whether sent as a list or as a Plotly typed array."""
-    values = trace[axis]
-    if isinstance(values, dict):
-        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
-    return np.asarray(values)
-
-
-def shown(markdown: str) -> str:
-    """What a markdown string shows: backslash escapes and invisible word joiners removed."""
-    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
-
-
-@contextlib.contextmanager
-def deferred_downloads() -> Iterator[dict[str, Callable[[], Any]]]:
-    """The download buttons' callables by file name, as Streamlit registers them to call
-    when a button is clicked (after the run: they must not read session state)."""
-    made: dict[str, Callable[[], Any]] = {}
-    original = MediaFileManager.add_deferred
-
-    def record(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
-        made[file_name] = data_callable
-        return original(self, data_callable, mimetype, coordinates, file_name=file_name,
-                        **kwargs)
-
-    with mock.patch.object(MediaFileManager, "add_deferred", record):
-        yield made
 
 
 def trained(settings: RunSettings, epochs: int = 40) -> tuple[Trainer, object]:

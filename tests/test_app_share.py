@@ -10,7 +10,7 @@ from nn_core.io.bundle import bundle_to_json
 from nn_core.io.serialize import model_to_json
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
-from tests.apptest_helpers import go, start
+from tests.conftest import go, start
 from ui import nav, share, state
 
 

@@ -435,7 +435,7 @@ def test_hostile_link_values_fall_back_with_one_line_notices(params):
 
 
 def test_the_predict_page_refuses_hostile_models_in_one_line():
-    from tests.apptest_helpers import go, start
+    from tests.conftest import go, start
     from ui import nav, state
 
     at = go(start(), nav.PREDICT)

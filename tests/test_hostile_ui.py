@@ -134,7 +134,7 @@ def test_canvas_names_are_never_escaped():
 
 # --- widgets -----------------------------------------------------------------------------------
 def test_selectboxes_and_multiselects_show_column_names_as_typed():
-    from tests.apptest_helpers import start
+    from tests.conftest import start
 
     table = "sepal length (cm),petal_width [cm],**kind**\n" + "".join(
         f"{i},{i % 3},{'ab'[i % 2]}\n" for i in range(12))
@@ -189,7 +189,7 @@ def test_a_prediction_table_takes_one_forward_pass():
 
 
 def _predict_page(settings, ds, trainer):
-    from tests.apptest_helpers import go, start
+    from tests.conftest import go, start
     from ui import nav
 
     return go(start(settings=settings, dataset=ds, trainer=trainer), nav.PREDICT)
@@ -200,7 +200,7 @@ def test_the_page_shows_a_bounded_preview_and_makes_the_csv_when_asked():
 
     import pandas as pd
 
-    from tests.test_app_pages import deferred_downloads
+    from tests.conftest import deferred_downloads
     from ui import state
     from ui.predict_view import PREVIEW_ROWS
 

@@ -16,9 +16,7 @@ from nn_core.data.load import load_data
 from nn_core.settings import RunSettings
 from nn_core.training.evaluate import ClassQuality, quality_of, trainer_quality
 from nn_core.training.trainer import Trainer
-from tests.apptest_helpers import go, start
-from tests.test_app_pages import points, shown
-from tests.test_train_page import button, train_page
+from tests.conftest import button, go, points, shown, start, train_page
 from ui import charts, nav, quality_view, state
 from ui.data_view import table_csv
 

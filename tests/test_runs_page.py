@@ -9,7 +9,7 @@ import pytest
 from nn_core.io.bundle import write_bundle
 from nn_core.settings import RunSettings
 from nn_core.training.runs import MAX_RUNS, record_run
-from tests.apptest_helpers import go, start
+from tests.conftest import go, start
 from ui import nav, state
 
 TABLE_A = b"a,b,label\n1,2,x\n2,3,y\n3,1,x\n4,4,y\n5,0,x\n0,5,y\n1,1,x\n2,2,y\n"

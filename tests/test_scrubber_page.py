@@ -10,20 +10,12 @@ from streamlit.testing.v1 import AppTest
 from nn_core.data.load import load_data
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
-from ui import nav, state
+from tests.conftest import train_page
+from ui import state
 from ui.charts import unpack
 from ui.live_frames import LiveView, ViewOptions
 
-APP = "../app.py"
 SLIDER = state.SCRUB_EPOCH
-
-
-def train_page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page(nav.TRAIN).run()
-    assert not at.exception, at.exception
-    return at
 
 
 def step(at: AppTest, n: int) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from nn_core.cli import SETTING_FLAGS, UsageError, build_parser, settings_from_args
 from nn_core.settings import MAX_HIDDEN_LAYERS, RunSettings, value_choices, value_range
-from tests.apptest_helpers import go, start
+from tests.conftest import go, start
 from ui import nav, share
 
 RANGED = [f.name for f in dataclasses.fields(RunSettings) if "range" in f.metadata]

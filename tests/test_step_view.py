@@ -9,7 +9,7 @@ from nn_core.engine.network import QUIET
 from nn_core.settings import RunSettings
 from nn_core.training.one_step import trainer_step
 from nn_core.training.trainer import Trainer
-from tests.apptest_helpers import go, start
+from tests.conftest import go, start
 from tests.step_reference import blog_network, blog_train_values
 from ui import nav, state
 from ui.step_view import DIGITS, MAX_UNITS, step_tables

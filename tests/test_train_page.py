@@ -12,29 +12,14 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from nn_core.settings import RunSettings
+from tests.conftest import button, go, start, train_page
 from ui import nav, state
-
-APP = "../app.py"
-
-
-def train_page(**session) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in session.items():
-        at.session_state[key] = value
-    at.run()
-    at.switch_page(nav.TRAIN).run()
-    assert not at.exception, at.exception
-    return at
 
 
 def shown_epoch(at: AppTest) -> int:
     texts = [m.value for m in at.markdown if m.value.startswith("### Epoch")]
     assert len(texts) == 1, texts
     return int(re.fullmatch(r"### Epoch (\d+)", texts[0]).group(1))
-
-
-def button(at: AppTest, key: str):
-    return at.button(key=key)
 
 
 def test_widgets_and_counter_are_there():
@@ -210,12 +195,8 @@ def test_standardising_without_biases_is_said_and_either_fix_works():
 
 
 def test_a_link_s_units_show_in_the_widgets():
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params["hidden"] = "64,40"
-    at.query_params["lr"] = "0.05"
-    at.run()
-    at.switch_page(nav.TRAIN).run()
-    assert not at.exception and not at.info, [i.value for i in at.info]
+    at = go(start({"hidden": "64,40", "lr": "0.05"}), nav.TRAIN)
+    assert not at.info, [i.value for i in at.info]
     assert at.session_state[state.SETTINGS].hidden == (64, 40)
     assert at.number_input(key="w_units_0").value == 64
     assert at.number_input(key="w_units_1").value == 40
