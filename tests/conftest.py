@@ -54,6 +54,22 @@ def ss(monkeypatch: pytest.MonkeyPatch) -> dict:
     return store
 
 
+def numeric_gradient(net: Any, X: np.ndarray, Y: np.ndarray, l1: float, l2: float,
+                     h: float = 1e-6) -> np.ndarray:
+    """The slope of ``net.objective`` in each parameter by central finite differences (the
+    network's parameters are left as they were)."""
+    p0 = net.get_params()
+    num = np.zeros_like(p0)
+    for i in range(p0.size):
+        for sign in (1, -1):
+            p = p0.copy()
+            p[i] += sign * h
+            net.set_params(p)
+            num[i] += sign * net.objective(X, Y, l1, l2)
+    net.set_params(p0)
+    return num / (2 * h)
+
+
 def start(query: dict[str, str] | None = None, **session: Any) -> AppTest:
     """Run app.py once, with URL query parameters and session-state values set beforehand."""
     at = AppTest.from_file(APP, default_timeout=60)

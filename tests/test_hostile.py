@@ -109,6 +109,12 @@ def _set(path, value):
 
 
 # --- model files -------------------------------------------------------------------------------
+def _bombs(limit: int, too_many: str) -> dict[str, tuple[str, str]]:
+    """Files of ``limit`` bytes that hold nothing but tiny values, refused with ``too_many``."""
+    return {"a bomb of empty objects": ("[" + "{}," * (limit // 3 - 1) + "{}]", too_many),
+            "a bomb of empty strings": ("[" + '"",' * (limit // 3 - 1) + '""]', too_many)}
+
+
 HOSTILE_MODELS = {
     # the issue's 330-byte file: three hidden layers of 10,000 (4.4 GB before the refusal)
     "10000-wide layers": (_with(GOOD, _sizes([2, 10_000, 10_000, 10_000, 1])),
@@ -191,12 +197,8 @@ HOSTILE_MODELS = {
                              + "0," * 1_000_000 + "0]}",
                              "model file holds more values than a playground model can (at "
                              "most 35,364)"),
-    "a bomb of empty objects": ("[" + "{}," * (MAX_MODEL_BYTES // 3 - 1) + "{}]",
-                                "model file holds more values than a playground model can (at "
-                                "most 35,364)"),
-    "a bomb of empty strings": ("[" + '"",' * (MAX_MODEL_BYTES // 3 - 1) + '""]',
-                                "model file holds more values than a playground model can (at "
-                                "most 35,364)"),
+    **_bombs(MAX_MODEL_BYTES, "model file holds more values than a playground model can (at "
+                              "most 35,364)"),
     "a bomb of adjacent strings": ('["' + '"' * (MAX_MODEL_BYTES - 4) + '"]',
                                    "model file holds more values than a playground model can "
                                    "(at most 35,364)"),
@@ -267,12 +269,8 @@ def _bundle_settings(**changes):
 HOSTILE_BUNDLES = {
     "one byte too large": (" " * (MAX_BUNDLE_BYTES + 1),
                            "the file is larger than 5 MB, the limit for a run bundle"),
-    "a bomb of empty objects": ("[" + "{}," * (MAX_BUNDLE_BYTES // 3 - 1) + "{}]",
-                                "the run bundle holds more values than a bundle can (at most "
-                                "16,920)"),
-    "a bomb of empty strings": ("[" + '"",' * (MAX_BUNDLE_BYTES // 3 - 1) + '""]',
-                                "the run bundle holds more values than a bundle can (at most "
-                                "16,920)"),
+    **_bombs(MAX_BUNDLE_BYTES, "the run bundle holds more values than a bundle can (at most "
+                               "16,920)"),
     "a million numbers": ("[" + "1000," * (MAX_BUNDLE_BYTES // 5 - 1) + "1]",
                           "the run bundle holds more values than a bundle can (at most 16,920)"),
     "epochs 1e400": (_bundle_settings(epochs=HUGE),

@@ -7,6 +7,7 @@ import pytest
 
 from nn_core.engine import activations, losses, optim
 from nn_core.engine.network import Network
+from tests.conftest import numeric_gradient
 
 HEADS = [("sigmoid", "mse"), ("sigmoid", "bce"), ("softmax", "ce"), ("softmax", "mse"),
          ("linear", "mse")]
@@ -18,19 +19,6 @@ def _targets(rng, output, n, k):
     if output == "sigmoid":
         return rng.integers(0, 2, (n, k)).astype(float)
     return rng.normal(size=(n, k))
-
-
-def _numeric_gradient(net, X, Y, l1, l2, h=1e-6):
-    p0 = net.get_params()
-    num = np.zeros_like(p0)
-    for i in range(p0.size):
-        for sign in (1, -1):
-            p = p0.copy()
-            p[i] += sign * h
-            net.set_params(p)
-            num[i] += sign * net.objective(X, Y, l1, l2)
-    net.set_params(p0)
-    return num / (2 * h)
 
 
 @pytest.mark.parametrize(
@@ -51,7 +39,7 @@ def test_gradient_matches_finite_differences(hidden_act, head, bias, reg):
         w = net.params * net.reg_mask
         net.params[np.abs(w) < 1e-3] += 0.01 * net.reg_mask[np.abs(w) < 1e-3]
     analytic = net.gradient(X, Y, l1, l2)
-    numeric = _numeric_gradient(net, X, Y, l1, l2)
+    numeric = numeric_gradient(net, X, Y, l1, l2)
     rel = np.linalg.norm(analytic - numeric) / (np.linalg.norm(analytic) + np.linalg.norm(numeric))
     assert rel < 1e-6
     assert np.linalg.norm(analytic) > 1e-6  # a zero gradient would pass trivially
@@ -64,7 +52,7 @@ def test_gradient_any_depth(hidden):
     Y = _targets(rng, "sigmoid", 5, 1)
     net = Network([2, *hidden, 1], "tanh", "sigmoid", "bce", True, "he", rng)
     analytic = net.gradient(X, Y)
-    numeric = _numeric_gradient(net, X, Y, 0, 0)
+    numeric = numeric_gradient(net, X, Y, 0, 0)
     np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-8)
 
 
