@@ -8,21 +8,12 @@ from nn_core.data.builtin import BUILTIN
 from nn_core.errors import PlaygroundError
 from nn_core.limits import MAX_BUNDLE_BYTES, MAX_ROWS, MAX_UPLOAD_BYTES
 from nn_core.settings import value_range
-from ui import state
+from ui import data_view, nav, state
 from ui.data_charts import data_scatter
-from ui.data_view import (
-    TASK_CHOICES,
-    TASK_LABELS,
-    class_counts,
-    class_metric,
-    dataset_frame,
-    holdout_mask,
-    table_csv,
-)
 from ui.text import plain, widget_text
 
-UPLOAD_MB = max(1, MAX_UPLOAD_BYTES // (1024 * 1024))
-BUNDLE_MB = max(1, MAX_BUNDLE_BYTES // (1024 * 1024))
+UPLOAD_MB = data_view.whole_mb(MAX_UPLOAD_BYTES)
+BUNDLE_MB = data_view.whole_mb(MAX_BUNDLE_BYTES)
 W_BUNDLE = "w_upload_bundle"
 
 
@@ -103,38 +94,27 @@ def builtin_controls(settings, ds) -> None:
     st.caption(spec.description)
     fixed = spec.test_rows is not None
     if shown("n_samples"):
-        samples_slider(fixed)
+        setting_slider("Samples", "n_samples", 10 if value_range("n_samples")[0] % 10 == 0 else 1,
+                       fixed, "How many points to draw.")
     if shown("noise"):
-        noise_slider(fixed)
+        setting_slider("Noise", "noise", 0.05, fixed,
+                       "0 draws clean shapes; 1 blurs the classes into each other.")
     if shown("data_seed"):
         seed_controls(fixed)
 
 
-def samples_slider(fixed: bool) -> None:
-    lo, hi = value_range("n_samples")
+def setting_slider(label: str, name: str, step: float, fixed: bool, help: str,
+                   fixed_help: str = "The blog's table has fixed rows.") -> None:
+    """A slider over the range of the setting ``name``; disabled, saying why, when the data
+    fixes it."""
     st.slider(
-        "Samples",
-        lo,
-        hi,
-        step=10 if lo % 10 == 0 else 1,
-        key=state.bind("n_samples"),
-        on_change=state.on_change("n_samples"),
+        label,
+        *value_range(name),
+        step=step,
+        key=state.bind(name),
+        on_change=state.on_change(name),
         disabled=fixed,
-        help="How many points to draw." if not fixed else "The blog's table has fixed rows.",
-    )
-
-
-def noise_slider(fixed: bool) -> None:
-    st.slider(
-        "Noise",
-        *value_range("noise"),
-        step=0.05,
-        key=state.bind("noise"),
-        on_change=state.on_change("noise"),
-        disabled=fixed,
-        help="0 draws clean shapes; 1 blurs the classes into each other."
-        if not fixed
-        else "The blog's table has fixed rows.",
+        help=fixed_help if fixed else help,
     )
 
 
@@ -202,7 +182,7 @@ def editor(ds) -> None:
     # its callback. The input stays fixed while editing.
     with st.form(f"editor_form_{state.editor_key()}", border=False, enter_to_submit=False):
         st.data_editor(
-            dataset_frame(ds),
+            data_view.dataset_frame(ds),
             key=state.editor_key(),
             num_rows="dynamic",
             hide_index=True,
@@ -249,8 +229,8 @@ def column_controls(ds) -> None:
         )
     st.radio(
         "Task",
-        list(TASK_CHOICES),
-        format_func=TASK_CHOICES.get,
+        list(data_view.TASK_CHOICES),
+        format_func=data_view.TASK_CHOICES.get,
         key=state.bind("task"),
         on_change=state.on_change("task"),
         horizontal=True,
@@ -263,55 +243,42 @@ def split_controls(ds) -> None:
     if not state.shown("test_fraction"):
         return
     fixed = ds.test_rows is not None
-    st.slider(
-        "Test fraction",
-        *value_range("test_fraction"),
-        step=0.05,
-        key=state.bind("test_fraction"),
-        on_change=state.on_change("test_fraction"),
-        disabled=fixed,
-        help="Share of rows held out to measure how well the network generalises."
-        if not fixed
-        else "The blog's table fixes its test rows: its 3 test_inputs.",
-    )
+    setting_slider("Test fraction", "test_fraction", 0.05, fixed,
+                   "Share of rows held out to measure how well the network generalises.",
+                   "The blog's table fixes its test rows: its 3 test_inputs.")
     if ds.name not in BUILTIN and state.shown("data_seed"):
         seed_controls(fixed, label="Split seed", help="Which rows are held out for testing: the "
                       "same seed gives the same split. Changing it resets the network.")
 
 
-def data_view(settings, ds) -> None:
-    mask = holdout_mask(ds, settings.test_fraction, settings.data_seed)
+def data_section(settings, ds) -> None:
+    mask = data_view.holdout_mask(ds, settings.test_fraction, settings.data_seed)
     n_test = int(mask.sum())
     # a row that wraps: each metric as wide as its value, never cut short on a narrow screen
     with st.container(horizontal=True, horizontal_alignment="distribute", key="data_metrics"):
         st.metric("Rows", f"{ds.n_samples:,}", width="content")
         st.metric("Features", ds.n_features, width="content")
         st.metric("Train / test", f"{ds.n_samples - n_test} / {n_test}", width="content")
-        st.metric("Classes", class_metric(ds), width="content", help="How many labels the "
-                  "target takes; — for a regression target (a number).")
-    task = f"Target {plain(ds.target_name, 60)}: {TASK_LABELS[ds.task]}"
+        st.metric("Classes", data_view.class_metric(ds), width="content",
+                  help="How many labels the target takes; — for a regression target (a number).")
+    task = f"Target {plain(ds.target_name, 60)}: {data_view.TASK_LABELS[ds.task]}"
     if ds.is_classification:
-        counts = ", ".join(f"{plain(k, 30)}: {v}" for k, v in class_counts(ds).items())
+        counts = ", ".join(f"{plain(k, 30)}: {v}" for k, v in data_view.class_counts(ds).items())
         st.caption(f"{task} — classes {counts}")
     else:
         st.caption(f"{task} — from {ds.y.min():.4g} to {ds.y.max():.4g}")
     x_index, y_index = 0, min(1, ds.n_features - 1)
     if ds.n_features > 2:
-        ax1, ax2 = st.columns(2)
-        options = list(range(ds.n_features))
-        x_index = ax1.selectbox(
-            "Horizontal axis",
-            options,
-            index=0,
-            format_func=lambda i: widget_text(ds.feature_names[i]),
-            key=state.plot_axis_key("x"),
-        )
-        y_index = ax2.selectbox(
-            "Vertical axis",
-            options,
-            index=1,
-            format_func=lambda i: widget_text(ds.feature_names[i]),
-            key=state.plot_axis_key("y"),
+        axes = zip(st.columns(2), ("Horizontal axis", "Vertical axis"), "xy", strict=True)
+        x_index, y_index = (
+            column.selectbox(
+                label,
+                list(range(ds.n_features)),
+                index=index,
+                format_func=lambda i: widget_text(ds.feature_names[i]),
+                key=state.plot_axis_key(axis),
+            )
+            for index, (column, label, axis) in enumerate(axes)
         )
     fig = data_scatter(
         ds.X,
@@ -328,24 +295,22 @@ def data_view(settings, ds) -> None:
     for notice in ds.notices:
         st.info(plain(notice, 300), icon="ℹ️")
     with st.expander(f"Table ({ds.n_samples:,} rows)"):
-        frame = dataset_frame(ds)
+        frame = data_view.dataset_frame(ds)
         st.dataframe(frame, hide_index=True, height=260)
         st.download_button(
             "⬇️ Download as CSV",
-            table_csv(frame),
+            data_view.table_csv(frame),
             file_name=f"{ds.name}.csv" if ds.name in BUILTIN else "data.csv",
             mime="text/csv",
             on_click="ignore",
         )
 
 
-state.init_state()
-st.title("📊 Data")
-st.caption(
+nav.start_page(
+    "📊 Data",
     "Choose what the network learns from: a built-in dataset, your own CSV file, or rows you "
-    "edit by hand. The Train and Predict pages use the data chosen here."
+    "edit by hand. The Train and Predict pages use the data chosen here.",
 )
-state.show_messages()
 settings = state.get_settings()
 ds = state.get_dataset()
 
@@ -368,4 +333,4 @@ with controls:
         column_controls(ds)
     split_controls(ds)
 with view:
-    data_view(settings, ds)
+    data_section(settings, ds)

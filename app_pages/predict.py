@@ -9,7 +9,7 @@ from nn_core.io.serialize import MAX_MODEL_BYTES, model_from_json
 from nn_core.limits import MAX_UPLOAD_BYTES
 from ui import nav, quality_view, state
 from ui.data_charts import probability_bars
-from ui.data_view import TASK_LABELS, table_csv
+from ui.data_view import TASK_LABELS, table_csv, whole_mb
 from ui.predict_view import (
     batch_prediction,
     blog_examples,
@@ -21,8 +21,8 @@ from ui.predict_view import (
 )
 from ui.text import plain
 
-UPLOAD_MB = max(1, MAX_UPLOAD_BYTES // (1024 * 1024))
-MODEL_MB = max(1, MAX_MODEL_BYTES // (1024 * 1024))
+UPLOAD_MB = whole_mb(MAX_UPLOAD_BYTES)
+MODEL_MB = whole_mb(MAX_MODEL_BYTES)
 W_MODEL_UPLOAD = "w_predict_model"
 SOURCES = ("This session's network", "The loaded model file")
 
@@ -198,13 +198,11 @@ def batch_section(trainer, ds) -> None:
         quality_view.batch_section(result.check, ds)
 
 
-state.init_state()
-st.title("🔮 Predict")
-st.caption(
+nav.start_page(
+    "🔮 Predict",
     "Ask the trained network about new inputs: type them in, or upload a CSV file of many "
-    "and download the answers."
+    "and download the answers.",
 )
-state.show_messages()
 ds = state.get_dataset()
 trainer = state.current_trainer()
 with st.expander("Use a saved model (JSON)", expanded=False):

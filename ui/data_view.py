@@ -12,6 +12,12 @@ import pandas as pd
 from nn_core.data.dataset import Dataset, split_indices
 from nn_core.data.tabular import frame_csv
 
+
+def whole_mb(n_bytes: int) -> int:
+    """A byte limit in whole megabytes (at least 1), as an uploader's ``max_upload_size``."""
+    return max(1, n_bytes // (1024 * 1024))
+
+
 TASK_LABELS = {
     "binary": "binary classification",
     "multiclass": "multi-class classification",

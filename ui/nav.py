@@ -1,7 +1,21 @@
-"""Paths of the app's pages, as ``st.navigation`` registers them (for page links and switches)."""
+"""Paths of the app's pages, as ``st.navigation`` registers them (for page links and switches),
+and what every page shows first."""
+
+import streamlit as st
+
+from ui import state
 
 DATA = "app_pages/data.py"
 TRAIN = "app_pages/train.py"
 PREDICT = "app_pages/predict.py"
 HOW_IT_WORKS = "app_pages/how_it_works.py"
 SHARE = "app_pages/share.py"
+
+
+def start_page(title: str, caption: str) -> None:
+    """A page's start: the session's state made ready, the title, the caption and the messages
+    waiting to be shown."""
+    state.init_state()
+    st.title(title)
+    st.caption(caption)
+    state.show_messages()

@@ -20,6 +20,8 @@ from tests.browser.conftest import open_page
 from tests.browser.helpers import (
     assert_no_exception,
     go_to,
+    pause,
+    play,
     screenshot,
     wait_drawn,
     wait_epoch,
@@ -103,14 +105,14 @@ def test_the_train_page_on_a_phone_opens_on_play_and_the_surface(phone: Page) ->
     assert sidebar_collapsed(pg) == "true"
     assert pg.evaluate(SCROLLED) == [0, 0, 0]  # the first screen, as opened
 
-    play = box(pg, ".st-key-train_play button:visible")
+    play_button = box(pg, ".st-key-train_play button:visible")
     surface = box(pg, ".nnl-surface")
-    for name, b in (("Play", play), ("the surface", surface)):
+    for name, b in (("Play", play_button), ("the surface", surface)):
         assert b["y"] >= 0 and b["y"] + b["height"] <= PHONE["height"], (name, b)
         assert b["x"] >= 0 and b["x"] + b["width"] <= PHONE["width"], (name, b)
     for key in ("train_step", "train_reset"):  # in one row with Play
         b = box(pg, f".st-key-{key} button:visible")
-        assert b["y"] == play["y"] and b["x"] > play["x"], (key, b)
+        assert b["y"] == play_button["y"] and b["x"] > play_button["x"], (key, b)
     live = box(pg, ".nnl-root")
     # the view options, then the settings, come after the live charts
     assert box(pg, ".st-key-train_view")["y"] >= live["y"] + live["height"]
@@ -119,8 +121,8 @@ def test_the_train_page_on_a_phone_opens_on_play_and_the_surface(phone: Page) ->
 
     play(pg)
     wait_epoch(pg, lambda e: e >= 60, "reached 60 while playing")
-    pause = box(pg, ".st-key-train_pause button:visible")
-    assert pause["y"] >= 0 and pause["y"] + pause["height"] <= PHONE["height"]
+    pause_button = box(pg, ".st-key-train_pause button:visible")
+    assert pause_button["y"] >= 0 and pause_button["y"] + pause_button["height"] <= PHONE["height"]
     pg.mouse.move(5, 5)  # no hover label in the picture
     screenshot(pg, "train_phone")
     assert pause(pg) >= 60
