@@ -56,52 +56,44 @@ def data_scatter(
     one_d = X.shape[1] < 2
     xs = X[:, x_index]
     fig = go.Figure()
+
+    def add_points(rows: np.ndarray, **style) -> None:
+        if rows.any():
+            fig.add_trace(go.Scatter(x=xs[rows], y=ys[rows], mode="markers", **style))
+
     if classes:
         shown = [plotly_text(label, 30) for label in classes]
         ys = X[:, y_index] if not one_d else np.asarray([shown[int(c)] for c in y], dtype=object)
         for c, name in enumerate(shown):
             for is_test in (False, True):
-                rows = (y == c) & (test_mask == is_test)
-                if not rows.any():
-                    continue
-                fig.add_trace(
-                    go.Scatter(
-                        x=xs[rows],
-                        y=ys[rows],
-                        mode="markers",
-                        name=f"{name} · test" if is_test else name,
-                        legendgroup=str(c),
-                        marker=_marker(class_color(c), is_test),
-                        hovertemplate="%{fullData.name}<br>%{x:.4g}, "
-                        + ("%{y}" if one_d else "%{y:.4g}") + "<extra></extra>",
-                    )
+                add_points(
+                    (y == c) & (test_mask == is_test),
+                    name=f"{name} · test" if is_test else name,
+                    legendgroup=str(c),
+                    marker=_marker(class_color(c), is_test),
+                    hovertemplate="%{fullData.name}<br>%{x:.4g}, "
+                    + ("%{y}" if one_d else "%{y:.4g}") + "<extra></extra>",
                 )
     else:
         ys = y.astype(float) if one_d else X[:, y_index]
         lo, hi = (float(y.min()), float(y.max())) if len(y) else (0.0, 1.0)
         for is_test in (False, True):
             rows = test_mask == is_test
-            if not rows.any():
-                continue
-            fig.add_trace(
-                go.Scatter(
-                    x=xs[rows],
-                    y=ys[rows],
-                    mode="markers",
-                    name="test rows" if is_test else "training rows",
-                    marker={
-                        **_marker(None, is_test),
-                        "color": y[rows].astype(float),
-                        "colorscale": REGRESSION_SCALE,
-                        "cmin": lo,
-                        "cmax": hi if hi > lo else lo + 1.0,
-                        "showscale": not is_test,
-                        "colorbar": {"title": {"text": plotly_text(target_name, 24)}},
-                    },
-                    customdata=y[rows].astype(float),
-                    hovertemplate="%{x:.4g}, %{y:.4g} → %{customdata:.4g}"
-                    f"{' (test)' if is_test else ''}<extra></extra>",
-                )
+            add_points(
+                rows,
+                name="test rows" if is_test else "training rows",
+                marker={
+                    **_marker(None, is_test),
+                    "color": y[rows].astype(float),
+                    "colorscale": REGRESSION_SCALE,
+                    "cmin": lo,
+                    "cmax": hi if hi > lo else lo + 1.0,
+                    "showscale": not is_test,
+                    "colorbar": {"title": {"text": plotly_text(target_name, 24)}},
+                },
+                customdata=y[rows].astype(float),
+                hovertemplate="%{x:.4g}, %{y:.4g} → %{customdata:.4g}"
+                f"{' (test)' if is_test else ''}<extra></extra>",
             )
     fig.update_layout(
         height=height,

@@ -105,21 +105,15 @@ def predicted_actual_figure(splits: Sequence[tuple[str, RegressionQuality]],
                                line={"color": "#555555", "dash": "dash", "width": 1.5},
                                hoverinfo="skip"))
     for split, q in splits:
-        fig.add_trace(go.Scatter(
-            x=q.y_true, y=q.y_pred, mode="markers", name=SPLIT_NAMES[split].lower(),
-            marker={"color": SPLIT_COLORS[split], "size": 7, "opacity": 0.75,
-                    "symbol": "diamond" if split == "test" else "circle"},
-            hovertemplate="actual %{x:.4g} → predicted %{y:.4g}<extra></extra>"))
+        fig.add_trace(_split_points(split, q.y_true, q.y_pred,
+                                    "actual %{x:.4g} → predicted %{y:.4g}<extra></extra>"))
     name = plotly_text(target_name, 30)
-    fig.update_layout(
-        title={"text": "Predicted against actual", "x": 0.0, "font": {"size": 13}},
-        height=380, margin={"l": 10, "r": 10, "t": 40, "b": 10}, template="plotly_white",
-        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0.0},
+    return _regression_layout(
+        fig, "Predicted against actual",
         xaxis={"title": {"text": f"actual {name}"}, "range": [lo, hi]},
         yaxis={"title": {"text": f"predicted {name}"}, "range": [lo, hi],
                "scaleanchor": "x", "scaleratio": 1},
     )
-    return fig
 
 
 def residuals_figure(splits: Sequence[tuple[str, RegressionQuality]],
@@ -127,19 +121,32 @@ def residuals_figure(splits: Sequence[tuple[str, RegressionQuality]],
     """Residuals (actual − predicted) against the predicted value, with the zero line."""
     fig = go.Figure()
     for split, q in splits:
-        fig.add_trace(go.Scatter(
-            x=q.y_pred, y=q.residuals, mode="markers", name=SPLIT_NAMES[split].lower(),
-            marker={"color": SPLIT_COLORS[split], "size": 7, "opacity": 0.75,
-                    "symbol": "diamond" if split == "test" else "circle"},
-            hovertemplate="predicted %{x:.4g}, residual %{y:.4g}<extra></extra>"))
+        fig.add_trace(_split_points(split, q.y_pred, q.residuals,
+                                    "predicted %{x:.4g}, residual %{y:.4g}<extra></extra>"))
     fig.add_hline(y=0, line={"color": "#555555", "dash": "dash", "width": 1.5})
     name = plotly_text(target_name, 30)
-    fig.update_layout(
-        title={"text": "Residuals: actual − predicted", "x": 0.0, "font": {"size": 13}},
-        height=380, margin={"l": 10, "r": 10, "t": 40, "b": 10}, template="plotly_white",
-        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0.0},
+    return _regression_layout(
+        fig, "Residuals: actual − predicted",
         xaxis={"title": {"text": f"predicted {name}"}},
         yaxis={"title": {"text": "residual"}, "zeroline": False},
+    )
+
+
+def _split_points(split: str, x: np.ndarray, y: np.ndarray, hovertemplate: str) -> go.Scatter:
+    """One split's points in its colour; the test rows as diamonds."""
+    return go.Scatter(x=x, y=y, mode="markers", name=SPLIT_NAMES[split].lower(),
+                      marker={"color": SPLIT_COLORS[split], "size": 7, "opacity": 0.75,
+                              "symbol": "diamond" if split == "test" else "circle"},
+                      hovertemplate=hovertemplate)
+
+
+def _regression_layout(fig: go.Figure, title: str, xaxis: dict, yaxis: dict) -> go.Figure:
+    """The regression figures' shared layout: title, size, legend below."""
+    fig.update_layout(
+        title={"text": title, "x": 0.0, "font": {"size": 13}},
+        height=380, margin={"l": 10, "r": 10, "t": 40, "b": 10}, template="plotly_white",
+        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0.0},
+        xaxis=xaxis, yaxis=yaxis,
     )
     return fig
 
