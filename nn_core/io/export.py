@@ -12,6 +12,7 @@ what the app does. No user text reaches the code unescaped: names are written wi
 from __future__ import annotations
 
 import csv
+import inspect
 import io
 import math
 from collections.abc import Mapping, Sequence
@@ -19,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from nn_core.data.csv_safety import FORMULA, PLAIN_NUMBER, neutralise
 from nn_core.data.dataset import Dataset
 from nn_core.io.serialize import TrainedModel
+from nn_core.training.one_step import activate
 from nn_core.training.trainer import HISTORY_KEYS, Trainer
 
 # The names of a prediction table's columns, the same in the app, the CLI and the script.
@@ -71,18 +73,7 @@ ACTIVATIONS = {activations}
 TARGET_MEAN, TARGET_STD = {target_mean}, {target_std}
 
 
-def activate(name, x):
-    if name == "sigmoid":
-        with np.errstate(over="ignore"):
-            return 1 / (1 + np.exp(-x))
-    if name == "tanh":
-        return np.tanh(x)
-    if name == "relu":
-        return np.maximum(x, 0.0)
-    if name == "softmax":
-        e = np.exp(x - x.max(axis=0, keepdims=True))
-        return e / e.sum(axis=0, keepdims=True)
-    return x
+{activate}
 
 
 def prepare(rows):
@@ -110,7 +101,8 @@ def predict(rows):
         inputs = np.dot(np.array(weights), outputs)
         if bias is not None:
             inputs = inputs + np.array(bias).reshape(-1, 1)
-        outputs = activate(name, inputs)
+        with np.errstate(over="ignore"):  # a sigmoid's e^-z overflows to inf: f(z) is 0
+            outputs = activate(name, inputs)
     outputs = outputs.T
     if TASK == "regression":
         return outputs[:, 0] * TARGET_STD + TARGET_MEAN
@@ -198,6 +190,7 @@ def script_for(model: Trainer | TrainedModel, file_name: str = "model.py") -> st
         task=repr(model.task),
         classes=repr(list(model.classes)),
         transforms=repr(list(pre.transforms)),
+        activate=inspect.getsource(activate).rstrip("\n"),
         scale=repr(pre.scale),
         stats=repr(stats),
         weights="\n".join(_matrix(m) for m in net.matrices),

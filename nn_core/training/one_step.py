@@ -112,8 +112,9 @@ class StepTrace:
 
 
 # ----------------------------------------------------------------------------- the maths
+# The standalone script (nn_core.io.export) carries this function's source as it stands here.
 def activate(name: str, z: np.ndarray) -> np.ndarray:
-    """``f(z)`` for one layer's vector."""
+    """``f(z)`` for one layer: a vector, or one column per sample."""
     if name == "sigmoid":
         return 1 / (1 + np.exp(-z))
     if name == "tanh":
@@ -123,8 +124,8 @@ def activate(name: str, z: np.ndarray) -> np.ndarray:
     if name == "linear":
         return z.copy()
     if name == "softmax":
-        e = np.exp(z - z.max())
-        return e / e.sum()
+        e = np.exp(z - z.max(axis=0, keepdims=True))
+        return e / e.sum(axis=0, keepdims=True)
     raise ValueError(f"unknown activation {name!r}")
 
 
