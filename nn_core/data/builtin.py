@@ -59,6 +59,7 @@ def _blog(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, n
 # --- classification -----------------------------------------------------------------------------
 
 def _xor(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Four squares: label 1 where x1 and x2 have the same sign; noise blurs the edges."""
     xy = rng.uniform(-5, 5, (n, 2))
     xy += np.where(xy > 0, 0.3, -0.3)  # keep points off the axes
     shifted = xy + rng.uniform(-5, 5, (n, 2)) * (0.5 * noise)
@@ -66,6 +67,7 @@ def _xor(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np
 
 
 def _circle(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """A disc of label 1 inside a ring of label 0; noise blurs the border."""
     radius = 5.0
     n_in, n_out = _counts(n, 2)
     r_in = rng.uniform(0, 0.5 * radius, n_in)
@@ -78,6 +80,7 @@ def _circle(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray,
 
 
 def _gaussians(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Two round clusters at (-2, -2) and (2, 2); noise widens them."""
     variance = 0.5 + 3.5 * noise  # TF Playground: 0.5 at no noise, 4 at its largest
     counts = _counts(n, 2)
     centres = np.repeat([[-2.0, -2.0], [2.0, 2.0]], counts, axis=0)
@@ -97,14 +100,17 @@ def _spiral_arms(n: int, arms: int, jitter: float, rng: np.random.Generator) -> 
 
 
 def _spiral(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaved spiral arms, the hardest two-class shape; noise jitters them."""
     return _spiral_arms(n, 2, 1.0 * noise, rng)
 
 
 def _spiral3(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Three interleaved spiral arms, one class each (softmax output)."""
     return _spiral_arms(n, 3, 0.7 * noise, rng)
 
 
 def _moons(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Two interlocking half circles; noise scatters them into each other."""
     counts = _counts(n, 2)
     t = rng.uniform(0, math.pi, n)
     upper = np.arange(n) < counts[0]
@@ -117,6 +123,7 @@ def _moons(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, 
 # --- regression ---------------------------------------------------------------------------------
 
 def _plane(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """y = (x1 + x2) / 10, a tilted plane; noise shifts the inputs."""
     xy = rng.uniform(-6, 6, (n, 2))
     shifted = xy + rng.uniform(-6, 6, (n, 2)) * (0.5 * noise)
     return xy, shifted.sum(axis=1) / 10
@@ -134,13 +141,31 @@ def bumps_value(xy: np.ndarray) -> np.ndarray:
 
 
 def _bumps(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Six Gaussian bumps, up and down in a 3 × 2 grid; noise shifts the inputs."""
     xy = rng.uniform(-6, 6, (n, 2))
     return xy, bumps_value(xy + rng.uniform(-6, 6, (n, 2)) * (0.5 * noise))
 
 
 def _sine(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """y = sin(x) on one input x in [-6, 6]; noise adds Gaussian error."""
     x = rng.uniform(-6, 6, n)
     return x[:, None], np.sin(x) + rng.normal(0, 0.5 * noise, n)
+
+
+def _shape(title: str, generator: Generator, task: str = "binary",
+           classes: tuple[str, ...] = ("0", "1")) -> DatasetSpec:
+    """A classification set on x1 and x2; its description is the generator's docstring."""
+    return DatasetSpec(title, _doc(generator), task, generator, classes=classes)
+
+
+def _regression(title: str, generator: Generator,
+                features: tuple[str, ...] = ("x1", "x2")) -> DatasetSpec:
+    """A regression set with target y; its description is the generator's docstring."""
+    return DatasetSpec(title, _doc(generator), "regression", generator, features, target="y")
+
+
+def _doc(generator: Generator) -> str:
+    return " ".join((generator.__doc__ or "").split())
 
 
 BUILTIN: dict[str, DatasetSpec] = {
@@ -151,33 +176,15 @@ BUILTIN: dict[str, DatasetSpec] = {
         "gives no labels). Sample count and noise are ignored.",
         "binary", _blog, ("height", "weight", "age"), "label", ("0", "1"),
         test_rows=(False,) * 4 + (True,) * 3),
-    "xor": DatasetSpec(
-        "XOR", "Four squares: label 1 where x1 and x2 have the same sign; noise blurs the edges.",
-        "binary", _xor, classes=("0", "1")),
-    "circle": DatasetSpec(
-        "Circle", "A disc of label 1 inside a ring of label 0; noise blurs the border.",
-        "binary", _circle, classes=("0", "1")),
-    "gaussians": DatasetSpec(
-        "Two Gaussians", "Two round clusters at (-2, -2) and (2, 2); noise widens them.",
-        "binary", _gaussians, classes=("0", "1")),
-    "spiral": DatasetSpec(
-        "Spiral", "Two interleaved spiral arms, the hardest two-class shape; noise jitters them.",
-        "binary", _spiral, classes=("0", "1")),
-    "spiral3": DatasetSpec(
-        "Three-arm spiral", "Three interleaved spiral arms, one class each (softmax output).",
-        "multiclass", _spiral3, classes=("0", "1", "2")),
-    "moons": DatasetSpec(
-        "Two moons", "Two interlocking half circles; noise scatters them into each other.",
-        "binary", _moons, classes=("0", "1")),
-    "plane": DatasetSpec(
-        "Plane (regression)", "y = (x1 + x2) / 10, a tilted plane; noise shifts the inputs.",
-        "regression", _plane, target="y"),
-    "bumps": DatasetSpec(
-        "Bumps (regression)", "Six Gaussian bumps, up and down in a 3 × 2 grid; noise shifts "
-        "the inputs.", "regression", _bumps, target="y"),
-    "sine": DatasetSpec(
-        "Sine (regression)", "y = sin(x) on one input x in [-6, 6]; noise adds Gaussian error.",
-        "regression", _sine, features=("x",), target="y"),
+    "xor": _shape("XOR", _xor),
+    "circle": _shape("Circle", _circle),
+    "gaussians": _shape("Two Gaussians", _gaussians),
+    "spiral": _shape("Spiral", _spiral),
+    "spiral3": _shape("Three-arm spiral", _spiral3, "multiclass", ("0", "1", "2")),
+    "moons": _shape("Two moons", _moons),
+    "plane": _regression("Plane (regression)", _plane),
+    "bumps": _regression("Bumps (regression)", _bumps),
+    "sine": _regression("Sine (regression)", _sine, features=("x",)),
 }
 
 
