@@ -1,5 +1,5 @@
-"""The blog's NeuralNetwork, copied from ../shared/seed-blog.md: the reference for
-nn_core.engine.blog_network.
+"""The blog's NeuralNetwork as the post *Creating my own Neural Network* prints it: the
+reference for nn_core.engine.blog_network.
 
 Only the indentation slip of the post's first `train` listing is mended; nothing else changed.
 """

@@ -29,7 +29,7 @@ from nn_core.training.trainer import Trainer
 from ui import share
 
 ROOT = Path(__file__).resolve().parents[1]
-SECOND = 1.0  # loads measured here take under 0.05 s; the bound, 20 times that
+SECOND = 1.0  # the bound on refusing one hostile file or link
 MEMORY = 50 * 2**20  # the bound on the server's memory growth per hostile file
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 HUGE = "1e400"  # reads as infinity
