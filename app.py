@@ -2,8 +2,8 @@
 
 import os
 
-# One BLAS thread: the playground's networks are small, where threads only compete (measured in
-# shared/notes/engine-facts.md). numpy is not loaded yet when the first run starts, so this holds.
+# One BLAS thread: the playground's networks are small, where more threads only compete.
+# numpy is not loaded yet when the first run starts, so this holds.
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
