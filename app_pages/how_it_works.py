@@ -1,13 +1,20 @@
-"""How it works: the blog's maths next to the engine code that runs it (pulled from the source)."""
+"""How it works: the blog's maths next to the reference engine's code (read from the source)."""
 
 import streamlit as st
 
-from nn_core.engine import losses
-from nn_core.engine.network import Network
-from nn_core.engine.optim import SGD
 from nn_core.errors import PlaygroundError
 from ui import nav, state
-from ui.how_view import BLOG_TRAIN_METHOD, blog_rule_comparison, source
+from ui.how_view import (
+    BACKWARD,
+    BLOG_TRAIN_METHOD,
+    FORWARD,
+    LOSS,
+    OUTPUT_DELTA,
+    UPDATE,
+    blog_rule_comparison,
+    caption,
+    sources,
+)
 from ui.step_view import step_section
 from ui.train_controls import BLOG_SETUP
 
@@ -41,11 +48,10 @@ def section(title: str, maths: list[str], text: str, code: str, code_caption: st
 state.init_state()
 st.title("📐 How it works")
 st.caption(
-    "The blog post *Creating my own Neural Network* in five formulas, each next to the engine "
-    "code that computes it. The code below is read from the running engine, so it is always "
-    "the code that trains your network. Predictions take samples as rows, so the blog's "
-    "`W @ x` is `x @ W` there; a training step keeps one column per sample, as the blog does, "
-    "with each bias as one more column of the weights times a row of ones under the inputs. "
+    "The blog post *Creating my own Neural Network* in five formulas, each next to the code "
+    "of the reference engine that computes it: plain NumPy, read from the running functions. "
+    "Samples are rows here, so the blog's `W @ x` is `x @ W`. The playground trains with faster "
+    "backends that the tests prove equal to this code. "
     "Part 6 takes one step of your own network on one row and shows every number."
 )
 state.show_messages()
@@ -59,8 +65,8 @@ section(
     "Each layer multiplies its inputs by a weight matrix, adds a bias and applies its "
     "activation. The blog has one hidden layer, sigmoid everywhere "
     r"($f(z) = 1/(1+e^{-z})$) and no biases.",
-    source(Network.forward_layers),
-    "nn_core/engine/network.py — Network.forward_layers",
+    sources(FORWARD),
+    caption(FORWARD),
 )
 
 section(
@@ -69,21 +75,22 @@ section(
     "The blog's loss. The ½ makes its derivative simply $o - y$. The playground also offers "
     "cross-entropy, which pairs with sigmoid and softmax outputs and does not stall when "
     "they saturate.",
-    source(losses.value),
-    "nn_core/engine/losses.py — value",
+    sources(LOSS),
+    caption(LOSS),
 )
 
 section(
     "3 · Output delta",
     [
         r"\delta^{(L)} = \frac{\partial L}{\partial z^{(L)}}"
-        r" = \frac{1}{n}\,(o - y) \odot o \odot (1 - o)"
+        r" = (o - y) \odot o \odot (1 - o)"
     ],
     "How the loss changes with the output layer's input: the error times the sigmoid's "
     "slope $o(1-o)$. This is the blog's `output_errors * final_outputs * (1 - final_outputs)` "
-    "(its sign is flipped because it adds the step).",
-    source(losses.delta_mse_sigmoid),
-    "nn_core/engine/losses.py — delta_mse_sigmoid (squared error on a sigmoid output)",
+    "(its sign is flipped because it adds the step). One delta per sample: the mean over the "
+    "batch is taken with each layer's gradient.",
+    sources(OUTPUT_DELTA),
+    caption(OUTPUT_DELTA),
 )
 
 st.subheader("4 · Hidden errors: the blog's rule and the exact gradient")
@@ -120,14 +127,13 @@ with left:
             "why the blog's example predicts about 0.5 for every input after 1,000 epochs."
         )
 with right:
-    tab_engine, tab_blog = st.tabs(["Engine: Network.step_calls", "The blog's train()"])
+    tab_engine, tab_blog = st.tabs(["Engine: Network.backward", "The blog's train()"])
     with tab_engine:
         st.caption(
-            "nn_core/engine/network.py — a training step, one column per sample: `call(f, *args)` "
-            "records `f(*args)`, and the trainer replays the calls every epoch. Both rules; "
-            "`rule == 'blog'` is the blog's"
+            f"{caption(BACKWARD)}: one delta per layer, from the top down, then each layer's "
+            "gradient. Both rules; `rule == \"blog\"` is the blog's"
         )
-        st.code(source(Network.step_calls), language="python", wrap_lines=True)
+        st.code(sources(BACKWARD), language="python", wrap_lines=True)
     with tab_blog:
         st.caption("The blog's method as published; `hidden_errors` is its rule")
         st.code(BLOG_TRAIN_METHOD, language="python", wrap_lines=True)
@@ -139,10 +145,11 @@ section(
         r"b^{(l)} &\leftarrow b^{(l)} - \eta \textstyle\sum_i \delta^{(l)}_i \end{aligned}"
     ],
     r"Gradient descent with learning rate $\eta$ (the blog's `learning_rate`, 0.1). The "
-    "backward pass already scales the gradient by $-\\eta$, so plain SGD is one addition over "
-    "all weights at once. Momentum and Adam are options on the Train page.",
-    source(SGD),
-    "nn_core/engine/optim.py — SGD",
+    "backward pass leaves the gradient in `grad`; the optimiser applies the learning rate, "
+    "one line over all weights and biases at once. Momentum and Adam are options on the "
+    "Train page.",
+    sources(UPDATE),
+    caption(UPDATE),
 )
 
 st.divider()

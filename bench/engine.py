@@ -1,9 +1,11 @@
 """Engine speed, as ratios measured in one run: ``python bench/engine.py [--repeats 15]``.
 
-Prints epochs/s and samples/s for the blog's own per-sample loop (copied below as the
-reference), our engine per-sample, mini-batch 32 and full batch, and PyTorch CPU on the same
-network and data when torch is importable. One BLAS thread for all. Then the issue's targets,
-as ratios.
+Prints epochs/s and samples/s for the blog's own per-sample loop (its class from
+``tests/blog_reference.py``, the reference), our engine per-sample, mini-batch 32 and full batch
+(``Trainer.train_epochs``: training only), the same runs through the command line (``python -m
+nn_core train``, in this process: settings, data, trainer, and every epoch's measures and health
+checks, per epoch of a 1000-epoch run), and PyTorch CPU on the same network and data when torch
+is importable. One BLAS thread for all. Then the issue's targets, as ratios.
 
 How: CPU time per epoch over windows of 0.1 s, the implementations taking turns in every
 repeat, and the best window of each. On a shared machine other tenants only ever add time, in
@@ -20,6 +22,8 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
 
 import argparse  # noqa: E402
+import contextlib  # noqa: E402
+import io  # noqa: E402
 import itertools  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
@@ -31,10 +35,12 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from nn_core import cli  # noqa: E402
 from nn_core.data.builtin import make_dataset  # noqa: E402
 from nn_core.data.dataset import Dataset  # noqa: E402
 from nn_core.settings import RunSettings  # noqa: E402
 from nn_core.training.trainer import Trainer  # noqa: E402
+from tests.blog_reference import NeuralNetwork as BlogNetwork  # noqa: E402
 
 try:
     import torch
@@ -44,38 +50,11 @@ except ImportError:  # torch is never a project dependency
     torch = None
 
 
-class BlogNetwork:
-    """The blog's NeuralNetwork, verbatim (the reference loop)."""
-
-    def __init__(self, input_nodes, hidden_nodes, output_nodes, learning_rate):
-        self.input_nodes = input_nodes
-        self.hidden_nodes = hidden_nodes
-        self.output_nodes = output_nodes
-        self.learning_rate = learning_rate
-        self.weights_input_hidden = np.random.normal(0.0, self.hidden_nodes**-0.5,
-                                                     (self.hidden_nodes, self.input_nodes))
-        self.weights_hidden_output = np.random.normal(0.0, self.output_nodes**-0.5,
-                                                      (self.output_nodes, self.hidden_nodes))
-        self.sigmoid = lambda x: 1 / (1 + np.exp(-x))
-
-    def train(self, inputs_list, targets_list):
-        inputs = np.array(inputs_list, ndmin=2).T
-        targets = np.array(targets_list, ndmin=2).T
-        hidden_inputs = np.dot(self.weights_input_hidden, inputs)
-        hidden_outputs = self.sigmoid(hidden_inputs)
-        final_inputs = np.dot(self.weights_hidden_output, hidden_outputs)
-        final_outputs = self.sigmoid(final_inputs)
-        output_errors = targets - final_outputs
-        hidden_errors = np.dot(self.weights_hidden_output.T, output_errors)
-        self.weights_hidden_output += self.learning_rate * np.dot(
-            (output_errors * final_outputs * (1 - final_outputs)), np.transpose(hidden_outputs))
-        self.weights_input_hidden += self.learning_rate * np.dot(
-            (hidden_errors * hidden_outputs * (1 - hidden_outputs)), np.transpose(inputs))
-
-
 class Workload:
-    def __init__(self, name: str, ds: Dataset, settings: RunSettings, blog_epochs: int) -> None:
+    def __init__(self, name: str, ds: Dataset, settings: RunSettings, blog_epochs: int,
+                 cli_args: tuple[str, ...] = ()) -> None:
         self.name, self.ds, self.settings, self.blog_epochs = name, ds, settings, blog_epochs
+        self.cli_args = cli_args  # the same run as command-line flags (empty: no CLI rows)
 
 
 def workloads() -> list[Workload]:
@@ -91,8 +70,15 @@ def workloads() -> list[Workload]:
     digits = _digits()
     digits_s = RunSettings(dataset="digits", hidden=(32,), activation="tanh", output="softmax",
                            loss="ce", lr=0.1, test_fraction=0.0)
-    return [Workload("blog 3-2-1, 4 rows", blog_ds, blog, 300),
-            Workload("moons 2-8-8-1, 1000 rows", moons, moons_s, 3),
+    # the blog's own run: its 4 training rows (the built-in table's fixed split), its setup
+    blog_cli = ("--dataset", "blog", "--hidden", "2", "--activation", "sigmoid", "--output",
+                "sigmoid", "--loss", "mse", "--no-bias", "--init", "blog", "--lr", "0.1",
+                "--scale", "none", "--set", "shuffle=false")
+    moons_cli = ("--dataset", "moons", "--samples", "1000", "--noise", "0.1", "--data-seed", "0",
+                 "--hidden", "8,8", "--activation", "tanh", "--output", "sigmoid", "--loss",
+                 "bce", "--lr", "0.1", "--test-fraction", "0")
+    return [Workload("blog 3-2-1, 4 rows", blog_ds, blog, 300, blog_cli),
+            Workload("moons 2-8-8-1, 1000 rows", moons, moons_s, 3, moons_cli),
             Workload("digits 64-32-10 softmax, 1797 rows", digits, digits_s, 1)]
 
 
@@ -127,6 +113,24 @@ def _engine_epoch(w: Workload, batch: int) -> Callable[[], None]:
     s = w.settings.replace(batch_size=batch, shuffle=batch not in (0, 1) or w.settings.shuffle)
     trainer = Trainer(s, w.ds, history_cap=10)
     return lambda: trainer.train_epochs(1)
+
+
+CLI_EPOCHS = 1000  # epochs of one command-line run (the CLI's default, the blog's example)
+
+
+def _cli_run(w: Workload, batch: int) -> Callable[[], None] | None:
+    """One whole ``python -m nn_core train`` run of CLI_EPOCHS epochs, in this process."""
+    if not w.cli_args:
+        return None
+    argv = ["train", *w.cli_args, "--batch-size", str(batch), "--epochs", str(CLI_EPOCHS), "-q"]
+
+    def run() -> None:
+        with contextlib.redirect_stdout(io.StringIO()):
+            status = cli.main(argv)
+        if status != 0:
+            raise SystemExit(f"the CLI run failed: {' '.join(argv)}")
+
+    return run
 
 
 def _blog_epoch(w: Workload) -> Callable[[], None] | None:
@@ -189,16 +193,22 @@ def measure(repeats: int) -> list[dict]:
     for w in workloads():
         n = w.ds.n_samples
         impls: dict[str, Callable[[], None] | None] = {"blog loop (reference)": _blog_epoch(w)}
+        calls_per_epoch = dict.fromkeys(impls, 1.0)
         for label, batch in (("per-sample", 1), ("mini-batch 32", 32), ("full batch", 0)):
             impls[f"engine {label}"] = _engine_epoch(w, batch)
             impls[f"PyTorch {label}"] = _torch_epoch(w, batch)
+        for label, batch in (("per-sample", 1), ("full batch", 0)):
+            impls[f"CLI {label}"] = _cli_run(w, batch)
+            calls_per_epoch[f"CLI {label}"] = 1.0 / CLI_EPOCHS
         times: dict[str, list[float]] = {k: [] for k, f in impls.items() if f is not None}
         for _ in range(repeats):
             for k in times:
-                times[k].append(_cpu_per_call(impls[k]))
+                times[k].append(_cpu_per_call(impls[k]) * calls_per_epoch.get(k, 1.0))
         for k, f in impls.items():
             best = min(times[k]) if f is not None else None
             spread = statistics.median(times[k]) / best if f is not None else None
+            if f is None and k.startswith("CLI"):
+                continue  # no command-line form of this workload (its data is not built in)
             rows.append({"workload": w.name, "impl": k, "seconds": best, "spread": spread,
                          "n": n})
     return rows
@@ -243,6 +253,10 @@ def main() -> None:
                                                "blog loop (reference)"), 2.5),
         ("digits full batch vs PyTorch full batch", ratio("digits", "engine full batch",
                                                           "PyTorch full batch"), 1.5),
+        ("CLI: moons full batch vs blog loop", ratio("moons", "CLI full batch",
+                                                     "blog loop (reference)"), 150),
+        ("CLI: blog per-sample vs blog loop", ratio("blog", "CLI per-sample",
+                                                    "blog loop (reference)"), 2),
     ]
     print(f"\n{'target (same run)':<48} {'ratio':>8} {'needed':>8}  met")
     for name, r, need in targets:

@@ -281,8 +281,10 @@ def test_how_it_works_shows_the_maths_next_to_the_running_code():
     at = go(start(), nav.HOW_IT_WORKS)
     codes = [c.value for c in at.code]
     assert any(c.startswith("def forward_layers(") for c in codes)
-    assert any(c.startswith("def step_calls(") and "blog" in c and "s.block, a_in" in c
-               for c in codes)
+    assert any(c.startswith("def backward(") and 'rule == "blog"' in c
+               and "errors @ W.T" in c for c in codes)
+    assert any(c.startswith("def train_step(") and "optimizer.step(self.params, self.grad)" in c
+               and "params -= self.lr * g" in c for c in codes)
     assert any("hidden_errors = np.dot(self.weights_hidden_output.T" in c for c in codes)
     assert len(at.latex) >= 6
     ratio = next(m for m in at.metric if m.label.startswith("Blog step"))

@@ -80,7 +80,8 @@ def test_hand_computed_step_of_a_tiny_network():
     d_out = (o - t) * o * (1 - o)
     d_hid = d_out * -0.3 * h * (1 - h)
     sgd = optim.SGD(lr)
-    net.backward(np.array([[x]]), np.array([[t]]), sgd.grad_scale())
+    net.backward(np.array([[x]]), np.array([[t]]))
+    np.testing.assert_allclose(net.grad, [d_hid * x, d_out * h], rtol=1e-14)  # a gradient
     sgd.step(net.params, net.grad)
     np.testing.assert_allclose(net.params, [0.5 - lr * d_hid * x, -0.3 - lr * d_out * h],
                                rtol=1e-14)
@@ -133,13 +134,16 @@ def test_incompatible_heads_are_refused():
 
 @pytest.mark.parametrize("name", optim.OPTIMIZERS)
 def test_optimisers_minimise_a_quadratic(name):
-    """Each optimiser drives f(θ) = ½|θ - c|² to c (gradient θ - c, scaled as it asks)."""
+    """Each optimiser drives f(θ) = ½|θ - c|² to c, given the gradient θ - c, which it leaves
+    as it is."""
     c = np.array([1.0, -2.0, 3.0])
     theta = np.zeros(3)
     opt = optim.make(name, 0.1 if name != "adam" else 0.05)
     for _ in range(2000):
-        g = (theta - c) * opt.grad_scale()
+        g = theta - c
+        kept = g.copy()
         opt.step(theta, g)
+        assert np.array_equal(g, kept)  # the gradient stays a gradient
     np.testing.assert_allclose(theta, c, atol=1e-3)
 
 
@@ -153,19 +157,20 @@ def test_adam_first_step_is_lr_times_sign():
 def test_step_buffers_are_kept_for_the_last_few_batch_sizes_only(monkeypatch):
     """A visitor who tries many batch sizes must not pile up buffers of units × rows each."""
     from nn_core.data.load import load_data
-    from nn_core.engine import network
+    from nn_core.engine.backends import recorded
     from nn_core.settings import RunSettings
     from nn_core.training.trainer import Trainer
 
     rng = np.random.default_rng(0)
     net = Network([3, 5, 1], ["tanh"], "sigmoid", "bce", True, "xavier", rng)
     X, Y = rng.normal(size=(40, 3)), rng.integers(0, 2, (40, 1)).astype(float)
+    backend = recorded.Recorded(net, X, Y)
     for n in range(1, 21):
-        net.backward(X[:n], Y[:n])
-    assert list(net._steps) == [18, 19, 20] and network.KEPT_BATCH_SIZES == 3
+        backend.gradient(X[:n], Y[:n])
+    assert list(backend._steps) == [18, 19, 20] and recorded.KEPT_BATCH_SIZES == 3
 
     def train(kept: int) -> Trainer:  # batch sizes 1…7 in turn, then back to 2
-        monkeypatch.setattr(network, "KEPT_BATCH_SIZES", kept)
+        monkeypatch.setattr(recorded, "KEPT_BATCH_SIZES", kept)
         s = RunSettings(dataset="xor", n_samples=60, hidden=(4,), batch_size=7)
         trainer = Trainer(s, load_data(s))
         for b in (1, 2, 3, 4, 5, 6, 7, 2):
@@ -174,5 +179,6 @@ def test_step_buffers_are_kept_for_the_last_few_batch_sizes_only(monkeypatch):
         return trainer
 
     evicting, keeping = train(3), train(1000)
-    assert len(evicting.network._steps) == 3 and len(keeping.network._steps) > 3
+    assert len(evicting._backends["recorded"]._steps) == 3
+    assert len(keeping._backends["recorded"]._steps) > 3
     np.testing.assert_array_equal(evicting.network.params, keeping.network.params)

@@ -98,20 +98,16 @@ def test_every_number_is_the_engines_own(hidden_act, head, bias):
 
 
 def test_the_sgd_step_is_the_engines_step_on_both_paths():
-    """What the trainer would do with this row as a batch: Network.backward with the SGD
-    scale, the penalty, the optimiser's step; and the per-sample Python path (scalar)."""
+    """What the trainer would do with this row as a batch: the reference engine's training
+    step (gradient, penalty, SGD's step); and the per-sample backend's generated code."""
     for rule, bias, (l1, l2) in itertools.product(("exact", "blog"), (True, False),
                                                   ((0.0, 0.0), (0.01, 0.02))):
         net = _net("tanh", ("sigmoid", "mse"), bias, sizes=(2, 3, 1))
         x, y = _row(net)
         trace = one_step(net, x, y, lr=0.5, rule=rule, l1=l1, l2=l2)
         ref = _clone(net)
-        sgd = optim.SGD(0.5)
         with np.errstate(**QUIET):
-            g = ref.backward(x[None, :], y[None, :], sgd.grad_scale(), rule)
-            optim.add_penalty_gradient(g, ref.params, ref.reg_mask, l1, l2, sgd.grad_scale(),
-                                       np.empty_like(g))
-            sgd.step(ref.params, g)
+            ref.train_step(x[None, :], y[None, :], optim.SGD(0.5), rule, l1, l2)
         np.testing.assert_allclose(trace.params_after, ref.params, rtol=0, atol=1e-12)
         fast = _clone(net)
         assert scalar.supports(fast, 1, "sgd")
@@ -131,14 +127,12 @@ def test_momentum_and_adam_steps_are_the_optimisers_own_on_a_copy(name):
     # the live optimiser and network are untouched
     assert _state_equal(t.optimizer.get_state(), state_before)
     assert np.array_equal(t.network.params, params_before)
-    # the engine: backward on the row, the penalty, the optimiser's step, on copies
+    # the reference engine: a training step on the row (gradient, penalty, the optimiser's
+    # step), on copies
     net, opt = _clone(t.network), copy.deepcopy(t.optimizer)
     X, Y = t.X_train[5:6], t.Y_train[5:6]
     with np.errstate(**QUIET):
-        g = net.backward(X, Y, opt.grad_scale(), "exact")
-        optim.add_penalty_gradient(g, net.params, net.reg_mask, 0.0, 0.01, opt.grad_scale(),
-                                   np.empty_like(g))
-        opt.step(net.params, g)
+        net.train_step(X, Y, opt, "exact", 0.0, 0.01)
     np.testing.assert_allclose(trace.params_after, net.params, rtol=0, atol=1e-12)
     assert trace.optimizer == name
     np.testing.assert_array_equal(params_before + _layer_flat(trace, "step"), trace.params_after)

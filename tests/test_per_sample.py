@@ -8,7 +8,7 @@ import pytest
 
 from nn_core.engine.backends import per_sample as scalar
 from nn_core.engine.network import QUIET, Network
-from nn_core.engine.optim import SGD, add_penalty_gradient
+from nn_core.engine.optim import SGD
 
 HEADS = [("sigmoid", "mse"), ("sigmoid", "bce"), ("softmax", "ce"), ("softmax", "mse"),
          ("linear", "mse")]
@@ -21,14 +21,11 @@ def _pair(sizes, act, output, loss, bias):
 
 
 def _numpy_epoch(net, X, Y, lr, rule="exact", l1=0.0, l2=0.0):
-    """The reference: per-sample backward, penalty and SGD step on NumPy, as the trainer does."""
-    sgd, tmp = SGD(lr), np.empty_like(net.params)
+    """The reference engine: a training step with SGD on each row in turn."""
+    sgd = SGD(lr)
     with np.errstate(**QUIET):
         for i in range(len(X)):
-            net.backward(X[i : i + 1], Y[i : i + 1], sgd.grad_scale(), rule)
-            add_penalty_gradient(net.grad, net.params, net.reg_mask, l1, l2, sgd.grad_scale(),
-                                 tmp)
-            sgd.step(net.params, net.grad)
+            net.train_step(X[i : i + 1], Y[i : i + 1], sgd, rule, l1, l2)
 
 
 def _data(n_in, output, k, n=6, seed=0):

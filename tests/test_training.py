@@ -105,12 +105,12 @@ def test_blog_setup_matches_the_blog_class_numbers():
 
 
 def _reference_epochs(t: Trainer, epochs: int, opt: optim.Optimizer) -> None:
-    """Epochs the plain way: rows, Network.backward on each mini-batch, then the optimiser,
-    drawing each epoch's order from the trainer's generator as the trainer does."""
+    """Epochs on the reference engine written out: rows, Network.train_step on each
+    mini-batch (gradient, penalty, the optimiser's step), drawing each epoch's order from the
+    trainer's generator as the trainer does."""
     s, net = t.settings, t.network
     n = len(t.X_train)
     size = s.batch_size if 0 < s.batch_size < n else n
-    tmp = np.empty_like(net.params)
     with np.errstate(**QUIET):
         for _ in range(epochs):
             X, Y = t.X_train, t.Y_train
@@ -119,10 +119,7 @@ def _reference_epochs(t: Trainer, epochs: int, opt: optim.Optimizer) -> None:
                 X, Y = X[order], Y[order]
             for i in range(0, n, size):
                 xb, yb = X[i : i + size], Y[i : i + size]
-                net.backward(xb, yb, opt.grad_scale() / len(xb), s.update_rule)
-                optim.add_penalty_gradient(net.grad, net.params, net.reg_mask, s.l1, s.l2,
-                                           opt.grad_scale(), tmp)
-                opt.step(net.params, net.grad)
+                net.train_step(xb, yb, opt, s.update_rule, s.l1, s.l2)
 
 
 @pytest.mark.parametrize("changes", [
@@ -131,8 +128,8 @@ def _reference_epochs(t: Trainer, epochs: int, opt: optim.Optimizer) -> None:
     [dict(batch_size=5, l1=0.001, l2=0.01), dict(optimizer="adam", lr=0.01), dict(l1=0.0)],
 ])
 def test_recorded_steps_train_like_plain_backward_calls(changes):
-    """The trainer replays recorded calls on views of its transposed, shuffled data; the same
-    epochs written out with Network.backward on row batches give the same weights."""
+    """The trainer replays recorded calls on views of its transposed, shuffled data (the
+    recorded backend); the same epochs on the reference engine give the same weights."""
     kw = dict(dataset="moons", n_samples=203, hidden=(6, 5), activation="tanh", seed=3)
     fast, slow = _trainer(**kw), _trainer(**kw)
     opt = None
@@ -144,6 +141,7 @@ def test_recorded_steps_train_like_plain_backward_calls(changes):
             opt = optim.make(new.optimizer, new.lr, new.momentum)
         opt.lr = new.lr
         fast.train_epochs(3)
+        assert list(fast._backends) == ["recorded"]
         _reference_epochs(slow, 3, opt)
         assert not np.array_equal(fast.network.params, Trainer(fast.settings, fast.dataset)
                                   .network.params)

@@ -1,4 +1,5 @@
-"""What the How-it-works page shows: engine source code and one worked comparison of the rules."""
+"""What the How-it-works page shows: the reference engine's source code, read from the running
+functions, and one worked comparison of the rules."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from typing import Any
 import numpy as np
 
 from nn_core.data.builtin import BLOG_TRAIN, BLOG_TRAIN_TARGETS
+from nn_core.engine import activations, losses
 from nn_core.engine.network import Network
+from nn_core.engine.optim import SGD
 
 # The blog's train method, as published (its indentation slip fixed); shown next to the maths.
 BLOG_TRAIN_METHOD = """\
@@ -34,6 +37,28 @@ def train(self, inputs_list, targets_list):
     self.weights_input_hidden += self.learning_rate * np.dot(
         (hidden_errors * hidden_outputs * (1 - hidden_outputs)), np.transpose(inputs))
 """
+
+
+# The reference engine's functions the page shows, part by part, for the blog's network (sigmoid,
+# squared error, SGD). tests/test_how_it_works.py traces a real training step of the trainer on
+# the reference backend and proves that these are the lines that run.
+FORWARD = (Network.forward_layers, activations.sigmoid)
+LOSS = (losses.mse,)
+OUTPUT_DELTA = (losses.mse_delta, activations.sigmoid_derivative)
+BACKWARD = (Network.backward,)
+UPDATE = (Network.train_step, SGD.step)
+SHOWN = (*FORWARD, *LOSS, *OUTPUT_DELTA, *BACKWARD, *UPDATE)
+
+
+def sources(functions: tuple[Callable[..., Any], ...]) -> str:
+    """The source of each function, without docstrings, one after the other."""
+    return "\n\n".join(source(f) for f in functions)
+
+
+def caption(functions: tuple[Callable[..., Any], ...]) -> str:
+    """Where the shown functions live: ``nn_core/engine/network.py — Network.backward``."""
+    return " · ".join(f"{inspect.getmodule(f).__name__.replace('.', '/')}.py — {f.__qualname__}"
+                      for f in functions)
 
 
 def source(obj: Callable[..., Any] | type, docstrings: bool = False) -> str:

@@ -1,108 +1,90 @@
-"""Activation functions: the value, and the derivative written in terms of the value.
+"""Activation functions: a table of (value, derivative) beside their implementation.
 
-Every function writes into a buffer given by the caller (``out=``), so a training step allocates
-nothing. The derivatives use the activation's output ``a`` rather than its input ``z``:
-sigmoid' = a(1 - a), tanh' = 1 - a², relu' = [a > 0], linear' = 1. Softmax is only an output
-activation; its derivative is applied by the loss (see :mod:`nn_core.engine.losses`).
+``value(z)`` is ``f(z)``. ``derivative(a, e)`` is the chain rule's step back through ``f``:
+``e ⊙ f'(z)`` for an error ``e`` that reaches the layer's outputs ``a = f(z)``. It is written
+from the outputs, which the forward pass keeps (as the blog keeps ``hidden_outputs``), and in the
+blog's order of operations (``e * a * (1 - a)``), so the blog's class matches it bit for bit.
+Samples are rows: softmax normalises the last axis, and its derivative is its Jacobian
+``diag(a) - a aᵀ`` times ``e``. Softmax is an output activation only.
 """
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Callable
 
 import numpy as np
 
 HIDDEN = ("sigmoid", "tanh", "relu", "linear")
 OUTPUT = ("sigmoid", "softmax", "linear")
 
-_ONE = np.array(1.0)
-_ZERO = np.array(0.0)
+Array = np.ndarray
 
 
-def _sigmoid(z: np.ndarray, out: np.ndarray) -> np.ndarray:
-    # 1 / (1 + e^-z), the blog's formula and order, so its class matches it bit for bit.
-    # e^-z overflows to inf for z < -709 and the result is then exactly 0, not an error:
-    # callers run with np.errstate(over="ignore") (see nn_core.engine.network.QUIET).
-    # z is used as scratch (it is contiguous; out may be a strided view).
-    np.negative(z, out=z)
-    np.exp(z, out=z)
-    np.add(_ONE, z, out=z)
-    return np.divide(_ONE, z, out=out)
+def sigmoid(z: Array) -> Array:
+    return 1 / (1 + np.exp(-z))  # e^-z overflows to inf for z < -709: the result is then 0
 
 
-def _tanh(z: np.ndarray, out: np.ndarray) -> np.ndarray:
-    return np.tanh(z, out=out)
+def sigmoid_derivative(a: Array, e: Array) -> Array:
+    return e * a * (1 - a)
 
 
-def _relu(z: np.ndarray, out: np.ndarray) -> np.ndarray:
-    return np.maximum(z, _ZERO, out=out)
+def tanh(z: Array) -> Array:
+    return np.tanh(z)
 
 
-def _linear(z: np.ndarray, out: np.ndarray) -> np.ndarray:
-    if out is not z:
-        np.copyto(out, z)
-    return out
+def tanh_derivative(a: Array, e: Array) -> Array:
+    return e * (1 - a**2)
 
 
-def _softmax(z: np.ndarray, out: np.ndarray, axis: int = 1) -> np.ndarray:
-    np.subtract(z, z.max(axis=axis, keepdims=True), out=out)
-    np.exp(out, out=out)
-    return np.divide(out, out.sum(axis=axis, keepdims=True), out=out)
+def relu(z: Array) -> Array:
+    return np.maximum(z, 0.0)
 
 
-def _d_sigmoid(a: np.ndarray, d: np.ndarray) -> np.ndarray:
-    np.multiply(d, a, d)  # (d a)(1 - a), the blog's order of operations
-    np.subtract(_ONE, a, a)
-    return np.multiply(d, a, d)
+def relu_derivative(a: Array, e: Array) -> Array:
+    return e * (a > 0)
 
 
-def _d_tanh(a: np.ndarray, d: np.ndarray) -> np.ndarray:
-    np.square(a, a)
-    np.subtract(_ONE, a, a)
-    return np.multiply(d, a, d)
+def linear(z: Array) -> Array:
+    return z
 
 
-def _d_relu(a: np.ndarray, d: np.ndarray) -> np.ndarray:
-    np.greater(a, _ZERO, a)
-    return np.multiply(d, a, d)
+def linear_derivative(a: Array, e: Array) -> Array:
+    return e
 
 
-def _d_linear(a: np.ndarray, d: np.ndarray) -> np.ndarray:
-    return d
+def softmax(z: Array) -> Array:
+    exp = np.exp(z - z.max(axis=-1, keepdims=True))
+    return exp / exp.sum(axis=-1, keepdims=True)
 
 
-FORWARD = {"sigmoid": _sigmoid, "tanh": _tanh, "relu": _relu, "linear": _linear,
-           "softmax": _softmax}
-# The same for activations stored one column per sample (inside a training step).
-FORWARD_COLUMNS = {**FORWARD, "softmax": functools.partial(_softmax, axis=0)}
-# d *= f'(z), from a = f(z), in place; a is overwritten (the backward pass needs it no more, and
-# working in place keeps one array fewer in cache). Softmax's is the loss's business.
-DERIVATIVE = {"sigmoid": _d_sigmoid, "tanh": _d_tanh, "relu": _d_relu, "linear": _d_linear}
+def softmax_derivative(a: Array, e: Array) -> Array:
+    return (e - (e * a).sum(axis=-1, keepdims=True)) * a
 
 
-def apply(name: str, z: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """Write ``f(z)`` into ``out`` and return it (``out`` may be ``z`` itself; ``z`` may be
-    overwritten)."""
-    if name not in FORWARD:
+ACTIVATIONS: dict[str, tuple[Callable[[Array], Array], Callable[[Array, Array], Array]]] = {
+    #           value      derivative: e ⊙ f'(z), from a = f(z)
+    "sigmoid": (sigmoid, sigmoid_derivative),
+    "tanh": (tanh, tanh_derivative),
+    "relu": (relu, relu_derivative),
+    "linear": (linear, linear_derivative),
+    "softmax": (softmax, softmax_derivative),
+}
+
+
+def _entry(name: str) -> tuple[Callable[[Array], Array], Callable[[Array, Array], Array]]:
+    if name not in ACTIVATIONS:
         raise ValueError(f"unknown activation {name!r}")
-    return FORWARD[name](z, out)
+    return ACTIVATIONS[name]
 
 
-def multiply_derivative(name: str, a: np.ndarray, d: np.ndarray, tmp: np.ndarray) -> np.ndarray:
-    """``d *= f'(z)`` in place, with ``f'`` computed from the activation ``a = f(z)``."""
-    if name not in DERIVATIVE:
-        raise ValueError(f"no elementwise derivative for {name!r}")
-    np.copyto(tmp, a)
-    return DERIVATIVE[name](tmp, d)
+def value(name: str, z: Array) -> Array:
+    """``f(z)`` as a new array."""
+    return np.array(_entry(name)[0](np.asarray(z, dtype=float)), dtype=float)
 
 
-def derivative(name: str, a: np.ndarray) -> np.ndarray:
-    """f'(z) as a new array, from ``a = f(z)`` (for charts and tests)."""
-    d = np.ones_like(a)
-    return multiply_derivative(name, a, d, np.empty_like(a))
-
-
-def value(name: str, z: np.ndarray) -> np.ndarray:
-    """f(z) as a new array."""
-    a = np.array(z, dtype=float)
-    return apply(name, a, a)
+def derivative(name: str, a: Array) -> Array:
+    """``f'(z)`` as a new array, from ``a = f(z)`` (elementwise activations: charts and tests)."""
+    if name == "softmax":
+        raise ValueError("softmax has no elementwise derivative (its Jacobian is a matrix)")
+    a = np.asarray(a, dtype=float)
+    return np.asarray(_entry(name)[1](a, np.ones_like(a)), dtype=float)

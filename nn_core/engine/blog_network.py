@@ -7,15 +7,15 @@ purpose: sigmoid everywhere, no biases, one sample per update, squared error, we
 NumPy's global random state as ``normal(0, nodes**-0.5)`` in the blog's order, and the blog's
 hidden-layer rule (errors sent back through the weights without the output sigmoid's
 derivative; see :mod:`nn_core.engine.network`). The blog's ``(n_out, n_in)`` attributes are the
-engine's
-own stored matrices, so the numbers match the blog's code bit for bit.
+engine's own stored matrices, and the reference engine keeps the blog's order of operations, so
+the numbers match the blog's code bit for bit.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from nn_core.engine.network import QUIET, Network
+from nn_core.engine.network import Network
 from nn_core.engine.optim import SGD
 
 
@@ -60,10 +60,7 @@ class NeuralNetwork:
         """One update on one sample with the blog's rule and learning rate."""
         inputs = np.array(inputs_list, ndmin=2, dtype=float)
         targets = np.array(targets_list, ndmin=2, dtype=float)
-        step = SGD(self.learning_rate)
-        with np.errstate(**QUIET):
-            self.net.backward(inputs, targets, step.grad_scale(), rule="blog")
-        step.step(self.net.params, self.net.grad)
+        self.net.train_step(inputs, targets, SGD(self.learning_rate), rule="blog")
 
     def predict(self, inputs_list) -> np.ndarray:
         """Outputs as a column vector ``(output_nodes, 1)``, as the blog returns them."""

@@ -1,13 +1,16 @@
-"""Losses: their value and the gradient with respect to the output layer's input ``z``.
+"""Losses: a table of (value, output delta) beside their implementation.
 
-All three are means over the samples of a sum over the outputs:
+All three are means over the samples (rows) of a sum over the outputs:
 
 - ``mse``  squared error, the blog's: ``L = 1/n Σ_i ½ Σ_k (o_ik - y_ik)²``. The factor ½ makes the
-  gradient ``(o - y)``, so one sample with batch size 1 gives exactly the blog's output update.
+  error ``o - y``, so one sample with batch size 1 gives exactly the blog's output update.
 - ``bce``  binary cross-entropy on sigmoid outputs: ``L = -1/n Σ_i Σ_k y log o + (1-y) log(1-o)``.
 - ``ce``   categorical cross-entropy on softmax outputs: ``L = -1/n Σ_i Σ_k y_ik log o_ik``.
 
-Values are computed from ``z`` (log-sum-exp, softplus), so they stay finite when outputs saturate.
+Values are computed from the output layer's inputs ``z`` (log-sum-exp, softplus), so they stay
+finite when outputs saturate. The output delta is ``∂L/∂z`` of one sample: squared error sends
+its error ``o - y`` back through the output activation's derivative; each cross-entropy's own
+derivative cancels its activation's, leaving ``o - y``.
 """
 
 from __future__ import annotations
@@ -16,13 +19,47 @@ from collections.abc import Callable
 
 import numpy as np
 
+from nn_core.engine import activations
+
 LOSSES = ("mse", "bce", "ce")
-_ONE = np.array(1.0)
 # which output activations each loss accepts
 COMPATIBLE = {
     "mse": ("sigmoid", "softmax", "linear"),
     "bce": ("sigmoid",),
     "ce": ("softmax",),
+}
+
+Array = np.ndarray
+
+
+def mse(z: Array, o: Array, y: Array) -> float:
+    return float(0.5 * np.sum((o - y) ** 2) / max(len(y), 1))
+
+
+def bce(z: Array, o: Array, y: Array) -> float:  # log(1 + e^z) - y z == -(y log o + ...)
+    return float(np.sum(np.logaddexp(0.0, z) - y * z) / max(len(y), 1))
+
+
+def ce(z: Array, o: Array, y: Array) -> float:  # Σ_k y_k (logsumexp(z) - z_k)
+    m = z.max(axis=-1, keepdims=True)
+    log_sum_exp = m + np.log(np.exp(z - m).sum(axis=-1, keepdims=True))
+    return float(np.sum(y * (log_sum_exp - z)) / max(len(y), 1))
+
+
+def mse_delta(output: str, o: Array, y: Array) -> Array:
+    return activations.ACTIVATIONS[output][1](o, o - y)
+
+
+def cross_entropy_delta(output: str, o: Array, y: Array) -> Array:
+    return o - y
+
+
+LOSS_FUNCTIONS: dict[str, tuple[Callable[[Array, Array, Array], float],
+                                Callable[[str, Array, Array], Array]]] = {
+    #       value   output delta ∂L/∂z (per sample)
+    "mse": (mse, mse_delta),
+    "bce": (bce, cross_entropy_delta),
+    "ce": (ce, cross_entropy_delta),
 }
 
 
@@ -35,53 +72,13 @@ def check(loss: str, output: str) -> None:
         raise ValueError(f"the {loss} loss needs a {allowed} output layer, not {output}")
 
 
-def value(loss: str, output: str, z: np.ndarray, o: np.ndarray, y: np.ndarray) -> float:
-    """Mean loss over the samples, from the output layer's input ``z`` and output ``o``."""
-    n = max(len(y), 1)
-    if loss == "mse":
-        return float(0.5 * np.sum((o - y) ** 2) / n)
-    if loss == "bce":  # log(1 + e^z) - y z  ==  -(y log o + (1 - y) log(1 - o))
-        return float(np.sum(np.logaddexp(0.0, z) - y * z) / n)
-    if loss == "ce":  # Σ_k y_k (logsumexp(z) - z_k)
-        m = z.max(axis=1, keepdims=True)
-        lse = m + np.log(np.exp(z - m).sum(axis=1, keepdims=True))
-        return float(np.sum(y * (lse - z)) / n)
-    raise ValueError(f"unknown loss {loss!r}")
-
-
-def output_delta_function(
-    loss: str, output: str,
-) -> Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
-    """The function ``(o, y, out, tmp) -> out`` that writes ``n · ∂L/∂z`` for the output layer.
-
-    Outputs are in columns, ``(n_outputs, n)``, as inside :meth:`Network.backward_columns`; the
-    caller divides by n. For the matched pairs (sigmoid + bce, softmax + ce, linear + mse) it is
-    ``o - y``; squared error on a sigmoid or softmax multiplies by the activation's slope.
-    """
+def value(loss: str, output: str, z: Array, o: Array, y: Array) -> float:
+    """Mean loss over the rows, from the output layer's inputs ``z`` and outputs ``o``."""
     check(loss, output)
-    if loss == "mse" and output == "sigmoid":
-        return delta_mse_sigmoid
-    if loss == "mse" and output == "softmax":
-        return delta_mse_softmax
-    return delta_matched
+    return LOSS_FUNCTIONS[loss][0](z, o, y)
 
 
-def delta_matched(o: np.ndarray, y: np.ndarray, out: np.ndarray, tmp: np.ndarray) -> np.ndarray:
-    return np.subtract(o, y, out)
-
-
-def delta_mse_sigmoid(o: np.ndarray, y: np.ndarray, out: np.ndarray,
-                       tmp: np.ndarray) -> np.ndarray:
-    np.subtract(o, y, out)  # ((o - y) o)(1 - o): the blog's order of operations
-    np.multiply(out, o, out)
-    np.subtract(_ONE, o, tmp)
-    return np.multiply(out, tmp, out)
-
-
-def delta_mse_softmax(o: np.ndarray, y: np.ndarray, out: np.ndarray,
-                       tmp: np.ndarray) -> np.ndarray:
-    np.subtract(o, y, out)  # Jacobian of softmax: o ⊙ (g - <g, o>), per column
-    np.multiply(out, o, tmp)
-    np.subtract(out, tmp.sum(axis=0, keepdims=True), out)
-    return np.multiply(out, o, out)
-
+def output_delta(loss: str, output: str, o: Array, y: Array) -> Array:
+    """``∂L/∂z`` of the output layer, one row per sample (not divided by the batch size)."""
+    check(loss, output)
+    return LOSS_FUNCTIONS[loss][1](output, o, y)

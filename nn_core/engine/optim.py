@@ -1,8 +1,8 @@
 """Optimisers over the flat parameter vector: SGD, momentum, Adam.
 
-Each optimiser says which ``scale`` it wants the backward pass to apply (:attr:`grad_scale`), so
-plain SGD receives its step ready-made (``-lr · gradient``) and spends one NumPy call on the
-update. Regularisation is added to the gradient here, on the weights only (``mask``).
+``step(params, g)`` takes the gradient ``g`` (the network's ``grad``, penalty included) and
+updates ``params`` in place, one line per quantity it keeps; it never changes ``g``. The learning
+rate is applied here and nowhere else.
 """
 
 from __future__ import annotations
@@ -13,15 +13,12 @@ OPTIMIZERS = ("sgd", "momentum", "adam")
 
 
 class Optimizer:
-    """Base: ``step(params, g)`` with ``g = grad_scale(lr) · gradient`` already in place."""
+    """Base: ``step(params, g)`` moves ``params`` against the gradient ``g``."""
 
     name = "base"
 
     def __init__(self, lr: float) -> None:
         self.lr = float(lr)
-
-    def grad_scale(self) -> float:
-        return 1.0
 
     def step(self, params: np.ndarray, g: np.ndarray) -> None:
         raise NotImplementedError
@@ -39,11 +36,8 @@ class SGD(Optimizer):
 
     name = "sgd"
 
-    def grad_scale(self) -> float:
-        return -self.lr
-
     def step(self, params: np.ndarray, g: np.ndarray) -> None:
-        np.add(params, g, out=params)
+        params -= self.lr * g
 
 
 class Momentum(Optimizer):
@@ -53,17 +47,14 @@ class Momentum(Optimizer):
 
     def __init__(self, lr: float, momentum: float = 0.9) -> None:
         super().__init__(lr)
-        self.momentum = np.asarray(float(momentum))
+        self.momentum = float(momentum)
         self.velocity: np.ndarray | None = None
 
     def step(self, params: np.ndarray, g: np.ndarray) -> None:
         if self.velocity is None:
             self.velocity = np.zeros_like(params)
-        v = self.velocity
-        np.multiply(v, self.momentum, out=v)
-        np.multiply(g, -self.lr, out=g)
-        np.add(v, g, out=v)
-        np.add(params, v, out=params)
+        self.velocity = self.momentum * self.velocity - self.lr * g
+        params += self.velocity
 
     def get_state(self) -> dict:
         v = self.velocity
@@ -87,24 +78,16 @@ class Adam(Optimizer):
         self.v: np.ndarray | None = None
 
     def step(self, params: np.ndarray, g: np.ndarray) -> None:
-        if self.m is None:
-            self.m, self.v, self._tmp = (np.zeros_like(params) for _ in range(3))
-        m, v, tmp = self.m, self.v, self._tmp
+        if self.m is None or self.v is None:
+            self.m, self.v = np.zeros_like(params), np.zeros_like(params)
         self.t += 1
-        m *= self.beta1
-        m += (1 - self.beta1) * g
-        np.multiply(g, g, out=g)
-        v *= self.beta2
-        v += (1 - self.beta2) * g
+        self.m = self.beta1 * self.m + (1 - self.beta1) * g
+        self.v = self.beta2 * self.v + (1 - self.beta2) * g**2
         lr_t = self.lr * np.sqrt(1 - self.beta2**self.t) / (1 - self.beta1**self.t)
-        np.sqrt(v, out=tmp)
-        tmp += self.eps
-        np.divide(m, tmp, out=tmp)
-        tmp *= lr_t
-        params -= tmp
+        params -= (self.m / (np.sqrt(self.v) + self.eps)) * lr_t
 
     def get_state(self) -> dict:
-        m, v = (None, None) if self.m is None else (self.m.copy(), self.v.copy())
+        m, v = (None, None) if self.m is None or self.v is None else (self.m.copy(), self.v.copy())
         return {"name": self.name, "t": self.t, "m": m, "v": v}
 
     def set_state(self, state: dict) -> None:
@@ -113,7 +96,6 @@ class Adam(Optimizer):
             self.m = self.v = None
         else:
             self.m, self.v = state["m"].copy(), state["v"].copy()
-            self._tmp = np.empty_like(self.m)
 
 
 def make(name: str, lr: float, momentum: float = 0.9) -> Optimizer:
@@ -125,17 +107,3 @@ def make(name: str, lr: float, momentum: float = 0.9) -> Optimizer:
     if name == "adam":
         return Adam(lr)
     raise ValueError(f"unknown optimiser {name!r}")
-
-
-def add_penalty_gradient(g: np.ndarray, params: np.ndarray, mask: np.ndarray, l1: float,
-                         l2: float, scale: float, tmp: np.ndarray) -> None:
-    """``g += scale · (l2 · w + l1 · sign(w))`` on the weights (``mask``), in place."""
-    if l2:
-        np.multiply(params, mask, out=tmp)
-        tmp *= scale * l2
-        g += tmp
-    if l1:
-        np.sign(params, out=tmp)
-        tmp *= mask
-        tmp *= scale * l1
-        g += tmp

@@ -24,8 +24,7 @@ import numpy as np
 
 from nn_core.data.dataset import Dataset, split_indices
 from nn_core.data.preprocess import Preprocessor
-from nn_core.engine import losses, optim
-from nn_core.engine.backends import per_sample as scalar
+from nn_core.engine import backends, losses, optim
 from nn_core.engine.network import QUIET, Network
 from nn_core.errors import PlaygroundError
 from nn_core.settings import RunSettings
@@ -129,8 +128,10 @@ def metric(task: str, coding: TargetCoding, out: np.ndarray, y: np.ndarray) -> f
 class Trainer:
     """Trains one network on one dataset, epoch by epoch, and remembers how it went."""
 
-    def __init__(self, settings: RunSettings, dataset: Dataset, history_cap: int = 2000) -> None:
+    def __init__(self, settings: RunSettings, dataset: Dataset, history_cap: int = 2000,
+                 backend: str = backends.AUTO) -> None:
         self.settings = settings
+        self.backend = backend  # which engine trains: "auto" (backends.choose) or one by name
         self.dataset = dataset
         self.task = dataset.task
         self.metric_name = "r2" if self.task == "regression" else "accuracy"
@@ -165,10 +166,9 @@ class Trainer:
             [self.X_train.shape[1], *settings.hidden, n_out], list(settings.activations),
             self.output, self.loss_name, settings.bias, settings.init, self.rng,
         )
-        self._columns = _Columns(self.network.input_columns(self.X_train), self.Y_train.T)
         self.optimizer = optim.make(settings.optimizer, settings.lr, settings.momentum)
         self._pass: Callable[[], None] | None = None
-        self._scratch = np.empty_like(self.network.params)
+        self._backends: dict[str, backends.Backend] = {}  # made on first use, by name
         self.epoch = 0
         self.manual_steps = 0  # single steps applied by hand (How it works): not epochs
         self.stop_reason: str | None = None
@@ -257,39 +257,16 @@ class Trainer:
 
     def _make_pass(self) -> Callable[[], None]:
         """A function that trains one epoch with the current settings and optimiser (made
-        again whenever either changes, so an epoch does no bookkeeping)."""
+        again whenever either changes, so an epoch does no bookkeeping), on the backend that
+        :func:`nn_core.engine.backends.choose` picks."""
         s = self.settings
         n = len(self.X_train)
         size = s.batch_size if 0 < s.batch_size < n else n
-        shuffled = s.shuffle and size < n
-        net, opt, rng = self.network, self.optimizer, self.rng
-        params, grad, step = net.params, net.grad, opt.step
-
-        if scalar.supports(net, size, opt.name):  # per-sample SGD on a small net: plain floats
-            def scalar_pass() -> None:
-                X, Y = self.X_train, self.Y_train
-                if shuffled:
-                    order = rng.permutation(n)
-                    X, Y = X[order], Y[order]
-                scalar.sgd_epoch(net, X, Y, opt.lr, s.update_rule, s.l1, s.l2)
-            return scalar_pass
-
-        g_scale = opt.grad_scale()
-        cols = self._columns
-        batches = cols.steps(net, size, shuffled, s.update_rule, g_scale)
-        penalise = s.l1 > 0 or s.l2 > 0
-
-        def numpy_pass() -> None:
-            if shuffled:
-                cols.shuffle(rng.permutation(n))
-            for calls in batches:
-                for f, args in calls:
-                    f(*args)
-                if penalise:
-                    optim.add_penalty_gradient(grad, params, net.reg_mask, s.l1, s.l2, g_scale,
-                                               self._scratch)
-                step(params, grad)
-        return numpy_pass
+        name = backends.choose(self.network, size, self.optimizer.name, self.backend)
+        if name not in self._backends:
+            self._backends[name] = backends.make(name, self.network, self.X_train, self.Y_train)
+        return self._backends[name].epoch(self.optimizer, size, s.shuffle and size < n, self.rng,
+                                          s.update_rule, s.l1, s.l2)
 
     def _train_epoch(self) -> None:
         self._one_pass()
@@ -441,6 +418,7 @@ class Trainer:
         view.diverged = snap.diverged
         view._current = view._train_forward = None
         view._pass = None
+        view._backends = {}
         keep = [i for i, e in enumerate(self.history["epoch"]) if e <= snap.epoch]
         view.history = {k: [self.history[k][i] for i in keep] for k in HISTORY_KEYS}
         if not keep or view.history["epoch"][-1] != snap.epoch:
@@ -613,42 +591,6 @@ def smaller_rate(lr: float) -> float:
     steps = [m * 10.0**e for e in range(-5, 2) for m in (1, 3)]
     below = [r for r in steps if r <= target * (1 + 1e-9)]
     return float(f"{below[-1]:.1g}") if below else 1e-5
-
-
-class _Columns:
-    """The training data one column per sample (see :meth:`Network.step_calls`), in
-    mini-batches: views made once per batch size, into the data as it is or into one buffer
-    that each epoch's shuffle refills, and the recorded calls of a training step on each."""
-
-    def __init__(self, XT: np.ndarray, YT: np.ndarray) -> None:
-        self.XT, self.YT = XT, np.ascontiguousarray(YT)
-        self._XT_shuffled, self._YT_shuffled = np.empty_like(self.XT), np.empty_like(self.YT)
-        # -lr/size for full batches and -lr/rest for a last, shorter one: 0-d arrays that the
-        # recorded calls read when they run
-        self._scale, self._scale_rest = np.zeros(()), np.zeros(())
-        self._calls: dict[tuple, list[list]] = {}
-
-    def shuffle(self, order: np.ndarray) -> None:
-        np.take(self.XT, order, axis=1, out=self._XT_shuffled)
-        np.take(self.YT, order, axis=1, out=self._YT_shuffled)
-
-    def steps(self, net: Network, size: int, shuffled: bool, rule: str,
-              g_scale: float) -> list[list]:
-        """For each mini-batch, the calls that fill ``net.grad`` with ``g_scale`` times its
-        summed gradient over the batch size (recorded on first use; the scale is set now)."""
-        n = self.XT.shape[1]
-        self._scale[()] = g_scale / size
-        self._scale_rest[()] = g_scale / (n % size or size)
-        key = (size, shuffled, rule)
-        calls = self._calls.get(key)
-        if calls is None:
-            self._calls.clear()  # keep the current setting's only: they hold many small tuples
-            X, Y = (self._XT_shuffled, self._YT_shuffled) if shuffled else (self.XT, self.YT)
-            calls = [net.step_calls(X[:, i : i + size], Y[:, i : i + size],
-                                    self._scale if i + size <= n else self._scale_rest, rule)
-                     for i in range(0, n, size)]
-            self._calls[key] = calls
-        return calls
 
 
 def predict_raw(network: Network, preprocessor: Preprocessor, coding: TargetCoding,

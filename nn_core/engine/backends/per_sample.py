@@ -1,11 +1,11 @@
-"""Per-sample SGD for small networks, on plain Python floats.
+"""The per-sample backend: per-sample SGD for small networks, on plain Python floats.
 
-With one sample per update, every NumPy call costs about half a microsecond however small its
-arrays, and one step of the blog's 3-2-1 network takes some twenty of them. The same arithmetic
-on Python floats is a few dozen float operations. So when the batch size is 1, the optimiser is
-plain SGD and the network is small (:data:`MAX_PARAMS`), the trainer runs its epochs here. It is
-:meth:`nn_core.engine.network.Network.backward` followed by an SGD step, written out per number;
-``tests/test_scalar.py`` checks that the two agree to 1e-12.
+With one sample per update, every NumPy call costs about as much however small its arrays, and
+one step of the blog's 3-2-1 network takes some twenty of them; the same arithmetic on Python
+floats is a few dozen float operations. So when the batch size is 1, the optimiser is plain SGD
+and the network is small (:data:`MAX_PARAMS`), the trainer runs its epochs here
+(:func:`nn_core.engine.backends.choose`). It is :meth:`nn_core.engine.network.Network.train_step`
+with SGD, written out per number; ``tests/test_per_sample.py`` checks that the two agree to 1e-12.
 
 Why generated code: on lists, each layer still pays for zip, map, sum and a new list per sample,
 which is most of the time on a network this small. So for each shape and set of options this
@@ -13,12 +13,12 @@ module writes one function in straight-line Python (see :func:`source`): every w
 float (``w1_0_2``: layer 1, unit 0, input 2; the bias is the last input), every sum is written
 out term by term, left to right (as ``sum`` over a list added them: the same bits), activations,
 derivatives and losses keep NumPy's order of operations, the loop over the samples is inside,
-and the weights go back into ``net.blocks`` once at the end. About 1 µs per sample on the blog's
-3-2-1 network, against some 17 µs for the blog's NumPy loop (and 10 µs for the list version).
+and the weights go back into ``net.blocks`` once at the end. This backend owns its update: the
+SGD step ``w - lr·(δ a)`` is in the generated code, and the network's ``grad`` is not used.
 Each function is compiled once and cached; learning rate and penalties are its arguments. The
 cache keeps the :data:`MAX_CACHED` most recently used functions, and their source for tracebacks
 in :mod:`linecache` no longer than they are cached, so no visitor can grow the process by
-training many shapes.
+training many shapes. (The speed figures behind :data:`MAX_PARAMS` are in bench/.)
 """
 
 from __future__ import annotations
@@ -33,15 +33,12 @@ from collections.abc import Callable
 import numpy as np
 
 from nn_core.engine.network import Network
+from nn_core.engine.optim import Optimizer
 
-# Measured crossover: CPU time per sample of a batch-1 epoch (Trainer.train_epochs, 200 rows,
-# biases, tanh, exact rule), this path vs NumPy's, NumPy 2.4, one BLAS thread:
-#   2-4-1 (17 params) 1.4 vs 11 µs    2-8-8-1 (105) 7.1 vs 14.5    2-12-12-1 (205) 13.9 vs 16.2
-#   2-16-1 (65)       3.9 vs 10.5     2-32-1  (129) 7.5 vs 10.5    2-64-1    (257) 16.5 vs 11.1
-# so NumPy wins from ~200 parameters (a little later with more layers, sigmoid, penalties).
+# NumPy (the recorded backend) is faster from about this size (bench/engine_choices.md)
 MAX_PARAMS = 128
 # sgd_epoch refuses networks larger than this: their code would be long (~1 line per parameter,
-# ~30 ms to compile at 500 parameters) and NumPy's step is faster there anyway.
+# slow to compile) and NumPy's step is faster there anyway.
 MAX_CODE_PARAMS = 512
 _TERMS_PER_LINE = 32  # long sums are split over lines (deeply nested expressions cost the parser)
 MAX_CACHED = 64  # compiled functions kept (process-wide, shared by every session)
@@ -54,12 +51,33 @@ def supports(net: Network, batch_size: int, optimizer: str) -> bool:
     return batch_size == 1 and optimizer == "sgd" and net.params.size <= MAX_PARAMS
 
 
+class PerSample:
+    """The per-sample backend for one network and its training rows ``(X, Y)``."""
+
+    def __init__(self, network: Network, X: np.ndarray, Y: np.ndarray) -> None:
+        self.network, self.X, self.Y = network, X, Y
+
+    def epoch(self, optimizer: Optimizer, batch_size: int, shuffled: bool,
+              rng: np.random.Generator, rule: str, l1: float, l2: float) -> Callable[[], None]:
+        """A function that trains one epoch of per-sample SGD (rows in order or shuffled)."""
+        if not supports(self.network, batch_size, optimizer.name):
+            raise ValueError("the per-sample backend runs per-sample SGD on small networks only")
+
+        def run() -> None:
+            X, Y = self.X, self.Y
+            if shuffled:
+                order = rng.permutation(len(X))
+                X, Y = X[order], Y[order]
+            sgd_epoch(self.network, X, Y, optimizer.lr, rule, l1, l2)
+        return run
+
+
 def sgd_epoch(net: Network, X: np.ndarray, Y: np.ndarray, lr: float, rule: str = "exact",
               l1: float = 0.0, l2: float = 0.0) -> None:
     """One pass of per-sample SGD over the rows of ``X`` in order, updating ``net`` in place.
 
     ``rule`` is ``"exact"`` or ``"blog"`` (see :mod:`nn_core.engine.network`); ``l1`` and ``l2``
-    penalise the weights, never the biases, as :func:`nn_core.engine.optim.add_penalty_gradient`
+    penalise the weights, never the biases, as :meth:`Network.penalty_gradient`
     does.
     """
     epoch = _compiled(*_key(net, rule, l1, l2))
@@ -125,7 +143,7 @@ _FORWARD = {
     "linear": "{a} = z",
 }
 # d = b · f'(z), from a = f(z) and the error b, in the order of operations of
-# nn_core.engine.activations.DERIVATIVE
+# the derivatives in nn_core.engine.activations
 _DERIVATIVE = {
     "sigmoid": "{d} = ({b} * {a}) * (1.0 - {a})",
     "tanh": "{d} = {b} * (1.0 - {a} * {a})",
@@ -149,7 +167,7 @@ def _generate(sizes: tuple[int, ...], hidden: tuple[str, ...], output: str, loss
     sizes = tuple(int(s) for s in sizes)
     n_params = sum((n_in + bias) * n_out for n_in, n_out in itertools.pairwise(sizes))
     if n_params > MAX_CODE_PARAMS:
-        raise ValueError(f"{n_params} parameters: too many for the scalar path "
+        raise ValueError(f"{n_params} parameters: too many for the per-sample backend "
                          f"(at most {MAX_CODE_PARAMS})")
     forward = [_lookup(_FORWARD, name, "hidden activation") for name in hidden]
     derivative = [_lookup(_DERIVATIVE, name, "hidden activation") for name in hidden]

@@ -1,0 +1,282 @@
+"""The recorded backend: a training step as NumPy calls recorded once and replayed every epoch.
+
+The maths of :meth:`nn_core.engine.network.Network.backward`, arranged for speed, because on
+small networks NumPy's cost per call, not the arithmetic, is most of a step:
+
+- one column per sample, as in the blog: ``z[l] = [W[l] b[l]] @ [a[l-1]; 1]``, each layer's bias
+  folded into its weight block over a row of ones stored under the activations (contiguous);
+- every array preallocated per batch size, every call writing with ``out=``; a layer's ``z`` and
+  ``a`` share one array (the activation works in place) and the derivative uses ``a`` up;
+- each mini-batch's calls recorded once (``for f, args in calls: f(*args)``) and replayed every
+  epoch, reading the arrays as they are then (the data, shuffled in place, and the weights).
+
+It fills the network's ``grad`` with the gradient of the mean loss, as the reference does; the
+optimiser then applies the learning rate. The tests prove the two equal to 1e-12.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from nn_core.engine.network import QUIET, Network
+from nn_core.engine.optim import Optimizer
+
+KEPT_BATCH_SIZES = 3  # batch sizes whose step buffers a backend keeps (see Recorded._steps_for)
+_ONE = np.array(1.0)  # 0-d constants: a Python float operand costs a conversion on every call
+_ZERO = np.array(0.0)
+
+Calls = list[tuple[Callable[..., object], tuple]]
+
+
+# -------------------------------------------- in-place kernels, one column per sample
+# Same order of operations as the reference tables (nn_core.engine.activations, losses).
+def _sigmoid(z: np.ndarray, out: np.ndarray) -> np.ndarray:
+    np.negative(z, out=z)  # z is scratch (contiguous; out may be a strided view)
+    np.exp(z, out=z)
+    np.add(_ONE, z, out=z)
+    return np.divide(_ONE, z, out=out)
+
+
+def _tanh(z: np.ndarray, out: np.ndarray) -> np.ndarray:
+    return np.tanh(z, out=out)
+
+
+def _relu(z: np.ndarray, out: np.ndarray) -> np.ndarray:
+    return np.maximum(z, _ZERO, out=out)
+
+
+def _linear(z: np.ndarray, out: np.ndarray) -> np.ndarray:
+    if out is not z:
+        np.copyto(out, z)
+    return out
+
+
+def _softmax(z: np.ndarray, out: np.ndarray) -> np.ndarray:
+    np.subtract(z, z.max(axis=0, keepdims=True), out=out)
+    np.exp(out, out=out)
+    return np.divide(out, out.sum(axis=0, keepdims=True), out=out)
+
+
+def _d_sigmoid(a: np.ndarray, d: np.ndarray) -> np.ndarray:
+    np.multiply(d, a, d)  # (d a)(1 - a)
+    np.subtract(_ONE, a, a)
+    return np.multiply(d, a, d)
+
+
+def _d_tanh(a: np.ndarray, d: np.ndarray) -> np.ndarray:
+    np.square(a, a)
+    np.subtract(_ONE, a, a)
+    return np.multiply(d, a, d)
+
+
+def _d_relu(a: np.ndarray, d: np.ndarray) -> np.ndarray:
+    np.greater(a, _ZERO, a)
+    return np.multiply(d, a, d)
+
+
+def _d_linear(a: np.ndarray, d: np.ndarray) -> np.ndarray:
+    return d
+
+
+FORWARD = {"sigmoid": _sigmoid, "tanh": _tanh, "relu": _relu, "linear": _linear,
+           "softmax": _softmax}
+# d *= f'(z), from a = f(z), in place; a is overwritten (the step needs it no more)
+DERIVATIVE = {"sigmoid": _d_sigmoid, "tanh": _d_tanh, "relu": _d_relu, "linear": _d_linear}
+
+
+def _delta_error(o: np.ndarray, y: np.ndarray, out: np.ndarray, tmp: np.ndarray) -> np.ndarray:
+    return np.subtract(o, y, out)  # a cross-entropy on its own output, or mse on a linear one
+
+
+def _delta_mse_sigmoid(o: np.ndarray, y: np.ndarray, out: np.ndarray,
+                       tmp: np.ndarray) -> np.ndarray:
+    np.subtract(o, y, out)  # ((o - y) o)(1 - o)
+    np.multiply(out, o, out)
+    np.subtract(_ONE, o, tmp)
+    return np.multiply(out, tmp, out)
+
+
+def _delta_mse_softmax(o: np.ndarray, y: np.ndarray, out: np.ndarray,
+                       tmp: np.ndarray) -> np.ndarray:
+    np.subtract(o, y, out)  # (g - <g, o>) ⊙ o, per column
+    np.multiply(out, o, tmp)
+    np.subtract(out, tmp.sum(axis=0, keepdims=True), out)
+    return np.multiply(out, o, out)
+
+
+def _output_delta(loss: str, output: str) -> Callable[..., np.ndarray]:
+    if loss == "mse" and output == "sigmoid":
+        return _delta_mse_sigmoid
+    if loss == "mse" and output == "softmax":
+        return _delta_mse_softmax
+    return _delta_error
+
+
+def _product(left: tuple[int, int], n: int) -> Callable[..., np.ndarray]:
+    """``np.matmul`` or ``np.dot`` for ``left @ (k, n)``: each is the faster on its own shapes
+    (measured in bench/engine_choices.md); batches of one sample, the blog's, use dot."""
+    return np.matmul if n >= 256 and min(left) > 1 else np.dot
+
+
+def add_penalty_gradient(g: np.ndarray, params: np.ndarray, mask: np.ndarray, l1: float,
+                         l2: float, tmp: np.ndarray) -> None:
+    """``g += l2 · w + l1 · sign(w)`` on the weights (``mask``), in place."""
+    if l2:
+        np.multiply(params, mask, out=tmp)
+        tmp *= l2
+        g += tmp
+    if l1:
+        np.sign(params, out=tmp)
+        tmp *= mask
+        tmp *= l1
+        g += tmp
+
+
+def input_columns(network: Network, X: np.ndarray) -> np.ndarray:
+    """The rows of ``X`` as one column per sample, and a last row of ones when the network has
+    biases (a new C-contiguous array)."""
+    X = np.asarray(X, dtype=float)
+    cols = np.ones((X.shape[1] + network.bias, len(X)))
+    cols[: X.shape[1]] = X.T
+    return cols
+
+
+class _Step:
+    """One layer's part of a training step for batches of ``n`` samples, in columns: its
+    parameter views, its activation and derivative, and preallocated arrays. The layer's input
+    ``z`` and output ``a`` share one ``(size, n)`` array ``a`` (the activation works in place),
+    which a row of ones follows in ``a_out`` when the next layer has biases. ``e`` (the blog
+    rule's errors) is made when that rule is first recorded, ``tmp`` for the output layer only."""
+
+    __slots__ = ("a", "a_out", "back_product", "below", "block", "d", "delta", "df", "e", "f",
+                 "g_block", "m_t", "product", "tmp")
+
+    def __init__(self, n: int, size: int, ones_row: bool) -> None:
+        self.d = np.empty((size, n))
+        self.a_out = np.ones((size + 1, n)) if ones_row else np.empty((size, n))
+        self.a = self.a_out[:size]
+        self.e: np.ndarray | None = None
+        self.tmp: np.ndarray | None = None
+
+
+class Recorded:
+    """The recorded backend for one network and its training rows ``(X, Y)``."""
+
+    def __init__(self, network: Network, X: np.ndarray, Y: np.ndarray) -> None:
+        self.network = network
+        self.XT = input_columns(network, X)
+        self.YT = np.ascontiguousarray(np.asarray(Y, dtype=float).T)
+        self._XT_shuffled, self._YT_shuffled = np.empty_like(self.XT), np.empty_like(self.YT)
+        self._steps: dict[int, list[_Step]] = {}
+        self._calls: dict[tuple, list[Calls]] = {}
+        self._scratch = np.empty_like(network.params)
+
+    def epoch(self, optimizer: Optimizer, batch_size: int, shuffled: bool,
+              rng: np.random.Generator, rule: str, l1: float, l2: float) -> Callable[[], None]:
+        """A function that trains one epoch: for each mini-batch, its recorded calls (made on
+        first use), the penalty's gradient, the optimiser's step."""
+        n = self.XT.shape[1]
+        key = (batch_size, shuffled, rule)
+        batches = self._calls.get(key)
+        if batches is None:
+            self._calls.clear()  # keep the current setting's only: they hold many small tuples
+            X, Y = (self._XT_shuffled, self._YT_shuffled) if shuffled else (self.XT, self.YT)
+            batches = [self.step_calls(X[:, i : i + batch_size], Y[:, i : i + batch_size], rule)
+                       for i in range(0, n, batch_size)]
+            self._calls[key] = batches
+        net = self.network
+        params, grad, mask, scratch, step = (net.params, net.grad, net.reg_mask, self._scratch,
+                                             optimizer.step)
+        penalise = l1 > 0 or l2 > 0
+
+        def run() -> None:
+            if shuffled:
+                order = rng.permutation(n)
+                np.take(self.XT, order, axis=1, out=self._XT_shuffled)
+                np.take(self.YT, order, axis=1, out=self._YT_shuffled)
+            for calls in batches:
+                for f, args in calls:
+                    f(*args)
+                if penalise:
+                    add_penalty_gradient(grad, params, mask, l1, l2, scratch)
+                step(params, grad)
+        return run
+
+    def gradient(self, X: np.ndarray, Y: np.ndarray, rule: str = "exact") -> np.ndarray:
+        """:meth:`Network.backward` on this backend: the network's ``grad`` filled with the
+        gradient of the mean loss over the rows ``(X, Y)``, and returned."""
+        YT = np.ascontiguousarray(np.asarray(Y, dtype=float).T)
+        with np.errstate(**QUIET):
+            for f, args in self.step_calls(input_columns(self.network, X), YT, rule):
+                f(*args)
+        return self.network.grad
+
+    def step_calls(self, XT: np.ndarray, YT: np.ndarray, rule: str = "exact") -> Calls:
+        """The NumPy calls that fill the network's ``grad`` for the batch ``(XT, YT)`` (from
+        :func:`input_columns`, and targets as columns), in order, recorded rather than run."""
+        steps = self._steps_for(XT.shape[1])
+        calls: Calls = []
+
+        def call(f: Callable[..., object], *args: object) -> None:
+            calls.append((f, args))
+
+        a_in = XT
+        for s in steps:  # forward: z[l] into a[l]'s buffer, then a[l] = f(z[l]) in place
+            call(s.product, s.block, a_in, s.a)
+            call(s.f, s.a, s.a)
+            a_in = s.a_out
+
+        top = steps[-1]
+        call(top.delta, top.a, YT, top.d, top.tmp)  # δ of the output layer: n · ∂L/∂z
+        blog = rule == "blog"
+        if blog:
+            for s in steps:
+                if s.e is None:
+                    s.e = np.empty_like(s.d)
+            call(np.subtract, top.a, YT, top.e)
+        for s in reversed(steps):  # backward: gradient of layer l, then δ of layer l-1
+            lo = s.below
+            call(np.dot, s.d, (XT if lo is None else lo.a_out).T, s.g_block)
+            if lo is None:
+                break
+            if blog:  # the error travels back through the weights alone
+                call(np.dot, s.m_t, s.e, lo.e)
+                call(np.copyto, lo.d, lo.e)
+            else:
+                call(s.back_product, s.m_t, s.d, lo.d)
+            call(lo.df, lo.a, lo.d)  # lo.a is used up here
+        if XT.shape[1] > 1:  # the sums over the batch become means (one call for every layer)
+            grad = self.network.grad
+            call(np.multiply, grad, np.array(1.0 / XT.shape[1]), grad)
+        return calls
+
+    def _steps_for(self, n: int) -> list[_Step]:
+        """Per-layer buffers and functions for batches of ``n`` samples, made once.
+
+        Only the last :data:`KEPT_BATCH_SIZES` sizes are kept (a trainer uses two: its batch
+        size and a shorter last batch), so trying many batch sizes does not pile up buffers of
+        units × rows each; calls recorded earlier keep the buffers they were recorded on.
+        """
+        if n in self._steps:
+            self._steps[n] = self._steps.pop(n)  # the most recent last
+            return self._steps[n]
+        while len(self._steps) >= KEPT_BATCH_SIZES:
+            del self._steps[next(iter(self._steps))]
+        net = self.network
+        steps: list[_Step] = []
+        for i, name in enumerate(net.layer_activations):
+            s = _Step(n, net.sizes[i + 1], ones_row=net.bias and i < net.n_layers - 1)
+            s.block, s.m_t, s.g_block = net.blocks[i], net.matrices[i].T, net.grad_blocks[i]
+            s.product, s.back_product = _product(s.block.shape, n), _product(s.m_t.shape, n)
+            s.f = FORWARD[name]
+            s.df = DERIVATIVE.get(name)
+            s.below = steps[-1] if steps else None
+            steps.append(s)
+        top = steps[-1]
+        top.delta = _output_delta(net.loss_name, net.output)
+        top.tmp = np.empty_like(top.d)
+        self._steps[n] = steps
+        return steps
+
