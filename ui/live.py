@@ -30,7 +30,7 @@ import plotly
 import streamlit as st
 
 from nn_core.errors import PlaygroundError
-from ui import share, state
+from ui import server_stats, share, state
 from ui.live_frames import LiveView, ViewOptions
 from ui.text import plain
 
@@ -275,6 +275,7 @@ def live_panel(options: ViewOptions, speed: int | str, look_back: int | None = N
         )
         state.set_static_sent(view.key)
         state.set_pending_frames(None)  # sent: the next tick sends what it trains
+        server_stats.on_tick(trainer, len(frames), playing)
         if not playing:
             if running:  # paused or stopped while the timer ran: a full run stops the timer
                 with lock():
