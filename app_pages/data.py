@@ -7,11 +7,10 @@ import streamlit as st
 from nn_core.data.builtin import BUILTIN
 from nn_core.errors import PlaygroundError
 from nn_core.limits import MAX_BUNDLE_BYTES, MAX_ROWS, MAX_UPLOAD_BYTES
-from nn_core.settings import value_range
+from nn_core.settings import TASKS, choice_title, help_text, value_range
 from ui import state
 from ui.data_charts import data_scatter
 from ui.data_view import (
-    TASK_CHOICES,
     TASK_LABELS,
     class_counts,
     class_metric,
@@ -120,7 +119,7 @@ def samples_slider(fixed: bool) -> None:
         key=state.bind("n_samples"),
         on_change=state.on_change("n_samples"),
         disabled=fixed,
-        help="How many points to draw." if not fixed else "The blog's table has fixed rows.",
+        help=help_text("n_samples", True) if not fixed else "The blog's table has fixed rows.",
     )
 
 
@@ -132,15 +131,14 @@ def noise_slider(fixed: bool) -> None:
         key=state.bind("noise"),
         on_change=state.on_change("noise"),
         disabled=fixed,
-        help="0 draws clean shapes; 1 blurs the classes into each other."
+        help=help_text("noise", True)
         if not fixed
         else "The blog's table has fixed rows.",
     )
 
 
 def seed_controls(fixed: bool, label: str = "Data seed",
-                  help: str = "The same seed draws the same points and the same train/test "
-                  "split.") -> None:
+                  help: str = help_text("data_seed", True)) -> None:
     lo, hi = value_range("data_seed")
     seed_col, button_col = st.columns([3, 2], vertical_alignment="bottom")
     seed_col.number_input(
@@ -230,7 +228,7 @@ def column_controls(ds) -> None:
         key=state.bind("target"),
         on_change=on_target,
         format_func=widget_text,
-        help="The column the network learns to predict.",
+        help=help_text("target", True),
     )
     target = state.get_settings().target
     options = [c for c in state.csv_columns(numeric_only=True) if c != target]
@@ -240,7 +238,7 @@ def column_controls(ds) -> None:
         key=state.bind("features", lambda chosen: [c for c in chosen if c in options]),
         on_change=on_features,
         format_func=widget_text,
-        help="The inputs of the network: columns that hold numbers.",
+        help=help_text("features", True),
     )
     text = [c for c in columns if c != target and c not in options]
     if text:
@@ -249,13 +247,12 @@ def column_controls(ds) -> None:
         )
     st.radio(
         "Task",
-        list(TASK_CHOICES),
-        format_func=TASK_CHOICES.get,
+        TASKS,
+        format_func=lambda task: choice_title("task", task),
         key=state.bind("task"),
         on_change=state.on_change("task"),
         horizontal=True,
-        help="Classification predicts a label, regression a number. Auto treats text and a few "
-        "whole-number values as labels, other numbers as a regression target.",
+        help=help_text("task", True),
     )
 
 
@@ -270,7 +267,7 @@ def split_controls(ds) -> None:
         key=state.bind("test_fraction"),
         on_change=state.on_change("test_fraction"),
         disabled=fixed,
-        help="Share of rows held out to measure how well the network generalises."
+        help=help_text("test_fraction", True)
         if not fixed
         else "The blog's table fixes its test rows: its 3 test_inputs.",
     )

@@ -6,10 +6,10 @@ from nn_core.engine import losses
 from nn_core.engine.network import Network
 from nn_core.engine.optim import SGD
 from nn_core.errors import PlaygroundError
+from nn_core.settings import BLOG_SETUP
 from ui import nav, state
 from ui.how_view import BLOG_TRAIN_METHOD, blog_rule_comparison, source
 from ui.step_view import step_section
-from ui.train_controls import BLOG_SETUP
 
 # The blog's own run: its table and epochs, and its network as the Train page defines it.
 BLOG_RUN = {"dataset": "blog", "epochs": 1000, **BLOG_SETUP}

@@ -17,6 +17,8 @@ from collections.abc import Callable
 import numpy as np
 
 LOSSES = ("mse", "bce", "ce")
+TITLES = {"mse": "squared error (the blog's)", "bce": "binary cross-entropy",
+          "ce": "categorical cross-entropy"}
 _ONE = np.array(1.0)
 # which output activations each loss accepts
 COMPATIBLE = {

@@ -30,10 +30,13 @@ import numpy as np
 from nn_core.engine import activations, losses
 
 INITS = ("blog", "xavier", "he")
+INIT_TITLES = {"blog": "the blog's: normal(0, n_out^-½)", "xavier": "Xavier (uniform)",
+               "he": "He (normal)"}
 # Floating-point conditions that are not errors here: exp overflowing to inf in a saturated
 # sigmoid gives exactly 0. Divergence is detected by the trainer from the weights and the loss.
 QUIET = {"over": "ignore", "under": "ignore", "invalid": "ignore", "divide": "ignore"}
 RULES = ("exact", "blog")
+RULE_TITLES = {"exact": "exact gradient", "blog": "the blog's rule"}
 
 
 KEPT_BATCH_SIZES = 3  # batch sizes whose step buffers a network keeps (see _steps_for)

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page
 
 from nn_core.data.load import load_data
-from nn_core.settings import RunSettings
+from nn_core.settings import BLOG_SETUP, RunSettings
 from nn_core.training.trainer import Trainer
 from tests.browser.helpers import (
     assert_no_exception,
@@ -24,7 +24,6 @@ from tests.browser.helpers import (
 from tests.step_reference import blog_network, blog_train_values
 from ui import share
 from ui.step_view import DIGITS
-from ui.train_controls import BLOG_SETUP
 
 pytestmark = pytest.mark.browser
 REL = 10.0 ** (1 - DIGITS)  # what the view's 10 significant digits carry
