@@ -161,8 +161,8 @@ class RunSettings:
                          range=(0.0, 10.0), blog=0.0)
     shuffle: bool = _setting(True, "training", KEEP, "Shuffle the training rows each epoch.",
                              blog=False)
-    epochs: int = _setting(MAX_EPOCHS, "stop", KEEP, f"Stop after this many epochs; "
-                           f"{MAX_EPOCHS:,} trains until you pause.", range=(1, MAX_EPOCHS))
+    epochs: int = _setting(MAX_EPOCHS, "stop", KEEP, f"Stop after this many epochs (the most, "
+                           f"{MAX_EPOCHS:,}, trains until you pause).", range=(1, MAX_EPOCHS))
     target_loss: float = _setting(0.0, "stop", KEEP, "Stop once the training loss is this low; "
                                   "0 = no target.", range=(0.0, 1e6))
     patience: int = _setting(0, "stop", KEEP, "Early stopping: stop after this many epochs "
@@ -286,8 +286,13 @@ class BadValue(PlaygroundError):
         ends) or ``is not one of sgd, momentum, adam``."""
         if self.choices is not None:
             return f"is not one of {', '.join(map(str, self.choices))}"
-        lo, hi = (str(x) if isinstance(x, int) else f"{x:g}" for x in self.range or (0, 0))
-        return f"is outside {lo}{to}{hi}"
+        lo, hi = self.range or (0, 0)
+        return f"is outside {show_bound(lo)}{to}{show_bound(hi)}"
+
+
+def show_bound(x: float) -> str:
+    """An end of a range as text: every digit of a whole number, ``1e-06`` for a float."""
+    return str(x) if isinstance(x, int) else f"{x:g}"
 
 
 def check_item(name: str, item: Any, meta: Mapping[str, Any]) -> None:
