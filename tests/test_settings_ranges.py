@@ -11,7 +11,7 @@ import pytest
 from nn_core.cli import SETTING_FLAGS, UsageError, build_parser, settings_from_args
 from nn_core.settings import MAX_HIDDEN_LAYERS, RunSettings, value_choices, value_range
 from tests.apptest_helpers import go, start
-from ui import nav, share
+from ui import link_codec, nav
 
 RANGED = [f.name for f in dataclasses.fields(RunSettings) if "range" in f.metadata]
 CHOICES = [f.name for f in dataclasses.fields(RunSettings) if "choices" in f.metadata]
@@ -35,7 +35,7 @@ def _outside(name: str) -> tuple[str, str]:
 
 
 def _ends(name: str) -> tuple[str, str]:
-    return tuple(share.encode(v) for v in value_range(name))
+    return tuple(link_codec.encode(v) for v in value_range(name))
 
 
 def test_every_ranged_setting_is_walked():
@@ -49,12 +49,12 @@ def test_every_ranged_setting_is_walked():
 def test_the_link_accepts_exactly_the_settings_range(name):
     lo, hi = value_range(name)
     for text, value in zip(_ends(name), (lo, hi), strict=True):
-        settings, _, notices = share.from_query({name: text})
+        settings, _, notices = link_codec.from_query({name: text})
         assert notices == [], (name, text, notices)
         got = getattr(settings, name)
         assert (got[0] if isinstance(got, tuple) else got) == value
     for text in _outside(name):
-        _, _, notices = share.from_query({name: text})
+        _, _, notices = link_codec.from_query({name: text})
         assert len(notices) == 1 and notices[0].startswith(f"{name}:"), (name, text, notices)
 
 
@@ -127,11 +127,11 @@ FITTING = {("output", "linear"): {"dataset": "sine"}, ("loss", "ce"): {"output":
 @pytest.mark.parametrize("name", CHOICES)
 def test_link_and_cli_accept_every_choice_and_nothing_else(name):
     for choice in value_choices(name):
-        _, _, notices = share.from_query({name: choice, **FITTING.get((name, choice), {})})
+        _, _, notices = link_codec.from_query({name: choice, **FITTING.get((name, choice), {})})
         assert notices == [], notices
         assert choice in (lambda v: v if isinstance(v, tuple) else (v,))(
             getattr(_cli(name, choice), name))
-    _, _, notices = share.from_query({name: "nope"})
+    _, _, notices = link_codec.from_query({name: "nope"})
     assert len(notices) == 1
     with pytest.raises((UsageError, SystemExit)):
         _cli(name, "nope")

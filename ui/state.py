@@ -530,7 +530,7 @@ def set_batch_prediction(key: tuple | None, value: Any = None) -> None:
 # --- share links (see ui/share.py) -------------------------------------------------------------
 LINK_READ = "link_read"  # bool: this session's opening URL has been read
 HIDDEN = "hidden"  # frozenset[str]: controls and sections a classroom link hides
-# The view choices a link carries (ui.share.UI_PARAMS names) and the widgets holding them.
+# The view choices a link carries (ui.link_codec.UI_PARAMS names) and the widgets holding them.
 VIEW_KEYS = {"speed": TRAIN_SPEED, "surface_x": VIEW_X, "surface_y": VIEW_Y,
              "discretise": VIEW_DISCRETE, "log_loss": VIEW_LOG}
 

@@ -24,7 +24,7 @@ from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
 from tests.browser.conftest import VIEWPORT
 from tests.browser.helpers import TIMEOUT_MS, assert_no_exception, epoch, go_to, wait_idle
-from ui import share
+from ui import link_codec
 
 pytestmark = pytest.mark.browser
 
@@ -44,7 +44,7 @@ def _loss_shown(text: str) -> str:
 
 
 def test_a_permalink_reproduces_the_setup_in_a_new_session(browser: Browser, server: str):
-    query = urlencode(share.to_query(SETUP, {"log_loss": True}), safe=",")
+    query = urlencode(link_codec.to_query(SETUP, {"log_loss": True}), safe=",")
     context = browser.new_context(viewport=VIEWPORT)
     pg = context.new_page()
     pg.set_default_timeout(TIMEOUT_MS)
@@ -68,7 +68,7 @@ def test_a_permalink_reproduces_the_setup_in_a_new_session(browser: Browser, ser
         assert f"{expected:.4g}" != f"{other:.4g}"  # the check below can tell seeds apart
         assert _loss_shown(main.inner_text()) == f"{expected:.4g}"
         # the address bar stays a permalink of the set-up
-        assert _query(pg.url) == {**share.to_query(SETUP), "log_loss": "true"}
+        assert _query(pg.url) == {**link_codec.to_query(SETUP), "log_loss": "true"}
     finally:
         context.close()
 

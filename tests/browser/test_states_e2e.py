@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 from nn_core.settings import RunSettings
 from tests.browser.conftest import VIEWPORT
 from tests.browser.helpers import TIMEOUT_MS, assert_no_exception, epoch, wait_epoch, wait_idle
-from ui import share
+from ui import link_codec
 
 pytestmark = pytest.mark.browser
 
@@ -22,7 +22,7 @@ EARLY = RunSettings(dataset="moons", noise=0.3, hidden=(32, 32), activation="rel
 
 
 def _open(browser: Browser, server: str, settings: RunSettings, **ui) -> Page:
-    query = urlencode(share.to_query(settings, ui), safe=",")
+    query = urlencode(link_codec.to_query(settings, ui), safe=",")
     pg = browser.new_context(viewport=VIEWPORT).new_page()
     pg.set_default_timeout(TIMEOUT_MS)
     pg.goto(f"{server}/train?{query}")
