@@ -155,9 +155,11 @@ class RunSettings:
                               choices=OPTIMIZERS, blog="sgd")
     momentum: float = _setting(0.9, "training", KEEP, "Share of the last step the momentum "
                                "optimiser keeps.", range=(0.0, 0.999))
-    l1: float = _setting(0.0, "training", KEEP, "L1 penalty on the weights.",
+    l1: float = _setting(0.0, "training", KEEP, "L1 penalty on the weights: it pushes small "
+                         "ones to exactly 0.",
                          range=(0.0, 10.0), blog=0.0)
-    l2: float = _setting(0.0, "training", KEEP, "L2 penalty on the weights.",
+    l2: float = _setting(0.0, "training", KEEP, "L2 penalty on the weights (weight decay): it "
+                         "shrinks them all.",
                          range=(0.0, 10.0), blog=0.0)
     shuffle: bool = _setting(True, "training", KEEP, "Shuffle the training rows each epoch.",
                              blog=False)

@@ -89,14 +89,14 @@ def architecture(n_features: int) -> None:
     else:
         st.number_input("Hidden layers", 0, MAX_LAYERS, step=1, key="w_hidden_layers",
                         on_change=_on_layers,
-                        help=help_text("hidden", True))
+                        help="0 = no hidden layer (a linear or logistic model).")
     if s.hidden and state.shown("hidden"):
         cols = st.columns(min(len(s.hidden), 3))
         for i, units in enumerate(s.hidden):
             st.session_state[f"w_units_{i}"] = int(units)
             cols[i % len(cols)].number_input(
                 f"Units in layer {i + 1}", MIN_UNITS, MAX_UNITS, step=1, key=f"w_units_{i}",
-                on_change=_on_units, args=(i,),
+                on_change=_on_units, args=(i,), help=help_text("hidden", True),
             )
     if state.shown("activation"):
         _activation(s.activations)
@@ -126,11 +126,12 @@ def architecture(n_features: int) -> None:
 
 def _activation(acts: tuple[str, ...]) -> None:
     if len(set(acts)) <= 1:
-        st.selectbox("Activation (hidden layers)", ACTIVATIONS,
+        st.selectbox("Activation (hidden layers)", ACTIVATIONS, help=help_text("activation", True),
                      key=state.bind("activation", lambda v: v if v in ACTIVATIONS else None),
                      on_change=state.on_change("activation"))
     else:
-        st.text_input("Activations, one per hidden layer", key=state.bind("activation"),
+        st.text_input("Activations, one per hidden layer", help=help_text("activation", True),
+                      key=state.bind("activation"),
                       on_change=state.on_change("activation"))
 
 
@@ -179,6 +180,7 @@ def optimisation(n_train: int) -> None:
                      on_change=_on_reg)
         st.select_slider("Regularisation rate", rate_options("l2", REG_RATES, rate),
                          format_func=_fmt_rate, key="w_reg_rate", on_change=_on_reg,
+                         help=f"{help_text('l1')} {help_text('l2', True)}",
                          disabled=kind == "none")
     if state.shown("update_rule"):
         _update_rule()
@@ -219,7 +221,7 @@ def stopping() -> None:
                         help=help_text("patience", True) + " On by default for an uploaded "
                         f"table of {EARLY_STOPPING_ROWS} rows or more.")
     if state.shown("validation_fraction"):
-        shares = tuple(sorted({*VALIDATION_SHARES, float(s.validation_fraction)}))
+        shares = rate_options("validation_fraction", VALIDATION_SHARES, s.validation_fraction)
         st.select_slider("Validation share of the training rows", shares,
                          format_func=_fmt_share, key=state.bind("validation_fraction", float),
                          on_change=state.on_change("validation_fraction"),
