@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from nn_core.engine import activations
 from nn_core.limits import MAX_FEATURES
 from ui import charts
 
@@ -30,7 +31,8 @@ MAP_BUDGET = 20_000  # bytes of unit maps per frame (a byte a point): big networ
 # How a unit's map is coloured: white at 0, blue at +m, red at -m (the weights' scale, so a
 # blue unit through a blue edge pushes the next unit up). m is 1 for the bounded activations;
 # for relu and linear it is the largest |output| of that layer on the map grid.
-MAP_BOUND = {"tanh": 1.0, "sigmoid": 1.0}
+MAP_BOUND = {name: 1.0 for name in activations.HIDDEN  # the activations with |f(z)| <= 1
+             if np.abs(activations.value(name, [-30.0, 30.0])).max() <= 1.0}
 
 
 class TrainerLike(Protocol):
