@@ -7,7 +7,7 @@ import streamlit as st
 from nn_core.data.builtin import BUILTIN
 from nn_core.errors import PlaygroundError
 from nn_core.limits import MAX_BUNDLE_BYTES, MAX_ROWS, MAX_UPLOAD_BYTES
-from nn_core.settings import value_range
+from nn_core.settings import TASKS, choice_title, help_text, value_range
 from ui import data_view, nav, state
 from ui.data_charts import data_scatter
 from ui.text import plain, widget_text
@@ -95,18 +95,17 @@ def builtin_controls(settings, ds) -> None:
     fixed = spec.test_rows is not None
     if shown("n_samples"):
         setting_slider("Samples", "n_samples", 10 if value_range("n_samples")[0] % 10 == 0 else 1,
-                       fixed, "How many points to draw.")
+                       fixed)
     if shown("noise"):
-        setting_slider("Noise", "noise", 0.05, fixed,
-                       "0 draws clean shapes; 1 blurs the classes into each other.")
+        setting_slider("Noise", "noise", 0.05, fixed)
     if shown("data_seed"):
         seed_controls(fixed)
 
 
-def setting_slider(label: str, name: str, step: float, fixed: bool, help: str,
+def setting_slider(label: str, name: str, step: float, fixed: bool,
                    fixed_help: str = "The blog's table has fixed rows.") -> None:
-    """A slider over the range of the setting ``name``; disabled, saying why, when the data
-    fixes it."""
+    """A slider over the range of the setting ``name`` with its help text; disabled, saying
+    why, when the data fixes it."""
     st.slider(
         label,
         *value_range(name),
@@ -114,13 +113,12 @@ def setting_slider(label: str, name: str, step: float, fixed: bool, help: str,
         key=state.bind(name),
         on_change=state.on_change(name),
         disabled=fixed,
-        help=fixed_help if fixed else help,
+        help=fixed_help if fixed else help_text(name, True),
     )
 
 
 def seed_controls(fixed: bool, label: str = "Data seed",
-                  help: str = "The same seed draws the same points and the same train/test "
-                  "split.") -> None:
+                  help: str = help_text("data_seed", True)) -> None:
     lo, hi = value_range("data_seed")
     seed_col, button_col = st.columns([3, 2], vertical_alignment="bottom")
     seed_col.number_input(
@@ -210,7 +208,7 @@ def column_controls(ds) -> None:
         key=state.bind("target"),
         on_change=on_target,
         format_func=widget_text,
-        help="The column the network learns to predict.",
+        help=help_text("target", True),
     )
     target = state.get_settings().target
     options = [c for c in state.csv_columns(numeric_only=True) if c != target]
@@ -220,7 +218,7 @@ def column_controls(ds) -> None:
         key=state.bind("features", lambda chosen: [c for c in chosen if c in options]),
         on_change=on_features,
         format_func=widget_text,
-        help="The inputs of the network: columns that hold numbers.",
+        help=help_text("features", True),
     )
     text = [c for c in columns if c != target and c not in options]
     if text:
@@ -229,13 +227,12 @@ def column_controls(ds) -> None:
         )
     st.radio(
         "Task",
-        list(data_view.TASK_CHOICES),
-        format_func=data_view.TASK_CHOICES.get,
+        TASKS,
+        format_func=lambda task: choice_title("task", task),
         key=state.bind("task"),
         on_change=state.on_change("task"),
         horizontal=True,
-        help="Classification predicts a label, regression a number. Auto treats text and a few "
-        "whole-number values as labels, other numbers as a regression target.",
+        help=help_text("task", True),
     )
 
 
@@ -244,7 +241,6 @@ def split_controls(ds) -> None:
         return
     fixed = ds.test_rows is not None
     setting_slider("Test fraction", "test_fraction", 0.05, fixed,
-                   "Share of rows held out to measure how well the network generalises.",
                    "The blog's table fixes its test rows: its 3 test_inputs.")
     if ds.name not in BUILTIN and state.shown("data_seed"):
         seed_controls(fixed, label="Split seed", help="Which rows are held out for testing: the "

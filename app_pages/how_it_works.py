@@ -3,6 +3,7 @@
 import streamlit as st
 
 from nn_core.errors import PlaygroundError
+from nn_core.settings import BLOG_SETUP
 from ui import nav, state
 from ui.how_view import (
     BACKWARD,
@@ -16,7 +17,6 @@ from ui.how_view import (
     sources,
 )
 from ui.step_view import step_section
-from ui.train_controls import BLOG_SETUP
 
 # The blog's own run: its table and epochs, and its network as the Train page defines it.
 BLOG_RUN = {"dataset": "blog", "epochs": 1000, **BLOG_SETUP}

@@ -7,7 +7,7 @@ from nn_core.errors import PlaygroundError
 from nn_core.io.bundle import write_bundle
 from nn_core.io.export import dataset_csv, history_csv, script_for
 from nn_core.io.serialize import model_to_json
-from ui import nav, share, state
+from ui import link_codec, nav, state
 from ui.text import plain
 
 st.title("🔗 Share & export")
@@ -22,9 +22,10 @@ st.caption("The address bar always holds this link. Opening it reproduces the sa
            "the same settings and the same initial weights (the epoch-0 loss is identical). "
            "A link carries settings only, never data.")
 target_page = st.segmented_control(
-    "The link opens", list(share.PAGE_SLUGS), default="Train", key="share_target_page")
-url = share.page_url(st.context.url or "", share.PAGE_SLUGS.get(target_page or "Train", ""))
-st.code(share.classroom_link(url, settings, state.view_choices()), language=None,
+    "The link opens", list(link_codec.PAGE_SLUGS), default="Train", key="share_target_page")
+url = link_codec.page_url(st.context.url or "",
+                          link_codec.PAGE_SLUGS.get(target_page or "Train", ""))
+st.code(link_codec.classroom_link(url, settings, state.view_choices()), language=None,
         wrap_lines=True)
 if uploaded:
     st.warning("This run uses an uploaded or edited table, which a link never carries: whoever "
@@ -34,10 +35,10 @@ if uploaded:
 st.subheader("Classroom link")
 st.caption("Hide controls your students should not change. They still see every chart and "
            "every number of the run.")
-choices = sorted(share.HIDEABLE, key=lambda n: (n not in share.SECTIONS, n))
-hide = st.multiselect("Hide", choices, format_func=share.describe_hideable,
+choices = sorted(link_codec.LOCKABLE, key=lambda n: (n not in link_codec.SECTIONS, n))
+locked = st.multiselect("Hide", choices, format_func=link_codec.describe_lockable,
                       key="share_hide", placeholder="Choose controls or whole sections")
-st.code(share.classroom_link(url, settings, state.view_choices(), hide), language=None,
+st.code(link_codec.classroom_link(url, settings, state.view_choices(), locked), language=None,
         wrap_lines=True)
 
 st.subheader("Downloads")

@@ -6,7 +6,7 @@ import streamlit as st
 
 from ui import live, quality_view, runs_view, scrubber, state, train_controls
 from ui.charts import held_caption
-from ui.live_frames import ViewOptions, surface_axes
+from ui.live_frames import DEFAULT_SPEED, SPEEDS, ViewOptions, surface_axes
 from ui.text import plain, widget_text
 
 state.init_state()
@@ -63,10 +63,10 @@ with right:
                   disabled=running or failed, help="Train one epoch.")
         st.button("Reset", key="train_reset", on_click=live.on_reset, width="stretch",
                   help="New weights from the seed; data and settings stay.")
-    if st.session_state.get(state.TRAIN_SPEED) not in live.SPEEDS:
-        st.session_state[state.TRAIN_SPEED] = live.DEFAULT_SPEED
+    if st.session_state.get(state.TRAIN_SPEED) not in SPEEDS:
+        st.session_state[state.TRAIN_SPEED] = DEFAULT_SPEED
     if state.shown("speed"):
-        c_speed.select_slider("Speed (epochs per frame)", live.SPEEDS, key=state.TRAIN_SPEED)
+        c_speed.select_slider("Speed (epochs per frame)", SPEEDS, key=state.TRAIN_SPEED)
 
     names = list(range(ds.n_features))
     for key, default in ((state.VIEW_X, 0), (state.VIEW_Y, min(1, ds.n_features - 1))):
@@ -96,8 +96,8 @@ with right:
     # paused: the "How good is it" measures of this epoch's network (never while playing)
     measured = None if running else quality_view.paused_quality()
     options = ViewOptions(
-        x_feature=int(st.session_state[state.VIEW_X]),
-        y_feature=int(st.session_state[state.VIEW_Y]),
+        surface_x=int(st.session_state[state.VIEW_X]),
+        surface_y=int(st.session_state[state.VIEW_Y]),
         discretise=bool(st.session_state.get(state.VIEW_DISCRETE, False)),
         log_loss=bool(st.session_state.get(state.VIEW_LOG, False)),
         held=held,

@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 from nn_core.data.load import load_data  # noqa: E402
 from nn_core.settings import MAX_EPOCHS, RunSettings  # noqa: E402
 from nn_core.training.trainer import Trainer  # noqa: E402
-from ui import share  # noqa: E402
+from ui import link_codec  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHARTS = ("surface", "network", "loss", "weights", "slopes")  # the live element's charts
@@ -141,7 +141,7 @@ def button(pg: Page, key: str):
 
 def open_train(pg: Page, port: int, settings: RunSettings) -> None:
     """Open the Train page by its permalink (the app's share links) for ``settings``."""
-    query = urlencode(share.to_query(settings), safe=",")
+    query = urlencode(link_codec.to_query(settings), safe=",")
     pg.goto(f"http://127.0.0.1:{port}/train?{query}")
     pg.wait_for_function("() => window.__nnLive && window.__nnLive.frames > 0")
     idle(pg)

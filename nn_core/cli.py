@@ -17,6 +17,7 @@ alone watches a validation share of 0.1.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import os
@@ -31,19 +32,12 @@ from nn_core.io.export import history_csv
 from nn_core.io.serialize import MAX_MODEL_BYTES, model_from_json, model_to_json
 from nn_core.limits import MAX_UPLOAD_BYTES
 from nn_core.settings import (
-    ACTIVATIONS,
     EARLY_STOPPING,
-    INITS,
-    LOSSES,
-    MAX_HIDDEN_LAYERS,
-    OPTIMIZERS,
-    OUTPUTS,
-    SCALES,
-    TASKS,
-    UPDATE_RULES,
+    EARLY_STOPPING_ROWS,
+    SECTIONS,
     RunSettings,
     field_names,
-    value_range,
+    show_bound,
     with_early_stopping,
 )
 from nn_core.training.trainer import Trainer
@@ -71,21 +65,72 @@ def _note(message: str) -> None:
 
 # --- the command line ---------------------------------------------------------------------------
 
-# flag -> RunSettings field, for flags whose text RunSettings reads itself
-SETTING_FLAGS = {
-    "target": "target", "features": "features", "samples": "n_samples", "noise": "noise",
-    "data_seed": "data_seed", "test_fraction": "test_fraction", "task": "task",
-    "transforms": "transforms", "scale": "scale", "hidden": "hidden", "activation": "activation",
-    "output": "output", "loss": "loss", "init": "init", "update_rule": "update_rule", "lr": "lr",
-    "batch_size": "batch_size", "optimizer": "optimizer", "momentum": "momentum", "l1": "l1",
-    "l2": "l2", "epochs": "epochs", "target_loss": "target_loss", "seed": "seed",
-    "patience": "patience", "validation_fraction": "validation_fraction",
-}
 CLI_EPOCHS = 1000  # --epochs when nothing sets it (the app's default is "until paused")
 DIVERGED_STATUS = 3  # exit status of a run that diverged or died
+# What the command line adds to a setting's own help (its defaults differ from the app's here).
+CLI_NOTES = {
+    "hidden": '"" or 0: none',
+    "epochs": f"default {CLI_EPOCHS}",
+    "patience": f"default: {EARLY_STOPPING['patience']} for a --data table of "
+                f"{EARLY_STOPPING_ROWS}+ rows, else 0",
+    "validation_fraction": f"default {EARLY_STOPPING['validation_fraction']} with --patience",
+}
+
+
+def _option(f: dataclasses.Field) -> str:
+    """The option of a setting: ``--batch-size``; ``--no-bias`` for one that is on by default."""
+    flag = f.metadata.get("flag", f.name).replace("_", "-")
+    return f"--no-{flag}" if isinstance(f.default, bool) else f"--{flag}"
+
+
+# argparse dest -> RunSettings field, for every setting with an option (all but ``dataset``,
+# which --dataset/--data set, and any other whose metadata says ``flag=""``)
+SETTING_FLAGS = {_option(f)[2:].replace("-", "_"): f.name for f in dataclasses.fields(RunSettings)
+                 if f.metadata.get("flag", f.name)}
+
+
+def _describe(f: dataclasses.Field) -> str:
+    """A setting's help for ``--help``: its sentence, its bounds, and any note of the CLI's."""
+    meta = f.metadata
+    parts = [meta["help"].rstrip(".")]
+    if "range" in meta:
+        lo, hi = meta["range"]
+        parts.append(f"{show_bound(lo)} to {show_bound(hi)}"
+                     + (" each" if isinstance(f.default, tuple) else ""))
+    if isinstance(f.default, tuple):
+        if "choices" in meta:
+            parts.append("from " + ",".join(meta["choices"]))
+        parts.append(f"at most {meta['items']}")
+    if f.name in CLI_NOTES:
+        parts.append(CLI_NOTES[f.name])
+    return "; ".join(parts).replace("%", "%%")
+
+
+def _metavar(f: dataclasses.Field) -> str:
+    if isinstance(f.default, tuple):
+        return ",".join(map(str, f.default)) if f.default else "NAME,NAME"
+    return {int: "N", float: "X"}.get(type(f.default), "NAME")
+
+
+def add_setting_flags(parser: argparse.ArgumentParser) -> None:
+    """One option per :data:`SETTING_FLAGS` entry, in groups named after the settings' sections:
+    choices, bounds and help all come from the field's metadata."""
+    groups = {section: parser.add_argument_group(section) for section in SECTIONS}
+    fields = {f.name: f for f in dataclasses.fields(RunSettings)}
+    for name in SETTING_FLAGS.values():
+        f = fields[name]
+        group, option = groups[f.metadata["section"]], _option(f)
+        if isinstance(f.default, bool):  # the text --set NAME=false would give
+            group.add_argument(option, action="store_const", const="false",
+                               help="turn off: " + _describe(f)[0].lower() + _describe(f)[1:])
+        elif "choices" in f.metadata and not isinstance(f.default, tuple):
+            group.add_argument(option, choices=f.metadata["choices"], help=_describe(f))
+        else:
+            group.add_argument(option, metavar=_metavar(f), help=_describe(f))
 
 
 def build_parser() -> Parser:
+    """The parser of every command; the settings' options come from their fields."""
     parser = Parser(prog="python -m nn_core", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -93,44 +138,7 @@ def build_parser() -> Parser:
     source = train.add_mutually_exclusive_group()
     source.add_argument("--data", metavar="FILE.csv", help="train on a CSV file")
     source.add_argument("--dataset", choices=list(BUILTIN), help="train on a built-in dataset")
-    data = train.add_argument_group("data")
-    data.add_argument("--target", metavar="COLUMN", help="the CSV column to predict")
-    data.add_argument("--features", metavar="A,B", help="CSV input columns (default: all numeric)")
-    data.add_argument("--task", choices=TASKS)
-    data.add_argument("--samples", metavar="N", help="size of a built-in dataset")
-    data.add_argument("--noise", metavar="X", help="noise of a built-in dataset, "
-                      "{:g} to {:g}".format(*value_range("noise")))
-    data.add_argument("--data-seed", metavar="N", help="seed of the data and the split")
-    data.add_argument("--test-fraction", metavar="X", help="share of rows held out, e.g. 0.2")
-    data.add_argument("--transforms", metavar="T,T", help="extra inputs for 2-D data: x1^2,x2^2,"
-                      "x1x2,sin_x1,sin_x2")
-    data.add_argument("--scale", choices=SCALES)
-    model = train.add_argument_group("network")
-    model.add_argument("--hidden", metavar="8,8", help="nodes per hidden layer, {}–{} each, "
-                       'at most {} layers; "" or 0: none'.format(*value_range("hidden"),
-                                                                  MAX_HIDDEN_LAYERS))
-    model.add_argument("--activation", metavar="NAME", help=f"{'|'.join(ACTIVATIONS)}, or one "
-                       "per hidden layer: tanh,relu")
-    model.add_argument("--output", choices=OUTPUTS)
-    model.add_argument("--loss", choices=LOSSES)
-    model.add_argument("--init", choices=INITS)
-    model.add_argument("--no-bias", action="store_true", help="no bias terms (as in the blog)")
-    fit = train.add_argument_group("training")
-    fit.add_argument("--lr", metavar="X", help="learning rate")
-    fit.add_argument("--epochs", metavar="N", help=f"default {CLI_EPOCHS}")
-    fit.add_argument("--batch-size", metavar="N", help="0 = the whole training set")
-    fit.add_argument("--optimizer", choices=OPTIMIZERS)
-    fit.add_argument("--momentum", metavar="X")
-    fit.add_argument("--l1", metavar="X")
-    fit.add_argument("--l2", metavar="X")
-    fit.add_argument("--update-rule", choices=UPDATE_RULES)
-    fit.add_argument("--target-loss", metavar="X", help="stop once the training loss is this low")
-    fit.add_argument("--seed", metavar="N", help="seed of the initial weights and shuffling")
-    fit.add_argument("--patience", metavar="N", help="early stopping: stop after N epochs "
-                     "without a better validation loss and keep the best weights; 0 = off "
-                     "(default: 20 for a --data table of 100+ rows, else 0)")
-    fit.add_argument("--validation-fraction", metavar="X", help="share of the training rows "
-                     "set aside to watch for early stopping (default 0.1 with --patience)")
+    add_setting_flags(train)
     other = train.add_argument_group("files")
     other.add_argument("--settings", metavar="FILE.json", help="start from these settings; "
                        "flags override them")
@@ -167,16 +175,14 @@ def settings_from_args(args: argparse.Namespace) -> RunSettings:
         if not eq or name not in field_names():
             raise UsageError(f"--set wants NAME=VALUE with a setting name, got {item[:60]!r}")
         changes[name] = value
-    for flag, name in SETTING_FLAGS.items():
-        value = getattr(args, flag)
+    for dest, name in SETTING_FLAGS.items():
+        value = getattr(args, dest)
         if value is not None:
             changes[name] = value
     if "epochs" not in changes and not args.settings:
         changes["epochs"] = CLI_EPOCHS
     if changes.get("hidden", "").strip() == "0":
         changes["hidden"] = ""
-    if args.no_bias:
-        changes["bias"] = False
     if args.dataset:
         changes["dataset"] = args.dataset
     elif args.data:

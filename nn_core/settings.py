@@ -10,37 +10,78 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from nn_core.data.dataset import TASK_CHOICES
+from nn_core.data.preprocess import SCALE_TITLES, SCALES, TRANSFORMS
+from nn_core.engine import activations, losses, network, optim
 from nn_core.errors import PlaygroundError
-from nn_core.limits import MAX_SAMPLES, MIN_SAMPLES
+from nn_core.limits import MAX_FEATURES, MAX_SAMPLES, MIN_SAMPLES
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
-OUTPUTS = ("auto", "sigmoid", "softmax", "linear")
-LOSSES = ("auto", "mse", "bce", "ce")
-OPTIMIZERS = ("sgd", "momentum", "adam")
-INITS = ("blog", "xavier", "he")
-SCALES = ("standard", "minmax", "none")
-UPDATE_RULES = ("exact", "blog")
-TASKS = ("auto", "classification", "regression")
-TRANSFORMS = ("x1^2", "x2^2", "x1x2", "sin_x1", "sin_x2")
+# Every name a setting may take comes from the module that implements it.
+ACTIVATIONS = activations.HIDDEN
+OUTPUTS = ("auto", *activations.OUTPUT)
+LOSSES = ("auto", *losses.LOSSES)
+OPTIMIZERS = optim.OPTIMIZERS
+INITS = network.INITS
+UPDATE_RULES = network.RULES
+TASKS = TASK_CHOICES
+AUTO = {"auto": "auto (by problem)"}
+TITLES = {  # how the pages name the choices of a setting
+    "output": {**AUTO, **{a: a for a in activations.OUTPUT}},
+    "loss": {**AUTO, **losses.TITLES},
+    "optimizer": optim.TITLES,
+    "init": network.INIT_TITLES,
+    "update_rule": network.RULE_TITLES,
+    "scale": SCALE_TITLES,
+    "task": {t: t.capitalize() for t in TASK_CHOICES},
+}
 MAX_HIDDEN_LAYERS = 6
 MAX_NODES = 64  # units per hidden layer: the Train page's widgets, links and the CLI all allow it
 MAX_EPOCHS = 1_000_000
 MAX_PATIENCE = 100_000
+MAX_SEED = 2**31 - 1
 # Early stopping is on by default for an uploaded table with at least this many rows, where
 # overfitting is silent; the built-in 2-D sets are there to be watched, so it is off for them.
 EARLY_STOPPING_ROWS = 100
 EARLY_STOPPING = {"patience": 20, "validation_fraction": 0.1}
 
+# What changing a setting does to a trained network, weakest first: the weights stay and the
+# change applies from the next epoch; new weights from the seed; new data, then new weights.
+KEEP, RESET, RELOAD = "keep", "reset", "reload"
+EFFECTS = (KEEP, RESET, RELOAD)
+EFFECT_HELP = {KEEP: "Changing it keeps the trained weights.",
+               RESET: "Changing it starts a new network.",
+               RELOAD: "Changing it reloads the data and starts a new network."}
+# Where a setting's widget lives: the Data page, or a section of the Train page.
+SECTIONS = ("data", "network", "training", "stop")
+_UNSET = object()
 
-def _choice(options: tuple[str, ...]) -> dict[str, Any]:
-    return {"choices": options}
 
+def _setting(default: Any, section: str, effect: str, help: str, *,
+             choices: tuple[Any, ...] | None = None, range: tuple[float, float] | None = None,
+             items: int = 0, blog: Any = _UNSET, flag: str | None = None) -> Any:
+    """A field of :class:`RunSettings` with everything the CLI, links and widgets need to know.
 
-def _range(lo: float, hi: float) -> dict[str, Any]:
-    return {"range": (lo, hi)}
+    ``section`` and ``effect`` are from :data:`SECTIONS` and :data:`EFFECTS`; ``help`` is one
+    sentence for a widget and a ``--flag``; ``choices`` or ``range`` bound the value (each item
+    of a list, which holds at most ``items``); ``blog`` is the value of the blog's network
+    (:data:`BLOG_SETUP`); ``flag`` is the CLI's name when it is not the field's ("" for none).
+    """
+    meta: dict[str, Any] = {"section": section, "effect": effect, "help": help}
+    if choices is not None:
+        meta["choices"] = choices
+    if range is not None:
+        meta["range"] = range
+    if items:
+        meta["items"] = items
+    if blog is not _UNSET:
+        meta["blog"] = blog
+    if flag is not None:
+        meta["flag"] = flag
+    return field(default=default, metadata=meta)
 
 
 @dataclass(frozen=True)
@@ -57,60 +98,109 @@ class RunSettings:
     ``validation_fraction`` carves a validation share from the training rows (the test rows
     stay untouched); ``patience > 0`` stops after that many epochs without a better validation
     loss (the training loss without a validation share) and restores the best weights.
+
+    Each field's metadata (see :func:`_setting`) says where its widget lives, what a change does
+    to a trained network, its help text and its bounds: the CLI, the link codec and the widgets
+    are derived from it.
     """
 
-    # data
-    dataset: str = "moons"
-    n_samples: int = field(default=200, metadata=_range(MIN_SAMPLES, MAX_SAMPLES))
-    noise: float = field(default=0.1, metadata=_range(0.0, 1.0))
-    test_fraction: float = field(default=0.2, metadata=_range(0.0, 0.9))
-    data_seed: int = field(default=0, metadata=_range(0, 2**31 - 1))
-    target: str = ""
-    features: tuple[str, ...] = ()
-    task: str = field(default="auto", metadata=_choice(TASKS))
-    # preprocessing
-    transforms: tuple[str, ...] = field(default=(), metadata=_choice(TRANSFORMS))
-    scale: str = field(default="standard", metadata=_choice(SCALES))
-    # architecture
-    hidden: tuple[int, ...] = field(default=(8, 8), metadata=_range(1, MAX_NODES))
-    activation: str = "tanh"
-    output: str = field(default="auto", metadata=_choice(OUTPUTS))
-    loss: str = field(default="auto", metadata=_choice(LOSSES))
-    bias: bool = True
-    init: str = field(default="xavier", metadata=_choice(INITS))
-    # optimisation
-    update_rule: str = field(default="exact", metadata=_choice(UPDATE_RULES))
-    lr: float = field(default=0.03, metadata=_range(1e-6, 10.0))
-    batch_size: int = field(default=10, metadata=_range(0, 100_000))
-    optimizer: str = field(default="sgd", metadata=_choice(OPTIMIZERS))
-    momentum: float = field(default=0.9, metadata=_range(0.0, 0.999))
-    l1: float = field(default=0.0, metadata=_range(0.0, 10.0))
-    l2: float = field(default=0.0, metadata=_range(0.0, 10.0))
-    shuffle: bool = True
-    epochs: int = field(default=MAX_EPOCHS, metadata=_range(1, MAX_EPOCHS))
-    target_loss: float = field(default=0.0, metadata=_range(0.0, 1e6))
-    patience: int = field(default=0, metadata=_range(0, MAX_PATIENCE))
-    validation_fraction: float = field(default=0.0, metadata=_range(0.0, 0.5))
-    seed: int = field(default=0, metadata=_range(0, 2**31 - 1))
+    dataset: str = _setting("moons", "data", RELOAD,
+                            "A built-in dataset, or csv for an uploaded table.", flag="")
+    n_samples: int = _setting(200, "data", RELOAD, "How many points a built-in dataset draws.",
+                              range=(MIN_SAMPLES, MAX_SAMPLES), flag="samples")
+    noise: float = _setting(0.1, "data", RELOAD, "Noise of a built-in dataset: 0 draws clean "
+                            "shapes; 1 blurs the classes into each other.", range=(0.0, 1.0))
+    test_fraction: float = _setting(0.2, "data", RESET, "Share of rows held out to measure how "
+                                    "well the network generalises.", range=(0.0, 0.9))
+    data_seed: int = _setting(0, "data", RELOAD, "Seed of a built-in dataset's points and of "
+                              "the train/test split.", range=(0, MAX_SEED))
+    target: str = _setting("", "data", RELOAD, "The column the network learns to predict.")
+    features: tuple[str, ...] = _setting((), "data", RELOAD, "The inputs of the network: columns "
+                                         "that hold numbers (default: all).", items=MAX_FEATURES)
+    task: str = _setting("auto", "data", RELOAD, "Classification predicts a label, regression a "
+                         "number. Auto treats text and a few whole-number values as labels, other "
+                         "numbers as a regression target.", choices=TASKS)
+    transforms: tuple[str, ...] = _setting(
+        (), "network", RESET, "Extra inputs computed from two inputs, as in TensorFlow "
+        "Playground.", choices=TRANSFORMS, items=len(TRANSFORMS), blog=())
+    scale: str = _setting(
+        "standard", "network", RESET, "Raw inputs of 150–180 (the blog's heights) drive sigmoid "
+        "and tanh units into saturation; scaling brings them near 0. Standardising (mean 0, sd "
+        "1) suits a network with biases. Without biases it moves the data's centre to 0, the one "
+        "point a bias-free network cannot shift its boundaries away from: there use min–max (to "
+        "0.01–0.99) or turn biases on.", choices=SCALES, blog="none")
+    hidden: tuple[int, ...] = _setting(
+        (8, 8), "network", RESET, "Units per hidden layer; none: no hidden layer (a linear or "
+        "logistic model).", range=(1, MAX_NODES), items=MAX_HIDDEN_LAYERS, blog=(2,))
+    activation: str = _setting("tanh", "network", RESET, "The hidden layers' activation: one "
+                               "name, or one per hidden layer (tanh,relu).", blog="sigmoid")
+    output: str = _setting("auto", "network", RESET, "The output layer's activation.",
+                           choices=OUTPUTS, blog="sigmoid")
+    loss: str = _setting("auto", "network", RESET, "What the training minimises.",
+                         choices=LOSSES, blog="mse")
+    bias: bool = _setting(True, "network", RESET, "Bias terms (the blog's network has none).",
+                          blog=False)
+    init: str = _setting("xavier", "network", RESET, "How the initial weights are drawn.",
+                         choices=INITS, blog="blog")
+    update_rule: str = _setting(
+        "exact", "training", KEEP, "The blog's rule sends errors back through the weights "
+        "without the output sigmoid's slope: its hidden-layer steps are ≥ 4× the gradient's.",
+        choices=UPDATE_RULES, blog="blog")
+    lr: float = _setting(0.03, "training", KEEP, "Learning rate: how far each update steps.",
+                         range=(1e-6, 10.0), blog=0.1)
+    batch_size: int = _setting(10, "training", KEEP, "Rows per update, 0 = all. 1 updates after "
+                               "every row, as the blog's loop does; a batch larger than the "
+                               "training rows is all of them.", range=(0, 100_000), blog=1)
+    optimizer: str = _setting("sgd", "training", KEEP, "How the gradient becomes a step.",
+                              choices=OPTIMIZERS, blog="sgd")
+    momentum: float = _setting(0.9, "training", KEEP, "Share of the last step the momentum "
+                               "optimiser keeps.", range=(0.0, 0.999))
+    l1: float = _setting(0.0, "training", KEEP, "L1 penalty on the weights: it pushes small "
+                         "ones to exactly 0.",
+                         range=(0.0, 10.0), blog=0.0)
+    l2: float = _setting(0.0, "training", KEEP, "L2 penalty on the weights (weight decay): it "
+                         "shrinks them all.",
+                         range=(0.0, 10.0), blog=0.0)
+    shuffle: bool = _setting(True, "training", KEEP, "Shuffle the training rows each epoch.",
+                             blog=False)
+    epochs: int = _setting(MAX_EPOCHS, "stop", KEEP, f"Stop after this many epochs (the most, "
+                           f"{MAX_EPOCHS:,}, trains until you pause).", range=(1, MAX_EPOCHS))
+    target_loss: float = _setting(0.0, "stop", KEEP, "Stop once the training loss is this low; "
+                                  "0 = no target.", range=(0.0, 1e6))
+    patience: int = _setting(0, "stop", KEEP, "Early stopping: stop after this many epochs "
+                             "without a better validation loss and go back to the weights of "
+                             "the best epoch; 0 = off.", range=(0, MAX_PATIENCE))
+    validation_fraction: float = _setting(
+        0.0, "stop", RESET, "Share of the training rows set aside for early stopping to watch "
+        "(the test rows stay untouched).", range=(0.0, 0.5))
+    seed: int = _setting(0, "training", RESET, "Seed of the initial weights and the shuffling.",
+                         range=(0, MAX_SEED))
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             object.__setattr__(self, f.name, _coerce(f, getattr(self, f.name)))
-        if len(self.hidden) > MAX_HIDDEN_LAYERS:
-            raise PlaygroundError(
-                f"hidden: at most {MAX_HIDDEN_LAYERS} hidden layers, got {len(self.hidden)}"
-            )
         acts = tuple(a.strip() for a in self.activation.split(",") if a.strip())
-        bad = [a for a in acts if a not in ACTIVATIONS]
-        if bad:
-            raise PlaygroundError(
-                f"activation: unknown {bad[0]!r}; choose from {', '.join(ACTIVATIONS)}"
-            )
+        for a in acts:
+            check_item("activation", a, {"choices": ACTIVATIONS})
         if len(acts) > 1 and len(acts) != len(self.hidden):
             raise PlaygroundError(
                 f"activation: give one name or one per hidden layer ({len(self.hidden)}), "
                 f"got {len(acts)}"
             )
+
+    def effect_of(self, new: RunSettings) -> str | None:
+        """What going from these settings to ``new`` does to a trained network: None when
+        nothing changed, else the strongest of :data:`EFFECTS` among the changed fields."""
+        changed = [EFFECT[name] for name in EFFECT if getattr(self, name) != getattr(new, name)]
+        return max(changed, key=EFFECTS.index, default=None)
+
+    def needs_reset(self, new: RunSettings) -> bool:
+        """True when going to ``new`` needs new weights (the data or the network changed).
+
+        Learning rate, batch size, optimiser, momentum, regularisation, update rule, shuffling
+        and the stopping rules can change between epochs and keep the weights.
+        """
+        return self.effect_of(new) in (RESET, RELOAD)
 
     @property
     def activations(self) -> tuple[str, ...]:
@@ -168,6 +258,54 @@ def value_choices(name: str) -> tuple[str, ...]:
     return _FIELDS[name].metadata["choices"]
 
 
+def choice_title(name: str, choice: str) -> str:
+    """How the pages name one choice of setting ``name`` (the choice itself when untitled)."""
+    return TITLES.get(name, {}).get(choice, choice)
+
+
+def help_text(name: str, effect: bool = False) -> str:
+    """A setting's help sentence; with ``effect``, followed by what a change does."""
+    meta = _FIELDS[name].metadata
+    return meta["help"] + (" " + EFFECT_HELP[meta["effect"]] if effect else "")
+
+
+def fields_in(section: str) -> tuple[str, ...]:
+    """The settings whose widgets live in ``section`` (one of :data:`SECTIONS`)."""
+    return tuple(n for n, f in _FIELDS.items() if f.metadata["section"] == section)
+
+
+class BadValue(PlaygroundError):
+    """A setting's value (or one item of a list) outside its ``choices`` or ``range``."""
+
+    def __init__(self, name: str, item: Any, choices: tuple[Any, ...] | None = None,
+                 range: tuple[Any, Any] | None = None) -> None:
+        self.name, self.item, self.choices, self.range = name, item, choices, range
+        shown = repr(item) if isinstance(item, str) else item
+        super().__init__(f"{name}: {shown} {self.why('…')}")
+
+    def why(self, to: str) -> str:
+        """The end of a sentence about the value: ``is outside 1e-06…10`` (``to`` joins the
+        ends) or ``is not one of sgd, momentum, adam``."""
+        if self.choices is not None:
+            return f"is not one of {', '.join(map(str, self.choices))}"
+        lo, hi = self.range or (0, 0)
+        return f"is outside {show_bound(lo)}{to}{show_bound(hi)}"
+
+
+def show_bound(x: float) -> str:
+    """An end of a range as text: every digit of a whole number, ``1e-06`` for a float."""
+    return str(x) if isinstance(x, int) else f"{x:g}"
+
+
+def check_item(name: str, item: Any, meta: Mapping[str, Any]) -> None:
+    """Raise :class:`BadValue` if ``item`` breaks the ``choices`` or ``range`` in ``meta``
+    (a setting's field metadata, or a view choice's)."""
+    if "choices" in meta and item not in meta["choices"]:
+        raise BadValue(name, item, choices=meta["choices"])
+    if "range" in meta and not meta["range"][0] <= item <= meta["range"][1]:
+        raise BadValue(name, item, range=meta["range"])
+
+
 def with_early_stopping(settings: RunSettings, n_rows: int) -> RunSettings:
     """``settings`` for a newly chosen table: early stopping on (:data:`EARLY_STOPPING`) for
     an uploaded table of at least :data:`EARLY_STOPPING_ROWS` rows, off for a smaller one;
@@ -187,6 +325,12 @@ def field_names() -> list[str]:
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(RunSettings)}
+EFFECT = {name: f.metadata["effect"] for name, f in _FIELDS.items()}
+DATA_FIELDS = tuple(name for name, e in EFFECT.items() if e == RELOAD)  # they decide the data
+# The blog's network and training: 2 sigmoid hidden units, no biases, squared error, per-row
+# updates, its initialisation and update rule, raw inputs.
+BLOG_SETUP: dict[str, Any] = {name: f.metadata["blog"] for name, f in _FIELDS.items()
+                              if "blog" in f.metadata}
 
 
 def _coerce(f: dataclasses.Field, value: Any) -> Any:
@@ -209,9 +353,9 @@ def _coerce(f: dataclasses.Field, value: Any) -> Any:
                 value = [v for v in value.split(",") if v.strip()]
             if not isinstance(value, (list, tuple)):
                 raise TypeError("expected a list")
-            if len(value) > 1000:
-                raise TypeError("list too long")
-            if name == "hidden":
+            if len(value) > meta["items"]:
+                raise TypeError(f"at most {meta['items']} items, got {len(value)}")
+            if "range" in meta:  # a list of whole numbers
                 value = tuple(_as_int(v) for v in value)
             else:
                 if not all(isinstance(v, str) for v in value):
@@ -219,18 +363,8 @@ def _coerce(f: dataclasses.Field, value: Any) -> Any:
                 value = tuple(v.strip() for v in value)
     except (TypeError, ValueError, OverflowError) as exc:
         raise PlaygroundError(f"{name}: {exc}") from None
-    items = value if isinstance(value, tuple) else (value,)
-    if "choices" in meta:
-        for v in items:
-            if v not in meta["choices"]:
-                raise PlaygroundError(
-                    f"{name}: unknown {v!r}; choose from {', '.join(meta['choices'])}"
-                )
-    if "range" in meta:
-        lo, hi = meta["range"]
-        for v in items:
-            if not lo <= v <= hi:
-                raise PlaygroundError(f"{name}: {v} is outside {lo:g}…{hi:g}")
+    for item in value if isinstance(value, tuple) else (value,):
+        check_item(name, item, meta)
     return value
 
 

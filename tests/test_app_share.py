@@ -11,7 +11,7 @@ from nn_core.io.serialize import model_to_json
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
 from tests.conftest import go, start
-from ui import nav, share, state
+from ui import link_codec, nav, state
 
 
 def test_a_link_opens_its_settings_and_the_same_initial_network():
@@ -19,7 +19,7 @@ def test_a_link_opens_its_settings_and_the_same_initial_network():
                          activation="relu,tanh", lr=0.3, batch_size=4, optimizer="momentum",
                          l2=0.001, init="he", bias=False, seed=11, scale="minmax",
                          data_seed=4, test_fraction=0.3)
-    at = start(share.to_query(chosen, {"speed": 50, "log_loss": True}))
+    at = start(link_codec.to_query(chosen, {"speed": 50, "log_loss": True}))
     assert at.session_state[state.SETTINGS] == chosen
     assert at.session_state[state.TRAIN_SPEED] == 50
     assert at.session_state[state.VIEW_LOG] is True

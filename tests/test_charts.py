@@ -282,7 +282,7 @@ def test_loss_static_names_the_metric():
 def test_live_view_frames_follow_the_trainer_and_are_json():
     settings = RunSettings(dataset="spiral3", hidden=(5,), epochs=100)
     trainer = Trainer(settings, load_data(settings))
-    view = LiveView(trainer, ViewOptions(x_feature=1, y_feature=1, discretise=True))
+    view = LiveView(trainer, ViewOptions(surface_x=1, surface_y=1, discretise=True))
     assert (view.ix, view.iy) == (1, 0)  # the same input twice is not a surface
     first = view.frame()
     trainer.step(3)

@@ -26,7 +26,7 @@ from nn_core.io.serialize import model_from_json, model_to_json
 from nn_core.limits import MAX_BUNDLE_BYTES, MAX_MODEL_BYTES
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
-from ui import share
+from ui import link_codec
 
 ROOT = Path(__file__).resolve().parents[1]
 SECOND = 1.0  # the issue's bound on refusing one hostile file or link
@@ -318,7 +318,7 @@ def test_a_hostile_link_falls_back_to_defaults_with_one_line_notices(params, not
     tracemalloc.start()
     try:
         started = time.perf_counter()
-        s, _, got = share.from_query(params)
+        s, _, got = link_codec.from_query(params)
         elapsed = time.perf_counter() - started
         peak = tracemalloc.get_traced_memory()[1]
     finally:
@@ -424,10 +424,10 @@ LINK_TEXT = st.sampled_from([*LITERALS, "nan", "inf", "-0", "1_000", "0x10", "ï¼
 
 
 @FAST
-@given(st.dictionaries(st.sampled_from([*share.SETTING_PARAMS, *share.UI_PARAMS, "hide"]),
+@given(st.dictionaries(st.sampled_from([*link_codec.SETTING_PARAMS, *link_codec.UI_PARAMS, "hide"]),
                        LINK_TEXT | st.lists(LINK_TEXT, max_size=3), max_size=12))
 def test_hostile_link_values_fall_back_with_one_line_notices(params):
-    s, _, notices = share.from_query(params)  # never raises
+    s, _, notices = link_codec.from_query(params)  # never raises
     assert RunSettings.from_dict(s.to_dict()) == s
     assert all(len(n.splitlines()) == 1 and len(n) < 400 for n in notices)
 
@@ -449,5 +449,5 @@ def test_the_predict_page_refuses_hostile_models_in_one_line():
 
 def test_a_negative_zero_noise_is_zero_noise():
     """Found by the link fuzz: numpy's normal() refuses scale -0.0 ("scale < 0")."""
-    settings, _, notices = share.from_query({"noise": "-0"})
+    settings, _, notices = link_codec.from_query({"noise": "-0"})
     assert notices == [] and settings.noise == 0.0 and math.copysign(1.0, settings.noise) == 1.0

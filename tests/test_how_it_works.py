@@ -14,7 +14,7 @@ from nn_core.data.load import load_data
 from nn_core.engine import backends
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
-from tests.apptest_helpers import go, start
+from tests.conftest import go, start
 from ui import how_view, nav
 from ui.train_controls import BLOG_SETUP
 

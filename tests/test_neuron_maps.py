@@ -90,7 +90,7 @@ def test_unit_maps_hold_the_other_inputs_where_the_surface_holds_them():
     assert_maps_match(at_mean.frame(), engine_maps(trainer, at_mean))
     assert not np.allclose(decoded_maps(at40.frame())[0], decoded_maps(at_mean.frame())[0])
     # plotting age against height holds weight, still the engine's numbers
-    by_age = LiveView(trainer, ViewOptions(x_feature=0, y_feature=2, held=((1, 70.0),)))
+    by_age = LiveView(trainer, ViewOptions(surface_x=0, surface_y=2, held=((1, 70.0),)))
     assert (by_age.ix, by_age.iy) == (0, 2)
     assert_maps_match(by_age.frame(), engine_maps(trainer, by_age, {1: 70.0}))
 

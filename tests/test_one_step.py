@@ -12,12 +12,11 @@ from nn_core.data.load import load_data
 from nn_core.engine import optim
 from nn_core.engine.backends import per_sample as scalar
 from nn_core.engine.network import QUIET, Network
-from nn_core.settings import RunSettings
+from nn_core.settings import BLOG_SETUP, RunSettings
 from nn_core.training.one_step import apply_step, one_step, trainer_step
 from nn_core.training.trainer import Trainer
 from tests.conftest import numeric_gradient
 from tests.step_reference import blog_network, blog_train_values
-from ui.train_controls import BLOG_SETUP
 
 HEADS = [("sigmoid", "mse"), ("sigmoid", "bce"), ("softmax", "ce"), ("softmax", "mse"),
          ("linear", "mse")]

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from nn_core.data.builtin import BUILTIN
 from nn_core.settings import ACTIVATIONS, MAX_HIDDEN_LAYERS, RunSettings
-from ui import share
+from ui import link_codec, share
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 
@@ -56,7 +56,7 @@ def run_settings(draw) -> RunSettings:
 
 def _ui_strategy() -> st.SearchStrategy:
     parts = {}
-    for name, p in share.UI_PARAMS.items():
+    for name, p in link_codec.UI_PARAMS.items():
         if p.choices is not None:
             parts[name] = st.sampled_from(p.choices)
         elif isinstance(p.default, bool):
@@ -75,46 +75,46 @@ def _query_of(url: str) -> dict[str, list[str]]:
 @FAST
 @given(run_settings(), _ui_strategy())
 def test_settings_survive_a_link(s, ui):
-    query = share.to_query(s, ui)
+    query = link_codec.to_query(s, ui)
     for name, text in query.items():  # only what differs from the defaults
-        p = share.SETTING_PARAMS.get(name) or share.UI_PARAMS[name]
-        assert text != share.encode(p.default)
-    back, back_ui, notices = share.from_query(query)
-    if share._refusal(s) is None:  # settings a trainer accepts come back exactly
+        p = link_codec.SETTING_PARAMS.get(name) or link_codec.UI_PARAMS[name]
+        assert text != link_codec.encode(p.default)
+    back, back_ui, notices = link_codec.from_query(query)
+    if link_codec._refusal(s) is None:  # settings a trainer accepts come back exactly
         assert (back, notices) == (s, [])
     else:  # an impossible combination comes back as one that works, saying what was left out
         assert notices and all("does not fit the rest of the link" in n for n in notices)
-        assert share._refusal(back) is None
-    assert back_ui == {**{n: p.default for n, p in share.UI_PARAMS.items()}, **ui}
+        assert link_codec._refusal(back) is None
+    assert back_ui == {**{n: p.default for n, p in link_codec.UI_PARAMS.items()}, **ui}
     # ... and through a real URL (percent-encoding, lists of values as Streamlit gives them)
-    url = share.classroom_link("https://demo.example/train", s, ui)
-    assert share.from_query(_query_of(url)) == (back, back_ui, notices)
+    url = link_codec.classroom_link("https://demo.example/train", s, ui)
+    assert link_codec.from_query(_query_of(url)) == (back, back_ui, notices)
 
 
 def test_a_readable_link_with_only_the_changes():
     s = RunSettings(dataset="xor", hidden=(4, 2), activation="tanh,relu", lr=0.1, l2=0.001,
                     batch_size=0, bias=False, transforms=("x1x2",))
-    assert share.to_query(s, {"speed": "max", "log_loss": True, "surface_x": 0}) == {
+    assert link_codec.to_query(s, {"speed": "max", "log_loss": True, "surface_x": 0}) == {
         "dataset": "xor", "transforms": "x1x2", "hidden": "4,2", "activation": "tanh,relu",
         "bias": "false", "lr": "0.1", "batch_size": "0", "l2": "0.001", "speed": "max",
         "log_loss": "true",
     }
-    assert share.to_query(RunSettings()) == {}
+    assert link_codec.to_query(RunSettings()) == {}
 
 
 def test_floats_keep_every_digit_and_no_hidden_layer_is_written_none():
     s = RunSettings(lr=0.1 + 0.2, noise=1 / 3, hidden=())
-    query = share.to_query(s)
+    query = link_codec.to_query(s)
     assert query == {"noise": "0.3333333333333333", "hidden": "none",
                      "lr": "0.30000000000000004"}
-    assert share.from_query(query)[0] == s
+    assert link_codec.from_query(query)[0] == s
 
 
 def test_an_uploaded_table_goes_into_a_link_as_csv_without_its_columns():
     s = RunSettings(dataset="csv", target="Species", features=("petal length",),
                     task="classification", lr=0.1, n_samples=300)
-    assert share.to_query(s) == {"dataset": "csv", "n_samples": "300", "lr": "0.1"}
-    back, _, notices = share.from_query(share.to_query(s))
+    assert link_codec.to_query(s) == {"dataset": "csv", "n_samples": "300", "lr": "0.1"}
+    back, _, notices = link_codec.from_query(link_codec.to_query(s))
     assert back == RunSettings(n_samples=300, lr=0.1)
     assert notices == ["dataset: the link was made on an uploaded or edited table, which links "
                        "do not carry; using moons"]
@@ -122,9 +122,9 @@ def test_an_uploaded_table_goes_into_a_link_as_csv_without_its_columns():
 
 def test_column_names_left_over_from_a_table_stay_out_of_a_builtin_link():
     s = RunSettings(dataset="xor", target="Species", features=("x1", "petal"))
-    assert share.to_query(s) == {"dataset": "xor"}
+    assert link_codec.to_query(s) == {"dataset": "xor"}
     s = RunSettings(dataset="blog", target="label", features=("height", "age"))
-    assert share.to_query(s) == {"dataset": "blog", "target": "label",
+    assert link_codec.to_query(s) == {"dataset": "blog", "target": "label",
                                  "features": "height,age"}
 
 
@@ -132,7 +132,7 @@ def test_column_names_left_over_from_a_table_stay_out_of_a_builtin_link():
                                 {"surface_y": 50}, {"log_loss": "yes"}, {"colour": "red"}])
 def test_to_query_refuses_view_choices_a_link_could_not_carry(ui):
     with pytest.raises(ValueError):
-        share.to_query(RunSettings(), ui)
+        link_codec.to_query(RunSettings(), ui)
 
 
 # --- hostile and broken links -------------------------------------------------------------------
@@ -179,14 +179,14 @@ HOSTILE = [
 
 @pytest.mark.parametrize(("params", "notice"), HOSTILE)
 def test_each_bad_value_falls_back_with_one_exact_notice(params, notice):
-    s, ui, notices = share.from_query(params)
+    s, ui, notices = link_codec.from_query(params)
     assert notices == [notice]
     assert s == RunSettings()
-    assert ui == {n: p.default for n, p in share.UI_PARAMS.items()}
+    assert ui == {n: p.default for n, p in link_codec.UI_PARAMS.items()}
 
 
 def test_good_values_next_to_bad_ones_are_kept():
-    s, ui, notices = share.from_query({"dataset": "blog", "target": "label", "features": "age",
+    s, ui, notices = link_codec.from_query({"dataset": "blog", "target": "label", "features": "age",
                                        "hidden": "3,5", "activation": "relu,linear", "lr": "oops",
                                        "speed": "max"})
     assert s == RunSettings(dataset="blog", target="label", features=("age",), hidden=(3, 5),
@@ -196,7 +196,7 @@ def test_good_values_next_to_bad_ones_are_kept():
 
 
 def test_user_text_in_notices_is_cut_to_one_short_line():
-    _, _, notices = share.from_query({"optimizer": "a\nb\x00" + "z" * 900})
+    _, _, notices = link_codec.from_query({"optimizer": "a\nb\x00" + "z" * 900})
     assert notices == ["optimizer: 'a b " + "z" * 35 + "…' is not one of sgd, momentum, adam; "
                        "using sgd"]
 
@@ -204,55 +204,55 @@ def test_user_text_in_notices_is_cut_to_one_short_line():
 def test_ten_thousand_parameters_cost_one_look_each_at_the_known_names():
     params = {f"p{i}": "x" * 100 for i in range(10_000)}
     params["lr"] = "0.5"
-    s, _, notices = share.from_query(params)
+    s, _, notices = link_codec.from_query(params)
     assert s == RunSettings(lr=0.5)
     assert notices == ["ignored unknown parameters 'p0', 'p1', 'p2' and 9,997 more"]
 
 
 @FAST
 @given(st.dictionaries(
-    st.one_of(st.sampled_from([*share.SETTING_PARAMS, *share.UI_PARAMS, "hide"]), st.text()),
+    st.one_of(st.sampled_from(link_codec.KNOWN), st.text()),
     st.one_of(st.text(), st.lists(st.text(), max_size=3),
               st.sampled_from(["none", "true", "0", "1e-3", "4,4", "x1,x2", "label", "nan"])),
     max_size=40,
 ))
 def test_any_link_gives_valid_settings_and_one_line_notices(params):
-    s, ui, notices = share.from_query(params)
+    s, ui, notices = link_codec.from_query(params)
     assert RunSettings.from_dict(s.to_dict()) == s
-    assert set(ui) == set(share.UI_PARAMS)
+    assert set(ui) == set(link_codec.UI_PARAMS)
     for name, value in ui.items():
-        assert share.from_query({name: share.encode(value)})[1][name] == value
+        assert link_codec.from_query({name: link_codec.encode(value)})[1][name] == value
     for notice in notices:
         assert len(notice.splitlines()) == 1 and len(notice) < 400
-    bad = {k for k in params if k not in share.SETTING_PARAMS and k not in share.UI_PARAMS
+    bad = {k for k in params if k not in link_codec.SETTING_PARAMS and k not in link_codec.UI_PARAMS
            and k != "hide"}
     assert any(n.startswith("ignored unknown") for n in notices) == bool(bad)
-    assert share.parse_hidden(params) <= share.HIDEABLE
+    assert link_codec.parse_locked(params) <= link_codec.LOCKABLE
 
 
 # --- classroom links ----------------------------------------------------------------------------
 def test_classroom_link_lists_hidden_controls_sorted_and_replaces_the_old_query():
     s = RunSettings(dataset="circle", hidden=(4,))
-    url = share.classroom_link("https://demo.example/train?lr=9#top", s, {"speed": 50},
+    url = link_codec.classroom_link("https://demo.example/train?lr=9#top", s, {"speed": 50},
                                ["upload", "lr", "editor", "lr"])
     assert url == ("https://demo.example/train?dataset=circle&hidden=4&speed=50"
                    "&hide=editor,lr,upload")
     params = _query_of(url)
-    assert share.parse_hidden(params) == {"editor", "lr", "upload"}
-    assert share.from_query(params) == (s, {**share.from_query({})[1], "speed": 50}, [])
-    assert share.classroom_link("https://demo.example/", RunSettings()) == "https://demo.example/"
+    assert link_codec.parse_locked(params) == {"editor", "lr", "upload"}
+    assert link_codec.from_query(params) == (s, {**link_codec.from_query({})[1], "speed": 50}, [])
+    assert link_codec.classroom_link("https://demo.example/", RunSettings()) == "https://demo.example/"
     with pytest.raises(ValueError, match="unknown control 'Lr'"):
-        share.classroom_link("https://demo.example/", s, hidden=["Lr"])
+        link_codec.classroom_link("https://demo.example/", s, locked=["Lr"])
 
 
 def test_parse_hidden_drops_unknown_names_with_one_notice():
     notices: list[str] = []
-    hidden = share.parse_hidden({"hide": " lr, data ,foo,bar,,baz,qux"}, notices)
+    hidden = link_codec.parse_locked({"hide": " lr, data ,foo,bar,,baz,qux"}, notices)
     assert hidden == {"lr", "data"}
     assert notices == ["hide: ignored unknown controls 'foo', 'bar', 'baz' and 1 more"]
-    assert share.parse_hidden({}) == frozenset()
-    assert {"lr", "hidden", "speed", "data", "upload", "editor"} <= share.HIDEABLE
-    assert not set(share.UI_PARAMS) & set(share.SETTING_PARAMS)
+    assert link_codec.parse_locked({}) == frozenset()
+    assert {"lr", "hidden", "speed", "data", "upload", "editor"} <= link_codec.LOCKABLE
+    assert not set(link_codec.UI_PARAMS) & set(link_codec.SETTING_PARAMS)
 
 
 def test_current_params_reads_streamlits_query_parameters():
@@ -261,10 +261,10 @@ def test_current_params_reads_streamlits_query_parameters():
     def page():
         import streamlit as st
 
-        from ui import share
+        from ui import link_codec, share
 
-        s, ui, notices = share.from_query(share.current_params())
-        st.write(repr((s.lr, s.hidden, ui["speed"], notices, sorted(share.parse_hidden(
+        s, ui, notices = link_codec.from_query(share.current_params())
+        st.write(repr((s.lr, s.hidden, ui["speed"], notices, sorted(link_codec.parse_locked(
             share.current_params())))))
 
     at = AppTest.from_function(page)
@@ -284,13 +284,13 @@ def test_current_params_reads_streamlits_query_parameters():
     ("https://host/base/how_it_works", "predict", "https://host/base/predict"),
 ])
 def test_page_url(current, slug, expected):
-    assert share.page_url(current, slug) == expected
+    assert link_codec.page_url(current, slug) == expected
 
 
 def test_every_hideable_name_has_a_label():
-    labels = {share.describe_hideable(n) for n in share.HIDEABLE}
-    assert len(labels) == len(share.HIDEABLE)
-    assert share.describe_hideable("upload").startswith("upload — ")
+    labels = {link_codec.describe_lockable(n) for n in link_codec.LOCKABLE}
+    assert len(labels) == len(link_codec.LOCKABLE)
+    assert link_codec.describe_lockable("upload").startswith("upload — ")
 
 
 # --- settings checked together (issue 14) ------------------------------------------------------
@@ -310,17 +310,18 @@ def test_a_combination_the_trainer_refuses_falls_back_field_by_field(params, dro
     from nn_core.data.load import load_data
     from nn_core.training.trainer import Trainer
 
-    s, _, notices = share.from_query(params)
+    s, _, notices = link_codec.from_query(params)
     assert s == RunSettings(**kept)
     assert len(notices) == 1 and notices[0].startswith(f"{dropped}: ")
     assert "does not fit the rest of the link" in notices[0]
-    assert notices[0].endswith(f"using {share._default_text(share.SETTING_PARAMS[dropped])}")
+    param = link_codec.SETTING_PARAMS[dropped]
+    assert notices[0].endswith(f"using {link_codec._default_text(param)}")
     Trainer(s, load_data(s))  # what the link opens can be trained
 
 
 def test_a_link_that_fits_together_keeps_every_value():
     params = {"dataset": "xor", "transforms": "x1^2,x1x2", "output": "softmax", "loss": "ce"}
-    s, _, notices = share.from_query(params)
+    s, _, notices = link_codec.from_query(params)
     assert notices == []
     assert (s.transforms, s.output, s.loss) == (("x1^2", "x1x2"), "softmax", "ce")
 
@@ -336,7 +337,7 @@ def test_a_link_streamlit_dropped_gets_a_notice_naming_its_limit():
 
 def test_a_link_carries_the_early_stopping_settings():
     s = RunSettings(dataset="moons", patience=15, validation_fraction=0.2)
-    query = share.to_query(s)
+    query = link_codec.to_query(s)
     assert query["patience"] == "15" and query["validation_fraction"] == "0.2"
-    assert share.from_query(query)[0] == s
-    assert "epochs" not in share.to_query(RunSettings())  # the default: until paused
+    assert link_codec.from_query(query)[0] == s
+    assert "epochs" not in link_codec.to_query(RunSettings())  # the default: until paused

@@ -6,14 +6,13 @@ import pytest
 from nn_core.data.dataset import Dataset
 from nn_core.data.load import load_data
 from nn_core.engine.network import QUIET
-from nn_core.settings import RunSettings
+from nn_core.settings import BLOG_SETUP, RunSettings
 from nn_core.training.one_step import trainer_step
 from nn_core.training.trainer import Trainer
 from tests.conftest import go, start
 from tests.step_reference import blog_network, blog_train_values
 from ui import nav, state
 from ui.step_view import DIGITS, MAX_UNITS, step_tables
-from ui.train_controls import BLOG_SETUP
 
 REL = 10.0 ** (1 - DIGITS)  # what 10 significant digits can carry
 

@@ -342,11 +342,12 @@ def test_the_default_run_lasts_and_forms_its_surface_over_10_to_20_seconds():
     from nn_core.data.load import load_data
     from nn_core.training.trainer import Trainer
     from ui import live
+    from ui.live_frames import DEFAULT_SPEED
 
     s = RunSettings()
     trainer = Trainer(s, load_data(s))
     while trainer.current()["train_metric"] < 0.99:
         trainer.step(10)
-    seconds = trainer.epoch / (live.DEFAULT_SPEED * live.FRAME_RATE)
+    seconds = trainer.epoch / (DEFAULT_SPEED * live.FRAME_RATE)
     assert 8 <= seconds <= 20, seconds
-    assert s.epochs / (live.DEFAULT_SPEED * live.FRAME_RATE) > 3600  # on until paused
+    assert s.epochs / (DEFAULT_SPEED * live.FRAME_RATE) > 3600  # on until paused

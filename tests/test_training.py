@@ -9,9 +9,8 @@ from nn_core.data.load import load_data
 from nn_core.engine import optim
 from nn_core.engine.network import QUIET
 from nn_core.errors import PlaygroundError
-from nn_core.settings import MAX_EPOCHS, RunSettings, with_early_stopping
-from nn_core.training.trainer import HEALTH_EPOCHS, Trainer, needs_reset, smaller_rate
-from ui.train_controls import BLOG_SETUP
+from nn_core.settings import BLOG_SETUP, MAX_EPOCHS, RunSettings, with_early_stopping
+from nn_core.training.trainer import HEALTH_EPOCHS, Trainer, smaller_rate
 
 BLOG = RunSettings(dataset="blog", hidden=(2,), activation="sigmoid", output="sigmoid",
                    loss="mse", bias=False, init="blog", update_rule="blog", lr=0.1,
@@ -156,7 +155,7 @@ def test_hyper_parameters_change_without_reset():
     for change in (dict(lr=0.3), dict(batch_size=1), dict(optimizer="momentum"),
                    dict(l2=0.01), dict(l1=0.001), dict(update_rule="blog")):
         new = t.settings.replace(**change)
-        assert not needs_reset(t.settings, new)
+        assert not t.settings.needs_reset(new)
         t.set_settings(new)
         assert np.array_equal(t.network.params, before)
         assert t.epoch == 5
@@ -165,7 +164,7 @@ def test_hyper_parameters_change_without_reset():
     for change in (dict(hidden=(4,)), dict(activation="relu"), dict(init="he"),
                    dict(n_samples=100), dict(scale="none"), dict(bias=False)):
         new = t.settings.replace(**change)
-        assert needs_reset(t.settings, new)
+        assert t.settings.needs_reset(new)
         with pytest.raises(PlaygroundError, match="reset"):
             t.set_settings(new)
 
@@ -362,8 +361,8 @@ def test_max_epochs_with_patience_restores_the_best_weights():
 
 def test_patience_keeps_the_network_and_the_validation_share_resets_it():
     s = RunSettings()
-    assert not needs_reset(s, s.replace(patience=20))
-    assert needs_reset(s, s.replace(validation_fraction=0.1))
+    assert not s.needs_reset(s.replace(patience=20))
+    assert s.needs_reset(s.replace(validation_fraction=0.1))
 
 
 def test_early_stopping_is_on_for_uploaded_tables_of_100_rows_only():

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 from plotly.colors import sequential
 
+from nn_core.engine import activations
 from nn_core.io.export import probability_column
 from ui.data_charts import CLASS_COLORS
 from ui.text import plotly_text
@@ -51,7 +52,9 @@ WRONG_COLOR = "#d00000"  # the ring around a row the classifier gets wrong
 TRAIN_COLOR, TEST_COLOR, VAL_COLOR = "#1f77b4", "#ff7f0e", "#2ca02c"
 MAX_LOSS_POINTS = 500  # points per loss line sent to the browser (the history is decimated)
 SATURATED = 0.01  # a unit whose mean slope is below 1% of its activation's largest is saturated
-MAX_SLOPE = {"sigmoid": 0.25, "tanh": 1.0, "relu": 1.0, "linear": 1.0}  # largest f'(z)
+# largest f'(z) of each elementwise activation (sigmoid's is at z = 0, relu's anywhere above)
+MAX_SLOPE = {name: float(activations.derivative(name, activations.value(name, [0.0, 1.0])).max())
+             for name in activations.DERIVATIVE}
 
 
 # ------------------------------------------------------------------------------- arrays
@@ -339,14 +342,7 @@ def unit_slopes(
         if name not in MAX_SLOPE:
             out.append(None)
             continue
-        if name == "sigmoid":
-            d = a * (1.0 - a)
-        elif name == "tanh":
-            d = 1.0 - a * a
-        elif name == "relu":
-            d = (z > 0).astype(float)
-        else:
-            d = np.ones_like(z)
+        d = activations.derivative(name, np.asarray(a, dtype=float))
         out.append((d.mean(axis=0) / MAX_SLOPE[name], np.abs(z).mean(axis=0)))
     return out
 

@@ -31,13 +31,6 @@ def class_metric(ds: Dataset) -> str:
     return str(ds.n_classes) if ds.is_classification else "—"
 
 
-TASK_CHOICES = {
-    "auto": "Auto",
-    "classification": "Classification",
-    "regression": "Regression",
-}
-
-
 def dataset_frame(ds: Dataset) -> pd.DataFrame:
     """The dataset as a table: feature columns, then the target (class labels, not indices)."""
     frame = pd.DataFrame(ds.X, columns=list(ds.feature_names))

@@ -30,7 +30,7 @@ import plotly
 import streamlit as st
 
 from nn_core.errors import PlaygroundError
-from ui import server_stats, share, state
+from ui import server_stats, state
 from ui.live_frames import LiveView, ViewOptions
 from ui.text import plain
 
@@ -46,8 +46,6 @@ FRAME_SECONDS = 0.06  # training time per frame at top speed (and the cap at any
 # Frames per second at a set speed (top speed is not paced): the default speed, 1 epoch a frame,
 # trains ~20 epochs a second, so the default moons surface forms over ~10 s, as one can watch.
 FRAME_RATE = 20
-SPEEDS = share.SPEEDS  # epochs per frame; the link codec owns the list (no Streamlit import)
-DEFAULT_SPEED = share.DEFAULT_SPEED
 
 _component = st.components.v2.component(
     "nn_playground_live_charts",

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
 import numpy as np
 
+from nn_core.engine import activations
+from nn_core.limits import MAX_FEATURES
 from ui import charts
 
 SLOPE_ROWS = 1000  # training rows used for the unit-slope chart (a fixed, evenly spaced sample)
@@ -29,7 +31,8 @@ MAP_BUDGET = 20_000  # bytes of unit maps per frame (a byte a point): big networ
 # How a unit's map is coloured: white at 0, blue at +m, red at -m (the weights' scale, so a
 # blue unit through a blue edge pushes the next unit up). m is 1 for the bounded activations;
 # for relu and linear it is the largest |output| of that layer on the map grid.
-MAP_BOUND = {"tanh": 1.0, "sigmoid": 1.0}
+MAP_BOUND = {name: 1.0 for name in activations.HIDDEN  # the activations with |f(z)| <= 1
+             if np.abs(activations.value(name, [-30.0, 30.0])).max() <= 1.0}
 
 
 class TrainerLike(Protocol):
@@ -51,14 +54,25 @@ class TrainerLike(Protocol):
     feature_names: list[str]
 
 
+# The Train page's speed: epochs per frame ("max": as many as a frame's time budget allows).
+SPEEDS: tuple[int | str, ...] = (1, 2, 5, 10, 20, 50, 100, 200, "max")
+DEFAULT_SPEED = 1  # with ui.live.FRAME_RATE: the default run forms its surface over ~10 s
+_INPUT = {"range": (0, MAX_FEATURES - 1), "link": True}  # a feature index
+_LINKED = {"link": True}
+
+
 @dataclass(frozen=True)
 class ViewOptions:
-    """How the live charts show a run (none of these touch the training)."""
+    """How the live charts show a run (none of these touch the training).
 
-    x_feature: int = 0
-    y_feature: int = 1
-    discretise: bool = False
-    log_loss: bool = False
+    The fields whose metadata says ``link`` are view choices a share link carries, under their
+    field names (with :data:`SPEEDS`: see :func:`linked_view_choices`).
+    """
+
+    surface_x: int = field(default=0, metadata=_INPUT)  # the surface's horizontal input
+    surface_y: int = field(default=1, metadata=_INPUT)  # ... and its vertical one
+    discretise: bool = field(default=False, metadata=_LINKED)
+    log_loss: bool = field(default=False, metadata=_LINKED)
     grid: int = GRID
     # (feature index, value) for inputs the surface does not plot; the others sit at their mean.
     # A change rebuilds the view (and its grid) once; frames cost the same as before.
@@ -67,11 +81,21 @@ class ViewOptions:
     marked: tuple[int, ...] = ()
 
 
-def surface_axes(n_features: int, x_feature: int, y_feature: int) -> tuple[int, int]:
+def linked_view_choices() -> dict[str, tuple[Any, dict[str, Any]]]:
+    """``{name: (default, metadata)}`` of the view choices a link carries: the speed, then the
+    linked fields of :class:`ViewOptions`; metadata holds ``choices`` or ``range``."""
+    out: dict[str, tuple[Any, dict[str, Any]]] = {"speed": (DEFAULT_SPEED, {"choices": SPEEDS})}
+    for f in fields(ViewOptions):
+        if f.metadata.get("link"):
+            out[f.name] = (f.default, dict(f.metadata))
+    return out
+
+
+def surface_axes(n_features: int, surface_x: int, surface_y: int) -> tuple[int, int]:
     """The two inputs the surface plots: ``(ix, iy)``, clamped and never the same one twice."""
     d = n_features
-    ix = min(max(x_feature, 0), d - 1)
-    iy = min(max(y_feature, 0), d - 1) if d > 1 else ix
+    ix = min(max(surface_x, 0), d - 1)
+    iy = min(max(surface_y, 0), d - 1) if d > 1 else ix
     if iy == ix and d > 1:
         iy = (ix + 1) % d
     return ix, iy
@@ -155,7 +179,7 @@ class LiveView:
         self.options = options
         ds = trainer.dataset
         net = trainer.network
-        ix, iy = surface_axes(ds.n_features, options.x_feature, options.y_feature)
+        ix, iy = surface_axes(ds.n_features, options.surface_x, options.surface_y)
         self.ix, self.iy = ix, iy
         self.task = ds.task
         outs = charts.output_names(ds.task, ds.classes, ds.target_name, net.sizes[-1])

@@ -23,9 +23,9 @@ from nn_core.data.load import load_data
 from nn_core.data.tabular import dataset_from_table, numeric_columns, read_csv_bytes
 from nn_core.errors import PlaygroundError
 from nn_core.io.bundle import read_bundle
-from nn_core.settings import RunSettings, with_early_stopping
+from nn_core.settings import DATA_FIELDS, RELOAD, RunSettings, with_early_stopping
 from nn_core.training.runs import MAX_RUNS, RunLog, RunRecord, data_fingerprint, record_run
-from nn_core.training.trainer import Trainer, needs_reset
+from nn_core.training.trainer import Trainer
 from ui.text import plain
 
 # --- session-state keys -----------------------------------------------------------------------
@@ -52,8 +52,6 @@ W_PREDICT_UPLOAD = "w_predict_csv"
 W_PREDICT_EXAMPLE = "w_predict_example"
 W_DATA_TAB = "w_data_tab"
 
-# Settings fields that decide the data: changing one reloads the dataset.
-DATA_FIELDS = ("dataset", "n_samples", "noise", "data_seed", "target", "features", "task")
 
 
 def _defaults() -> dict[str, Any]:
@@ -107,8 +105,7 @@ def set_settings(new: RunSettings) -> str | None:
     old = get_settings()
     if new == old:
         return None
-    data_changed = any(getattr(old, f) != getattr(new, f) for f in DATA_FIELDS)
-    if data_changed:
+    if old.effect_of(new) == RELOAD:
         dataset = load_data(new, ss[CSV_BYTES])  # may raise: nothing changed yet
         ss[DATASET] = dataset
         ss[DATA_VERSION] += 1
@@ -116,7 +113,7 @@ def set_settings(new: RunSettings) -> str | None:
     trainer: Trainer | None = ss[TRAINER]
     if trainer is None:
         return None
-    if data_changed or needs_reset(old, new):
+    if old.needs_reset(new):
         drop_trainer()
         return "The network was reset: that change needs a new network."
     try:
@@ -533,7 +530,7 @@ def set_batch_prediction(key: tuple | None, value: Any = None) -> None:
 # --- share links (see ui/share.py) -------------------------------------------------------------
 LINK_READ = "link_read"  # bool: this session's opening URL has been read
 HIDDEN = "hidden"  # frozenset[str]: controls and sections a classroom link hides
-# The view choices a link carries (ui.share.UI_PARAMS names) and the widgets holding them.
+# The view choices a link carries (ui.link_codec.UI_PARAMS names) and the widgets holding them.
 VIEW_KEYS = {"speed": TRAIN_SPEED, "surface_x": VIEW_X, "surface_y": VIEW_Y,
              "discretise": VIEW_DISCRETE, "log_loss": VIEW_LOG}
 

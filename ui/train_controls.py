@@ -16,49 +16,37 @@ import streamlit as st
 
 from nn_core.settings import (
     ACTIVATIONS,
+    BLOG_SETUP,
+    EARLY_STOPPING_ROWS,
     INITS,
     LOSSES,
-    MAX_EPOCHS,
     MAX_HIDDEN_LAYERS,
     OPTIMIZERS,
     OUTPUTS,
     SCALES,
     TRANSFORMS,
     UPDATE_RULES,
+    RunSettings,
+    choice_title,
+    help_text,
     value_range,
 )
 from ui import state
 from ui.text import plain
 
-# Every limit comes from the settings' field metadata (nn_core/settings.py), as links and the
-# CLI's do: a value a link can set, a widget can show.
+# Every limit, name and help text comes from the settings' field metadata
+# (nn_core/settings.py), as links and the CLI's do: a value a link can set, a widget can show.
 MAX_LAYERS = MAX_HIDDEN_LAYERS
 MIN_UNITS, MAX_UNITS = value_range("hidden")
 # the sliders' steps between the settings' own ends (which are always options too)
 LEARNING_RATES = (0.000001, 0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 VALIDATION_SHARES = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
 REG_RATES = (0.0, 0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
-LOSS_LABELS = {"auto": "auto (by problem)", "mse": "squared error (the blog's)",
-               "bce": "binary cross-entropy", "ce": "categorical cross-entropy"}
-OUTPUT_LABELS = {"auto": "auto (by problem)", "sigmoid": "sigmoid", "softmax": "softmax",
-                 "linear": "linear"}
-INIT_LABELS = {"blog": "the blog's: normal(0, n_out^-½)", "xavier": "Xavier (uniform)",
-               "he": "He (normal)"}
-SCALE_LABELS = {"standard": "standardise (mean 0, sd 1)", "minmax": "min–max to [0, 1]",
-                "none": "none: raw values (the blog's)"}
-SCALE_HELP = (
-    "Raw inputs of 150–180 (the blog's heights) drive sigmoid and tanh units into saturation; "
-    "scaling brings them near 0. Standardising (mean 0, sd 1) suits a network with biases. "
-    "Without biases it moves the data's centre to 0, the one point a bias-free network cannot "
-    "shift its boundaries away from: there use min–max (to 0.01–0.99) or turn biases on."
-)
-OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}
 
-BLOG_SETUP: dict[str, Any] = {
-    "hidden": (2,), "activation": "sigmoid", "output": "sigmoid", "loss": "mse", "bias": False,
-    "init": "blog", "update_rule": "blog", "lr": 0.1, "batch_size": 1, "optimizer": "sgd",
-    "l1": 0.0, "l2": 0.0, "scale": "none", "transforms": (), "shuffle": False,
-}
+
+def titles(name: str) -> Any:
+    """A widget's ``format_func`` naming the choices of setting ``name``."""
+    return lambda choice: choice_title(name, choice)
 
 
 def _fmt_rate(v: float) -> str:
@@ -108,39 +96,42 @@ def architecture(n_features: int) -> None:
             st.session_state[f"w_units_{i}"] = int(units)
             cols[i % len(cols)].number_input(
                 f"Units in layer {i + 1}", MIN_UNITS, MAX_UNITS, step=1, key=f"w_units_{i}",
-                on_change=_on_units, args=(i,),
+                on_change=_on_units, args=(i,), help=help_text("hidden", True),
             )
     if state.shown("activation"):
         _activation(s.activations)
     if state.shown("output"):
-        st.selectbox("Output", OUTPUTS, format_func=OUTPUT_LABELS.get,
+        st.selectbox("Output", OUTPUTS, format_func=titles("output"),
+                     help=help_text("output", effect=True),
                      key=state.bind("output"), on_change=state.on_change("output"))
     if state.shown("loss"):
-        st.selectbox("Loss", LOSSES, format_func=LOSS_LABELS.get,
+        st.selectbox("Loss", LOSSES, format_func=titles("loss"), help=help_text("loss", True),
                      key=state.bind("loss"), on_change=state.on_change("loss"))
     if state.shown("init"):
-        st.selectbox("Initialisation", INITS, format_func=INIT_LABELS.get,
+        st.selectbox("Initialisation", INITS, format_func=titles("init"),
+                     help=help_text("init", True),
                      key=state.bind("init"), on_change=state.on_change("init"))
     if state.shown("scale"):
-        st.selectbox("Input scaling", SCALES, format_func=SCALE_LABELS.get,
+        st.selectbox("Input scaling", SCALES, format_func=titles("scale"),
                      key=state.bind("scale"), on_change=state.on_change("scale"),
-                     help=SCALE_HELP)
+                     help=help_text("scale", True))
     if state.shown("bias"):
         st.checkbox("Biases", key=state.bind("bias"), on_change=state.on_change("bias"),
-                    help="The blog's network has none.")
+                    help=help_text("bias", True))
     if n_features == 2 and state.shown("transforms"):
         st.multiselect("Extra input features", TRANSFORMS, key=state.bind("transforms", list),
                        on_change=state.on_change("transforms", tuple),
-                       help="Computed from the two inputs, as in TensorFlow Playground.")
+                       help=help_text("transforms", True))
 
 
 def _activation(acts: tuple[str, ...]) -> None:
     if len(set(acts)) <= 1:
-        st.selectbox("Activation (hidden layers)", ACTIVATIONS,
+        st.selectbox("Activation (hidden layers)", ACTIVATIONS, help=help_text("activation", True),
                      key=state.bind("activation", lambda v: v if v in ACTIVATIONS else None),
                      on_change=state.on_change("activation"))
     else:
-        st.text_input("Activations, one per hidden layer", key=state.bind("activation"),
+        st.text_input("Activations, one per hidden layer", help=help_text("activation", True),
+                      key=state.bind("activation"),
                       on_change=state.on_change("activation"))
 
 
@@ -163,22 +154,23 @@ def optimisation(n_train: int) -> None:
     if state.shown("lr"):
         st.select_slider("Learning rate", rates, format_func=_fmt_rate,
                          key=state.bind("lr", float), on_change=state.on_change("lr"),
-                         help=f"TensorFlow Playground's steps, {rates[0]:g} to {rates[-1]:g}, "
-                         "and any value a link set. Changing it keeps the weights.")
+                         help=help_text("lr", True) + f" TensorFlow Playground's steps, "
+                         f"{rates[0]:g} to {rates[-1]:g}, and any value a link set.")
     if state.shown("batch_size"):
         st.number_input("Batch size (0 = all rows)", *value_range("batch_size"), step=1,
                         key=state.bind("batch_size"), on_change=state.on_change("batch_size"),
-                        help="1 updates after every row, as the blog's loop does. A batch "
-                        "larger than the training rows is all of them.")
+                        help=help_text("batch_size", True))
         if s.batch_size > n_train:
             st.caption(f"{s.batch_size:,} is more than the data's {n_train:,} rows: each "
                        "batch is the whole training set.")
     if state.shown("optimizer"):
-        st.selectbox("Optimiser", OPTIMIZERS, format_func=OPTIMIZER_LABELS.get,
+        st.selectbox("Optimiser", OPTIMIZERS, format_func=titles("optimizer"),
+                     help=help_text("optimizer", True),
                      key=state.bind("optimizer"), on_change=state.on_change("optimizer"))
     if s.optimizer == "momentum" and state.shown("momentum"):
         st.number_input("Momentum", *value_range("momentum"), step=0.05, format="%.3f",
-                        key=state.bind("momentum"), on_change=state.on_change("momentum"))
+                        key=state.bind("momentum"), on_change=state.on_change("momentum"),
+                        help=help_text("momentum", True))
     kind = "L1" if s.l1 > 0 else "L2" if s.l2 > 0 else "none"
     rate = s.l1 if s.l1 > 0 else s.l2
     st.session_state["w_reg_kind"] = kind
@@ -188,23 +180,22 @@ def optimisation(n_train: int) -> None:
                      on_change=_on_reg)
         st.select_slider("Regularisation rate", rate_options("l2", REG_RATES, rate),
                          format_func=_fmt_rate, key="w_reg_rate", on_change=_on_reg,
+                         help=f"{help_text('l1')} {help_text('l2', True)}",
                          disabled=kind == "none")
     if state.shown("update_rule"):
         _update_rule()
     if state.shown("seed"):
         st.number_input("Seed", *value_range("seed"), step=1, key=state.bind("seed"),
-                        on_change=state.on_change("seed"), help="Initial weights and shuffling.")
+                        on_change=state.on_change("seed"), help=help_text("seed", True))
     if state.shown("shuffle"):
         st.checkbox("Shuffle rows each epoch", key=state.bind("shuffle"),
-                    on_change=state.on_change("shuffle"))
+                    on_change=state.on_change("shuffle"), help=help_text("shuffle", True))
 
 
 def _update_rule() -> None:
     st.radio("Update rule", UPDATE_RULES, horizontal=True,
-             format_func={"exact": "exact gradient", "blog": "the blog's rule"}.get,
-             key=state.bind("update_rule"), on_change=state.on_change("update_rule"),
-             help="The blog's rule sends errors back through the weights without the output "
-             "sigmoid's slope: its hidden-layer steps are ≥ 4× the gradient's.")
+             format_func=titles("update_rule"), help=help_text("update_rule", True),
+             key=state.bind("update_rule"), on_change=state.on_change("update_rule"))
 
 
 def _fmt_share(v: float) -> str:
@@ -218,24 +209,23 @@ def stopping() -> None:
     if state.shown("epochs"):
         st.number_input("Stop after epochs", *value_range("epochs"), step=100,
                         key=state.bind("epochs"), on_change=state.on_change("epochs"),
-                        help=f"{MAX_EPOCHS:,} (the default) trains until you pause.")
+                        help=help_text("epochs", True))
     if state.shown("target_loss"):
         st.number_input("…or at training loss", *value_range("target_loss"), step=0.001,
                         format="%.4f", key=state.bind("target_loss"),
-                        on_change=state.on_change("target_loss"), help="0 = no target.")
+                        on_change=state.on_change("target_loss"),
+                        help=help_text("target_loss", True))
     if state.shown("patience"):
         st.number_input("Early stopping: patience (epochs)", *value_range("patience"), step=5,
                         key=state.bind("patience"), on_change=state.on_change("patience"),
-                        help="Stop after this many epochs without a better validation loss, "
-                        "and go back to the weights of the best epoch. 0 = off. On by default "
-                        "for an uploaded table of 100 rows or more.")
+                        help=help_text("patience", True) + " On by default for an uploaded "
+                        f"table of {EARLY_STOPPING_ROWS} rows or more.")
     if state.shown("validation_fraction"):
-        shares = tuple(sorted({*VALIDATION_SHARES, float(s.validation_fraction)}))
+        shares = rate_options("validation_fraction", VALIDATION_SHARES, s.validation_fraction)
         st.select_slider("Validation share of the training rows", shares,
                          format_func=_fmt_share, key=state.bind("validation_fraction", float),
                          on_change=state.on_change("validation_fraction"),
-                         help="Rows set aside from training for early stopping to watch "
-                         "(the test rows stay untouched). Changing it starts a new network.")
+                         help=help_text("validation_fraction", True))
     if s.patience > 0 and s.validation_fraction == 0:
         st.caption("No validation share: early stopping watches the training loss.")
 
@@ -313,7 +303,5 @@ def use_blog_setup() -> None:
 
 def use_playground_defaults() -> None:
     """Back to the playground's defaults for the network and its training (data unchanged)."""
-    from nn_core.settings import RunSettings
-
     d = RunSettings()
     _set(**{k: getattr(d, k) for k in BLOG_SETUP})

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     pass
 
 TASK_KINDS = ("binary", "multiclass", "regression")
+TASK_CHOICES = ("auto", "classification", "regression")  # what a user asks for; auto infers
 
 
 @dataclass

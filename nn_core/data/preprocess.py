@@ -16,22 +16,33 @@ import numpy as np
 
 from nn_core.errors import PlaygroundError
 from nn_core.limits import MAX_FEATURES
-from nn_core.settings import SCALES, TRANSFORMS
 
 LOW, HIGH = 0.01, 0.99  # the minmax range
 STATS = {"standard": ("mean", "std"), "minmax": ("min", "max"), "none": ()}
+SCALES = tuple(STATS)
+SCALE_TITLES = {"standard": "standardise (mean 0, sd 1)", "minmax": "min–max to [0, 1]",
+                "none": "none: raw values (the blog's)"}
+# Extra inputs for 2-D data, as in TensorFlow Playground: name -> (the NumPy expression of the
+# two inputs x1 and x2, the new column's name from theirs a and b). The standalone script
+# (nn_core.io.export) computes them with the same expressions.
+TRANSFORM_TABLE = {
+    "x1^2": ("x1 * x1", "{a}^2"),
+    "x2^2": ("x2 * x2", "{b}^2"),
+    "x1x2": ("x1 * x2", "{a}*{b}"),
+    "sin_x1": ("np.sin(x1)", "sin({a})"),
+    "sin_x2": ("np.sin(x2)", "sin({b})"),
+}
+TRANSFORMS = tuple(TRANSFORM_TABLE)
+_TRANSFORM = {t: eval(f"lambda x1, x2: {code}", {"np": np})  # constant code from the table
+              for t, (code, _) in TRANSFORM_TABLE.items()}
 
 
 def _transform_columns(X: np.ndarray, transforms: Sequence[str]) -> list[np.ndarray]:
-    x1, x2 = X[:, 0], X[:, 1]
-    made = {"x1^2": lambda: x1 * x1, "x2^2": lambda: x2 * x2, "x1x2": lambda: x1 * x2,
-            "sin_x1": lambda: np.sin(x1), "sin_x2": lambda: np.sin(x2)}
-    return [made[t]() for t in transforms]
+    return [_TRANSFORM[t](X[:, 0], X[:, 1]) for t in transforms]
 
 
 def _transform_name(t: str, a: str, b: str) -> str:
-    return {"x1^2": f"{a}^2", "x2^2": f"{b}^2", "x1x2": f"{a}*{b}",
-            "sin_x1": f"sin({a})", "sin_x2": f"sin({b})"}[t]
+    return TRANSFORM_TABLE[t][1].format(a=a, b=b)
 
 
 class Preprocessor:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from nn_core.data.csv_safety import neutralise, restore
-from nn_core.data.dataset import Dataset
+from nn_core.data.dataset import TASK_CHOICES, Dataset
 from nn_core.errors import PlaygroundError
 from nn_core.limits import (
     AUTO_CLASS_VALUES,
@@ -39,7 +39,6 @@ DELIMITERS = (",", ";", "\t")
 MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "?", "-", "#n/a", "missing"})
 TOO_LARGE = f"{MAX_ABS_VALUE:.0e}".replace("+", "")  # "1e15"
 CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")  # not tab, newlines, form feed
-TASK_CHOICES = ("auto", "classification", "regression")
 
 
 # --- messages -----------------------------------------------------------------------------------

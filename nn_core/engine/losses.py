@@ -22,6 +22,8 @@ import numpy as np
 from nn_core.engine import activations
 
 LOSSES = ("mse", "bce", "ce")
+TITLES = {"mse": "squared error (the blog's)", "bce": "binary cross-entropy",
+          "ce": "categorical cross-entropy"}
 # which output activations each loss accepts
 COMPATIBLE = {
     "mse": ("sigmoid", "softmax", "linear"),

@@ -38,10 +38,13 @@ if TYPE_CHECKING:
     from nn_core.engine.optim import Optimizer
 
 INITS = ("blog", "xavier", "he")
+INIT_TITLES = {"blog": "the blog's: normal(0, n_out^-½)", "xavier": "Xavier (uniform)",
+               "he": "He (normal)"}
 # Floating-point conditions that are not errors here: exp overflowing to inf in a saturated
 # sigmoid gives exactly 0. Divergence is detected by the trainer from the weights and the loss.
 QUIET = {"over": "ignore", "under": "ignore", "invalid": "ignore", "divide": "ignore"}
 RULES = ("exact", "blog")
+RULE_TITLES = {"exact": "exact gradient", "blog": "the blog's rule"}
 
 
 class Network:

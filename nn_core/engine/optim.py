@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 OPTIMIZERS = ("sgd", "momentum", "adam")
+TITLES = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}
 
 
 class Optimizer:

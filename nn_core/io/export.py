@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 
 from nn_core.data.csv_safety import FORMULA, PLAIN_NUMBER, neutralise
 from nn_core.data.dataset import Dataset
+from nn_core.data.preprocess import TRANSFORM_TABLE
 from nn_core.io.serialize import TrainedModel
 from nn_core.training.one_step import activate
 from nn_core.training.trainer import HISTORY_KEYS, Trainer
@@ -80,8 +81,7 @@ def prepare(rows):
     """Raw input rows -> the network's inputs, as columns (features x samples)."""
     X = np.array(rows, dtype=float, ndmin=2)
     x1, x2 = (X[:, 0], X[:, 1]) if X.shape[1] >= 2 else (None, None)
-    extra = {{"x1^2": lambda: x1 * x1, "x2^2": lambda: x2 * x2, "x1x2": lambda: x1 * x2,
-             "sin_x1": lambda: np.sin(x1), "sin_x2": lambda: np.sin(x2)}}
+    extra = {{{extra}}}
     X = np.column_stack([X] + [extra[t]() for t in TRANSFORMS])
     if SCALE == "standard":
         X = (X - np.array(STATS["mean"])) / np.array(STATS["std"])
@@ -191,6 +191,7 @@ def script_for(model: Trainer | TrainedModel, file_name: str = "model.py") -> st
         classes=repr(list(model.classes)),
         transforms=repr(list(pre.transforms)),
         activate=inspect.getsource(activate).rstrip("\n"),
+        extra=", ".join(f"{t!r}: lambda: {TRANSFORM_TABLE[t][0]}" for t in pre.transforms),
         scale=repr(pre.scale),
         stats=repr(stats),
         weights="\n".join(_matrix(m) for m in net.matrices),

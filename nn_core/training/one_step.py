@@ -24,12 +24,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nn_core.engine import optim
-from nn_core.engine.network import QUIET, Network
+from nn_core.engine.network import QUIET, RULES, Network
 
 if TYPE_CHECKING:
     from nn_core.training.trainer import Trainer
-
-RULES = ("exact", "blog")
 
 
 @dataclass(frozen=True)

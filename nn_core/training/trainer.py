@@ -30,12 +30,6 @@ from nn_core.errors import PlaygroundError
 from nn_core.settings import RunSettings
 from nn_core.training.snapshots import Snapshot, SnapshotStore, capture
 
-# Settings that change what the network is (or what it learns from): changing one starts over.
-RESET_FIELDS = (
-    "dataset", "n_samples", "noise", "test_fraction", "data_seed", "target", "features", "task",
-    "transforms", "scale", "hidden", "activation", "output", "loss", "bias", "init", "seed",
-    "validation_fraction",
-)
 HISTORY_KEYS = ("epoch", "train_loss", "test_loss", "train_metric", "test_metric", "val_loss")
 # A run has blown up when its training loss or weights are not finite, its loss passes
 # DIVERGED_LOSS, its weights' norm passes MAX_WEIGHT_NORM, or a pre-activation on a training row
@@ -51,15 +45,6 @@ SICK_EPOCHS = 20
 HEALTH_EPOCHS = 10  # epochs between checks of the pre-activations and outputs (and snapshots)
 IMPROVEMENT = 1e-4  # early stopping: a better validation loss is lower by this share at least
 NAN = float("nan")  # one object, so equal histories compare equal
-
-
-def needs_reset(old: RunSettings, new: RunSettings) -> bool:
-    """True when going from ``old`` to ``new`` needs new weights (data or architecture changed).
-
-    Learning rate, batch size, optimiser, momentum, regularisation, update rule, shuffling and the
-    stopping rules can change between epochs and keep the weights.
-    """
-    return any(getattr(old, f) != getattr(new, f) for f in RESET_FIELDS)
 
 
 def resolve_head(settings: RunSettings, task: str, n_classes: int) -> tuple[str, str, int]:
@@ -208,7 +193,7 @@ class Trainer:
         Raises :class:`PlaygroundError` if ``new`` changes the data or the architecture; build a
         new Trainer then. A new optimiser starts with fresh state (velocity, moments).
         """
-        if needs_reset(self.settings, new):
+        if self.settings.needs_reset(new):
             raise PlaygroundError("these settings change the network: reset to apply them")
         old = self.settings
         self.settings = new

@@ -161,9 +161,9 @@ def open_blog_network(pg: Page, server: str) -> None:
     from urllib.parse import urlencode
 
     from nn_core.settings import RunSettings
-    from ui import share
+    from ui import link_codec
 
-    query = urlencode(share.to_query(RunSettings(dataset="blog")), safe=",")
+    query = urlencode(link_codec.to_query(RunSettings(dataset="blog")), safe=",")
     pg.goto(f"{server}/train?{query}")
     wait_idle(pg)
     pg.get_by_text("Data: 7 rows, 3 inputs, binary.").wait_for()

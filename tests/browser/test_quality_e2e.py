@@ -27,7 +27,7 @@ from tests.browser.helpers import (
     wait_epoch,
     wait_idle,
 )
-from ui import share
+from ui import link_codec
 from ui.data_view import table_csv
 
 pytestmark = pytest.mark.browser
@@ -47,7 +47,7 @@ SURFACE_TRACES = """() => {
 
 
 def open_train(pg: Page, server: str, settings: RunSettings) -> None:
-    query = urlencode(share.to_query(settings), safe=",")
+    query = urlencode(link_codec.to_query(settings), safe=",")
     pg.goto(f"{server}/train?{query}")  # a permalink: the same data and initial weights
     wait_idle(pg)
     wait_drawn(pg, 0)

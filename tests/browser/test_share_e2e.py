@@ -32,7 +32,7 @@ from tests.browser.helpers import (
     upload_csv,
     wait_idle,
 )
-from ui import share
+from ui import link_codec
 
 pytestmark = pytest.mark.browser
 
@@ -52,7 +52,7 @@ def _loss_shown(text: str) -> str:
 
 
 def test_a_permalink_reproduces_the_setup_in_a_new_session(visit: Visit):
-    query = urlencode(share.to_query(SETUP, {"log_loss": True}), safe=",")
+    query = urlencode(link_codec.to_query(SETUP, {"log_loss": True}), safe=",")
     with visit(f"/train?{query}") as pg:
         pg.wait_for_selector(".st-key-nn_epoch h3", timeout=TIMEOUT_MS)
         assert_no_exception(pg)
@@ -71,7 +71,7 @@ def test_a_permalink_reproduces_the_setup_in_a_new_session(visit: Visit):
         assert f"{expected:.4g}" != f"{other:.4g}"  # the check below can tell seeds apart
         assert _loss_shown(main.inner_text()) == f"{expected:.4g}"
         # the address bar stays a permalink of the set-up
-        assert _query(pg.url) == {**share.to_query(SETUP), "log_loss": "true"}
+        assert _query(pg.url) == {**link_codec.to_query(SETUP), "log_loss": "true"}
 
 
 def test_a_classroom_link_hides_the_data_choice(visit: Visit):

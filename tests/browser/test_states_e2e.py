@@ -21,7 +21,7 @@ from tests.browser.helpers import (
     wait_epoch,
     wait_idle,
 )
-from ui import share
+from ui import link_codec
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +33,7 @@ EARLY = RunSettings(dataset="moons", noise=0.3, hidden=(32, 32), activation="rel
 @contextmanager
 def _open(visit: Visit, settings: RunSettings, **ui) -> Iterator[Page]:
     """A fresh session on the Train page of a permalink to ``settings`` and ``ui``."""
-    with visit(f"/train?{urlencode(share.to_query(settings, ui), safe=',')}") as pg:
+    with visit(f"/train?{urlencode(link_codec.to_query(settings, ui), safe=',')}") as pg:
         pg.wait_for_selector(".st-key-nn_epoch h3")
         yield pg
 

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page
 
 from nn_core.data.load import load_data
-from nn_core.settings import RunSettings
+from nn_core.settings import BLOG_SETUP, RunSettings
 from nn_core.training.trainer import Trainer
 from tests.browser.helpers import (
     assert_no_exception,
@@ -22,9 +22,8 @@ from tests.browser.helpers import (
     wait_idle,
 )
 from tests.step_reference import blog_network, blog_train_values
-from ui import share
+from ui import link_codec
 from ui.step_view import DIGITS
-from ui.train_controls import BLOG_SETUP
 
 pytestmark = pytest.mark.browser
 REL = 10.0 ** (1 - DIGITS)  # what the view's 10 significant digits carry
@@ -120,7 +119,7 @@ def test_the_step_view_shows_the_blogs_own_numbers_and_applies_the_step(page: Pa
 def test_a_large_network_shows_the_chosen_units_path_and_summarises_the_rest(
         page: Page, server: str) -> None:
     settings = RunSettings(dataset="moons", hidden=(64,) * 6, activation="relu")
-    query = urlencode(share.to_query(settings), safe=",")
+    query = urlencode(link_codec.to_query(settings), safe=",")
     page.goto(f"{server}/how_it_works?{query}")
     wait_idle(page)
     page.locator(".st-key-step_view").wait_for()

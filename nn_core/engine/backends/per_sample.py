@@ -32,6 +32,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from nn_core.engine import activations
 from nn_core.engine.network import Network
 from nn_core.engine.optim import Optimizer
 
@@ -171,7 +172,7 @@ def _generate(sizes: tuple[int, ...], hidden: tuple[str, ...], output: str, loss
                          f"(at most {MAX_CODE_PARAMS})")
     forward = [_lookup(_FORWARD, name, "hidden activation") for name in hidden]
     derivative = [_lookup(_DERIVATIVE, name, "hidden activation") for name in hidden]
-    if output not in ("sigmoid", "softmax", "linear"):
+    if output not in activations.OUTPUT:
         raise ValueError(f"unknown output activation {output!r}")
     head = _lookup(_OUTPUT_DELTA, (loss, output), "loss and output pair")
     top = len(sizes) - 1
