@@ -54,7 +54,7 @@ MAX_LOSS_POINTS = 500  # points per loss line sent to the browser (the history i
 SATURATED = 0.01  # a unit whose mean slope is below 1% of its activation's largest is saturated
 # largest f'(z) of each elementwise activation (sigmoid's is at z = 0, relu's anywhere above)
 MAX_SLOPE = {name: float(activations.derivative(name, activations.value(name, [0.0, 1.0])).max())
-             for name in activations.DERIVATIVE}
+             for name in activations.HIDDEN}
 
 
 # ------------------------------------------------------------------------------- arrays
