@@ -37,7 +37,7 @@ st.caption("Hide controls your students should not change. They still see every 
            "every number of the run.")
 choices = sorted(link_codec.LOCKABLE, key=lambda n: (n not in link_codec.SECTIONS, n))
 locked = st.multiselect("Hide", choices, format_func=link_codec.describe_lockable,
-                      key="share_hide", placeholder="Choose controls or whole sections")
+                        key="share_hide", placeholder="Choose controls or whole sections")
 st.code(link_codec.classroom_link(url, settings, state.view_choices(), locked), language=None,
         wrap_lines=True)
 

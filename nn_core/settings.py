@@ -18,7 +18,7 @@ from nn_core.data.dataset import TASK_CHOICES
 from nn_core.data.preprocess import SCALE_TITLES, SCALES, TRANSFORMS
 from nn_core.engine import activations, losses, network, optim
 from nn_core.errors import PlaygroundError
-from nn_core.limits import MAX_FEATURES, MAX_SAMPLES, MIN_SAMPLES
+from nn_core.limits import MAX_COLUMNS, MAX_SAMPLES, MIN_SAMPLES
 
 # Every name a setting may take comes from the module that implements it.
 ACTIVATIONS = activations.HIDDEN
@@ -115,8 +115,9 @@ class RunSettings:
     data_seed: int = _setting(0, "data", RELOAD, "Seed of a built-in dataset's points and of "
                               "the train/test split.", range=(0, MAX_SEED))
     target: str = _setting("", "data", RELOAD, "The column the network learns to predict.")
+    # (a table has at most MAX_COLUMNS columns; loading it checks the MAX_FEATURES used)
     features: tuple[str, ...] = _setting((), "data", RELOAD, "The inputs of the network: columns "
-                                         "that hold numbers (default: all).", items=MAX_FEATURES)
+                                         "that hold numbers (default: all).", items=MAX_COLUMNS)
     task: str = _setting("auto", "data", RELOAD, "Classification predicts a label, regression a "
                          "number. Auto treats text and a few whole-number values as labels, other "
                          "numbers as a regression target.", choices=TASKS)

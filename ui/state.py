@@ -53,7 +53,6 @@ W_PREDICT_EXAMPLE = "w_predict_example"
 W_DATA_TAB = "w_data_tab"
 
 
-
 def _defaults() -> dict[str, Any]:
     return {
         SETTINGS: RunSettings(),
