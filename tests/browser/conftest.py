@@ -142,8 +142,8 @@ def page(browser: Browser, server: str, request: pytest.FixtureRequest,
 @pytest.fixture()
 def visit(browser: Browser, server: str, request: pytest.FixtureRequest,
           tmp_path: Path) -> Visit:
-    """Opens more fresh browser sessions: ``with visit("/train?lr=0.1") as pg:``; a path on the
-    app, then ``open_page``'s viewport and context options."""
+    """Fresh browser sessions on the app: ``with visit("/train?lr=0.1") as pg:`` (a path, then
+    ``open_page``'s viewport and context options)."""
     def open_path(path: str = "/", viewport: dict[str, int] = VIEWPORT,
                   **options: Any) -> AbstractContextManager[Page]:
         return open_page(browser, server + path, request, tmp_path, viewport, **options)

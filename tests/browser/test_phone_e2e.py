@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from tests.browser.conftest import open_page
+from tests.browser.conftest import Visit
 from tests.browser.helpers import (
     assert_no_exception,
     go_to,
@@ -53,10 +52,9 @@ METRIC_TEXT = """() => [...document.querySelectorAll("[data-testid=stMetricValue
 
 
 @pytest.fixture()
-def phone(browser: Browser, server: str, request: pytest.FixtureRequest,
-          tmp_path: Path) -> Iterator[Page]:
+def phone(visit: Visit) -> Iterator[Page]:
     """A fresh browser session on the Train page (a deep link) in a phone-sized window."""
-    with open_page(browser, server + "/train", request, tmp_path, viewport=PHONE) as pg:
+    with visit("/train", viewport=PHONE) as pg:
         yield pg
 
 
