@@ -45,6 +45,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,7 +78,8 @@ LIGHT_PARAMS = 2 * 8 + 8 + 8 * 8 + 8 + 8 + 1  # weights and biases of 2-8-8-1
 VIEW = {"speed": "max"}
 PLAY, PAUSE = "train_play", "train_pause"  # the buttons' keys (the end of their widget ids)
 EPOCH_MD = re.compile(r"^### Epoch (\d+)")
-ERROR_LINE = re.compile(r"Traceback|Error|Exception|Uncaught", re.I)
+# a traceback counts once; so does a line Streamlit logs at ERROR level
+ERROR_LINE = re.compile(r"^Traceback \(most recent call last\)|\bERROR\b|Uncaught")
 CONNECT_TIMEOUT_S = 120.0
 PAUSE_TIMEOUT_S = 60.0
 TICKING_S = 5.0  # a session whose last tick is at most this old at the end still progresses
@@ -462,10 +464,14 @@ async def run_one(setup: str, server, n: int, args, browser) -> Result:
     load_pct = 100 * sum(c - cpu0.get(pid, 0.0) for pid, c in cpu1.items()) / (
         time.monotonic() - clock0)
     drawn = [await v.frames_per_s() for v in visitors if isinstance(v, BrowserVisitor)]
-    connected = 0
+    connected, reasons = 0, Counter()
     for v in visitors:
         ok = await v.connected() if isinstance(v, BrowserVisitor) else v.connected()
         connected += bool(ok)
+        if not ok:
+            reasons[getattr(v, "closed", "") or "the page shows it disconnected"] += 1
+    for reason, count in reasons.items():
+        print(f"    {count} of {n} visitors lost their connection: {reason}", flush=True)
     await asyncio.sleep(1.5)  # one more counters line after t1
     window = measure(read_stats(stats), t0, t1)
     pauses = await asyncio.gather(*(v.pause() for v in visitors))
