@@ -59,7 +59,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 from websockets.asyncio.client import connect  # noqa: E402
 
 from bench.ui import ARGS as CHROMIUM_ARGS  # noqa: E402
-from bench.ui import CHROMIUM, chromium_pids, cpu_of  # noqa: E402
+from bench.ui import CHROMIUM, cpu_of  # noqa: E402
 from deploy.serve import (  # noqa: E402
     Deployment,
     free_port,
@@ -112,8 +112,12 @@ class Visitor:
     async def open(self) -> None:
         parts = urlsplit(self.base)
         # the page itself first, as a browser does: behind the front it sets the sticky cookie
-        req = urllib.request.Request(f"{self.base}/train?{self.query}")
-        headers = await asyncio.to_thread(lambda: urllib.request.urlopen(req, timeout=60).headers)
+        def get_page():
+            with urllib.request.urlopen(f"{self.base}/train?{self.query}", timeout=60) as r:
+                r.read()
+                return r.headers
+
+        headers = await asyncio.to_thread(get_page)
         self.cookie = "; ".join(c.split(";", 1)[0] for c in headers.get_all("Set-Cookie") or [])
         extra = {"Origin": self.base}
         if self.cookie:
@@ -420,8 +424,8 @@ class Result:
 
 
 async def drive(base: str, n: int, browsers: int, heavy_every: int, warmup_s: float,
-                window_s: float, stats: Path, browser) -> tuple:
-    """Open n visitors, press Play, measure, press Pause: (visitors, browser visitors, t0, t1)."""
+                window_s: float, browser) -> tuple:
+    """Open n visitors and press Play; after the warm-up, wait one window: (visitors, t0, t1)."""
     light_q, heavy_q = train_query(LIGHT), train_query(HEAVY)
     visitors: list = []
     for i in range(n):
@@ -451,15 +455,35 @@ async def drive(base: str, n: int, browsers: int, heavy_every: int, warmup_s: fl
 
 
 def load_cpu() -> dict[int, float]:
-    """CPU seconds of this process and of every Chromium process, by pid."""
-    return {pid: cpu_of({pid}) for pid in {os.getpid(), *chromium_pids()}}
+    """CPU seconds of this process and of what it started (Playwright, Chromium: not another
+    user's), the servers it measures aside, by pid."""
+    parents: dict[int, int] = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                parents[int(d.name)] = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    ours, grew = {os.getpid()}, True
+    while grew:
+        more = {pid for pid, ppid in parents.items() if ppid in ours} - ours
+        grew = bool(more)
+        ours |= more
+    return {pid: cpu_of({pid}) for pid in ours if not _is_server(pid)}
+
+
+def _is_server(pid: int) -> bool:
+    """A Streamlit or HAProxy process this benchmark started (measured as the server)."""
+    try:
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return b"streamlit" in cmd or b"haproxy" in cmd
 
 
 async def run_one(setup: str, server, n: int, args, browser) -> Result:
     stats = server.stats
     cpu0, clock0 = load_cpu(), time.monotonic()
     visitors, t0, t1 = await drive(server.url, n, args.browsers, args.heavy_every, args.warmup,
-                                   args.seconds, stats, browser)
+                                   args.seconds, browser)
     cpu1 = load_cpu()
     load_pct = 100 * sum(c - cpu0.get(pid, 0.0) for pid, c in cpu1.items()) / (
         time.monotonic() - clock0)
