@@ -9,7 +9,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import streamlit as st  # noqa: E402
 
-from ui import nav, share, state  # noqa: E402
+from ui import nav, reconnect, share, state  # noqa: E402
 
 st.set_page_config(
     page_title="NumPy Neural Network Playground",
@@ -20,6 +20,7 @@ st.set_page_config(
 )
 state.init_state()
 share.open_link()  # a shared link's settings, on the session's first run
+reconnect.lost_session_notice()  # the page outlived its server process
 
 page = st.navigation(
     [

@@ -45,6 +45,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,7 +59,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 from websockets.asyncio.client import connect  # noqa: E402
 
 from bench.ui import ARGS as CHROMIUM_ARGS  # noqa: E402
-from bench.ui import CHROMIUM, chromium_pids, cpu_of  # noqa: E402
+from bench.ui import CHROMIUM, cpu_of  # noqa: E402
 from deploy.serve import (  # noqa: E402
     Deployment,
     free_port,
@@ -77,7 +78,8 @@ LIGHT_PARAMS = 2 * 8 + 8 + 8 * 8 + 8 + 8 + 1  # weights and biases of 2-8-8-1
 VIEW = {"speed": "max"}
 PLAY, PAUSE = "train_play", "train_pause"  # the buttons' keys (the end of their widget ids)
 EPOCH_MD = re.compile(r"^### Epoch (\d+)")
-ERROR_LINE = re.compile(r"Traceback|Error|Exception|Uncaught", re.I)
+# a traceback counts once; so does a line Streamlit logs at ERROR level
+ERROR_LINE = re.compile(r"^Traceback \(most recent call last\)|\bERROR\b|Uncaught")
 CONNECT_TIMEOUT_S = 120.0
 PAUSE_TIMEOUT_S = 60.0
 TICKING_S = 5.0  # a session whose last tick is at most this old at the end still progresses
@@ -110,8 +112,12 @@ class Visitor:
     async def open(self) -> None:
         parts = urlsplit(self.base)
         # the page itself first, as a browser does: behind the front it sets the sticky cookie
-        req = urllib.request.Request(f"{self.base}/train?{self.query}")
-        headers = await asyncio.to_thread(lambda: urllib.request.urlopen(req, timeout=60).headers)
+        def get_page():
+            with urllib.request.urlopen(f"{self.base}/train?{self.query}", timeout=60) as r:
+                r.read()
+                return r.headers
+
+        headers = await asyncio.to_thread(get_page)
         self.cookie = "; ".join(c.split(";", 1)[0] for c in headers.get_all("Set-Cookie") or [])
         extra = {"Origin": self.base}
         if self.cookie:
@@ -418,8 +424,8 @@ class Result:
 
 
 async def drive(base: str, n: int, browsers: int, heavy_every: int, warmup_s: float,
-                window_s: float, stats: Path, browser) -> tuple:
-    """Open n visitors, press Play, measure, press Pause: (visitors, browser visitors, t0, t1)."""
+                window_s: float, browser) -> tuple:
+    """Open n visitors and press Play; after the warm-up, wait one window: (visitors, t0, t1)."""
     light_q, heavy_q = train_query(LIGHT), train_query(HEAVY)
     visitors: list = []
     for i in range(n):
@@ -449,23 +455,47 @@ async def drive(base: str, n: int, browsers: int, heavy_every: int, warmup_s: fl
 
 
 def load_cpu() -> dict[int, float]:
-    """CPU seconds of this process and of every Chromium process, by pid."""
-    return {pid: cpu_of({pid}) for pid in {os.getpid(), *chromium_pids()}}
+    """CPU seconds of this process and of what it started (Playwright, Chromium: not another
+    user's), the servers it measures aside, by pid."""
+    parents: dict[int, int] = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                parents[int(d.name)] = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    ours, grew = {os.getpid()}, True
+    while grew:
+        more = {pid for pid, ppid in parents.items() if ppid in ours} - ours
+        grew = bool(more)
+        ours |= more
+    return {pid: cpu_of({pid}) for pid in ours if not _is_server(pid)}
+
+
+def _is_server(pid: int) -> bool:
+    """A Streamlit or HAProxy process this benchmark started (measured as the server)."""
+    try:
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return b"streamlit" in cmd or b"haproxy" in cmd
 
 
 async def run_one(setup: str, server, n: int, args, browser) -> Result:
     stats = server.stats
     cpu0, clock0 = load_cpu(), time.monotonic()
     visitors, t0, t1 = await drive(server.url, n, args.browsers, args.heavy_every, args.warmup,
-                                   args.seconds, stats, browser)
+                                   args.seconds, browser)
     cpu1 = load_cpu()
     load_pct = 100 * sum(c - cpu0.get(pid, 0.0) for pid, c in cpu1.items()) / (
         time.monotonic() - clock0)
     drawn = [await v.frames_per_s() for v in visitors if isinstance(v, BrowserVisitor)]
-    connected = 0
+    connected, reasons = 0, Counter()
     for v in visitors:
         ok = await v.connected() if isinstance(v, BrowserVisitor) else v.connected()
         connected += bool(ok)
+        if not ok:
+            reasons[getattr(v, "closed", "") or "the page shows it disconnected"] += 1
+    for reason, count in reasons.items():
+        print(f"    {count} of {n} visitors lost their connection: {reason}", flush=True)
     await asyncio.sleep(1.5)  # one more counters line after t1
     window = measure(read_stats(stats), t0, t1)
     pauses = await asyncio.gather(*(v.pause() for v in visitors))

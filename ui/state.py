@@ -571,6 +571,19 @@ def link_read() -> bool:
     return done
 
 
+# --- a session that replaced one lost with its server (see ui/reconnect.py) -----------------
+SESSION_LOST = "session_lost"  # bool: this session started when a page lost its old one
+
+
+def session_lost() -> bool | None:
+    """Whether this session replaced one its page lost; None before its first run said."""
+    return _ss().get(SESSION_LOST)
+
+
+def set_session_lost(lost: bool) -> None:
+    _ss()[SESSION_LOST] = bool(lost)
+
+
 # --- How it works: one step, every number (section owned by ui/step_view.py) -----------------
 STEP_ROW = "w_step_row"  # widget: the training row of the step view
 STEP_RESULT = "step_result"  # (ok, message) of the last "apply this step", shown once

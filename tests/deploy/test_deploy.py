@@ -2,8 +2,9 @@
 
 It pins each visitor to a replica with a cookie, refuses the metrics endpoint, caps bodies at
 the app's upload limit, limits uploads per client address and adds the security headers; the
-app still works in Chromium under its Content-Security-Policy; when one replica dies, its
-visitors see Streamlit's connection-lost state and the other replica's visitors go on.
+app still works in Chromium under its Content-Security-Policy; two visitors keep their own
+data across reruns, uploads and downloads; when one replica dies, its visitor's page says the
+connection and the session are lost (reload), and the other replica's visitor trains on.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email.message import Message
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page
@@ -42,12 +45,13 @@ from tests.browser.helpers import (
     upload_csv,
     wait_idle,
 )
+from tests.browser.test_share_e2e import _download
 from tests.deploy.conftest import TEST_UPLOADS, send, served_by, start_deployment
+from ui import reconnect
 
 pytestmark = pytest.mark.deploy
 
 CONNECTED = "[data-testid='stApp'][data-test-connection-state='CONNECTED']"
-DISCONNECTED = "[data-testid='stApp']:not([data-test-connection-state='CONNECTED'])"
 
 
 def upload_path() -> str:
@@ -283,30 +287,76 @@ def test_the_app_works_through_the_front_under_its_csp(front: Deployment, browse
     assert all(f[4] == f"replicas/{replica}" for f in uploads)
 
 
+def upload_table(pg: Page, folder: Path, name: str, rows: int) -> None:
+    """Upload a two-input table of ``rows`` rows as ``name`` on the Data page."""
+    csv = folder / name
+    csv.write_text("x1,x2,y\n" + "".join(f"{i % 7},{i % 5},{i % 2}\n" for i in range(rows)))
+    pg.get_by_role("tab", name="Upload").click()
+    pg.locator(".st-key-w_upload_csv input[type=file]").set_input_files(str(csv))
+    pg.get_by_text(f"Loaded {name}: {rows} rows").wait_for()
+    wait_idle(pg)
+
+
+def data_caption(pg: Page) -> str:
+    """The Train page's line about the data it trains on."""
+    return pg.locator("[data-testid='stCaptionContainer']", has_text="Data: ").first.inner_text()
+
+
 @pytest.mark.browser
-def test_a_dead_replica_loses_its_visitors_and_the_other_goes_on(browser: Browser,
-                                                                   tmp_path) -> None:
+def test_two_visitors_keep_their_own_session_and_a_dead_replica_loses_only_its_own(
+        browser: Browser, tmp_path: Path) -> None:
     deployment = start_deployment(tmp_path / "run")
     try:
-        with visitor(browser, deployment.url, "r1") as a, \
-                visitor(browser, deployment.url, "r2") as b:
-            a.goto(deployment.url + "/train")
-            b.goto(deployment.url + "/")
-            wait_idle(a)
-            wait_drawn_epoch(a, "e === 0")
-            wait_idle(b)
-            deployment.replicas[1].kill()  # r2 dies, as in a crash
-            b.wait_for_selector(DISCONNECTED)
-            assert a.locator(CONNECTED).count() == 1
-            click(a, "train_step")
-            wait_drawn_epoch(a, "e === 1")
-            wait_idle(a)
-            assert replica_of(a) == "r1"
+        with visitor(browser, deployment.url) as a, visitor(browser, deployment.url) as b:
+            # two fresh visitors: the front spreads them over the two replicas
+            for pg in (a, b):
+                pg.goto(deployment.url + "/")
+                wait_idle(pg)
+            assert {replica_of(a), replica_of(b)} == {"r1", "r2"}
+            requested: dict[Page, set[str]] = {a: set(), b: set()}
+            for pg in (a, b):
+                pg.on("request", lambda r, pg=pg: requested[pg].add(urlsplit(r.url).path))
+            ra, rb = replica_of(a), replica_of(b)
+            tables = {"a.csv": 40, "b.csv": 60}
+            for pg, name in ((a, "a.csv"), (b, "b.csv")):
+                upload_table(pg, tmp_path, name, tables[name])
+            # reruns on other pages keep each one's own data
+            for pg, rows in ((a, 40), (b, 60)):
+                go_to(pg, "Train")
+                assert data_caption(pg).startswith(f"Data: {rows} rows"), data_caption(pg)
+                go_to(pg, "Share & export")
+                table = _download(pg, "Dataset (CSV)", tmp_path / f"download-{rows}")
+                assert table.decode().strip().count("\n") == rows  # a header and its rows
+                go_to(pg, "Train")
+            # each upload went to the page's own replica; each download was found where it was
+            # asked for (a file lives in one replica's memory: another would answer 404)
+            log = [f.split() for f in deployment.haproxy_log.read_text().splitlines()]
+            for pg, home in ((a, ra), (b, rb)):
+                puts = [f for f in log if f[1] == "PUT" and f[2] in requested[pg]]
+                assert [(f[3], f[4]) for f in puts] == [("204", f"replicas/{home}")]
+            media = [f for f in log if f[2].startswith("/media/")]
+            assert media and all(f[3] == "200" for f in media)
+            click(a, "train_play")
+            wait_drawn_epoch(a, "e > 0")
+            victim = 1 if rb == "r2" else 0
+            deployment.replicas[victim].kill()  # b's replica dies, as in a crash
+
+            # b's page says its session is gone and what to do
+            lost = b.get_by_text("Connection lost")
+            lost.wait_for()
+            assert lost.inner_text() == reconnect.LOST
+            assert replica_of(b) == ra  # the front sent its reconnecting page to the other
+            # a goes on training on its own replica, with its own data
+            shown = a.evaluate("() => +document.querySelector('.nnl-root').dataset.epoch")
+            wait_drawn_epoch(a, f"e > {shown}")
+            assert a.locator(CONNECTED).count() == 1 and replica_of(a) == ra
+            assert a.get_by_text("Connection lost").count() == 0
+            assert data_caption(a).startswith("Data: 40 rows")
             assert_no_exception(a)
-            # once the health checks mark r2 down, its visitor reconnects to r1: a new session
-            b.wait_for_selector(CONNECTED)
+            # a reload starts b afresh on the replica left, without the notice
+            b.reload()
             wait_idle(b)
-            assert replica_of(b) == "r1"
+            assert b.get_by_text("Connection lost").count() == 0
             assert_no_exception(b)
     finally:
         deployment.stop()
