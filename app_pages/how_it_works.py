@@ -14,6 +14,7 @@ from ui.how_view import (
     UPDATE,
     blog_rule_comparison,
     caption,
+    per_sample_code,
     sources,
 )
 from ui.step_view import step_section
@@ -127,7 +128,8 @@ with left:
             "why the blog's example predicts about 0.5 for every input after 1,000 epochs."
         )
 with right:
-    tab_engine, tab_blog = st.tabs(["Engine: Network.backward", "The blog's train()"])
+    tab_engine, tab_blog, tab_fast = st.tabs(
+        ["Engine: Network.backward", "The blog's train()", "Per sample, generated"])
     with tab_engine:
         st.caption(
             f"{caption(BACKWARD)}: one delta per layer, from the top down, then each layer's "
@@ -137,6 +139,13 @@ with right:
     with tab_blog:
         st.caption("The blog's method as published; `hidden_errors` is its rule")
         st.code(BLOG_TRAIN_METHOD, language="python", wrap_lines=True)
+    with tab_fast:
+        trainer = state.current_trainer()
+        fast_caption, fast_code = per_sample_code(
+            *(() if trainer is None else (trainer.network, trainer.settings.update_rule,
+                                          trainer.settings.l1, trainer.settings.l2)))
+        st.caption(fast_caption)
+        st.code(fast_code, language="python", wrap_lines=True)
 
 section(
     "5 · Update",

@@ -27,6 +27,7 @@ from nn_core.training.trainer import Trainer
 from tests.conftest import deferred_downloads, go, points, shown, start
 from ui import nav, state
 from ui.data_view import apply_edits, dataset_frame, table_csv
+from ui.how_view import per_sample_code
 
 GOOD_CSV = (
     b"name;height;weight;age;sex\nAl;170;70;25;m\nBo;160;55;30;f\nCy;180;90;40;m\nDi;150;45;20;f\n"
@@ -285,6 +286,18 @@ def test_how_it_works_shows_the_maths_next_to_the_running_code():
                and "errors @ W.T" in c for c in codes)
     assert any(c.startswith("def train_step(") and "optimizer.step(self.params, self.grad)" in c
                and "params -= self.lr * g" in c for c in codes)
+
+
+
+def test_how_it_works_shows_the_generated_per_sample_code_of_the_sessions_network():
+    settings = RunSettings(dataset="xor", hidden=(3,), update_rule="exact", l2=0.01)
+    trainer, ds = trained(settings, epochs=2)
+    at = go(start(settings=settings, dataset=ds, trainer=trainer), nav.HOW_IT_WORKS)
+    codes = [c.value for c in at.code]
+    expected = per_sample_code(trainer.network, "exact", 0.0, 0.01)[1]
+    assert expected.startswith("def sgd_epoch(") and "* l2_step" in expected
+    assert expected in codes
+    assert per_sample_code()[1] not in codes  # not the blog's network: the session's
     assert any("hidden_errors = np.dot(self.weights_hidden_output.T" in c for c in codes)
     assert len(at.latex) >= 6
     ratio = next(m for m in at.metric if m.label.startswith("Blog step"))

@@ -51,12 +51,10 @@ def test_blog_example_runs_verbatim():
 def test_same_weights_as_the_blog_after_its_1000_epochs(seed):
     ours = _train_blog_example(nn_core.NeuralNetwork, seed)
     blog = _train_blog_example(blog_reference.NeuralNetwork, seed)
-    np.testing.assert_allclose(ours.weights_input_hidden, blog.weights_input_hidden,
-                               rtol=0, atol=1e-12)
-    np.testing.assert_allclose(ours.weights_hidden_output, blog.weights_hidden_output,
-                               rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(ours.weights_input_hidden, blog.weights_input_hidden)
+    np.testing.assert_array_equal(ours.weights_hidden_output, blog.weights_hidden_output)
     for x in TEST_INPUTS:
-        np.testing.assert_allclose(ours.predict(x), blog.predict(x), rtol=0, atol=1e-12)
+        np.testing.assert_array_equal(ours.predict(x), blog.predict(x))
 
 
 @pytest.mark.parametrize("shape", [(3, 1, 1), (3, 4, 1), (3, 16, 1), (3, 5, 2), (3, 8, 3)])
@@ -74,10 +72,8 @@ def test_same_weights_as_the_blog_for_other_shapes(shape, scaled):
                                    targets)
         blog = _train_blog_example(blog_reference.NeuralNetwork, seed, shape, 0.3,
                                    inputs.tolist(), targets)
-        np.testing.assert_allclose(ours.weights_input_hidden, blog.weights_input_hidden,
-                                   rtol=0, atol=1e-12)
-        np.testing.assert_allclose(ours.weights_hidden_output, blog.weights_hidden_output,
-                                   rtol=0, atol=1e-12)
+        np.testing.assert_array_equal(ours.weights_input_hidden, blog.weights_input_hidden)
+        np.testing.assert_array_equal(ours.weights_hidden_output, blog.weights_hidden_output)
 
 
 def test_the_blog_example_does_not_learn():

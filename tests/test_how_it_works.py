@@ -89,3 +89,11 @@ def test_the_reference_backend_trains_like_the_fast_one():
     assert backends.choose(fast.network, 1, "sgd") == "per_sample"
     np.testing.assert_allclose(fast.network.params, reference.network.params, rtol=0,
                                atol=1e-12)
+
+
+def test_without_a_network_the_generated_code_is_the_blogs():
+    caption, code = how_view.per_sample_code()
+    assert "the blog's 3-2-1 network" in caption
+    # the blog's network: 3 inputs, 2 hidden sigmoids, 1 output, no biases, the blog's rule
+    assert code.startswith("def sgd_epoch(") and "w0_1_2" in code and "w0_1_3" not in code
+    assert "g1_0 =" in code  # the blog's rule sends the error back

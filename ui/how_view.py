@@ -14,6 +14,7 @@ import numpy as np
 
 from nn_core.data.builtin import BLOG_TRAIN, BLOG_TRAIN_TARGETS
 from nn_core.engine import activations, losses
+from nn_core.engine.backends import per_sample
 from nn_core.engine.network import Network
 from nn_core.engine.optim import SGD
 
@@ -83,6 +84,21 @@ def source(obj: Callable[..., Any] | type, docstrings: bool = False) -> str:
                 drop.update(range(body[0].lineno - 1, body[0].end_lineno))
         text = "\n".join(line for i, line in enumerate(lines) if i not in drop)
     return text.rstrip()
+
+
+def per_sample_code(network: Network | None = None, rule: str = "blog", l1: float = 0.0,
+                    l2: float = 0.0) -> tuple[str, str]:
+    """``(caption, source)``: the function the per-sample backend generates and runs for
+    ``network`` (None: the blog's 3-2-1 network with its rule)."""
+    who = "your network"
+    if network is None or network.params.size > per_sample.MAX_PARAMS:
+        network = Network([3, 2, 1], "sigmoid", "sigmoid", "mse", bias=False, init="blog",
+                          rng=np.random.default_rng(0))
+        rule, l1, l2, who = "blog", 0.0, 0.0, "the blog's 3-2-1 network"
+    return (f"nn_core/engine/backends/per_sample.py writes this function for {who}: the same "
+            "maths per number, the loop over the samples inside. The playground trains with it "
+            "when the batch size is 1 and the optimiser is plain SGD (the tests prove it equal "
+            "to the reference)", per_sample.source(network, rule, l1, l2).rstrip())
 
 
 @dataclass(frozen=True)

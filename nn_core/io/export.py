@@ -17,11 +17,12 @@ import io
 import math
 from collections.abc import Mapping, Sequence
 
+import numpy as np
+
 from nn_core.data.csv_safety import FORMULA, PLAIN_NUMBER, neutralise
 from nn_core.data.dataset import Dataset
 from nn_core.data.preprocess import TRANSFORM_TABLE
 from nn_core.io.serialize import TrainedModel
-from nn_core.training.one_step import activate
 from nn_core.training.trainer import HISTORY_KEYS, Trainer
 
 # The names of a prediction table's columns, the same in the app, the CLI and the script.
@@ -167,6 +168,22 @@ def _matrix(m) -> str:
 UNTRAINED = ("untrained (epoch 0).\nUNTRAINED: these are the initial random weights; its "
              "predictions mean nothing yet.")
 
+
+# The standalone script carries this function's source as it stands here (numpy only).
+def activate(name: str, z: np.ndarray) -> np.ndarray:
+    """``f(z)`` for one layer: a vector, or one column per sample."""
+    if name == "sigmoid":
+        return 1 / (1 + np.exp(-z))
+    if name == "tanh":
+        return np.tanh(z)
+    if name == "relu":
+        return np.maximum(z, 0.0)
+    if name == "linear":
+        return z.copy()
+    if name == "softmax":
+        e = np.exp(z - z.max(axis=0, keepdims=True))
+        return e / e.sum(axis=0, keepdims=True)
+    raise ValueError(f"unknown activation {name!r}")
 
 def script_for(model: Trainer | TrainedModel, file_name: str = "model.py") -> str:
     """The standalone script's source text; ``file_name`` is the name its docstring runs it

@@ -10,8 +10,9 @@ plus the L1/L2 penalty's gradient), the optimiser's step and the new weights.
 
 Vectors are one-dimensional here (one row), weights ``(n_out, n_in)`` as in the blog, so
 ``z = W @ a_in + b`` reads like the blog's ``np.dot(self.weights_input_hidden, inputs)``. Nothing
-here is on the training path: the trainer never calls it, and the tests prove that it gives the
-engine's own numbers (:meth:`nn_core.engine.network.Network.backward`, the optimisers' steps).
+here is on the training path: the trainer never calls it. It computes with the reference
+engine's tables of activations and losses, and the tests prove that it gives the engine's own
+numbers (:meth:`nn_core.engine.network.Network.train_step`, the optimisers' steps).
 
 :func:`apply_step` puts a trace's new weights and optimiser state into the trainer, exactly.
 """
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from nn_core.engine import optim
+from nn_core.engine import activations, losses, optim
 from nn_core.engine.network import QUIET, RULES, Network
 
 if TYPE_CHECKING:
@@ -109,57 +110,27 @@ class StepTrace:
         return None
 
 
-# ----------------------------------------------------------------------------- the maths
-# The standalone script (nn_core.io.export) carries this function's source as it stands here.
+# ------------------------------------------------- the maths: the reference engine's tables
 def activate(name: str, z: np.ndarray) -> np.ndarray:
-    """``f(z)`` for one layer: a vector, or one column per sample."""
-    if name == "sigmoid":
-        return 1 / (1 + np.exp(-z))
-    if name == "tanh":
-        return np.tanh(z)
-    if name == "relu":
-        return np.maximum(z, 0.0)
-    if name == "linear":
-        return z.copy()
-    if name == "softmax":
-        e = np.exp(z - z.max(axis=0, keepdims=True))
-        return e / e.sum(axis=0, keepdims=True)
-    raise ValueError(f"unknown activation {name!r}")
+    """``f(z)`` for one layer's vector (a new array)."""
+    return activations.value(name, z)
 
 
 def slope(name: str, a: np.ndarray) -> np.ndarray | None:
-    """``f'(z)`` from ``a = f(z)``; None for softmax."""
-    if name == "sigmoid":
-        return a * (1 - a)
-    if name == "tanh":
-        return 1 - a * a
-    if name == "relu":
-        return (a > 0).astype(float)
-    if name == "linear":
-        return np.ones_like(a)
-    return None
+    """``f'(z)`` from ``a = f(z)``; None for softmax (its Jacobian is not diagonal)."""
+    return None if name == "softmax" else activations.derivative(name, a)
 
 
 def row_loss(loss: str, z: np.ndarray, o: np.ndarray, y: np.ndarray) -> float:
     """The loss of one row, from the output layer's input ``z`` and output ``o``."""
-    if loss == "mse":
-        return float(0.5 * np.sum((o - y) ** 2))
-    if loss == "bce":  # -(y log o + (1 - y) log(1 - o)), from z so it stays finite
-        return float(np.sum(np.logaddexp(0.0, z) - y * z))
-    if loss == "ce":
-        m = z.max()
-        return float(np.sum(y * (m + np.log(np.sum(np.exp(z - m))) - z)))
-    raise ValueError(f"unknown loss {loss!r}")
+    if loss not in losses.LOSS_FUNCTIONS:
+        raise ValueError(f"unknown loss {loss!r}")
+    return losses.LOSS_FUNCTIONS[loss][0](z[None, :], o[None, :], y[None, :])
 
 
 def output_delta(loss: str, output: str, o: np.ndarray, y: np.ndarray) -> np.ndarray:
     """``∂L/∂z`` of the output layer for one row."""
-    if loss == "mse" and output == "sigmoid":
-        return (o - y) * o * (1 - o)
-    if loss == "mse" and output == "softmax":  # Jacobian of softmax: diag(o) - o oᵀ
-        jacobian = np.diag(o) - np.outer(o, o)
-        return jacobian @ (o - y)
-    return o - y  # linear + mse, sigmoid + bce, softmax + ce
+    return losses.output_delta(loss, output, o, y)
 
 
 def _flat(Ws: list[np.ndarray], bs: list[np.ndarray | None]) -> np.ndarray:
