@@ -54,6 +54,9 @@ class Parser(argparse.ArgumentParser):
         _fail(f"{message} (see --help)", 2)
 
 
+SUMMARY_POINTS = 16  # history points kept without a --history file
+
+
 def _fail(message: str, status: int) -> NoReturn:
     sys.stderr.write("error: " + " ".join(str(message).split()) + "\n")
     raise SystemExit(status)
@@ -213,7 +216,10 @@ def run_train(args: argparse.Namespace) -> int:
     say = (lambda _: None) if args.quiet else _note
     for notice in dataset.notices:
         say(f"note: {notice}")
-    trainer = Trainer(settings, dataset)
+    # The loss and metric are measured at the epochs the history records: every epoch when
+    # --history asks for it, else at a stride that doubles (the summary needs only the last).
+    cap = {} if args.history else {"history_cap": SUMMARY_POINTS}
+    trainer = Trainer(settings, dataset, **cap)
     say(f"training on {dataset.n_samples} rows ({len(trainer.train_idx)} train, "
         f"{len(trainer.test_idx)} test), {dataset.n_features} feature(s), {dataset.task}")
     chunk = max(1, settings.epochs // 10)
