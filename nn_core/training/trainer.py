@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,6 +49,8 @@ MAX_PREACTIVATION = 1e6
 MAX_WEIGHT_NORM = 1e6  # checked every epoch (it costs one dot product); healthy runs stay < 1e3
 LOSS_BLOWUP = 3.0
 SICK_EPOCHS = 20
+ROWS_PER_PIECE = 64  # per-sample SGD: rows trained between looks at the clock (train_for)
+KEPT_BATCHES = 4096  # train_for: mini-batches whose recorded calls are kept (later ones re-record)
 HEALTH_EPOCHS = 10  # epochs between checks of the pre-activations and outputs (and snapshots)
 IMPROVEMENT = 1e-4  # early stopping: a better validation loss is lower by this share at least
 NAN = float("nan")  # one object, so equal histories compare equal
@@ -169,6 +171,9 @@ class Trainer:
         self.optimizer = optim.make(settings.optimizer, settings.lr, settings.momentum)
         self._pass: Callable[[], None] | None = None
         self._scratch = np.empty_like(self.network.params)
+        self._partial: Iterator[None] | None = None  # the epoch train_for is inside of
+        self._part = 0.0  # its share of the training rows done
+        self._deferred: RunSettings | None = None  # settings set inside it: from its end on
         self.epoch = 0
         self.manual_steps = 0  # single steps applied by hand (How it works): not epochs
         self.stop_reason: str | None = None
@@ -210,6 +215,9 @@ class Trainer:
         """
         if needs_reset(self.settings, new):
             raise PlaygroundError("these settings change the network: reset to apply them")
+        if self._partial is not None:  # an epoch is trained with one setting: from its end on
+            self._deferred = new
+            return
         old = self.settings
         self.settings = new
         if new.optimizer != old.optimizer or new.momentum != old.momentum:
@@ -244,6 +252,75 @@ class Trainer:
                     break
         return done
 
+    def train_for(self, seconds: float, epochs: int | None = None) -> int:
+        """Train for ``seconds`` of wall time, then stop at the next mini-batch boundary, inside
+        an epoch if need be (:attr:`epoch_progress` says how far); end at most ``epochs``
+        epochs. The numbers are those of uninterrupted training, bit for bit: the next call
+        goes on from the same mini-batch. Returns the epochs ended."""
+        if self.stop_reason is not None:
+            return 0
+        deadline = time.perf_counter() + seconds
+        done = 0
+        with np.errstate(**QUIET):
+            while (epochs is None or done < epochs) and self.stop_reason is None:
+                if self._partial is None:
+                    self._partial = self._epoch_pieces()
+                for _ in self._partial:
+                    if time.perf_counter() >= deadline:
+                        self._current = None  # the weights moved, the epoch did not
+                        return done
+                self._train_epoch()  # ends the epoch (the pieces are all done)
+                done += 1
+                if self.snapshots.due(self.epoch) and not self.diverged:
+                    self.snapshots.add(capture(self, self.snapshots.latest()))
+                if time.perf_counter() >= deadline:
+                    break
+        return done
+
+    @property
+    def epoch_progress(self) -> float:
+        """The share of the next epoch already trained (0 between epochs)."""
+        return self._part if self._partial is not None else 0.0
+
+    def _epoch_pieces(self) -> Iterator[None]:
+        """One epoch as :meth:`_make_pass` trains it, yielding between mini-batches (between
+        runs of :data:`ROWS_PER_PIECE` rows for per-sample SGD); its settings are those in
+        force when it starts (:meth:`set_settings` waits for its end)."""
+        s = self.settings
+        n = len(self.X_train)
+        size = s.batch_size if 0 < s.batch_size < n else n
+        shuffled = s.shuffle and size < n
+        net, opt = self.network, self.optimizer
+        self._part = 0.0
+        order = self.rng.permutation(n) if shuffled else None
+        if scalar.supports(net, size, opt.name):
+            X, Y = (self.X_train, self.Y_train) if order is None else (self.X_train[order],
+                                                                      self.Y_train[order])
+            for start in range(0, n, ROWS_PER_PIECE):
+                if start:
+                    self._part = start / n
+                    yield
+                end = start + ROWS_PER_PIECE
+                scalar.sgd_epoch(net, X[start:end], Y[start:end], opt.lr, s.update_rule, s.l1,
+                                 s.l2)
+            return
+        g_scale = opt.grad_scale()
+        cols = self._columns
+        cols.set_scales(size, g_scale)
+        if order is not None:
+            cols.shuffle(order)
+        penalise = s.l1 > 0 or s.l2 > 0
+        for start in range(0, n, size):
+            if start:
+                self._part = start / n
+                yield
+            for f, args in cols.batch(net, start, size, shuffled, s.update_rule):
+                f(*args)
+            if penalise:
+                optim.add_penalty_gradient(net.grad, net.params, net.reg_mask, s.l1, s.l2,
+                                           g_scale, self._scratch)
+            opt.step(net.params, net.grad)
+
     def train_epochs(self, n: int) -> None:
         """Train ``n`` epochs with no recording or stop checks (benchmarks use this)."""
         with np.errstate(**QUIET):
@@ -251,6 +328,11 @@ class Trainer:
                 self._one_pass()
 
     def _one_pass(self) -> None:
+        if self._partial is not None:  # the rest of the epoch train_for is inside of
+            for _ in self._partial:
+                pass
+            self._partial = None
+            return
         if self._pass is None:
             self._pass = self._make_pass()
         self._pass()
@@ -293,6 +375,16 @@ class Trainer:
 
     def _train_epoch(self) -> None:
         self._one_pass()
+        self._end_epoch()
+        self._apply_deferred()
+
+    def _apply_deferred(self) -> None:
+        """Take the settings set while an epoch was in progress, now that it has ended."""
+        if self._deferred is not None:
+            new, self._deferred = self._deferred, None
+            self.set_settings(new)
+
+    def _end_epoch(self) -> None:
         self.epoch += 1
         self._current = None
         params = self.network.params
@@ -402,6 +494,8 @@ class Trainer:
         in force now; a changed optimiser starts afresh). ``epoch`` also becomes the point a
         later blow-up rolls back to. Raises :class:`PlaygroundError` for an epoch not kept."""
         snap = self._kept(epoch)
+        self._partial = None
+        self._apply_deferred()
         self.network.set_params(snap.params)
         self.epoch = snap.epoch
         if snap.optimizer["name"] == self.optimizer.name:
@@ -627,6 +721,7 @@ class _Columns:
         # recorded calls read when they run
         self._scale, self._scale_rest = np.zeros(()), np.zeros(())
         self._calls: dict[tuple, list[list]] = {}
+        self._kept: tuple[tuple, dict[int, list]] = ((), {})  # batch(): (key, start -> calls)
 
     def shuffle(self, order: np.ndarray) -> None:
         np.take(self.XT, order, axis=1, out=self._XT_shuffled)
@@ -648,6 +743,32 @@ class _Columns:
                                     self._scale if i + size <= n else self._scale_rest, rule)
                      for i in range(0, n, size)]
             self._calls[key] = calls
+        return calls
+
+
+    def set_scales(self, size: int, g_scale: float) -> None:
+        """Set the 0-d scales the recorded calls read, as :meth:`steps` does."""
+        n = self.XT.shape[1]
+        self._scale[()] = g_scale / size
+        self._scale_rest[()] = g_scale / (n % size or size)
+
+    def batch(self, net: Network, start: int, size: int, shuffled: bool, rule: str) -> list:
+        """The recorded calls of the mini-batch at ``start``, the same calls :meth:`steps`
+        records (recorded on first use; the first :data:`KEPT_BATCHES` are kept, so memory
+        stays bounded for many small batches)."""
+        key = (size, shuffled, rule)
+        if self._kept[0] != key:
+            self._kept = (key, {})
+        kept = self._kept[1]
+        calls = kept.get(start)
+        if calls is None:
+            n = self.XT.shape[1]
+            X, Y = (self._XT_shuffled, self._YT_shuffled) if shuffled else (self.XT, self.YT)
+            end = start + size
+            calls = net.step_calls(X[:, start:end], Y[:, start:end],
+                                   self._scale if end <= n else self._scale_rest, rule)
+            if len(kept) < KEPT_BATCHES:
+                kept[start] = calls
         return calls
 
 
