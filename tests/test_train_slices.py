@@ -127,3 +127,12 @@ def test_going_back_drops_the_epoch_in_progress():
     assert (t.epoch, t.epoch_progress) == (10, 0.0)
     t.run(epochs=2)
     _same_run(whole, t)
+
+
+def test_grace_finishes_an_epoch_that_ends_soon_enough():
+    t = _trainer(**NUMPY)
+    assert t.train_for(0.0, grace=float("inf")) == 1  # any rest "fits": the epoch ends
+    assert (t.epoch, t.epoch_progress) == (1, 0.0)
+    t.train_for(0.0)
+    assert t.train_for(0.0, grace=0.0) == 0  # no grace: one mini-batch, inside the epoch
+    assert (t.epoch, t.epoch_progress) == (1, 20 / 163)

@@ -252,21 +252,25 @@ class Trainer:
                     break
         return done
 
-    def train_for(self, seconds: float, epochs: int | None = None) -> int:
+    def train_for(self, seconds: float, epochs: int | None = None, grace: float = 0.0) -> int:
         """Train for ``seconds`` of wall time, then stop at the next mini-batch boundary, inside
         an epoch if need be (:attr:`epoch_progress` says how far); end at most ``epochs``
-        epochs. The numbers are those of uninterrupted training, bit for bit: the next call
-        goes on from the same mini-batch. Returns the epochs ended."""
+        epochs. An epoch whose rest would take at most ``grace`` seconds more (at this call's
+        pace) is finished first. The numbers are those of uninterrupted training, bit for bit:
+        the next call goes on from the same mini-batch. Returns the epochs ended."""
         if self.stop_reason is not None:
             return 0
-        deadline = time.perf_counter() + seconds
+        start, first = time.perf_counter(), self.epoch_progress
+        deadline = start + seconds
         done = 0
         with np.errstate(**QUIET):
             while (epochs is None or done < epochs) and self.stop_reason is None:
                 if self._partial is None:
                     self._partial = self._epoch_pieces()
                 for _ in self._partial:
-                    if time.perf_counter() >= deadline:
+                    now = time.perf_counter()
+                    if now >= deadline and not self._ends_within(
+                            grace, now - start, done + self._part - first):
                         self._current = None  # the weights moved, the epoch did not
                         return done
                 self._train_epoch()  # ends the epoch (the pieces are all done)
@@ -276,6 +280,11 @@ class Trainer:
                 if time.perf_counter() >= deadline:
                     break
         return done
+
+    def _ends_within(self, grace: float, elapsed: float, trained: float) -> bool:
+        """Whether the rest of the epoch in progress takes at most ``grace`` seconds at the
+        pace of ``trained`` epochs in ``elapsed`` seconds."""
+        return grace > 0 and trained > 0 and (1 - self._part) * elapsed / trained <= grace
 
     @property
     def epoch_progress(self) -> float:

@@ -1262,6 +1262,17 @@ class LiveCharts {
 
 const INSTANCES = new WeakMap();
 
+// While playing, tell the server when the tab is hidden: it pauses and frees its slot.
+function watchVisibility(inst, data, report) {
+  inst.playing = Boolean(data.playing);
+  inst.report = report;
+  if (inst.watchingVisibility) return;
+  inst.watchingVisibility = true;
+  document.addEventListener("visibilitychange", () => {
+    if (document.hidden && inst.playing && !inst.stopped) inst.report("hidden", Date.now());
+  });
+}
+
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   let inst = INSTANCES.get(parentElement);
@@ -1270,6 +1281,7 @@ export default function (component) {
     INSTANCES.set(parentElement, inst);
   }
   if (!data) return;
+  watchVisibility(inst, data, setTriggerValue);
   if (!window.Plotly) {
     loadPlotly(data.plotly_url).then(
       () => inst.receive(data, setTriggerValue),
