@@ -3,6 +3,8 @@
 import threading
 import time
 
+import pytest
+
 from ui.scheduler import (
     CAP_ENV,
     DEFAULT_CAP,
@@ -163,3 +165,20 @@ def test_process_rss_grows_with_memory_in_use():
     block[:: 4096] = b"x" * len(block[:: 4096])  # touch every page
     assert process_rss_mb() - before > 48
     del block
+
+
+def test_a_wait_stopped_by_an_exception_leaves_the_turn_order():
+    s = Scheduler(cap=2)
+    s.join("a")
+    s.join("b")
+    assert s.take_turn("a", 0.0)
+
+    class Stopped(Exception):
+        pass
+
+    def stop() -> bool:
+        raise Stopped  # a script asked to stop, from inside the wait
+
+    with pytest.raises(Stopped):
+        s.take_turn("b", 60.0, stop)
+    assert s.turn_order() == []

@@ -174,20 +174,23 @@ class Scheduler:
             if sid not in self._waiting:
                 self._waiting.append(sid)
             deadline = self.clock() + wait
-            while True:
-                if sid not in self._active or sid not in self._waiting:
-                    return False  # released while waiting
-                free = self.turns - len(self._holders)
-                if free > 0 and sid in list(self._waiting)[:free]:
-                    self._waiting.remove(sid)
-                    self._holders.add(sid)
-                    return True
-                left = deadline - self.clock()
-                if left <= 0 or cancelled():
+            try:
+                while True:
+                    if sid not in self._active or sid not in self._waiting:
+                        return False  # released while waiting
+                    free = self.turns - len(self._holders)
+                    if free > 0 and sid in list(self._waiting)[:free]:
+                        self._waiting.remove(sid)
+                        self._holders.add(sid)
+                        return True
+                    left = deadline - self.clock()
+                    if left <= 0 or cancelled():
+                        return False
+                    self._cond.wait(min(left, WAIT_STEP))
+            finally:  # also when ``cancelled`` raises (a script stopped mid-wait)
+                if sid in self._waiting and sid not in self._holders:
                     self._waiting.remove(sid)
                     self._cond.notify_all()
-                    return False
-                self._cond.wait(min(left, WAIT_STEP))
 
     def end_turn(self, sid: str) -> None:
         """The session's turn is over: the next waiting session's begins."""

@@ -1264,12 +1264,12 @@ const INSTANCES = new WeakMap();
 
 // While playing, tell the server when the tab is hidden: it pauses and frees its slot.
 function watchVisibility(inst, data, report) {
-  inst.playing = Boolean(data.playing);
-  inst.report = report;
+  inst.hiddenWatch = { playing: Boolean(data.playing), report };
   if (inst.watchingVisibility) return;
   inst.watchingVisibility = true;
   document.addEventListener("visibilitychange", () => {
-    if (document.hidden && inst.playing && !inst.stopped) inst.report("hidden", Date.now());
+    const w = inst.hiddenWatch;
+    if (document.hidden && w.playing && !inst.stopped) w.report("hidden", Date.now());
   });
 }
 
