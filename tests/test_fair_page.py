@@ -12,9 +12,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from nn_core.settings import RunSettings
-from ui import live, nav, scheduler, state
-
-APP = "../app.py"
+from tests.test_train_page import train_page
+from ui import live, scheduler, state
 
 
 @pytest.fixture()
@@ -26,16 +25,6 @@ def sched(monkeypatch: pytest.MonkeyPatch):
                             (scheduler.Config(cap=cap, idle_minutes=idle_minutes), s))
         return s
     return install
-
-
-def train_page(**session) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in session.items():
-        at.session_state[key] = value
-    at.run()
-    at.switch_page(nav.TRAIN).run()
-    assert not at.exception, at.exception
-    return at
 
 
 def play(at: AppTest) -> AppTest:
