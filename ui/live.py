@@ -56,7 +56,9 @@ FRAMES_PER_TICK = 8  # snapshots per message
 FRAME_SECONDS = 0.06  # training time per frame at top speed (and the cap at any speed)
 TICK_SECONDS = 0.25  # a tick's length per session playing (between MIN_ and MAX_TICK_SECONDS):
 MIN_TICK_SECONDS, MAX_TICK_SECONDS = 1.0, 2.0  # fewer, fuller ticks when many share the server
-QUEUE_POLL = 1.0  # seconds between looks at the queue while waiting for a slot
+# Seconds between looks at the queue while waiting: the place in it, within these bounds (a
+# look costs the server a tick, so the sessions far back look less often).
+MIN_QUEUE_POLL, MAX_QUEUE_POLL = 2.0, 10.0
 clock = time.monotonic  # the idle pause's clock (tests move it on)
 # Frames per second at a set speed (top speed is not paced): the default speed, 1 epoch a frame,
 # trains ~20 epochs a second, so the default moons surface forms over ~10 s, as one can watch.
@@ -255,6 +257,11 @@ def tick_seconds(playing: int) -> float:
     return min(MAX_TICK_SECONDS, max(MIN_TICK_SECONDS, TICK_SECONDS * playing))
 
 
+def queue_poll(place: int) -> float:
+    """Seconds between looks at the queue from ``place`` in it."""
+    return min(MAX_QUEUE_POLL, max(MIN_QUEUE_POLL, float(place)))
+
+
 def _frame(view: LiveView, trainer) -> dict:
     frame = view.frame()
     frame["part"] = round(float(trainer.epoch_progress), 3)  # share of the next epoch trained
@@ -306,8 +313,8 @@ def _train_frames(trainer, view: LiveView, gen: int, speed: int | str,
     pace = None if speed == "max" else Pace(FRAME_RATE)
     end = time.monotonic() + tick_seconds(sched.busy()[0])
 
-    def stopped() -> bool:
-        return not state.is_running() or state.generation() != gen or _interrupted()
+    def stopped() -> bool:  # (reading the session state also raises on a pending request)
+        return _interrupted() or not state.is_running() or state.generation() != gen
 
     for _ in range(FRAMES_PER_TICK):
         if pace is not None:
@@ -341,7 +348,7 @@ def live_panel(options: ViewOptions, speed: int | str, look_back: int | None = N
     full runs and when it changes; the element asks for it again if it ever lacks it.
     While paused, ``look_back`` (a kept epoch) draws the run as it was then (the scrubber).
     While waiting in the queue for a slot, the panel shows its place and looks again every
-    :data:`QUEUE_POLL` seconds.
+    few seconds (:func:`queue_poll`).
     """
     running = state.is_running()
     config, sched = scheduler.shared(_alive)
@@ -349,10 +356,11 @@ def live_panel(options: ViewOptions, speed: int | str, look_back: int | None = N
     state.set_touched(clock())  # a whole run: the visitor did something
     if not running:
         sched.leave(sid)
-    queued = running and sched.join(sid) > 0
+    in_queue = sched.join(sid) if running else 0
+    queued = in_queue > 0
     state.set_static_sent(None)  # a full run may have re-created the element: send it all
 
-    @st.fragment(run_every=(QUEUE_POLL if queued else RUN_EVERY) if running else None)
+    @st.fragment(run_every=(queue_poll(in_queue) if queued else RUN_EVERY) if running else None)
     def tick() -> None:
         gen = state.generation()
         try:
