@@ -14,12 +14,21 @@ How it stays smooth (measured facts in ``shared/notes/streamlit-1.67.md``):
 - Play/Pause/Step/Reset live outside the fragment and their callbacks are idempotent. Every
   change to the trainer happens under one per-session lock, and a tick drops its work when the
   generation counter moved (Reset) or ``running`` went False (Pause) while it trained.
+- A tick is bounded in time, not in epochs: each frame trains one time slice
+  (``Trainer.train_for``, which stops inside an epoch at a mini-batch boundary), a tick ends
+  after ``tick_seconds`` or as soon as a click, a page change or a closed tab asks the script
+  to stop, so Pause, Reset and leaving act within about one slice.
+- The server's training time is shared through ``ui/scheduler.py``: a session trains only in
+  its turn, turns go round in order, at most an operator-set number of sessions play at once and
+  the rest wait in a visible queue; a hidden tab or a session without a click for some minutes
+  pauses and gives its slot back, with a notice saying why.
 - plotly.js ships inside the plotly package; :func:`ensure_plotly_js` copies it into
   ``./static`` (served with ``server.enableStaticServing``), so nothing loads from the internet.
 """
 
 from __future__ import annotations
 
+import math
 import shutil
 import threading
 import time
@@ -28,9 +37,11 @@ from pathlib import Path
 
 import plotly
 import streamlit as st
+from streamlit.runtime import Runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from nn_core.errors import PlaygroundError
-from ui import server_stats, state
+from ui import scheduler, server_stats, state
 from ui.live_frames import LiveView, ViewOptions
 from ui.text import plain
 
@@ -43,6 +54,12 @@ ASSETS = Path(__file__).resolve().parent / "live_assets"
 RUN_EVERY = 0.02  # seconds between tick requests (the browser sends none while a tick runs)
 FRAMES_PER_TICK = 8  # snapshots per message
 FRAME_SECONDS = 0.06  # training time per frame at top speed (and the cap at any speed)
+TICK_SECONDS = 0.25  # a tick's length per session playing (between MIN_ and MAX_TICK_SECONDS):
+MIN_TICK_SECONDS, MAX_TICK_SECONDS = 1.0, 2.0  # fewer, fuller ticks when many share the server
+# Seconds between looks at the queue while waiting: the place in it, within these bounds (a
+# look costs the server a tick, so the sessions far back look less often).
+MIN_QUEUE_POLL, MAX_QUEUE_POLL = 2.0, 10.0
+clock = time.monotonic  # the idle pause's clock (tests move it on)
 # Frames per second at a set speed (top speed is not paced): the default speed, 1 epoch a frame,
 # trains ~20 epochs a second, so the default moons surface forms over ~10 s, as one can watch.
 FRAME_RATE = 20
@@ -98,6 +115,16 @@ def on_pause() -> None:
     """Stop playing; waits for the slice being trained, so the epoch shown is final."""
     with lock():
         state.set_running(False)
+    shared_scheduler().leave(session_id())
+
+
+def _on_hidden() -> None:
+    """The browser says the tab was hidden while playing: pause and free the slot."""
+    if not state.is_running():
+        return
+    on_pause()
+    state.push_notice("Paused because this tab was hidden: its share of the server went to "
+                      "the other runs. Press Play to go on.")
 
 
 def on_step() -> None:
@@ -111,13 +138,14 @@ def on_step() -> None:
             return
         if trainer.diverged:  # the page says why, once, beside its fix
             return
-        trainer.step(1)
+        trainer.train_for(math.inf, epochs=1)  # ends the epoch in progress, if any
 
 
 def on_reset() -> None:
     """New weights from the seed, epoch 0; the data and every setting stay."""
     with lock():
         state.drop_trainer()
+    shared_scheduler().leave(session_id())
 
 
 def on_try_rate(rate: float) -> None:
@@ -194,24 +222,113 @@ def _view(trainer, options: ViewOptions) -> LiveView:
     return view
 
 
-def _train_frames(trainer, view: LiveView, gen: int, speed: int | str) -> list[dict]:
-    """Train a few slices and snapshot after each; stop early on Pause, Reset or a stop."""
-    frames = []
+# ------------------------------------------------------------------------- sharing the server
+def session_id() -> str:
+    """This browser session's id (the scheduler's key for it)."""
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else "local"
+
+
+def _alive(sid: str) -> bool:
+    """False once the session's browser is gone (its tab closed)."""
+    return not Runtime.exists() or Runtime.instance().is_active_session(sid)
+
+
+def shared_scheduler() -> scheduler.Scheduler:
+    return scheduler.shared(_alive)[1]
+
+
+def _interrupted() -> bool:
+    """True when a click, a page change or a closed tab asks this script run to stop (it
+    stops at its next ``st.*`` call; the training loop looks here between slices). The
+    tick's own timer asking for the next tick does not count."""
+    requests = getattr(get_script_run_ctx(), "script_requests", None)
+    kind = getattr(getattr(requests, "_state", None), "name", "CONTINUE")
+    if kind == "RERUN":
+        return not getattr(getattr(requests, "_rerun_data", None), "is_auto_rerun", False)
+    return kind != "CONTINUE"
+
+
+def tick_seconds(playing: int) -> float:
+    """How long one tick trains when ``playing`` sessions share the server: a tick costs the
+    server the same whatever it carries, so with more sessions each sends fewer, fuller ones."""
+    return min(MAX_TICK_SECONDS, max(MIN_TICK_SECONDS, TICK_SECONDS * playing))
+
+
+def queue_poll(place: int) -> float:
+    """Seconds between looks at the queue from ``place`` in it."""
+    return min(MAX_QUEUE_POLL, max(MIN_QUEUE_POLL, float(place)))
+
+
+def _frame(view: LiveView, trainer) -> dict:
+    frame = view.frame()
+    frame["part"] = round(float(trainer.epoch_progress), 3)  # share of the next epoch trained
+    return frame
+
+
+def epoch_title(frame: dict) -> str:
+    """"Epoch 12", or "Epoch 12 · 40% of the next" inside an epoch."""
+    part = frame.get("part", 0.0)
+    percent = min(99, int(100 * part))
+    return f"Epoch {frame['epoch']}" + (f" · {percent}% of the next" if part > 0 else "")
+
+
+def _share_notice(place: int | None, playing: bool) -> None:
+    """The queue position while waiting, or how many runs share the server while playing."""
+    active, queued = shared_scheduler().busy()
+    if place:
+        st.info(f"The server is busy: {_runs(active)} training, the most it takes at once. "
+                f"Yours is number {place} in the queue and starts when a slot frees.",
+                icon="⏳")
+    elif playing and active > 1:
+        waiting = f" {queued} more wait for a free slot." if queued else ""
+        st.caption(f"{_runs(active)} training on this server; yours runs at a share of it."
+                   + waiting)
+
+
+def _runs(n: int) -> str:
+    return "1 run is" if n == 1 else f"{n} runs are"
+
+
+def _idle(config: scheduler.Config) -> bool:
+    touched = state.touched()
+    return touched is not None and clock() - touched > 60 * config.idle_minutes
+
+
+def _train_frames(trainer, view: LiveView, gen: int, speed: int | str,
+                  sid: str) -> tuple[list[dict], int]:
+    """Train a few slices in this session's turns and snapshot after each; stop early on
+    Pause, Reset, a stop, a page change or a closed tab. Returns the frames and the epochs
+    ended."""
+    frames: list[dict] = []
+    epochs = 0
+    sched = shared_scheduler()
     pace = None if speed == "max" else Pace(FRAME_RATE)
+    end = time.monotonic() + tick_seconds(sched.busy()[0])
+
+    def stopped() -> bool:  # (reading the session state also raises on a pending request)
+        return _interrupted() or not state.is_running() or state.generation() != gen
+
     for _ in range(FRAMES_PER_TICK):
         if pace is not None:
             pace.wait()  # outside the lock: Pause and Reset act at once
-        with lock():
-            if not state.is_running() or state.generation() != gen:
+        left = end - time.monotonic()
+        if left <= 0 or stopped():
+            break
+        with sched.turn(sid, left, stopped) as mine:
+            if not mine:
                 break
-            if speed == "max":
-                trainer.run(seconds=FRAME_SECONDS)
-            else:
-                trainer.run(epochs=int(speed), seconds=FRAME_SECONDS * 3)
-            frames.append(view.frame())
-            if trainer.stop_reason:
-                break
-    return frames
+            with lock():
+                if stopped():
+                    break
+                if speed == "max":
+                    epochs += trainer.train_for(FRAME_SECONDS, grace=FRAME_SECONDS / 2)
+                else:
+                    epochs += trainer.train_for(FRAME_SECONDS * 3, epochs=int(speed))
+                frames.append(_frame(view, trainer))
+        if trainer.stop_reason:
+            break
+    return frames, epochs
 
 
 def live_panel(options: ViewOptions, speed: int | str, look_back: int | None = None) -> None:
@@ -223,11 +340,20 @@ def live_panel(options: ViewOptions, speed: int | str, look_back: int | None = N
     of the view (names, geometry, data points: up to ~200 kB for a big network) is sent on
     full runs and when it changes; the element asks for it again if it ever lacks it.
     While paused, ``look_back`` (a kept epoch) draws the run as it was then (the scrubber).
+    While waiting in the queue for a slot, the panel shows its place and looks again every
+    few seconds (:func:`queue_poll`).
     """
     running = state.is_running()
+    config, sched = scheduler.shared(_alive)
+    sid = session_id()
+    state.set_touched(clock())  # a whole run: the visitor did something
+    if not running:
+        sched.leave(sid)
+    in_queue = sched.join(sid) if running else 0
+    queued = in_queue > 0
     state.set_static_sent(None)  # a full run may have re-created the element: send it all
 
-    @st.fragment(run_every=RUN_EVERY if running else None)
+    @st.fragment(run_every=(queue_poll(in_queue) if queued else RUN_EVERY) if running else None)
     def tick() -> None:
         gen = state.generation()
         try:
@@ -237,6 +363,15 @@ def live_panel(options: ViewOptions, speed: int | str, look_back: int | None = N
             st.error(plain(str(exc), 400), icon="⚠️")
             return
         playing = state.is_running() and not trainer.stop_reason
+        if playing and _idle(config):
+            with lock():
+                state.set_running(False)
+            playing = False
+            state.push_notice(f"Paused after {config.idle_minutes:g} minutes without a click, "
+                              "to give the server to the other runs. Press Play to go on.")
+        place = sched.join(sid) if playing else None
+        if playing and bool(place) != queued:  # let in, or back in the queue: a new timer
+            st.rerun(scope="app")
         with lock():
             waiting = state.pending_frames((gen, view.key)) if playing else None
             if waiting is None and not playing and look_back is not None:
@@ -247,15 +382,16 @@ def live_panel(options: ViewOptions, speed: int | str, look_back: int | None = N
                 except PlaygroundError as exc:
                     st.error(plain(str(exc), 400), icon="⚠️")
             if waiting is None:  # paused, or nothing trained yet: the network as it is now
-                waiting = ([view.frame()], view.history())
+                waiting = ([_frame(view, trainer)], view.history())
         frames, history = waiting
         static = view.static() if state.static_sent() != view.key else {"key": view.key}
         with st.container(key="nn_epoch"):  # one fixed slot, so the element never moves
-            st.markdown(f"### Epoch {frames[-1]['epoch']}")
+            st.markdown(f"### {epoch_title(frames[-1])}")
             if frames[-1]["epoch"] != trainer.epoch:
                 st.caption(f"Looking back: the network as it was at epoch {frames[-1]['epoch']}"
                            f". Training is at epoch {trainer.epoch}.")
             _status(trainer)
+            _share_notice(place, playing)
         _component(
             key="nn_live",
             data={
@@ -270,18 +406,22 @@ def live_panel(options: ViewOptions, speed: int | str, look_back: int | None = N
             width="stretch",
             height="content",
             on_need_static_change=_resend_static,
+            on_hidden_change=_on_hidden,
         )
         state.set_static_sent(view.key)
         state.set_pending_frames(None)  # sent: the next tick sends what it trains
         server_stats.on_tick(trainer, len(frames), playing)
         if not playing:
+            sched.leave(sid)
             if running:  # paused or stopped while the timer ran: a full run stops the timer
                 with lock():
                     if state.generation() == gen:
                         state.set_running(False)
                 st.rerun(scope="app")
             return
-        trained = _train_frames(trainer, view, gen, speed)
+        if place:  # waiting for a slot: nothing to train
+            return
+        trained, _ = _train_frames(trainer, view, gen, speed, sid)
         with lock():
             if trained and state.generation() == gen:
                 state.set_pending_frames(((gen, view.key), trained, view.history()))

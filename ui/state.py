@@ -436,6 +436,7 @@ VIEW_X = "w_view_x"  # widget: the surface's horizontal input (feature index)
 VIEW_Y = "w_view_y"  # widget: the surface's vertical input (feature index)
 VIEW_DISCRETE = "w_view_discrete"  # widget: discretised surface
 VIEW_LOG = "w_view_log"  # widget: log-scale loss
+LIVE_TOUCHED = "live_touched"  # float: when the Train page last ran whole (the idle pause)
 
 
 def train_lock() -> Any:
@@ -446,6 +447,15 @@ def train_lock() -> Any:
     if TRAIN_LOCK not in ss:
         ss[TRAIN_LOCK] = threading.Lock()
     return ss[TRAIN_LOCK]
+
+
+def touched() -> float | None:
+    """When the Train page last ran whole (a click or a change), on ``ui.live.clock``."""
+    return _ss().get(LIVE_TOUCHED)
+
+
+def set_touched(when: float) -> None:
+    _ss()[LIVE_TOUCHED] = float(when)
 
 
 def next_live_seq() -> int:
@@ -638,10 +648,11 @@ def _note_settings(trainer: Trainer, new: RunSettings) -> None:
     """The live run trains with ``new`` from its current epoch on (bounded: the oldest changes
     merge once there are many)."""
     segments = _track(trainer)["segments"]
-    if segments[-1][0] == trainer.epoch:  # nothing trained with the settings it replaces
-        segments[-1] = (trainer.epoch, new)
+    epoch = trainer.epoch + (trainer.epoch_progress > 0)  # an epoch in progress ends as begun
+    if segments[-1][0] == epoch:  # nothing trained with the settings it replaces
+        segments[-1] = (epoch, new)
     else:
-        segments.append((trainer.epoch, new))
+        segments.append((epoch, new))
     if len(segments) > 64:
         del segments[1]
 

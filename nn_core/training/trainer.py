@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -154,6 +154,9 @@ class Trainer:
         self.optimizer = optim.make(settings.optimizer, settings.lr, settings.momentum)
         self._pass: Callable[[], None] | None = None
         self._backends: dict[str, backends.Backend] = {}  # made on first use, by name
+        self._partial: Iterator[None] | None = None  # the epoch train_for is inside of
+        self._part = 0.0  # its share of the training rows done
+        self._deferred: RunSettings | None = None  # settings set inside it: from its end on
         self.epoch = 0
         self.manual_steps = 0  # single steps applied by hand (How it works): not epochs
         self.stop_reason: str | None = None
@@ -195,6 +198,9 @@ class Trainer:
         """
         if self.settings.needs_reset(new):
             raise PlaygroundError("these settings change the network: reset to apply them")
+        if self._partial is not None:  # an epoch is trained with one setting: from its end on
+            self._deferred = new
+            return
         old = self.settings
         self.settings = new
         if new.optimizer != old.optimizer or new.momentum != old.momentum:
@@ -229,6 +235,57 @@ class Trainer:
                     break
         return done
 
+    def train_for(self, seconds: float, epochs: int | None = None, grace: float = 0.0) -> int:
+        """Train for ``seconds`` of wall time, then stop at the next mini-batch boundary, inside
+        an epoch if need be (:attr:`epoch_progress` says how far); end at most ``epochs``
+        epochs. An epoch whose rest would take at most ``grace`` seconds more (at this call's
+        pace) is finished first. The numbers are those of uninterrupted training, bit for bit:
+        the next call goes on from the same mini-batch. Returns the epochs ended."""
+        if self.stop_reason is not None:
+            return 0
+        start, first = time.perf_counter(), self.epoch_progress
+        deadline = start + seconds
+        done = 0
+        with np.errstate(**QUIET):
+            while (epochs is None or done < epochs) and self.stop_reason is None:
+                if self._partial is None:
+                    self._partial = self._epoch_pieces()
+                for _ in self._partial:
+                    now = time.perf_counter()
+                    if now >= deadline and not self._ends_within(
+                            grace, now - start, done + self._part - first):
+                        self._current = None  # the weights moved, the epoch did not
+                        return done
+                self._train_epoch()  # ends the epoch (the pieces are all done)
+                done += 1
+                if self.snapshots.due(self.epoch) and not self.diverged:
+                    self.snapshots.add(capture(self, self.snapshots.latest()))
+                if time.perf_counter() >= deadline:
+                    break
+        return done
+
+    def _ends_within(self, grace: float, elapsed: float, trained: float) -> bool:
+        """Whether the rest of the epoch in progress takes at most ``grace`` seconds at the
+        pace of ``trained`` epochs in ``elapsed`` seconds."""
+        return grace > 0 and trained > 0 and (1 - self._part) * elapsed / trained <= grace
+
+    @property
+    def epoch_progress(self) -> float:
+        """The share of the next epoch already trained (0 between epochs)."""
+        return self._part if self._partial is not None else 0.0
+
+    def _epoch_pieces(self) -> Iterator[None]:
+        """One epoch as :meth:`_make_pass` trains it, on the same backend, yielding between
+        mini-batches (the backend's ``pieces``); its settings are those in force when it starts
+        (:meth:`set_settings` waits for its end)."""
+        s = self.settings
+        size, shuffled = self._batching()
+        self._part = 0.0
+        for part in self._backend(size).pieces(self.optimizer, size, shuffled, self.rng,
+                                               s.update_rule, s.l1, s.l2):
+            self._part = part
+            yield
+
     def train_epochs(self, n: int) -> None:
         """Train ``n`` epochs with no recording or stop checks (benchmarks use this)."""
         with np.errstate(**QUIET):
@@ -236,6 +293,11 @@ class Trainer:
                 self._one_pass()
 
     def _one_pass(self) -> None:
+        if self._partial is not None:  # the rest of the epoch train_for is inside of
+            for _ in self._partial:
+                pass
+            self._partial = None
+            return
         if self._pass is None:
             self._pass = self._make_pass()
         self._pass()
@@ -245,16 +307,35 @@ class Trainer:
         again whenever either changes, so an epoch does no bookkeeping), on the backend that
         :func:`nn_core.engine.backends.choose` picks."""
         s = self.settings
+        size, shuffled = self._batching()
+        return self._backend(size).epoch(self.optimizer, size, shuffled, self.rng,
+                                         s.update_rule, s.l1, s.l2)
+
+    def _batching(self) -> tuple[int, bool]:
+        """The batch size an epoch uses (all the rows for 0 or more) and whether it shuffles."""
         n = len(self.X_train)
-        size = s.batch_size if 0 < s.batch_size < n else n
+        size = self.settings.batch_size if 0 < self.settings.batch_size < n else n
+        return size, self.settings.shuffle and size < n
+
+    def _backend(self, size: int) -> backends.Backend:
+        """The backend :func:`nn_core.engine.backends.choose` picks (made once per name)."""
         name = backends.choose(self.network, size, self.optimizer.name, self.backend)
         if name not in self._backends:
             self._backends[name] = backends.make(name, self.network, self.X_train, self.Y_train)
-        return self._backends[name].epoch(self.optimizer, size, s.shuffle and size < n, self.rng,
-                                          s.update_rule, s.l1, s.l2)
+        return self._backends[name]
 
     def _train_epoch(self) -> None:
         self._one_pass()
+        self._end_epoch()
+        self._apply_deferred()
+
+    def _apply_deferred(self) -> None:
+        """Take the settings set while an epoch was in progress, now that it has ended."""
+        if self._deferred is not None:
+            new, self._deferred = self._deferred, None
+            self.set_settings(new)
+
+    def _end_epoch(self) -> None:
         self.epoch += 1
         self._current = None
         params = self.network.params
@@ -364,6 +445,8 @@ class Trainer:
         in force now; a changed optimiser starts afresh). ``epoch`` also becomes the point a
         later blow-up rolls back to. Raises :class:`PlaygroundError` for an epoch not kept."""
         snap = self._kept(epoch)
+        self._partial = None
+        self._apply_deferred()
         self.network.set_params(snap.params)
         self.epoch = snap.epoch
         if snap.optimizer["name"] == self.optimizer.name:

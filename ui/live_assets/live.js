@@ -1275,6 +1275,17 @@ class LiveCharts {
 
 const INSTANCES = new WeakMap();
 
+// While playing, tell the server when the tab is hidden: it pauses and frees its slot.
+function watchVisibility(inst, data, report) {
+  inst.hiddenWatch = { playing: Boolean(data.playing), report };
+  if (inst.watchingVisibility) return;
+  inst.watchingVisibility = true;
+  document.addEventListener("visibilitychange", () => {
+    const w = inst.hiddenWatch;
+    if (document.hidden && w.playing && !inst.stopped) w.report("hidden", Date.now());
+  });
+}
+
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   let inst = INSTANCES.get(parentElement);
@@ -1283,6 +1294,7 @@ export default function (component) {
     INSTANCES.set(parentElement, inst);
   }
   if (!data) return;
+  watchVisibility(inst, data, setTriggerValue);
   if (!window.Plotly) {
     loadPlotly(data.plotly_url).then(
       () => inst.receive(data, setTriggerValue),

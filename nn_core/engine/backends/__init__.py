@@ -2,7 +2,9 @@
 
 A backend trains one network on its training rows: :func:`make` builds it once per trainer, and
 its ``epoch(optimizer, batch_size, shuffled, rng, rule, l1, l2)`` returns a function that trains
-one epoch with those settings. :func:`choose` picks the backend; the trainer asks nothing else.
+one epoch with those settings; ``pieces(...)`` (same arguments) trains the same epoch bit for bit
+as a generator that yields the share of rows done between mini-batches, so a caller can stop
+inside an epoch and go on later. :func:`choose` picks the backend; the trainer asks nothing else.
 
 - ``reference``: :meth:`nn_core.engine.network.Network.train_step` on each batch, no tricks;
 - ``recorded``: the same NumPy maths as recorded calls on preallocated columns (any batch size,
@@ -14,7 +16,7 @@ Each fast backend is proven equal to the reference by the tests (to 1e-12).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Protocol
 
 import numpy as np
@@ -33,6 +35,10 @@ AUTO = "auto"
 class Backend(Protocol):
     def epoch(self, optimizer: Optimizer, batch_size: int, shuffled: bool,
               rng: np.random.Generator, rule: str, l1: float, l2: float) -> Callable[[], None]:
+        ...
+
+    def pieces(self, optimizer: Optimizer, batch_size: int, shuffled: bool,
+               rng: np.random.Generator, rule: str, l1: float, l2: float) -> Iterator[float]:
         ...
 
 

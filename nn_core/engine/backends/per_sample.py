@@ -28,7 +28,7 @@ import linecache
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -43,6 +43,7 @@ MAX_PARAMS = 128
 MAX_CODE_PARAMS = 512
 _TERMS_PER_LINE = 32  # long sums are split over lines (deeply nested expressions cost the parser)
 MAX_CACHED = 64  # compiled functions kept (process-wide, shared by every session)
+ROWS_PER_PIECE = 64  # pieces(): rows trained between two yields (a look at the clock)
 _cache: OrderedDict[tuple, Callable[..., None]] = OrderedDict()  # least recently used first
 _cache_lock = threading.Lock()  # for adding and evicting
 
@@ -71,6 +72,20 @@ class PerSample:
                 X, Y = X[order], Y[order]
             sgd_epoch(self.network, X, Y, optimizer.lr, rule, l1, l2)
         return run
+
+    def pieces(self, optimizer: Optimizer, batch_size: int, shuffled: bool,
+               rng: np.random.Generator, rule: str, l1: float, l2: float) -> Iterator[float]:
+        """The epoch of :meth:`epoch` in runs of :data:`ROWS_PER_PIECE` rows, yielding the
+        share of rows done between them (per-sample SGD: the same steps in the same order)."""
+        X, Y = self.X, self.Y
+        if shuffled:
+            order = rng.permutation(len(X))
+            X, Y = X[order], Y[order]
+        for start in range(0, len(X), ROWS_PER_PIECE):
+            if start:
+                yield start / len(X)
+            end = start + ROWS_PER_PIECE
+            sgd_epoch(self.network, X[start:end], Y[start:end], optimizer.lr, rule, l1, l2)
 
 
 def sgd_epoch(net: Network, X: np.ndarray, Y: np.ndarray, lr: float, rule: str = "exact",

@@ -16,7 +16,7 @@ optimiser then applies the learning rate. The tests prove the two equal to 1e-12
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -24,6 +24,7 @@ from nn_core.engine.network import QUIET, Network
 from nn_core.engine.optim import Optimizer
 
 KEPT_BATCH_SIZES = 3  # batch sizes whose step buffers a backend keeps (see Recorded._steps_for)
+KEPT_BATCHES = 4096  # pieces(): mini-batches whose recorded calls are kept (later ones re-record)
 _ONE = np.array(1.0)  # 0-d constants: a Python float operand costs a conversion on every call
 _ZERO = np.array(0.0)
 
@@ -172,6 +173,7 @@ class Recorded:
         self._steps: dict[int, list[_Step]] = {}
         self._calls: dict[tuple, list[Calls]] = {}
         self._scratch = np.empty_like(network.params)
+        self._piece_calls: tuple[tuple, dict[int, Calls]] = ((), {})  # pieces(): start -> calls
 
     def epoch(self, optimizer: Optimizer, batch_size: int, shuffled: bool,
               rng: np.random.Generator, rule: str, l1: float, l2: float) -> Callable[[], None]:
@@ -203,6 +205,39 @@ class Recorded:
                     add_penalty_gradient(grad, params, mask, l1, l2, scratch)
                 step(params, grad)
         return run
+
+    def pieces(self, optimizer: Optimizer, batch_size: int, shuffled: bool,
+               rng: np.random.Generator, rule: str, l1: float, l2: float) -> Iterator[float]:
+        """The epoch of :meth:`epoch`, yielding the share of rows done between mini-batches.
+
+        A batch's calls are those :meth:`epoch` records (reused when it has); recorded on first
+        use otherwise, and only the first :data:`KEPT_BATCHES` are kept, so many small batches
+        of a large table neither wait for every recording nor hold them all."""
+        n = self.XT.shape[1]
+        key = (batch_size, shuffled, rule)
+        recorded = self._calls.get(key)
+        if self._piece_calls[0] != key:
+            self._piece_calls = (key, {})
+        kept = self._piece_calls[1]
+        X, Y = (self._XT_shuffled, self._YT_shuffled) if shuffled else (self.XT, self.YT)
+        net = self.network
+        if shuffled:
+            order = rng.permutation(n)
+            np.take(self.XT, order, axis=1, out=self._XT_shuffled)
+            np.take(self.YT, order, axis=1, out=self._YT_shuffled)
+        for i in range(0, n, batch_size):
+            if i:
+                yield i / n
+            calls = recorded[i // batch_size] if recorded is not None else kept.get(i)
+            if calls is None:
+                calls = self.step_calls(X[:, i : i + batch_size], Y[:, i : i + batch_size], rule)
+                if len(kept) < KEPT_BATCHES:
+                    kept[i] = calls
+            for f, args in calls:
+                f(*args)
+            if l1 > 0 or l2 > 0:
+                add_penalty_gradient(net.grad, net.params, net.reg_mask, l1, l2, self._scratch)
+            optimizer.step(net.params, net.grad)
 
     def gradient(self, X: np.ndarray, Y: np.ndarray, rule: str = "exact") -> np.ndarray:
         """:meth:`Network.backward` on this backend: the network's ``grad`` filled with the

@@ -6,7 +6,7 @@ it): each epoch takes the rows in order or shuffled, and :meth:`Network.train_st
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -34,3 +34,16 @@ class Reference:
                 net.train_step(X[i : i + batch_size], Y[i : i + batch_size], optimizer, rule,
                                l1, l2)
         return run
+
+    def pieces(self, optimizer: Optimizer, batch_size: int, shuffled: bool,
+               rng: np.random.Generator, rule: str, l1: float, l2: float) -> Iterator[float]:
+        """The epoch of :meth:`epoch`, yielding the share of rows done between batches."""
+        X, Y = self.X, self.Y
+        if shuffled:
+            order = rng.permutation(len(X))
+            X, Y = X[order], Y[order]
+        for i in range(0, len(X), batch_size):
+            if i:
+                yield i / len(X)
+            self.network.train_step(X[i : i + batch_size], Y[i : i + batch_size], optimizer,
+                                    rule, l1, l2)
