@@ -46,7 +46,7 @@ c1.download_button("Dataset (CSV)", lambda: dataset_csv(dataset), file_name="dat
                    mime="text/csv", width="stretch", on_click="ignore",
                    help="The current data: features, then the target.")
 # Made here, in the run: a download's callable runs in a later request, without this session's
-# state, so it must not read st.session_state (the bundle's used to, and never downloaded).
+# state, so it must not read the session (the bundle's used to, and never downloaded).
 try:
     runs = state.runs_for_bundle()
     bundle, runs_left_out = write_bundle(settings, state.csv_bytes(), state.csv_name(), runs)

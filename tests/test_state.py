@@ -15,18 +15,20 @@ from ui import state
 TABLE = b"height,weight,label\n170,70,1\n160,55,0\n180,90,1\n150,45,0\n175,75,1\n165,60,0\n"
 
 
-def test_init_state_fills_defaults_and_keeps_existing_values(ss):
-    assert ss[state.SETTINGS] == RunSettings()
-    assert ss[state.TRAINER] is None and ss[state.RUNNING] is False
-    ss[state.GENERATION] = 7
-    ss[state.SETTINGS] = RunSettings(lr=0.5)
+def test_the_session_is_one_object_under_one_key_made_once(ss):
+    s = state.session()
+    assert list(ss) == [state.KEY] and ss[state.KEY] is s
+    assert s.settings == RunSettings()
+    assert s.trainer is None and s.running is False
+    s.generation = 7
+    s.settings = RunSettings(lr=0.5)
     state.init_state()
-    assert ss[state.GENERATION] == 7
-    assert ss[state.SETTINGS].lr == 0.5
+    assert state.session() is s
+    assert state.generation() == 7 and state.get_settings().lr == 0.5
 
 
 def test_dataset_loads_lazily_from_settings(ss):
-    assert ss[state.DATASET] is None
+    assert state.session().dataset is None
     ds = state.get_dataset()
     assert ds.name == RunSettings().dataset
     assert ds.n_samples == RunSettings().n_samples
@@ -109,7 +111,7 @@ def test_a_refused_table_keeps_the_previous_data(ss):
 
 
 def test_lost_table_falls_back_to_the_default_dataset(ss):
-    ss[state.SETTINGS] = RunSettings(dataset="csv", target="label")  # e.g. from a shared link
+    state.session().settings = RunSettings(dataset="csv", target="label")  # e.g. from a link
     ds = state.get_dataset()
     assert ds.name == RunSettings().dataset
     assert state.get_settings().dataset == RunSettings().dataset

@@ -172,8 +172,7 @@ def compare_runs() -> None:
                    "appears here beside the next one.")
         return
     run_names = names(runs, live)
-    loss, acc = figures(runs, run_names,
-                        bool(st.session_state.get(state.VIEW_LOG, False)))
+    loss, acc = figures(runs, run_names, state.session().views.log_loss)
     c1, c2 = st.columns(2)
     with c1:
         st.plotly_chart(loss, key="runs_loss", width="stretch", config={"displaylogo": False})
