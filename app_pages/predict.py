@@ -186,7 +186,7 @@ def batch_section(trainer, ds) -> None:
         mime="text/csv",
         on_click="ignore",
         type="primary",
-        key="w_predict_download",
+        key=state.W_PREDICT_DOWNLOAD,
     )
     if result.check is not None:  # the file carries the target column: how good is it there
         quality_view.batch_section(result.check, ds)
@@ -212,7 +212,7 @@ loaded, loaded_name = state.loaded_model()
 trained = trainer is not None and trainer.epoch > 0
 if loaded is not None and trained:
     source = st.segmented_control("Predict with", SOURCES, default=SOURCES[1],
-                                  key="w_predict_source") or SOURCES[1]
+                                  key=state.W_PREDICT_SOURCE) or SOURCES[1]
     use_loaded = source == SOURCES[1]
 else:
     use_loaded = loaded is not None

@@ -22,7 +22,7 @@ st.caption("The address bar always holds this link. Opening it reproduces the sa
            "the same settings and the same initial weights (the epoch-0 loss is identical). "
            "A link carries settings only, never data.")
 target_page = st.segmented_control(
-    "The link opens", list(share.PAGE_SLUGS), default="Train", key="share_target_page")
+    "The link opens", list(share.PAGE_SLUGS), default="Train", key=state.W_LINK_PAGE)
 url = share.page_url(st.context.url or "", share.PAGE_SLUGS.get(target_page or "Train", ""))
 st.code(share.classroom_link(url, settings, state.view_choices()), language=None,
         wrap_lines=True)
@@ -36,7 +36,7 @@ st.caption("Hide controls your students should not change. They still see every 
            "every number of the run.")
 choices = sorted(share.HIDEABLE, key=lambda n: (n not in share.SECTIONS, n))
 hide = st.multiselect("Hide", choices, format_func=share.describe_hideable,
-                      key="share_hide", placeholder="Choose controls or whole sections")
+                      key=state.W_LINK_HIDE, placeholder="Choose controls or whole sections")
 st.code(share.classroom_link(url, settings, state.view_choices(), hide), language=None,
         wrap_lines=True)
 

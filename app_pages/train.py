@@ -54,14 +54,14 @@ with right:
     # a horizontal container: Play, Step and Reset stay in one row on a phone too
     with c_buttons.container(horizontal=True, key="train_buttons"):
         if running:
-            st.button("⏸ Pause", key="train_pause", on_click=live.on_pause, width="stretch",
+            st.button("⏸ Pause", key=state.W_PAUSE, on_click=live.on_pause, width="stretch",
                       type="primary")
         else:
-            st.button("▶ Play", key="train_play", on_click=live.on_play, width="stretch",
+            st.button("▶ Play", key=state.W_PLAY, on_click=live.on_play, width="stretch",
                       type="primary", disabled=failed)
-        st.button("Step", key="train_step", on_click=live.on_step, width="stretch",
+        st.button("Step", key=state.W_STEP, on_click=live.on_step, width="stretch",
                   disabled=running or failed, help="Train one epoch.")
-        st.button("Reset", key="train_reset", on_click=live.on_reset, width="stretch",
+        st.button("Reset", key=state.W_RESET, on_click=live.on_reset, width="stretch",
                   help="New weights from the seed; data and settings stay.")
     views = state.fit_views(ds.n_features)
     if state.shown("speed"):

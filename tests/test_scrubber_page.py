@@ -10,21 +10,16 @@ from streamlit.testing.v1 import AppTest
 from nn_core.data.load import load_data
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
-from tests.apptest_helpers import session
+from tests.apptest_helpers import go, session, start
 from ui import nav, state
 from ui.charts import unpack
 from ui.live_frames import LiveView, ViewOptions
 
-APP = "../app.py"
 SLIDER = state.VIEW_WIDGETS["scrub_epoch"]
 
 
 def train_page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page(nav.TRAIN).run()
-    assert not at.exception, at.exception
-    return at
+    return go(start(), nav.TRAIN)
 
 
 def step(at: AppTest, n: int) -> None:
@@ -129,3 +124,15 @@ def test_caption_tells_which_epochs_are_kept():
     step(at, 3)
     captions = [c.value for c in at.caption]
     assert any(c.startswith("4 snapshots kept (every epoch so far; at most 64") for c in captions)
+
+
+def test_a_look_back_survives_a_page_switch_and_a_step_ends_it():
+    at = train_page()
+    step(at, 4)
+    at.select_slider(key=SLIDER).set_value(1).run()
+    go(at, nav.DATA)  # Streamlit forgets the slider's state here; the session keeps the choice
+    go(at, nav.TRAIN)
+    assert at.select_slider(key=SLIDER).value == 1
+    assert sent(at)["frames"][-1]["epoch"] == 1 and shown_epoch(at) == 1
+    step(at, 1)
+    assert at.select_slider(key=SLIDER).value == 5 and shown_epoch(at) == 5

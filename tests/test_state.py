@@ -3,6 +3,7 @@
 The session store is swapped for a plain dict, so these run without a Streamlit script.
 """
 
+import ast
 from pathlib import Path
 
 import numpy as np
@@ -165,3 +166,80 @@ def test_a_new_table_of_100_rows_turns_early_stopping_on_and_a_small_one_off(ss)
     assert state.get_settings().patience == 0
     state.use_table(TABLE, "people.csv")  # 6 rows
     assert (state.get_settings().patience, state.get_settings().validation_fraction) == (0, 0)
+
+
+# --- the rule: one owner of st.session_state, one maker of widget keys --------------------------
+ROOT = Path(__file__).resolve().parents[1]
+OWNER = ROOT / "ui" / "state.py"
+# Streamlit calls that make a widget (a keyed element with a value in st.session_state)
+WIDGETS = {"button", "download_button", "form_submit_button", "checkbox", "toggle", "radio",
+           "selectbox", "multiselect", "slider", "select_slider", "number_input", "text_input",
+           "text_area", "file_uploader", "segmented_control", "pills", "data_editor",
+           "date_input", "time_input", "color_picker", "camera_input", "audio_input",
+           "chat_input", "feedback", "tabs"}
+
+
+def app_sources() -> list[Path]:
+    """Every Python file of the app and the engine, ui/state.py included."""
+    files = [ROOT / "app.py", *ROOT.glob("app_pages/*.py"), *ROOT.glob("ui/**/*.py"),
+             *ROOT.glob("nn_core/**/*.py")]
+    return sorted(files)
+
+
+def invented_keys(source: str) -> list[int]:
+    """Lines where a widget gets a key spelled in place (a string or f-string) instead of one
+    made by ui/state.py. A component with a callback (``on_..._change``) is a widget too."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(
+            node.func, "id", "")
+        words = {k.arg for k in node.keywords}
+        is_widget = name in WIDGETS or any(w and w.startswith("on_") and w.endswith("_change")
+                                           for w in words)
+        key = next((k.value for k in node.keywords if k.arg == "key"), None)
+        if is_widget and key is not None and _spelled(key):
+            lines.append(node.lineno)
+    return lines
+
+
+def _spelled(expr: ast.expr) -> bool:
+    """Whether the key is text written here (a call making it, such as state.bind("lr"), is
+    not)."""
+    if isinstance(expr, ast.JoinedStr):
+        return True
+    if isinstance(expr, ast.Constant):
+        return isinstance(expr.value, str)
+    if isinstance(expr, ast.IfExp):
+        return _spelled(expr.body) or _spelled(expr.orelse)
+    if isinstance(expr, ast.BinOp):
+        return _spelled(expr.left) or _spelled(expr.right)
+    if isinstance(expr, ast.BoolOp):
+        return any(_spelled(v) for v in expr.values)
+    return False
+
+
+def test_only_ui_state_mentions_session_state():
+    files = app_sources()
+    assert OWNER in files and len(files) > 40
+    assert "st.session_state" in OWNER.read_text(encoding="utf-8")
+    offenders = [str(p.relative_to(ROOT)) for p in files
+                 if p != OWNER and "session_state" in p.read_text(encoding="utf-8")]
+    assert offenders == []
+
+
+def test_the_key_check_finds_a_key_spelled_in_place():
+    assert invented_keys('st.button("Go", key="go")\nst.slider("a", key=f"a_{i}")\n'
+                         '_el(key=a or "x", on_done_change=f)\n'
+                         'st.toggle("c", key="t_" + name)\n') == [1, 2, 3, 4]
+    assert invented_keys('st.button("Go", key=state.W_PLAY)\nst.container(key="box")\n'
+                         'st.slider("a", key=state.held_input_key(2))\n'
+                         'st.selectbox("d", key=state.bind("dataset"))\n'
+                         'st.checkbox("b", **state.view_widget("log_loss"))\n') == []
+
+
+def test_pages_and_views_take_every_widget_key_from_ui_state():
+    offenders = {str(p.relative_to(ROOT)): lines for p in app_sources() if p != OWNER
+                 and (lines := invented_keys(p.read_text(encoding="utf-8")))}
+    assert offenders == {}

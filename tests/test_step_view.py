@@ -101,6 +101,9 @@ def test_the_view_shows_the_engines_numbers_for_the_chosen_row():
     assert at.number_input(key=state.VIEW_WIDGETS["step_row"]).value == 6
     assert _shown_frames(at)[1].values.tolist() == _expected(at, 6)[2][1].frame.values.tolist()
     assert any(f"Dataset row {int(trainer.train_idx[6])}," in _text(c.value) for c in at.caption)
+    go(at, nav.DATA)  # the row chosen survives a visit to another page
+    go(at, nav.HOW_IT_WORKS)
+    assert at.number_input(key=state.VIEW_WIDGETS["step_row"]).value == 6
 
 
 def test_apply_this_step_changes_the_network_exactly_as_shown():

@@ -259,6 +259,25 @@ def test_the_surface_says_which_inputs_it_holds_and_lets_them_move():
     assert not [s for s in at.slider if s.key and s.key.startswith("w_held_")]
 
 
+def test_view_choices_survive_page_switches_and_stay_in_the_link():
+    at = train_page(settings=RunSettings(dataset="blog"))  # three inputs
+    at.checkbox(key="w_view_log").check().run()
+    at.select_slider(key="w_train_speed").set_value(50).run()
+    at.selectbox(key="w_view_y").set_value(2).run()
+    view = {"speed": "50", "surface_y": "2", "log_loss": "true"}
+    for page in (nav.DATA, nav.PREDICT, nav.SHARE, nav.HOW_IT_WORKS):
+        go(at, page)  # Streamlit forgets the Train page's widgets here; the session does not
+        query = {k: v[-1] if isinstance(v, list) else v for k, v in at.query_params.items()}
+        assert query == {"dataset": "blog", **view}, page
+    go(at, nav.TRAIN)
+    assert at.checkbox(key="w_view_log").value is True
+    assert at.select_slider(key="w_train_speed").value == 50
+    assert at.selectbox(key="w_view_y").value == 2
+    _, live_view = session(at).live.view
+    assert (live_view.options.y_feature, live_view.options.log_loss) == (2, True)
+    assert _held_caption(at).startswith("The surface holds the other inputs fixed: weight = ")
+
+
 def test_a_batch_larger_than_the_data_shows_as_it_is_and_says_what_it_means():
     at = train_page(settings=RunSettings(dataset="xor", n_samples=100, batch_size=500))
     assert at.number_input(key=state.widget_key("batch_size")).value == 500

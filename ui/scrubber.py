@@ -66,11 +66,11 @@ def controls(trainer: Trainer | None, running: bool) -> int | None:
         format_func=lambda e: f"{e} (now)" if e == now else str(e),
         help="Every chart shows the network as it was at that epoch.",
     )
-    c_continue.button("Continue from here", key="scrub_continue", on_click=on_continue,
+    c_continue.button("Continue from here", key=state.W_SCRUB_CONTINUE, on_click=on_continue,
                       args=(k,), disabled=k is None, width="stretch",
                       help="Make that epoch's network the live one; the later epochs are "
                       "forgotten.")
-    c_now.button("Back to now", key="scrub_now", on_click=on_back_to_now, disabled=k is None,
+    c_now.button("Back to now", key=state.W_SCRUB_NOW, on_click=on_back_to_now, disabled=k is None,
                  width="stretch")
     st.caption(kept_caption(trainer))
     return k

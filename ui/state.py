@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -184,17 +184,32 @@ def try_update_settings(**changes: Any) -> bool:
 
 
 # --- widget binding: the one place that makes widget keys and touches their values -----------
-# Widgets whose keys are named here (the browser tests find elements by their st-key-<key>)
-W_UPLOAD = "w_upload_csv"  # the Data page's CSV uploader
-W_BUNDLE = "w_upload_bundle"  # ... and its run-bundle uploader
-W_DATA_TAB = "w_data_tab"  # ... and its tabs
-W_PREDICT_UPLOAD = "w_predict_csv"  # the Predict page's CSV of inputs
-W_PREDICT_EXAMPLE = "w_predict_example"  # ... the blog's test input chosen
-W_MODEL_UPLOAD = "w_predict_model"  # ... its model-file uploader
-W_HIDDEN_LAYERS = "w_hidden_layers"  # the Train page's number of hidden layers
-W_REG_KIND = "w_reg_kind"  # ... regularisation: none, L1 or L2
+# Every widget key of the app is made here (browser tests and page.css find elements by their
+# st-key-<key> class, so these stay stable). Data page:
+W_UPLOAD = "w_upload_csv"  # the CSV uploader
+W_BUNDLE = "w_upload_bundle"  # the run-bundle uploader
+W_DATA_TAB = "w_data_tab"  # the tabs: built-in, upload, edit rows
+# Train page:
+W_PLAY, W_PAUSE, W_STEP, W_RESET = "train_play", "train_pause", "train_step", "train_reset"
+W_FIX_RATE = "train_fix"  # a failed run's "Try learning rate ..."
+W_LIVE = "nn_live"  # the live charts' element (ui/live.py)
+W_HIDDEN_LAYERS = "w_hidden_layers"  # the number of hidden layers
+W_REG_KIND = "w_reg_kind"  # regularisation: none, L1 or L2
 W_REG_RATE = "w_reg_rate"  # ... and its rate
-W_QUALITY_MARK = "w_quality_mark"  # ... ring the wrong rows on the decision surface
+W_QUALITY_MARK = "w_quality_mark"  # ring the wrong rows on the decision surface
+W_SCRUB_CONTINUE, W_SCRUB_NOW = "scrub_continue", "scrub_now"  # the scrubber's buttons
+# Predict page:
+W_PREDICT_UPLOAD = "w_predict_csv"  # the CSV of inputs
+W_PREDICT_EXAMPLE = "w_predict_example"  # the blog's test input chosen
+W_MODEL_UPLOAD = "w_predict_model"  # the model-file uploader
+W_PREDICT_SOURCE = "w_predict_source"  # this session's network or the loaded model
+W_PREDICT_DOWNLOAD = "w_predict_download"  # the predictions' download
+# Share & export page:
+W_LINK_PAGE = "share_target_page"  # the page a link opens
+W_LINK_HIDE = "share_hide"  # what a classroom link hides
+# How it works page:
+W_STEP_NEXT_ROW, W_STEP_APPLY = "step_next_row", "step_apply"  # the step view's buttons
+# Every page (app.py):
 W_LINK_PROBE = "nn_link_probe"  # the element reporting a query string Streamlit dropped
 # The widgets bound to the session's view choices (field of Views -> widget key)
 VIEW_WIDGETS = {"speed": "w_train_speed", "surface_x": "w_view_x", "surface_y": "w_view_y",
@@ -237,6 +252,16 @@ def predict_input_key(column: int) -> str:
 def step_unit_key(layer: int) -> str:
     """Widget key: the unit shown of a large layer (0 = the inputs) in the step view."""
     return f"w_step_unit_{layer}"
+
+
+def restore_key(run: int) -> str:
+    """Key of the Train page's Restore button of kept run number ``run``."""
+    return f"runs_restore_{run}"
+
+
+def fix_key(fields: Iterable[str]) -> str:
+    """Key of the Train page's one-click fix setting ``fields`` (the scaling hint's buttons)."""
+    return f"hint_{'_'.join(fields)}"
 
 
 def put(key: str, value: Any) -> str:

@@ -310,7 +310,7 @@ def _section() -> None:
     c_row, c_next, c_info = st.columns([2, 1, 4], vertical_alignment="bottom")
     c_row.number_input(f"Training row (0–{n - 1})", 0, n - 1, step=1,
                        **state.view_widget("step_row"))
-    c_next.button("Another row", key="step_next_row", on_click=_next_row, args=(n,),
+    c_next.button("Another row", key=state.W_STEP_NEXT_ROW, on_click=_next_row, args=(n,),
                   width="stretch", help="The next training row (after the last, the first).")
     row = int(views.step_row)
     ds = trainer.dataset
@@ -403,7 +403,7 @@ def _section() -> None:
             with right:
                 _show(by_key[f"step_blog_grads_{k}"])
 
-    st.button("Apply this step to the network", key="step_apply", type="primary",
+    st.button("Apply this step to the network", key=state.W_STEP_APPLY, type="primary",
               on_click=_apply, args=(row, trace.params_after.copy()),
               help="Sets the network's weights (and the optimiser's state) to what this step "
                    "gives, exactly; it does not count as an epoch.")

@@ -309,7 +309,7 @@ def show_scaling_hint(settings: Any, max_abs_input: float) -> None:
     st.info(text)
     for label, changes in fixes:
         if state.shown(*changes):
-            st.button(label, key=f"hint_{'_'.join(changes)}", on_click=_set, kwargs=changes,
+            st.button(label, key=state.fix_key(changes), on_click=_set, kwargs=changes,
                       width="stretch")
 
 
