@@ -24,6 +24,8 @@ from ui.data_view import table_csv
 
 HOSTILE = '<b style="font-size:80px">HUGE</b> %{x}'
 
+MARK = state.VIEW_WIDGETS["mark_wrong"]  # the toggle ringing the wrong rows
+
 
 def specs(at: AppTest) -> list[dict]:
     return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
@@ -102,7 +104,7 @@ def test_marking_the_wrong_rows_rings_them_on_the_surface_until_play():
     surface = session(at).live.view[1].static()["surface"]["figure"]
     assert [t["name"] for t in surface["data"]] == ["train", "test"]  # nothing marked by default
 
-    at.toggle(key=state.W_QUALITY_MARK).set_value(True).run()
+    at.toggle(key=MARK).set_value(True).run()
     assert not at.exception
     trainer = session(at).trainer
     quality = trainer_quality(trainer)
@@ -120,7 +122,7 @@ def test_marking_the_wrong_rows_rings_them_on_the_surface_until_play():
     assert session(at).live.view[1].options.marked == ()
     button(at, "train_pause").click().run()
     trainer = session(at).trainer
-    assert at.toggle(key=state.W_QUALITY_MARK).value  # the choice is kept
+    assert at.toggle(key=MARK).value  # the choice is kept
     now = trainer_quality(trainer)
     again = np.sort(np.concatenate([q.rows[q.wrong] for q in now.values()]))
     assert session(at).live.view[1].options.marked == tuple(again.tolist())
@@ -177,7 +179,7 @@ def test_regression_shows_r2_rmse_and_the_two_plots():
     residual = next(t for t in figures["Residuals: actual − predicted"]["data"]
                     if t["name"] == "test rows")
     assert points(residual, "y") == pytest.approx(q["test"].residuals)
-    assert not [t for t in at.toggle if t.key == state.W_QUALITY_MARK]  # nothing to mark
+    assert not [t for t in at.toggle if t.key == MARK]  # nothing to mark
 
 
 # --- Predict page -----------------------------------------------------------------------------

@@ -37,7 +37,7 @@ from nn_core.io.serialize import TrainedModel
 from nn_core.settings import RunSettings, with_early_stopping
 from nn_core.training.runs import MAX_RUNS, RunLog, RunRecord, data_fingerprint, record_run
 from nn_core.training.trainer import Trainer, needs_reset
-from ui.share import DEFAULT_SPEED
+from ui.share import DEFAULT_SPEED, SPEEDS, UI_PARAMS
 from ui.text import plain
 
 KEY = "nn_session"  # the one st.session_state entry that is not a widget's value
@@ -50,19 +50,20 @@ DATA_FIELDS = ("dataset", "n_samples", "noise", "data_seed", "target", "features
 @dataclass
 class Views:
     """What this session looks at: choices that change no run. The first five are the Train
-    page's view, which a link carries (``ui.share.UI_PARAMS``)."""
+    page's view, which a link carries (named and checked by ``ui.share.UI_PARAMS``)."""
 
-    speed: int | str = DEFAULT_SPEED  # epochs per frame, or "max"
-    surface_x: int = 0  # the decision surface's horizontal input (feature index)
-    surface_y: int = 1  # ... and its vertical input
-    discretise: bool = False  # the surface in two flat colours
-    log_loss: bool = False  # the loss charts on a log scale
+    speed: int | str = UI_PARAMS["speed"].default  # epochs per frame, or "max"
+    surface_x: int = UI_PARAMS["surface_x"].default  # the surface's horizontal input (index)
+    surface_y: int = UI_PARAMS["surface_y"].default  # ... and its vertical input
+    discretise: bool = UI_PARAMS["discretise"].default  # the surface in two flat colours
+    log_loss: bool = UI_PARAMS["log_loss"].default  # the loss charts on a log scale
     scrub_epoch: int = 0  # the epoch the Train page's charts look back to (ui/scrubber.py)
     scrub_at: tuple[int, int] | None = None  # (generation, epoch) the look-back was chosen on
     step_row: int = 0  # the training row of How it works' step view (ui/step_view.py)
+    mark_wrong: bool = False  # ring the wrong rows on the decision surface (paused)
 
 
-LINK_VIEWS = ("speed", "surface_x", "surface_y", "discretise", "log_loss")
+LINK_VIEWS = tuple(UI_PARAMS)  # the fields of Views a link carries
 
 
 @dataclass
@@ -196,7 +197,6 @@ W_LIVE = "nn_live"  # the live charts' element (ui/live.py)
 W_HIDDEN_LAYERS = "w_hidden_layers"  # the number of hidden layers
 W_REG_KIND = "w_reg_kind"  # regularisation: none, L1 or L2
 W_REG_RATE = "w_reg_rate"  # ... and its rate
-W_QUALITY_MARK = "w_quality_mark"  # ring the wrong rows on the decision surface
 W_SCRUB_CONTINUE, W_SCRUB_NOW = "scrub_continue", "scrub_now"  # the scrubber's buttons
 # Predict page:
 W_PREDICT_UPLOAD = "w_predict_csv"  # the CSV of inputs
@@ -214,7 +214,8 @@ W_LINK_PROBE = "nn_link_probe"  # the element reporting a query string Streamlit
 # The widgets bound to the session's view choices (field of Views -> widget key)
 VIEW_WIDGETS = {"speed": "w_train_speed", "surface_x": "w_view_x", "surface_y": "w_view_y",
                 "discretise": "w_view_discrete", "log_loss": "w_view_log",
-                "scrub_epoch": "w_scrub_epoch", "step_row": "w_step_row"}
+                "scrub_epoch": "w_scrub_epoch", "step_row": "w_step_row",
+                "mark_wrong": "w_quality_mark"}
 
 
 def widget_key(field: str) -> str:
@@ -335,7 +336,7 @@ def editor_edits() -> dict[str, Any] | None:
 
 def mark_wrong_rows() -> bool:
     """Whether the user asked for the wrong rows to be marked on the surface."""
-    return bool(_ss().get(W_QUALITY_MARK, False))
+    return session().views.mark_wrong
 
 
 # --- data -------------------------------------------------------------------------------------
@@ -608,8 +609,6 @@ def set_static_sent(key: str | None) -> None:
 def fit_views(n_features: int) -> Views:
     """The view choices, each surface input within the data's ``n_features`` (else its
     default) and the speed one of the speeds offered."""
-    from ui.share import SPEEDS
-
     views = session().views
     if views.speed not in SPEEDS:
         views.speed = DEFAULT_SPEED
