@@ -79,9 +79,10 @@ def _set(**changes: Any) -> None:
 
 # ------------------------------------------------------------------------------ architecture
 def _on_layers(n: int) -> None:
+    n = int(n)
     hidden = list(state.get_settings().hidden)
     fill = hidden[-1] if hidden else 4
-    _set(hidden=tuple((hidden + [fill] * int(n))[:int(n)]))
+    _set(hidden=tuple((hidden + [fill] * n)[:n]))
 
 
 def _on_units(units: int, layer: int) -> None:
