@@ -220,6 +220,26 @@ def test_settings_survive_a_page_switch():
     assert session(at).settings.noise == 0.35
 
 
+def test_a_tour_of_every_page_keeps_one_session_and_only_widget_values_beside_it():
+    at = go(start(), nav.TRAIN)
+    for _ in range(3):
+        at.button(key=state.W_STEP).click().run()
+    at.checkbox(key=state.VIEW_WIDGETS["log_loss"]).check().run()
+    here, trainer = session(at), session(at).trainer
+    keys = set(at.session_state.keys())
+    for page in (nav.PREDICT, nav.SHARE, nav.HOW_IT_WORKS, nav.DATA, nav.TRAIN):
+        go(at, page)
+        keys |= set(at.session_state.keys())
+    assert session(at) is here and here.trainer is trainer and trainer.epoch == 3
+    assert here.settings == RunSettings() and here.views.log_loss is True
+    assert at.checkbox(key=state.VIEW_WIDGETS["log_loss"]).value is True
+    # beside the session, st.session_state holds only widget values under keys ui/state makes
+    made = {v for k, v in vars(state).items() if k.startswith("W_")}
+    others = {k for k in keys - made - set(state.VIEW_WIDGETS.values())
+              if not k.startswith(("w_", "FormSubmitter:editor_form_w_editor_"))}
+    assert others == {state.KEY}
+
+
 def test_applied_table_edits_become_the_data():
     """What the Apply button does with the editor's table (AppTest cannot type into cells)."""
     store: dict = {}

@@ -4,6 +4,7 @@ The session store is swapped for a plain dict, so these run without a Streamlit 
 """
 
 import ast
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,15 @@ def test_the_session_is_one_object_under_one_key_made_once(ss):
     state.init_state()
     assert state.session() is s
     assert state.generation() == 7 and state.get_settings().lr == 0.5
+
+
+def test_two_sessions_share_no_mutable_part():
+    a, b = state.Session(), state.Session()
+    immutable = (int, float, str, bytes, bool, tuple, frozenset, type(None), RunSettings)
+    for f in dataclasses.fields(state.Session):
+        va, vb = getattr(a, f.name), getattr(b, f.name)
+        assert isinstance(va, immutable) or va is not vb, f.name
+    assert a.views is not b.views and a.runs is not b.runs and a.lock is not b.lock
 
 
 def test_dataset_loads_lazily_from_settings(ss):
