@@ -267,8 +267,13 @@ def fix_key(fields: Iterable[str]) -> str:
 
 def put(key: str, value: Any) -> str:
     """Show ``value`` in widget ``key`` this run (call right before creating the widget, with
-    no ``value=``/``index=``/``default=``); returns the key."""
-    _ss()[key] = value
+    no ``value=``/``index=``/``default=``); returns the key.
+
+    Only a value the widget does not hold already is written: a write makes the browser take it,
+    which would undo keys pressed on a slider while this run was on its way."""
+    ss = _ss()
+    if key not in ss or ss[key] != value:
+        ss[key] = value
     return key
 
 
