@@ -3,6 +3,7 @@
 import random
 
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from nn_core.data.builtin import BUILTIN
 from nn_core.errors import PlaygroundError
@@ -14,12 +15,10 @@ from ui.text import plain, widget_text
 
 UPLOAD_MB = data_view.whole_mb(MAX_UPLOAD_BYTES)
 BUNDLE_MB = data_view.whole_mb(MAX_BUNDLE_BYTES)
-W_BUNDLE = "w_upload_bundle"
 
 
-def on_upload() -> None:
+def on_upload(file: UploadedFile | None) -> None:
     """A new file in the uploader: load it, or keep the previous data and say why not."""
-    file = st.session_state.get(state.W_UPLOAD)
     if file is None:  # the user removed the file: keep the data already loaded
         return
     if file.file_id == state.upload_seen():
@@ -36,9 +35,8 @@ def on_upload() -> None:
     )
 
 
-def on_bundle() -> None:
+def on_bundle(file: UploadedFile | None) -> None:
     """A run bundle in its uploader: restore its settings and data, or say why not."""
-    file = st.session_state.get(W_BUNDLE)
     if file is None:
         return
     try:
@@ -53,15 +51,13 @@ def on_regenerate() -> None:
     state.try_update_settings(data_seed=random.randrange(0, 1_000_000))
 
 
-def on_target() -> None:
+def on_target(target: str) -> None:
     """A new target column: it stops being a feature (and the old target does not become one)."""
-    target = st.session_state[state.widget_key("target")]
     features = tuple(f for f in state.get_settings().features if f != target)
     state.try_update_settings(target=target, features=features)
 
 
-def on_features() -> None:
-    chosen = tuple(st.session_state[state.widget_key("features")])
+def on_features(chosen: tuple[str, ...]) -> None:
     if not chosen:
         state.set_error("Choose at least one feature column.")
         return
@@ -145,7 +141,7 @@ def upload_controls(settings) -> None:
         "CSV file",
         type=["csv", "txt", "tsv"],
         key=state.W_UPLOAD,
-        on_change=on_upload,
+        on_change=state.on_value(state.W_UPLOAD, on_upload),
         max_upload_size=UPLOAD_MB,
         help=f"First row: column names. Comma, semicolon or tab separated. Up to {UPLOAD_MB} MB "
         f"and {MAX_ROWS:,} rows. The last column is the target until you choose another.",
@@ -162,8 +158,8 @@ def upload_controls(settings) -> None:
     st.file_uploader(
         "Run bundle",
         type=["json"],
-        key=W_BUNDLE,
-        on_change=on_bundle,
+        key=state.W_BUNDLE,
+        on_change=state.on_value(state.W_BUNDLE, on_bundle),
         max_upload_size=BUNDLE_MB,
         help="A run bundle saved on the Share & export page: settings and data in one file, "
         f"up to {BUNDLE_MB} MB.",
@@ -206,7 +202,7 @@ def column_controls(ds) -> None:
         "Target column",
         columns,
         key=state.bind("target"),
-        on_change=on_target,
+        on_change=state.on_change("target", apply=on_target),
         format_func=widget_text,
         help=help_text("target", True),
     )
@@ -216,7 +212,7 @@ def column_controls(ds) -> None:
         "Feature columns",
         options,
         key=state.bind("features", lambda chosen: [c for c in chosen if c in options]),
-        on_change=on_features,
+        on_change=state.on_change("features", tuple, apply=on_features),
         format_func=widget_text,
         help=help_text("features", True),
     )

@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from nn_core.errors import PlaygroundError
 from nn_core.io.serialize import MAX_MODEL_BYTES, model_from_json
@@ -23,20 +24,16 @@ from ui.text import plain
 
 UPLOAD_MB = whole_mb(MAX_UPLOAD_BYTES)
 MODEL_MB = whole_mb(MAX_MODEL_BYTES)
-W_MODEL_UPLOAD = "w_predict_model"
 SOURCES = ("This session's network", "The loaded model file")
 
 
-def on_example(ds) -> None:
+def on_example(index: int, ds) -> None:
     """The user picked one of the blog's test inputs: put it in the number boxes."""
-    row = blog_examples(ds)[st.session_state[state.W_PREDICT_EXAMPLE]]
-    for i, value in enumerate(row):
-        st.session_state[state.predict_input_key(i)] = value
+    state.set_predict_inputs(blog_examples(ds)[index])
 
 
-def on_model_file() -> None:
+def on_model_file(file: UploadedFile | None) -> None:
     """A model JSON in the uploader: load it, or say why not (the session's network stays)."""
-    file = st.session_state.get(W_MODEL_UPLOAD)
     if file is None:
         state.set_loaded_model(None)
         return
@@ -81,8 +78,7 @@ def single_prediction(trainer, ds) -> None:
                 range(len(examples)),
                 format_func=lambda i: f"test_inputs[{i}] = {[int(v) for v in examples[i]]}",
                 key=state.W_PREDICT_EXAMPLE,
-                on_change=on_example,
-                args=(ds,),
+                on_change=state.on_value(state.W_PREDICT_EXAMPLE, on_example, ds),
                 help="Fill the boxes with one of the three inputs the blog predicts.",
             )
         defaults = default_inputs(ds)
@@ -94,9 +90,7 @@ def single_prediction(trainer, ds) -> None:
                 i = start + offset
                 if i >= ds.n_features:
                     break
-                key = state.predict_input_key(i)
-                if key not in st.session_state:
-                    st.session_state[key] = defaults[i]
+                key = state.seed(state.predict_input_key(i), defaults[i])
                 values.append(
                     col.number_input(
                         plain(ds.feature_names[i], 40),
@@ -192,7 +186,7 @@ def batch_section(trainer, ds) -> None:
         mime="text/csv",
         on_click="ignore",
         type="primary",
-        key="w_predict_download",
+        key=state.W_PREDICT_DOWNLOAD,
     )
     if result.check is not None:  # the file carries the target column: how good is it there
         quality_view.batch_section(result.check, ds)
@@ -207,7 +201,8 @@ ds = state.get_dataset()
 trainer = state.current_trainer()
 with st.expander("Use a saved model (JSON)", expanded=False):
     st.file_uploader(
-        "Model file", type=["json"], key=W_MODEL_UPLOAD, on_change=on_model_file,
+        "Model file", type=["json"], key=state.W_MODEL_UPLOAD,
+        on_change=state.on_value(state.W_MODEL_UPLOAD, on_model_file),
         max_upload_size=MODEL_MB,
         help="A model downloaded from the Share & export page: it restores the network exactly.",
     )
@@ -215,7 +210,7 @@ loaded, loaded_name = state.loaded_model()
 trained = trainer is not None and trainer.epoch > 0
 if loaded is not None and trained:
     source = st.segmented_control("Predict with", SOURCES, default=SOURCES[1],
-                                  key="w_predict_source") or SOURCES[1]
+                                  key=state.W_PREDICT_SOURCE) or SOURCES[1]
     use_loaded = source == SOURCES[1]
 else:
     use_loaded = loaded is not None

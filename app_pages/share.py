@@ -22,7 +22,7 @@ st.caption("The address bar always holds this link. Opening it reproduces the sa
            "the same settings and the same initial weights (the epoch-0 loss is identical). "
            "A link carries settings only, never data.")
 target_page = st.segmented_control(
-    "The link opens", list(link_codec.PAGE_SLUGS), default="Train", key="share_target_page")
+    "The link opens", list(link_codec.PAGE_SLUGS), default="Train", key=state.W_LINK_PAGE)
 url = link_codec.page_url(st.context.url or "",
                           link_codec.PAGE_SLUGS.get(target_page or "Train", ""))
 st.code(link_codec.classroom_link(url, settings, state.view_choices()), language=None,
@@ -37,7 +37,7 @@ st.caption("Hide controls your students should not change. They still see every 
            "every number of the run.")
 choices = sorted(link_codec.LOCKABLE, key=lambda n: (n not in link_codec.SECTIONS, n))
 locked = st.multiselect("Hide", choices, format_func=link_codec.describe_lockable,
-                        key="share_hide", placeholder="Choose controls or whole sections")
+                        key=state.W_LINK_HIDE, placeholder="Choose controls or whole sections")
 st.code(link_codec.classroom_link(url, settings, state.view_choices(), locked), language=None,
         wrap_lines=True)
 
@@ -47,7 +47,7 @@ c1.download_button("Dataset (CSV)", lambda: dataset_csv(dataset), file_name="dat
                    mime="text/csv", width="stretch", on_click="ignore",
                    help="The current data: features, then the target.")
 # Made here, in the run: a download's callable runs in a later request, without this session's
-# state, so it must not read st.session_state (the bundle's used to, and never downloaded).
+# state, so it must not read the session (the bundle's used to, and never downloaded).
 try:
     runs = state.runs_for_bundle()
     bundle, runs_left_out = write_bundle(settings, state.csv_bytes(), state.csv_name(), runs)

@@ -6,7 +6,7 @@ import streamlit as st
 
 from ui import live, quality_view, runs_view, scrubber, state, train_controls
 from ui.charts import held_caption
-from ui.live_frames import DEFAULT_SPEED, SPEEDS, ViewOptions, surface_axes
+from ui.live_frames import SPEEDS, ViewOptions, surface_axes
 from ui.text import plain, widget_text
 
 state.init_state()
@@ -54,39 +54,35 @@ with right:
     # a horizontal container: Play, Step and Reset stay in one row on a phone too
     with c_buttons.container(horizontal=True, key="train_buttons"):
         if running:
-            st.button("⏸ Pause", key="train_pause", on_click=live.on_pause, width="stretch",
+            st.button("⏸ Pause", key=state.W_PAUSE, on_click=live.on_pause, width="stretch",
                       type="primary")
         else:
-            st.button("▶ Play", key="train_play", on_click=live.on_play, width="stretch",
+            st.button("▶ Play", key=state.W_PLAY, on_click=live.on_play, width="stretch",
                       type="primary", disabled=failed)
-        st.button("Step", key="train_step", on_click=live.on_step, width="stretch",
+        st.button("Step", key=state.W_STEP, on_click=live.on_step, width="stretch",
                   disabled=running or failed, help="Train one epoch.")
-        st.button("Reset", key="train_reset", on_click=live.on_reset, width="stretch",
+        st.button("Reset", key=state.W_RESET, on_click=live.on_reset, width="stretch",
                   help="New weights from the seed; data and settings stay.")
-    if st.session_state.get(state.TRAIN_SPEED) not in SPEEDS:
-        st.session_state[state.TRAIN_SPEED] = DEFAULT_SPEED
+    views = state.fit_views(ds.n_features)
     if state.shown("speed"):
-        c_speed.select_slider("Speed (epochs per frame)", SPEEDS, key=state.TRAIN_SPEED)
+        c_speed.select_slider("Speed (epochs per frame)", SPEEDS,
+                              **state.view_widget("speed"))
 
     names = list(range(ds.n_features))
-    for key, default in ((state.VIEW_X, 0), (state.VIEW_Y, min(1, ds.n_features - 1))):
-        if st.session_state.get(key) not in names:
-            st.session_state[key] = default
     view = st.container(key="train_view")
     v1, v2, v3, v4 = view.columns([2, 2, 1, 1], vertical_alignment="bottom")
     if state.shown("surface_x"):
-        v1.selectbox("Surface: horizontal input", names, key=state.VIEW_X,
+        v1.selectbox("Surface: horizontal input", names, **state.view_widget("surface_x"),
                      format_func=lambda i: widget_text(ds.feature_names[i]))
     if state.shown("surface_y"):
-        v2.selectbox("Surface: vertical input", names, key=state.VIEW_Y,
+        v2.selectbox("Surface: vertical input", names, **state.view_widget("surface_y"),
                      format_func=lambda i: widget_text(ds.feature_names[i]),
                      disabled=ds.n_features < 2)
     if state.shown("discretise"):
-        v3.checkbox("Discretise", key=state.VIEW_DISCRETE)
+        v3.checkbox("Discretise", **state.view_widget("discretise"))
     if state.shown("log_loss"):
-        v4.checkbox("Log loss", key=state.VIEW_LOG)
-    ix, iy = surface_axes(ds.n_features, int(st.session_state[state.VIEW_X]),
-                          int(st.session_state[state.VIEW_Y]))
+        v4.checkbox("Log loss", **state.view_widget("log_loss"))
+    ix, iy = surface_axes(ds.n_features, views.surface_x, views.surface_y)
     held = train_controls.held_inputs(ds, ix, iy)
     if held:
         view.caption(plain(held_caption(ds.feature_names, ds.X, ix, iy, dict(held)), 600))
@@ -96,10 +92,10 @@ with right:
     # paused: the "How good is it" measures of this epoch's network (never while playing)
     measured = None if running else quality_view.paused_quality()
     options = ViewOptions(
-        surface_x=int(st.session_state[state.VIEW_X]),
-        surface_y=int(st.session_state[state.VIEW_Y]),
-        discretise=bool(st.session_state.get(state.VIEW_DISCRETE, False)),
-        log_loss=bool(st.session_state.get(state.VIEW_LOG, False)),
+        surface_x=views.surface_x,
+        surface_y=views.surface_y,
+        discretise=views.discretise,
+        log_loss=views.log_loss,
         held=held,
         marked=quality_view.surface_marks(measured and measured[1], running),
     )
@@ -108,7 +104,7 @@ with right:
     live.failed_run_notice()
     if look_back is not None:  # the rings mark the wrong rows of the current weights only
         options = dataclasses.replace(options, marked=())
-    live.live_panel(options, st.session_state[state.TRAIN_SPEED], look_back)
+    live.live_panel(options, views.speed, look_back)
     if measured is not None:
         with st.container(key="train_quality"):
             quality_view.train_section(*measured, ds)

@@ -27,6 +27,7 @@ from streamlit.testing.v1.element_tree import Button
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.helpers import TIMEOUT_MS
+from ui import state
 
 # expect() waits as long as every other wait in the browser tests: its 5 s default failed on a
 # machine busy with other work (the first frame of four Plotly charts took longer)
@@ -70,16 +71,22 @@ def numeric_gradient(net: Any, X: np.ndarray, Y: np.ndarray, l1: float, l2: floa
     return num / (2 * h)
 
 
-def start(query: dict[str, str] | None = None, **session: Any) -> AppTest:
-    """Run app.py once, with URL query parameters and session-state values set beforehand."""
+def start(query: dict[str, str] | None = None, **fields: Any) -> AppTest:
+    """Run app.py once, with URL query parameters and a session made of ``fields`` (of
+    :class:`ui.state.Session`) beforehand."""
     at = AppTest.from_file(APP, default_timeout=60)
     for key, value in (query or {}).items():
         at.query_params[key] = value
-    for key, value in session.items():
-        at.session_state[key] = value
+    if fields:
+        at.session_state[state.KEY] = state.Session(**fields)
     at.run()
     assert not at.exception, at.exception
     return at
+
+
+def session(at: AppTest) -> state.Session:
+    """The app's session object in ``at`` (the same object the pages change)."""
+    return at.session_state[state.KEY]
 
 
 def go(at: AppTest, page: str) -> AppTest:

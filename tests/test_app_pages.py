@@ -24,7 +24,7 @@ from nn_core.data.builtin import BLOG_TEST
 from nn_core.data.load import load_data
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
-from tests.conftest import deferred_downloads, go, points, shown, start
+from tests.conftest import deferred_downloads, go, points, session, shown, start
 from ui import nav, state
 from ui.data_view import apply_edits, dataset_frame, table_csv
 from ui.how_view import per_sample_code
@@ -75,8 +75,8 @@ def test_choosing_a_dataset_changes_the_scatter():
     before = scatter(at)
     at.selectbox(key="w_dataset").set_value("spiral3").run()
     after = scatter(at)
-    assert at.session_state[state.SETTINGS].dataset == "spiral3"
-    assert at.session_state[state.DATASET].name == "spiral3"
+    assert session(at).settings.dataset == "spiral3"
+    assert session(at).dataset.name == "spiral3"
     assert len(before["data"]) == 4 and len(after["data"]) == 6  # 3 classes × train/test
     assert not np.array_equal(points(before["data"][0], "x"), points(after["data"][0], "x"))
     assert at.caption[1].value.startswith("Three interleaved spiral arms")
@@ -86,7 +86,7 @@ def test_regenerate_draws_new_points_with_a_new_seed():
     at = start()
     before = points(scatter(at)["data"][0], "x")
     at.button[0].click().run()
-    seed = at.session_state[state.SETTINGS].data_seed
+    seed = session(at).settings.data_seed
     assert seed != RunSettings().data_seed
     assert at.number_input(key="w_data_seed").value == seed
     assert not np.array_equal(before, points(scatter(at)["data"][0], "x"))
@@ -96,7 +96,7 @@ def test_a_csv_upload_becomes_the_data_with_column_choices():
     at = start()
     at.file_uploader[0].upload("people.csv", GOOD_CSV, "text/csv").run()
     assert not at.exception and not at.error
-    ds = at.session_state[state.DATASET]
+    ds = session(at).dataset
     assert ds.name == "csv" and ds.target_name == "sex" and ds.classes == ["f", "m"]
     assert ds.feature_names == ["height", "weight", "age"]
     assert at.selectbox(key="w_target").value == "sex"
@@ -115,12 +115,12 @@ def test_a_csv_upload_becomes_the_data_with_column_choices():
     assert layout["yaxis"]["title"]["text"] == "age"
     # a new target: it leaves the features, the data reloads from the stored bytes
     at.selectbox(key="w_target").set_value("weight").run()
-    ds = at.session_state[state.DATASET]
+    ds = session(at).dataset
     assert ds.target_name == "weight" and ds.feature_names == ["height", "age"]
     assert ds.task == "multiclass"  # "auto": four whole numbers look like labels
     assert at.metric[3].value == "4" and ds.n_classes == 4
     at.radio(key="w_task").set_value("regression").run()  # the task override
-    assert at.session_state[state.DATASET].task == "regression"
+    assert session(at).dataset.task == "regression"
     assert at.metric[3].value == "—"
     assert any(c.value.startswith("Target weight: regression — from ") for c in at.caption)
     # no features at all is refused; the choice springs back
@@ -129,10 +129,10 @@ def test_a_csv_upload_becomes_the_data_with_column_choices():
     assert at.multiselect(key="w_features").value == ["height", "age"]
     # back to a built-in dataset, then to the uploaded table again
     at.selectbox(key="w_dataset").set_value("xor").run()
-    assert at.session_state[state.DATASET].name == "xor"
+    assert session(at).dataset.name == "xor"
     again = next(b for b in at.button if b.label.startswith("Use people"))
     again.click().run()
-    ds = at.session_state[state.DATASET]
+    ds = session(at).dataset
     assert ds.name == "csv" and ds.target_name == "weight" and ds.task == "regression"
 
 
@@ -146,15 +146,15 @@ def test_a_csv_upload_becomes_the_data_with_column_choices():
 )
 def test_a_bad_upload_shows_one_line_and_keeps_the_previous_data(name, content):
     at = start()
-    old = at.session_state[state.DATASET]
+    old = session(at).dataset
     at.file_uploader[0].upload(name, content, "text/csv").run()
     assert not at.exception
     assert len(at.error) == 1
     message = shown(at.error[0].value)
     assert "\n" not in message and message.startswith(f"Could not use {name}: ")
     assert message.endswith("The previous data is kept.")
-    assert at.session_state[state.DATASET] is old
-    assert at.session_state[state.SETTINGS] == RunSettings()
+    assert session(at).dataset is old
+    assert session(at).settings == RunSettings()
     assert len(scatter(at)["data"]) == 4  # still the two moons
 
 
@@ -163,7 +163,7 @@ def test_user_text_is_shown_literally():
     csv = b"[x](http://e.invalid),**y**,<b>t</b>\n1,2,a\n2,3,b\n3,1,a\n4,4,b\n"
     at.file_uploader[0].upload("![img](http://e.invalid/p.png).csv", csv, "text/csv").run()
     assert not at.exception
-    assert at.session_state[state.DATASET].feature_names == ["[x](http://e.invalid)", "**y**"]
+    assert session(at).dataset.feature_names == ["[x](http://e.invalid)", "**y**"]
     notice = next(i.value for i in at.info if "Loaded" in i.value)
     assert "\\!\\[img\\]\\(http" in notice  # markdown escaped: shows as typed
     assert "Loaded ![img](http://e.invalid/p.png).csv" in shown(notice)
@@ -183,7 +183,27 @@ def test_settings_survive_a_page_switch():
     assert at.selectbox(key="w_dataset").value == "xor"
     assert at.slider(key="w_noise").value == 0.35
     assert at.slider(key="w_test_fraction").value == 0.3
-    assert at.session_state[state.SETTINGS].noise == 0.35
+    assert session(at).settings.noise == 0.35
+
+
+def test_a_tour_of_every_page_keeps_one_session_and_only_widget_values_beside_it():
+    at = go(start(), nav.TRAIN)
+    for _ in range(3):
+        at.button(key=state.W_STEP).click().run()
+    at.checkbox(key=state.VIEW_WIDGETS["log_loss"]).check().run()
+    here, trainer = session(at), session(at).trainer
+    keys = set(at.session_state.keys())
+    for page in (nav.PREDICT, nav.SHARE, nav.HOW_IT_WORKS, nav.DATA, nav.TRAIN):
+        go(at, page)
+        keys |= set(at.session_state.keys())
+    assert session(at) is here and here.trainer is trainer and trainer.epoch == 3
+    assert here.settings == RunSettings() and here.views.log_loss is True
+    assert at.checkbox(key=state.VIEW_WIDGETS["log_loss"]).value is True
+    # beside the session, st.session_state holds only widget values under keys ui/state makes
+    made = {v for k, v in vars(state).items() if k.startswith("W_")}
+    others = {k for k in keys - made - set(state.VIEW_WIDGETS.values())
+              if not k.startswith(("w_", "FormSubmitter:editor_form_w_editor_"))}
+    assert others == {state.KEY}
 
 
 def test_applied_table_edits_become_the_data():
@@ -308,7 +328,7 @@ def test_how_it_works_shows_the_generated_per_sample_code_of_the_sessions_networ
 def test_the_blog_setup_button_loads_the_blog_run():
     at = go(start(), nav.HOW_IT_WORKS)
     at.button[0].click().run()
-    settings = at.session_state[state.SETTINGS]
+    settings = session(at).settings
     assert settings.dataset == "blog" and settings.hidden == (2,) and not settings.bias
     assert settings.update_rule == "blog" and settings.scale == "none"
     assert at.title[0].value.endswith("Train")
@@ -318,17 +338,17 @@ def test_an_uploaded_table_has_a_split_seed_like_built_in_data():
     rows = "".join(f"{i},{(i * 7) % 11},{'ab'[i % 2]}\n" for i in range(40))
     at = start()
     at.file_uploader[0].upload("t.csv", ("x1,x2,y\n" + rows).encode(), "text/csv").run()
-    assert at.session_state[state.SETTINGS].dataset == "csv"
+    assert session(at).settings.dataset == "csv"
     seed = at.number_input(key=state.widget_key("data_seed"))
     assert seed.label == "Split seed" and not seed.disabled
-    ds = at.session_state[state.DATASET]
-    before = Trainer(at.session_state[state.SETTINGS], ds).test_idx.tolist()
+    ds = session(at).dataset
+    before = Trainer(session(at).settings, ds).test_idx.tolist()
     seed.set_value(5).run()
-    settings = at.session_state[state.SETTINGS]
+    settings = session(at).settings
     assert not at.exception and settings.data_seed == 5 and settings.dataset == "csv"
-    after = Trainer(settings, at.session_state[state.DATASET]).test_idx.tolist()
+    after = Trainer(settings, session(at).dataset).test_idx.tolist()
     assert sorted(after) != sorted(before)
-    assert at.session_state[state.DATASET].n_samples == 40
+    assert session(at).dataset.n_samples == 40
 
 
 def test_apply_takes_every_edit_from_the_editor_state_and_names_empty_rows():

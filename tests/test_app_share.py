@@ -10,7 +10,7 @@ from nn_core.io.bundle import bundle_to_json
 from nn_core.io.serialize import model_to_json
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
-from tests.conftest import go, start
+from tests.conftest import go, session, start
 from ui import link_codec, nav, state
 
 
@@ -20,12 +20,12 @@ def test_a_link_opens_its_settings_and_the_same_initial_network():
                          l2=0.001, init="he", bias=False, seed=11, scale="minmax",
                          data_seed=4, test_fraction=0.3)
     at = start(link_codec.to_query(chosen, {"speed": 50, "log_loss": True}))
-    assert at.session_state[state.SETTINGS] == chosen
-    assert at.session_state[state.TRAIN_SPEED] == 50
-    assert at.session_state[state.VIEW_LOG] is True
+    assert session(at).settings == chosen
+    assert session(at).views.speed == 50
+    assert session(at).views.log_loss is True
     assert not at.info  # a clean link gives no notices
     # the same settings in a fresh session give the same epoch-0 network and loss
-    here = Trainer(at.session_state[state.SETTINGS], load_data(at.session_state[state.SETTINGS]))
+    here = Trainer(session(at).settings, load_data(session(at).settings))
     fresh = Trainer(chosen, load_data(chosen))
     assert np.array_equal(here.network.params, fresh.network.params)
     assert here.history["train_loss"][0] == fresh.history["train_loss"][0]
@@ -35,7 +35,7 @@ def test_hostile_links_fall_back_with_notices_and_no_error():
     at = start({"lr": "1e999", "hidden": "9" * 5000, "activation": "<script>",
                 "dataset": "../../etc/passwd", "batch_size": "-3", "zzz": "1",
                 "hide": "everything"})
-    assert at.session_state[state.SETTINGS] == RunSettings()
+    assert session(at).settings == RunSettings()
     notices = " ".join(i.value for i in at.info)
     for name in ("lr", "hidden", "activation", "dataset", "batch", "zzz", "hide"):
         assert name in notices.replace("\\", "")
@@ -51,7 +51,7 @@ def test_the_address_bar_follows_the_settings():
     assert _query(at) == {"dataset": "xor"}
     at.slider(key=state.widget_key("noise")).set_value(0.35)
     at.run()
-    assert at.session_state[state.SETTINGS].noise == 0.35
+    assert session(at).settings.noise == 0.35
     assert _query(at) == {"dataset": "xor", "noise": "0.35"}
     go(at, nav.PREDICT)  # a page switch clears Streamlit's query parameters; the app restores them
     assert _query(at) == {"dataset": "xor", "noise": "0.35"}
@@ -69,7 +69,7 @@ def test_share_page_shows_the_link_and_the_downloads():
     trainer = Trainer(settings, load_data(settings))
     trainer.step(3)
     at = start({"dataset": "circle", "lr": "0.1"})
-    at.session_state[state.TRAINER] = trainer
+    session(at).trainer = trainer
     go(at, nav.SHARE)
     links = [c.value for c in at.code]
     assert links[0].endswith("/train?dataset=circle&lr=0.1")
@@ -95,20 +95,20 @@ def test_a_bundle_restores_an_uploaded_table_and_its_settings():
     at.file_uploader(key="w_upload_bundle").upload(
         "run.json", bundle_to_json(saved, table, "mine.csv").encode(), "application/json").run()
     assert not at.exception and not at.error
-    s = at.session_state[state.SETTINGS]
+    s = session(at).settings
     assert s == saved
-    ds = at.session_state[state.DATASET]
+    ds = session(at).dataset
     assert ds.feature_names == ["b"] and ds.classes == ["x", "y"]
     assert ds.X[:, 0].tolist() == [2, 3, 1, 4, 0, 5, 1, 2]
 
 
 def test_a_damaged_bundle_is_refused_and_the_data_kept():
     at = start()
-    before = at.session_state[state.SETTINGS]
+    before = session(at).settings
     at.file_uploader(key="w_upload_bundle").upload(
         "run.json", json.dumps({"format": "nope"}).encode(), "application/json").run()
     assert len(at.error) == 1 and "run.json" in at.error[0].value.replace("\\", "")
-    assert at.session_state[state.SETTINGS] == before
+    assert session(at).settings == before
 
 
 def test_a_saved_model_predicts_on_the_predict_page_exactly():
@@ -136,8 +136,8 @@ def test_a_classroom_link_hides_train_controls_and_keeps_the_charts():
     assert "Use the blog's network" not in [b.label for b in at.button]
     assert [b.label for b in at.button][:3] == ["▶ Play", "Step", "Reset"]
     at.button(key="train_step").click().run()
-    assert at.session_state[state.TRAINER].epoch == 1
-    assert at.session_state[state.SETTINGS].lr == 0.3
+    assert session(at).trainer.epoch == 1
+    assert session(at).settings.lr == 0.3
 
 
 def test_an_impossible_link_opens_a_trainable_page_with_one_notice_per_problem():
@@ -146,11 +146,11 @@ def test_an_impossible_link_opens_a_trainable_page_with_one_notice_per_problem()
     notices = [i.value.replace("\\", "") for i in at.info]
     assert sum(n.startswith("transforms: 'x1^2' does not fit") for n in notices) == 1
     assert sum("hide: ignored unknown control 'zz'" in n for n in notices) == 1  # once, not twice
-    assert at.session_state[state.SETTINGS] == RunSettings(dataset="blog")
+    assert session(at).settings == RunSettings(dataset="blog")
     go(at, nav.TRAIN)
     assert not at.error
     at.button(key="train_step").click().run()
-    assert not at.error and at.session_state[state.TRAINER].epoch == 1
+    assert not at.error and session(at).trainer.epoch == 1
 
 
 def _downloads(at: AppTest) -> dict[str, bytes]:
@@ -186,7 +186,7 @@ def test_the_run_bundle_is_made_in_the_page_run_for_uploaded_and_built_in_data()
     at.switch_page(nav.SHARE)
     files = _downloads(at)
     settings, csv, name = bundle_from_json(files["run-bundle.json"])
-    assert settings == at.session_state[state.SETTINGS].replace(dataset="csv")
+    assert settings == session(at).settings.replace(dataset="csv")
     assert csv.replace(b"\r\n", b"\n") == table and name == "mine.csv"
     at = start({"dataset": "xor", "n_samples": "50"})
     at.switch_page(nav.SHARE)
@@ -197,12 +197,12 @@ def test_the_run_bundle_is_made_in_the_page_run_for_uploaded_and_built_in_data()
 def test_an_untrained_network_s_downloads_say_so():
     settings = RunSettings(dataset="xor")
     at = start({"dataset": "xor"})
-    at.session_state[state.TRAINER] = Trainer(settings, load_data(settings))  # epoch 0
+    session(at).trainer = Trainer(settings, load_data(settings))  # epoch 0
     go(at, nav.SHARE)
     labels = [b.label for b in at.get("download_button")]
     assert "Untrained model (JSON)" in labels and "Trained model (JSON)" not in labels
     assert any("untrained (epoch 0)" in w.value for w in at.warning)
-    trainer = at.session_state[state.TRAINER]
+    trainer = session(at).trainer
     trainer.step(2)
     at.run()
     assert "Trained model (JSON)" in [b.label for b in at.get("download_button")]

@@ -12,8 +12,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from nn_core.settings import RunSettings
-from tests.test_train_page import train_page
-from ui import live, scheduler, state
+from tests.conftest import train_page
+from ui import live, scheduler
 
 
 @pytest.fixture()
@@ -110,7 +110,7 @@ def test_a_long_epoch_is_cut_and_the_counter_says_how_far_it_got(sched, monkeypa
     monkeypatch.setattr(live, "FRAME_SECONDS", 0.005)
     heavy = RunSettings(dataset="moons", n_samples=5000, hidden=(64,) * 6, batch_size=1,
                         optimizer="adam")
-    at = play(train_page(**{state.SETTINGS: heavy}))
+    at = play(train_page(settings=heavy))
     at.run()  # sends the frames the first tick trained: inside epoch 1
     heading = epoch_heading(at)
     match = re.fullmatch(r"### Epoch 0 · (\d+)% of the next", heading)

@@ -433,8 +433,8 @@ def test_hostile_link_values_fall_back_with_one_line_notices(params):
 
 
 def test_the_predict_page_refuses_hostile_models_in_one_line():
-    from tests.conftest import go, start
-    from ui import nav, state
+    from tests.conftest import go, session, start
+    from ui import nav
 
     at = go(start(), nav.PREDICT)
     for name in ("10000-wide layers", "1000 classes, all consistent", "n_outputs 1e400"):
@@ -444,7 +444,7 @@ def test_the_predict_page_refuses_hostile_models_in_one_line():
         assert not at.exception
         assert [e.value.replace("\\", "") for e in at.error] == [f"Could not load m.json: "
                                                                  f"{message}"]
-        assert at.session_state.get(state.LOADED_MODEL) is None
+        assert session(at).loaded_model is None
 
 
 def test_a_negative_zero_noise_is_zero_noise():

@@ -16,11 +16,13 @@ from nn_core.data.load import load_data
 from nn_core.settings import RunSettings
 from nn_core.training.evaluate import ClassQuality, quality_of, trainer_quality
 from nn_core.training.trainer import Trainer
-from tests.conftest import button, go, points, shown, start, train_page
+from tests.conftest import button, go, points, session, shown, start, train_page
 from ui import charts, nav, quality_view, state
 from ui.data_view import table_csv
 
 HOSTILE = '<b style="font-size:80px">HUGE</b> %{x}'
+
+MARK = state.VIEW_WIDGETS["mark_wrong"]  # the toggle ringing the wrong rows
 
 
 def specs(at: AppTest) -> list[dict]:
@@ -54,7 +56,7 @@ def test_the_section_shows_the_engines_matrices_while_paused_and_not_while_playi
     for _ in range(3):
         button(at, "train_step").click().run()
     assert section_shown(at)
-    trainer = at.session_state[state.TRAINER]
+    trainer = session(at).trainer
     assert trainer.epoch == 3
     expected = trainer_quality(trainer)
     shown_matrices = matrices(at)
@@ -90,22 +92,22 @@ def test_the_section_shows_the_engines_matrices_while_paused_and_not_while_playi
     assert list(table["precision (train)"]) == [f"{v:.1%}" for v in expected["train"].precision]
 
     button(at, "train_play").click().run()
-    assert at.session_state[state.RUNNING] and not section_shown(at)
+    assert session(at).running and not section_shown(at)
     assert not matrices(at)
 
 
 def test_marking_the_wrong_rows_rings_them_on_the_surface_until_play():
     at = train_page(settings=RunSettings(dataset="moons", noise=0.35))
     button(at, "train_step").click().run()
-    surface = at.session_state[state.LIVE_VIEW][1].static()["surface"]["figure"]
+    surface = session(at).live.view[1].static()["surface"]["figure"]
     assert [t["name"] for t in surface["data"]] == ["train", "test"]  # nothing marked by default
 
-    at.toggle(key=state.QUALITY_MARK).set_value(True).run()
+    at.toggle(key=MARK).set_value(True).run()
     assert not at.exception
-    trainer = at.session_state[state.TRAINER]
+    trainer = session(at).trainer
     quality = trainer_quality(trainer)
     rows = np.sort(np.concatenate([q.rows[q.wrong] for q in quality.values()]))
-    surface = at.session_state[state.LIVE_VIEW][1].static()["surface"]["figure"]
+    surface = session(at).live.view[1].static()["surface"]["figure"]
     ring = surface["data"][-1]
     assert ring["name"] == "wrong" and ring["marker"]["symbol"] == "circle-open"
     X = trainer.dataset.X
@@ -115,13 +117,13 @@ def test_marking_the_wrong_rows_rings_them_on_the_surface_until_play():
                f"{len(rows)} rows." for c in at.caption)
 
     button(at, "train_play").click().run()  # playing: the rings would go stale
-    assert at.session_state[state.LIVE_VIEW][1].options.marked == ()
+    assert session(at).live.view[1].options.marked == ()
     button(at, "train_pause").click().run()
-    trainer = at.session_state[state.TRAINER]
-    assert at.toggle(key=state.QUALITY_MARK).value  # the choice is kept
+    trainer = session(at).trainer
+    assert at.toggle(key=MARK).value  # the choice is kept
     now = trainer_quality(trainer)
     again = np.sort(np.concatenate([q.rows[q.wrong] for q in now.values()]))
-    assert at.session_state[state.LIVE_VIEW][1].options.marked == tuple(again.tolist())
+    assert session(at).live.view[1].options.marked == tuple(again.tolist())
 
 
 def test_validation_rows_are_named_and_counted_in_neither_matrix():
@@ -154,7 +156,7 @@ def test_regression_shows_r2_rmse_and_the_two_plots():
     for _ in range(2):
         button(at, "train_step").click().run()
     assert section_shown(at) and not matrices(at)
-    trainer = at.session_state[state.TRAINER]
+    trainer = session(at).trainer
     q = trainer_quality(trainer)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["R² (training)"] == f"{q['train'].r2:.4g}"
@@ -175,7 +177,7 @@ def test_regression_shows_r2_rmse_and_the_two_plots():
     residual = next(t for t in figures["Residuals: actual − predicted"]["data"]
                     if t["name"] == "test rows")
     assert points(residual, "y") == pytest.approx(q["test"].residuals)
-    assert not [t for t in at.toggle if t.key == state.QUALITY_MARK]  # nothing to mark
+    assert not [t for t in at.toggle if t.key == MARK]  # nothing to mark
 
 
 # --- Predict page -----------------------------------------------------------------------------
@@ -234,7 +236,7 @@ def test_a_loaded_model_file_is_measured_on_its_own_target_column():
     trainer.step(4)
     model = model_from_json(model_to_json(trainer))
     at = go(start(), nav.PREDICT)  # no network trained in this session: the file's is used
-    at.session_state[state.LOADED_MODEL] = (model, "spiral.json")
+    session(at).loaded_model = (model, "spiral.json")
     at.run()
     table = pd.DataFrame(ds.X[:45], columns=ds.feature_names)
     table["label"] = [ds.classes[int(c)] for c in ds.y[:45]]

@@ -9,7 +9,7 @@ import pytest
 from nn_core.io.bundle import write_bundle
 from nn_core.settings import RunSettings
 from nn_core.training.runs import MAX_RUNS, record_run
-from tests.conftest import go, start
+from tests.conftest import go, session, start
 from ui import nav, state
 
 TABLE_A = b"a,b,label\n1,2,x\n2,3,y\n3,1,x\n4,4,y\n5,0,x\n0,5,y\n1,1,x\n2,2,y\n"
@@ -62,7 +62,7 @@ def test_no_runs_yet_says_how_to_make_one():
 
 def test_two_runs_with_different_rates_are_overlaid_tabled_and_restored():
     at = _two_runs()
-    log = at.session_state[state.RUNS]
+    log = session(at).runs
     assert [(r.number, r.settings.lr, r.epochs) for r in log.runs] == [(1, 0.03, 3)]
     assert log.runs[0].changes == ()  # the new rate came after its last epoch
     table = _table(at)
@@ -70,7 +70,7 @@ def test_two_runs_with_different_rates_are_overlaid_tabled_and_restored():
     assert table["learning rate"].tolist() == ["0.03", "0.3"]
     assert table["epochs"].tolist() == [3, 3]
     assert "hidden layers" not in table.columns  # only what differs
-    trainer = at.session_state[state.TRAINER]
+    trainer = session(at).trainer
     assert table["final test loss"].iloc[1] == round(trainer.current()["test_loss"], 4)
     assert table["final test loss"].iloc[0] == round(log.runs[0].final["test_loss"], 4)
 
@@ -87,12 +87,12 @@ def test_two_runs_with_different_rates_are_overlaid_tabled_and_restored():
 
     at.button(key="runs_restore_1").click().run()
     assert not at.exception and not at.error
-    assert at.session_state[state.SETTINGS] == RunSettings()  # lr 0.03 again
+    assert session(at).settings == RunSettings()  # lr 0.03 again
     assert at.select_slider(key=state.widget_key("lr")).value == 0.03
-    assert at.session_state[state.TRAINER] is None or at.session_state[state.TRAINER].epoch == 0
+    assert session(at).trainer is None or session(at).trainer.epoch == 0
     assert any("Restored the settings Run 1 started with" in i.value.replace("\\", "")
                for i in at.info)
-    log = at.session_state[state.RUNS]
+    log = session(at).runs
     assert [(r.number, r.settings.lr) for r in log.runs] == [(1, 0.03), (2, 0.3)]
     _steps(at, 3)  # the restored run trains to the same numbers as run 1
     table = _table(at)
@@ -106,7 +106,7 @@ def test_a_rate_changed_while_training_is_told_and_restore_brings_the_start():
     _set_lr(at, 0.1)
     _steps(at, 2)
     at.button(key="train_reset").click().run()
-    (run,) = at.session_state[state.RUNS].runs
+    (run,) = session(at).runs.runs
     assert run.settings.lr == 0.03 and run.epochs == 4
     assert run.changes == ("epoch 2: lr 0.03 → 0.1",)
     _steps(at, 1)
@@ -128,7 +128,7 @@ def test_the_oldest_runs_go_first_with_a_notice():
     for _ in range(MAX_RUNS + 1):
         _steps(at, 1)
         at.button(key="train_reset").click().run()
-    log = at.session_state[state.RUNS]
+    log = session(at).runs
     assert [r.number for r in log.runs] == list(range(2, MAX_RUNS + 2))
     assert any("Run 1 left the run comparison" in i.value for i in at.info)
 
@@ -141,13 +141,13 @@ def test_restore_refuses_a_run_on_a_table_this_session_no_longer_has():
     go(at, nav.DATA)
     at.file_uploader(key=state.W_UPLOAD).upload("b.csv", TABLE_B, "text/csv").run()
     go(at, nav.TRAIN)
-    (run,) = at.session_state[state.RUNS].runs
+    (run,) = session(at).runs.runs
     assert run.data == "a.csv"
-    before = at.session_state[state.SETTINGS]
+    before = session(at).settings
     at.button(key="runs_restore_1").click().run()
     assert len(at.error) == 1
     assert "Run 1 was trained on other data (a.csv)" in at.error[0].value.replace("\\", "")
-    assert at.session_state[state.SETTINGS] == before
+    assert session(at).settings == before
 
 
 def test_restore_of_a_run_on_another_built_in_dataset_brings_its_data_back():
@@ -156,22 +156,22 @@ def test_restore_of_a_run_on_another_built_in_dataset_brings_its_data_back():
     go(at, nav.DATA)
     at.selectbox(key=state.widget_key("dataset")).set_value("circle").run()
     go(at, nav.TRAIN)
-    assert at.session_state[state.SETTINGS].dataset == "circle"
+    assert session(at).settings.dataset == "circle"
     _steps(at, 1)
     assert _table(at)["data"].tolist() == ["moons", "circle"]
     at.button(key="runs_restore_1").click().run()
     assert not at.error
-    assert at.session_state[state.SETTINGS].dataset == "moons"
-    assert at.session_state[state.DATASET].name == "moons"
+    assert session(at).settings.dataset == "moons"
+    assert session(at).dataset.name == "moons"
 
 
 def test_a_bundle_carries_the_runs_to_another_session():
     at = _two_runs()
     go(at, nav.SHARE)
     assert any("The run bundle carries 2 runs to compare" in c.value for c in at.caption)
-    log = at.session_state[state.RUNS]  # the bundle the page wrote: the kept and live runs
-    live = record_run(at.session_state[state.TRAINER], log.next_number, "moons")
-    text, left_out = write_bundle(at.session_state[state.SETTINGS], None, "",
+    log = session(at).runs  # the bundle the page wrote: the kept and live runs
+    live = record_run(session(at).trainer, log.next_number, "moons")
+    text, left_out = write_bundle(session(at).settings, None, "",
                                   [*log.runs, live])
     assert left_out == 0
 
@@ -180,14 +180,14 @@ def test_a_bundle_carries_the_runs_to_another_session():
                                                       "application/json").run()
     assert not other.exception and not other.error
     assert any("The bundle brought 2 runs to compare" in i.value for i in other.info)
-    kept = other.session_state[state.RUNS].runs
+    kept = session(other).runs.runs
     assert [(r.number, r.settings.lr, r.source) for r in kept] == [(1, 0.03, "bundle"),
                                                                    (2, 0.3, "bundle")]
     go(other, nav.TRAIN)
     assert _table(other)["learning rate"].tolist() == ["0.03", "0.3"]
     assert len(_figures(other)[0]["data"]) == 4
     other.button(key="runs_restore_1").click().run()
-    assert other.session_state[state.SETTINGS].lr == 0.03 and not other.error
+    assert session(other).settings.lr == 0.03 and not other.error
 
 
 def test_a_run_on_an_uploaded_table_restores_after_a_bundle_round_trip():
@@ -197,8 +197,8 @@ def test_a_run_on_an_uploaded_table_restores_after_a_bundle_round_trip():
     go(at, nav.TRAIN)
     _steps(at, 2)
     at.button(key="train_reset").click().run()
-    (run,) = at.session_state[state.RUNS].runs
-    text, _ = write_bundle(at.session_state[state.SETTINGS], at.session_state[state.CSV_BYTES],
+    (run,) = session(at).runs.runs
+    text, _ = write_bundle(session(at).settings, session(at).csv_bytes,
                            "mine.csv", [run])
     other = start()
     other.file_uploader(key="w_upload_bundle").upload("run.json", text.encode(),
@@ -206,7 +206,7 @@ def test_a_run_on_an_uploaded_table_restores_after_a_bundle_round_trip():
     go(other, nav.TRAIN)
     assert _table(other)["run"].tolist() == ["Run 1"]
     other.button(key="runs_restore_1").click().run()
-    assert not other.error and other.session_state[state.SETTINGS] == run.settings
+    assert not other.error and session(other).settings == run.settings
 
 
 def test_a_setting_changed_before_the_first_epoch_is_where_the_run_starts(ss):

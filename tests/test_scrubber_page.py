@@ -10,12 +10,12 @@ from streamlit.testing.v1 import AppTest
 from nn_core.data.load import load_data
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
-from tests.conftest import train_page
-from ui import state
+from tests.conftest import go, session, train_page
+from ui import nav, state
 from ui.charts import unpack
 from ui.live_frames import LiveView, ViewOptions
 
-SLIDER = state.SCRUB_EPOCH
+SLIDER = state.VIEW_WIDGETS["scrub_epoch"]
 
 
 def step(at: AppTest, n: int) -> None:
@@ -56,12 +56,12 @@ def test_slider_only_when_paused_after_some_training():
     assert slider.value == 3
     assert at.button(key="scrub_continue").disabled  # already now
     at.button(key="train_play").click().run()
-    assert at.session_state[state.RUNNING]
+    assert session(at).running
     assert not has_slider(at)
     at.button(key="train_pause").click().run()
     assert not at.exception, at.exception
     assert has_slider(at)
-    assert at.select_slider(key=SLIDER).value == at.session_state[state.TRAINER].epoch
+    assert at.select_slider(key=SLIDER).value == session(at).trainer.epoch
 
 
 def test_looking_back_sends_the_snapshots_surface_and_continue_makes_it_live():
@@ -81,12 +81,12 @@ def test_looking_back_sends_the_snapshots_surface_and_continue_makes_it_live():
     assert unpack(sent(at)["history"]["epoch"])[-1] == 6
     assert any("Looking back" in c.value and "Training is at epoch 6" in c.value
                for c in at.caption)
-    trainer = at.session_state[state.TRAINER]
+    trainer = session(at).trainer
     assert trainer.epoch == 6  # looking changes nothing
 
     at.button(key="scrub_continue").click().run()
     assert not at.exception, at.exception
-    trainer = at.session_state[state.TRAINER]
+    trainer = session(at).trainer
     s = RunSettings()
     fresh = Trainer(s, load_data(s))
     fresh.step(2)
@@ -96,7 +96,7 @@ def test_looking_back_sends_the_snapshots_surface_and_continue_makes_it_live():
     assert at.select_slider(key=SLIDER).value == 2  # now is epoch 2
     step(at, 1)
     fresh.step(1)
-    assert np.array_equal(at.session_state[state.TRAINER].network.params, fresh.network.params)
+    assert np.array_equal(session(at).trainer.network.params, fresh.network.params)
 
 
 def test_step_and_back_to_now_leave_the_look_back():
@@ -120,3 +120,15 @@ def test_caption_tells_which_epochs_are_kept():
     step(at, 3)
     captions = [c.value for c in at.caption]
     assert any(c.startswith("4 snapshots kept (every epoch so far; at most 64") for c in captions)
+
+
+def test_a_look_back_survives_a_page_switch_and_a_step_ends_it():
+    at = train_page()
+    step(at, 4)
+    at.select_slider(key=SLIDER).set_value(1).run()
+    go(at, nav.DATA)  # Streamlit forgets the slider's state here; the session keeps the choice
+    go(at, nav.TRAIN)
+    assert at.select_slider(key=SLIDER).value == 1
+    assert sent(at)["frames"][-1]["epoch"] == 1 and shown_epoch(at) == 1
+    step(at, 1)
+    assert at.select_slider(key=SLIDER).value == 5 and shown_epoch(at) == 5

@@ -3,6 +3,8 @@
 The session store is swapped for a plain dict, so these run without a Streamlit script.
 """
 
+import ast
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -15,18 +17,29 @@ from ui import state
 TABLE = b"height,weight,label\n170,70,1\n160,55,0\n180,90,1\n150,45,0\n175,75,1\n165,60,0\n"
 
 
-def test_init_state_fills_defaults_and_keeps_existing_values(ss):
-    assert ss[state.SETTINGS] == RunSettings()
-    assert ss[state.TRAINER] is None and ss[state.RUNNING] is False
-    ss[state.GENERATION] = 7
-    ss[state.SETTINGS] = RunSettings(lr=0.5)
+def test_the_session_is_one_object_under_one_key_made_once(ss):
+    s = state.session()
+    assert list(ss) == [state.KEY] and ss[state.KEY] is s
+    assert s.settings == RunSettings()
+    assert s.trainer is None and s.running is False
+    s.generation = 7
+    s.settings = RunSettings(lr=0.5)
     state.init_state()
-    assert ss[state.GENERATION] == 7
-    assert ss[state.SETTINGS].lr == 0.5
+    assert state.session() is s
+    assert state.generation() == 7 and state.get_settings().lr == 0.5
+
+
+def test_two_sessions_share_no_mutable_part():
+    a, b = state.Session(), state.Session()
+    immutable = (int, float, str, bytes, bool, tuple, frozenset, type(None), RunSettings)
+    for f in dataclasses.fields(state.Session):
+        va, vb = getattr(a, f.name), getattr(b, f.name)
+        assert isinstance(va, immutable) or va is not vb, f.name
+    assert a.views is not b.views and a.runs is not b.runs and a.lock is not b.lock
 
 
 def test_dataset_loads_lazily_from_settings(ss):
-    assert ss[state.DATASET] is None
+    assert state.session().dataset is None
     ds = state.get_dataset()
     assert ds.name == RunSettings().dataset
     assert ds.n_samples == RunSettings().n_samples
@@ -109,7 +122,7 @@ def test_a_refused_table_keeps_the_previous_data(ss):
 
 
 def test_lost_table_falls_back_to_the_default_dataset(ss):
-    ss[state.SETTINGS] = RunSettings(dataset="csv", target="label")  # e.g. from a shared link
+    state.session().settings = RunSettings(dataset="csv", target="label")  # e.g. from a link
     ds = state.get_dataset()
     assert ds.name == RunSettings().dataset
     assert state.get_settings().dataset == RunSettings().dataset
@@ -163,3 +176,80 @@ def test_a_new_table_of_100_rows_turns_early_stopping_on_and_a_small_one_off(ss)
     assert state.get_settings().patience == 0
     state.use_table(TABLE, "people.csv")  # 6 rows
     assert (state.get_settings().patience, state.get_settings().validation_fraction) == (0, 0)
+
+
+# --- the rule: one owner of st.session_state, one maker of widget keys --------------------------
+ROOT = Path(__file__).resolve().parents[1]
+OWNER = ROOT / "ui" / "state.py"
+# Streamlit calls that make a widget (a keyed element with a value in st.session_state)
+WIDGETS = {"button", "download_button", "form_submit_button", "checkbox", "toggle", "radio",
+           "selectbox", "multiselect", "slider", "select_slider", "number_input", "text_input",
+           "text_area", "file_uploader", "segmented_control", "pills", "data_editor",
+           "date_input", "time_input", "color_picker", "camera_input", "audio_input",
+           "chat_input", "feedback", "tabs"}
+
+
+def app_sources() -> list[Path]:
+    """Every Python file of the app and the engine, ui/state.py included."""
+    files = [ROOT / "app.py", *ROOT.glob("app_pages/*.py"), *ROOT.glob("ui/**/*.py"),
+             *ROOT.glob("nn_core/**/*.py")]
+    return sorted(files)
+
+
+def invented_keys(source: str) -> list[int]:
+    """Lines where a widget gets a key spelled in place (a string or f-string) instead of one
+    made by ui/state.py. A component with a callback (``on_..._change``) is a widget too."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(
+            node.func, "id", "")
+        words = {k.arg for k in node.keywords}
+        is_widget = name in WIDGETS or any(w and w.startswith("on_") and w.endswith("_change")
+                                           for w in words)
+        key = next((k.value for k in node.keywords if k.arg == "key"), None)
+        if is_widget and key is not None and _spelled(key):
+            lines.append(node.lineno)
+    return lines
+
+
+def _spelled(expr: ast.expr) -> bool:
+    """Whether the key is text written here (a call making it, such as state.bind("lr"), is
+    not)."""
+    if isinstance(expr, ast.JoinedStr):
+        return True
+    if isinstance(expr, ast.Constant):
+        return isinstance(expr.value, str)
+    if isinstance(expr, ast.IfExp):
+        return _spelled(expr.body) or _spelled(expr.orelse)
+    if isinstance(expr, ast.BinOp):
+        return _spelled(expr.left) or _spelled(expr.right)
+    if isinstance(expr, ast.BoolOp):
+        return any(_spelled(v) for v in expr.values)
+    return False
+
+
+def test_only_ui_state_mentions_session_state():
+    files = app_sources()
+    assert OWNER in files and len(files) > 40
+    assert "st.session_state" in OWNER.read_text(encoding="utf-8")
+    offenders = [str(p.relative_to(ROOT)) for p in files
+                 if p != OWNER and "session_state" in p.read_text(encoding="utf-8")]
+    assert offenders == []
+
+
+def test_the_key_check_finds_a_key_spelled_in_place():
+    assert invented_keys('st.button("Go", key="go")\nst.slider("a", key=f"a_{i}")\n'
+                         '_el(key=a or "x", on_done_change=f)\n'
+                         'st.toggle("c", key="t_" + name)\n') == [1, 2, 3, 4]
+    assert invented_keys('st.button("Go", key=state.W_PLAY)\nst.container(key="box")\n'
+                         'st.slider("a", key=state.held_input_key(2))\n'
+                         'st.selectbox("d", key=state.bind("dataset"))\n'
+                         'st.checkbox("b", **state.view_widget("log_loss"))\n') == []
+
+
+def test_pages_and_views_take_every_widget_key_from_ui_state():
+    offenders = {str(p.relative_to(ROOT)): lines for p in app_sources() if p != OWNER
+                 and (lines := invented_keys(p.read_text(encoding="utf-8")))}
+    assert offenders == {}

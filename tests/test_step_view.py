@@ -9,7 +9,7 @@ from nn_core.engine.network import QUIET
 from nn_core.settings import BLOG_SETUP, RunSettings
 from nn_core.training.one_step import trainer_step
 from nn_core.training.trainer import Trainer
-from tests.conftest import go, start
+from tests.conftest import go, session, start
 from tests.step_reference import blog_network, blog_train_values
 from ui import nav, state
 from ui.step_view import DIGITS, MAX_UNITS, step_tables
@@ -37,7 +37,7 @@ def _open(settings: RunSettings | None = None, ds: Dataset | None = None, traine
 
 
 def _expected(at, row: int, chosen: list[int] | None = None):
-    trainer = at.session_state[state.TRAINER]
+    trainer = session(at).trainer
     trace = trainer_step(trainer, row)
     data_row = int(trainer.train_idx[row])
     sizes = trainer.network.sizes
@@ -94,12 +94,15 @@ def test_the_view_shows_the_engines_numbers_for_the_chosen_row():
     assert _num(loss.split("**")[1]) == pytest.approx(net.loss(X, Y), rel=REL)
 
     # another row: the number input and the button
-    at.number_input(key=state.STEP_ROW).set_value(5).run()
+    at.number_input(key=state.VIEW_WIDGETS["step_row"]).set_value(5).run()
     assert _shown_frames(at)[0].values.tolist() == _expected(at, 5)[2][0].frame.values.tolist()
     at.button(key="step_next_row").click().run()
-    assert at.number_input(key=state.STEP_ROW).value == 6
+    assert at.number_input(key=state.VIEW_WIDGETS["step_row"]).value == 6
     assert _shown_frames(at)[1].values.tolist() == _expected(at, 6)[2][1].frame.values.tolist()
     assert any(f"Dataset row {int(trainer.train_idx[6])}," in _text(c.value) for c in at.caption)
+    go(at, nav.DATA)  # the row chosen survives a visit to another page
+    go(at, nav.HOW_IT_WORKS)
+    assert at.number_input(key=state.VIEW_WIDGETS["step_row"]).value == 6
 
 
 def test_apply_this_step_changes_the_network_exactly_as_shown():
@@ -108,7 +111,7 @@ def test_apply_this_step_changes_the_network_exactly_as_shown():
     trainer = Trainer(settings, ds)
     trainer.step(2)
     at = _open(settings, ds, trainer)
-    at.number_input(key=state.STEP_ROW).set_value(4).run()
+    at.number_input(key=state.VIEW_WIDGETS["step_row"]).set_value(4).run()
     trace = trainer_step(trainer, 4)
     weights_before = [f for f in _shown_frames(at) if "new w" in f.columns]
     epoch, history = trainer.epoch, {k: list(v) for k, v in trainer.history.items()}
@@ -127,7 +130,7 @@ def test_apply_this_step_changes_the_network_exactly_as_shown():
 
 def test_apply_is_refused_when_the_network_changed_since_it_was_shown():
     at = _open()
-    trainer = at.session_state[state.TRAINER]
+    trainer = session(at).trainer
     before = trainer.network.get_params()
     trainer.step(1)  # trained elsewhere after the page was drawn
     after_training = trainer.network.get_params()
@@ -141,7 +144,7 @@ def test_apply_is_refused_when_the_network_changed_since_it_was_shown():
 def test_the_blogs_network_on_its_first_row_shows_the_blogs_own_values():
     settings = RunSettings(dataset="blog", epochs=1000, **BLOG_SETUP)
     at = _open(settings)
-    trainer = at.session_state[state.TRAINER]
+    trainer = session(at).trainer
     hidden, out = trainer_step(trainer, 0).layers
     ref = blog_train_values(blog_network(hidden.W, out.W, 0.1), [170, 70, 25], [1])
     frames = _shown_frames(at)
@@ -184,7 +187,7 @@ def test_a_large_network_collapses_to_the_chosen_units_and_summarises_the_rest()
                  ["no", "yes"], name="csv")
     settings = RunSettings(dataset="csv", hidden=(64,) * 6, activation="relu")
     at = _open(settings, ds)
-    trainer = at.session_state[state.TRAINER]
+    trainer = session(at).trainer
     trace = trainer_step(trainer, 0)
     assert any("Hidden layer 3: 64 units, showing unit 0" in _text(c.value) for c in at.caption)
     assert any("Inputs: 50 units, showing unit 0" in _text(c.value) for c in at.caption)

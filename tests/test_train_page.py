@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from nn_core.settings import RunSettings
-from tests.conftest import button, go, start, train_page
+from tests.conftest import button, go, session, start, train_page
 from ui import nav, state
 
 
@@ -45,62 +45,62 @@ def test_widgets_and_counter_are_there():
 
 def test_step_adds_exactly_one_epoch_and_reset_returns_to_zero():
     at = train_page()
-    initial = at.session_state[state.TRAINER].network.get_params()
+    initial = session(at).trainer.network.get_params()
     for n in (1, 2, 3):
         button(at, "train_step").click().run()
         assert not at.exception
-        assert shown_epoch(at) == n == at.session_state[state.TRAINER].epoch
-    assert not np.array_equal(at.session_state[state.TRAINER].network.get_params(), initial)
+        assert shown_epoch(at) == n == session(at).trainer.epoch
+    assert not np.array_equal(session(at).trainer.network.get_params(), initial)
     button(at, "train_reset").click().run()
     assert shown_epoch(at) == 0
-    trainer = at.session_state[state.TRAINER]
+    trainer = session(at).trainer
     assert trainer.epoch == 0
     np.testing.assert_array_equal(trainer.network.get_params(), initial)  # the seed's start
-    assert at.session_state[state.SETTINGS] == RunSettings()  # nothing else changed
+    assert session(at).settings == RunSettings()  # nothing else changed
 
 
 def test_play_trains_in_ticks_and_pause_stops():
     at = train_page()
     button(at, "train_play").click().run()
-    assert at.session_state[state.RUNNING]
+    assert session(at).running
     assert button(at, "train_pause")  # Play became Pause
-    assert at.session_state[state.TRAINER].epoch > 0  # the tick trained after sending
+    assert session(at).trainer.epoch > 0  # the tick trained after sending
     at.run()  # the next tick shows what the previous one trained
     shown = shown_epoch(at)
     assert shown > 0
     button(at, "train_pause").click().run()
-    assert not at.session_state[state.RUNNING]
-    paused = at.session_state[state.TRAINER].epoch
+    assert not session(at).running
+    paused = session(at).trainer.epoch
     assert shown_epoch(at) == paused  # paused: the counter shows the network as it is
     at.run()
-    assert at.session_state[state.TRAINER].epoch == paused == shown_epoch(at)
+    assert session(at).trainer.epoch == paused == shown_epoch(at)
 
 
 def test_a_hyper_parameter_keeps_the_weights_an_architecture_change_resets_them():
     at = train_page()
     button(at, "train_step").click().run()
     button(at, "train_step").click().run()
-    trainer = at.session_state[state.TRAINER]
+    trainer = session(at).trainer
     at.select_slider(key=state.widget_key("lr")).set_value(0.1).run()
-    assert at.session_state[state.TRAINER] is trainer and trainer.settings.lr == 0.1
+    assert session(at).trainer is trainer and trainer.settings.lr == 0.1
     assert any("Kept the trained network" in i.value for i in at.info)
     assert shown_epoch(at) == 2
     at.number_input(key="w_units_0").set_value(5).run()
     assert any("reset" in i.value for i in at.info)
     assert shown_epoch(at) == 0
-    assert at.session_state[state.TRAINER].network.sizes == [2, 5, 8, 1]
+    assert session(at).trainer.network.sizes == [2, 5, 8, 1]
 
 
 def test_a_refused_setting_shows_one_error_and_changes_nothing():
     at = train_page()
-    state_settings = at.session_state[state.SETTINGS].replace(activation="tanh,relu")
-    at.session_state[state.SETTINGS] = state_settings
+    state_settings = session(at).settings.replace(activation="tanh,relu")
+    session(at).settings = state_settings
     at.run()
     assert not at.exception
     box = at.text_input(key=state.widget_key("activation"))
     box.set_value("tanh,nope").run()
     assert len(at.error) == 1 and "activation" in at.error[0].value
-    assert at.session_state[state.SETTINGS] == state_settings
+    assert session(at).settings == state_settings
 
 
 def test_divergence_stops_with_a_message_and_keeps_finite_weights():
@@ -109,26 +109,26 @@ def test_divergence_stops_with_a_message_and_keeps_finite_weights():
     at = train_page(settings=settings)
     button(at, "train_play").click().run()
     for _ in range(10):
-        if at.session_state[state.TRAINER].diverged:
+        if session(at).trainer.diverged:
             break
         at.run()
-    trainer = at.session_state[state.TRAINER]
+    trainer = session(at).trainer
     assert trainer.diverged
     at.run()
-    assert not at.session_state[state.RUNNING]
+    assert not session(at).running
     assert any("diverged" in e.value for e in at.error)
     assert np.isfinite(trainer.network.get_params()).all()
 
 
 def test_the_blogs_network_button_and_its_saturation_readout():
     at = train_page()
-    at.session_state[state.SETTINGS] = RunSettings(dataset="blog")
-    at.session_state[state.DATASET] = None
-    at.session_state[state.TRAINER] = None
+    session(at).settings = RunSettings(dataset="blog")
+    session(at).dataset = None
+    session(at).trainer = None
     at.run()
     blog = next(b for b in at.button if b.label == "Use the blog's network")
     blog.click().run()
-    s = at.session_state[state.SETTINGS]
+    s = session(at).settings
     assert (s.hidden, s.bias, s.scale, s.update_rule, s.batch_size) == ((2,), False, "none",
                                                                        "blog", 1)
     assert any("Raw inputs" in i.value for i in at.info)
@@ -140,7 +140,7 @@ def test_other_problems_and_no_hidden_layer_render(dataset):
     button(at, "train_step").click().run()
     assert not at.exception and shown_epoch(at) == 1
     at.number_input(key="w_hidden_layers").set_value(0).run()
-    assert not at.exception and at.session_state[state.SETTINGS].hidden == ()
+    assert not at.exception and session(at).settings.hidden == ()
     button(at, "train_step").click().run()
     assert not at.exception and shown_epoch(at) == 1
 
@@ -165,11 +165,11 @@ def _blog_page() -> AppTest:
 
 def test_the_scaling_hint_s_fix_makes_the_blogs_network_separate_its_test_people():
     at = _blog_page()
-    assert not _separates_the_blogs_test_people(at.session_state[state.SETTINGS])
+    assert not _separates_the_blogs_test_people(session(at).settings)
     hint = next(i.value for i in at.info if "Raw inputs" in i.value)
     assert "min–max" in hint.lower()
     button(at, "hint_scale").click().run()
-    s = at.session_state[state.SETTINGS]
+    s = session(at).settings
     assert s.scale == "minmax" and not s.bias and s.hidden == (2,)
     assert _separates_the_blogs_test_people(s)
 
@@ -177,7 +177,7 @@ def test_the_scaling_hint_s_fix_makes_the_blogs_network_separate_its_test_people
 def test_standardising_without_biases_is_said_and_either_fix_works():
     at = _blog_page()
     at.selectbox(key=state.widget_key("scale")).set_value("standard").run()
-    s = at.session_state[state.SETTINGS]
+    s = session(at).settings
     assert s.scale == "standard" and not s.bias
     assert not _separates_the_blogs_test_people(s)  # 0.946 / 0.624 / 0.947: all class 1
     hint = next(i.value for i in at.info if "without biases" in i.value)
@@ -185,10 +185,10 @@ def test_standardising_without_biases_is_said_and_either_fix_works():
     help_text = at.selectbox(key=state.widget_key("scale")).help
     assert "what lets the network learn" not in help_text and "min–max" in help_text
     for key, changes in (("hint_scale", {"scale": "minmax"}), ("hint_bias", {"bias": True})):
-        at.session_state[state.SETTINGS] = s
+        session(at).settings = s
         at.run()
         button(at, key).click().run()
-        fixed = at.session_state[state.SETTINGS]
+        fixed = session(at).settings
         assert fixed == s.replace(**changes)
         assert _separates_the_blogs_test_people(fixed)
         assert not any("without biases" in i.value for i in at.info)
@@ -197,7 +197,7 @@ def test_standardising_without_biases_is_said_and_either_fix_works():
 def test_a_link_s_units_show_in_the_widgets():
     at = go(start({"hidden": "64,40", "lr": "0.05"}), nav.TRAIN)
     assert not at.info, [i.value for i in at.info]
-    assert at.session_state[state.SETTINGS].hidden == (64, 40)
+    assert session(at).settings.hidden == (64, 40)
     assert at.number_input(key="w_units_0").value == 64
     assert at.number_input(key="w_units_1").value == 40
     lr = at.select_slider(key=state.widget_key("lr"))
@@ -218,25 +218,25 @@ def test_the_surface_says_which_inputs_it_holds_and_lets_them_move():
     at = train_page(settings=settings)
     age = ds.X[:, 2]
     assert f"age = {age.mean():.4g} (mean)" in _held_caption(at)
-    slider = at.slider(key=f"w_held_{at.session_state[state.DATA_VERSION]}_2")
+    slider = at.slider(key=f"w_held_{session(at).data_version}_2")
     assert (slider.min, slider.max) == (age.min(), age.max()) and slider.label == "age"
-    _, before = at.session_state[state.LIVE_VIEW]
+    _, before = session(at).live.view
     assert before.options.held == ((2, age.mean()),)
     slider.set_value(40.0).run()
     assert not at.exception
     caption = _held_caption(at)
     assert "age = 40." in caption and "mean" not in caption
-    _, after = at.session_state[state.LIVE_VIEW]
+    _, after = session(at).live.view
     assert after.options.held == ((2, 40.0),)
     # the frames the element draws are the network's outputs at age 40
-    trainer = at.session_state[state.TRAINER]
+    trainer = session(at).trainer
     at40 = LiveView(trainer, ViewOptions(held=((2, 40.0),))).frame()["surface"]
     at_mean = LiveView(trainer, ViewOptions()).frame()["surface"]
     assert after.frame()["surface"] == at40 != at_mean
     at.run()  # nothing moved: the same view (its grid is not recomputed)
-    assert at.session_state[state.LIVE_VIEW][1] is after
+    assert session(at).live.view[1] is after
     # plotting age instead holds weight, at its mean
-    at.selectbox(key=state.VIEW_Y).set_value(2).run()
+    at.selectbox(key=state.VIEW_WIDGETS["surface_y"]).set_value(2).run()
     assert _held_caption(at).startswith("The surface holds the other inputs fixed: weight = ")
     # two inputs: nothing is held, nothing said
     at = train_page(settings=RunSettings(dataset="xor"))
@@ -244,10 +244,29 @@ def test_the_surface_says_which_inputs_it_holds_and_lets_them_move():
     assert not [s for s in at.slider if s.key and s.key.startswith("w_held_")]
 
 
+def test_view_choices_survive_page_switches_and_stay_in_the_link():
+    at = train_page(settings=RunSettings(dataset="blog"))  # three inputs
+    at.checkbox(key="w_view_log").check().run()
+    at.select_slider(key="w_train_speed").set_value(50).run()
+    at.selectbox(key="w_view_y").set_value(2).run()
+    view = {"speed": "50", "surface_y": "2", "log_loss": "true"}
+    for page in (nav.DATA, nav.PREDICT, nav.SHARE, nav.HOW_IT_WORKS):
+        go(at, page)  # Streamlit forgets the Train page's widgets here; the session does not
+        query = {k: v[-1] if isinstance(v, list) else v for k, v in at.query_params.items()}
+        assert query == {"dataset": "blog", **view}, page
+    go(at, nav.TRAIN)
+    assert at.checkbox(key="w_view_log").value is True
+    assert at.select_slider(key="w_train_speed").value == 50
+    assert at.selectbox(key="w_view_y").value == 2
+    _, live_view = session(at).live.view
+    assert (live_view.options.y_feature, live_view.options.log_loss) == (2, True)
+    assert _held_caption(at).startswith("The surface holds the other inputs fixed: weight = ")
+
+
 def test_a_batch_larger_than_the_data_shows_as_it_is_and_says_what_it_means():
     at = train_page(settings=RunSettings(dataset="xor", n_samples=100, batch_size=500))
     assert at.number_input(key=state.widget_key("batch_size")).value == 500
-    assert at.session_state[state.SETTINGS].batch_size == 500
+    assert session(at).settings.batch_size == 500
     assert any("500 is more than the data's 100 rows" in c.value for c in at.caption)
 
 
@@ -257,16 +276,16 @@ DEAD = RunSettings(dataset="moons", hidden=(8,) * 6, activation="relu", lr=10.0)
 def play_until_stopped(at: AppTest) -> None:
     button(at, "train_play").click().run()
     for _ in range(20):
-        if not at.session_state[state.RUNNING]:
+        if not session(at).running:
             break
         at.run()
-    assert not at.session_state[state.RUNNING]
+    assert not session(at).running
 
 
 def test_a_blown_up_run_says_so_once_without_a_tick_and_offers_a_smaller_rate():
     at = train_page(settings=DEAD)
     play_until_stopped(at)
-    trainer = at.session_state[state.TRAINER]
+    trainer = session(at).trainer
     assert trainer.diverged and trainer.epoch == 0
     assert not at.success  # no green "✅ Reached the maximum"
     errors = [e.value for e in at.error]
@@ -276,15 +295,15 @@ def test_a_blown_up_run_says_so_once_without_a_tick_and_offers_a_smaller_rate():
     fix = button(at, "train_fix")
     assert fix.label == "Try learning rate 0.3"
     fix.click().run()
-    assert at.session_state[state.SETTINGS].lr == 0.3
+    assert session(at).settings.lr == 0.3
     assert at.select_slider(key=state.widget_key("lr")).value == 0.3
-    trainer = at.session_state[state.TRAINER]  # one click: the new rate and new weights
+    trainer = session(at).trainer  # one click: the new rate and new weights
     assert trainer.epoch == 0 and not trainer.diverged and trainer.settings.lr == 0.3
     assert not at.error and any("press Play" in i.value for i in at.info)
     button(at, "train_play").click().run()
     for _ in range(3):
         at.run()
-    trainer = at.session_state[state.TRAINER]
+    trainer = session(at).trainer
     assert trainer.epoch > 0 and not trainer.diverged and not at.error
 
 
@@ -294,14 +313,14 @@ def test_stop_section_has_early_stopping_and_only_the_validation_share_resets():
     patience = at.number_input(key=state.widget_key("patience"))
     assert patience.label == "Early stopping: patience (epochs)" and patience.value == 0
     patience.set_value(15).run()
-    assert at.session_state[state.SETTINGS].patience == 15
-    assert at.session_state[state.TRAINER].epoch == 1  # kept
+    assert session(at).settings.patience == 15
+    assert session(at).trainer.epoch == 1  # kept
     assert any("training loss" in c.value for c in at.caption)  # no validation share yet
     share = at.select_slider(key=state.widget_key("validation_fraction"))
     assert share.label == "Validation share of the training rows"
     share.set_value(0.2).run()
-    assert at.session_state[state.SETTINGS].validation_fraction == 0.2
-    trainer = at.session_state[state.TRAINER]  # a new split: a new network
+    assert session(at).settings.validation_fraction == 0.2
+    trainer = session(at).trainer  # a new split: a new network
     assert trainer.epoch == 0 and len(trainer.val_idx) == 32
     assert any("reset" in i.value for i in at.info)
 
@@ -310,9 +329,9 @@ def test_early_stopping_ends_with_the_best_epoch_in_the_app():
     settings = RunSettings(dataset="moons", noise=0.3, hidden=(32, 32), activation="relu",
                            optimizer="adam", lr=0.03, validation_fraction=0.2, patience=10)
     at = train_page(settings=settings)
-    at.session_state[state.TRAIN_SPEED] = "max"
+    session(at).views.speed = "max"
     play_until_stopped(at)
-    trainer = at.session_state[state.TRAINER]
+    trainer = session(at).trainer
     assert trainer.stop_kind == "early" and shown_epoch(at) == trainer.epoch
     assert any(f"weights of epoch {trainer.best_epoch}" in s.value for s in at.success)
 

@@ -185,7 +185,7 @@ def failed_run_notice() -> None:
     rate = fix_rate(trainer)
     st.error(trainer.stop_reason, icon="⚠️")
     if rate is not None:
-        st.button(f"Try learning rate {rate:g}", key="train_fix", on_click=on_try_rate,
+        st.button(f"Try learning rate {rate:g}", key=state.W_FIX_RATE, on_click=on_try_rate,
                   args=(rate,), type="primary", width="content",
                   help="Sets this learning rate and starts again from the seed's weights.")
 
@@ -393,7 +393,7 @@ def live_panel(options: ViewOptions, speed: int | str, look_back: int | None = N
             _status(trainer)
             _share_notice(place, playing)
         _component(
-            key="nn_live",
+            key=state.W_LIVE,
             data={
                 "seq": state.next_live_seq(),
                 "gen": gen,

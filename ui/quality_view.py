@@ -271,8 +271,7 @@ def _classification(splits: list[tuple[str, ClassQuality]], ds: Dataset, X: np.n
     total = sum(q.n for _, q in splits)
     st.markdown(f"**Rows it gets wrong: {len(wrong):,} of {total:,}**")
     if surface:
-        st.toggle("Mark the wrong rows on the surface", key=state.QUALITY_MARK,
-                  persist_state="session",
+        st.toggle("Mark the wrong rows on the surface", **state.view_widget("mark_wrong"),
                   help="Red rings on the decision surface above, for this epoch's network. "
                   "Playing removes them (they would go stale).")
         if state.mark_wrong_rows():

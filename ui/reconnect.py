@@ -68,4 +68,4 @@ def _watch_connection() -> None:
     if _watch is None:
         _watch = st.components.v2.component("nn_reconnect_watch", js=_WATCH_JS)
     with st.sidebar:  # an empty element still takes a gap: not above the page's title
-        _watch(key="nn_reconnect_watch", on_reconnected_change=_rerun, height=0)
+        _watch(key=state.W_RECONNECT_WATCH, on_reconnected_change=_rerun, height=0)

@@ -172,8 +172,7 @@ def compare_runs() -> None:
                    "appears here beside the next one.")
         return
     run_names = names(runs, live)
-    loss, acc = figures(runs, run_names,
-                        bool(st.session_state.get(state.VIEW_LOG, False)))
+    loss, acc = figures(runs, run_names, state.session().views.log_loss)
     c1, c2 = st.columns(2)
     with c1:
         st.plotly_chart(loss, key="runs_loss", width="stretch", config={"displaylogo": False})
@@ -195,7 +194,7 @@ def compare_runs() -> None:
     for start in range(0, len(kept), per_row):
         cols = st.columns(per_row)
         for col, run in zip(cols, kept[start:start + per_row], strict=False):
-            col.button(f"↩ Restore {run.label}", key=f"runs_restore_{run.number}",
+            col.button(f"↩ Restore {run.label}", key=state.restore_key(run.number),
                        on_click=_restore, args=(run.number,), width="stretch",
                        help=plain(f"Sets the settings {run.label} started with "
                                   f"({run.epochs} epochs on {run.data}).", 300))

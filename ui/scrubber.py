@@ -5,7 +5,8 @@ The trainer keeps snapshots at a bounded number of epochs (``nn_core/training/sn
 epoch up to 20, then an even stride). The slider offers those epochs and the present one; the
 live element then draws ``Trainer.at_epoch(k)`` (a read-only copy) instead of the live network.
 Play, Step and Reset move the run on, and the scrubber follows: a choice is remembered only for
-the run and epoch it was made on (:data:`ui.state.SCRUB_AT`), so any of them returns to now.
+the run and epoch it was made on (``Views.scrub_at`` in ui/state.py), so any of them returns to
+now.
 """
 
 from __future__ import annotations
@@ -40,15 +41,15 @@ def kept_caption(trainer: Trainer) -> str:
 def look_back(trainer: Trainer | None, running: bool) -> int | None:
     """The epoch the charts should show instead of now, or None; keeps the slider in step with
     the run (back to now after Play, Step, Reset or Continue)."""
+    views = state.session().views
     if trainer is None or running or trainer.epoch == 0:
-        state.set_scrub_at(None)
+        views.scrub_at = None
         return None
     here = (state.generation(), int(trainer.epoch))
-    options = choices(trainer)
-    if state.scrub_at() != here or st.session_state.get(state.SCRUB_EPOCH) not in options:
-        state.set_scrub_at(here)
-        st.session_state[state.SCRUB_EPOCH] = here[1]
-    k = st.session_state[state.SCRUB_EPOCH]
+    if views.scrub_at != here or views.scrub_epoch not in choices(trainer):
+        views.scrub_at = here
+        views.scrub_epoch = here[1]
+    k = views.scrub_epoch
     return None if k == here[1] else int(k)
 
 
@@ -61,15 +62,15 @@ def controls(trainer: Trainer | None, running: bool) -> int | None:
     now = int(trainer.epoch)
     c_slider, c_continue, c_now = st.columns([4, 1.3, 1], vertical_alignment="bottom")
     c_slider.select_slider(
-        "Look back to epoch", choices(trainer), key=state.SCRUB_EPOCH,
+        "Look back to epoch", choices(trainer), **state.view_widget("scrub_epoch"),
         format_func=lambda e: f"{e} (now)" if e == now else str(e),
         help="Every chart shows the network as it was at that epoch.",
     )
-    c_continue.button("Continue from here", key="scrub_continue", on_click=on_continue,
+    c_continue.button("Continue from here", key=state.W_SCRUB_CONTINUE, on_click=on_continue,
                       args=(k,), disabled=k is None, width="stretch",
                       help="Make that epoch's network the live one; the later epochs are "
                       "forgotten.")
-    c_now.button("Back to now", key="scrub_now", on_click=on_back_to_now, disabled=k is None,
+    c_now.button("Back to now", key=state.W_SCRUB_NOW, on_click=on_back_to_now, disabled=k is None,
                  width="stretch")
     st.caption(kept_caption(trainer))
     return k
@@ -94,4 +95,4 @@ def on_continue(epoch: int | None) -> None:
 def on_back_to_now() -> None:
     trainer = state.current_trainer()
     if trainer is not None:
-        st.session_state[state.SCRUB_EPOCH] = int(trainer.epoch)
+        state.session().views.scrub_epoch = int(trainer.epoch)

@@ -5,6 +5,7 @@ permalink, and notice a link Streamlit dropped. The codec itself is :mod:`ui.lin
 from __future__ import annotations
 
 from itertools import islice
+from typing import Any
 
 import streamlit as st
 
@@ -60,8 +61,7 @@ def dropped_link_notice(fields: int, chars: int) -> str | None:
             "showing the defaults.")
 
 
-def _on_dropped_link() -> None:
-    report = st.session_state.get("nn_link_probe")
+def _on_dropped_link(report: Any) -> None:
     dropped = getattr(report, "dropped", None) if report is not None else None
     if isinstance(dropped, dict):
         notice = dropped_link_notice(int(dropped.get("fields") or 0),
@@ -72,13 +72,15 @@ def _on_dropped_link() -> None:
 
 def _probe_address_bar() -> None:
     """Mount the probe that tells the page when Streamlit dropped the link's query string."""
+
     global _probe
     if _probe is None:
         _probe = st.components.v2.component("nn_link_probe", js=_PROBE_JS)
     with st.sidebar:  # an empty element still takes a gap: not above the page's title
-        _probe(key="nn_link_probe", data={"max_fields": STREAMLIT_MAX_FIELDS,
-                                          "max_chars": STREAMLIT_MAX_CHARS},
-               on_dropped_change=_on_dropped_link, height=0)
+        _probe(key=state.W_LINK_PROBE, data={"max_fields": STREAMLIT_MAX_FIELDS,
+                                             "max_chars": STREAMLIT_MAX_CHARS},
+               on_dropped_change=state.on_value(state.W_LINK_PROBE, _on_dropped_link),
+               height=0)
 
 
 def open_link() -> None:

@@ -1,18 +1,28 @@
-"""The one place that names session-state keys, their defaults and the rules between them.
+"""The session: one typed object per browser session, and the one place that touches
+``st.session_state``.
 
-A session holds one :class:`RunSettings` (the truth for every choice), the :class:`Dataset` it
-describes, the CSV bytes behind an uploaded or edited table (per session only, never in
-``st.cache_resource``), and the :class:`Trainer` if one was built. Pages never touch
-``st.session_state`` keys directly: they call the functions here.
+Everything a session keeps lives in one :class:`Session` under :data:`KEY`, made by
+:func:`session` on first use: the :class:`RunSettings` (the truth for every choice), the
+:class:`Dataset` they describe, the CSV bytes behind an uploaded or edited table (per session
+only, never in ``st.cache_resource``), the :class:`Trainer` if one was built, the run's state,
+messages, the share link's state, the runs kept to compare and the views' own choices. Pages and
+views read and change it through the functions here (or ``state.session().field``) and never
+touch ``st.session_state``.
 
-Widgets bound to a setting (:func:`bind` + :func:`on_change`) take their value from the stored
-settings on every run and write back through :func:`set_settings`, so a value survives page
-switches (Streamlit forgets widget state of pages not shown) and a refused value springs back.
+Streamlit keeps a widget's value in ``st.session_state`` under the widget's key, and forgets it
+when a page without that widget runs. The widget binding below makes every such key and is the
+only code that reads or writes those values: a widget bound to a setting (:func:`bind` +
+:func:`on_change`) or to a view choice (:func:`view_widget`) takes its value from the session on
+every run and writes it back in its callback, so the value survives page switches and a refused
+value springs back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, MutableMapping
+import dataclasses
+import threading
+from collections.abc import Callable, Iterable, MutableMapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import streamlit as st
@@ -23,55 +33,80 @@ from nn_core.data.load import load_data
 from nn_core.data.tabular import dataset_from_table, numeric_columns, read_csv_bytes
 from nn_core.errors import PlaygroundError
 from nn_core.io.bundle import read_bundle
+from nn_core.io.serialize import TrainedModel
 from nn_core.settings import DATA_FIELDS, RELOAD, RunSettings, with_early_stopping
 from nn_core.training.runs import MAX_RUNS, RunLog, RunRecord, data_fingerprint, record_run
 from nn_core.training.trainer import Trainer
+from ui.link_codec import UI_PARAMS
+from ui.live_frames import DEFAULT_SPEED, SPEEDS
 from ui.text import plain
 
-# --- session-state keys -----------------------------------------------------------------------
-SETTINGS = "settings"  # RunSettings
-DATASET = "dataset"  # Dataset or None (loaded lazily from SETTINGS)
-CSV_BYTES = "csv_bytes"  # bytes of the uploaded / edited table, or None
-CSV_NAME = "csv_name"  # the upload's file name (user text: show as plain text only)
-TRAINER = "trainer"  # Trainer or None
-RUNNING = "running"  # bool: the Train page's Play state
-GENERATION = "generation"  # int: bumped whenever the trainer is dropped (guards in-flight ticks)
-DATA_VERSION = "data_version"  # int: bumped whenever the dataset changes (resets data widgets)
-NOTICES = "notices"  # list[str]: one-line messages to show once
-LAST_ERROR = "last_error"  # str or None: a refused input, shown once with st.error
-UPLOAD_SEEN = "upload_seen"  # file_id of the last CSV upload processed
-EDITOR_VERSION = "editor_version"  # int: part of the data editor's key; bump to reset it
-CSV_COLUMNS = "csv_columns"  # list[str]: every column of the CSV table (target choices)
-CSV_NUMERIC = "csv_numeric"  # list[str]: its columns holding numbers (feature choices)
-RUNS = "runs"  # RunLog: the finished runs kept to compare (Train page, run bundles)
-RUN_TRACK = "run_track"  # dict or None: the live run's data name and settings over its epochs
-
-# Widget keys (not settings fields)
-W_UPLOAD = "w_upload_csv"
-W_PREDICT_UPLOAD = "w_predict_csv"
-W_PREDICT_EXAMPLE = "w_predict_example"
-W_DATA_TAB = "w_data_tab"
+KEY = "nn_session"  # the one st.session_state entry that is not a widget's value
 
 
-def _defaults() -> dict[str, Any]:
-    return {
-        SETTINGS: RunSettings(),
-        DATASET: None,
-        CSV_BYTES: None,
-        CSV_NAME: "",
-        TRAINER: None,
-        RUNNING: False,
-        GENERATION: 0,
-        DATA_VERSION: 0,
-        NOTICES: [],
-        LAST_ERROR: None,
-        UPLOAD_SEEN: None,
-        EDITOR_VERSION: 0,
-        CSV_COLUMNS: [],
-        CSV_NUMERIC: [],
-        RUNS: RunLog(),
-        RUN_TRACK: None,
-    }
+# --- the session object ------------------------------------------------------------------------
+@dataclass
+class Views:
+    """What this session looks at: choices that change no run. The first five are the Train
+    page's view, which a link carries (named and checked by ``ui.share.UI_PARAMS``)."""
+
+    speed: int | str = UI_PARAMS["speed"].default  # epochs per frame, or "max"
+    surface_x: int = UI_PARAMS["surface_x"].default  # the surface's horizontal input (index)
+    surface_y: int = UI_PARAMS["surface_y"].default  # ... and its vertical input
+    discretise: bool = UI_PARAMS["discretise"].default  # the surface in two flat colours
+    log_loss: bool = UI_PARAMS["log_loss"].default  # the loss charts on a log scale
+    scrub_epoch: int = 0  # the epoch the Train page's charts look back to (ui/scrubber.py)
+    scrub_at: tuple[int, int] | None = None  # (generation, epoch) the look-back was chosen on
+    step_row: int = 0  # the training row of How it works' step view (ui/step_view.py)
+    mark_wrong: bool = False  # ring the wrong rows on the decision surface (paused)
+
+
+LINK_VIEWS = tuple(UI_PARAMS)  # the fields of Views a link carries
+
+
+@dataclass
+class Live:
+    """The live element's bookkeeping (ui/live.py)."""
+
+    seq: int = 0  # number of the last message sent to the element (it ignores older ones)
+    view: tuple[Any, Any] | None = None  # (key, LiveView): the charts' view of the trainer
+    pending: tuple[Any, list, Any] | None = None  # (identity, frames, history) not yet sent
+    static_sent: str | None = None  # key of the view whose static part the element has
+    touched: float | None = None  # when the Train page last ran whole (the idle pause)
+
+
+@dataclass(eq=False)
+class Session:
+    """One browser session's state. Fields change in place: an old run still finishing (fast
+    reruns) and the new one share this object, so the generation counter and the lock guard
+    the trainer."""
+
+    settings: RunSettings = field(default_factory=RunSettings)
+    dataset: Dataset | None = None  # loaded lazily from the settings
+    csv_bytes: bytes | None = None  # the uploaded or edited table, or None
+    csv_name: str = ""  # the upload's file name (user text: show as plain text only)
+    csv_columns: list[str] = field(default_factory=list)  # every column (target choices)
+    csv_numeric: list[str] = field(default_factory=list)  # columns of numbers (features)
+    upload_seen: str | None = None  # file id of the last CSV upload processed
+    data_version: int = 0  # bumped whenever the dataset changes (new keys for data widgets)
+    editor_version: int = 0  # part of the data editor's key; bumped to show it fresh
+    trainer: Trainer | None = None
+    running: bool = False  # the Train page's Play state
+    generation: int = 0  # bumped whenever the trainer is dropped (guards in-flight ticks)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)  # trainer changes
+    notices: list[str] = field(default_factory=list)  # one-line messages to show once
+    error: str | None = None  # a refused input, shown once with st.error
+    runs: RunLog = field(default_factory=RunLog)  # finished runs kept to compare
+    run_track: dict[str, Any] | None = None  # the live run's data name and settings by epoch
+    link_read: bool = False  # this session's opening URL has been read
+    hidden: frozenset[str] = frozenset()  # controls and sections a classroom link hides
+    views: Views = field(default_factory=Views)
+    live: Live = field(default_factory=Live)
+    quality: tuple[tuple, Any] | None = None  # (key, measures) of the paused network
+    loaded_model: tuple[TrainedModel, str] | None = None  # a model file and its name
+    batch_prediction: tuple[tuple, Any] | None = None  # (key, prediction or refusal message)
+    step_result: tuple[bool, str] | None = None  # the last "apply this step", shown once
+    session_lost: bool | None = None  # this session replaced one its page lost (ui/reconnect.py)
 
 
 def _ss() -> MutableMapping[str, Any]:
@@ -79,18 +114,23 @@ def _ss() -> MutableMapping[str, Any]:
     return st.session_state
 
 
-def init_state() -> None:
-    """Fill in every missing key with its default; safe to call on every run of every page."""
+def session() -> Session:
+    """This browser session's :class:`Session`, made on first use."""
     ss = _ss()
-    for key, value in _defaults().items():
-        if key not in ss:
-            ss[key] = value
+    s = ss.get(KEY)
+    if s is None:
+        s = ss[KEY] = Session()
+    return s
+
+
+def init_state() -> None:
+    """Make sure the session exists; safe to call on every run of every page."""
+    session()
 
 
 # --- settings ---------------------------------------------------------------------------------
 def get_settings() -> RunSettings:
-    init_state()
-    return _ss()[SETTINGS]
+    return session().settings
 
 
 def set_settings(new: RunSettings) -> str | None:
@@ -100,16 +140,15 @@ def set_settings(new: RunSettings) -> str | None:
     None when there was nothing to say. Raises :class:`PlaygroundError` (and changes nothing)
     when the new data settings cannot be loaded.
     """
-    ss = _ss()
-    old = get_settings()
+    s = session()
+    old = s.settings
     if new == old:
         return None
     if old.effect_of(new) == RELOAD:
-        dataset = load_data(new, ss[CSV_BYTES])  # may raise: nothing changed yet
-        ss[DATASET] = dataset
-        ss[DATA_VERSION] += 1
-    ss[SETTINGS] = new
-    trainer: Trainer | None = ss[TRAINER]
+        s.dataset = load_data(new, s.csv_bytes)  # may raise: nothing changed yet
+        s.data_version += 1
+    s.settings = new
+    trainer = s.trainer
     if trainer is None:
         return None
     if old.needs_reset(new):
@@ -144,10 +183,116 @@ def try_update_settings(**changes: Any) -> bool:
     return True
 
 
-# --- widgets bound to settings ---------------------------------------------------------------
+# --- widget binding: the one place that makes widget keys and touches their values -----------
+# Every widget key of the app is made here (browser tests and page.css find elements by their
+# st-key-<key> class, so these stay stable). Data page:
+W_UPLOAD = "w_upload_csv"  # the CSV uploader
+W_BUNDLE = "w_upload_bundle"  # the run-bundle uploader
+W_DATA_TAB = "w_data_tab"  # the tabs: built-in, upload, edit rows
+# Train page:
+W_PLAY, W_PAUSE, W_STEP, W_RESET = "train_play", "train_pause", "train_step", "train_reset"
+W_FIX_RATE = "train_fix"  # a failed run's "Try learning rate ..."
+W_LIVE = "nn_live"  # the live charts' element (ui/live.py)
+W_HIDDEN_LAYERS = "w_hidden_layers"  # the number of hidden layers
+W_REG_KIND = "w_reg_kind"  # regularisation: none, L1 or L2
+W_REG_RATE = "w_reg_rate"  # ... and its rate
+W_SCRUB_CONTINUE, W_SCRUB_NOW = "scrub_continue", "scrub_now"  # the scrubber's buttons
+# Predict page:
+W_PREDICT_UPLOAD = "w_predict_csv"  # the CSV of inputs
+W_PREDICT_EXAMPLE = "w_predict_example"  # the blog's test input chosen
+W_MODEL_UPLOAD = "w_predict_model"  # the model-file uploader
+W_PREDICT_SOURCE = "w_predict_source"  # this session's network or the loaded model
+W_PREDICT_DOWNLOAD = "w_predict_download"  # the predictions' download
+# Share & export page:
+W_LINK_PAGE = "share_target_page"  # the page a link opens
+W_LINK_HIDE = "share_hide"  # what a classroom link hides
+# How it works page:
+W_STEP_NEXT_ROW, W_STEP_APPLY = "step_next_row", "step_apply"  # the step view's buttons
+# Every page (app.py):
+W_LINK_PROBE = "nn_link_probe"  # the element reporting a query string Streamlit dropped
+W_RECONNECT_WATCH = "nn_reconnect_watch"  # the element telling a reconnect (ui/reconnect.py)
+# The widgets bound to the session's view choices (field of Views -> widget key)
+VIEW_WIDGETS = {"speed": "w_train_speed", "surface_x": "w_view_x", "surface_y": "w_view_y",
+                "discretise": "w_view_discrete", "log_loss": "w_view_log",
+                "scrub_epoch": "w_scrub_epoch", "step_row": "w_step_row",
+                "mark_wrong": "w_quality_mark"}
+
+
 def widget_key(field: str) -> str:
     """The widget key of a settings field (also its CSS class ``st-key-w_<field>``)."""
     return f"w_{field}"
+
+
+def units_key(layer: int) -> str:
+    """Key of the Train page's number of units in hidden layer ``layer`` (from 0)."""
+    return f"w_units_{layer}"
+
+
+def editor_key() -> str:
+    """The data editor's key: a new one shows the editor fresh from the current dataset."""
+    s = session()
+    return f"w_editor_{s.data_version}_{s.editor_version}"
+
+
+def plot_axis_key(axis: str) -> str:
+    """Key of the Data page's axis chooser ``axis`` ("x" or "y") for the current dataset."""
+    return f"w_plot_{axis}_{session().data_version}"
+
+
+def held_input_key(column: int) -> str:
+    """Key of the Train page's slider holding input ``column`` fixed on the surface (a view
+    choice of this session for the current dataset, never part of the settings)."""
+    return f"w_held_{session().data_version}_{column}"
+
+
+def predict_input_key(column: int) -> str:
+    """Key of the Predict page's number box for feature ``column`` of the current dataset."""
+    return f"w_predict_in_{session().data_version}_{column}"
+
+
+def step_unit_key(layer: int) -> str:
+    """Widget key: the unit shown of a large layer (0 = the inputs) in the step view."""
+    return f"w_step_unit_{layer}"
+
+
+def restore_key(run: int) -> str:
+    """Key of the Train page's Restore button of kept run number ``run``."""
+    return f"runs_restore_{run}"
+
+
+def fix_key(fields: Iterable[str]) -> str:
+    """Key of the Train page's one-click fix setting ``fields`` (the scaling hint's buttons)."""
+    return f"hint_{'_'.join(fields)}"
+
+
+def put(key: str, value: Any) -> str:
+    """Show ``value`` in widget ``key`` this run (call right before creating the widget, with
+    no ``value=``/``index=``/``default=``); returns the key.
+
+    Only a value the widget does not hold already is written: a write makes the browser take it,
+    which would undo keys pressed on a slider while this run was on its way."""
+    ss = _ss()
+    if key not in ss or ss[key] != value:
+        ss[key] = value
+    return key
+
+
+def seed(key: str, default: Any, valid: Callable[[Any], bool] | None = None) -> str:
+    """Give widget ``key`` the value ``default`` unless it holds a (``valid``) one already;
+    returns the key. For widgets whose value Streamlit keeps (``persist_state``, or one page)."""
+    ss = _ss()
+    if key not in ss or (valid is not None and not valid(ss[key])):
+        ss[key] = default
+    return key
+
+
+def on_value(key: str, handler: Callable[..., None], *args: Any) -> Callable[[], None]:
+    """A widget callback calling ``handler(value, *args)`` with widget ``key``'s new value."""
+
+    def callback() -> None:
+        handler(_ss().get(key), *args)
+
+    return callback
 
 
 def bind(field: str, to_widget: Callable[[Any], Any] | None = None) -> str:
@@ -157,19 +302,46 @@ def bind(field: str, to_widget: Callable[[Any], Any] | None = None) -> str:
     and no ``value=``/``index=``/``default=`` argument.
     """
     value = getattr(get_settings(), field)
-    key = widget_key(field)
-    _ss()[key] = to_widget(value) if to_widget else value
-    return key
+    return put(widget_key(field), to_widget(value) if to_widget else value)
 
 
-def on_change(field: str, from_widget: Callable[[Any], Any] | None = None) -> Callable[[], None]:
-    """A widget callback writing the widget's value to the settings field ``field``."""
+def on_change(field: str, from_widget: Callable[[Any], Any] | None = None,
+              apply: Callable[[Any], None] | None = None) -> Callable[[], None]:
+    """A widget callback writing the widget's value to the settings field ``field`` (or, with
+    ``apply``, handing the value to it instead)."""
 
-    def callback() -> None:
-        value = _ss()[widget_key(field)]
-        try_update_settings(**{field: from_widget(value) if from_widget else value})
+    def write(value: Any) -> None:
+        value = from_widget(value) if from_widget else value
+        if apply is not None:
+            apply(value)
+        else:
+            try_update_settings(**{field: value})
 
-    return callback
+    return on_value(widget_key(field), write)
+
+
+def view_widget(name: str) -> dict[str, Any]:
+    """``key=`` and ``on_change=`` for a widget showing the view choice ``name`` (a field of
+    :class:`Views`): it shows the stored choice on every run and stores the user's."""
+    views = session().views
+    key = put(VIEW_WIDGETS[name], getattr(views, name))
+    return {"key": key, "on_change": on_value(key, lambda value: setattr(views, name, value))}
+
+
+def set_predict_inputs(values: list[float]) -> None:
+    """Fill the Predict page's number boxes with ``values`` (one per feature)."""
+    for i, value in enumerate(values):
+        put(predict_input_key(i), value)
+
+
+def editor_edits() -> dict[str, Any] | None:
+    """The data editor's pending edits, from its own widget state (None before any)."""
+    return _ss().get(editor_key())
+
+
+def mark_wrong_rows() -> bool:
+    """Whether the user asked for the wrong rows to be marked on the surface."""
+    return session().views.mark_wrong
 
 
 # --- data -------------------------------------------------------------------------------------
@@ -179,19 +351,17 @@ def get_dataset() -> Dataset:
     If the stored settings name a table this session no longer has (a shared link to an
     uploaded CSV, say), fall back to the default dataset and say so.
     """
-    ss = _ss()
-    init_state()
-    if ss[DATASET] is None:
+    s = session()
+    if s.dataset is None:
         try:
-            ss[DATASET] = load_data(ss[SETTINGS], ss[CSV_BYTES])
+            s.dataset = load_data(s.settings, s.csv_bytes)
         except PlaygroundError as exc:
             default = RunSettings()
-            fields = {f: getattr(default, f) for f in DATA_FIELDS}
-            ss[SETTINGS] = ss[SETTINGS].replace(**fields)
-            ss[CSV_BYTES] = None
-            ss[DATASET] = load_data(ss[SETTINGS])
+            s.settings = s.settings.replace(**{f: getattr(default, f) for f in DATA_FIELDS})
+            s.csv_bytes = None
+            s.dataset = load_data(s.settings)
             push_notice(f"Could not load the data ({exc}); showing the default dataset instead.")
-    return ss[DATASET]
+    return s.dataset
 
 
 def set_dataset(
@@ -204,18 +374,17 @@ def set_dataset(
 
     Always drops the trainer; returns a message if there was one to drop.
     """
-    ss = _ss()
-    init_state()
+    s = session()
     if settings is not None:
-        ss[SETTINGS] = settings
+        s.settings = settings
     if csv_bytes is not None:
-        ss[CSV_BYTES] = csv_bytes
+        s.csv_bytes = csv_bytes
     if csv_name is not None:
-        ss[CSV_NAME] = csv_name
-    ss[DATASET] = dataset
-    ss[DATA_VERSION] += 1
-    ss[EDITOR_VERSION] += 1
-    had_trainer = ss[TRAINER] is not None
+        s.csv_name = csv_name
+    s.dataset = dataset
+    s.data_version += 1
+    s.editor_version += 1
+    had_trainer = s.trainer is not None
     drop_trainer()
     return "The network was reset for the new data." if had_trainer else None
 
@@ -243,8 +412,9 @@ def use_table(csv_bytes: bytes, name: str, **changes: Any) -> Dataset:
                         f"(patience {settings.patience} epochs, validation share "
                         f"{settings.validation_fraction:.0%}); see Train → Stop.")
     message = set_dataset(dataset, settings=settings, csv_bytes=csv_bytes, csv_name=name)
-    _ss()[CSV_COLUMNS] = columns
-    _ss()[CSV_NUMERIC] = numeric_columns(table)
+    s = session()
+    s.csv_columns = columns
+    s.csv_numeric = numeric_columns(table)
     if message:
         push_notice(message)
     return dataset
@@ -267,29 +437,20 @@ def load_bundle(data: bytes) -> None:
 def csv_columns(numeric_only: bool = False) -> list[str]:
     """The columns of the session's CSV table: all (target choices) or those holding numbers
     (feature choices)."""
-    return list(_ss()[CSV_NUMERIC if numeric_only else CSV_COLUMNS])
+    s = session()
+    return list(s.csv_numeric if numeric_only else s.csv_columns)
 
 
 def csv_bytes() -> bytes | None:
-    return _ss()[CSV_BYTES]
+    return session().csv_bytes
 
 
 def csv_name() -> str:
-    return _ss()[CSV_NAME]
+    return session().csv_name
 
 
 def data_version() -> int:
-    return _ss()[DATA_VERSION]
-
-
-def editor_key() -> str:
-    """The data editor's key: a new one shows the editor fresh from the current dataset."""
-    return f"w_editor_{_ss()[DATA_VERSION]}_{_ss()[EDITOR_VERSION]}"
-
-
-def editor_edits() -> dict[str, Any] | None:
-    """The data editor's pending edits, from its own widget state (None before any)."""
-    return _ss().get(editor_key())
+    return session().data_version
 
 
 def apply_editor_edits() -> None:
@@ -322,31 +483,16 @@ def apply_editor_edits() -> None:
     push_notice(message)
 
 
-def plot_axis_key(axis: str) -> str:
-    """Key of the Data page's axis chooser ``axis`` ("x" or "y") for the current dataset."""
-    return f"w_plot_{axis}_{_ss()[DATA_VERSION]}"
-
-
-def held_input_key(column: int) -> str:
-    """Key of the Train page's slider holding input ``column`` fixed on the surface (a view
-    choice of this session for the current dataset, never part of the settings)."""
-    return f"w_held_{_ss()[DATA_VERSION]}_{column}"
-
-
-def predict_input_key(column: int) -> str:
-    """Key of the Predict page's number box for feature ``column`` of the current dataset."""
-    return f"w_predict_in_{_ss()[DATA_VERSION]}_{column}"
-
-
 def reset_editor() -> None:
-    _ss()[EDITOR_VERSION] += 1
+    session().editor_version += 1
 
 
 def upload_seen(file_id: str | None = None) -> str | None:
     """The file id of the last processed upload; with an argument, remember that one."""
+    s = session()
     if file_id is not None:
-        _ss()[UPLOAD_SEEN] = file_id
-    return _ss()[UPLOAD_SEEN]
+        s.upload_seen = file_id
+    return s.upload_seen
 
 
 # --- trainer ----------------------------------------------------------------------------------
@@ -355,69 +501,71 @@ def get_trainer() -> Trainer:
 
     Raises PlaygroundError when the settings do not fit the data.
     """
-    ss = _ss()
-    if ss[TRAINER] is None:
-        ss[TRAINER] = Trainer(get_settings(), get_dataset())
-        _track(ss[TRAINER])
-    return ss[TRAINER]
+    s = session()
+    if s.trainer is None:
+        s.trainer = Trainer(get_settings(), get_dataset())
+        _track(s.trainer)
+    return s.trainer
 
 
 def current_trainer() -> Trainer | None:
     """The trainer if one exists, without building one."""
-    init_state()
-    return _ss()[TRAINER]
+    return session().trainer
 
 
 def drop_trainer() -> None:
     """Forget the trainer (Reset): stop playing and bump the generation counter. A trainer
     that trained an epoch or more joins the runs kept to compare."""
-    ss = _ss()
-    _keep_run(ss.get(TRAINER))
-    ss[TRAINER] = None
-    ss[RUNNING] = False
-    ss[GENERATION] += 1
+    s = session()
+    _keep_run(s.trainer)
+    s.trainer = None
+    s.running = False
+    s.generation += 1
 
 
 def generation() -> int:
-    return _ss()[GENERATION]
+    return session().generation
 
 
 def is_running() -> bool:
-    return bool(_ss()[RUNNING])
+    return session().running
 
 
 def set_running(flag: bool) -> None:
-    _ss()[RUNNING] = bool(flag)
+    session().running = bool(flag)
+
+
+def train_lock() -> threading.Lock:
+    """The session's training lock: held by every change to the trainer."""
+    return session().lock
 
 
 # --- messages ---------------------------------------------------------------------------------
 def push_notice(message: str) -> None:
-    _ss()[NOTICES] = [*_ss()[NOTICES], message]
+    s = session()
+    s.notices = [*s.notices, message]
 
 
 def take_notices() -> list[str]:
     """The pending notices (each shown once)."""
-    ss = _ss()
-    notices = list(ss[NOTICES])
-    ss[NOTICES] = []
+    s = session()
+    notices, s.notices = s.notices, []
     return notices
 
 
 def set_error(message: str) -> None:
-    _ss()[LAST_ERROR] = message
+    session().error = message
 
 
 def take_error() -> str | None:
     """The pending error message (shown once)."""
-    ss = _ss()
-    message = ss[LAST_ERROR]
-    ss[LAST_ERROR] = None
+    s = session()
+    message, s.error = s.error, None
     return message
 
 
 def show_messages() -> None:
     """Show the pending error and notices at the top of a page."""
-    init_state()
     error = take_error()
     if error:
         st.error(plain(error, limit=400), icon="⚠️")
@@ -425,145 +573,109 @@ def show_messages() -> None:
         st.info(plain(notice, limit=400), icon="ℹ️")
 
 
-# --- Train page: live training (section owned by the Train page; see ui/live.py) --------------
-TRAIN_LOCK = "train_lock"  # threading.Lock: held by every change to the trainer
-LIVE_SEQ = "live_seq"  # int: number of the last message sent to the live element
-LIVE_VIEW = "live_view"  # (key, LiveView): the live charts' precomputed view of the trainer
-LIVE_PENDING = "live_pending"  # (identity, frames, history) trained but not yet sent, or None
-LIVE_STATIC_SENT = "live_static_sent"  # key of the view whose static part the element has
-TRAIN_SPEED = "w_train_speed"  # widget: epochs per frame (or "max")
-VIEW_X = "w_view_x"  # widget: the surface's horizontal input (feature index)
-VIEW_Y = "w_view_y"  # widget: the surface's vertical input (feature index)
-VIEW_DISCRETE = "w_view_discrete"  # widget: discretised surface
-VIEW_LOG = "w_view_log"  # widget: log-scale loss
-LIVE_TOUCHED = "live_touched"  # float: when the Train page last ran whole (the idle pause)
-
-
-def train_lock() -> Any:
-    """The session's training lock (created on first use; never replaced)."""
-    import threading
-
-    ss = _ss()
-    if TRAIN_LOCK not in ss:
-        ss[TRAIN_LOCK] = threading.Lock()
-    return ss[TRAIN_LOCK]
-
-
+# --- Train page: live training (ui/live.py) ----------------------------------------------------
 def touched() -> float | None:
     """When the Train page last ran whole (a click or a change), on ``ui.live.clock``."""
-    return _ss().get(LIVE_TOUCHED)
+    return session().live.touched
 
 
 def set_touched(when: float) -> None:
-    _ss()[LIVE_TOUCHED] = float(when)
+    session().live.touched = float(when)
 
 
 def next_live_seq() -> int:
     """A new, larger message number for the live element (it ignores older messages)."""
-    ss = _ss()
-    ss[LIVE_SEQ] = int(ss.get(LIVE_SEQ, 0)) + 1
-    return ss[LIVE_SEQ]
+    live = session().live
+    live.seq += 1
+    return live.seq
 
 
 def live_view() -> Any:
-    return _ss().get(LIVE_VIEW)
+    return session().live.view
 
 
 def set_live_view(value: Any) -> None:
-    _ss()[LIVE_VIEW] = value
+    session().live.view = value
 
 
 def pending_frames(identity: Any) -> tuple[list, Any] | None:
     """The frames trained and not sent yet, with their history, if they were made for
     ``identity`` (the generation and the view); else None."""
-    pending = _ss().get(LIVE_PENDING)
+    pending = session().live.pending
     if pending is None or pending[0] != identity:
         return None
     return pending[1], pending[2]
 
 
 def set_pending_frames(value: tuple[Any, list, Any] | None) -> None:
-    _ss()[LIVE_PENDING] = value
+    session().live.pending = value
 
 
 def static_sent() -> str | None:
     """The key of the view whose static part was last sent to the live element (or None)."""
-    return _ss().get(LIVE_STATIC_SENT)
+    return session().live.static_sent
 
 
 def set_static_sent(key: str | None) -> None:
-    _ss()[LIVE_STATIC_SENT] = key
+    session().live.static_sent = key
 
 
-# --- Train page: the epoch scrubber (ui/scrubber.py) ------------------------------------------
-SCRUB_EPOCH = "w_scrub_epoch"  # widget: the epoch the charts look back to (the last one is now)
-SCRUB_AT = "scrub_at"  # (generation, epoch) of the run the scrubber's choice was made on
-
-
-def scrub_at() -> tuple[int, int] | None:
-    return _ss().get(SCRUB_AT)
-
-
-def set_scrub_at(value: tuple[int, int] | None) -> None:
-    _ss()[SCRUB_AT] = value
+def fit_views(n_features: int) -> Views:
+    """The view choices, each surface input within the data's ``n_features`` (else its
+    default) and the speed one of the speeds offered."""
+    views = session().views
+    if views.speed not in SPEEDS:
+        views.speed = DEFAULT_SPEED
+    if not 0 <= views.surface_x < n_features:
+        views.surface_x = 0
+    if not 0 <= views.surface_y < n_features:
+        views.surface_y = min(1, n_features - 1)
+    return views
 
 
 # --- a model loaded from a file on the Predict page ----------------------------------------------
-LOADED_MODEL = "loaded_model"  # (TrainedModel, file name) or None
-
-
 def loaded_model() -> tuple[Any, str]:
     """The model loaded from a file and its name, or (None, "")."""
-    return _ss().get(LOADED_MODEL) or (None, "")
+    return session().loaded_model or (None, "")
 
 
-def set_loaded_model(model: Any, name: str = "") -> None:
-    _ss()[LOADED_MODEL] = None if model is None else (model, name)
+def set_loaded_model(model: TrainedModel | None, name: str = "") -> None:
+    session().loaded_model = None if model is None else (model, name)
 
 
 # --- the Predict page's batch prediction (one per session, redone only when its key changes) ---
-BATCH_PREDICTION = "batch_prediction"  # (key, BatchPrediction or the refusal's message) or None
-
-
 def batch_prediction(key: tuple) -> Any:
     """The stored batch prediction (or refusal message) if it was made for ``key``, else None."""
-    stored = _ss().get(BATCH_PREDICTION)
+    stored = session().batch_prediction
     return stored[1] if stored is not None and stored[0] == key else None
 
 
 def set_batch_prediction(key: tuple | None, value: Any = None) -> None:
     """Keep ``value`` as the batch prediction for ``key`` (replacing any other); None forgets."""
-    _ss()[BATCH_PREDICTION] = None if key is None else (key, value)
+    session().batch_prediction = None if key is None else (key, value)
 
 
 # --- share links (see ui/share.py) -------------------------------------------------------------
-LINK_READ = "link_read"  # bool: this session's opening URL has been read
-HIDDEN = "hidden"  # frozenset[str]: controls and sections a classroom link hides
-# The view choices a link carries (ui.link_codec.UI_PARAMS names) and the widgets holding them.
-VIEW_KEYS = {"speed": TRAIN_SPEED, "surface_x": VIEW_X, "surface_y": VIEW_Y,
-             "discretise": VIEW_DISCRETE, "log_loss": VIEW_LOG}
-
-
 def view_choices() -> dict[str, Any]:
-    """The view choices set in this session (only those a widget has set)."""
-    ss = _ss()
-    return {name: ss[key] for name, key in VIEW_KEYS.items() if key in ss}
+    """The view choices a link carries (ui.share.UI_PARAMS names), as this session has them."""
+    views = session().views
+    return {name: getattr(views, name) for name in LINK_VIEWS}
 
 
 def set_view_choices(choices: dict[str, Any]) -> None:
-    ss = _ss()
+    views = session().views
     for name, value in choices.items():
-        if name in VIEW_KEYS:
-            ss[VIEW_KEYS[name]] = value
+        if name in LINK_VIEWS:
+            setattr(views, name, value)
 
 
 def hidden() -> frozenset[str]:
     """What this session's classroom link hides (empty without one)."""
-    return _ss().get(HIDDEN, frozenset())
+    return session().hidden
 
 
 def set_hidden(names: frozenset[str]) -> None:
-    _ss()[HIDDEN] = frozenset(names)
+    session().hidden = frozenset(names)
 
 
 def shown(*names: str) -> bool:
@@ -575,72 +687,47 @@ def shown(*names: str) -> bool:
 
 def link_read() -> bool:
     """Whether the opening URL was read already; marks it read."""
-    ss = _ss()
-    done = bool(ss.get(LINK_READ, False))
-    ss[LINK_READ] = True
+    s = session()
+    done, s.link_read = s.link_read, True
     return done
 
 
 # --- a session that replaced one lost with its server (see ui/reconnect.py) -----------------
-SESSION_LOST = "session_lost"  # bool: this session started when a page lost its old one
-
-
 def session_lost() -> bool | None:
     """Whether this session replaced one its page lost; None before its first run said."""
-    return _ss().get(SESSION_LOST)
+    return session().session_lost
 
 
 def set_session_lost(lost: bool) -> None:
-    _ss()[SESSION_LOST] = bool(lost)
-
-
-# --- How it works: one step, every number (section owned by ui/step_view.py) -----------------
-STEP_ROW = "w_step_row"  # widget: the training row of the step view
-STEP_RESULT = "step_result"  # (ok, message) of the last "apply this step", shown once
-
-
-def step_unit_key(layer: int) -> str:
-    """Widget key: the unit shown of a large layer (0 = the inputs) in the step view."""
-    return f"w_step_unit_{layer}"
+    session().session_lost = bool(lost)
 
 
 # --- the Train page's "How good is it" section (see ui/quality_view.py) ------------------------
-QUALITY = "quality"  # (key, measures of the trainer's train and test rows) or None
-QUALITY_MARK = "w_quality_mark"  # widget: ring the wrong rows on the decision surface
-
-
 def quality(key: tuple) -> Any:
     """The stored measures if they were made for ``key`` (trainer and weights), else None."""
-    stored = _ss().get(QUALITY)
+    stored = session().quality
     return stored[1] if stored is not None and stored[0] == key else None
 
 
 def set_quality(key: tuple, value: Any) -> None:
-    _ss()[QUALITY] = (key, value)
+    session().quality = (key, value)
 
 
-def mark_wrong_rows() -> bool:
-    """Whether the user asked for the wrong rows to be marked on the surface."""
-    return bool(_ss().get(QUALITY_MARK, False))
-
-
-# --- runs kept to compare (nn_core/training/runs.py; shown by ui/runs_view.py)
-# ----------------------------
+# --- runs kept to compare (nn_core/training/runs.py; shown by ui/runs_view.py) -------------
 def run_log() -> RunLog:
-    init_state()
-    return _ss()[RUNS]
+    return session().runs
 
 
 def _track(trainer: Trainer) -> dict[str, Any]:
     """The live run's record-keeping: its data's name, the settings it trained with from which
     epoch, its data's fingerprint (made once, when first needed)."""
-    ss = _ss()
-    track = ss.get(RUN_TRACK)
+    here = session()
+    track = here.run_track
     if track is None or track["id"] != id(trainer):
         s = trainer.settings
-        name = s.dataset if s.dataset in BUILTIN else (ss.get(CSV_NAME) or "uploaded table")
+        name = s.dataset if s.dataset in BUILTIN else (here.csv_name or "uploaded table")
         track = {"id": id(trainer), "data": name, "segments": [(0, s)], "key": None}
-        ss[RUN_TRACK] = track
+        here.run_track = track
     return track
 
 
@@ -691,8 +778,6 @@ def runs_for_bundle() -> list[RunRecord]:
 
 def add_runs(runs: list[RunRecord]) -> None:
     """Add runs from a bundle to the comparison (numbered anew), with one notice."""
-    import dataclasses
-
     log = run_log()
     notices = [log.add(dataclasses.replace(r, number=log.take_number(), source="bundle"))
                for r in runs]
@@ -713,7 +798,7 @@ def restore_run(number: int) -> None:
     current = get_settings()
     try:
         same_data = all(getattr(current, f) == getattr(run.settings, f) for f in DATA_FIELDS)
-        data = get_dataset() if same_data else load_data(run.settings, _ss()[CSV_BYTES])
+        data = get_dataset() if same_data else load_data(run.settings, csv_bytes())
     except PlaygroundError:
         data = None
     if data is None or data_fingerprint(data) != run.data_key:

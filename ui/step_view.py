@@ -240,7 +240,8 @@ def step_tables(trace: StepTrace, input_names: list[str], raw: np.ndarray,
 
 # ---------------------------------------------------------------------------- Streamlit
 def _next_row(n: int) -> None:
-    st.session_state[state.STEP_ROW] = (int(st.session_state.get(state.STEP_ROW, 0)) + 1) % n
+    views = state.session().views
+    views.step_row = (views.step_row + 1) % n
 
 
 def _apply(row: int, shown_after: np.ndarray) -> None:
@@ -256,10 +257,10 @@ def _apply(row: int, shown_after: np.ndarray) -> None:
                 raise ValueError("the network or its settings changed since the step was shown")
             apply_step(trainer, trace)
         except ValueError as exc:
-            st.session_state[state.STEP_RESULT] = (
+            state.session().step_result = (
                 False, f"Not applied: {exc}. The step below is the one for the network now.")
             return
-    st.session_state[state.STEP_RESULT] = (True, (
+    state.session().step_result = (True, (
         f"Applied the step on training row {row}: the weights are now the “new w” that was "
         f"shown. It is not an epoch: the epoch counter stays at {trainer.epoch} and the loss "
         f"history is unchanged. Steps applied by hand to this network: "
@@ -272,16 +273,13 @@ def _unit_pickers(sizes: list[int], layer_names: list[str]) -> list[int]:
     big = [i for i, n in enumerate(sizes) if n > MAX_UNITS]
     cols = st.columns(max(len(big), 1)) if big else []
     for i, n in enumerate(sizes):
-        key = state.step_unit_key(i)
         if n <= MAX_UNITS:
             chosen.append(0)
             continue
-        if not 0 <= int(st.session_state.get(key, 0)) < n:
-            st.session_state[key] = 0
+        key = state.seed(state.step_unit_key(i), 0, lambda v, n=n: 0 <= int(v) < n)
         col = cols[big.index(i)]
-        col.number_input(f"{layer_names[i]}: unit shown (0–{n - 1})", 0, n - 1, key=key,
-                         step=1)
-        chosen.append(int(st.session_state[key]))
+        chosen.append(int(col.number_input(f"{layer_names[i]}: unit shown (0–{n - 1})", 0,
+                                           n - 1, key=key, step=1)))
     return chosen
 
 
@@ -306,13 +304,15 @@ def _section() -> None:
         st.error(plain(f"No step to show: {exc}", 400), icon="⚠️")
         return
     n = len(trainer.X_train)
-    if not 0 <= int(st.session_state.get(state.STEP_ROW, 0)) < n:
-        st.session_state[state.STEP_ROW] = 0
+    views = state.session().views
+    if not 0 <= views.step_row < n:
+        views.step_row = 0
     c_row, c_next, c_info = st.columns([2, 1, 4], vertical_alignment="bottom")
-    c_row.number_input(f"Training row (0–{n - 1})", 0, n - 1, key=state.STEP_ROW, step=1)
-    c_next.button("Another row", key="step_next_row", on_click=_next_row, args=(n,),
+    c_row.number_input(f"Training row (0–{n - 1})", 0, n - 1, step=1,
+                       **state.view_widget("step_row"))
+    c_next.button("Another row", key=state.W_STEP_NEXT_ROW, on_click=_next_row, args=(n,),
                   width="stretch", help="The next training row (after the last, the first).")
-    row = int(st.session_state[state.STEP_ROW])
+    row = int(views.step_row)
     ds = trainer.dataset
     data_row = int(trainer.train_idx[row])
     target = (widget_text(ds.classes[int(ds.y[data_row])]) if ds.classes
@@ -403,11 +403,11 @@ def _section() -> None:
             with right:
                 _show(by_key[f"step_blog_grads_{k}"])
 
-    st.button("Apply this step to the network", key="step_apply", type="primary",
+    st.button("Apply this step to the network", key=state.W_STEP_APPLY, type="primary",
               on_click=_apply, args=(row, trace.params_after.copy()),
               help="Sets the network's weights (and the optimiser's state) to what this step "
                    "gives, exactly; it does not count as an epoch.")
-    result = st.session_state.pop(state.STEP_RESULT, None)
+    result, state.session().step_result = state.session().step_result, None
     if result is not None:
         ok, message = result
         (st.success if ok else st.error)(plain(message, 600))

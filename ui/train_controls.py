@@ -66,37 +66,37 @@ def _set(**changes: Any) -> None:
 
 
 # ------------------------------------------------------------------------------ architecture
-def _on_layers() -> None:
-    n = int(st.session_state["w_hidden_layers"])
+def _on_layers(n: int) -> None:
+    n = int(n)
     hidden = list(state.get_settings().hidden)
     fill = hidden[-1] if hidden else 4
     _set(hidden=tuple((hidden + [fill] * n)[:n]))
 
 
-def _on_units(layer: int) -> None:
+def _on_units(units: int, layer: int) -> None:
     hidden = list(state.get_settings().hidden)
     if layer < len(hidden):
-        hidden[layer] = int(st.session_state[f"w_units_{layer}"])
+        hidden[layer] = int(units)
         _set(hidden=tuple(hidden))
 
 
 def architecture(n_features: int) -> None:
     """Hidden layers, units per layer, activation, output and loss (limits: RunSettings)."""
     s = state.get_settings()
-    st.session_state["w_hidden_layers"] = len(s.hidden)
     if not state.shown("hidden"):
         st.caption("Hidden layers: " + (", ".join(map(str, s.hidden)) or "none"))
     else:
-        st.number_input("Hidden layers", 0, MAX_LAYERS, step=1, key="w_hidden_layers",
-                        on_change=_on_layers,
+        st.number_input("Hidden layers", 0, MAX_LAYERS, step=1,
+                        key=state.put(state.W_HIDDEN_LAYERS, len(s.hidden)),
+                        on_change=state.on_value(state.W_HIDDEN_LAYERS, _on_layers),
                         help="0 = no hidden layer (a linear or logistic model).")
     if s.hidden and state.shown("hidden"):
         cols = st.columns(min(len(s.hidden), 3))
         for i, units in enumerate(s.hidden):
-            st.session_state[f"w_units_{i}"] = int(units)
+            key = state.put(state.units_key(i), int(units))
             cols[i % len(cols)].number_input(
-                f"Units in layer {i + 1}", MIN_UNITS, MAX_UNITS, step=1, key=f"w_units_{i}",
-                on_change=_on_units, args=(i,), help=help_text("hidden", True),
+                f"Units in layer {i + 1}", MIN_UNITS, MAX_UNITS, step=1, key=key,
+                on_change=state.on_value(key, _on_units, i), help=help_text("hidden", True),
             )
     if state.shown("activation"):
         _activation(s.activations)
@@ -136,9 +136,20 @@ def _activation(acts: tuple[str, ...]) -> None:
 
 
 # ------------------------------------------------------------------------------- optimisation
-def _on_reg() -> None:
-    kind = st.session_state["w_reg_kind"]
-    rate = float(st.session_state["w_reg_rate"])
+def _regularisation(s: Any) -> tuple[str, float]:
+    """The regularisation widgets' view of the settings: its kind and its rate."""
+    return ("L1" if s.l1 > 0 else "L2" if s.l2 > 0 else "none"), (s.l1 if s.l1 > 0 else s.l2)
+
+
+def _on_reg_kind(kind: str) -> None:
+    _on_reg(kind, _regularisation(state.get_settings())[1])
+
+
+def _on_reg_rate(rate: float) -> None:
+    _on_reg(_regularisation(state.get_settings())[0], float(rate))
+
+
+def _on_reg(kind: str, rate: float) -> None:
     if kind == "none":
         _set(l1=0.0, l2=0.0)
     elif kind == "L1":
@@ -171,15 +182,14 @@ def optimisation(n_train: int) -> None:
         st.number_input("Momentum", *value_range("momentum"), step=0.05, format="%.3f",
                         key=state.bind("momentum"), on_change=state.on_change("momentum"),
                         help=help_text("momentum", True))
-    kind = "L1" if s.l1 > 0 else "L2" if s.l2 > 0 else "none"
-    rate = s.l1 if s.l1 > 0 else s.l2
-    st.session_state["w_reg_kind"] = kind
-    st.session_state["w_reg_rate"] = rate
+    kind, rate = _regularisation(s)
     if state.shown("l1", "l2"):
-        st.selectbox("Regularisation", ("none", "L1", "L2"), key="w_reg_kind",
-                     on_change=_on_reg)
+        st.selectbox("Regularisation", ("none", "L1", "L2"),
+                     key=state.put(state.W_REG_KIND, kind),
+                     on_change=state.on_value(state.W_REG_KIND, _on_reg_kind))
         st.select_slider("Regularisation rate", rate_options("l2", REG_RATES, rate),
-                         format_func=_fmt_rate, key="w_reg_rate", on_change=_on_reg,
+                         format_func=_fmt_rate, key=state.put(state.W_REG_RATE, rate),
+                         on_change=state.on_value(state.W_REG_RATE, _on_reg_rate),
                          help=f"{help_text('l1')} {help_text('l2', True)}",
                          disabled=kind == "none")
     if state.shown("update_rule"):
@@ -245,13 +255,12 @@ def held_inputs(dataset: Any, ix: int, iy: int) -> tuple[tuple[int, float], ...]
                    "them to see the surface elsewhere (training is not affected).")
         for j in others:
             lo, hi = float(X[:, j].min()), float(X[:, j].max())
-            key = state.held_input_key(j)
-            if key not in st.session_state:
-                st.session_state[key] = float(X[:, j].mean())
+            value = float(X[:, j].mean())
+            key = state.seed(state.held_input_key(j), value)
             if hi > lo:
-                st.slider(plain(dataset.feature_names[j], 60), lo, hi, step=(hi - lo) / 100,
-                          key=key, format="%.4g")
-            held.append((j, float(st.session_state[key])))
+                value = st.slider(plain(dataset.feature_names[j], 60), lo, hi,
+                                  step=(hi - lo) / 100, key=key, format="%.4g")
+            held.append((j, float(value)))
     return tuple(held)
 
 
@@ -291,7 +300,7 @@ def show_scaling_hint(settings: Any, max_abs_input: float) -> None:
     st.info(text)
     for label, changes in fixes:
         if state.shown(*changes):
-            st.button(label, key=f"hint_{'_'.join(changes)}", on_click=_set, kwargs=changes,
+            st.button(label, key=state.fix_key(changes), on_click=_set, kwargs=changes,
                       width="stretch")
 
 
