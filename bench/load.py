@@ -68,7 +68,7 @@ from deploy.serve import (  # noqa: E402
 )
 from nn_core.limits import MAX_SAMPLES  # noqa: E402
 from nn_core.settings import MAX_HIDDEN_LAYERS, MAX_NODES, RunSettings  # noqa: E402
-from ui import share  # noqa: E402
+from ui import link_codec  # noqa: E402
 from ui.server_stats import ENV_EVERY, ENV_PATH  # noqa: E402
 
 LIGHT = RunSettings()  # the defaults: two moons, 2-8-8-1
@@ -87,7 +87,7 @@ MIN_INTERVAL_S = 0.02
 
 
 def train_query(settings: RunSettings) -> str:
-    return urlencode(share.to_query(settings, VIEW), safe=",")
+    return urlencode(link_codec.to_query(settings, VIEW), safe=",")
 
 
 # --------------------------------------------------------------------- light protocol client

@@ -48,7 +48,7 @@ KEY = "nn_session"  # the one st.session_state entry that is not a widget's valu
 @dataclass
 class Views:
     """What this session looks at: choices that change no run. The first five are the Train
-    page's view, which a link carries (named and checked by ``ui.share.UI_PARAMS``)."""
+    page's view, which a link carries (named and checked by ``ui.link_codec.UI_PARAMS``)."""
 
     speed: int | str = UI_PARAMS["speed"].default  # epochs per frame, or "max"
     surface_x: int = UI_PARAMS["surface_x"].default  # the surface's horizontal input (index)
@@ -657,7 +657,7 @@ def set_batch_prediction(key: tuple | None, value: Any = None) -> None:
 
 # --- share links (see ui/share.py) -------------------------------------------------------------
 def view_choices() -> dict[str, Any]:
-    """The view choices a link carries (ui.share.UI_PARAMS names), as this session has them."""
+    """The view choices a link carries (ui.link_codec.UI_PARAMS names), as this session has them."""
     views = session().views
     return {name: getattr(views, name) for name in LINK_VIEWS}
 

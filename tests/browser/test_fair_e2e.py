@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 from nn_core.settings import RunSettings
 from tests.browser.conftest import open_page, serve
 from tests.browser.helpers import TIMEOUT_MS, click, epoch, live_stats, wait_epoch, wait_idle
-from ui import live, scheduler, share
+from ui import link_codec, live, scheduler
 
 pytestmark = pytest.mark.browser
 
@@ -30,7 +30,7 @@ COUNT_AT_CLICK = """() => document.addEventListener("click", () => {
 
 
 def _train_url(server: str, settings: RunSettings) -> str:
-    return f"{server}/train?{urlencode(share.to_query(settings), safe=',')}"
+    return f"{server}/train?{urlencode(link_codec.to_query(settings), safe=',')}"
 
 
 def test_pause_inside_a_long_epoch_acts_within_one_tick(browser: Browser, server: str,
