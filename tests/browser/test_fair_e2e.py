@@ -20,7 +20,7 @@ pytestmark = pytest.mark.browser
 # The deepest network the settings allow, one Adam step per row of the largest built-in set:
 # one epoch is thousands of steps, far longer than a frame (narrow layers keep the browser's
 # drawing light, so the frames it counts are those the server sends, not a backlog).
-HEAVY = RunSettings(dataset="moons", n_samples=5000, hidden=(8,) * 6, batch_size=1,
+HEAVY = RunSettings(dataset="moons", n_samples=5000, hidden=(32,) * 6, batch_size=1,
                     optimizer="adam")
 HEADING = ".st-key-nn_epoch h3"
 # the live element's count of frames drawn when the next click reaches the page
@@ -50,11 +50,12 @@ def test_pause_inside_a_long_epoch_acts_within_one_tick(browser: Browser, server
         drawn = pg.evaluate("() => window.__framesAtClick")
         assert live_stats(pg)["frames"] - drawn <= 2 * live.FRAMES_PER_TICK + 1
         paused = pg.locator(HEADING).inner_text()
-        match = re.fullmatch(r"Epoch (\d+) · \d+% of the next", paused)
+        # mostly inside an epoch; a fast machine may have just ended one when the click came
+        match = re.fullmatch(r"Epoch (\d+)(?: · \d+% of the next)?", paused)
         assert match, paused
         pg.wait_for_timeout(2000)
         assert pg.locator(HEADING).inner_text() == paused  # nothing trains after Pause
-        click(pg, "train_step")  # Step ends the epoch in progress
+        click(pg, "train_step")  # Step ends the epoch in progress (or trains one)
         expect(pg.locator(HEADING)).to_have_text(f"Epoch {int(match.group(1)) + 1}",
                                                  timeout=TIMEOUT_MS)
 
