@@ -41,6 +41,7 @@ from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from nn_core.errors import PlaygroundError
+from nn_core.training.trainer import Trainer
 from ui import scheduler, server_stats, state
 from ui.live_frames import LiveView, ViewOptions
 from ui.text import plain
@@ -96,14 +97,21 @@ def lock() -> threading.Lock:
 
 
 # ------------------------------------------------------------------------- control callbacks
-def on_play() -> None:
-    """Start playing (idempotent: a double-fired click changes nothing)."""
+def _trainer_to_run() -> Trainer | None:
+    """The session's trainer, or None (and the refusal shown) if it cannot train: the data
+    does not load, or the run blew up (the page says why, once, beside its fix)."""
     try:
         trainer = state.get_trainer()
     except PlaygroundError as exc:
         state.set_error(str(exc))
-        return
-    if trainer.diverged:  # the page says why, once, beside its fix
+        return None
+    return None if trainer.diverged else trainer
+
+
+def on_play() -> None:
+    """Start playing (idempotent: a double-fired click changes nothing)."""
+    trainer = _trainer_to_run()
+    if trainer is None:
         return
     if trainer.stop_reason:
         state.push_notice(f"{trainer.stop_reason} Raise the limit or press Reset to go on.")
@@ -131,12 +139,8 @@ def on_step() -> None:
     """Pause and train exactly one epoch."""
     with lock():
         state.set_running(False)
-        try:
-            trainer = state.get_trainer()
-        except PlaygroundError as exc:
-            state.set_error(str(exc))
-            return
-        if trainer.diverged:  # the page says why, once, beside its fix
+        trainer = _trainer_to_run()
+        if trainer is None:
             return
         trainer.train_for(math.inf, epochs=1)  # ends the epoch in progress, if any
 

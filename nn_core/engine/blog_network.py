@@ -19,6 +19,18 @@ from nn_core.engine.network import Network
 from nn_core.engine.optim import SGD
 
 
+def _blog_matrix(layer: int) -> property:
+    """One of the blog's weight attributes: layer ``layer``'s stored ``(out, in)`` matrix."""
+
+    def get(self: NeuralNetwork) -> np.ndarray:
+        return self.net.matrices[layer]
+
+    def put(self: NeuralNetwork, value: np.ndarray) -> None:
+        self.net.matrices[layer][...] = value
+
+    return property(get, put)
+
+
 class NeuralNetwork:
     """Three layers (input, hidden, output), trained one sample at a time, as in the blog."""
 
@@ -40,21 +52,8 @@ class NeuralNetwork:
         self.sigmoid = lambda x: 1 / (1 + np.exp(-x))
 
     # The blog's attributes are the engine's stored (out, in) matrices; assigning copies in.
-    @property
-    def weights_input_hidden(self) -> np.ndarray:
-        return self.net.matrices[0]
-
-    @weights_input_hidden.setter
-    def weights_input_hidden(self, value: np.ndarray) -> None:
-        self.net.matrices[0][...] = value
-
-    @property
-    def weights_hidden_output(self) -> np.ndarray:
-        return self.net.matrices[1]
-
-    @weights_hidden_output.setter
-    def weights_hidden_output(self, value: np.ndarray) -> None:
-        self.net.matrices[1][...] = value
+    weights_input_hidden = _blog_matrix(0)
+    weights_hidden_output = _blog_matrix(1)
 
     def train(self, inputs_list, targets_list) -> None:
         """One update on one sample with the blog's rule and learning rate."""

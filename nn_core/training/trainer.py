@@ -406,18 +406,23 @@ class Trainer:
         self._snap_optimizer = self.optimizer.get_state()
         self._snap_rng = self.rng.bit_generator.state
 
+    def _restore_state(self, optimizer_state: dict, rng_state: dict) -> None:
+        """The optimiser's and the random generator's state as saved; an optimiser changed
+        since starts afresh."""
+        if optimizer_state["name"] == self.optimizer.name:
+            self.optimizer.set_state(optimizer_state)
+        else:
+            self.optimizer = optim.make(self.settings.optimizer, self.settings.lr,
+                                        self.settings.momentum)
+        self.rng.bit_generator.state = rng_state
+
     def _roll_back(self, kind: str, what: str) -> None:
         """Stop a blown-up or dead run and go back to the last snapshot, bit for bit."""
         bad = self.epoch
         self.network.set_params(self._snapshot)
         self.epoch = self._snap_epoch
         self.snapshots.drop_after(self.epoch)
-        if self._snap_optimizer["name"] == self.optimizer.name:
-            self.optimizer.set_state(self._snap_optimizer)
-        else:  # the optimiser was changed since: it starts afresh
-            self.optimizer = optim.make(self.settings.optimizer, self.settings.lr,
-                                        self.settings.momentum)
-        self.rng.bit_generator.state = self._snap_rng
+        self._restore_state(self._snap_optimizer, self._snap_rng)
         self._pass = None
         self._current = None
         self._sick = None
@@ -437,9 +442,8 @@ class Trainer:
 
     # ------------------------------------------------------------------ looking back
     def continue_from(self, epoch: int) -> None:
-        """Go back to the kept snapshot of ``epoch`` (see :mod:`nn_core.training.snapshots`), bit
-        for
-        bit: weights, optimiser state, random generator, epoch counter, health checks, best
+        """Go back to the kept snapshot of ``epoch`` (see :mod:`nn_core.training.snapshots`),
+        bit for bit: weights, optimiser state, random generator, epoch counter, health checks, best
         weights and stop state; the history and the later snapshots are cut at ``epoch``.
         Training on equals a run that never went beyond ``epoch`` (the settings are the ones
         in force now; a changed optimiser starts afresh). ``epoch`` also becomes the point a
@@ -449,12 +453,7 @@ class Trainer:
         self._apply_deferred()
         self.network.set_params(snap.params)
         self.epoch = snap.epoch
-        if snap.optimizer["name"] == self.optimizer.name:
-            self.optimizer.set_state(snap.optimizer)
-        else:
-            self.optimizer = optim.make(self.settings.optimizer, self.settings.lr,
-                                        self.settings.momentum)
-        self.rng.bit_generator.state = snap.rng
+        self._restore_state(snap.optimizer, snap.rng)
         self._pass = None
         self._current = None
         self._train_forward = None

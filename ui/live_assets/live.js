@@ -200,18 +200,23 @@ function unitValues(sm, fm, layer, index) {
   return { rows, layer: L, label: L.names[index] };
 }
 
+// A canvas of width × height pixels (resized only when it differs) and a blank image of its size.
+function blankImage(canvas, width, height) {
+  if (canvas.width !== width || canvas.height !== height) {
+    canvas.width = width;
+    canvas.height = height;
+  }
+  const ctx = canvas.getContext("2d");
+  return { ctx, img: ctx.createImageData(width, height) };
+}
+
 // Every unit's map side by side in ATLAS (one pixel a point, one blank column between maps).
 function paintAtlas(sm, fm) {
   const m = sm.m;
   const stride = m + 1;
   const count = fm.lo.length;
   const w = Math.max(1, count * stride);
-  if (ATLAS.width !== w || ATLAS.height !== m) {
-    ATLAS.width = w;
-    ATLAS.height = m;
-  }
-  const ctx = ATLAS.getContext("2d");
-  const img = ctx.createImageData(w, m);
+  const { ctx, img } = blankImage(ATLAS, w, m);
   const { rgb } = lut(sm.colorscale);
   sm.layers.forEach((L, li) => {
     const b = fm.scale[li] || 1;
@@ -1192,13 +1197,7 @@ class LiveCharts {
   surfaceImage(z, grid) {
     const n = z.length;
     const m = z[0].length;
-    const cv = this.surfaceCanvas;
-    if (cv.width !== m || cv.height !== n) {
-      cv.width = m;
-      cv.height = n;
-    }
-    const ctx = cv.getContext("2d");
-    const img = ctx.createImageData(m, n);
+    const { ctx, img } = blankImage(this.surfaceCanvas, m, n);
     const { rgb } = lut(grid.colorscale);
     const alpha = Math.round(255 * grid.opacity);
     let lo = Infinity;
@@ -1220,7 +1219,7 @@ class LiveCharts {
     this.surfaceSpan = [lo, hi];
     // the range of the output on the grid: a flat surface (the blog's ~0.5) says so in numbers
     this.surfaceNote = grid.zmin === -0.5 ? "" : `output on this grid: ${fmt(lo)} to ${fmt(hi)}`;
-    return cv.toDataURL();
+    return this.surfaceCanvas.toDataURL();
   }
 
   draw(frame) {

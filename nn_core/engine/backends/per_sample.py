@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from nn_core.engine import activations
+from nn_core.engine.backends.reference import epoch_rows
 from nn_core.engine.network import Network
 from nn_core.engine.optim import Optimizer
 
@@ -66,10 +67,7 @@ class PerSample:
             raise ValueError("the per-sample backend runs per-sample SGD on small networks only")
 
         def run() -> None:
-            X, Y = self.X, self.Y
-            if shuffled:
-                order = rng.permutation(len(X))
-                X, Y = X[order], Y[order]
+            X, Y = epoch_rows(self.X, self.Y, shuffled, rng)
             sgd_epoch(self.network, X, Y, optimizer.lr, rule, l1, l2)
         return run
 
@@ -77,10 +75,7 @@ class PerSample:
                rng: np.random.Generator, rule: str, l1: float, l2: float) -> Iterator[float]:
         """The epoch of :meth:`epoch` in runs of :data:`ROWS_PER_PIECE` rows, yielding the
         share of rows done between them (per-sample SGD: the same steps in the same order)."""
-        X, Y = self.X, self.Y
-        if shuffled:
-            order = rng.permutation(len(X))
-            X, Y = X[order], Y[order]
+        X, Y = epoch_rows(self.X, self.Y, shuffled, rng)
         for start in range(0, len(X), ROWS_PER_PIECE):
             if start:
                 yield start / len(X)

@@ -23,27 +23,27 @@ class Reference:
     def epoch(self, optimizer: Optimizer, batch_size: int, shuffled: bool,
               rng: np.random.Generator, rule: str, l1: float, l2: float) -> Callable[[], None]:
         """A function that trains one epoch: a training step on each batch of rows."""
-        net = self.network
 
         def run() -> None:
-            X, Y = self.X, self.Y
-            if shuffled:
-                order = rng.permutation(len(X))
-                X, Y = X[order], Y[order]
-            for i in range(0, len(X), batch_size):
-                net.train_step(X[i : i + batch_size], Y[i : i + batch_size], optimizer, rule,
-                               l1, l2)
+            for _ in self.pieces(optimizer, batch_size, shuffled, rng, rule, l1, l2):
+                pass
         return run
 
     def pieces(self, optimizer: Optimizer, batch_size: int, shuffled: bool,
                rng: np.random.Generator, rule: str, l1: float, l2: float) -> Iterator[float]:
         """The epoch of :meth:`epoch`, yielding the share of rows done between batches."""
-        X, Y = self.X, self.Y
-        if shuffled:
-            order = rng.permutation(len(X))
-            X, Y = X[order], Y[order]
+        X, Y = epoch_rows(self.X, self.Y, shuffled, rng)
         for i in range(0, len(X), batch_size):
             if i:
                 yield i / len(X)
             self.network.train_step(X[i : i + batch_size], Y[i : i + batch_size], optimizer,
                                     rule, l1, l2)
+
+
+def epoch_rows(X: np.ndarray, Y: np.ndarray, shuffled: bool,
+               rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """An epoch's rows: in order, or shuffled by one permutation drawn from ``rng``."""
+    if not shuffled:
+        return X, Y
+    order = rng.permutation(len(X))
+    return X[order], Y[order]
