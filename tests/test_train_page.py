@@ -259,7 +259,7 @@ def test_view_choices_survive_page_switches_and_stay_in_the_link():
     assert at.select_slider(key="w_train_speed").value == 50
     assert at.selectbox(key="w_view_y").value == 2
     _, live_view = session(at).live.view
-    assert (live_view.options.y_feature, live_view.options.log_loss) == (2, True)
+    assert (live_view.options.surface_y, live_view.options.log_loss) == (2, True)
     assert _held_caption(at).startswith("The surface holds the other inputs fixed: weight = ")
 
 
