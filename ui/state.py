@@ -519,6 +519,7 @@ def drop_trainer() -> None:
     s = session()
     _keep_run(s.trainer)
     s.trainer = None
+    s.run_track = None  # the next trainer's run starts its own (it may even get the same id())
     s.running = False
     s.generation += 1
 
