@@ -7,8 +7,8 @@ epoch). The live element (:mod:`ui.live`, ``live_assets/live.js``) draws them:
 - the decision surface is a Plotly figure (:func:`surface_figure`: the data points as traces,
   zoomable, hover on points) under which the network's output is painted as a layout image;
 - the network, the weight heatmaps, the unit slopes and the loss curves are drawn on canvases
-  from the specs below, because re-plotting them with Plotly costs 20–50 ms each per frame in
-  the browser (measured: five Plotly charts reached 3.6 frames/s), a canvas ~1 ms.
+  from the specs below, because re-plotting them with Plotly every frame costs the browser far
+  more than a canvas does (``bench/ui.py`` measures the live page).
 
 Numeric arrays are packed as Plotly's typed-array specs (``{"dtype", "bdata", "shape"}``,
 float32, base64) — compact to send, cheap to decode; :func:`unpack` reads one back. User

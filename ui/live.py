@@ -1,12 +1,12 @@
 """The live training element: a ticking fragment that trains and a browser element that draws.
 
-How it stays smooth (measured facts in ``shared/notes/streamlit-1.67.md``):
+How it stays smooth:
 
 - While playing, :func:`live_panel` is an ``st.fragment(run_every=...)``. Each tick trains for a
   few short slices (``speed`` epochs, or a time slice at top speed) and takes a snapshot after
-  each: several frames per message, because one fragment tick costs the server ~65 ms whatever
-  it carries. Ticks run back to back (Streamlit coalesces the timer's requests while a tick
-  runs), so training gets most of the server's time; drawing is throttled, training is not.
+  each: several frames per message, because a fragment tick has a fixed server cost whatever it
+  carries. Ticks run back to back (Streamlit coalesces the timer's requests while a tick runs),
+  so training gets most of the server's time; drawing is throttled, training is not.
 - The snapshots go to one ``st.components.v2`` element (``live_assets/live.js``; its header
   says how each chart is drawn) that keeps its charts and updates them in place, one frame per
   animation frame at the pace the messages arrive: no re-plot, no blank frame, the surface's

@@ -5,12 +5,12 @@
 // more frames (snapshots of the run). Frames are queued and painted one per animation frame at
 // the pace the messages arrive.
 //
-// Drawing costs decide the design (measured in headless Chromium on 2 cores): Plotly.react costs
-// 20–50 ms per chart, so five of them cap the page near 4 frames/s. Here the decision surface is
-// a Plotly chart whose data points never change; the network's output under them is a layout
-// image replaced with Plotly.relayout (~1 ms; zoom and hover stay Plotly's). The network, the
-// weight heatmaps, the unit slopes and the loss curves are drawn on canvases (~1 ms each) with
-// their own hover tooltips.
+// Drawing costs decide the design (bench/ui.py measures the page): a Plotly.react per chart per
+// frame costs the browser many times a canvas redraw. Here the decision surface is a Plotly
+// chart whose data points never change; the network's output under them is a layout image
+// replaced with Plotly.relayout (zoom and hover stay Plotly's). The network, the weight
+// heatmaps, the unit slopes and the loss curves are drawn on canvases with their own hover
+// tooltips.
 //
 // Trusted code: every string comes from the server's chart builders; text reaches the page
 // through canvas fillText, textContent, or Plotly (whose labels the server escaped).
