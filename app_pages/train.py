@@ -27,7 +27,7 @@ with st.container():  # below both columns; drawn now, before the live panel tra
 
 with left:
     st.caption(f"Data: {ds.n_samples} rows, {ds.n_features} inputs, {ds.task}.")
-    if not state.hidden():  # presets would change what a classroom link fixes
+    if not state.locked():  # presets would change what a classroom link fixes
         st.button("Use the blog's network", on_click=train_controls.use_blog_setup,
                   width="stretch", help="2 sigmoid hidden units, no biases, squared error, one "
                   "row at a time, raw inputs: watch why it predicts about 0.5 for everyone.")
@@ -42,7 +42,7 @@ with left:
     if state.shown("stop"):
         with st.expander("Stop", expanded=False):
             train_controls.stopping()
-    if state.hidden():
+    if state.locked():
         st.caption("This classroom link fixes some settings; the charts show every number.")
     train_controls.show_scaling_hint(settings, float(abs(ds.X).max(initial=0.0)))
 

@@ -97,7 +97,7 @@ def open_link() -> None:
         _probe_address_bar()
         return
     settings, view, notices = from_query(params)
-    state.set_hidden(parse_locked(params))  # its problems are among the notices already
+    state.set_locked(parse_locked(params))  # its problems are among the notices already
     try:
         state.set_settings(settings)
     except PlaygroundError as exc:  # e.g. data settings that cannot load: keep the defaults
@@ -109,7 +109,7 @@ def open_link() -> None:
 
 def link_params() -> dict[str, str]:
     """The query parameters that reproduce this session's set-up (its permalink)."""
-    return link_params_for(state.get_settings(), state.view_choices(), state.hidden())
+    return link_params_for(state.get_settings(), state.view_choices(), state.locked())
 
 
 def sync_url() -> None:

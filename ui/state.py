@@ -99,7 +99,7 @@ class Session:
     runs: RunLog = field(default_factory=RunLog)  # finished runs kept to compare
     run_track: dict[str, Any] | None = None  # the live run's data name and settings by epoch
     link_read: bool = False  # this session's opening URL has been read
-    hidden: frozenset[str] = frozenset()  # controls and sections a classroom link hides
+    locked: frozenset[str] = frozenset()  # controls and sections a classroom link hides
     views: Views = field(default_factory=Views)
     live: Live = field(default_factory=Live)
     quality: tuple[tuple, Any] | None = None  # (key, measures) of the paused network
@@ -670,19 +670,19 @@ def set_view_choices(choices: dict[str, Any]) -> None:
             setattr(views, name, value)
 
 
-def hidden() -> frozenset[str]:
-    """What this session's classroom link hides (empty without one)."""
-    return session().hidden
+def locked() -> frozenset[str]:
+    """What this session's classroom link locks, hidden from the page (empty without one)."""
+    return session().locked
 
 
-def set_hidden(names: frozenset[str]) -> None:
-    session().hidden = frozenset(names)
+def set_locked(names: frozenset[str]) -> None:
+    session().locked = frozenset(names)
 
 
 def shown(*names: str) -> bool:
     """True unless a classroom link hides any of ``names`` (a setting, a view choice or a
     section)."""
-    h = hidden()
+    h = locked()
     return not any(n in h for n in names)
 
 
