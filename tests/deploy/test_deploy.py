@@ -291,10 +291,7 @@ def upload_table(pg: Page, folder: Path, name: str, rows: int) -> None:
     """Upload a two-input table of ``rows`` rows as ``name`` on the Data page."""
     csv = folder / name
     csv.write_text("x1,x2,y\n" + "".join(f"{i % 7},{i % 5},{i % 2}\n" for i in range(rows)))
-    pg.get_by_role("tab", name="Upload").click()
-    pg.locator(".st-key-w_upload_csv input[type=file]").set_input_files(str(csv))
-    pg.get_by_text(f"Loaded {name}: {rows} rows").wait_for()
-    wait_idle(pg)
+    upload_csv(pg, csv, f"Loaded {name}: {rows} rows")
 
 
 def data_caption(pg: Page) -> str:

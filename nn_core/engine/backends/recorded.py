@@ -195,9 +195,7 @@ class Recorded:
 
         def run() -> None:
             if shuffled:
-                order = rng.permutation(n)
-                np.take(self.XT, order, axis=1, out=self._XT_shuffled)
-                np.take(self.YT, order, axis=1, out=self._YT_shuffled)
+                self._shuffle(rng)
             for calls in batches:
                 for f, args in calls:
                     f(*args)
@@ -221,10 +219,9 @@ class Recorded:
         kept = self._piece_calls[1]
         X, Y = (self._XT_shuffled, self._YT_shuffled) if shuffled else (self.XT, self.YT)
         net = self.network
+        penalise = l1 > 0 or l2 > 0
         if shuffled:
-            order = rng.permutation(n)
-            np.take(self.XT, order, axis=1, out=self._XT_shuffled)
-            np.take(self.YT, order, axis=1, out=self._YT_shuffled)
+            self._shuffle(rng)
         for i in range(0, n, batch_size):
             if i:
                 yield i / n
@@ -235,9 +232,15 @@ class Recorded:
                     kept[i] = calls
             for f, args in calls:
                 f(*args)
-            if l1 > 0 or l2 > 0:
+            if penalise:
                 add_penalty_gradient(net.grad, net.params, net.reg_mask, l1, l2, self._scratch)
             optimizer.step(net.params, net.grad)
+
+    def _shuffle(self, rng: np.random.Generator) -> None:
+        """Refill the shuffled columns with one permutation drawn from ``rng``."""
+        order = rng.permutation(self.XT.shape[1])
+        np.take(self.XT, order, axis=1, out=self._XT_shuffled)
+        np.take(self.YT, order, axis=1, out=self._YT_shuffled)
 
     def gradient(self, X: np.ndarray, Y: np.ndarray, rule: str = "exact") -> np.ndarray:
         """:meth:`Network.backward` on this backend: the network's ``grad`` filled with the
