@@ -339,3 +339,28 @@ def test_frames_carry_the_validation_loss_and_the_best_epoch():
     assert f"best epoch {trainer.best_epoch}" in readout(trainer)
     no_patience = Trainer(settings.replace(patience=0), load_data(settings))
     assert LiveView(no_patience, ViewOptions()).frame()["best_epoch"] is None
+
+
+def test_heatmap_and_slope_labels_for_plotly_are_escaped_and_the_bias_row_is_its_own():
+    from ui.text import plotly_text
+
+    names = [["<b>a</b>", "bias"], ["h1.1", "h1.2"], ["50% & more"]]
+    st = charts.weights_static([2, 2, 1], True, names)
+    first, second = st["layers"]
+    assert first["rows"] == ["<b>a</b>", "bias", "bias"]  # the hover names as typed
+    assert first["rows_text"] == ["&lt;b&gt;a&lt;/b&gt;", "bias", "bias (2)"]
+    assert second["rows_text"] == ["h1.1", "h1.2", "bias"]
+    assert second["cols_text"] == [plotly_text("50% & more")] == ["50&#37; &amp; more"]
+    slopes = charts.slopes_static(names, ["tanh", "sigmoid"])
+    assert slopes["labels_text"] == ["h1.1", "h1.2", "50&#37; &amp; more"]
+
+
+def test_slope_groups_name_each_layer_that_has_a_slope():
+    names = [["x1"], ["h1.1", "h1.2"], ["h2.1"], ["a", "b", "c"]]
+    st = charts.slopes_static(names, ["relu", "tanh", "softmax"])
+    assert st["labels"] == ["h1.1", "h1.2", "h2.1"]  # softmax has no slope chart
+    assert st["groups"] == [0, 0, 1]
+    assert st["group_names"] == ["hidden 1", "hidden 2"]
+    assert st["colors"] == [charts.SLOPE_COLORS[0], charts.SLOPE_COLORS[1]]
+    out = charts.slopes_static([["x1"], ["y"]], ["sigmoid"])
+    assert (out["labels"], out["group_names"], out["groups"]) == (["y"], ["output"], [0])

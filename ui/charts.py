@@ -6,14 +6,16 @@ epoch). The live element (:mod:`ui.live`, ``live_assets/live.js``) draws them:
 
 - the decision surface is a Plotly figure (:func:`surface_figure`: the data points as traces,
   zoomable, hover on points) under which the network's output is painted as a layout image;
-- the network, the weight heatmaps, the unit slopes and the loss curves are drawn on canvases
-  from the specs below, because re-plotting them with Plotly every frame costs the browser far
-  more than a canvas does (``bench/ui.py`` measures the live page).
+- the loss curves, the weight heatmaps and the unit slopes are Plotly figures built once per
+  view from the specs below and then updated in place; a chart too slow for every frame is
+  updated less often (costs per chart in ``bench/ui.py``);
+- the network diagram is drawn on a canvas.
 
 Numeric arrays are packed as Plotly's typed-array specs (``{"dtype", "bdata", "shape"}``,
 float32, base64) — compact to send, cheap to decode; :func:`unpack` reads one back. User
 text (feature, target and class names) reaches a chart only through
-:func:`ui.text.plotly_text` (for Plotly) and is drawn on canvases as plain text.
+:func:`ui.text.plotly_text` (for Plotly: the ``*_text`` fields) and is drawn on the network's
+canvas as plain text.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ BINARY_SCALE = [[0.0, "#0072B2"], [0.5, "#ffffff"], [1.0, "#E69F00"]]
 REGRESSION_SCALE = [
     [i / (len(sequential.Viridis) - 1), c] for i, c in enumerate(sequential.Viridis)
 ]
-SLOPE_SCALE = [[0.0, "#d62728"], [0.15, "#ff7f0e"], [0.5, "#bcbd22"], [1.0, "#2ca02c"]]
+SLOPE_COLORS = ("#4c78a8", "#9ecae9")  # the slope bars, alternating layer by layer
 WRONG_COLOR = "#d00000"  # the ring around a row the classifier gets wrong
 TRAIN_COLOR, TEST_COLOR, VAL_COLOR = "#1f77b4", "#ff7f0e", "#2ca02c"
 MAX_LOSS_POINTS = 500  # points per loss line sent to the browser (the history is decimated)
@@ -220,11 +222,26 @@ def weights_static(sizes: Sequence[int], bias: bool, names: Sequence[Sequence[st
         rows = list(names[layer]) + (["bias"] if bias else [])
         source = "inputs" if layer == 0 else f"hidden {layer}"
         target = "outputs" if layer == n - 1 else f"hidden {layer + 1}"
+        rows_text = [plotly_text(r, 30) for r in names[layer]]
+        if bias:
+            rows_text.append(_unused("bias", rows_text))
         layers.append({"rows": rows, "cols": list(names[layer + 1]), "offset": offset,
-                       "caption": f"{source} → {target}"})
+                       "caption": f"{source} → {target}",
+                       # for Plotly's category axes: escaped, the bias row never an input's name
+                       "rows_text": rows_text,
+                       "cols_text": [plotly_text(c, 30) for c in names[layer + 1]]})
         offset += len(rows) * len(names[layer + 1])
     return {"title": "Weights per layer (bottom row: biases)", "layers": layers,
             "colorscale": WEIGHT_SCALE}
+
+
+def _unused(label: str, taken: Sequence[str]) -> str:
+    """``label``, or ``label (2)``, ``label (3)``... whichever is not in ``taken``."""
+    k, out = 1, label
+    while out in taken:
+        k += 1
+        out = f"{label} ({k})"
+    return out
 
 
 # ---------------------------------------------------------------------------- network
@@ -346,18 +363,23 @@ def slope_summary(slopes: Sequence[tuple[np.ndarray, np.ndarray] | None]) -> str
 
 
 def slopes_static(names: Sequence[Sequence[str]], layer_activations: Sequence[str]) -> Spec:
-    """Bar labels: every hidden and output unit whose activation has a slope."""
-    labels, acts, groups = [], [], []
+    """Bar labels: every hidden and output unit whose activation has a slope, and each layer's
+    name and colour (``groups[i]`` is unit ``i``'s index into ``group_names``)."""
+    labels, acts, groups, group_names = [], [], [], []
+    n = len(layer_activations)
     for layer, act in enumerate(layer_activations):
         if act not in MAX_SLOPE:
             continue
         labels.extend(names[layer + 1])
         acts.extend([act] * len(names[layer + 1]))
-        groups.extend([layer] * len(names[layer + 1]))
+        groups.extend([len(group_names)] * len(names[layer + 1]))
+        group_names.append("output" if layer == n - 1 else f"hidden {layer + 1}")
     return {"title": "Unit slopes f′(z) / max f′ on the training rows "
                      "(near 0 = saturated: no gradient flows)",
             "labels": labels, "activations": acts, "groups": groups,
-            "colorscale": SLOPE_SCALE}
+            "group_names": group_names,
+            "labels_text": [plotly_text(x, 30) for x in labels],
+            "colors": [SLOPE_COLORS[i % 2] for i in range(len(group_names))]}
 
 
 def slopes_frame(slopes: Sequence[tuple[np.ndarray, np.ndarray] | None]) -> Spec:

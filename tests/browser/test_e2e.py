@@ -83,14 +83,17 @@ def test_play_pause_step_reset_and_the_charts_follow(page: Page) -> None:
 def test_hovering_a_weight_shows_its_value(page: Page) -> None:
     go_to(page, "Train")
     wait_drawn(page, 0)
-    canvas = page.locator("[data-chart=weights]").bounding_box()
-    tip = page.locator(".nnl-tip")
-    for dx in range(10, int(canvas["width"]) // 2, 4):  # along the first row of cells
-        page.mouse.move(canvas["x"] + dx, canvas["y"] + 64)
-        if tip.is_visible():
-            break
-    assert tip.is_visible(), "no tooltip over the weight heatmap"
-    assert re.search(r"→ h1\.\d+\nweight -?\d+\.\d{4}", tip.inner_text())
+    cell = page.locator("[data-chart=weights] .nsewdrag").first.bounding_box()
+    label = page.locator("[data-chart=weights] .hoverlayer .hovertext")
+    # the first heatmap's first row: x1 into the hidden units
+    page.mouse.move(cell["x"] + cell["width"] * 0.3, cell["y"] + 5)
+    label.first.wait_for()
+    text = label.first.text_content()
+    assert re.fullmatch(r"x1 → h1\.\d+: -?\d+\.\d{4}", text.strip()), text
+    shown = float(text.rsplit(":", 1)[1])
+    values = page.evaluate(
+        "() => Array.from(document.querySelector('[data-chart=weights]').data[0].z[0])")
+    assert any(abs(shown - v) < 5e-5 for v in values)  # one of that row's weights
 
 
 def people_csv(rows: int = 60) -> str:

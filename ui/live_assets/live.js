@@ -2,18 +2,18 @@
 //
 // Streamlit calls the default export with every new message (`data`): the static part of the
 // view (names, geometry, colour scales; kept while `static.key` stays the same) and one or
-// more frames (snapshots of the run). Frames are queued and painted one per animation frame at
-// the pace the messages arrive.
+// more frames (snapshots of the run). Frames are queued and played at the pace the messages
+// arrive: each frame paints the decision surface and the network at once; the Plotly charts
+// (loss, weights, slopes) take the newest frame when their own cost allows (see LiveCharts).
 //
-// Drawing costs decide the design (bench/ui.py measures the page): a Plotly.react per chart per
-// frame costs the browser many times a canvas redraw. Here the decision surface is a Plotly
-// chart whose data points never change; the network's output under them is a layout image
-// replaced with Plotly.relayout (zoom and hover stay Plotly's). The network, the weight
-// heatmaps, the unit slopes and the loss curves are drawn on canvases with their own hover
-// tooltips.
+// The decision surface is a Plotly chart whose data points never change; the network's output
+// under them is a layout image replaced with Plotly.relayout (zoom and hover stay Plotly's).
+// The network diagram is a canvas with its own hover tooltip. The loss, weight heatmaps and
+// unit slopes are Plotly figures updated in place (their section below says how).
 //
 // Trusted code: every string comes from the server's chart builders; text reaches the page
 // through canvas fillText, textContent, or Plotly (whose labels the server escaped).
+
 
 const CHARTS = ["surface", "network", "loss", "weights", "slopes"];
 const PLOTLY_CONFIG = {
@@ -146,26 +146,6 @@ function title(ctx, text) {
   ctx.fillText(text, 6, 4);
 }
 
-function niceStep(span, count) {
-  const raw = span / Math.max(count, 1);
-  const mag = Math.pow(10, Math.floor(Math.log10(raw)));
-  const r = raw / mag;
-  return (r < 1.5 ? 1 : r < 3 ? 2 : r < 7 ? 5 : 10) * mag;
-}
-
-function ticks(lo, hi, count) {
-  if (!(hi > lo)) return [lo];
-  const step = niceStep(hi - lo, count);
-  const out = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(+v.toPrecision(12));
-  return out;
-}
-
-function tickLabel(v) {
-  const a = Math.abs(v);
-  if (a !== 0 && (a >= 1e5 || a < 1e-3)) return v.toExponential(0);
-  return String(+v.toPrecision(6));
-}
 
 // ------------------------------------------------------------------------- unit maps
 // Each hidden unit's output over the surface's two inputs (ui/live_frames.unit_maps): per unit
@@ -413,147 +393,6 @@ function networkTip(hit, st, fr) {
 }
 
 // Weight heatmaps, one per layer, last row the biases, one shared scale [-m, m].
-function drawWeights(canvas, st, fr, hits) {
-  const { ctx, w, h } = prepare(canvas);
-  title(ctx, st.title);
-  const { css } = lut(st.colorscale);
-  const layers = st.layers;
-  ctx.font = SMALL;
-  let labelW = 0;
-  for (const r of layers[0].rows) labelW = Math.max(labelW, ctx.measureText(r).width);
-  labelW = Math.min(labelW, 110) + 8;
-  const barW = 54;
-  const gap = 26;
-  const top = 58;
-  const bottom = 26;
-  const totalCols = layers.reduce((s, l) => s + l.cols.length, 0);
-  const maxRows = Math.max(...layers.map((l) => l.rows.length));
-  const cellW = Math.max(2, Math.min(40, (w - labelW - barW - gap * (layers.length - 1) - 10) / totalCols));
-  const cellH = Math.max(2, Math.min(28, (h - top - bottom) / maxRows));
-  hits.length = 0;
-  let x = labelW;
-  const lo = fr.wmin;
-  const hi = fr.wmax;
-  layers.forEach((layer, li) => {
-    const rows = layer.rows.length;
-    const cols = layer.cols.length;
-    for (let r = 0; r < rows; r++) {
-      const base = layer.offset + r * cols;
-      for (let c = 0; c < cols; c++) {
-        ctx.fillStyle = css[lutIndex(fr.w[base + c], lo, hi)];
-        ctx.fillRect(x + c * cellW, top + r * cellH, cellW - (cellW > 4 ? 1 : 0), cellH - (cellH > 4 ? 1 : 0));
-      }
-    }
-    hits.push({ kind: "grid", x0: x, y0: top, cw: cellW, ch: cellH, rows, cols, li });
-    ctx.fillStyle = INK;
-    ctx.font = SMALL;
-    if (cellH >= 8) {
-      ctx.textAlign = "right";
-      ctx.textBaseline = "middle";
-      for (let r = 0; r < rows; r++) {
-        const label = li === 0 || r === rows - 1 ? layer.rows[r] : "";
-        if (label && (li === 0 || label === "bias")) ctx.fillText(label, x - 3, top + (r + 0.5) * cellH);
-      }
-    }
-    if (cellW >= 9) {
-      ctx.save();
-      ctx.textAlign = "left";
-      ctx.textBaseline = "middle";
-      for (let c = 0; c < cols; c++) {
-        ctx.save();
-        ctx.translate(x + (c + 0.5) * cellW, top - 4);
-        ctx.rotate(-Math.PI / 3);
-        ctx.fillText(layer.cols[c], 0, 0);
-        ctx.restore();
-      }
-      ctx.restore();
-    }
-    ctx.textAlign = "center";
-    ctx.textBaseline = "top";
-    ctx.fillStyle = MUTED;
-    ctx.fillText(layer.caption, x + (cols * cellW) / 2, top + rows * cellH + 4);
-    x += cols * cellW + gap;
-  });
-  // colour bar
-  const bx = w - barW + 8;
-  const bh = Math.min(h - top - bottom, 180);
-  for (let i = 0; i < bh; i++) {
-    ctx.fillStyle = css[Math.round((1 - i / (bh - 1)) * 255)];
-    ctx.fillRect(bx, top + i, 10, 1);
-  }
-  ctx.fillStyle = INK;
-  ctx.textAlign = "left";
-  ctx.textBaseline = "middle";
-  ctx.fillText(fmt(hi, 2), bx + 13, top + 2);
-  ctx.fillText("0", bx + 13, top + bh / 2);
-  ctx.fillText(fmt(lo, 2), bx + 13, top + bh - 2);
-}
-
-function weightsTip(hit, st, fr, mx, my) {
-  const c = Math.floor((mx - hit.x0) / hit.cw);
-  const r = Math.floor((my - hit.y0) / hit.ch);
-  if (c < 0 || r < 0 || c >= hit.cols || r >= hit.rows) return null;
-  const layer = st.layers[hit.li];
-  const what = layer.rows[r] === "bias" ? "bias" : "weight";
-  return `${layer.rows[r]} → ${layer.cols[c]}\n${what} ${fmt(fr.w[layer.offset + r * hit.cols + c])}`;
-}
-
-// Unit slopes: mean f'(z) / max f' per hidden and output unit.
-function drawSlopes(canvas, st, fr, hits) {
-  const { ctx, w, h } = prepare(canvas);
-  title(ctx, st.title);
-  const n = st.labels.length;
-  const left = 40;
-  const right = 10;
-  const top = 28;
-  const bottom = 34;
-  const ph = h - top - bottom;
-  const sy = (v) => top + ph * (1 - Math.max(0, Math.min(1.05, v)) / 1.05);
-  ctx.font = SMALL;
-  ctx.textAlign = "right";
-  ctx.textBaseline = "middle";
-  for (const v of [0, 0.5, 1]) {
-    ctx.strokeStyle = GRID;
-    ctx.beginPath();
-    ctx.moveTo(left, sy(v));
-    ctx.lineTo(w - right, sy(v));
-    ctx.stroke();
-    ctx.fillStyle = MUTED;
-    ctx.fillText(String(v), left - 4, sy(v));
-  }
-  hits.length = 0;
-  if (!n) return;
-  let groupsCount = 0;
-  for (let i = 0; i < n; i++) if (i === 0 || st.groups[i] !== st.groups[i - 1]) groupsCount++;
-  const slot = (w - left - right) / (n + (groupsCount - 1) * 0.8);
-  const bw = Math.max(1, slot * 0.75);
-  const { css } = lut(st.colorscale);
-  let x = left;
-  for (let i = 0; i < n; i++) {
-    if (i > 0 && st.groups[i] !== st.groups[i - 1]) x += slot * 0.8;
-    const v = fr.slope[i];
-    ctx.fillStyle = css[lutIndex(v, 0, 1)];
-    const y = sy(v);
-    ctx.fillRect(x, y, bw, Math.max(sy(0) - y, 1));
-    hits.push({ kind: "bar", x0: x, x1: x + bw, i });
-    if (slot >= 11) {
-      ctx.save();
-      ctx.fillStyle = INK;
-      ctx.translate(x + bw / 2, sy(0) + 4);
-      ctx.rotate(-Math.PI / 4);
-      ctx.textAlign = "right";
-      ctx.fillText(st.labels[i], 0, 0);
-      ctx.restore();
-    }
-    x += slot;
-  }
-}
-
-function slopesTip(hit, st, fr) {
-  const i = hit.i;
-  return `${st.labels[i]} (${st.activations[i]})\nslope ${fmt(fr.slope[i])} of its largest\nmean |z| ${fmt(fr.mean_abs_z[i], 3)}`;
-}
-
 // The history up to a frame's epoch, ending at the frame's own newest point.
 const LOSS_KEYS = ["train_loss", "test_loss", "train_metric", "test_metric", "val_loss"];
 
@@ -581,205 +420,275 @@ function lossSeries(history, last) {
   return out;
 }
 
-// Loss (top panel) and accuracy or R² (bottom panel) over the epochs.
-function drawLoss(canvas, st, fr, hits) {
-  const { ctx, w, h } = prepare(canvas);
-  title(ctx, st.title);
-  const ep = fr.epoch;
-  const n = ep.length;
-  const left = 52;
-  const right = 12;
-  const top = 44;
-  const bottom = 30;
-  const gap = 22;
-  const ph = h - top - bottom - gap;
-  const p0 = { y0: top, h: ph * 0.62 };
-  const p1 = { y0: top + ph * 0.62 + gap, h: ph * 0.38 };
-  const later = fr.after && fr.after.epoch.length ? fr.after : null;
-  const xmax = Math.max(n ? ep[n - 1] : 0, later ? later.epoch[later.epoch.length - 1] : 0, 1);
-  const xmin = n ? ep[0] : 0;
-  const sx = (v) => left + ((v - xmin) / Math.max(xmax - xmin, 1e-9)) * (w - left - right);
-  // legend
-  ctx.font = SMALL;
-  ctx.textBaseline = "middle";
-  let lx = w - right;
-  for (let i = st.series.length - 1; i >= 0; i--) {
-    const s = st.series[i];
-    const tw = ctx.measureText(s.name).width;
-    lx -= tw + 30;
-    ctx.strokeStyle = s.color;
-    ctx.lineWidth = 2;
-    ctx.setLineDash(s.dash ? [3, 3] : []);
-    ctx.beginPath();
-    ctx.moveTo(lx, 30);
-    ctx.lineTo(lx + 18, 30);
-    ctx.stroke();
-    ctx.fillStyle = INK;
-    ctx.textAlign = "left";
-    ctx.fillText(s.name, lx + 22, 30);
-  }
-  ctx.setLineDash([]);
-  const panels = [p0, p1];
-  for (let p = 0; p < 2; p++) {
-    const series = st.series.filter((s) => s.panel === p);
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const s of series) {
-      for (const v of fr[s.key]) {
-        if (Number.isFinite(v) && (p === 1 || !st.log || v > 0)) {
-          lo = Math.min(lo, v);
-          hi = Math.max(hi, v);
-        }
-      }
-    }
-    let ty;
-    let tickVals;
-    if (p === 0 && st.log) {
-      if (!(hi > 0)) { lo = 0.01; hi = 1; }
-      const a = Math.floor(Math.log10(lo));
-      const b = Math.max(Math.ceil(Math.log10(hi)), a + 1);
-      ty = (v) => panels[p].y0 + panels[p].h * (1 - (Math.log10(v) - a) / (b - a));
-      tickVals = [];
-      const step = Math.max(1, Math.ceil((b - a) / 5));
-      for (let e = a; e <= b; e += step) tickVals.push(Math.pow(10, e));
-    } else {
-      if (p === 1 && st.metric_range) {
-        lo = st.metric_range[0];
-        hi = st.metric_range[1];
-      } else if (p === 1) {
-        lo = Math.max(Math.min(lo, 0), -1);
-        hi = 1;
-      } else {
-        if (!Number.isFinite(hi)) hi = 1;
-        lo = 0;
-        if (!(hi > lo)) hi = lo + 1;
-        hi = hi * 1.05;
-      }
-      ty = (v) => panels[p].y0 + panels[p].h * (1 - (Math.max(lo, Math.min(hi, v)) - lo) / (hi - lo));
-      tickVals = p === 1 && st.metric_range ? [0, 0.5, 1] : ticks(lo, hi, p === 0 ? 4 : 2);
-    }
-    panels[p].ty = ty;
-    ctx.font = SMALL;
-    ctx.textAlign = "right";
-    ctx.textBaseline = "middle";
-    for (const v of tickVals) {
-      const y = ty(v);
-      ctx.strokeStyle = GRID;
-      ctx.lineWidth = 1;
-      ctx.beginPath();
-      ctx.moveTo(left, y);
-      ctx.lineTo(w - right, y);
-      ctx.stroke();
-      ctx.fillStyle = MUTED;
-      ctx.fillText(tickLabel(v), left - 4, y);
-    }
-    ctx.save();
-    ctx.translate(12, panels[p].y0 + panels[p].h / 2);
-    ctx.rotate(-Math.PI / 2);
-    ctx.textAlign = "center";
-    ctx.fillStyle = INK;
-    ctx.fillText(p === 0 ? (st.log ? "loss (log)" : "loss") : st.metric, 0, 0);
-    ctx.restore();
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(left, panels[p].y0 - 2, w - left - right, panels[p].h + 4);
-    ctx.clip();
-    for (const s of later ? series : []) {
-      // the run after the epoch looked back to, faint
-      const ys = later[s.key];
-      ctx.globalAlpha = 0.22;
-      ctx.strokeStyle = s.color;
-      ctx.lineWidth = 2;
-      ctx.setLineDash(s.dash ? [4, 3] : []);
-      ctx.beginPath();
-      let pen = false;
-      for (let i = 0; i < ys.length; i++) {
-        const v = ys[i];
-        if (!Number.isFinite(v) || (p === 0 && st.log && v <= 0)) {
-          pen = false;
-          continue;
-        }
-        if (pen) ctx.lineTo(sx(later.epoch[i]), ty(v));
-        else ctx.moveTo(sx(later.epoch[i]), ty(v));
-        pen = true;
-      }
-      ctx.stroke();
-      ctx.globalAlpha = 1;
-    }
-    for (const s of series) {
-      const ys = fr[s.key];
-      ctx.strokeStyle = s.color;
-      ctx.lineWidth = 2;
-      ctx.setLineDash(s.dash ? [4, 3] : []);
-      ctx.beginPath();
-      let pen = false;
-      for (let i = 0; i < n; i++) {
-        const v = ys[i];
-        if (!Number.isFinite(v) || (p === 0 && st.log && v <= 0)) {
-          pen = false;
-          continue;
-        }
-        if (pen) ctx.lineTo(sx(ep[i]), ty(v));
-        else ctx.moveTo(sx(ep[i]), ty(v));
-        pen = true;
-      }
-      if (n === 1 && Number.isFinite(ys[0])) ctx.arc(sx(ep[0]), ty(ys[0]), 2, 0, 2 * Math.PI);
-      ctx.stroke();
-    }
-    ctx.restore();
-    ctx.setLineDash([]);
-  }
-  // early stopping's best epoch: a dotted vertical line over both panels
-  if (Number.isFinite(fr.best) && fr.best >= xmin && fr.best <= xmax) {
-    const x = sx(fr.best);
-    ctx.strokeStyle = INK;
-    ctx.lineWidth = 1;
-    ctx.setLineDash([2, 3]);
-    ctx.beginPath();
-    ctx.moveTo(x, top);
-    ctx.lineTo(x, h - bottom);
-    ctx.stroke();
-    ctx.setLineDash([]);
-    ctx.font = SMALL;
-    ctx.fillStyle = INK;
-    ctx.textAlign = x > w / 2 ? "right" : "left";
-    ctx.textBaseline = "top";
-    ctx.fillText(`best epoch ${fr.best}`, x + (x > w / 2 ? -4 : 4), top + 2);
-  }
-  if (later && n) {
-    // the epoch looked back to: a solid vertical line, labelled at the bottom panel's top
-    const x = sx(ep[n - 1]);
-    ctx.strokeStyle = INK;
-    ctx.lineWidth = 1.5;
-    ctx.beginPath();
-    ctx.moveTo(x, top);
-    ctx.lineTo(x, h - bottom);
-    ctx.stroke();
-    ctx.font = SMALL;
-    ctx.fillStyle = INK;
-    ctx.textAlign = x > w / 2 ? "right" : "left";
-    ctx.textBaseline = "bottom";
-    ctx.fillText(`epoch ${ep[n - 1]}`, x + (x > w / 2 ? -4 : 4), p1.y0 - 4);
-  }
-  ctx.font = SMALL;
-  ctx.fillStyle = MUTED;
-  ctx.textAlign = "center";
-  ctx.textBaseline = "top";
-  for (const v of ticks(xmin, xmax, 5)) ctx.fillText(tickLabel(v), sx(v), h - bottom + 4);
-  ctx.fillText("epoch", (left + w - right) / 2, h - 13);
-  hits.length = 0;
-  hits.push({ kind: "x", left, right: w - right, sx, n });
+
+// ---------------------------------------------------------------- Plotly charts (in place)
+// The loss, the weight heatmaps and the unit slopes are Plotly figures built once per static
+// key (Plotly.react) and then updated in place by the cheapest call that fits each:
+// - loss: its lines' new arrays go through Plotly.animate without a redraw (Plotly moves the
+//   lines only: no axes, legend or layout work). The axis ranges are ours, fixed, and move in
+//   steps; a new range, a new best epoch or the look-back marks rebuild it with Plotly.react;
+// - weights: one Plotly.update of every heatmap's z and the shared colour range;
+// - slopes: one Plotly.restyle of the bars' heights (each layer's bars are one path).
+// `uirevision` keeps a user's zoom through every rebuild. Every user string arrives escaped
+// from the server (the `*_text` fields: ui.text.plotly_text); templates hold no user text.
+const FONT_FAMILY = "'Source Sans Pro', 'Source Sans 3', sans-serif";
+const BASE_LAYOUT = {
+  font: { family: FONT_FAMILY, size: 11, color: INK },
+  paper_bgcolor: "rgba(0,0,0,0)",
+  plot_bgcolor: "#ffffff",
+  hovermode: "closest",
+  dragmode: "zoom",
+};
+const ANIMATE = { transition: { duration: 0 }, frame: { duration: 0, redraw: false }, mode: "immediate" };
+const STEPS = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10];
+
+function axis(extra) {
+  return { automargin: true, gridcolor: GRID, zeroline: false, linecolor: "#c8ccd4", ...extra };
 }
 
-function lossTip(hit, st, fr, mx) {
+// The smallest of 1, 1.2, 1.5, 2, ... × 10^k that is >= v (v > 0): a range end that moves
+// in steps of at most 25%, so a growing curve rebuilds its axes rarely.
+function niceUp(v) {
+  if (!(v > 0)) return 1;
+  const mag = Math.pow(10, Math.floor(Math.log10(v)));
+  for (const s of STEPS) if (s * mag >= v * (1 - 1e-12)) return +(s * mag).toPrecision(12);
+  return 10 * mag;
+}
+
+function finiteRange(arrays, positive) {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const a of arrays) {
+    for (const v of a) {
+      if (Number.isFinite(v) && (!positive || v > 0)) {
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+    }
+  }
+  return [lo, hi];
+}
+
+// The loss chart's axis ranges for a frame: the epochs, the loss (from 0, or whole decades on
+// a log axis) and the metric (accuracy 0–1; R² from its lowest value, at least -1, to 1).
+function lossRanges(st, fr) {
+  const later = fr.after && fr.after.epoch.length ? fr.after : null;
   const n = fr.epoch.length;
-  if (!n || mx < hit.left || mx > hit.right) return null;
-  let best = 0;
-  for (let i = 1; i < n; i++) if (Math.abs(hit.sx(fr.epoch[i]) - mx) < Math.abs(hit.sx(fr.epoch[best]) - mx)) best = i;
-  const lines = [`epoch ${fr.epoch[best]}`];
-  for (const s of st.series) lines.push(`${s.name} ${fmt(fr[s.key][best])}`);
-  if (Number.isFinite(fr.best)) lines.push(`best epoch (early stopping) ${fr.best}`);
-  return lines.join("\n");
+  const last = Math.max(n ? fr.epoch[n - 1] : 0, later ? later.epoch[later.epoch.length - 1] : 0);
+  const loss = st.series.filter((s) => s.panel === 0).map((s) => fr[s.key]);
+  const metric = st.series.filter((s) => s.panel === 1).map((s) => fr[s.key]);
+  if (later) {
+    for (const s of st.series) (s.panel ? metric : loss).push(later[s.key]);
+  }
+  let y;
+  if (st.log) {
+    const [lo, hi] = finiteRange(loss, true);
+    y = hi > 0 ? [Math.floor(Math.log10(lo)), Math.max(Math.ceil(Math.log10(hi)), Math.floor(Math.log10(lo)) + 1)] : [-2, 0];
+  } else {
+    const hi = finiteRange(loss, false)[1];
+    y = [0, niceUp(Number.isFinite(hi) ? hi * 1.05 : 1)];
+  }
+  let y2 = [-0.02, 1.02];
+  if (!st.metric_range) {
+    const lo = finiteRange(metric, false)[0];
+    y2 = [Math.floor(Math.max(Math.min(Number.isFinite(lo) ? lo : 0, 0), -1) * 4) / 4 - 0.02, 1.02];
+  }
+  return { x: [0, niceUp(Math.max(last, 1) * 1.02)], y, y2 };
+}
+
+// Loss (top panel) and accuracy or R² (bottom panel) over the epochs; while looking back, the
+// later epochs faint and a line at the epoch shown; early stopping's best epoch dotted.
+function lossFigure(st, fr, ranges) {
+  const traces = [];
+  const later = fr.after && fr.after.epoch.length ? fr.after : null;
+  for (const s of st.series) {
+    traces.push({
+      type: "scatter", mode: fr.epoch.length > 1 ? "lines" : "markers", name: s.name, x: fr.epoch,
+      y: fr[s.key], yaxis: s.panel ? "y2" : "y", marker: { color: s.color, size: 5 },
+      line: { color: s.color, width: 2, dash: s.dash ? "dash" : "solid" },
+      hovertemplate: "%{y:.4g}", connectgaps: false,
+    });
+  }
+  for (const s of later ? st.series : []) {
+    traces.push({
+      type: "scatter", mode: "lines", x: later.epoch, y: later[s.key],
+      yaxis: s.panel ? "y2" : "y", showlegend: false, hoverinfo: "skip", opacity: 0.25,
+      line: { color: s.color, width: 2, dash: s.dash ? "dash" : "solid" },
+    });
+  }
+  const n = fr.epoch.length;
+  const shapes = [];
+  const annotations = [];
+  const mark = (x, y, text, dash, width) => {
+    shapes.push({ type: "line", xref: "x", yref: "paper", x0: x, x1: x, y0: 0, y1: 1, line: { color: INK, width, dash } });
+    const right = x > ranges.x[1] / 2;
+    annotations.push({ x, xref: "x", y, yref: "paper", text, showarrow: false, xanchor: right ? "right" : "left", yanchor: "top", xshift: right ? -3 : 3, font: { size: 10 } });
+  };
+  if (Number.isFinite(fr.best)) mark(fr.best, 1, `best epoch ${fr.best}`, "dot", 1);
+  if (later && n) mark(fr.epoch[n - 1], 0.36, `epoch ${fr.epoch[n - 1]}`, "solid", 1.5);
+  const layout = {
+    ...BASE_LAYOUT,
+    height: 320,
+    hovermode: "x unified",
+    margin: { l: 10, r: 10, t: 8, b: 10 },
+    legend: { orientation: "h", x: 0, y: 1.02, xanchor: "left", yanchor: "bottom", font: { size: 11 } },
+    xaxis: axis({ anchor: "y2", title: { text: "epoch", standoff: 4 }, range: ranges.x }),
+    yaxis: axis({ domain: [0.42, 1], type: st.log ? "log" : "linear", title: { text: st.log ? "loss (log)" : "loss", standoff: 4 }, range: ranges.y }),
+    yaxis2: axis({ domain: [0, 0.3], title: { text: st.metric, standoff: 4 }, range: ranges.y2, ...(st.metric_range ? { tickvals: [0, 0.5, 1] } : {}) }),
+    shapes,
+    annotations,
+  };
+  return { traces, layout };
+}
+
+// Weight heatmaps: one subplot per layer (last row the biases), one colour axis [-m, m].
+// Subplots sit side by side, wrapping to more rows when they would be narrower than a caption.
+function weightsFigure(st, width) {
+  const L = st.layers.length;
+  const perRow = Math.max(1, Math.min(L, Math.floor((width - 150) / 95)));
+  const rows = Math.ceil(L / perRow);
+  const rowH = 210;
+  const rowGap = 78;
+  const height = 40 + rows * rowH + (rows - 1) * rowGap + 70;
+  const layout = {
+    ...BASE_LAYOUT,
+    height,
+    margin: { l: 10, r: 10, t: 10, b: 10 },
+    coloraxis: {
+      colorscale: st.colorscale, cmin: -1, cmax: 1,
+      colorbar: { title: { text: "weight", side: "right" }, thickness: 10, len: Math.min(1, 320 / height), y: 1, yanchor: "top", outlinewidth: 0 },
+    },
+  };
+  const traces = [];
+  const gapPx = 38;
+  const min = 4;
+  let firstTotal = 0; // later rows use the first row's scale: a 1-column layer stays narrow
+  for (let r = 0; r < rows; r++) {
+    const ids = [];
+    for (let i = r * perRow; i < Math.min(L, (r + 1) * perRow); i++) ids.push(i);
+    const total = Math.max(ids.reduce((a, i) => a + Math.max(st.layers[i].cols.length, min), 0), firstTotal);
+    if (r === 0) firstTotal = total;
+    const gap = gapPx / Math.max(width - 150, 100);
+    const usable = 1 - gap * (ids.length - 1);
+    let x = 0;
+    const top = 1 - (r * (rowH + rowGap)) / (height - 110);
+    const bottom = 1 - (r * (rowH + rowGap) + rowH) / (height - 110);
+    for (const i of ids) {
+      const layer = st.layers[i];
+      const share = (usable * Math.max(layer.cols.length, min)) / total;
+      const k = i === 0 ? "" : String(i + 1);
+      layout["xaxis" + k] = axis({
+        domain: [x, Math.min(1, x + share)], anchor: "y" + k, type: "category", showgrid: false,
+        title: { text: layer.caption.replace(" → ", " →<br>"), standoff: 4, font: { size: 11, color: MUTED } },
+        tickangle: "auto",
+      });
+      layout["yaxis" + k] = axis({
+        domain: [Math.max(0, bottom), Math.min(1, top)], anchor: "x" + k, type: "category",
+        autorange: "reversed", showgrid: false,
+        // the first layer names its inputs; the others mark only the bias row (hover names all)
+        ...(i === 0 || !st.bias ? {} : { tickmode: "array", tickvals: [layer.rows_text[layer.rows_text.length - 1]] }),
+        ...(i === 0 || st.bias ? {} : { showticklabels: false }),
+      });
+      traces.push({
+        type: "heatmap", x: layer.cols_text, y: layer.rows_text, z: [[0]], coloraxis: "coloraxis",
+        xaxis: "x" + k, yaxis: "y" + k, xgap: layer.cols.length > 40 ? 0 : 1, ygap: layer.rows.length > 40 ? 0 : 1,
+        hovertemplate: "%{y} → %{x}: %{z:.4f}<extra></extra>",
+      });
+      x += share + gap;
+    }
+  }
+  return { traces, layout };
+}
+
+function weightsZ(st, fr) {
+  return st.layers.map((layer) => {
+    const cols = layer.cols.length;
+    const z = new Array(layer.rows.length);
+    for (let r = 0; r < z.length; r++) z[r] = fr.w.subarray(layer.offset + r * cols, layer.offset + (r + 1) * cols);
+    return z;
+  });
+}
+
+// Unit slopes: one bar per unit, each layer's bars one filled outline (a single SVG path, so
+// hundreds of units cost what one line costs), layers a unit apart. Where each unit sits:
+function slopesPlaces(st) {
+  const xs = [];
+  let x = 0;
+  for (let i = 0; i < st.labels.length; i++) {
+    if (i > 0 && st.groups[i] !== st.groups[i - 1]) x += 1;
+    xs.push(x);
+    x += 1;
+  }
+  return xs;
+}
+
+// Per layer, the outline's y: for each unit 0, v, v, 0 (its bar's corners).
+function slopesY(st, slope) {
+  return st.group_names.map((_, g) => {
+    const y = [];
+    for (let i = 0; i < st.labels.length; i++) {
+      if (st.groups[i] !== g) continue;
+      const v = Number.isFinite(slope[i]) ? slope[i] : 0;
+      y.push(0, v, v, 0);
+    }
+    return y;
+  });
+}
+
+function slopesFigure(st, fr, width) {
+  const xs = slopesPlaces(st);
+  const ys = slopesY(st, fr.slope);
+  const traces = st.group_names.map((name, g) => {
+    const x = [];
+    const text = [];
+    const tips = [];
+    for (let i = 0; i < st.labels.length; i++) {
+      if (st.groups[i] !== g) continue;
+      x.push(xs[i] - 0.4, xs[i] - 0.4, xs[i] + 0.4, xs[i] + 0.4);
+      const label = `${st.labels_text[i]} (${st.activations[i]})`;
+      text.push(label, label, label, label);
+      tips.push("none", "text+y", "text+y", "none"); // hover on a bar's top corners
+    }
+    return {
+      type: "scatter", mode: "lines", name, x, y: ys[g], fill: "toself", fillcolor: st.colors[g],
+      line: { color: st.colors[g], width: 0.5 }, hoveron: "points", text, hoverinfo: tips,
+      showlegend: false,
+    };
+  });
+  const n = st.labels.length;
+  const end = n ? xs[n - 1] : 0;
+  // a label per unit when each has room, else one per layer (short names when the long ones
+  // would touch); upright when the labels fit side by side, else turned to vertical
+  const px = (width - 80) / (end + 1.2); // pixels per unit
+  const perUnit = n && px >= 18;
+  const pad = perUnit ? 0.6 : Math.max(0.6, 24 / px); // room for the last layer's label
+  let vals = xs;
+  let text = st.labels_text;
+  let chars = Math.max(0, ...st.labels.map((l) => l.length));
+  let spacing = px;
+  if (!perUnit) {
+    vals = st.group_names.map((_, g) => {
+      const at = xs.filter((_, i) => st.groups[i] === g);
+      return (at[0] + at[at.length - 1]) / 2;
+    });
+    spacing = Math.min(...vals.slice(1).map((v, g) => (v - vals[g]) * px));
+    text = st.group_names;
+    chars = Math.max(...text.map((t) => t.length));
+    if (chars * 6.5 + 8 > spacing) {
+      text = st.group_names.map((t) => (t === "output" ? "out" : t.replace("hidden ", "h")));
+      chars = Math.max(...text.map((t) => t.length));
+    }
+  }
+  const ticks = { tickvals: vals, ticktext: text, tickangle: chars * 6.5 + 8 > spacing ? -90 : 0 };
+  const layout = {
+    ...BASE_LAYOUT,
+    height: 230,
+    margin: { l: 10, r: 10, t: 8, b: 10 },
+    showlegend: false,
+    xaxis: axis({ range: [-pad, end + pad], tickmode: "array", ...ticks, showgrid: false }),
+    yaxis: axis({ range: [0, 1.05], tickvals: [0, 0.5, 1], title: { text: "slope", standoff: 4 } }),
+  };
+  return { traces, layout };
 }
 
 // ------------------------------------------------------------------------------ stats
@@ -787,16 +696,20 @@ function stats() {
   if (!window.__nnLive) {
     window.__nnLive = {
       frames: 0, distinct: 0, lastEpoch: -1, messages: 0, mounts: 0, blank: 0, dropped: 0,
-      drawMs: [], gen: null, staticKey: null, error: null, playing: false, surfaceRedraws: 0,
+      drawMs: [], gen: null, staticKey: null, error: null, playing: false, surfaceRedraws: 0, charts: {},
     };
   }
   return window.__nnLive;
 }
 
 // ------------------------------------------------------------------------------ element
-const CANVAS_DRAW = { network: drawNetwork, weights: drawWeights, slopes: drawSlopes, loss: drawLoss };
-const CANVAS_TIP = { network: networkTip, weights: weightsTip, slopes: slopesTip, loss: lossTip };
-const FRAME_PART = { network: "network", weights: "network", slopes: "slopes", loss: "loss" };
+const PLOTS = ["loss", "weights", "slopes"];
+const FRAME_PART = { loss: "loss", weights: "network", slopes: "slopes" };
+// While playing, each frame paints the surface and the network; a Plotly chart takes the newest
+// frame once COST_SHARE times its own smoothed cost has passed since its last update, one chart
+// per animation frame, the loss first. A chart too slow for every frame is so updated less
+// often, in place, and leaves the main thread to the others. Paused, every chart is drawn.
+const COST_SHARE = { loss: 1.5, weights: 4, slopes: 4 };
 
 class LiveCharts {
   constructor(parent) {
@@ -816,6 +729,7 @@ class LiveCharts {
     this.surfaceNote = "";
     this.surfaceHover = false;
     this.hits = {};
+    this.plots = {};
     this.stopped = false;
     this.surfaceCanvas = document.createElement("canvas");
     this.build();
@@ -838,10 +752,16 @@ class LiveCharts {
     grid.className = "nnl-grid";
     this.els = {};
     this.notes = {};
+    this.titles = {};
     for (const name of CHARTS) {
       const cell = document.createElement("div");
       cell.className = "nnl-cell nnl-" + name;
-      const el = document.createElement(name === "surface" ? "div" : "canvas");
+      if (PLOTS.includes(name)) {
+        this.titles[name] = document.createElement("div");
+        this.titles[name].className = "nnl-title";
+        cell.appendChild(this.titles[name]);
+      }
+      const el = document.createElement(name === "network" ? "canvas" : "div");
       el.className = "nnl-plot";
       el.dataset.chart = name;
       cell.appendChild(el);
@@ -852,8 +772,8 @@ class LiveCharts {
       this.els[name] = el;
       this.notes[name] = note;
       this.hits[name] = [];
-      if (name !== "surface") this.hover(name, el);
     }
+    this.hover("network", this.els.network);
     this.tip = document.createElement("div");
     this.tip.className = "nnl-tip";
     root.appendChild(grid);
@@ -866,6 +786,16 @@ class LiveCharts {
       this.surfaceHover = false;
       this.notes.surface.textContent = this.surfaceNote || "";
     });
+    // a new width re-lays the Plotly charts out (the heatmaps wrap, the slopes' labels thin out)
+    this.resizer = new ResizeObserver(() => {
+      clearTimeout(this.resizeTimer);
+      this.resizeTimer = setTimeout(() => {
+        if (this.current && this.static && window.Plotly && !this.playing) {
+          for (const name of PLOTS) this.plot(name, this.current);
+        }
+      }, 250);
+    });
+    this.resizer.observe(grid);
   }
 
   // Hovering a hidden unit in the network shows its map on the surface; a click pins it
@@ -1073,28 +1003,19 @@ class LiveCharts {
   tipAt(name, mx, my) {
     if (!this.current || !this.static) return null;
     const st = this.static[name];
-    const fr = this.current[FRAME_PART[name]];
+    const fr = this.current[name];
     let best = null;
     let bestD = Infinity;
     for (const hit of this.hits[name]) {
-      if (hit.kind === "grid") {
-        const t = weightsTip(hit, st, fr, mx, my);
-        if (t) return t;
-      } else if (hit.kind === "bar") {
-        if (mx >= hit.x0 - 1 && mx <= hit.x1 + 1) return slopesTip(hit, st, fr);
-      } else if (hit.kind === "x") {
-        return lossTip(hit, st, fr, mx);
-      } else {
-        const d = Math.hypot(hit.x - mx, hit.y - my);
-        if (d <= hit.r && (d < bestD || (hit.kind === "node" && best && best.kind === "edge"))) {
-          if (!(best && best.kind === "node" && hit.kind === "edge")) {
-            best = hit;
-            bestD = d;
-          }
+      const d = Math.hypot(hit.x - mx, hit.y - my);
+      if (d <= hit.r && (d < bestD || (hit.kind === "node" && best && best.kind === "edge"))) {
+        if (!(best && best.kind === "node" && hit.kind === "edge")) {
+          best = hit;
+          bestD = d;
         }
       }
     }
-    return best ? CANVAS_TIP[name](best, st, fr, mx, my) : null;
+    return best ? networkTip(best, st, fr) : null;
   }
 
   hoverSurface(ev) {
@@ -1190,6 +1111,8 @@ class LiveCharts {
       const frame = this.queue.shift();
       this.nextDue = Math.max(now + this.spacing * 0.5, this.nextDue + this.spacing);
       this.draw(frame);
+    } else if (this.playing && this.current && this.static && window.Plotly) {
+      this.plotNext(now);
     }
     requestAnimationFrame(this.loop);
   }
@@ -1229,9 +1152,9 @@ class LiveCharts {
     this.current = frame;
     try {
       this.drawSurface(frame);
-      for (const name of ["network", "loss", "weights", "slopes"]) {
-        CANVAS_DRAW[name](this.els[name], st[name], frame[FRAME_PART[name]], this.hits[name]);
-      }
+      drawNetwork(this.els.network, st.network, frame.network, this.hits.network);
+      if (this.playing) this.plotNext(performance.now());
+      else for (const name of PLOTS) this.plot(name, frame);
       this.notes.slopes.textContent = frame.slopes.summary || "";
       if (!this.surfaceHover) this.notes.surface.textContent = this.surfaceNote;
       this.status.textContent = frame.text || "";
@@ -1243,19 +1166,109 @@ class LiveCharts {
       s.error = String(err && err.stack ? err.stack : err);
     }
     s.frames += 1;
+    for (const name of ["surface", "network"]) this.count(name, frame.epoch);
     if (frame.epoch !== s.lastEpoch) s.distinct += 1;
     s.lastEpoch = frame.epoch;
     s.drawMs.push(performance.now() - t0);
     if (s.drawMs.length > 200) s.drawMs.splice(0, s.drawMs.length - 200);
     const div = this.els.surface;
     if (!div.querySelector(".main-svg") || !div._fullLayout || !div._fullLayout.images || !div._fullLayout.images.length) s.blank += 1;
+    for (const name of PLOTS) if (this.plots[name] && !this.els[name].querySelector(".main-svg")) s.blank += 1;
     this.root.dataset.epoch = String(frame.epoch);
     this.root.dataset.bestEpoch = Number.isFinite(frame.loss.best) ? String(frame.loss.best) : "";
   }
 
+  // Counts a chart's painted frames and distinct epochs (bench/ui.py reads them).
+  count(name, epoch, ms) {
+    const s = stats();
+    const c = (s.charts[name] = s.charts[name] || { frames: 0, distinct: 0, last: null });
+    c.frames += 1;
+    if (epoch !== c.last) c.distinct += 1;
+    c.last = epoch;
+    if (ms !== undefined) c.ms = Math.round(ms * 10) / 10;
+  }
+
+  // While playing: the first Plotly chart (loss, weights, slopes) behind the newest frame whose
+  // pause since its last update has passed.
+  plotNext(now) {
+    for (const name of PLOTS) {
+      const c = this.plots[name];
+      if (!c || (!c.busy && now >= c.due && c.epoch !== this.current.epoch)) {
+        this.plot(name, this.current);
+        return;
+      }
+    }
+  }
+
+  // One Plotly chart for one frame: built with Plotly.react when the view, its width or (for
+  // the loss) its ranges and marks changed; otherwise updated in place.
+  plot(name, frame) {
+    const P = window.Plotly;
+    const st = this.static[name];
+    const el = this.els[name];
+    const fr = frame[FRAME_PART[name]];
+    const c = (this.plots[name] = this.plots[name] || { key: null, due: 0, ms: 0, epoch: null, busy: false });
+    const t0 = performance.now();
+    const width = el.clientWidth || 700;
+    const fresh = c.key !== this.staticKey || !el._fullLayout || Math.abs(width - c.width) > 30;
+    const build = (fig) => {
+      fig.layout.uirevision = this.staticKey;
+      el.style.height = `${fig.layout.height}px`;
+      P.react(el, fig.traces, fig.layout, PLOTLY_CONFIG);
+      c.key = this.staticKey;
+      c.width = width;
+      this.titles[name].textContent = st.title;
+    };
+    let drawn = null; // Plotly.animate's promise: the update is done when it settles
+    if (name === "loss") {
+      const ranges = lossRanges(st, fr);
+      const later = fr.after && fr.after.epoch.length ? fr.epoch[fr.epoch.length - 1] : null;
+      const shape = JSON.stringify([ranges, fr.best, later, fr.epoch.length > 1]);
+      if (fresh || shape !== c.shape) {
+        build(lossFigure(st, fr, ranges));
+        c.shape = shape;
+      } else {
+        const data = st.series.map((x) => ({ x: fr.epoch, y: fr[x.key] }));
+        drawn = P.animate(el, { data, traces: data.map((_, i) => i) }, ANIMATE);
+      }
+    } else if (name === "weights") {
+      const zs = weightsZ(st, fr);
+      if (fresh) {
+        const fig = weightsFigure(st, width);
+        fig.traces.forEach((t, i) => { t.z = zs[i]; });
+        Object.assign(fig.layout.coloraxis, { cmin: fr.wmin, cmax: fr.wmax });
+        build(fig);
+      } else {
+        P.update(el, { z: zs }, { "coloraxis.cmin": fr.wmin, "coloraxis.cmax": fr.wmax }, zs.map((_, i) => i));
+      }
+    } else if (fresh) {
+      build(slopesFigure(st, fr, width));
+    } else if (st.group_names.length) {
+      const ys = slopesY(st, fr.slope);
+      P.restyle(el, { y: ys }, ys.map((_, i) => i));
+    }
+    // the cost is the main thread's time in the call (Plotly.animate draws a moment later, in
+    // a few ms of its own, so a chart waits for its last animation before the next one)
+    const ms = performance.now() - t0;
+    if (!fresh || !c.ms) c.ms = c.ms && !fresh ? 0.8 * c.ms + 0.2 * ms : Math.min(ms, 50); // a build is once
+    c.due = t0 + COST_SHARE[name] * c.ms;
+    c.epoch = frame.epoch;
+    if (drawn && drawn.then) {
+      c.busy = true;
+      const done = () => {
+        c.busy = false;
+        this.count(name, frame.epoch, c.ms);
+      };
+      drawn.then(done, () => { c.busy = false; });
+    } else {
+      this.count(name, frame.epoch, c.ms);
+    }
+  }
+
   destroy() {
     this.stopped = true;
-    if (window.Plotly) window.Plotly.purge(this.els.surface);
+    if (this.resizer) this.resizer.disconnect();
+    if (window.Plotly) for (const name of ["surface", ...PLOTS]) window.Plotly.purge(this.els[name]);
   }
 }
 

@@ -1,0 +1,177 @@
+"""The live Plotly charts (loss, weights, slopes, decision surface) at the extremes the
+settings allow, in headless Chromium: no text label overlaps another or leaves its chart; and
+what Plotly gives every chart: hover, a zoom kept while training, the PNG download.
+
+Extremes: no hidden layer, six hidden layers of the most units, and a wide uploaded table (50
+inputs with long names, long class names). Each is screenshotted (``train_labels_*.png``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from playwright.sync_api import Page
+
+from nn_core.settings import MAX_HIDDEN_LAYERS, MAX_NODES, RunSettings
+from tests.browser.conftest import VIEWPORT
+from tests.browser.helpers import (
+    TIMEOUT_MS,
+    assert_no_exception,
+    click,
+    go_to,
+    live_stats,
+    screenshot,
+    wait_epoch,
+    wait_idle,
+)
+from ui import share
+
+pytestmark = pytest.mark.browser
+
+# Every visible text box of every Plotly chart in the live element, with its chart's box.
+LABELS = """() => {
+  const out = {};
+  for (const gd of document.querySelectorAll('.nnl-root .js-plotly-plot')) {
+    const box = gd.getBoundingClientRect();
+    const texts = [];
+    for (const t of gd.querySelectorAll('text')) {
+      const r = t.getBoundingClientRect();
+      const style = getComputedStyle(t);
+      if (!t.textContent.trim() || r.width === 0 || r.height === 0) continue;
+      if (style.display === 'none' || style.visibility === 'hidden') continue;
+      if (+style.opacity === 0) continue;
+      if (t.closest('.hoverlayer')) continue;
+      texts.push({text: t.textContent, l: r.left, t: r.top, r: r.right, b: r.bottom});
+    }
+    out[gd.dataset.chart] = {box: {l: box.left, t: box.top, r: box.right, b: box.bottom}, texts};
+  }
+  return out;
+}"""
+RANGES = """name => {
+  const gd = document.querySelector(`[data-chart=${name}]`);
+  return [gd._fullLayout.xaxis.range, gd._fullLayout.yaxis.range];
+}"""
+SLACK = 1.0  # px: boxes that merely touch do not overlap
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return (min(a["r"], b["r"]) - max(a["l"], b["l"]) > SLACK
+            and min(a["b"], b["b"]) - max(a["t"], b["t"]) > SLACK)
+
+
+def assert_labels_apart(pg: Page) -> dict:
+    """Assert, chart by chart, that no two labels overlap and none leaves the chart."""
+    pg.mouse.move(2, 2)  # no hover label
+    pg.wait_for_timeout(300)
+    charts = pg.evaluate(LABELS)
+    assert set(charts) == {"loss", "weights", "slopes", "surface"}, sorted(charts)
+    for name, chart in charts.items():
+        box, texts = chart["box"], chart["texts"]
+        assert texts, f"{name}: no labels at all"
+        for i, a in enumerate(texts):
+            assert (a["l"] >= box["l"] - SLACK and a["r"] <= box["r"] + SLACK
+                    and a["t"] >= box["t"] - SLACK and a["b"] <= box["b"] + SLACK), \
+                f"{name}: {a['text']!r} leaves the chart {a} {box}"
+            for b in texts[i + 1:]:
+                assert not _overlap(a, b), f"{name}: {a['text']!r} overlaps {b['text']!r}"
+    return charts
+
+
+def _drawn(pg: Page) -> None:
+    pg.wait_for_function("() => window.__nnLive && window.__nnLive.frames > 0"
+                         " && document.querySelectorAll('.nnl-root .js-plotly-plot').length === 4",
+                         timeout=TIMEOUT_MS)
+    wait_idle(pg)
+    pg.wait_for_timeout(500)
+    assert live_stats(pg)["error"] is None
+
+
+def _open(pg: Page, server: str, settings: RunSettings) -> None:
+    pg.goto(f"{server}/train?{urlencode(share.to_query(settings), safe=',')}")
+    wait_idle(pg)
+    _drawn(pg)
+
+
+@pytest.mark.parametrize(("name", "hidden"), [
+    ("none", ()),
+    ("largest", (MAX_NODES,) * MAX_HIDDEN_LAYERS),
+])
+def test_labels_apart_at_the_network_size_extremes(page: Page, server: str, name: str,
+                                                   hidden: tuple[int, ...]) -> None:
+    _open(page, server, RunSettings(dataset="moons", hidden=hidden))
+    charts = assert_labels_apart(page)
+    captions = " ".join(t["text"] for t in charts["weights"]["texts"])
+    assert "inputs →" in captions  # the first layer's caption is shown whole
+    assert ("hidden 6 →" in captions) == bool(hidden)
+    slopes = {t["text"] for t in charts["slopes"]["texts"]}
+    # 385 units: one label per layer; no hidden layer: the output unit by its name
+    assert ({"hidden 1", "hidden 6", "output"} <= slopes) if hidden else ("p(1)" in slopes), " | ".join(sorted(slopes))
+    # narrower windows: the charts are laid out again, the labels stay apart
+    for width in (1280, 900):
+        page.set_viewport_size({"width": width, "height": VIEWPORT["height"]})
+        page.wait_for_timeout(1500)
+        assert_labels_apart(page)
+    page.set_viewport_size(VIEWPORT)
+    page.wait_for_timeout(1500)
+    assert_labels_apart(page)
+    assert_no_exception(page)
+    screenshot(page, f"train_labels_{name}")
+
+
+def wide_csv(columns: int = 50, rows: int = 80) -> str:
+    """``columns`` numeric inputs with long names and a class column with long class names."""
+    header = [f"<b>{i:02d}</b> measurement number of the sample" for i in range(columns)]
+    lines = [",".join([*header, "kind of thing"])]
+    for r in range(rows):
+        values = [f"{((r * 7 + c * 13) % 17) / 3:.2f}" for c in range(columns)]
+        kind = ("a rather long class name A & co", "another long class name B")[r % 2]
+        lines.append(",".join([*values, kind]))
+    return "\n".join(lines) + "\n"
+
+
+def test_labels_apart_for_a_wide_table_with_long_names(page: Page, tmp_path) -> None:
+    path = tmp_path / "wide.csv"
+    path.write_text(wide_csv())
+    page.get_by_role("tab", name="Upload").click()
+    page.locator(".st-key-w_upload_csv input[type=file]").set_input_files(str(path))
+    page.get_by_text("Loaded wide.csv").wait_for()
+    wait_idle(page)
+    go_to(page, "Train")
+    _drawn(page)
+    charts = assert_labels_apart(page)
+    text = " ".join(t["text"] for t in charts["weights"]["texts"] + charts["slopes"]["texts"])
+    assert "<b>" in text  # a user's markup shows as the characters typed, not as bold
+    assert_no_exception(page)
+    screenshot(page, "train_labels_wide")
+
+
+def test_the_loss_keeps_its_zoom_while_training_and_downloads_as_png(page: Page,
+                                                                     server: str) -> None:
+    _open(page, server, RunSettings(dataset="moons", hidden=(8, 8)))
+    drag = page.locator("[data-chart=loss] .nsewdrag").first.bounding_box()
+    x, y = drag["x"] + drag["width"] * 0.2, drag["y"] + drag["height"] * 0.2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + drag["width"] * 0.4, y + drag["height"] * 0.5, steps=8)
+    page.mouse.up()
+    zoomed = page.evaluate(RANGES, "loss")
+    click(page, "train_play")
+    start = live_stats(page)["charts"]["loss"]["distinct"]
+    wait_epoch(page, lambda n: n >= 40, "reached 40")
+    page.wait_for_function("n => window.__nnLive.charts.loss.distinct > n + 10", arg=start)
+    assert page.evaluate(RANGES, "loss") == zoomed  # ten loss updates later, the same view
+    click(page, "train_pause")
+    wait_idle(page)
+    # hover: the unified label names the epoch's values
+    page.mouse.move(x + drag["width"] * 0.3, y + drag["height"] * 0.3)
+    label = page.locator("[data-chart=loss] .hoverlayer .legend text").first
+    label.wait_for()
+    # the modebar's camera saves the chart as a PNG file
+    page.locator("[data-chart=loss]").hover()
+    with page.expect_download() as info:
+        page.locator("[data-chart=loss] .modebar-btn[data-title='Download plot as a png']").click()
+    download = info.value
+    assert download.suggested_filename.endswith(".png")
+    assert Path(download.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert_no_exception(page)
