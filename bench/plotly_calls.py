@@ -23,7 +23,8 @@ from the call until the next frame is done (two ``requestAnimationFrame`` then a
 ``Performance.getMetrics`` (TaskDuration; LayoutDuration + RecalcStyleDuration within it) over
 the N updates, less the same loop without the call (making the random values and waiting for
 frames), divided by N. The busy time is the full cost of an update, and 1000 / it is the most
-updates a second the main thread could do if it did nothing else.
+updates a second the main thread could do if it did nothing else. It also compares the
+chart's SVG markup before and after the updates and names any call that left it unchanged.
 
 Usage: ``flock /tmp/nn-bench.lock python bench/plotly_calls.py [--quick] [--updates N]``.
 Public tools only: Playwright, /usr/bin/chromium, plotly.js from the installed plotly package.
@@ -427,12 +428,16 @@ HARNESS = r"""
     await frame();
   }
 
+  // what the chart shows: its SVG's markup (paths, image sources), to see that updates drew
+  const shown = (gd) => Array.from(gd.querySelectorAll("svg"), (svg) => svg.innerHTML).join("");
+
   async function run(chart, call, n) {
     const gd = els[chart];
     const fig = figs[chart];
     const fn = call ? CALLS[call] : null;
     const js = [];
     const full = [];
+    const before = shown(gd);
     for (let i = 0; i < n; i++) {
       const d = PREP[chart](fig, step++);
       const t0 = performance.now();
@@ -443,7 +448,7 @@ HARNESS = r"""
       js.push(t1 - t0);
       full.push(performance.now() - t0);
     }
-    return { js, full };
+    return { js, full, drew: shown(gd) !== before };
   }
 
   window.B = { draw, run };
@@ -471,6 +476,7 @@ def _timed(page: Any, cdp: Any, chart: str, call: str | None, n: int) -> dict[st
     res = {k: (after[k] - before[k]) * 1000 / n for k in METRICS}
     res["js"] = statistics.fmean(out["js"])
     res["frame"] = statistics.median(out["full"])
+    res["drew"] = out["drew"]
     return res
 
 
@@ -507,7 +513,7 @@ def measure(updates: int, warmup: int) -> list[dict[str, Any]]:
                     "js": got["js"], "task": task,
                     "layout": max(0.0, got["LayoutDuration"] + got["RecalcStyleDuration"]
                                   - b["LayoutDuration"] - b["RecalcStyleDuration"]),
-                    "frame": got["frame"], "base_frame": b["frame"],
+                    "frame": got["frame"], "base_frame": b["frame"], "drew": got["drew"],
                 })
                 print(f"  {chart:8} {size:9} {call:26} {got['js']:7.2f} {task:7.2f}",
                       file=sys.stderr, flush=True)
@@ -545,6 +551,10 @@ def table(rows: list[dict[str, Any]], updates: int, load: tuple[float, float, fl
         out.append("| " + " | ".join(f"{c:{'<' if i < 3 else '>'}{w}}"
                                      for i, (c, (_, w)) in enumerate(zip(cells, COLUMNS,
                                                                          strict=True))) + " |")
+    still = [f"{r['chart']} {r['size']} {r['call']}" for r in rows if not r.get("drew", True)]
+    if still:
+        out.append("NOT DRAWN (the chart's SVG did not change over the updates): "
+                   + "; ".join(still))
     return "\n".join(out)
 
 
