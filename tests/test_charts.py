@@ -364,3 +364,74 @@ def test_slope_groups_name_each_layer_that_has_a_slope():
     assert st["colors"] == [charts.SLOPE_COLORS[0], charts.SLOPE_COLORS[1]]
     out = charts.slopes_static([["x1"], ["y"]], ["sigmoid"])
     assert (out["labels"], out["group_names"], out["groups"]) == (["y"], ["output"], [0])
+
+
+def test_a_big_network_draws_its_largest_edges_only_and_its_title_says_how_many():
+    small = charts.network_static(charts.NetworkGeometry([2, 8, 8, 1], bias=True),
+                                  charts.node_names([2, 8, 8, 1], ["x", "y"], ["p"]))
+    assert small["title"] == "Network: edge colour = sign, width = size of the weight"
+    sizes = [2, 64, 64, 64, 64, 64, 64, 1]
+    big = charts.network_static(charts.NetworkGeometry(sizes, bias=True),
+                                charts.node_names(sizes, ["x", "y"], ["p"]))
+    # (2 + 1) x 64 + 5 x (64 + 1) x 64 + (64 + 1) x 1 weights and biases
+    assert len(big["edges"]["label"]) == 192 + 20_800 + 65 == 21_057
+    assert big["max_edges"] == charts.MAX_EDGES_DRAWN == 2000
+    assert big["title"].endswith("(the 2,000 largest of 21,057 drawn)")
+
+
+# ------------------------------------------------------------ live Plotly figures (fixed part)
+def test_loss_figure_has_a_line_per_series_then_its_faint_copy_for_the_look_back():
+    spec = charts.loss_static("accuracy", log_y=True, validation=True)
+    data, layout = spec["figure"]["data"], spec["figure"]["layout"]
+    keys = [s["key"] for s in spec["series"]]
+    assert keys == ["train_loss", "test_loss", "val_loss", "train_metric", "test_metric"]
+    assert [t.get("name") for t in data[:5]] == ["train loss", "test loss", "validation loss",
+                                                 "train accuracy", "test accuracy"]
+    assert [t["yaxis"] for t in data[:5]] == ["y", "y", "y", "y2", "y2"]
+    assert all(t["opacity"] == 0.25 and t["showlegend"] is False for t in data[5:])
+    assert [t["line"]["color"] for t in data[5:]] == [t["line"]["color"] for t in data[:5]]
+    assert layout["yaxis"]["type"] == "log" and layout["yaxis"]["title"]["text"] == "loss (log)"
+    assert layout["yaxis2"]["tickvals"] == [0, 0.5, 1]  # accuracy: 0 to 1
+    r2 = charts.loss_static("r2", log_y=False)["figure"]["layout"]
+    assert r2["yaxis2"]["title"]["text"] == "R²" and "tickvals" not in r2["yaxis2"]
+
+
+def test_weight_heatmaps_share_one_colour_axis_and_each_row_layout_keeps_them_apart():
+    sizes = [3, 5, 4, 1]
+    names = charts.node_names(sizes, ["a", "b", "c"], ["p"])
+    spec = charts.weights_static(sizes, True, names)
+    data = spec["figure"]["data"]
+    assert [t["coloraxis"] for t in data] == ["coloraxis"] * 3
+    assert [(t["xaxis"], t["yaxis"]) for t in data] == [("x", "y"), ("x2", "y2"), ("x3", "y3")]
+    assert data[1]["y"][-1] == "bias" and data[1]["hovertemplate"].startswith("%{y} → %{x}")
+    assert [len(r["axes"]) for r in spec["by_row"]] == [6, 6, 6]
+    for per_row, rows in enumerate(spec["by_row"], start=1):
+        doms = [(rows["axes"][f"xaxis{k}"]["domain"], rows["axes"][f"yaxis{k}"]["domain"])
+                for k in ("", "2", "3")]
+        for i, (xa, ya) in enumerate(doms):  # no two heatmaps overlap
+            for xb, yb in doms[i + 1:]:
+                assert xa[1] <= xb[0] or xb[1] <= xa[0] or ya[1] <= yb[0] or yb[1] <= ya[0]
+        # per_row heatmaps on the first row (the same y domain)
+        assert sum(d[1] == doms[0][1] for d in doms) == per_row
+    # widths follow the columns: 5 units against 4 (a 1-unit layer counts as 4)
+    one_row = spec["by_row"][2]["axes"]
+    w = [one_row[f"xaxis{k}"]["domain"][1] - one_row[f"xaxis{k}"]["domain"][0] for k in ("", "2", "3")]
+    assert w[0] / w[1] == pytest.approx(5 / 4, rel=1e-4) and w[1] == pytest.approx(w[2], rel=1e-4)
+
+
+def test_slope_figure_is_one_outline_per_layer_and_labels_go_from_fullest_to_shortest():
+    names = [["x", "y"], ["h1.1", "h1.2"], ["h2.1", "h2.2", "h2.3"], ["p"]]
+    spec = charts.slopes_static(names, ["tanh", "relu", "sigmoid"])
+    data = spec["figure"]["data"]
+    assert [t["name"] for t in data] == ["hidden 1", "hidden 2", "output"]
+    # a bar per unit: four corners each, layers a unit apart
+    assert data[0]["x"] == [-0.4, -0.4, 0.4, 0.4, 0.6, 0.6, 1.4, 1.4]
+    assert data[1]["x"][:4] == [2.6, 2.6, 3.4, 3.4] and data[2]["x"] == [6.6, 6.6, 7.4, 7.4]
+    assert data[1]["text"][0] == "h2.1 (relu)"
+    unit, long, short = spec["ticks"]
+    assert unit["tickvals"] == [0, 1, 3, 4, 5, 7] and unit["min_px"] == charts.SLOPE_LABEL_PX
+    assert long["ticktext"] == ["hidden 1", "hidden 2", "output"]
+    assert long["tickvals"] == [0.5, 4.0, 7.0]
+    assert short["ticktext"] == ["h1", "h2", "out"]
+    # "hidden 1": 8 characters, layers' centres 3 units apart at the closest
+    assert long["upright_px"] == pytest.approx((8 * charts.LABEL_CHAR_PX + 8) / 3)

@@ -21,6 +21,8 @@ canvas as plain text.
 from __future__ import annotations
 
 import base64
+import itertools
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -48,6 +50,9 @@ REGRESSION_SCALE = [
     [i / (len(sequential.Viridis) - 1), c] for i, c in enumerate(sequential.Viridis)
 ]
 SLOPE_COLORS = ("#4c78a8", "#9ecae9")  # the slope bars, alternating layer by layer
+# Edges the network diagram draws at most: the largest weights by size. Each line costs the
+# browser its pixels every frame, and thousands of hairlines show nothing one can follow.
+MAX_EDGES_DRAWN = 2000
 WRONG_COLOR = "#d00000"  # the ring around a row the classifier gets wrong
 TRAIN_COLOR, TEST_COLOR, VAL_COLOR = "#1f77b4", "#ff7f0e", "#2ca02c"
 MAX_LOSS_POINTS = 500  # points per loss line sent to the browser (the history is decimated)
@@ -157,13 +162,15 @@ def loss_static(metric_name: str, log_y: bool, validation: bool = False) -> Spec
         {"key": "test_metric", "name": f"test {metric}", "panel": 1, "color": TEST_COLOR,
          "dash": True},
     ]
-    return {
+    spec = {
         "title": f"Loss and {metric}",
         "log": bool(log_y),
         "metric": metric,
         "metric_range": None if metric_name == "r2" else [0.0, 1.0],
         "series": series,
     }
+    spec["figure"] = loss_figure(spec)
+    return spec
 
 
 LOSS_KEYS = ("train_loss", "test_loss", "train_metric", "test_metric", "val_loss")
@@ -231,8 +238,9 @@ def weights_static(sizes: Sequence[int], bias: bool, names: Sequence[Sequence[st
                        "rows_text": rows_text,
                        "cols_text": [plotly_text(c, 30) for c in names[layer + 1]]})
         offset += len(rows) * len(names[layer + 1])
+    figure, by_row = weights_figure(layers, bias)
     return {"title": "Weights per layer (bottom row: biases)", "layers": layers,
-            "colorscale": WEIGHT_SCALE}
+            "colorscale": WEIGHT_SCALE, "figure": figure, "by_row": by_row}
 
 
 def _unused(label: str, taken: Sequence[str]) -> str:
@@ -305,8 +313,13 @@ def network_static(geometry: NetworkGeometry, names: Sequence[Sequence[str]]) ->
             sources.extend(f"{s} → {d}" for d in names[layer + 1])
     lo = -(max(g.sizes) - 1) / 2.0 * g.spacing - 0.7
     hi = g.top + 0.6 if g.bias else -lo
+    n_edges = len(g.x0)
+    title = "Network: edge colour = sign, width = size of the weight"
+    if n_edges > MAX_EDGES_DRAWN:
+        title += f" (the {MAX_EDGES_DRAWN:,} largest of {n_edges:,} drawn)"
     return {
-        "title": "Network: edge colour = sign, width = size of the weight",
+        "title": title,
+        "max_edges": MAX_EDGES_DRAWN,
         "nodes": nodes,
         "edges": {"x0": pack(g.x0), "y0": pack(g.y0), "x1": pack(g.x1), "y1": pack(g.y1),
                   "label": sources},
@@ -374,12 +387,14 @@ def slopes_static(names: Sequence[Sequence[str]], layer_activations: Sequence[st
         acts.extend([act] * len(names[layer + 1]))
         groups.extend([len(group_names)] * len(names[layer + 1]))
         group_names.append("output" if layer == n - 1 else f"hidden {layer + 1}")
-    return {"title": "Unit slopes f′(z) / max f′ on the training rows "
-                     "(near 0 = saturated: no gradient flows)",
-            "labels": labels, "activations": acts, "groups": groups,
-            "group_names": group_names,
-            "labels_text": [plotly_text(x, 30) for x in labels],
-            "colors": [SLOPE_COLORS[i % 2] for i in range(len(group_names))]}
+    spec: Spec = {"title": "Unit slopes f′(z) / max f′ on the training rows "
+                           "(near 0 = saturated: no gradient flows)",
+                  "labels": labels, "activations": acts, "groups": groups,
+                  "group_names": group_names,
+                  "labels_text": [plotly_text(x, 30) for x in labels],
+                  "colors": [SLOPE_COLORS[i % 2] for i in range(len(group_names))]}
+    spec["figure"], spec["ticks"] = slopes_figure(spec)
+    return spec
 
 
 def slopes_frame(slopes: Sequence[tuple[np.ndarray, np.ndarray] | None]) -> Spec:
@@ -612,3 +627,175 @@ def surface_figure(
     grid = {"x0": float(xs[0]), "x1": float(xs[-1]), "y0": float(ys[0]), "y1": float(ys[-1]),
             "n": int(n), **surface_colours(task, len(classes), vr)}
     return figure, grid
+
+
+# ------------------------------------------------------------ live Plotly figures (fixed part)
+# The loss, weights and slopes figures are built here once per view, without their numbers;
+# the live element fills in each frame's numbers and updates them in place.
+FONT_FAMILY = "'Source Sans Pro', 'Source Sans 3', sans-serif"
+INK, MUTED = "#1f2430", "#5a6270"
+BASE_LAYOUT: Spec = {
+    "font": {"family": FONT_FAMILY, "size": 11, "color": INK},
+    "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "#ffffff",
+    "hovermode": "closest", "dragmode": "zoom", "margin": {"l": 10, "r": 10, "t": 8, "b": 10},
+}
+HEATMAP_MIN_PX = 95  # the least width of a heatmap column: narrower, the heatmaps wrap to rows
+HEATMAP_COLS_MIN = 4  # a heatmap's width counts at least this many columns (a 1-unit layer)
+SLOPE_LABEL_PX = 18  # pixels per unit from which every unit gets its own label
+LABEL_CHAR_PX = 6.5  # a tick label's width per character at the charts' font size
+
+
+def _axis(**extra: Any) -> Spec:
+    return {"automargin": True, "gridcolor": "#e6e9ef", "zeroline": False,
+            "linecolor": "#c8ccd4", **extra}
+
+
+def loss_figure(spec: Spec) -> Spec:
+    """The loss chart: loss above, accuracy or R² below, one line per series, then the same
+    lines again, faint, for the epochs after the one looked back at (the scrubber). The element
+    fills in the lines, the axis ranges and the marks (best epoch, the epoch looked at)."""
+    data = []
+    for faint in (False, True):
+        for s in spec["series"]:
+            trace: Spec = {"type": "scatter", "mode": "lines", "x": [], "y": [],
+                           "yaxis": "y2" if s["panel"] else "y",
+                           "line": {"color": s["color"], "width": 2,
+                                    "dash": "dash" if s["dash"] else "solid"}}
+            if faint:
+                trace.update(showlegend=False, hoverinfo="skip", opacity=0.25)
+            else:
+                trace.update(name=s["name"], marker={"color": s["color"], "size": 5},
+                             hovertemplate="%{y:.4g}", connectgaps=False)
+            data.append(trace)
+    log = spec["log"]
+    metric_axis = _axis(domain=[0, 0.3], title={"text": spec["metric"], "standoff": 4})
+    if spec["metric_range"]:
+        metric_axis["tickvals"] = [0, 0.5, 1]
+    layout = {
+        **BASE_LAYOUT, "height": 320, "hovermode": "x unified",
+        "legend": {"orientation": "h", "x": 0, "y": 1.02, "xanchor": "left",
+                   "yanchor": "bottom", "font": {"size": 11}},
+        "xaxis": _axis(anchor="y2", title={"text": "epoch", "standoff": 4}),
+        "yaxis": _axis(domain=[0.42, 1], type="log" if log else "linear",
+                       title={"text": "loss (log)" if log else "loss", "standoff": 4}),
+        "yaxis2": metric_axis,
+    }
+    return {"data": data, "layout": layout}
+
+
+def weights_figure(layers: Sequence[Spec], bias: bool) -> tuple[Spec, list[Spec]]:
+    """The weight heatmaps: one subplot per layer (last row the biases) on one colour axis
+    centred on zero, hover "from → to: value". Returns the figure and, for 1, 2, ...
+    heatmaps per row, the layout that places them (side by side, wrapping to more rows when a
+    narrow element would squeeze a heatmap below :data:`HEATMAP_MIN_PX`)."""
+    data = []
+    axes: Spec = {}
+    for i, layer in enumerate(layers):
+        k = "" if i == 0 else str(i + 1)
+        data.append({
+            "type": "heatmap", "x": layer["cols_text"], "y": layer["rows_text"], "z": [[0]],
+            "coloraxis": "coloraxis", "xaxis": "x" + k, "yaxis": "y" + k,
+            "xgap": 0 if len(layer["cols"]) > 40 else 1,
+            "ygap": 0 if len(layer["rows"]) > 40 else 1,
+            "hovertemplate": "%{y} → %{x}: %{z:.4f}<extra></extra>"})
+        y_ticks: Spec = {}
+        if i > 0 and bias:  # the first layer names its inputs; the others mark the bias row
+            y_ticks = {"tickmode": "array", "tickvals": [layer["rows_text"][-1]]}
+        elif i > 0:
+            y_ticks = {"showticklabels": False}
+        axes["xaxis" + k] = _axis(anchor="y" + k, type="category", showgrid=False,
+                                  tickangle="auto", title={
+                                      "text": layer["caption"].replace(" → ", " →<br>"),
+                                      "standoff": 4, "font": {"size": 11, "color": MUTED}})
+        axes["yaxis" + k] = _axis(anchor="x" + k, type="category", autorange="reversed",
+                                  showgrid=False, **y_ticks)
+    layout = {**BASE_LAYOUT, **axes, "coloraxis": {
+        "colorscale": WEIGHT_SCALE, "cmin": -1, "cmax": 1,
+        "colorbar": {"title": {"text": "weight", "side": "right"}, "thickness": 10, "y": 1,
+                     "yanchor": "top", "outlinewidth": 0}}}
+    widths = [max(len(layer["cols"]), HEATMAP_COLS_MIN) for layer in layers]
+    return {"data": data, "layout": layout}, [
+        _heatmap_rows(widths, per_row) for per_row in range(1, len(layers) + 1)]
+
+
+def _heatmap_rows(widths: Sequence[int], per_row: int) -> Spec:
+    """Axis domains and height for ``per_row`` heatmaps a row, each as wide as its columns
+    (later rows on the first row's scale, so a 1-unit layer stays narrow)."""
+    rows = -(-len(widths) // per_row)
+    row_h, row_gap = 210, 78
+    height = 40 + rows * row_h + (rows - 1) * row_gap + 70
+    gap = min(0.08, 38 / (HEATMAP_MIN_PX * per_row))  # ~38 px at the narrowest such element
+    first = 0
+    axes: Spec = {}
+    for r in range(rows):
+        ids = range(r * per_row, min(len(widths), (r + 1) * per_row))
+        total = max(sum(widths[i] for i in ids), first)
+        first = first or total
+        usable = 1 - gap * (len(ids) - 1)
+        top = 1 - r * (row_h + row_gap) / (height - 110)
+        bottom = 1 - (r * (row_h + row_gap) + row_h) / (height - 110)
+        x = 0.0
+        for i in ids:
+            k = "" if i == 0 else str(i + 1)
+            share = usable * widths[i] / total
+            axes[f"xaxis{k}"] = {"domain": [round(x, 6), round(min(1.0, x + share), 6)]}
+            axes[f"yaxis{k}"] = {"domain": [round(max(0.0, bottom), 6), round(min(1.0, top), 6)]}
+            x += share + gap
+    return {"height": height, "colorbar_len": min(1.0, 320 / height), "axes": axes}
+
+
+def slopes_figure(spec: Spec) -> tuple[Spec, list[Spec]]:
+    """The unit slopes: one bar per unit, each layer's bars one filled outline (one SVG path,
+    so hundreds of units cost what one line costs), layers a unit apart; hover names the unit
+    and its activation. Returns the figure (bars at 0: the element sets the heights, each
+    unit's 0, v, v, 0) and the x-axis labels to choose from by width, fullest first, each with
+    the least pixels per unit it needs: a label per unit, else one per layer (short names when
+    the long ones would touch), upright when they fit side by side, else turned vertical."""
+    groups, labels = spec["groups"], spec["labels_text"]
+    places, x_at = [], 0
+    for i, g in enumerate(groups):
+        if i > 0 and g != groups[i - 1]:
+            x_at += 1
+        places.append(x_at)
+        x_at += 1
+    data = []
+    for g, name in enumerate(spec["group_names"]):
+        xs: list[float] = []
+        text: list[str] = []
+        tips: list[str] = []
+        for i in (i for i in range(len(groups)) if groups[i] == g):
+            xs += [places[i] - 0.4, places[i] - 0.4, places[i] + 0.4, places[i] + 0.4]
+            text += [f"{labels[i]} ({spec['activations'][i]})"] * 4
+            tips += ["none", "text+y", "text+y", "none"]  # hover on a bar's top corners
+        data.append({"type": "scatter", "mode": "lines", "name": name, "x": xs,
+                     "y": [0.0] * len(xs), "fill": "toself",
+                     "fillcolor": spec["colors"][g], "line": {"color": spec["colors"][g],
+                                                              "width": 0.5},
+                     "hoveron": "points", "text": text, "hoverinfo": tips, "showlegend": False})
+    end = places[-1] if places else 0
+    layout = {**BASE_LAYOUT, "height": 230, "showlegend": False,
+              "xaxis": _axis(tickmode="array", showgrid=False),
+              "yaxis": _axis(range=[0, 1.05], tickvals=[0, 0.5, 1],
+                             title={"text": "slope", "standoff": 4})}
+    spans = [[p for p, g2 in zip(places, groups, strict=True) if g2 == g]
+             for g in range(len(spec["group_names"]))]
+    centres = [(span[0] + span[-1]) / 2 for span in spans]
+    spacing = min((b - a for a, b in itertools.pairwise(centres)), default=math.inf)
+    short = ["out" if t == "output" else t.replace("hidden ", "h") for t in spec["group_names"]]
+    choices = []
+    if labels:
+        chars = max(len(x) for x in spec["labels"])
+        choices.append(_ticks(places, labels, chars, 1, SLOPE_LABEL_PX, end, per_unit=True))
+    for names in (spec["group_names"], short):
+        chars = max((len(t) for t in names), default=0)
+        choices.append(_ticks(centres, names, chars, spacing, 0, end))
+    return {"data": data, "layout": layout}, choices
+
+
+def _ticks(vals: Sequence[float], text: Sequence[str], chars: int, spacing: float,
+           min_px: float, end: float, per_unit: bool = False) -> Spec:
+    """One choice of slope labels: usable from ``min_px`` pixels per unit; upright from
+    ``upright_px`` (the labels, ``spacing`` units apart, then fit side by side)."""
+    return {"min_px": min_px, "upright_px": (chars * LABEL_CHAR_PX + 8) / spacing,
+            "tickvals": list(vals), "ticktext": list(text), "end": end,
+            "pad_px": 0 if per_unit else 24}

@@ -29,7 +29,6 @@ const SMALL = "10px 'Source Sans Pro', 'Source Sans 3', sans-serif";
 const TITLE = "600 13px 'Source Sans Pro', 'Source Sans 3', sans-serif";
 const INK = "#1f2430";
 const MUTED = "#5a6270";
-const GRID = "#e6e9ef";
 
 // ------------------------------------------------------------------------------ loading
 let plotlyPromise = null;
@@ -249,6 +248,18 @@ function mapLegend(layers, scale) {
   return parts.join(" ");
 }
 
+// A mask of the `k` values largest in size (ties in order), or null when all `k` fit.
+function largest(vals, k) {
+  if (!(vals.length > k)) return null;
+  const mags = Float32Array.from(vals, Math.abs).sort();
+  const cut = mags[vals.length - k];
+  const mask = new Uint8Array(vals.length);
+  let left = k;
+  for (let i = 0; i < vals.length && left; i++) if (Math.abs(vals[i]) > cut) { mask[i] = 1; left--; }
+  for (let i = 0; i < vals.length && left; i++) if (!mask[i] && Math.abs(vals[i]) === cut) { mask[i] = 1; left--; }
+  return mask;
+}
+
 // Network diagram: edges coloured and sized by weight, units, +1 bias nodes; each hidden
 // unit drawn as its own map (st.maps, fr.maps) when the frame has them. st.shown (set by the
 // element) is the unit the surface shows: outlined.
@@ -282,9 +293,12 @@ function drawNetwork(canvas, st, fr, hits) {
     groups[Math.round(((t + 1) / 2) * (BINS - 1))].push(k);
   }
   const order = [...Array(BINS).keys()].sort((a, b) => Math.abs(a - (BINS - 1) / 2) - Math.abs(b - (BINS - 1) / 2));
+  const drawn = largest(vals, st.max_edges);
+  let edges = 0;
   ctx.lineCap = "round";
   for (const b of order) {
-    const ks = groups[b];
+    const ks = drawn ? groups[b].filter((k) => drawn[k]) : groups[b];
+    edges += ks.length;
     if (!ks.length) continue;
     const t = (2 * b) / (BINS - 1) - 1;
     ctx.strokeStyle = css[Math.round(((t + 1) / 2) * 255)];
@@ -298,6 +312,7 @@ function drawNetwork(canvas, st, fr, hits) {
     ctx.stroke();
   }
   ctx.globalAlpha = 1;
+  stats().edgesDrawn = edges; // (the browser tests read it)
   const spacingPx = Math.abs(sy(0) - sy(1)) * (st.nodes.length > 1 ? 1 : 1);
   const units = st.nodes.filter((n) => n.kind !== "bias");
   let minGap = Infinity;
@@ -368,8 +383,9 @@ function drawNetwork(canvas, st, fr, hits) {
     // hidden units' centres and half sides in the canvas's CSS pixels (for tests)
     Object.defineProperty(s, "units", { value: positions, writable: true, configurable: true, enumerable: false });
   }
-  // edge midpoints for hover (at most a few thousand)
+  // the drawn edges' midpoints for hover
   for (let k = 0; k < vals.length; k++) {
+    if (drawn && !drawn[k]) continue;
     hits.push({ kind: "edge", x: sx(0.55 * e.x0[k] + 0.45 * e.x1[k]), y: sy(0.55 * e.y0[k] + 0.45 * e.y1[k]), r: 6, k });
   }
   const s = stats();
@@ -431,20 +447,8 @@ function lossSeries(history, last) {
 // - slopes: one Plotly.restyle of the bars' heights (each layer's bars are one path).
 // `uirevision` keeps a user's zoom through every rebuild. Every user string arrives escaped
 // from the server (the `*_text` fields: ui.text.plotly_text); templates hold no user text.
-const FONT_FAMILY = "'Source Sans Pro', 'Source Sans 3', sans-serif";
-const BASE_LAYOUT = {
-  font: { family: FONT_FAMILY, size: 11, color: INK },
-  paper_bgcolor: "rgba(0,0,0,0)",
-  plot_bgcolor: "#ffffff",
-  hovermode: "closest",
-  dragmode: "zoom",
-};
 const ANIMATE = { transition: { duration: 0 }, frame: { duration: 0, redraw: false }, mode: "immediate" };
 const STEPS = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10];
-
-function axis(extra) {
-  return { automargin: true, gridcolor: GRID, zeroline: false, linecolor: "#c8ccd4", ...extra };
-}
 
 // The smallest of 1, 1.2, 1.5, 2, ... × 10^k that is >= v (v > 0): a range end that moves
 // in steps of at most 25%, so a growing curve rebuilds its axes rarely.
@@ -496,108 +500,44 @@ function lossRanges(st, fr) {
   return { x: [0, niceUp(Math.max(last, 1) * 1.02)], y, y2 };
 }
 
-// Loss (top panel) and accuracy or R² (bottom panel) over the epochs; while looking back, the
-// later epochs faint and a line at the epoch shown; early stopping's best epoch dotted.
+// The loss figure (built by the server without its numbers) with a frame's lines, ranges and
+// marks: while looking back, the later epochs faint and a line at the epoch shown; early
+// stopping's best epoch dotted.
 function lossFigure(st, fr, ranges) {
-  const traces = [];
+  const { data, layout } = structuredClone(st.figure);
   const later = fr.after && fr.after.epoch.length ? fr.after : null;
-  for (const s of st.series) {
-    traces.push({
-      type: "scatter", mode: fr.epoch.length > 1 ? "lines" : "markers", name: s.name, x: fr.epoch,
-      y: fr[s.key], yaxis: s.panel ? "y2" : "y", marker: { color: s.color, size: 5 },
-      line: { color: s.color, width: 2, dash: s.dash ? "dash" : "solid" },
-      hovertemplate: "%{y:.4g}", connectgaps: false,
-    });
-  }
-  for (const s of later ? st.series : []) {
-    traces.push({
-      type: "scatter", mode: "lines", x: later.epoch, y: later[s.key],
-      yaxis: s.panel ? "y2" : "y", showlegend: false, hoverinfo: "skip", opacity: 0.25,
-      line: { color: s.color, width: 2, dash: s.dash ? "dash" : "solid" },
-    });
-  }
   const n = fr.epoch.length;
-  const shapes = [];
-  const annotations = [];
+  st.series.forEach((s, i) => {
+    Object.assign(data[i], { x: fr.epoch, y: fr[s.key], mode: n > 1 ? "lines" : "markers" });
+    if (later) Object.assign(data[st.series.length + i], { x: later.epoch, y: later[s.key] });
+  });
+  layout.xaxis.range = ranges.x;
+  layout.yaxis.range = ranges.y;
+  layout.yaxis2.range = ranges.y2;
+  layout.shapes = [];
+  layout.annotations = [];
   const mark = (x, y, text, dash, width) => {
-    shapes.push({ type: "line", xref: "x", yref: "paper", x0: x, x1: x, y0: 0, y1: 1, line: { color: INK, width, dash } });
+    layout.shapes.push({ type: "line", xref: "x", yref: "paper", x0: x, x1: x, y0: 0, y1: 1, line: { color: INK, width, dash } });
     const right = x > ranges.x[1] / 2;
-    annotations.push({ x, xref: "x", y, yref: "paper", text, showarrow: false, xanchor: right ? "right" : "left", yanchor: "top", xshift: right ? -3 : 3, font: { size: 10 } });
+    layout.annotations.push({ x, xref: "x", y, yref: "paper", text, showarrow: false, xanchor: right ? "right" : "left", yanchor: "top", xshift: right ? -3 : 3, font: { size: 10 } });
   };
   if (Number.isFinite(fr.best)) mark(fr.best, 1, `best epoch ${fr.best}`, "dot", 1);
   if (later && n) mark(fr.epoch[n - 1], 0.36, `epoch ${fr.epoch[n - 1]}`, "solid", 1.5);
-  const layout = {
-    ...BASE_LAYOUT,
-    height: 320,
-    hovermode: "x unified",
-    margin: { l: 10, r: 10, t: 8, b: 10 },
-    legend: { orientation: "h", x: 0, y: 1.02, xanchor: "left", yanchor: "bottom", font: { size: 11 } },
-    xaxis: axis({ anchor: "y2", title: { text: "epoch", standoff: 4 }, range: ranges.x }),
-    yaxis: axis({ domain: [0.42, 1], type: st.log ? "log" : "linear", title: { text: st.log ? "loss (log)" : "loss", standoff: 4 }, range: ranges.y }),
-    yaxis2: axis({ domain: [0, 0.3], title: { text: st.metric, standoff: 4 }, range: ranges.y2, ...(st.metric_range ? { tickvals: [0, 0.5, 1] } : {}) }),
-    shapes,
-    annotations,
-  };
-  return { traces, layout };
+  return { traces: data, layout };
 }
 
-// Weight heatmaps: one subplot per layer (last row the biases), one colour axis [-m, m].
-// Subplots sit side by side, wrapping to more rows when they would be narrower than a caption.
+// The weight heatmaps (built by the server) placed for the element's width: as many side by
+// side as keep each at least HEATMAP_PX wide, the rest wrapping to more rows.
+const HEATMAP_PX = 95;
+
 function weightsFigure(st, width) {
-  const L = st.layers.length;
-  const perRow = Math.max(1, Math.min(L, Math.floor((width - 150) / 95)));
-  const rows = Math.ceil(L / perRow);
-  const rowH = 210;
-  const rowGap = 78;
-  const height = 40 + rows * rowH + (rows - 1) * rowGap + 70;
-  const layout = {
-    ...BASE_LAYOUT,
-    height,
-    margin: { l: 10, r: 10, t: 10, b: 10 },
-    coloraxis: {
-      colorscale: st.colorscale, cmin: -1, cmax: 1,
-      colorbar: { title: { text: "weight", side: "right" }, thickness: 10, len: Math.min(1, 320 / height), y: 1, yanchor: "top", outlinewidth: 0 },
-    },
-  };
-  const traces = [];
-  const gapPx = 38;
-  const min = 4;
-  let firstTotal = 0; // later rows use the first row's scale: a 1-column layer stays narrow
-  for (let r = 0; r < rows; r++) {
-    const ids = [];
-    for (let i = r * perRow; i < Math.min(L, (r + 1) * perRow); i++) ids.push(i);
-    const total = Math.max(ids.reduce((a, i) => a + Math.max(st.layers[i].cols.length, min), 0), firstTotal);
-    if (r === 0) firstTotal = total;
-    const gap = gapPx / Math.max(width - 150, 100);
-    const usable = 1 - gap * (ids.length - 1);
-    let x = 0;
-    const top = 1 - (r * (rowH + rowGap)) / (height - 110);
-    const bottom = 1 - (r * (rowH + rowGap) + rowH) / (height - 110);
-    for (const i of ids) {
-      const layer = st.layers[i];
-      const share = (usable * Math.max(layer.cols.length, min)) / total;
-      const k = i === 0 ? "" : String(i + 1);
-      layout["xaxis" + k] = axis({
-        domain: [x, Math.min(1, x + share)], anchor: "y" + k, type: "category", showgrid: false,
-        title: { text: layer.caption.replace(" → ", " →<br>"), standoff: 4, font: { size: 11, color: MUTED } },
-        tickangle: "auto",
-      });
-      layout["yaxis" + k] = axis({
-        domain: [Math.max(0, bottom), Math.min(1, top)], anchor: "x" + k, type: "category",
-        autorange: "reversed", showgrid: false,
-        // the first layer names its inputs; the others mark only the bias row (hover names all)
-        ...(i === 0 || !st.bias ? {} : { tickmode: "array", tickvals: [layer.rows_text[layer.rows_text.length - 1]] }),
-        ...(i === 0 || st.bias ? {} : { showticklabels: false }),
-      });
-      traces.push({
-        type: "heatmap", x: layer.cols_text, y: layer.rows_text, z: [[0]], coloraxis: "coloraxis",
-        xaxis: "x" + k, yaxis: "y" + k, xgap: layer.cols.length > 40 ? 0 : 1, ygap: layer.rows.length > 40 ? 0 : 1,
-        hovertemplate: "%{y} → %{x}: %{z:.4f}<extra></extra>",
-      });
-      x += share + gap;
-    }
-  }
-  return { traces, layout };
+  const { data, layout } = structuredClone(st.figure);
+  const perRow = Math.max(1, Math.min(st.layers.length, Math.floor((width - 150) / HEATMAP_PX)));
+  const rows = st.by_row[perRow - 1];
+  for (const [name, axis] of Object.entries(rows.axes)) Object.assign(layout[name], axis);
+  layout.height = rows.height;
+  layout.coloraxis.colorbar.len = rows.colorbar_len;
+  return { traces: data, layout };
 }
 
 function weightsZ(st, fr) {
@@ -609,19 +549,7 @@ function weightsZ(st, fr) {
   });
 }
 
-// Unit slopes: one bar per unit, each layer's bars one filled outline (a single SVG path, so
-// hundreds of units cost what one line costs), layers a unit apart. Where each unit sits:
-function slopesPlaces(st) {
-  const xs = [];
-  let x = 0;
-  for (let i = 0; i < st.labels.length; i++) {
-    if (i > 0 && st.groups[i] !== st.groups[i - 1]) x += 1;
-    xs.push(x);
-    x += 1;
-  }
-  return xs;
-}
-
+// Unit slopes: each layer's bars are one filled outline (the server's figure).
 // Per layer, the outline's y: for each unit 0, v, v, 0 (its bar's corners).
 function slopesY(st, slope) {
   return st.group_names.map((_, g) => {
@@ -635,60 +563,21 @@ function slopesY(st, slope) {
   });
 }
 
+// The slopes figure with a frame's bars, and the fullest x labels that fit the width (the
+// server's choices, fullest first): upright when they fit side by side, else vertical.
 function slopesFigure(st, fr, width) {
-  const xs = slopesPlaces(st);
-  const ys = slopesY(st, fr.slope);
-  const traces = st.group_names.map((name, g) => {
-    const x = [];
-    const text = [];
-    const tips = [];
-    for (let i = 0; i < st.labels.length; i++) {
-      if (st.groups[i] !== g) continue;
-      x.push(xs[i] - 0.4, xs[i] - 0.4, xs[i] + 0.4, xs[i] + 0.4);
-      const label = `${st.labels_text[i]} (${st.activations[i]})`;
-      text.push(label, label, label, label);
-      tips.push("none", "text+y", "text+y", "none"); // hover on a bar's top corners
-    }
-    return {
-      type: "scatter", mode: "lines", name, x, y: ys[g], fill: "toself", fillcolor: st.colors[g],
-      line: { color: st.colors[g], width: 0.5 }, hoveron: "points", text, hoverinfo: tips,
-      showlegend: false,
-    };
-  });
-  const n = st.labels.length;
-  const end = n ? xs[n - 1] : 0;
-  // a label per unit when each has room, else one per layer (short names when the long ones
-  // would touch); upright when the labels fit side by side, else turned to vertical
-  const px = (width - 80) / (end + 1.2); // pixels per unit
-  const perUnit = n && px >= 18;
-  const pad = perUnit ? 0.6 : Math.max(0.6, 24 / px); // room for the last layer's label
-  let vals = xs;
-  let text = st.labels_text;
-  let chars = Math.max(0, ...st.labels.map((l) => l.length));
-  let spacing = px;
-  if (!perUnit) {
-    vals = st.group_names.map((_, g) => {
-      const at = xs.filter((_, i) => st.groups[i] === g);
-      return (at[0] + at[at.length - 1]) / 2;
+  const { data, layout } = structuredClone(st.figure);
+  slopesY(st, fr.slope).forEach((y, g) => { data[g].y = y; });
+  const ticks = st.ticks;
+  const px = ticks.length ? (width - 80) / (ticks[0].end + 1.2) : 1; // pixels per unit
+  const t = ticks.find((c) => px >= c.min_px && (c.min_px > 0 || px >= c.upright_px)) || ticks[ticks.length - 1];
+  if (t) {
+    const pad = Math.max(0.6, t.pad_px / px);
+    Object.assign(layout.xaxis, {
+      tickvals: t.tickvals, ticktext: t.ticktext, tickangle: px >= t.upright_px ? 0 : -90, range: [-pad, t.end + pad],
     });
-    spacing = Math.min(...vals.slice(1).map((v, g) => (v - vals[g]) * px));
-    text = st.group_names;
-    chars = Math.max(...text.map((t) => t.length));
-    if (chars * 6.5 + 8 > spacing) {
-      text = st.group_names.map((t) => (t === "output" ? "out" : t.replace("hidden ", "h")));
-      chars = Math.max(...text.map((t) => t.length));
-    }
   }
-  const ticks = { tickvals: vals, ticktext: text, tickangle: chars * 6.5 + 8 > spacing ? -90 : 0 };
-  const layout = {
-    ...BASE_LAYOUT,
-    height: 230,
-    margin: { l: 10, r: 10, t: 8, b: 10 },
-    showlegend: false,
-    xaxis: axis({ range: [-pad, end + pad], tickmode: "array", ...ticks, showgrid: false }),
-    yaxis: axis({ range: [0, 1.05], tickvals: [0, 0.5, 1], title: { text: "slope", standoff: 4 } }),
-  };
-  return { traces, layout };
+  return { traces: data, layout };
 }
 
 // ------------------------------------------------------------------------------ stats
@@ -705,11 +594,20 @@ function stats() {
 // ------------------------------------------------------------------------------ element
 const PLOTS = ["loss", "weights", "slopes"];
 const FRAME_PART = { loss: "loss", weights: "network", slopes: "slopes" };
-// While playing, each frame paints the surface and the network; a Plotly chart takes the newest
-// frame once COST_SHARE times its own smoothed cost has passed since its last update, one chart
-// per animation frame, the loss first. A chart too slow for every frame is so updated less
-// often, in place, and leaves the main thread to the others. Paused, every chart is drawn.
+// While playing, each frame paints the surface and the network; the Plotly charts take the
+// newest frame at their own pace, one chart per animation frame, the loss first. A chart's gap
+// between updates is COST_SHARE times its smoothed cost in the call (at least MIN_GAP ms),
+// times the page's `pressure`: long animation frames (a main thread too busy to paint on time)
+// raise it, spacing the weights and slopes out first and the loss only past LOSS_SPARED, so a
+// slow machine or a big network gets fewer Plotly updates, each in place, while the surface
+// and network keep every frame. Paused, every chart is drawn.
 const COST_SHARE = { loss: 1.5, weights: 4, slopes: 4 };
+const MIN_GAP = { loss: 60, weights: 150, slopes: 150 };
+const LOSS_SPARED = 3;
+const MAX_PRESSURE = 20;
+const LONG_FRAME = 50; // ms: an animation frame later than this was held up by work
+const BUSY_HIGH = 0.2; // share of a second lost to long frames above which the pressure rises,
+const BUSY_LOW = 0.05; // and below which it falls back
 
 class LiveCharts {
   constructor(parent) {
@@ -730,6 +628,8 @@ class LiveCharts {
     this.surfaceHover = false;
     this.hits = {};
     this.plots = {};
+    this.pressure = 1;
+    this.pace = { start: 0, last: 0, late: 0 };
     this.stopped = false;
     this.surfaceCanvas = document.createElement("canvas");
     this.build();
@@ -1107,6 +1007,7 @@ class LiveCharts {
       this.destroy();
       return;
     }
+    this.measurePressure(now);
     if (this.queue.length && now >= this.nextDue && window.Plotly && this.static) {
       const frame = this.queue.shift();
       this.nextDue = Math.max(now + this.spacing * 0.5, this.nextDue + this.spacing);
@@ -1179,17 +1080,31 @@ class LiveCharts {
   }
 
   // Counts a chart's painted frames and distinct epochs (bench/ui.py reads them).
-  count(name, epoch, ms) {
+  count(name, epoch) {
     const s = stats();
     const c = (s.charts[name] = s.charts[name] || { frames: 0, distinct: 0, last: null });
     c.frames += 1;
     if (epoch !== c.last) c.distinct += 1;
     c.last = epoch;
-    if (ms !== undefined) c.ms = Math.round(ms * 10) / 10;
+  }
+
+  // The time lost to long animation frames over the last second raises or lowers the pressure.
+  measurePressure(now) {
+    const p = this.pace;
+    if (p.last && now - p.last < 1000) p.late += Math.max(0, now - p.last - LONG_FRAME);
+    else p.start = now; // the first frame, or the tab was hidden: start again
+    p.last = now;
+    if (now - p.start < 1000) return;
+    const busy = p.late / (now - p.start);
+    if (busy > BUSY_HIGH) this.pressure = Math.min(this.pressure * 1.5, MAX_PRESSURE);
+    else if (busy < BUSY_LOW) this.pressure = Math.max(this.pressure / 1.25, 1);
+    stats().pressure = Math.round(this.pressure * 100) / 100;
+    p.start = now;
+    p.late = 0;
   }
 
   // While playing: the first Plotly chart (loss, weights, slopes) behind the newest frame whose
-  // pause since its last update has passed.
+  // gap since its last update has passed.
   plotNext(now) {
     for (const name of PLOTS) {
       const c = this.plots[name];
@@ -1247,21 +1162,21 @@ class LiveCharts {
       const ys = slopesY(st, fr.slope);
       P.restyle(el, { y: ys }, ys.map((_, i) => i));
     }
-    // the cost is the main thread's time in the call (Plotly.animate draws a moment later, in
-    // a few ms of its own, so a chart waits for its last animation before the next one)
+    // (Plotly.animate draws a moment later: a chart waits for its last animation to end)
     const ms = performance.now() - t0;
-    if (!fresh || !c.ms) c.ms = c.ms && !fresh ? 0.8 * c.ms + 0.2 * ms : Math.min(ms, 50); // a build is once
-    c.due = t0 + COST_SHARE[name] * c.ms;
+    if (!fresh) c.ms = c.ms ? 0.8 * c.ms + 0.2 * ms : ms; // a build is once: not its cost
+    const pressure = name === "loss" ? Math.max(1, this.pressure / LOSS_SPARED) : this.pressure;
+    c.due = t0 + Math.max(MIN_GAP[name], COST_SHARE[name] * (c.ms || 0)) * pressure;
     c.epoch = frame.epoch;
     if (drawn && drawn.then) {
       c.busy = true;
       const done = () => {
         c.busy = false;
-        this.count(name, frame.epoch, c.ms);
+        this.count(name, frame.epoch);
       };
       drawn.then(done, () => { c.busy = false; });
     } else {
-      this.count(name, frame.epoch, c.ms);
+      this.count(name, frame.epoch);
     }
   }
 
