@@ -61,7 +61,12 @@ SAMPLER = """() => {
     if (!root) { b.missing += 1; return; }
     let el = root;
     while (el && el !== document.body) {
-      if (parseFloat(getComputedStyle(el).opacity) < 0.99) { b.faded += 1; break; }
+      if (parseFloat(getComputedStyle(el).opacity) < 0.99) {
+        b.faded += 1;
+        b.fadedBy = (el.dataset.testid || el.className || el.tagName)
+          + (el.dataset.stale ? ' (stale)' : '');
+        break;
+      }
       el = el.parentElement;
     }
   }, 50);
@@ -287,8 +292,6 @@ def main() -> int:
          median_fps / 10, median_fps >= 10),
         *[(f"  {name} distinct frames/s", "", f"{v:.1f}", None, None)
           for name, v in per_chart.items()],
-        ("  Plotly charts' pressure at the end (1: every chart at its fastest)", "",
-         f"{s1.get('pressure', 1):g}", None, None),
         ("  network edges drawn (at most the largest 2,000)", "", f"{s1.get('edgesDrawn', 0):,}",
          None, None),
         ("distinct frames/s of the element (any chart)", "", f"{fps:.1f}", None, None),
@@ -297,6 +300,8 @@ def main() -> int:
          s1["blank"] == s0["blank"]),
         ("re-mounts + missing/faded samples", "0",
          f"{flicker} ({bench['samples']} samples)", None, flicker == 0),
+        *([("  last faded: the element inside", "", bench["fadedBy"][:40], None, None)]
+          if bench.get("fadedBy") else []),
         ("zoom kept while playing", "yes", "yes" if zoom_after == zoom else "no", None,
          zoom_after == zoom),
         ("epochs/s headless (engine)", "", f"{rate_headless:,.0f}", None, None),

@@ -415,7 +415,8 @@ def test_weight_heatmaps_share_one_colour_axis_and_each_row_layout_keeps_them_ap
         assert sum(d[1] == doms[0][1] for d in doms) == per_row
     # widths follow the columns: 5 units against 4 (a 1-unit layer counts as 4)
     one_row = spec["by_row"][2]["axes"]
-    w = [one_row[f"xaxis{k}"]["domain"][1] - one_row[f"xaxis{k}"]["domain"][0] for k in ("", "2", "3")]
+    w = [one_row[f"xaxis{k}"]["domain"][1] - one_row[f"xaxis{k}"]["domain"][0]
+         for k in ("", "2", "3")]
     assert w[0] / w[1] == pytest.approx(5 / 4, rel=1e-4) and w[1] == pytest.approx(w[2], rel=1e-4)
 
 

@@ -7,6 +7,7 @@ inputs with long names, long class names). Each is screenshotted (``train_labels
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -99,8 +100,14 @@ def _open(pg: Page, server: str, settings: RunSettings) -> None:
 ])
 def test_labels_apart_at_the_network_size_extremes(page: Page, server: str, name: str,
                                                    hidden: tuple[int, ...]) -> None:
-    _open(page, server, RunSettings(dataset="moons", hidden=hidden))
+    settings = RunSettings(dataset="moons", hidden=hidden)
+    _open(page, server, settings)
     charts = assert_labels_apart(page)
+    # the network diagram draws every weight of a small network, a big one's 2,000 largest
+    sizes = [2, *hidden, 1]
+    weights = sum((a + 1) * b for a, b in itertools.pairwise(sizes))
+    assert live_stats(page)["edgesDrawn"] == min(weights, 2000)
+    assert weights == (21_057 if hidden else 3)
     captions = " ".join(t["text"] for t in charts["weights"]["texts"])
     assert "inputs →" in captions  # the first layer's caption is shown whole
     assert ("hidden 6 →" in captions) == bool(hidden)

@@ -595,19 +595,11 @@ function stats() {
 const PLOTS = ["loss", "weights", "slopes"];
 const FRAME_PART = { loss: "loss", weights: "network", slopes: "slopes" };
 // While playing, each frame paints the surface and the network; the Plotly charts take the
-// newest frame at their own pace, one chart per animation frame, the loss first. A chart's gap
-// between updates is COST_SHARE times its smoothed cost in the call (at least MIN_GAP ms),
-// times the page's `pressure`: long animation frames (a main thread too busy to paint on time)
-// raise it, spacing the weights and slopes out first and the loss only past LOSS_SPARED, so a
-// slow machine or a big network gets fewer Plotly updates, each in place, while the surface
-// and network keep every frame. Paused, every chart is drawn.
+// newest frame at their own pace, one chart per animation frame, the loss first: a chart's gap
+// between updates is COST_SHARE times its smoothed cost in the call. A chart too slow for
+// every frame is so updated less often, in place, and leaves the main thread to the others.
+// Paused, every chart is drawn.
 const COST_SHARE = { loss: 1.5, weights: 4, slopes: 4 };
-const MIN_GAP = { loss: 60, weights: 150, slopes: 150 };
-const LOSS_SPARED = 3;
-const MAX_PRESSURE = 20;
-const LONG_FRAME = 50; // ms: an animation frame later than this was held up by work
-const BUSY_HIGH = 0.2; // share of a second lost to long frames above which the pressure rises,
-const BUSY_LOW = 0.05; // and below which it falls back
 
 class LiveCharts {
   constructor(parent) {
@@ -628,8 +620,6 @@ class LiveCharts {
     this.surfaceHover = false;
     this.hits = {};
     this.plots = {};
-    this.pressure = 1;
-    this.pace = { start: 0, last: 0, late: 0 };
     this.stopped = false;
     this.surfaceCanvas = document.createElement("canvas");
     this.build();
@@ -1007,7 +997,6 @@ class LiveCharts {
       this.destroy();
       return;
     }
-    this.measurePressure(now);
     if (this.queue.length && now >= this.nextDue && window.Plotly && this.static) {
       const frame = this.queue.shift();
       this.nextDue = Math.max(now + this.spacing * 0.5, this.nextDue + this.spacing);
@@ -1088,21 +1077,6 @@ class LiveCharts {
     c.last = epoch;
   }
 
-  // The time lost to long animation frames over the last second raises or lowers the pressure.
-  measurePressure(now) {
-    const p = this.pace;
-    if (p.last && now - p.last < 1000) p.late += Math.max(0, now - p.last - LONG_FRAME);
-    else p.start = now; // the first frame, or the tab was hidden: start again
-    p.last = now;
-    if (now - p.start < 1000) return;
-    const busy = p.late / (now - p.start);
-    if (busy > BUSY_HIGH) this.pressure = Math.min(this.pressure * 1.5, MAX_PRESSURE);
-    else if (busy < BUSY_LOW) this.pressure = Math.max(this.pressure / 1.25, 1);
-    stats().pressure = Math.round(this.pressure * 100) / 100;
-    p.start = now;
-    p.late = 0;
-  }
-
   // While playing: the first Plotly chart (loss, weights, slopes) behind the newest frame whose
   // gap since its last update has passed.
   plotNext(now) {
@@ -1165,8 +1139,7 @@ class LiveCharts {
     // (Plotly.animate draws a moment later: a chart waits for its last animation to end)
     const ms = performance.now() - t0;
     if (!fresh) c.ms = c.ms ? 0.8 * c.ms + 0.2 * ms : ms; // a build is once: not its cost
-    const pressure = name === "loss" ? Math.max(1, this.pressure / LOSS_SPARED) : this.pressure;
-    c.due = t0 + Math.max(MIN_GAP[name], COST_SHARE[name] * (c.ms || 0)) * pressure;
+    c.due = t0 + COST_SHARE[name] * c.ms;
     c.epoch = frame.epoch;
     if (drawn && drawn.then) {
       c.busy = true;
