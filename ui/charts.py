@@ -584,7 +584,7 @@ def surface_layout(
         "showlegend": True,
         "legend": {"orientation": "h", "y": 1.0, "x": 1.0, "xanchor": "right",
                    "yanchor": "bottom", "font": {"size": 11}, "bgcolor": "rgba(0,0,0,0)"},
-        "xaxis": {"title": {"text": plotly_text(x_name, 40)}, "zeroline": False,
+        "xaxis": {"title": {"text": plotly_text(x_name, 26)}, "zeroline": False,
                   "range": [float(xs[0]), float(xs[-1])], "showgrid": False},
         "yaxis": {"title": {"text": plotly_text(y_name, 40)}, "zeroline": False,
                   "range": [float(ys[0]), float(ys[-1])], "showgrid": False},

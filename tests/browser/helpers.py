@@ -145,10 +145,10 @@ def upload_csv(pg: Page, files: str | Path | list[dict], loaded: str) -> None:
     assert_no_exception(pg)
 
 
-def zoom_surface(pg: Page, start: float, span: float) -> None:
-    """Drag a box over the decision surface from ``start`` to ``start + span`` of its size (a
-    Plotly zoom)."""
-    drag = pg.locator("[data-chart=surface] .nsewdrag").first.bounding_box()
+def zoom_surface(pg: Page, start: float, span: float, chart: str = "surface") -> None:
+    """Drag a box over the decision surface (or another Plotly ``chart`` of the live element)
+    from ``start`` to ``start + span`` of its size (a Plotly zoom)."""
+    drag = pg.locator(f"[data-chart={chart}] .nsewdrag").first.bounding_box()
     x, y = drag["x"] + drag["width"] * start, drag["y"] + drag["height"] * start
     pg.mouse.move(x, y)
     pg.mouse.down()
@@ -185,3 +185,4 @@ def screenshot(pg: Page, name: str) -> None:
     path = SCREENSHOTS / f"{name}.png"
     pg.screenshot(path=str(path))
     taken.append(path)
+

@@ -438,20 +438,23 @@ function lossSeries(history, last) {
 
 
 // ---------------------------------------------------------------- Plotly charts (in place)
-// The loss, the weight heatmaps and the unit slopes are Plotly figures built once per static
-// key (Plotly.react) and then updated in place by the cheapest call that fits each:
+// The loss, the weight heatmaps and the unit slopes are Plotly figures that the server builds
+// without their numbers (ui/charts.py). Here each is drawn once per static key and width
+// (Plotly.react) and then updated in place by the cheapest call that fits it (bench/
+// plotly_calls.py measures them):
 // - loss: its lines' new arrays go through Plotly.animate without a redraw (Plotly moves the
-//   lines only: no axes, legend or layout work). The axis ranges are ours, fixed, and move in
-//   steps; a new range, a new best epoch or the look-back marks rebuild it with Plotly.react;
+//   lines only: no axes, legend or layout work). The axis ranges are ours and move in steps;
+//   a new range, a new best epoch or the look-back marks rebuild it with Plotly.react. A
+//   user's zoom holds its ranges until a double click gives them back;
 // - weights: one Plotly.update of every heatmap's z and the shared colour range;
 // - slopes: one Plotly.restyle of the bars' heights (each layer's bars are one path).
 // `uirevision` keeps a user's zoom through every rebuild. Every user string arrives escaped
 // from the server (the `*_text` fields: ui.text.plotly_text); templates hold no user text.
 const ANIMATE = { transition: { duration: 0 }, frame: { duration: 0, redraw: false }, mode: "immediate" };
-const STEPS = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10];
+const STEPS = [1, 1.5, 2, 3, 5, 7.5, 10];
 
-// The smallest of 1, 1.2, 1.5, 2, ... × 10^k that is >= v (v > 0): a range end that moves
-// in steps of at most 25%, so a growing curve rebuilds its axes rarely.
+// The smallest of 1, 1.5, 2, 3, 5, 7.5 × 10^k that is >= v (v > 0): a range end that moves
+// in steps of at most 67%, so a growing curve rebuilds its axes rarely.
 function niceUp(v) {
   if (!(v > 0)) return 1;
   const mag = Math.pow(10, Math.floor(Math.log10(v)));
@@ -498,6 +501,28 @@ function lossRanges(st, fr) {
     y2 = [Math.floor(Math.max(Math.min(Number.isFinite(lo) ? lo : 0, 0), -1) * 4) / 4 - 0.02, 1.02];
   }
   return { x: [0, niceUp(Math.max(last, 1) * 1.02)], y, y2 };
+}
+
+// The loss chart's ranges as shown (a user's zoom).
+function shownRanges(el) {
+  const L = el._fullLayout;
+  return { x: L.xaxis.range.slice(), y: L.yaxis.range.slice(), y2: L.yaxis2.range.slice() };
+}
+
+// A drag or a zoom button on the loss chart marks it zoomed (its ranges then stay as the user
+// left them); a double click hands the ranges back to the chart (`redraw` draws it at once).
+function watchZoom(el, c, redraw) {
+  el.__nnlZoom = true;
+  el.on("plotly_doubleclick", () => {
+    c.zoomed = false;
+    c.shape = null;
+    c.resetAt = performance.now();
+    setTimeout(redraw, 0);
+  });
+  el.on("plotly_relayout", (ev) => {
+    if (c.building || performance.now() - c.resetAt < 500) return;
+    if (Object.keys(ev || {}).some((k) => /^(x|y)axis2?\.range/.test(k))) c.zoomed = true;
+  });
 }
 
 // The loss figure (built by the server without its numbers) with a frame's lines, ranges and
@@ -599,7 +624,7 @@ const FRAME_PART = { loss: "loss", weights: "network", slopes: "slopes" };
 // between updates is COST_SHARE times its smoothed cost in the call. A chart too slow for
 // every frame is so updated less often, in place, and leaves the main thread to the others.
 // Paused, every chart is drawn.
-const COST_SHARE = { loss: 1.5, weights: 4, slopes: 4 };
+const COST_SHARE = { loss: 1.5, weights: 6, slopes: 4 };
 
 class LiveCharts {
   constructor(parent) {
@@ -1096,21 +1121,26 @@ class LiveCharts {
     const st = this.static[name];
     const el = this.els[name];
     const fr = frame[FRAME_PART[name]];
-    const c = (this.plots[name] = this.plots[name] || { key: null, due: 0, ms: 0, epoch: null, busy: false });
+    const c = (this.plots[name] = this.plots[name] || { key: null, due: 0, ms: 0, epoch: null, busy: false, zoomed: false, resetAt: 0 });
     const t0 = performance.now();
     const width = el.clientWidth || 700;
     const fresh = c.key !== this.staticKey || !el._fullLayout || Math.abs(width - c.width) > 30;
     const build = (fig) => {
       fig.layout.uirevision = this.staticKey;
       el.style.height = `${fig.layout.height}px`;
+      c.building = true;
       P.react(el, fig.traces, fig.layout, PLOTLY_CONFIG);
+      c.building = false;
+      if (name === "loss" && !el.__nnlZoom) {
+        watchZoom(el, c, () => this.current && !this.playing && this.plot("loss", this.current));
+      }
       c.key = this.staticKey;
       c.width = width;
       this.titles[name].textContent = st.title;
     };
     let drawn = null; // Plotly.animate's promise: the update is done when it settles
     if (name === "loss") {
-      const ranges = lossRanges(st, fr);
+      const ranges = c.zoomed && el._fullLayout ? shownRanges(el) : lossRanges(st, fr);
       const later = fr.after && fr.after.epoch.length ? fr.epoch[fr.epoch.length - 1] : null;
       const shape = JSON.stringify([ranges, fr.best, later, fr.epoch.length > 1]);
       if (fresh || shape !== c.shape) {
