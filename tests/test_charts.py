@@ -397,27 +397,30 @@ def test_loss_figure_has_a_line_per_series_then_its_faint_copy_for_the_look_back
 
 
 def test_weight_heatmaps_share_one_colour_axis_and_each_row_layout_keeps_them_apart():
-    sizes = [3, 5, 4, 1]
+    sizes = [3, 10, 6, 1]
     names = charts.node_names(sizes, ["a", "b", "c"], ["p"])
     spec = charts.weights_static(sizes, True, names)
     data = spec["figure"]["data"]
     assert [t["coloraxis"] for t in data] == ["coloraxis"] * 3
     assert [(t["xaxis"], t["yaxis"]) for t in data] == [("x", "y"), ("x2", "y2"), ("x3", "y3")]
     assert data[1]["y"][-1] == "bias" and data[1]["hovertemplate"].startswith("%{y} → %{x}")
-    assert [len(r["axes"]) for r in spec["by_row"]] == [6, 6, 6]
+    # least widths: 7 px a column, at least 35: 10 columns 70 px, 6 columns 42, 1 column 35
+    assert [r["min_width"] for r in spec["by_row"]] == [150 + 70, 150 + 38 + 112, 150 + 76 + 147]
     for per_row, rows in enumerate(spec["by_row"], start=1):
         doms = [(rows["axes"][f"xaxis{k}"]["domain"], rows["axes"][f"yaxis{k}"]["domain"])
                 for k in ("", "2", "3")]
         for i, (xa, ya) in enumerate(doms):  # no two heatmaps overlap
             for xb, yb in doms[i + 1:]:
                 assert xa[1] <= xb[0] or xb[1] <= xa[0] or ya[1] <= yb[0] or yb[1] <= ya[0]
-        # per_row heatmaps on the first row (the same y domain)
-        assert sum(d[1] == doms[0][1] for d in doms) == per_row
-    # widths follow the columns: 5 units against 4 (a 1-unit layer counts as 4)
+        assert sum(d[1][1] == 1.0 for d in doms) == per_row  # per_row heatmaps on the top row
     one_row = spec["by_row"][2]["axes"]
     w = [one_row[f"xaxis{k}"]["domain"][1] - one_row[f"xaxis{k}"]["domain"][0]
          for k in ("", "2", "3")]
-    assert w[0] / w[1] == pytest.approx(5 / 4, rel=1e-4) and w[1] == pytest.approx(w[2], rel=1e-4)
+    assert w[0] / w[1] == pytest.approx(70 / 42, rel=1e-4)
+    assert w[1] / w[2] == pytest.approx(42 / 35, rel=1e-4)
+    # each as tall as its rows (4 inputs with the bias, 11, 7), 22 px a cell at most
+    h = [one_row[f"yaxis{k}"]["domain"] for k in ("", "2", "3")]
+    assert [round((top - bottom) * 11 * 22) for bottom, top in h] == [4 * 22, 11 * 22, 7 * 22]
 
 
 def test_slope_figure_is_one_outline_per_layer_and_labels_go_from_fullest_to_shortest():

@@ -639,8 +639,12 @@ BASE_LAYOUT: Spec = {
     "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "#ffffff",
     "hovermode": "closest", "dragmode": "zoom", "margin": {"l": 10, "r": 10, "t": 8, "b": 10},
 }
-HEATMAP_MIN_PX = 95  # the least width of a heatmap column: narrower, the heatmaps wrap to rows
-HEATMAP_COLS_MIN = 4  # a heatmap's width counts at least this many columns (a 1-unit layer)
+# A heatmap's least width: 7 px a column, at least 35 px, at most 95 px (a big layer's cells
+# may be thinner than a pixel); narrower elements wrap the heatmaps to more rows.
+HEATMAP_COLUMN_PX, HEATMAP_PX = 7, (35, 95)
+HEATMAP_GAP_PX = 38  # between heatmaps side by side: room for their two-line captions
+HEATMAP_MARGIN_PX = 150  # the colour bar, the first heatmap's input names, the margins
+HEATMAP_ROW_PX, HEATMAP_CELL_PX = 210, 22  # a row of heatmaps' height; a cell's at most
 SLOPE_LABEL_PX = 18  # pixels per unit from which every unit gets its own label
 LABEL_CHAR_PX = 6.5  # a tick label's width per character at the charts' font size
 
@@ -687,7 +691,7 @@ def weights_figure(layers: Sequence[Spec], bias: bool) -> tuple[Spec, list[Spec]
     """The weight heatmaps: one subplot per layer (last row the biases) on one colour axis
     centred on zero, hover "from → to: value". Returns the figure and, for 1, 2, ...
     heatmaps per row, the layout that places them (side by side, wrapping to more rows when a
-    narrow element would squeeze a heatmap below :data:`HEATMAP_MIN_PX`)."""
+    narrow element would squeeze a heatmap below its least width)."""
     data = []
     axes: Spec = {}
     for i, layer in enumerate(layers):
@@ -713,35 +717,41 @@ def weights_figure(layers: Sequence[Spec], bias: bool) -> tuple[Spec, list[Spec]
         "colorscale": WEIGHT_SCALE, "cmin": -1, "cmax": 1,
         "colorbar": {"title": {"text": "weight", "side": "right"}, "thickness": 10, "y": 1,
                      "yanchor": "top", "outlinewidth": 0}}}
-    widths = [max(len(layer["cols"]), HEATMAP_COLS_MIN) for layer in layers]
+    widths = [min(HEATMAP_PX[1], max(HEATMAP_PX[0], HEATMAP_COLUMN_PX * len(layer["cols"])))
+              for layer in layers]
+    heights = [len(layer["rows"]) for layer in layers]
     return {"data": data, "layout": layout}, [
-        _heatmap_rows(widths, per_row) for per_row in range(1, len(layers) + 1)]
+        _heatmap_rows(widths, heights, per_row) for per_row in range(1, len(layers) + 1)]
 
 
-def _heatmap_rows(widths: Sequence[int], per_row: int) -> Spec:
-    """Axis domains and height for ``per_row`` heatmaps a row, each as wide as its columns
-    (later rows on the first row's scale, so a 1-unit layer stays narrow)."""
-    rows = -(-len(widths) // per_row)
-    row_h, row_gap = 210, 78
-    height = 40 + rows * row_h + (rows - 1) * row_gap + 70
-    gap = min(0.08, 38 / (HEATMAP_MIN_PX * per_row))  # ~38 px at the narrowest such element
-    first = 0
+def _heatmap_rows(widths: Sequence[int], heights: Sequence[int], per_row: int) -> Spec:
+    """Axis domains and height for ``per_row`` heatmaps a row, each as wide as its least width
+    ``widths[i]`` (px) on one scale for every row, and as tall as its ``heights[i]`` rows of
+    cells; and ``min_width``, the element's least width in pixels for this layout."""
+    groups = [range(r, min(len(widths), r + per_row)) for r in range(0, len(widths), per_row)]
+    scale = max(sum(widths[i] for i in g) for g in groups)
+    min_width = HEATMAP_MARGIN_PX + HEATMAP_GAP_PX * (per_row - 1) + scale
+    gap = HEATMAP_GAP_PX / (min_width - HEATMAP_MARGIN_PX)
+    usable = 1 - gap * (per_row - 1)
+    row_px = [min(HEATMAP_ROW_PX, HEATMAP_CELL_PX * max(heights[i] for i in g)) for g in groups]
+    row_gap = 78
+    plot = sum(row_px) + row_gap * (len(groups) - 1)
     axes: Spec = {}
-    for r in range(rows):
-        ids = range(r * per_row, min(len(widths), (r + 1) * per_row))
-        total = max(sum(widths[i] for i in ids), first)
-        first = first or total
-        usable = 1 - gap * (len(ids) - 1)
-        top = 1 - r * (row_h + row_gap) / (height - 110)
-        bottom = 1 - (r * (row_h + row_gap) + row_h) / (height - 110)
+    top = plot
+    for g, px in zip(groups, row_px, strict=True):
+        cell = px / max(heights[i] for i in g)
         x = 0.0
-        for i in ids:
+        for i in g:
             k = "" if i == 0 else str(i + 1)
-            share = usable * widths[i] / total
+            share = usable * widths[i] / scale
             axes[f"xaxis{k}"] = {"domain": [round(x, 6), round(min(1.0, x + share), 6)]}
-            axes[f"yaxis{k}"] = {"domain": [round(max(0.0, bottom), 6), round(min(1.0, top), 6)]}
+            axes[f"yaxis{k}"] = {"domain": [round(max(0.0, top - heights[i] * cell) / plot, 6),
+                                            round(top / plot, 6)]}
             x += share + gap
-    return {"height": height, "colorbar_len": min(1.0, 320 / height), "axes": axes}
+        top -= px + row_gap
+    height = plot + 110
+    return {"height": height, "colorbar_len": min(1.0, 320 / height), "axes": axes,
+            "min_width": min_width}
 
 
 def slopes_figure(spec: Spec) -> tuple[Spec, list[Spec]]:

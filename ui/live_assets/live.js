@@ -551,14 +551,12 @@ function lossFigure(st, fr, ranges) {
   return { traces: data, layout };
 }
 
-// The weight heatmaps (built by the server) placed for the element's width: as many side by
-// side as keep each at least HEATMAP_PX wide, the rest wrapping to more rows.
-const HEATMAP_PX = 95;
-
+// The weight heatmaps (built by the server) placed for the element's width: the server's
+// layout with the most heatmaps a row that fits it (one a row if none does).
 function weightsFigure(st, width) {
   const { data, layout } = structuredClone(st.figure);
-  const perRow = Math.max(1, Math.min(st.layers.length, Math.floor((width - 150) / HEATMAP_PX)));
-  const rows = st.by_row[perRow - 1];
+  const fits = st.by_row.filter((r) => r.min_width <= width);
+  const rows = fits.length ? fits[fits.length - 1] : st.by_row[0];
   for (const [name, axis] of Object.entries(rows.axes)) Object.assign(layout[name], axis);
   layout.height = rows.height;
   layout.coloraxis.colorbar.len = rows.colorbar_len;
