@@ -707,8 +707,11 @@ def weights_figure(layers: Sequence[Spec], bias: bool) -> tuple[Spec, list[Spec]
             y_ticks = {"tickmode": "array", "tickvals": [layer["rows_text"][-1]]}
         elif i > 0:
             y_ticks = {"showticklabels": False}
+        # long column names (the outputs' class names) stand upright: tilted, they would reach
+        # under the heatmap beside
+        long = max((len(c) for c in layer["cols_text"]), default=0) > 6
         axes["xaxis" + k] = _axis(anchor="y" + k, type="category", showgrid=False,
-                                  tickangle="auto", title={
+                                  tickangle=-90 if long else "auto", title={
                                       "text": layer["caption"].replace(" → ", " →<br>"),
                                       "standoff": 4, "font": {"size": 11, "color": MUTED}})
         axes["yaxis" + k] = _axis(anchor="x" + k, type="category", autorange="reversed",

@@ -137,12 +137,20 @@ function prepare(canvas) {
   return { ctx, w, h };
 }
 
-function title(ctx, text) {
+// The chart's title, wrapped at spaces to the canvas's width; returns the height it took.
+function title(ctx, text, width) {
   ctx.font = TITLE;
   ctx.fillStyle = INK;
   ctx.textAlign = "left";
   ctx.textBaseline = "top";
-  ctx.fillText(text, 6, 4);
+  const lines = [""];
+  for (const word of text.split(" ")) {
+    const line = lines[lines.length - 1] ? `${lines[lines.length - 1]} ${word}` : word;
+    if (lines[lines.length - 1] && ctx.measureText(line).width > width - 12) lines.push(word);
+    else lines[lines.length - 1] = line;
+  }
+  lines.forEach((line, i) => ctx.fillText(line, 6, 4 + 17 * i));
+  return 17 * lines.length;
 }
 
 
@@ -266,7 +274,7 @@ function largest(vals, k) {
 function drawNetwork(canvas, st, fr, hits) {
   const started = performance.now();
   const { ctx, w, h } = prepare(canvas);
-  title(ctx, st.title);
+  const titleH = title(ctx, st.title, w);
   ctx.font = FONT;
   let inW = 0;
   let outW = 0;
@@ -276,7 +284,7 @@ function drawNetwork(canvas, st, fr, hits) {
   }
   const padL = Math.min(inW, 140) + 22;
   const padR = Math.min(outW, 140) + 22;
-  const padT = 30;
+  const padT = titleH + 13;
   const padB = 10;
   const [xa, xb] = st.x_range;
   const [ya, yb] = st.y_range;
