@@ -448,13 +448,14 @@ function lossSeries(history, last) {
 // ---------------------------------------------------------------- Plotly charts (in place)
 // The loss, the weight heatmaps and the unit slopes are Plotly figures that the server builds
 // without their numbers (ui/charts.py). Here each is drawn once per static key and width
-// (Plotly.react) and then updated in place by the cheapest call that fits it (bench/
-// plotly_calls.py measures them):
+// (Plotly.react) and then updated in place by the cheapest call that fits it (figures in
+// bench/chart_choices.md):
 // - loss: its lines' new arrays go through Plotly.animate without a redraw (Plotly moves the
 //   lines only: no axes, legend or layout work). The axis ranges are ours and move in steps;
 //   a new range, a new best epoch or the look-back marks rebuild it with Plotly.react. A
 //   user's zoom holds its ranges until a double click gives them back;
-// - weights: one Plotly.update of every heatmap's z and the shared colour range;
+// - weights: one Plotly.update of every heatmap's z and the shared colour range (one call per
+//   layer costs several times more);
 // - slopes: one Plotly.restyle of the bars' heights (each layer's bars are one path).
 // `uirevision` keeps a user's zoom through every rebuild. Every user string arrives escaped
 // from the server (the `*_text` fields: ui.text.plotly_text); templates hold no user text.
