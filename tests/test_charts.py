@@ -439,3 +439,30 @@ def test_slope_figure_is_one_outline_per_layer_and_labels_go_from_fullest_to_sho
     assert short["ticktext"] == ["h1", "h2", "out"]
     # "hidden 1": 8 characters, layers' centres 3 units apart at the closest
     assert long["upright_px"] == pytest.approx((8 * charts.LABEL_CHAR_PX + 8) / 3)
+
+
+def test_nice_up_steps_through_one_to_seven_and_a_half_per_decade():
+    assert [charts.nice_up(v) for v in (0, -3, 1, 1.01, 1.6, 2.9, 4, 7.6, 9.99, 10, 0.012)] == [
+        1.0, 1.0, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 10.0, 10.0, 0.015]
+    assert charts.nice_up(1234) == 1500.0
+
+
+def test_loss_ranges_by_hand():
+    history = {"epoch": [1, 2, 40], "train_loss": [0.9, 0.5, 0.2],
+               "test_loss": [1.1, 0.6, np.nan], "train_metric": [0.5, 0.8, 0.9],
+               "test_metric": [0.4, 0.7, 0.85]}
+    accuracy = charts.loss_static("accuracy", log_y=False)
+    # epochs: 40 × 1.02 = 40.8 -> 50; loss: 1.1 × 1.05 = 1.155 -> 1.5; accuracy 0-1
+    assert charts.loss_ranges(history, accuracy) == {
+        "x": [0.0, 50.0], "y": [0.0, 1.5], "y2": [-0.02, 1.02]}
+    # log: 0.2 .. 1.1 -> decades 10^-1 .. 10^1
+    assert charts.loss_ranges(history, charts.loss_static("accuracy", log_y=True))["y"] == [-1, 1]
+    # R²: from its lowest (-0.3 -> -0.5 in quarters) to 1; never below -1
+    r2 = charts.loss_static("r2", log_y=False)
+    low = {**history, "test_metric": [-0.3, 0.2, 0.5]}
+    assert charts.loss_ranges(low, r2)["y2"] == [-0.52, 1.02]
+    lowest = {**history, "test_metric": [-7.0, 0.2, 0.5]}
+    assert charts.loss_ranges(lowest, r2)["y2"] == [-1.02, 1.02]
+    # nothing trained yet
+    assert charts.loss_ranges({}, accuracy) == {
+        "x": [0.0, 1.5], "y": [0.0, 1.0], "y2": [-0.02, 1.02]}

@@ -202,6 +202,44 @@ def loss_history(history: Mapping[str, Any]) -> Spec:
     return out
 
 
+LOSS_STEPS = (1.0, 1.5, 2.0, 3.0, 5.0, 7.5, 10.0)
+
+
+def nice_up(v: float) -> float:
+    """The smallest of 1, 1.5, 2, 3, 5, 7.5 × 10^k that is at least ``v`` (1 when ``v`` is not
+    positive): a range end that moves in steps, so a growing curve rebuilds its axes rarely."""
+    if not v > 0:
+        return 1.0
+    mag = 10.0 ** math.floor(math.log10(v))
+    return next(float(f"{s * mag:.12g}") for s in LOSS_STEPS if s * mag >= v * (1 - 1e-12))
+
+
+def loss_ranges(history: Mapping[str, Any], spec: Spec) -> Spec:
+    """The loss chart's axis ranges for a run's ``history`` (``spec``: :func:`loss_static`):
+    the epochs from 0 to a step past the last; the loss from 0 (whole decades on a log axis);
+    accuracy 0–1, R² from its lowest value (at least −1) to 1."""
+    def finite(panel: int) -> np.ndarray:
+        arrays = [np.asarray(history.get(s["key"], ()), dtype=float)
+                  for s in spec["series"] if s["panel"] == panel]
+        values = np.concatenate(arrays) if arrays else np.zeros(0)
+        return values[np.isfinite(values)]
+
+    epochs = history.get("epoch", ())
+    last = float(epochs[-1]) if len(epochs) else 0.0
+    loss, metric = finite(0), finite(1)
+    if spec["log"]:
+        positive = loss[loss > 0]
+        low = math.floor(math.log10(positive.min())) if positive.size else -2
+        y = [low, max(math.ceil(math.log10(positive.max())), low + 1)] if positive.size else [-2, 0]
+    else:
+        y = [0.0, nice_up(float(loss.max()) * 1.05 if loss.size else 1.0)]
+    y2 = [-0.02, 1.02]
+    if not spec["metric_range"]:
+        lowest = float(metric.min()) if metric.size else 0.0
+        y2 = [math.floor(max(min(lowest, 0.0), -1.0) * 4) / 4 - 0.02, 1.02]
+    return {"x": [0.0, nice_up(max(last, 1.0) * 1.02)], "y": y, "y2": y2}
+
+
 # -------------------------------------------------------------------------- weight heatmaps
 def weight_matrices(
     weights: Sequence[np.ndarray], biases: Sequence[np.ndarray | None]

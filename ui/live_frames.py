@@ -252,6 +252,8 @@ class LiveView:
             "surface": {"z": charts.pack(z)},
             "network": network,
             "loss": charts.loss_point(t.history),
+            # the axes fit the run as it is now (a look back shows the later epochs faint)
+            "loss_ranges": charts.loss_ranges(self.trainer.history, self._static["loss"]),
             "best_epoch": best_epoch(t),
             "slopes": charts.slopes_frame(slopes),
         }

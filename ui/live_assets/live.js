@@ -451,66 +451,15 @@ function lossSeries(history, last) {
 // (Plotly.react) and then updated in place by the cheapest call that fits it (figures in
 // bench/chart_choices.md):
 // - loss: its lines' new arrays go through Plotly.animate without a redraw (Plotly moves the
-//   lines only: no axes, legend or layout work). The axis ranges are ours and move in steps;
-//   a new range, a new best epoch or the look-back marks rebuild it with Plotly.react. A
-//   user's zoom holds its ranges until a double click gives them back;
+//   lines only: no axes, legend or layout work). The axis ranges come with each frame and
+//   move in steps; a new range, a new best epoch or the look-back marks rebuild it with
+//   Plotly.react. A user's zoom holds its ranges until a double click gives them back;
 // - weights: one Plotly.update of every heatmap's z and the shared colour range (one call per
 //   layer costs several times more);
 // - slopes: one Plotly.restyle of the bars' heights (each layer's bars are one path).
 // `uirevision` keeps a user's zoom through every rebuild. Every user string arrives escaped
 // from the server (the `*_text` fields: ui.text.plotly_text); templates hold no user text.
 const ANIMATE = { transition: { duration: 0 }, frame: { duration: 0, redraw: false }, mode: "immediate" };
-const STEPS = [1, 1.5, 2, 3, 5, 7.5, 10];
-
-// The smallest of 1, 1.5, 2, 3, 5, 7.5 × 10^k that is >= v (v > 0): a range end that moves
-// in steps of at most 67%, so a growing curve rebuilds its axes rarely.
-function niceUp(v) {
-  if (!(v > 0)) return 1;
-  const mag = Math.pow(10, Math.floor(Math.log10(v)));
-  for (const s of STEPS) if (s * mag >= v * (1 - 1e-12)) return +(s * mag).toPrecision(12);
-  return 10 * mag;
-}
-
-function finiteRange(arrays, positive) {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const a of arrays) {
-    for (const v of a) {
-      if (Number.isFinite(v) && (!positive || v > 0)) {
-        if (v < lo) lo = v;
-        if (v > hi) hi = v;
-      }
-    }
-  }
-  return [lo, hi];
-}
-
-// The loss chart's axis ranges for a frame: the epochs, the loss (from 0, or whole decades on
-// a log axis) and the metric (accuracy 0–1; R² from its lowest value, at least -1, to 1).
-function lossRanges(st, fr) {
-  const later = fr.after && fr.after.epoch.length ? fr.after : null;
-  const n = fr.epoch.length;
-  const last = Math.max(n ? fr.epoch[n - 1] : 0, later ? later.epoch[later.epoch.length - 1] : 0);
-  const loss = st.series.filter((s) => s.panel === 0).map((s) => fr[s.key]);
-  const metric = st.series.filter((s) => s.panel === 1).map((s) => fr[s.key]);
-  if (later) {
-    for (const s of st.series) (s.panel ? metric : loss).push(later[s.key]);
-  }
-  let y;
-  if (st.log) {
-    const [lo, hi] = finiteRange(loss, true);
-    y = hi > 0 ? [Math.floor(Math.log10(lo)), Math.max(Math.ceil(Math.log10(hi)), Math.floor(Math.log10(lo)) + 1)] : [-2, 0];
-  } else {
-    const hi = finiteRange(loss, false)[1];
-    y = [0, niceUp(Number.isFinite(hi) ? hi * 1.05 : 1)];
-  }
-  let y2 = [-0.02, 1.02];
-  if (!st.metric_range) {
-    const lo = finiteRange(metric, false)[0];
-    y2 = [Math.floor(Math.max(Math.min(Number.isFinite(lo) ? lo : 0, 0), -1) * 4) / 4 - 0.02, 1.02];
-  }
-  return { x: [0, niceUp(Math.max(last, 1) * 1.02)], y, y2 };
-}
 
 // The loss chart's ranges as shown (a user's zoom).
 function shownRanges(el) {
@@ -990,6 +939,7 @@ class LiveCharts {
     const frames = (data.frames || []).map((f) => {
       const frame = decode(f);
       frame.loss = lossSeries(history, f.loss);
+      frame.loss.ranges = f.loss_ranges;
       frame.loss.best = typeof f.best_epoch === "number" ? f.best_epoch : NaN;
       // looking back (the scrubber): the epochs after this frame's, greyed, and a marker
       if (typeof f.now === "number" && f.now > f.epoch) frame.loss.after = lossSeries(history, null);
@@ -1147,7 +1097,7 @@ class LiveCharts {
     };
     let drawn = null; // Plotly.animate's promise: the update is done when it settles
     if (name === "loss") {
-      const ranges = c.zoomed && el._fullLayout ? shownRanges(el) : lossRanges(st, fr);
+      const ranges = c.zoomed && el._fullLayout ? shownRanges(el) : fr.ranges;
       const later = fr.after && fr.after.epoch.length ? fr.epoch[fr.epoch.length - 1] : null;
       const shape = JSON.stringify([ranges, fr.best, later, fr.epoch.length > 1]);
       if (fresh || shape !== c.shape) {
