@@ -466,3 +466,11 @@ def test_loss_ranges_by_hand():
     # nothing trained yet
     assert charts.loss_ranges({}, accuracy) == {
         "x": [0.0, 1.5], "y": [0.0, 1.0], "y2": [-0.02, 1.02]}
+
+
+def test_a_small_layer_beside_a_big_one_keeps_its_nodes_a_unit_apart():
+    g = charts.NetworkGeometry([2, 64, 1], bias=True)
+    assert list(g.node_y[0]) == [0.5, -0.5]  # the two inputs as in a small network
+    assert g.node_y[1][0] == 31.5 * 8 / 64 == -g.node_y[1][-1]  # 64 units span 8 units
+    assert list(g.node_y[2]) == [0.0]
+    assert g.top == 31.5 * 8 / 64 + 1.0

@@ -294,8 +294,10 @@ def _unused(label: str, taken: Sequence[str]) -> str:
 class NetworkGeometry:
     """Where the nodes of a network diagram sit, and which nodes every edge joins.
 
-    Layer ``l`` is the column ``x = l``; its nodes are spread evenly around ``y = 0``. With
-    biases, a ``+1`` bias node sits above each column but the last: its edges are the biases.
+    Layer ``l`` is the column ``x = l``; its nodes are spread evenly around ``y = 0``, a unit
+    apart, or closer in a layer of more than 8 (which then spans 8 units): a big network's two
+    inputs stay as far apart as a small one's. With biases, a ``+1`` bias node sits above each
+    column but the last: its edges are the biases.
     Edges are listed layer by layer in the order of :func:`weight_matrices` (row-major: every
     input row, then the bias row).
     """
@@ -303,10 +305,11 @@ class NetworkGeometry:
     def __init__(self, sizes: Sequence[int], bias: bool) -> None:
         self.sizes = [int(s) for s in sizes]
         self.bias = bool(bias)
-        tallest = max(self.sizes)
-        self.spacing = 1.0 if tallest <= 8 else 8.0 / tallest
-        self.node_y = [((n - 1) / 2.0 - np.arange(n)) * self.spacing for n in self.sizes]
-        self.top = (tallest - 1) / 2.0 * self.spacing + 1.0
+        spacing = [1.0 if n <= 8 else 8.0 / n for n in self.sizes]
+        self.node_y = [((n - 1) / 2.0 - np.arange(n)) * d
+                       for n, d in zip(self.sizes, spacing, strict=True)]
+        self.half = max((n - 1) / 2.0 * d for n, d in zip(self.sizes, spacing, strict=True))
+        self.top = self.half + 1.0  # the bias nodes' row
         x0, y0, x1, y1 = [], [], [], []
         for layer in range(len(self.sizes) - 1):
             src = self.node_y[layer]
@@ -349,7 +352,7 @@ def network_static(geometry: NetworkGeometry, names: Sequence[Sequence[str]]) ->
         src = list(names[layer]) + (["bias"] if g.bias else [])
         for s in src:
             sources.extend(f"{s} → {d}" for d in names[layer + 1])
-    lo = -(max(g.sizes) - 1) / 2.0 * g.spacing - 0.7
+    lo = -g.half - 0.7
     hi = g.top + 0.6 if g.bias else -lo
     n_edges = len(g.x0)
     title = "Network: edge colour = sign, width = size of the weight"

@@ -109,6 +109,7 @@ def test_labels_apart_at_the_network_size_extremes(page: Page, server: str, name
     sizes = [2, *hidden, 1]
     weights = sum((a + 1) * b for a, b in itertools.pairwise(sizes))
     assert live_stats(page)["edgesDrawn"] == min(weights, 2000)
+    assert len(page.evaluate("() => window.__nnLive.networkLabels")) == 3  # x1, x2, p(1)
     assert weights == (21_057 if hidden else 3)
     captions = " ".join(t["text"] for t in charts["weights"]["texts"])
     assert "inputs →" in captions  # the first layer's caption is shown whole
@@ -148,6 +149,12 @@ def test_labels_apart_for_a_wide_table_with_long_names(page: Page, tmp_path) -> 
     go_to(page, "Train")
     _drawn(page)
     charts = assert_labels_apart(page)
+    # the network diagram names its 50 inputs only where a name clears the one above
+    names = page.evaluate("() => window.__nnLive.networkLabels")
+    assert 2 < len(names) < 51
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            assert not _overlap(a, b), (a, b)
     text = " ".join(t["text"] for t in charts["weights"]["texts"] + charts["slopes"]["texts"])
     assert "<b>" in text  # a user's markup shows as the characters typed, not as bold
     assert_no_exception(page)

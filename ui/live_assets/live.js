@@ -358,6 +358,7 @@ function drawNetwork(canvas, st, fr, hits) {
   if (maps) for (const L of maps.layers) offsets[L.layer] = L.offset;
   const shown = st.shown;
   const positions = [];
+  const labels = []; // the input and output names drawn: their boxes
   hits.length = 0;
   ctx.textBaseline = "middle";
   for (const n of st.nodes) {
@@ -386,14 +387,17 @@ function drawNetwork(canvas, st, fr, hits) {
     ctx.fill();
     ctx.stroke();
     ctx.fillStyle = INK;
-    if (n.kind === "input") {
+    if (n.kind === "input" || n.kind === "output") {
+      // names one under another, each only where it clears the last (pointing names them all)
+      const left = n.kind === "input";
       ctx.font = FONT;
-      ctx.textAlign = "right";
-      ctx.fillText(n.label, x - r - 4, y);
-    } else if (n.kind === "output") {
-      ctx.font = FONT;
-      ctx.textAlign = "left";
-      ctx.fillText(n.label, x + r + 4, y);
+      ctx.textAlign = left ? "right" : "left";
+      const width = ctx.measureText(n.label).width;
+      const box = { l: left ? x - r - 4 - width : x + r + 4, r: left ? x - r - 4 : x + r + 4 + width, t: y - 7, b: y + 7 };
+      if (!labels.some((o) => o.l < box.r && box.l < o.r && o.t < box.b && box.t < o.b)) {
+        ctx.fillText(n.label, left ? box.r : box.l, y);
+        labels.push(box);
+      }
     } else if (r >= 9) {
       ctx.font = n.kind === "bias" ? SMALL : "9px sans-serif";
       ctx.textAlign = "center";
@@ -415,6 +419,7 @@ function drawNetwork(canvas, st, fr, hits) {
     hits.push({ kind: "edge", x: sx(0.55 * e.x0[k] + 0.45 * e.x1[k]), y: sy(0.55 * e.y0[k] + 0.45 * e.y1[k]), r: 6, k });
   }
   const s = stats();
+  Object.defineProperty(s, "networkLabels", { value: labels, writable: true, configurable: true, enumerable: false });
   s.networkDraws = (s.networkDraws || 0) + 1;
   s.networkMs = (s.networkMs || 0) + (performance.now() - started);
 }
