@@ -418,9 +418,9 @@ def test_weight_heatmaps_share_one_colour_axis_and_each_row_layout_keeps_them_ap
          for k in ("", "2", "3")]
     assert w[0] / w[1] == pytest.approx(70 / 42, rel=1e-4)
     assert w[1] / w[2] == pytest.approx(42 / 35, rel=1e-4)
-    # each as tall as its rows (4 inputs with the bias, 11, 7), 22 px a cell at most
+    # each as tall as its rows (4 with the bias, 11, 7) at 22 px a cell, at most 210 px
     h = [one_row[f"yaxis{k}"]["domain"] for k in ("", "2", "3")]
-    assert [round((top - bottom) * 11 * 22) for bottom, top in h] == [4 * 22, 11 * 22, 7 * 22]
+    assert [round((top - bottom) * 210) for bottom, top in h] == [4 * 22, 210, 7 * 22]
 
 
 def test_slope_figure_is_one_outline_per_layer_and_labels_go_from_fullest_to_shortest():

@@ -771,7 +771,8 @@ def weights_figure(layers: Sequence[Spec], bias: bool) -> tuple[Spec, list[Spec]
 def _heatmap_rows(widths: Sequence[int], heights: Sequence[int], per_row: int) -> Spec:
     """Axis domains and height for ``per_row`` heatmaps a row, each as wide as its least width
     ``widths[i]`` (px) on one scale for every row, and as tall as its ``heights[i]`` rows of
-    cells; and ``min_width``, the element's least width in pixels for this layout."""
+    cells need (up to the row's height); and ``min_width``, the element's least width in
+    pixels for this layout."""
     groups = [range(r, min(len(widths), r + per_row)) for r in range(0, len(widths), per_row)]
     scale = max(sum(widths[i] for i in g) for g in groups)
     min_width = HEATMAP_MARGIN_PX + HEATMAP_GAP_PX * (per_row - 1) + scale
@@ -783,13 +784,13 @@ def _heatmap_rows(widths: Sequence[int], heights: Sequence[int], per_row: int) -
     axes: Spec = {}
     top = plot
     for g, px in zip(groups, row_px, strict=True):
-        cell = px / max(heights[i] for i in g)
         x = 0.0
         for i in g:
             k = "" if i == 0 else str(i + 1)
             share = usable * widths[i] / scale
+            tall = min(px, HEATMAP_CELL_PX * heights[i])  # a 3-row heatmap is not a thin strip
             axes[f"xaxis{k}"] = {"domain": [round(x, 6), round(min(1.0, x + share), 6)]}
-            axes[f"yaxis{k}"] = {"domain": [round(max(0.0, top - heights[i] * cell) / plot, 6),
+            axes[f"yaxis{k}"] = {"domain": [round(max(0.0, top - tall) / plot, 6),
                                             round(top / plot, 6)]}
             x += share + gap
         top -= px + row_gap
