@@ -119,3 +119,29 @@ def test_a_long_epoch_is_cut_and_the_counter_says_how_far_it_got(sched, monkeypa
     assert re.fullmatch(r"### Epoch 0 · \d+% of the next", epoch_heading(at))
     at.button(key="train_step").click().run()  # Step ends the epoch in progress
     assert epoch_heading(at) == "### Epoch 1"
+
+
+def test_the_live_panel_is_a_different_fragment_when_playing_queued_and_paused(sched,
+                                                                                monkeypatch):
+    """The browser's timer asks for ticks of the fragment it knows until the new page reaches
+    it; the server drops requests for a fragment the page no longer has only if each mode's
+    fragment has its own name (Streamlit names a fragment by its function's name)."""
+    made: list[tuple[str, float | None]] = []
+    fragment = live.st.fragment
+
+    def recording(func, *, run_every=None, **kwargs):
+        made.append((func.__qualname__.rsplit(".", 1)[-1], run_every))
+        return fragment(func, run_every=run_every, **kwargs)
+
+    monkeypatch.setattr(live.st, "fragment", recording)
+    s = sched(cap=1)
+    s.join("other")
+    at = train_page()
+    assert made[-1] == ("tick_still", None)
+    play(at)
+    assert made[-1] == ("tick_queued", live.queue_poll(1))
+    s.leave("other")
+    at.run()  # let in: a full run starts the playing fragment's timer
+    assert made[-1] == ("tick_playing", live.RUN_EVERY)
+    at.button(key="train_pause").click().run()
+    assert made[-1] == ("tick_still", None)

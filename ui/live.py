@@ -52,7 +52,13 @@ PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.mi
 PLOTLY_URL = "app/static/plotly.min.js"  # relative to the page: works under any base path
 ASSETS = Path(__file__).resolve().parent / "live_assets"
 
-RUN_EVERY = 0.02  # seconds between tick requests (the browser sends none while a tick runs)
+# Seconds between the browser's tick requests. The browser sends them while a tick runs too
+# (the server merges them into one pending rerun), and each is a message for the server's one
+# event loop, which also sends every page: every 0.02 s, a few playing sessions filled that
+# loop with requests. A tick lasts longer than this (8 frames: at least 0.35 s at a set speed,
+# about 0.5 s at top speed), so one request always arrives while it runs and ticks still
+# follow each other without a gap.
+RUN_EVERY = 0.25
 FRAMES_PER_TICK = 8  # snapshots per message
 FRAME_SECONDS = 0.06  # training time per frame at top speed (and the cap at any speed)
 TICK_SECONDS = 0.25  # a tick's length per session playing (between MIN_ and MAX_TICK_SECONDS):
@@ -357,7 +363,6 @@ def live_panel(options: ViewOptions, speed: int | str, look_back: int | None = N
     queued = in_queue > 0
     state.set_static_sent(None)  # a full run may have re-created the element: send it all
 
-    @st.fragment(run_every=(queue_poll(in_queue) if queued else RUN_EVERY) if running else None)
     def tick() -> None:
         gen = state.generation()
         try:
@@ -430,7 +435,15 @@ def live_panel(options: ViewOptions, speed: int | str, look_back: int | None = N
             if trained and state.generation() == gen:
                 state.set_pending_frames(((gen, view.key), trained, view.history()))
 
-    tick()
+    # One fragment identity per mode (Streamlit names a fragment by its function's name): the
+    # browser's timer goes on asking for ticks until the new page reaches it, and the server
+    # drops a request for a fragment that the page no longer has. Under one name, a Pause's
+    # page was followed by ticks the old timer asked for, run after run, and while such a
+    # chain of runs went on, the page with the Play button was not sent.
+    mode = "queued" if queued else "playing" if running else "still"
+    tick.__qualname__ = f"{tick.__qualname__}_{mode}"
+    run_every = (queue_poll(in_queue) if queued else RUN_EVERY) if running else None
+    st.fragment(tick, run_every=run_every)()
 
 
 def _resend_static() -> None:
