@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page
+from websockets.sync.client import connect
 
 from deploy.serve import (
     COOKIE,
@@ -155,6 +156,25 @@ def test_a_cookie_pins_a_client_to_one_replica(front: Deployment) -> None:
             answer = send(front.url, "GET", path, headers={"Cookie": f"{COOKIE}={replica}"})
             assert answer.status == 200 and answer.headers["Set-Cookie"] is None
         assert served_by(front, path, count=5) == [replica] * 5
+
+
+def test_a_class_arriving_together_is_split_evenly(front: Deployment) -> None:
+    """New visitors go to the replicas in turn, whatever connections are open: here one
+    replica already holds three open websockets (a visitor's page and its files), and the
+    next eight visitors are still split four and four."""
+    parts = urlsplit(front.url)
+    held = [connect(f"ws://{parts.netloc}/_stcore/stream", subprotocols=["streamlit"],
+                    additional_headers={"Origin": front.url, "Cookie": f"{COOKIE}=r1"},
+                    open_timeout=30) for _ in range(3)]
+    try:
+        replicas = []
+        for _ in range(8):
+            cookie = send(front.url, "GET", "/train").headers["Set-Cookie"]
+            replicas.append(cookie.split(";")[0].split("=")[1])
+        assert sorted(replicas) == ["r1"] * 4 + ["r2"] * 4
+    finally:
+        for ws in held:
+            ws.close()
 
 
 def test_request_bodies_are_capped_at_the_apps_upload_limit(front: Deployment) -> None:
