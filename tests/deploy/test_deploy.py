@@ -9,6 +9,7 @@ connection and the session are lost (reload), and the other replica's visitor tr
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import socket
 import subprocess
@@ -163,18 +164,17 @@ def test_a_class_arriving_together_is_split_evenly(front: Deployment) -> None:
     replica already holds three open websockets (a visitor's page and its files), and the
     next eight visitors are still split four and four."""
     parts = urlsplit(front.url)
-    held = [connect(f"ws://{parts.netloc}/_stcore/stream", subprotocols=["streamlit"],
-                    additional_headers={"Origin": front.url, "Cookie": f"{COOKIE}=r1"},
-                    open_timeout=30) for _ in range(3)]
-    try:
+    with contextlib.ExitStack() as held:
+        for _ in range(3):
+            held.enter_context(connect(
+                f"ws://{parts.netloc}/_stcore/stream", subprotocols=["streamlit"],
+                additional_headers={"Origin": front.url, "Cookie": f"{COOKIE}=r1"},
+                open_timeout=30))
         replicas = []
         for _ in range(8):
             cookie = send(front.url, "GET", "/train").headers["Set-Cookie"]
             replicas.append(cookie.split(";")[0].split("=")[1])
-        assert sorted(replicas) == ["r1"] * 4 + ["r2"] * 4
-    finally:
-        for ws in held:
-            ws.close()
+    assert sorted(replicas) == ["r1"] * 4 + ["r2"] * 4
 
 
 def test_request_bodies_are_capped_at_the_apps_upload_limit(front: Deployment) -> None:
