@@ -12,8 +12,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from nn_core.settings import RunSettings
-from tests.conftest import train_page
-from ui import live, scheduler
+from tests.conftest import go, train_page
+from ui import live, nav, scheduler
 
 
 @pytest.fixture()
@@ -119,3 +119,42 @@ def test_a_long_epoch_is_cut_and_the_counter_says_how_far_it_got(sched, monkeypa
     assert re.fullmatch(r"### Epoch 0 · \d+% of the next", epoch_heading(at))
     at.button(key="train_step").click().run()  # Step ends the epoch in progress
     assert epoch_heading(at) == "### Epoch 1"
+
+
+def test_the_live_panel_is_a_different_fragment_when_playing_queued_and_paused(sched,
+                                                                                monkeypatch):
+    """The browser's timer asks for ticks of the fragment it knows until the new page reaches
+    it; the server drops requests for a fragment the page no longer has only if each mode's
+    fragment has its own name (Streamlit names a fragment by its function's name)."""
+    made: list[tuple[str, float | None]] = []
+    fragment = live.st.fragment
+
+    def recording(func, *, run_every=None, **kwargs):
+        made.append((func.__qualname__.rsplit(".", 1)[-1], run_every))
+        return fragment(func, run_every=run_every, **kwargs)
+
+    monkeypatch.setattr(live.st, "fragment", recording)
+    s = sched(cap=1)
+    s.join("other")
+    at = train_page()
+    assert made[-1] == ("tick_still", None)
+    play(at)  # AppTest has no server to wake a page: it looks at the queue itself
+    assert made[-1] == ("tick_queued", live.queue_poll(1))
+    monkeypatch.setattr(live, "can_wake", lambda sid: True)
+    at.run()  # where the server wakes a page let in, a queued page only refreshes its place
+    assert made[-1] == ("tick_queued", live.MAX_QUEUE_POLL)
+    s.leave("other")
+    at.run()  # let in: a full run starts the playing fragment's timer
+    assert made[-1] == ("tick_playing", live.RUN_EVERY)
+    at.button(key="train_pause").click().run()
+    assert made[-1] == ("tick_still", None)
+
+
+def test_leaving_the_train_page_leaves_the_queue(sched):
+    """A session let in later is woken on the Train page: one that left it must not be."""
+    s = sched(cap=1)
+    s.join("other")
+    at = play(train_page())
+    assert s.busy() == (1, 1)
+    go(at, nav.DATA)
+    assert s.busy() == (1, 0)

@@ -182,3 +182,38 @@ def test_a_wait_stopped_by_an_exception_leaves_the_turn_order():
     with pytest.raises(Stopped):
         s.take_turn("b", 60.0, stop)
     assert s.turn_order() == []
+
+
+def test_a_session_let_in_from_the_queue_is_woken_once():
+    clock = Clock()
+    woken: list[str] = []
+    gone: set[str] = set()
+    s = Scheduler(cap=1, wake=woken.append, clock=clock, lease=15,
+                  alive=lambda sid: sid not in gone)
+    assert [s.join(x) for x in "abcd"] == [0, 1, 2, 3]
+    assert woken == []  # 'a' was let in while asking: nothing to wake
+    s.leave("a")
+    assert woken == ["b"]
+    assert s.join("b") == 0 and woken == ["b"]  # asking again wakes no one
+    gone.add("b")  # its tab closed: the next is let in and woken
+    assert s.busy() == (1, 1) and woken == ["b", "c"]
+    clock.now += 16  # 'c' never asks again, 'd' does: 'c' loses its slot to 'd' who asks now
+    assert s.join("d") == 0 and woken == ["b", "c"]
+    assert s.position("c") is None
+
+
+def test_a_wake_may_ask_the_scheduler_again():
+    """``wake`` runs outside the scheduler's lock: it may call back (a woken page asks)."""
+    s: Scheduler
+    seen: list[int | None] = []
+
+    def wake(sid: str) -> None:
+        done = threading.Event()
+        threading.Thread(target=lambda: (seen.append(s.join(sid)), done.set())).start()
+        assert done.wait(20), "the scheduler's lock was still held"
+
+    s = Scheduler(cap=1, wake=wake)
+    s.join("a")
+    s.join("b")
+    s.leave("a")
+    assert seen == [0]

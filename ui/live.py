@@ -37,12 +37,14 @@ from pathlib import Path
 
 import plotly
 import streamlit as st
+from streamlit.proto.ClientState_pb2 import ClientState
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from nn_core.errors import PlaygroundError
 from nn_core.training.trainer import Trainer
 from ui import scheduler, server_stats, state
+from ui.link_codec import PAGE_SLUGS
 from ui.live_frames import LiveView, ViewOptions
 from ui.text import plain
 
@@ -52,13 +54,22 @@ PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.mi
 PLOTLY_URL = "app/static/plotly.min.js"  # relative to the page: works under any base path
 ASSETS = Path(__file__).resolve().parent / "live_assets"
 
-RUN_EVERY = 0.02  # seconds between tick requests (the browser sends none while a tick runs)
+# Seconds between the browser's tick requests. The browser sends them while a tick runs too
+# (the server merges them into one pending rerun), and each is a message for the server's one
+# event loop, which also sends every page: every 0.02 s, a few playing sessions filled that
+# loop with requests. A tick lasts longer than this (8 frames: at least 0.35 s at a set speed,
+# about 0.5 s at top speed), so one request always arrives while it runs and ticks still
+# follow each other without a gap.
+RUN_EVERY = 0.25
+TRAIN_PAGE = PAGE_SLUGS["Train"]  # the Train page's address, where a woken session runs
 FRAMES_PER_TICK = 8  # snapshots per message
 FRAME_SECONDS = 0.06  # training time per frame at top speed (and the cap at any speed)
 TICK_SECONDS = 0.25  # a tick's length per session playing (between MIN_ and MAX_TICK_SECONDS):
 MIN_TICK_SECONDS, MAX_TICK_SECONDS = 1.0, 2.0  # fewer, fuller ticks when many share the server
 # Seconds between looks at the queue while waiting: the place in it, within these bounds (a
-# look costs the server a tick, so the sessions far back look less often).
+# look costs the server a tick, so the sessions far back look less often). Where the server
+# can wake a session let in (:func:`wake`), every queued page looks only every
+# MAX_QUEUE_POLL seconds, to show its place.
 MIN_QUEUE_POLL, MAX_QUEUE_POLL = 2.0, 10.0
 clock = time.monotonic  # the idle pause's clock (tests move it on)
 # Frames per second at a set speed (top speed is not paced): the default speed, 1 epoch a frame,
@@ -133,6 +144,13 @@ def _on_hidden() -> None:
     on_pause()
     state.push_notice("Paused because this tab was hidden: its share of the server went to "
                       "the other runs. Press Play to go on.")
+
+
+def leave_training() -> None:
+    """The visitor opened another page: stop playing and give the slot, or the place in the
+    queue, back (a session let in later is woken on the Train page)."""
+    state.set_running(False)
+    shared_scheduler().leave(session_id())
 
 
 def on_step() -> None:
@@ -238,8 +256,48 @@ def _alive(sid: str) -> bool:
     return not Runtime.exists() or Runtime.instance().is_active_session(sid)
 
 
+def _app_session(sid: str):
+    """Streamlit's own object for session ``sid`` when the runtime offers what :func:`wake`
+    needs (its last client state and its event loop: internals, not public API), else None."""
+    try:
+        session = Runtime.instance()._session_mgr.get_active_session_info(sid).session
+        if isinstance(session._client_state, ClientState) and session._event_loop is not None:
+            return session
+    except (AttributeError, RuntimeError):
+        pass
+    return None
+
+
+def can_wake(sid: str) -> bool:
+    """Whether :func:`wake` can reach session ``sid``."""
+    return _app_session(sid) is not None
+
+
+def wake(sid: str) -> bool:
+    """Ask for one run of session ``sid``'s Train page with its last widget values (the whole
+    page, not a fragment), the way Streamlit reruns a page whose source changed: the scheduler
+    calls this for a session it let in from the queue, which then starts playing at once (a
+    session leaves the queue when its visitor leaves the page: :func:`leave_training`).
+    False when the runtime does not offer it; the queued page then looks at the queue every
+    few seconds (:func:`queue_poll`) and finds its slot itself."""
+    session = _app_session(sid)
+    if session is None:
+        return False
+    state_now = ClientState()
+    state_now.CopyFrom(session._client_state)
+    state_now.fragment_id = ""  # the whole page,
+    state_now.is_auto_rerun = False
+    state_now.page_script_hash = ""  # the Train page by its address (the last run's page
+    state_now.page_name = TRAIN_PAGE  # hash may be the entry script's: the first page)
+    try:
+        session._event_loop.call_soon_threadsafe(session.request_rerun, state_now)
+    except RuntimeError:  # the loop is closed: the server is stopping
+        return False
+    return True
+
+
 def shared_scheduler() -> scheduler.Scheduler:
-    return scheduler.shared(_alive)[1]
+    return scheduler.shared(_alive, wake)[1]
 
 
 def _interrupted() -> bool:
@@ -344,11 +402,11 @@ def live_panel(options: ViewOptions, speed: int | str, look_back: int | None = N
     of the view (names, geometry, data points: up to ~200 kB for a big network) is sent on
     full runs and when it changes; the element asks for it again if it ever lacks it.
     While paused, ``look_back`` (a kept epoch) draws the run as it was then (the scrubber).
-    While waiting in the queue for a slot, the panel shows its place and looks again every
-    few seconds (:func:`queue_poll`).
+    While waiting in the queue for a slot, the panel shows its place, is woken when let in
+    (:func:`wake`) and looks again every few seconds (:func:`queue_poll`).
     """
     running = state.is_running()
-    config, sched = scheduler.shared(_alive)
+    config, sched = scheduler.shared(_alive, wake)
     sid = session_id()
     state.set_touched(clock())  # a whole run: the visitor did something
     if not running:
@@ -357,7 +415,6 @@ def live_panel(options: ViewOptions, speed: int | str, look_back: int | None = N
     queued = in_queue > 0
     state.set_static_sent(None)  # a full run may have re-created the element: send it all
 
-    @st.fragment(run_every=(queue_poll(in_queue) if queued else RUN_EVERY) if running else None)
     def tick() -> None:
         gen = state.generation()
         try:
@@ -430,7 +487,18 @@ def live_panel(options: ViewOptions, speed: int | str, look_back: int | None = N
             if trained and state.generation() == gen:
                 state.set_pending_frames(((gen, view.key), trained, view.history()))
 
-    tick()
+    # One fragment identity per mode (Streamlit names a fragment by its function's name): the
+    # browser's timer goes on asking for ticks until the new page reaches it, and the server
+    # drops a request for a fragment that the page no longer has. Under one name, a Pause's
+    # page was followed by ticks the old timer asked for, run after run, and while such a
+    # chain of runs went on, the page with the Play button was not sent.
+    mode = "queued" if queued else "playing" if running else "still"
+    tick.__qualname__ = f"{tick.__qualname__}_{mode}"
+    if queued:
+        run_every = MAX_QUEUE_POLL if can_wake(sid) else queue_poll(in_queue)
+    else:
+        run_every = RUN_EVERY if running else None
+    st.fragment(tick, run_every=run_every)()
 
 
 def _resend_static() -> None:

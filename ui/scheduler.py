@@ -12,6 +12,8 @@ Every visitor's training runs in this one process, so each one takes from all th
 - **Release**: a session gives its slot back when it pauses, resets or goes idle; a session
   that stops asking (its tab closed, its page left) loses it after ``lease`` seconds, or at
   once when ``alive`` says it is gone.
+- **Wake**: a session let in from the queue because another left is told so through
+  ``wake(id)`` (called outside the scheduler's lock), so it need not keep asking while it waits.
 
 It holds session ids and times only, never a visitor's data: it is shared by every visitor.
 Pure Python and threads; the Streamlit side (``ui/live.py``) passes the ids and the ``alive``
@@ -87,15 +89,18 @@ class Scheduler:
     """Slots, a queue and turns for the sessions of one process (see the module's docstring).
 
     ``room()`` says whether memory allows one more session to start; ``alive(id)`` whether a
-    session still exists; ``clock`` gives seconds (tests pass their own).
+    session still exists; ``wake(id)`` tells a queued session it was let in; ``clock`` gives
+    seconds (tests pass their own).
     """
 
     def __init__(self, cap: int = DEFAULT_CAP, *, turns: int = TURNS,
                  lease: float = LEASE_SECONDS, room: Callable[[], bool] = lambda: True,
                  alive: Callable[[str], bool] = lambda sid: True,
+                 wake: Callable[[str], object] = lambda sid: None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.cap, self.turns, self.lease = max(1, int(cap)), max(1, int(turns)), float(lease)
-        self.room, self.alive, self.clock = room, alive, clock
+        self.room, self.alive, self.wake, self.clock = room, alive, wake, clock
+        self._let_in: list[str] = []  # let in from the queue, not yet woken
         self._cond = threading.Condition()
         self._active: dict[str, float] = {}  # id -> last asked (clock)
         self._queue: OrderedDict[str, float] = OrderedDict()  # waiting for a slot, in order
@@ -111,10 +116,15 @@ class Scheduler:
             self._forget_gone(now)
             if sid in self._active:
                 self._active[sid] = now
-                return 0
-            self._queue[sid] = now
-            self._admit(now)
-            return 0 if sid in self._active else list(self._queue).index(sid) + 1
+                place = 0
+            else:
+                self._queue[sid] = now
+                self._admit(now)
+                place = 0 if sid in self._active else list(self._queue).index(sid) + 1
+            if sid in self._let_in:  # let in while asking: it knows already
+                self._let_in.remove(sid)
+        self._wake_let_in()
+        return place
 
     def leave(self, sid: str) -> None:
         """Give the slot (or the place in the queue) back; the next in the queue is let in."""
@@ -122,6 +132,7 @@ class Scheduler:
             self._drop(sid)
             self._admit(self.clock())
             self._cond.notify_all()
+        self._wake_let_in()
 
     def position(self, sid: str) -> int | None:
         """0 with a slot, the place in the queue, or None when the session asked for neither."""
@@ -139,15 +150,28 @@ class Scheduler:
         """(sessions with a slot, sessions in the queue)."""
         with self._cond:
             self._forget_gone(self.clock())
-            return len(self._active), len(self._queue)
+            counts = len(self._active), len(self._queue)
+        self._wake_let_in()
+        return counts
 
     def _admit(self, now: float) -> None:
         while self._queue and len(self._active) < self.cap and (not self._active
                                                                 or self.room()):
             sid, _ = self._queue.popitem(last=False)
             self._active[sid] = now
+            self._let_in.append(sid)
+
+    def _wake_let_in(self) -> None:
+        """Wake the sessions let in since the last call (outside the lock: ``wake`` may
+        reach into the server, which may call back here)."""
+        with self._cond:
+            woken, self._let_in = self._let_in, []
+        for sid in woken:
+            self.wake(sid)
 
     def _drop(self, sid: str) -> None:
+        if sid in self._let_in:
+            self._let_in.remove(sid)
         self._active.pop(sid, None)
         self._queue.pop(sid, None)
         if sid in self._waiting:
@@ -214,10 +238,11 @@ _shared: tuple[Config, Scheduler] | None = None
 _shared_lock = threading.Lock()
 
 
-def shared(alive: Callable[[str], bool] = lambda sid: True) -> tuple[Config, Scheduler]:
+def shared(alive: Callable[[str], bool] = lambda sid: True,
+           wake: Callable[[str], object] = lambda sid: None) -> tuple[Config, Scheduler]:
     """The operator's settings and the process-wide scheduler, made on first use from
-    :func:`config_from_env` (``alive`` is taken from that first call); a refused setting is
-    logged once."""
+    :func:`config_from_env` (``alive`` and ``wake`` are taken from that first call); a refused
+    setting is logged once."""
     global _shared
     with _shared_lock:
         if _shared is None:
@@ -225,6 +250,6 @@ def shared(alive: Callable[[str], bool] = lambda sid: True) -> tuple[Config, Sch
             for problem in config.problems:
                 logging.getLogger(__name__).warning(problem)
             ceiling = config.max_rss_mb
-            _shared = config, Scheduler(config.cap, alive=alive,
+            _shared = config, Scheduler(config.cap, alive=alive, wake=wake,
                                         room=lambda: not ceiling or process_rss_mb() < ceiling)
         return _shared

@@ -9,6 +9,7 @@ connection and the session are lost (reload), and the other replica's visitor tr
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import socket
 import subprocess
@@ -24,6 +25,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page
+from websockets.sync.client import connect
 
 from deploy.serve import (
     COOKIE,
@@ -155,6 +157,24 @@ def test_a_cookie_pins_a_client_to_one_replica(front: Deployment) -> None:
             answer = send(front.url, "GET", path, headers={"Cookie": f"{COOKIE}={replica}"})
             assert answer.status == 200 and answer.headers["Set-Cookie"] is None
         assert served_by(front, path, count=5) == [replica] * 5
+
+
+def test_a_class_arriving_together_is_split_evenly(front: Deployment) -> None:
+    """New visitors go to the replicas in turn, whatever connections are open: here one
+    replica already holds three open websockets (a visitor's page and its files), and the
+    next eight visitors are still split four and four."""
+    parts = urlsplit(front.url)
+    with contextlib.ExitStack() as held:
+        for _ in range(3):
+            held.enter_context(connect(
+                f"ws://{parts.netloc}/_stcore/stream", subprotocols=["streamlit"],
+                additional_headers={"Origin": front.url, "Cookie": f"{COOKIE}=r1"},
+                open_timeout=30))
+        replicas = []
+        for _ in range(8):
+            cookie = send(front.url, "GET", "/train").headers["Set-Cookie"]
+            replicas.append(cookie.split(";")[0].split("=")[1])
+    assert sorted(replicas) == ["r1"] * 4 + ["r2"] * 4
 
 
 def test_request_bodies_are_capped_at_the_apps_upload_limit(front: Deployment) -> None:

@@ -1,0 +1,84 @@
+"""ui/live.py's wake: one full run of a session let in from the queue, through Streamlit's
+runtime internals when they are there, and a plain False when they are not."""
+
+import pytest
+from streamlit.proto.ClientState_pb2 import ClientState
+
+from ui import live
+
+
+class Loop:
+    def __init__(self, closed: bool = False) -> None:
+        self.closed = closed
+
+    def call_soon_threadsafe(self, func, *args) -> None:
+        if self.closed:
+            raise RuntimeError("Event loop is closed")
+        func(*args)
+
+
+class AppSession:
+    """The parts of Streamlit's AppSession that wake uses."""
+
+    def __init__(self, loop: Loop) -> None:
+        self._client_state = ClientState(query_string="data=xor", page_script_hash="entry",
+                                         fragment_id="tick", is_auto_rerun=True)
+        self._event_loop = loop
+        self.reruns: list[ClientState] = []
+
+    def request_rerun(self, client_state: ClientState) -> None:
+        self.reruns.append(client_state)
+
+
+class Info:
+    def __init__(self, session: AppSession) -> None:
+        self.session = session
+
+
+def install(monkeypatch: pytest.MonkeyPatch, sessions: dict[str, AppSession]) -> None:
+    class Manager:
+        def get_active_session_info(self, sid: str) -> Info | None:
+            return Info(sessions[sid]) if sid in sessions else None
+
+    class Runtime:
+        _session_mgr = Manager()
+
+        @staticmethod
+        def instance() -> "Runtime":
+            return Runtime()
+
+    monkeypatch.setattr(live, "Runtime", Runtime)
+
+
+def test_wake_asks_for_one_run_of_the_whole_page_as_it_last_ran(monkeypatch):
+    session = AppSession(Loop())
+    install(monkeypatch, {"s1": session})
+    assert live.can_wake("s1")
+    assert live.wake("s1")
+    [rerun] = session.reruns
+    assert rerun.query_string == "data=xor"
+    assert (rerun.page_name, rerun.page_script_hash) == ("train", "")  # the Train page
+    assert (rerun.fragment_id, rerun.is_auto_rerun) == ("", False)  # the whole page
+    assert session._client_state.fragment_id == "tick"  # the session's own state untouched
+
+
+def test_without_the_runtime_s_internals_wake_says_no(monkeypatch):
+    install(monkeypatch, {"s1": AppSession(Loop(closed=True))})
+    assert not live.wake("gone")  # no such session
+    assert not live.wake("s1")  # its loop is closed: the server is stopping
+
+    class NoRuntime:
+        @staticmethod
+        def instance():
+            raise RuntimeError("Runtime hasn't been created!")
+
+    monkeypatch.setattr(live, "Runtime", NoRuntime)
+    assert not live.can_wake("s1") and not live.wake("s1")
+
+    class OtherRuntime:  # a Streamlit whose runtime keeps its sessions elsewhere
+        @staticmethod
+        def instance():
+            return object()
+
+    monkeypatch.setattr(live, "Runtime", OtherRuntime)
+    assert not live.can_wake("s1") and not live.wake("s1")
