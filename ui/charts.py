@@ -31,6 +31,7 @@ from plotly.colors import sequential
 
 from nn_core.engine import activations
 from nn_core.io.export import probability_column
+from nn_core.io.predictions import free_name
 from ui.data_charts import CLASS_COLORS
 from ui.text import plotly_text
 
@@ -269,7 +270,7 @@ def weights_static(sizes: Sequence[int], bias: bool, names: Sequence[Sequence[st
         target = "outputs" if layer == n - 1 else f"hidden {layer + 1}"
         rows_text = [plotly_text(r, 30) for r in names[layer]]
         if bias:
-            rows_text.append(_unused("bias", rows_text))
+            rows_text.append(free_name("bias", set(rows_text)))
         layers.append({"rows": rows, "cols": list(names[layer + 1]), "offset": offset,
                        "caption": f"{source} → {target}",
                        # for Plotly's category axes: escaped, the bias row never an input's name
@@ -279,15 +280,6 @@ def weights_static(sizes: Sequence[int], bias: bool, names: Sequence[Sequence[st
     figure, by_row = weights_figure(layers, bias)
     return {"title": "Weights per layer (bottom row: biases)", "layers": layers,
             "colorscale": WEIGHT_SCALE, "figure": figure, "by_row": by_row}
-
-
-def _unused(label: str, taken: Sequence[str]) -> str:
-    """``label``, or ``label (2)``, ``label (3)``... whichever is not in ``taken``."""
-    k, out = 1, label
-    while out in taken:
-        k += 1
-        out = f"{label} ({k})"
-    return out
 
 
 # ---------------------------------------------------------------------------- network

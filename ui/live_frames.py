@@ -221,9 +221,13 @@ class LiveView:
         self.key = f"{revision}-{digest.hexdigest()}"
         self._static["key"] = self.key
 
-    def history(self, trainer: TrainerLike | None = None) -> dict[str, Any]:
-        """The loss history (sent once per message; frames carry their newest point)."""
-        return charts.loss_history((trainer or self.trainer).history)
+    def history(self) -> dict[str, Any]:
+        """The loss history and the loss chart's axis ranges for the run as it is now (sent
+        once per message; frames carry their newest point, and a look back shows the later
+        epochs faint within the same ranges)."""
+        history = charts.loss_history(self.trainer.history)
+        history["ranges"] = charts.loss_ranges(self.trainer.history, self._static["loss"])
+        return history
 
     def static(self) -> dict[str, Any]:
         """Everything that stays fixed while the weights change (kept by ``key``)."""
@@ -252,8 +256,6 @@ class LiveView:
             "surface": {"z": charts.pack(z)},
             "network": network,
             "loss": charts.loss_point(t.history),
-            # the axes fit the run as it is now (a look back shows the later epochs faint)
-            "loss_ranges": charts.loss_ranges(self.trainer.history, self._static["loss"]),
             "best_epoch": best_epoch(t),
             "slopes": charts.slopes_frame(slopes),
         }

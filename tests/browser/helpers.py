@@ -7,8 +7,12 @@ import re
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 from playwright.sync_api import Page
+
+from nn_core.settings import RunSettings
+from ui import link_codec
 
 ROOT = Path(__file__).resolve().parents[2]
 # Screenshots go to $NN_SCREENSHOTS (relative to the repository root), or else under the
@@ -156,16 +160,15 @@ def zoom_surface(pg: Page, start: float, span: float, chart: str = "surface") ->
     pg.mouse.up()
 
 
+def permalink(settings: RunSettings, ui: dict | None = None, page: str = "train") -> str:
+    """The path of ``page`` opened by a share link to ``settings`` (and view choices ``ui``)."""
+    return f"/{page}?{urlencode(link_codec.to_query(settings, ui), safe=',')}"
+
+
 def open_blog_network(pg: Page, server: str) -> None:
     """Open the Train page on the blog's table (a permalink) and press "Use the blog's
     network"."""
-    from urllib.parse import urlencode
-
-    from nn_core.settings import RunSettings
-    from ui import link_codec
-
-    query = urlencode(link_codec.to_query(RunSettings(dataset="blog")), safe=",")
-    pg.goto(f"{server}/train?{query}")
+    pg.goto(server + permalink(RunSettings(dataset="blog")))
     wait_idle(pg)
     pg.get_by_text("Data: 7 rows, 3 inputs, binary.").wait_for()
     pg.get_by_role("button", name="Use the blog's network").click()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import Page
@@ -22,13 +21,13 @@ from tests.browser.helpers import (
     click,
     go_to,
     live_stats,
+    permalink,
     screenshot,
     upload_csv,
     wait_epoch,
     wait_idle,
     zoom_surface,
 )
-from ui import link_codec
 
 pytestmark = pytest.mark.browser
 
@@ -91,7 +90,7 @@ def _drawn(pg: Page) -> None:
 
 
 def _open(pg: Page, server: str, settings: RunSettings) -> None:
-    pg.goto(f"{server}/train?{urlencode(link_codec.to_query(settings), safe=',')}")
+    pg.goto(server + permalink(settings))
     wait_idle(pg)
     _drawn(pg)
 

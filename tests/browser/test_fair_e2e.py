@@ -5,15 +5,22 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from nn_core.settings import RunSettings
 from tests.browser.conftest import open_page, serve
-from tests.browser.helpers import TIMEOUT_MS, click, epoch, live_stats, wait_epoch, wait_idle
-from ui import link_codec, live, scheduler
+from tests.browser.helpers import (
+    TIMEOUT_MS,
+    click,
+    epoch,
+    live_stats,
+    permalink,
+    wait_epoch,
+    wait_idle,
+)
+from ui import live, scheduler
 
 pytestmark = pytest.mark.browser
 
@@ -30,7 +37,7 @@ COUNT_AT_CLICK = """() => document.addEventListener("click", () => {
 
 
 def _train_url(server: str, settings: RunSettings) -> str:
-    return f"{server}/train?{urlencode(link_codec.to_query(settings), safe=',')}"
+    return server + permalink(settings)
 
 
 def test_pause_inside_a_long_epoch_acts_within_one_tick(browser: Browser, server: str,

@@ -4,8 +4,6 @@ measures for a batch CSV that carries the target column. Screenshots for the REA
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -19,6 +17,7 @@ from tests.browser.helpers import (
     assert_no_exception,
     go_to,
     pause,
+    permalink,
     play,
     play_then_pause,
     screenshot,
@@ -27,7 +26,6 @@ from tests.browser.helpers import (
     wait_epoch,
     wait_idle,
 )
-from ui import link_codec
 from ui.data_view import table_csv
 
 pytestmark = pytest.mark.browser
@@ -47,8 +45,7 @@ SURFACE_TRACES = """() => {
 
 
 def open_train(pg: Page, server: str, settings: RunSettings) -> None:
-    query = urlencode(link_codec.to_query(settings), safe=",")
-    pg.goto(f"{server}/train?{query}")  # a permalink: the same data and initial weights
+    pg.goto(server + permalink(settings))  # the same data and initial weights
     wait_idle(pg)
     wait_drawn(pg, 0)
 

@@ -9,7 +9,7 @@ import io
 import json
 import re
 from pathlib import Path
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 import pandas as pd
@@ -28,6 +28,7 @@ from tests.browser.helpers import (
     assert_no_exception,
     epoch,
     go_to,
+    permalink,
     step,
     upload_csv,
     wait_idle,
@@ -52,8 +53,7 @@ def _loss_shown(text: str) -> str:
 
 
 def test_a_permalink_reproduces_the_setup_in_a_new_session(visit: Visit):
-    query = urlencode(link_codec.to_query(SETUP, {"log_loss": True}), safe=",")
-    with visit(f"/train?{query}") as pg:
+    with visit(permalink(SETUP, {"log_loss": True})) as pg:
         pg.wait_for_selector(".st-key-nn_epoch h3", timeout=TIMEOUT_MS)
         assert_no_exception(pg)
         assert epoch(pg) == 0

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -18,10 +17,10 @@ from tests.browser.helpers import (
     assert_no_exception,
     click,
     epoch,
+    permalink,
     wait_epoch,
     wait_idle,
 )
-from ui import link_codec
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +32,7 @@ EARLY = RunSettings(dataset="moons", noise=0.3, hidden=(32, 32), activation="rel
 @contextmanager
 def _open(visit: Visit, settings: RunSettings, **ui) -> Iterator[Page]:
     """A fresh session on the Train page of a permalink to ``settings`` and ``ui``."""
-    with visit(f"/train?{urlencode(link_codec.to_query(settings, ui), safe=',')}") as pg:
+    with visit(permalink(settings, ui)) as pg:
         pg.wait_for_selector(".st-key-nn_epoch h3")
         yield pg
 

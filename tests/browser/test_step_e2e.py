@@ -5,7 +5,6 @@ the new weights it showed."""
 from __future__ import annotations
 
 import warnings
-from urllib.parse import urlencode
 
 import numpy as np
 import pytest
@@ -18,11 +17,11 @@ from tests.browser.helpers import (
     assert_no_exception,
     go_to,
     open_blog_network,
+    permalink,
     screenshot,
     wait_idle,
 )
 from tests.step_reference import blog_network, blog_train_values
-from ui import link_codec
 from ui.step_view import DIGITS
 
 pytestmark = pytest.mark.browser
@@ -119,8 +118,7 @@ def test_the_step_view_shows_the_blogs_own_numbers_and_applies_the_step(page: Pa
 def test_a_large_network_shows_the_chosen_units_path_and_summarises_the_rest(
         page: Page, server: str) -> None:
     settings = RunSettings(dataset="moons", hidden=(64,) * 6, activation="relu")
-    query = urlencode(link_codec.to_query(settings), safe=",")
-    page.goto(f"{server}/how_it_works?{query}")
+    page.goto(server + permalink(settings, page="how_it_works"))
     wait_idle(page)
     page.locator(".st-key-step_view").wait_for()
     assert_no_exception(page)

@@ -962,7 +962,7 @@ class LiveCharts {
     const frames = (data.frames || []).map((f) => {
       const frame = decode(f);
       frame.loss = lossSeries(history, f.loss);
-      frame.loss.ranges = f.loss_ranges;
+      frame.loss.ranges = history && history.ranges; // the message's: fits every frame in it
       frame.loss.best = typeof f.best_epoch === "number" ? f.best_epoch : NaN;
       // looking back (the scrubber): the epochs after this frame's, greyed, and a marker
       if (typeof f.now === "number" && f.now > f.epoch) frame.loss.after = lossSeries(history, null);
