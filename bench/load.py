@@ -75,7 +75,7 @@ LIGHT = RunSettings()  # the defaults: two moons, 2-8-8-1
 HEAVY = RunSettings(hidden=(MAX_NODES,) * MAX_HIDDEN_LAYERS, batch_size=1, optimizer="adam",
                     n_samples=MAX_SAMPLES)
 LIGHT_PARAMS = 2 * 8 + 8 + 8 * 8 + 8 + 8 + 1  # weights and biases of 2-8-8-1
-VIEW = {"speed": "max"}
+VIEW = {"speed": "max"}  # every visitor's speed (``--speed`` sets it)
 PLAY, PAUSE = "train_play", "train_pause"  # the buttons' keys (the end of their widget ids)
 EPOCH_MD = re.compile(r"^### Epoch (\d+)")
 # a traceback counts once; so does a line Streamlit logs at ERROR level
@@ -538,9 +538,12 @@ async def main_async(args) -> int:
 
     ns = [int(x) for x in args.n.split(",")] if args.n else ([1, 8] if args.quick else
                                                             [1, 4, 8, 16, 30])
+    VIEW["speed"] = args.speed if args.speed == "max" else int(args.speed)
+    setups = [s for s, which in (("1 server", "one"), (f"{args.replicas} replicas", "replicas"))
+              if args.setups in ("both", which)]
     base_dir = Path(tempfile.mkdtemp(prefix="nn-load-"))
     print(f"logs and counters in {base_dir}; {os.cpu_count()} cores; light = moons 2-8-8-1, "
-          f"heavy = 6x64 batch 1 Adam 5,000 rows; every visitor at top speed; "
+          f"heavy = 6x64 batch 1 Adam 5,000 rows; every visitor at speed {VIEW['speed']}; "
           f"{args.browsers} Chromium page(s) per run, the rest protocol clients; "
           f"window {args.seconds:g} s after {args.warmup:g} s\n", flush=True)
     print(HEADER, flush=True)
@@ -550,7 +553,7 @@ async def main_async(args) -> int:
         if args.browsers > 0:
             browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for n in ns:
-            for setup in ("1 server", f"{args.replicas} replicas"):
+            for setup in setups:
                 run_dir = base_dir / f"{setup.replace(' ', '-')}-{n}"
                 run_dir.mkdir()
                 stats = run_dir / "stats.jsonl"
@@ -571,7 +574,7 @@ async def main_async(args) -> int:
     print("\nreplicas / one server, aggregate epochs/s (target at N = 8: >= 1.6, every session "
           "progressing):")
     print("| N | ratio | every session progressing (both set-ups) |\n|---:|---:|---|")
-    for n in ns:
+    for n in ns if len(setups) == 2 else ():
         one, rep = results[("1 server", n)], results[(f"{args.replicas} replicas", n)]
         ratio = rep.aggregate / one.aggregate if one.aggregate else float("nan")
         progressing = all(r.ticking == n and all(x > 0 for x in r.light + r.heavy)
@@ -592,6 +595,10 @@ def main() -> int:
                          "clients)")
     ap.add_argument("--heavy-every", type=int, default=8,
                     help="one visitor in this many plays the largest network (0: none)")
+    ap.add_argument("--speed", default="max",
+                    help="every visitor's speed: epochs a frame, or max (default max)")
+    ap.add_argument("--setups", default="both", choices=("both", "one", "replicas"),
+                    help="one server, the replicas, or both (default both)")
     args = ap.parse_args()
     return asyncio.run(main_async(args))
 
