@@ -98,7 +98,6 @@ def data_scatter(
     fig.update_layout(
         height=height,
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        template="plotly_white",
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0.0},
         xaxis_title=plotly_text(feature_names[x_index]),
         yaxis_title=plotly_text(target_name if one_d else feature_names[y_index]),
@@ -139,7 +138,6 @@ def probability_bars(probabilities: Sequence[float], classes: Sequence[str]) -> 
     fig.update_layout(
         height=60 + 36 * len(classes),
         margin={"l": 10, "r": 30, "t": 10, "b": 10},
-        template="plotly_white",
         xaxis={"range": [0, 1], "tickformat": ".0%", "tickvals": [0, 0.25, 0.5, 0.75, 1]},
         yaxis={"autorange": "reversed", "type": "category"},
     )

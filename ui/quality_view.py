@@ -81,7 +81,6 @@ def confusion_figure(q: ClassQuality, classes: Sequence[str], title: str) -> go.
         title={"text": f"{title}: {q.n:,} rows", "x": 0.0, "font": {"size": 13}},
         height=150 + 34 * q.n_classes,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        template="plotly_white",
         xaxis={"title": {"text": "predicted"}, "type": "category", "side": "bottom"},
         yaxis={"title": {"text": "true"}, "type": "category", "autorange": "reversed"},
     )
@@ -144,7 +143,7 @@ def _regression_layout(fig: go.Figure, title: str, xaxis: dict, yaxis: dict) -> 
     """The regression figures' shared layout: title, size, legend below."""
     fig.update_layout(
         title={"text": title, "x": 0.0, "font": {"size": 13}},
-        height=380, margin={"l": 10, "r": 10, "t": 40, "b": 10}, template="plotly_white",
+        height=380, margin={"l": 10, "r": 10, "t": 40, "b": 10},
         legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0.0},
         xaxis=xaxis, yaxis=yaxis,
     )
