@@ -4,107 +4,113 @@ import dataclasses
 
 import streamlit as st
 
-from ui import live, quality_view, runs_view, scrubber, state, train_controls
+from ui import live, quality_view, runs_view, scheduler, scrubber, state, train_controls
 from ui.charts import held_caption
 from ui.live_frames import SPEEDS, ViewOptions, surface_axes
 from ui.text import plain, widget_text
 
-state.init_state()
-st.title("🏋️ Train")
-with st.container():  # a fixed slot: messages come and go without moving the live charts
-    state.show_messages()
-plotly_ready = live.ensure_plotly_js()
-ds = state.get_dataset()
-settings = state.get_settings()
-running = state.is_running()
-trainer = state.current_trainer()
-failed = trainer is not None and trainer.diverged
+# The page is built one session at a time in this process (a class pressing Pause at once:
+# ui/scheduler.page_turn); the live panel, which trains, comes after the turn.
+with scheduler.page_turn():
+    state.init_state()
+    st.title("🏋️ Train")
+    with st.container():  # a fixed slot: messages come and go without moving the live charts
+        state.show_messages()
+    plotly_ready = live.ensure_plotly_js()
+    ds = state.get_dataset()
+    settings = state.get_settings()
+    running = state.is_running()
+    trainer = state.current_trainer()
+    failed = trainer is not None and trainer.diverged
 
-with st.container(key="train_layout"):  # the narrow-screen order: live_assets/page.css
-    left, right = st.columns([1.15, 3], gap="medium")
-with st.container():  # below both columns; drawn now, before the live panel trains
-    runs_view.compare_runs()
+    with st.container(key="train_layout"):  # the narrow-screen order: live_assets/page.css
+        left, right = st.columns([1.15, 3], gap="medium")
+    with right:  # Play/Pause first: a Pause's page shows Play before the rest is built
+        c_buttons, c_speed = st.columns(2, vertical_alignment="bottom")
+        # a horizontal container: Play, Step and Reset stay in one row on a phone too
+        with c_buttons.container(horizontal=True, key="train_buttons"):
+            if running:
+                st.button("⏸ Pause", key=state.W_PAUSE, on_click=live.on_pause, width="stretch",
+                          type="primary")
+            else:
+                st.button("▶ Play", key=state.W_PLAY, on_click=live.on_play, width="stretch",
+                          type="primary", disabled=failed)
+            st.button("Step", key=state.W_STEP, on_click=live.on_step, width="stretch",
+                      disabled=running or failed, help="Train one epoch.")
+            st.button("Reset", key=state.W_RESET, on_click=live.on_reset, width="stretch",
+                      help="New weights from the seed; data and settings stay.")
+    with st.container():  # below both columns; drawn now, before the live panel trains
+        runs_view.compare_runs()
 
-with left:
-    st.caption(f"Data: {ds.n_samples} rows, {ds.n_features} inputs, {ds.task}.")
-    if not state.locked():  # presets would change what a classroom link fixes
-        st.button("Use the blog's network", on_click=train_controls.use_blog_setup,
-                  width="stretch", help="2 sigmoid hidden units, no biases, squared error, one "
-                  "row at a time, raw inputs: watch why it predicts about 0.5 for everyone.")
-        st.button("Back to the playground's defaults",
-                  on_click=train_controls.use_playground_defaults, width="stretch")
-    if state.shown("network"):
-        with st.expander("Network", expanded=True):
-            train_controls.architecture(ds.n_features)
-    if state.shown("training"):
-        with st.expander("Training", expanded=True):
-            train_controls.optimisation(ds.n_samples)
-    if state.shown("stop"):
-        with st.expander("Stop", expanded=False):
-            train_controls.stopping()
-    if state.locked():
-        st.caption("This classroom link fixes some settings; the charts show every number.")
-    train_controls.show_scaling_hint(settings, float(abs(ds.X).max(initial=0.0)))
+    with left:
+        st.caption(f"Data: {ds.n_samples} rows, {ds.n_features} inputs, {ds.task}.")
+        if not state.locked():  # presets would change what a classroom link fixes
+            st.button("Use the blog's network", on_click=train_controls.use_blog_setup,
+                      width="stretch", help="2 sigmoid hidden units, no biases, squared error, one "
+                      "row at a time, raw inputs: watch why it predicts about 0.5 for everyone.")
+            st.button("Back to the playground's defaults",
+                      on_click=train_controls.use_playground_defaults, width="stretch")
+        if state.shown("network"):
+            with st.expander("Network", expanded=True):
+                train_controls.architecture(ds.n_features)
+        if state.shown("training"):
+            with st.expander("Training", expanded=True):
+                train_controls.optimisation(ds.n_samples)
+        if state.shown("stop"):
+            with st.expander("Stop", expanded=False):
+                train_controls.stopping()
+        if state.locked():
+            st.caption("This classroom link fixes some settings; the charts show every number.")
+        train_controls.show_scaling_hint(settings, float(abs(ds.X).max(initial=0.0)))
 
-# The live panel comes last in the script: while playing, a full run ends with a tick's
-# training. On a narrow screen ui/live_assets/page.css shows this column first (Play and the
-# surface on the first screen) and the view options after the live charts.
-with right:
-    c_buttons, c_speed = st.columns(2, vertical_alignment="bottom")
-    # a horizontal container: Play, Step and Reset stay in one row on a phone too
-    with c_buttons.container(horizontal=True, key="train_buttons"):
-        if running:
-            st.button("⏸ Pause", key=state.W_PAUSE, on_click=live.on_pause, width="stretch",
-                      type="primary")
-        else:
-            st.button("▶ Play", key=state.W_PLAY, on_click=live.on_play, width="stretch",
-                      type="primary", disabled=failed)
-        st.button("Step", key=state.W_STEP, on_click=live.on_step, width="stretch",
-                  disabled=running or failed, help="Train one epoch.")
-        st.button("Reset", key=state.W_RESET, on_click=live.on_reset, width="stretch",
-                  help="New weights from the seed; data and settings stay.")
-    views = state.fit_views(ds.n_features)
-    if state.shown("speed"):
-        c_speed.select_slider("Speed (epochs per frame)", SPEEDS,
-                              **state.view_widget("speed"))
+    # The live panel comes last in the script: while playing, a full run ends with a tick's
+    # training. On a narrow screen ui/live_assets/page.css shows this column first (Play and the
+    # surface on the first screen) and the view options after the live charts.
+    with right:
+        views = state.fit_views(ds.n_features)
+        if state.shown("speed"):
+            c_speed.select_slider("Speed (epochs per frame)", SPEEDS,
+                                  **state.view_widget("speed"))
 
-    names = list(range(ds.n_features))
-    view = st.container(key="train_view")
-    v1, v2, v3, v4 = view.columns([2, 2, 1, 1], vertical_alignment="bottom")
-    if state.shown("surface_x"):
-        v1.selectbox("Surface: horizontal input", names, **state.view_widget("surface_x"),
-                     format_func=lambda i: widget_text(ds.feature_names[i]))
-    if state.shown("surface_y"):
-        v2.selectbox("Surface: vertical input", names, **state.view_widget("surface_y"),
-                     format_func=lambda i: widget_text(ds.feature_names[i]),
-                     disabled=ds.n_features < 2)
-    if state.shown("discretise"):
-        v3.checkbox("Discretise", **state.view_widget("discretise"))
-    if state.shown("log_loss"):
-        v4.checkbox("Log loss", **state.view_widget("log_loss"))
-    ix, iy = surface_axes(ds.n_features, views.surface_x, views.surface_y)
-    held = train_controls.held_inputs(ds, ix, iy)
-    if held:
-        view.caption(plain(held_caption(ds.feature_names, ds.X, ix, iy, dict(held)), 600))
-    with st.container():
-        if not plotly_ready:
-            st.warning("The live charts need ./static/plotly.min.js, which could not be written.")
-    # paused: the "How good is it" measures of this epoch's network (never while playing)
-    measured = None if running else quality_view.paused_quality()
-    options = ViewOptions(
-        surface_x=views.surface_x,
-        surface_y=views.surface_y,
-        discretise=views.discretise,
-        log_loss=views.log_loss,
-        held=held,
-        marked=quality_view.surface_marks(measured and measured[1], running),
-    )
-    with st.container():  # a fixed slot: the live element below never moves (zoom kept)
-        look_back = scrubber.controls(trainer, running)
-    live.failed_run_notice()
-    if look_back is not None:  # the rings mark the wrong rows of the current weights only
-        options = dataclasses.replace(options, marked=())
+        names = list(range(ds.n_features))
+        view = st.container(key="train_view")
+        v1, v2, v3, v4 = view.columns([2, 2, 1, 1], vertical_alignment="bottom")
+        if state.shown("surface_x"):
+            v1.selectbox("Surface: horizontal input", names, **state.view_widget("surface_x"),
+                         format_func=lambda i: widget_text(ds.feature_names[i]))
+        if state.shown("surface_y"):
+            v2.selectbox("Surface: vertical input", names, **state.view_widget("surface_y"),
+                         format_func=lambda i: widget_text(ds.feature_names[i]),
+                         disabled=ds.n_features < 2)
+        if state.shown("discretise"):
+            v3.checkbox("Discretise", **state.view_widget("discretise"))
+        if state.shown("log_loss"):
+            v4.checkbox("Log loss", **state.view_widget("log_loss"))
+        ix, iy = surface_axes(ds.n_features, views.surface_x, views.surface_y)
+        held = train_controls.held_inputs(ds, ix, iy)
+        if held:
+            view.caption(plain(held_caption(ds.feature_names, ds.X, ix, iy, dict(held)), 600))
+        with st.container():
+            if not plotly_ready:
+                st.warning("The live charts need ./static/plotly.min.js, which could not be "
+                           "written.")
+        # paused: the "How good is it" measures of this epoch's network (never while playing)
+        measured = None if running else quality_view.paused_quality()
+        options = ViewOptions(
+            surface_x=views.surface_x,
+            surface_y=views.surface_y,
+            discretise=views.discretise,
+            log_loss=views.log_loss,
+            held=held,
+            marked=quality_view.surface_marks(measured and measured[1], running),
+        )
+        with st.container():  # a fixed slot: the live element below never moves (zoom kept)
+            look_back = scrubber.controls(trainer, running)
+        live.failed_run_notice()
+        if look_back is not None:  # the rings mark the wrong rows of the current weights only
+            options = dataclasses.replace(options, marked=())
+with right:  # the live panel trains outside the page turn
     live.live_panel(options, views.speed, look_back)
     if measured is not None:
-        with st.container(key="train_quality"):
+        with st.container(key="train_quality"), scheduler.page_turn():
             quality_view.train_section(*measured, ds)

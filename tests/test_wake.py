@@ -82,3 +82,31 @@ def test_without_the_runtime_s_internals_wake_says_no(monkeypatch):
 
     monkeypatch.setattr(live, "Runtime", OtherRuntime)
     assert not live.can_wake("s1") and not live.wake("s1")
+
+
+def _folded(*requests):
+    """Streamlit's own ScriptRequests after ``requests`` (RerunData) arrive in this order
+    while a script runs."""
+    from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequests
+
+    sr = ScriptRequests()
+    for r in requests:
+        sr.request_rerun(r)
+    return sr._rerun_data
+
+
+def test_a_pause_stays_the_visitors_when_the_ticks_timer_asks_after_it():
+    from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
+
+    timer = RerunData(fragment_id="tick_playing", is_auto_rerun=True)
+    pause = RerunData(query_string="", is_auto_rerun=False)  # a button outside the fragment
+    assert not live.is_user_rerun(_folded(timer))  # the tick's own timer goes on training
+    assert live.is_user_rerun(_folded(pause))
+    # the timer's request lands after the click: Streamlit keeps the newest is_auto_rerun
+    folded = _folded(pause, timer)
+    assert folded.is_auto_rerun  # (what made the tick train on through a Pause)
+    assert live.is_user_rerun(folded)
+    assert live.is_user_rerun(_folded(timer, pause))
+    click_in_fragment = RerunData(fragment_id="controls", is_auto_rerun=False)
+    assert live.is_user_rerun(_folded(timer, click_in_fragment))
+    assert not live.is_user_rerun(None)

@@ -307,8 +307,21 @@ def _interrupted() -> bool:
     requests = getattr(get_script_run_ctx(), "script_requests", None)
     kind = getattr(getattr(requests, "_state", None), "name", "CONTINUE")
     if kind == "RERUN":
-        return not getattr(getattr(requests, "_rerun_data", None), "is_auto_rerun", False)
+        return is_user_rerun(getattr(requests, "_rerun_data", None))
     return kind != "CONTINUE"
+
+
+def is_user_rerun(rerun) -> bool:
+    """Whether a pending rerun request is a visitor's (a click, a page, a wake), not only the
+    tick's own timer. Streamlit folds requests into one, and the newest sets its
+    ``is_auto_rerun``: a timer request landing after a Pause leaves it True, so a request for
+    the whole page (no fragment named) counts as the visitor's whatever that flag says."""
+    if rerun is None:
+        return False
+    whole_page = not (getattr(rerun, "fragment_id", None)
+                      or getattr(rerun, "fragment_id_queue", None)
+                      or getattr(rerun, "is_fragment_scoped_rerun", False))
+    return whole_page or not getattr(rerun, "is_auto_rerun", False)
 
 
 def tick_seconds(playing: int) -> float:

@@ -253,3 +253,27 @@ def shared(alive: Callable[[str], bool] = lambda sid: True,
             _shared = config, Scheduler(config.cap, alive=alive, wake=wake,
                                         room=lambda: not ceiling or process_rss_mb() < ceiling)
         return _shared
+
+
+# ------------------------------------------------------------------------------ page turns
+# A page's full run (its widgets, figures and tables: ~60 ms of CPU for the paused Train page)
+# holds the interpreter lock like training does. When a whole class presses Pause at once, N
+# such runs interleaved in 5 ms slices all end together, after N runs' time, and meanwhile the
+# event loop that sends every page gets one slice in N: everybody waited for the slowest. One
+# at a time, the k-th visitor waits k runs (the median half as long: bench/frame_cost.md), and
+# the waiting threads, blocked on a lock, leave the interpreter to the one building and to the
+# event loop. Training never holds a page turn.
+PAGE_TURN_WAIT = 3.0  # seconds at most a run waits for its turn before it builds anyway
+_page_turn = threading.Lock()
+
+
+@contextmanager
+def page_turn(wait: float = PAGE_TURN_WAIT) -> Iterator[bool]:
+    """``with page_turn():`` build a page's heavy part one session at a time in this process.
+    Yields whether the turn was had (False: waited ``wait`` seconds and went on without it)."""
+    mine = _page_turn.acquire(timeout=wait)
+    try:
+        yield mine
+    finally:
+        if mine:
+            _page_turn.release()
