@@ -57,12 +57,17 @@ ASSETS = Path(__file__).resolve().parent / "live_assets"
 # Seconds between the browser's tick requests. The browser sends them while a tick runs too
 # (the server merges them into one pending rerun), and each is a message for the server's one
 # event loop, which also sends every page: every 0.02 s, a few playing sessions filled that
-# loop with requests. A tick lasts longer than this (8 frames: at least 0.35 s at a set speed,
-# about 0.5 s at top speed), so one request always arrives while it runs and ticks still
-# follow each other without a gap.
+# loop with requests. A tick lasts longer than this (20 frames: about 1 s at a set speed), so
+# one request always arrives while it runs and ticks still follow each other without a gap.
 RUN_EVERY = 0.25
 TRAIN_PAGE = PAGE_SLUGS["Train"]  # the Train page's address, where a woken session runs
-FRAMES_PER_TICK = 8  # snapshots per message
+# Snapshots per message at most: a tick's run, its elements and its message cost the server
+# the same whatever it carries (bench/frame_cost.md: 8 a tick left ~1.3 ms of every frame's
+# ~3 ms there), so a tick carries about a second of frames, and the page plays them at the
+# frame rate. Fewer when a frame is big: a message's frames stay under TICK_BYTES (the frames
+# wait in the session between ticks: this bounds what one visitor holds there).
+FRAMES_PER_TICK = 20
+TICK_BYTES = 1_000_000
 FRAME_SECONDS = 0.06  # training time per frame at top speed (and the cap at any speed)
 TICK_SECONDS = 0.25  # a tick's length per session playing (between MIN_ and MAX_TICK_SECONDS):
 MIN_TICK_SECONDS, MAX_TICK_SECONDS = 1.0, 2.0  # fewer, fuller ticks when many share the server
@@ -330,6 +335,11 @@ def tick_seconds(playing: int) -> float:
     return min(MAX_TICK_SECONDS, max(MIN_TICK_SECONDS, TICK_SECONDS * playing))
 
 
+def frames_per_tick(frame_bytes: int) -> int:
+    """Snapshots one tick carries: :data:`FRAMES_PER_TICK`, fewer for big frames (at least 2)."""
+    return max(2, min(FRAMES_PER_TICK, TICK_BYTES // max(frame_bytes, 1)))
+
+
 def queue_poll(place: int) -> float:
     """Seconds between looks at the queue from ``place`` in it."""
     return min(MAX_QUEUE_POLL, max(MIN_QUEUE_POLL, float(place)))
@@ -384,7 +394,7 @@ def _train_frames(trainer, view: LiveView, gen: int, speed: int | str,
     def stopped() -> bool:  # (reading the session state also raises on a pending request)
         return _interrupted() or not state.is_running() or state.generation() != gen
 
-    for _ in range(FRAMES_PER_TICK):
+    for _ in range(frames_per_tick(view.frame_bytes)):
         if pace is not None:
             pace.wait()  # outside the lock: Pause and Reset act at once
         left = end - time.monotonic()

@@ -219,7 +219,15 @@ class LiveView:
         digest = hashlib.blake2b(json.dumps(self._static, sort_keys=True).encode(),
                                  digest_size=8)
         self.key = f"{revision}-{digest.hexdigest()}"
+        self._frame_bytes: int | None = None
         self._static["key"] = self.key
+
+    @property
+    def frame_bytes(self) -> int:
+        """A frame's size as sent (JSON bytes of one frame of this view, measured once)."""
+        if self._frame_bytes is None:
+            self._frame_bytes = len(json.dumps(self.frame()))
+        return self._frame_bytes
 
     def history(self) -> dict[str, Any]:
         """The loss history and the loss chart's axis ranges for the run as it is now (sent

@@ -23,7 +23,7 @@ const PLOTLY_CONFIG = {
   scrollZoom: false,
   modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"],
 };
-const MAX_QUEUE = 12;
+const MAX_QUEUE = 48; // frames kept to play: about two ticks' (ui/live.py FRAMES_PER_TICK)
 const FONT = "12px 'Source Sans Pro', 'Source Sans 3', sans-serif";
 const SMALL = "10px 'Source Sans Pro', 'Source Sans 3', sans-serif";
 const TITLE = "600 13px 'Source Sans Pro', 'Source Sans 3', sans-serif";
