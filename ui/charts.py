@@ -628,9 +628,11 @@ def surface_layout(
         "showlegend": True,
         "legend": {"orientation": "h", "y": 1.0, "x": 1.0, "xanchor": "right",
                    "yanchor": "bottom", "font": {"size": 11}, "bgcolor": "rgba(0,0,0,0)"},
-        "xaxis": {"title": {"text": plotly_text(x_name, 26)}, "zeroline": False,
+        # axis titles fit their side of the plot, 340 px tall on a phone (at 14 px, a CJK
+        # character is twice as wide as most others)
+        "xaxis": {"title": {"text": plotly_text(x_name, 26, wide=True)}, "zeroline": False,
                   "range": [float(xs[0]), float(xs[-1])], "showgrid": False},
-        "yaxis": {"title": {"text": plotly_text(y_name, 40)}, "zeroline": False,
+        "yaxis": {"title": {"text": plotly_text(y_name, 30, wide=True)}, "zeroline": False,
                   "range": [float(ys[0]), float(ys[-1])], "showgrid": False},
         "images": [],
     }
