@@ -502,6 +502,20 @@ function networkTip(hit, st, fr) {
   return `${name}\nbias ${fmt(fr.w[k])}${pin}`;
 }
 
+// The tip beside the pointer (right of it and below), or left of it where it would leave the
+// element (an output node's long name); never wider than the element (a long line wraps).
+function placeTip(tip, root, ev) {
+  const host = root.getBoundingClientRect();
+  tip.style.maxWidth = `${Math.max(120, host.width - 8)}px`;
+  tip.style.left = "0px"; // measured where it has the element's whole width
+  const width = tip.offsetWidth;
+  const x = ev.clientX - host.left;
+  let left = x + 14;
+  if (left + width > host.width) left = x - 14 - width;
+  tip.style.left = `${Math.max(0, Math.min(left, host.width - width))}px`;
+  tip.style.top = `${ev.clientY - host.top + 10}px`;
+}
+
 // Weight heatmaps, one per layer, last row the biases, one shared scale [-m, m].
 // The history up to a frame's epoch, ending at the frame's own newest point.
 const LOSS_KEYS = ["train_loss", "test_loss", "train_metric", "test_metric", "val_loss"];
@@ -946,9 +960,7 @@ class LiveCharts {
       }
       this.tip.textContent = text;
       this.tip.style.display = "block";
-      const host = this.root.getBoundingClientRect();
-      this.tip.style.left = `${ev.clientX - host.left + 14}px`;
-      this.tip.style.top = `${ev.clientY - host.top + 10}px`;
+      placeTip(this.tip, this.root, ev);
       this.tipFor = { name, mx, my };
     });
     el.addEventListener("mouseleave", () => {
