@@ -502,6 +502,24 @@ function networkTip(hit, st, fr) {
   return `${name}\nbias ${fmt(fr.w[k])}${pin}`;
 }
 
+// Calls draw() once the canvas's shown size no longer matches its pixels (a new window width):
+// a paused diagram would otherwise stay stretched or squeezed to the new width, names and all.
+function redrawOnResize(canvas, draw) {
+  let queued = false;
+  const observer = new ResizeObserver(() => {
+    if (queued) return;
+    queued = true;
+    requestAnimationFrame(() => {
+      queued = false;
+      const dpr = window.devicePixelRatio || 1;
+      if (canvas.width !== Math.round(canvas.clientWidth * dpr)
+          || canvas.height !== Math.round(canvas.clientHeight * dpr)) draw();
+    });
+  });
+  observer.observe(canvas);
+  return observer;
+}
+
 // The tip beside the pointer (right of it and below), or left of it where it would leave the
 // element (an output node's long name); never wider than the element (a long line wraps).
 function placeTip(tip, root, ev) {
@@ -767,6 +785,11 @@ class LiveCharts {
       }, 250);
     });
     this.resizer.observe(grid);
+    this.networkResizer = redrawOnResize(this.els.network, () => {
+      if (this.current && this.static && !this.stopped) {
+        drawNetwork(this.els.network, this.static.network, this.current.network, this.hits.network);
+      }
+    });
   }
 
   // Hovering a hidden unit in the network shows its map on the surface; a click pins it
@@ -1241,6 +1264,7 @@ class LiveCharts {
   destroy() {
     this.stopped = true;
     if (this.resizer) this.resizer.disconnect();
+    if (this.networkResizer) this.networkResizer.disconnect();
     if (window.Plotly) for (const name of ["surface", ...PLOTS]) window.Plotly.purge(this.els[name]);
   }
 }
