@@ -309,15 +309,15 @@ function fitText(ctx, text, room) {
 // The room for the input names (left) and the output names (right) beside the diagram, and
 // the names cut to it. Each side's room is at most a quarter of the width less the node (of
 // radius r) and its gaps, so the columns span at least half the width whatever the names.
-// Kept per static spec, width and radius: a playing diagram measures its names once.
+// Kept per static spec, width, radius and font: a playing diagram measures its names once.
 const NAME_GAP = 4; // px between a node and its name
 const NAME_MARGIN = 6; // px between a name and the canvas's edge
 const FITTED = new WeakMap();
 function networkNames(ctx, st, w, r) {
-  const key = `${w}|${r}`;
+  ctx.font = FONT;
+  const key = `${w}|${r}|${ctx.measureText("Mg…").width}`; // (a web font that loads later)
   const kept = FITTED.get(st);
   if (kept && kept.key === key) return kept;
-  ctx.font = FONT;
   const most = Math.max(0, w / 4 - r - NAME_GAP - NAME_MARGIN - 2);
   const room = { input: 0, output: 0 };
   for (const n of st.nodes) {
