@@ -132,10 +132,30 @@ def test_network_without_biases_draws_no_bias_node():
     assert g.n_edges == 2 * 3 + 3 and not st["bias"]
 
 
+def test_network_nodes_carry_the_whole_input_and_output_names_the_canvas_cuts():
+    features = ["身高（厘米） of the person, measured barefoot", "x"]
+    sizes = [2, 3, 1]
+    st = charts.network_static(
+        charts.NetworkGeometry(sizes, bias=True),
+        charts.node_names(sizes, features, ["p(a rather long class name)"]),
+        charts.node_names(sizes, features, ["p(a rather long class name)"], limit=None))
+    by_kind = {k: [n for n in st["nodes"] if n["kind"] == k] for k in ("input", "unit", "output")}
+    assert [n["full"] for n in by_kind["input"]] == features
+    assert by_kind["input"][0]["label"] == features[0][:23] + "…"  # heatmaps and edges: cut
+    assert by_kind["output"][0]["full"] == "p(a rather long class name)"
+    assert all("full" not in n for n in by_kind["unit"])
+    assert st["x_range"] == [0.0, 2.0]  # the columns; the canvas adds its margins in pixels
+    # without full names, the labels stand in
+    plain = charts.network_static(charts.NetworkGeometry(sizes, bias=False), NAMES)
+    assert [n["full"] for n in plain["nodes"] if n["kind"] == "input"] == ["height", "weight"]
+
+
 def test_node_names_escape_nothing_but_cut_and_deduplicate():
     names = charts.node_names([3, 2, 2], ["a" * 40, "x", "x"], ["yes", "no"])
     assert names[0][0] == "a" * 23 + "…"
     assert names[0][1:] == ["x", "x #2"]
+    whole = charts.node_names([3, 2, 2], ["a" * 40, "x\n  y", "x"], ["yes", "no"], limit=None)
+    assert whole[0] == ["a" * 40, "x y", "x"]  # whitespace runs become one space
     assert names[1] == ["h1.1", "h1.2"] and names[2] == ["yes", "no"]
     assert charts.output_names("binary", ["f", "m"], "sex", 1) == ["p(m)"]
     assert charts.output_names("multiclass", ["a", "b", "c"], "t", 3) == ["a", "b", "c"]

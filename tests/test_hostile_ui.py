@@ -128,6 +128,17 @@ def test_plotly_text_escapes_templates_and_entities():
     assert html.unescape(plotly_text(ENTITY)) == ENTITY
 
 
+def test_plotly_text_can_count_wide_characters_twice():
+    cjk = "体重（公斤）以及测量时的其他备注信息和说明"  # 21 wide characters
+    assert plotly_text(cjk, 40) == cjk  # 21 characters: within 40
+    assert plotly_text(cjk, 40, wide=True) == cjk[:19] + "…"  # 38 columns + the ellipsis
+    assert plotly_text("身高（厘米）", 12, wide=True) == "身高（厘米）"
+    assert plotly_text("a" * 50, 40, wide=True) == plotly_text("a" * 50, 40) == "a" * 39 + "…"
+    # the surface's axis titles fit their side of the plot
+    layout = charts.surface_layout("x", cjk, np.zeros(2), np.zeros(2), "r", "binary")
+    assert layout["yaxis"]["title"]["text"] == cjk[:14] + "…"  # 28 columns + the ellipsis
+
+
 def test_canvas_names_are_never_escaped():
     assert charts.node_names([1, 1], [TAG], ["y"])[0] == [TAG[:23] + "…"]
 

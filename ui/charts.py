@@ -97,19 +97,21 @@ def max_abs(arrays: Sequence[np.ndarray | None]) -> float:
 
 # --------------------------------------------------------------------------------- names
 def node_names(
-    sizes: Sequence[int], feature_names: Sequence[str], output_names: Sequence[str]
+    sizes: Sequence[int], feature_names: Sequence[str], output_names: Sequence[str],
+    limit: int | None = 24,
 ) -> list[list[str]]:
     """Names of every layer's nodes: the inputs, ``h<layer>.<unit>``, the outputs.
 
-    User names are cut to 24 characters; duplicates get a ``#k`` suffix.
+    User names are cut to ``limit`` characters (None: whole, for the network diagram, which
+    cuts them to the room it has); duplicates get a ``#k`` suffix.
     """
     names: list[list[str]] = []
     for layer, n in enumerate(sizes):
         if layer == 0:
-            given = [_short(f) for f in feature_names][:n]
+            given = [_short(f, limit) for f in feature_names][:n]
             given += [f"x{i + 1}" for i in range(len(given), n)]
         elif layer == len(sizes) - 1:
-            given = [_short(o) for o in output_names][:n]
+            given = [_short(o, limit) for o in output_names][:n]
             given += [f"out{i + 1}" if n > 1 else "out" for i in range(len(given), n)]
         else:
             given = [f"h{layer}.{i + 1}" for i in range(n)]
@@ -122,9 +124,9 @@ def node_names(
     return names
 
 
-def _short(text: object, limit: int = 24) -> str:
+def _short(text: object, limit: int | None = 24) -> str:
     s = " ".join(str(text).split())
-    return s if len(s) <= limit else s[: limit - 1] + "…"
+    return s if limit is None or len(s) <= limit else s[: limit - 1] + "…"
 
 
 def output_names(task: str, classes: Sequence[str], target_name: str, n_out: int) -> list[str]:
@@ -325,16 +327,25 @@ def edge_values(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray | Non
     return np.concatenate([m.ravel() for m in weight_matrices(weights, biases)])
 
 
-def network_static(geometry: NetworkGeometry, names: Sequence[Sequence[str]]) -> Spec:
-    """Nodes (inputs, units, outputs and ``+1`` bias nodes) and the edges' end points."""
+def network_static(geometry: NetworkGeometry, names: Sequence[Sequence[str]],
+                   full_names: Sequence[Sequence[str]] | None = None) -> Spec:
+    """Nodes (inputs, units, outputs and ``+1`` bias nodes) and the edges' end points.
+
+    An input or output node also carries its ``full`` name (``full_names``, else its label):
+    the canvas cuts it to the room beside the diagram and shows it whole on hover.
+    The columns' ``x_range`` is ``[0, last layer]``; the canvas adds its margins in pixels.
+    """
     g = geometry
     last = len(g.sizes) - 1
     nodes = []
     for layer, n in enumerate(g.sizes):
         kind = "input" if layer == 0 else "output" if layer == last else "unit"
         for i in range(n):
-            nodes.append({"x": float(layer), "y": float(g.node_y[layer][i]),
-                          "label": names[layer][i], "kind": kind, "layer": layer, "index": i})
+            node = {"x": float(layer), "y": float(g.node_y[layer][i]),
+                    "label": names[layer][i], "kind": kind, "layer": layer, "index": i}
+            if kind != "unit":
+                node["full"] = (full_names or names)[layer][i]
+            nodes.append(node)
     if g.bias:
         for layer in range(last):
             nodes.append({"x": float(layer), "y": float(g.top), "label": "+1", "kind": "bias",
@@ -356,7 +367,7 @@ def network_static(geometry: NetworkGeometry, names: Sequence[Sequence[str]]) ->
         "nodes": nodes,
         "edges": {"x0": pack(g.x0), "y0": pack(g.y0), "x1": pack(g.x1), "y1": pack(g.y1),
                   "label": sources},
-        "x_range": [-0.6, last + 0.6],
+        "x_range": [0.0, float(last)],
         "y_range": [lo, hi],
         "colorscale": WEIGHT_SCALE,
         "bias": g.bias,
@@ -617,9 +628,11 @@ def surface_layout(
         "showlegend": True,
         "legend": {"orientation": "h", "y": 1.0, "x": 1.0, "xanchor": "right",
                    "yanchor": "bottom", "font": {"size": 11}, "bgcolor": "rgba(0,0,0,0)"},
-        "xaxis": {"title": {"text": plotly_text(x_name, 26)}, "zeroline": False,
+        # axis titles fit their side of the plot, 340 px tall on a phone (at 14 px, a CJK
+        # character is twice as wide as most others)
+        "xaxis": {"title": {"text": plotly_text(x_name, 26, wide=True)}, "zeroline": False,
                   "range": [float(xs[0]), float(xs[-1])], "showgrid": False},
-        "yaxis": {"title": {"text": plotly_text(y_name, 40)}, "zeroline": False,
+        "yaxis": {"title": {"text": plotly_text(y_name, 30, wide=True)}, "zeroline": False,
                   "range": [float(ys[0]), float(ys[-1])], "showgrid": False},
         "images": [],
     }

@@ -185,6 +185,7 @@ class LiveView:
         outs = charts.output_names(ds.task, ds.classes, ds.target_name, net.sizes[-1])
         self.names = charts.node_names(net.sizes, list(trainer.feature_names),
                                        outs)
+        full_names = charts.node_names(net.sizes, list(trainer.feature_names), outs, limit=None)
         geometry = charts.NetworkGeometry(net.sizes, net.bias)
         # the surface grid in raw units, preprocessed once; its forward pass is most of a
         # frame's cost, so a big network gets fewer (smoothed) grid points
@@ -205,7 +206,7 @@ class LiveView:
         )
         self._static = {
             "surface": {"figure": figure, "grid": grid},
-            "network": charts.network_static(geometry, self.names),
+            "network": charts.network_static(geometry, self.names, full_names),
             "loss": charts.loss_static(trainer.metric_name, options.log_loss,
                                        validation=len(trainer.val_idx) > 0),
             "weights": charts.weights_static(net.sizes, net.bias, self.names),

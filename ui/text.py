@@ -12,6 +12,7 @@ Plotly renders a subset of HTML: figures get :func:`plotly_text`.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|$:~<>=^])")
 # Where GitHub-flavoured markdown's autolinker starts a link: the "://" after a scheme, the dot
@@ -21,9 +22,21 @@ _LINK_START = re.compile(r"(?=\\://|@)|(?i:(?<=www)(?=\\\.))")
 WORD_JOINER = "\u2060"  # invisible, and not a character the autolinker accepts in an address
 
 
-def _one_line(text: object, limit: int) -> str:
+def _one_line(text: object, limit: int, wide: bool = False) -> str:
+    """``text`` on one line, cut to ``limit`` characters with an ellipsis; with ``wide``, a
+    wide character (CJK, full-width forms, most emoji) counts two, so the cut is at about the
+    width of ``limit`` narrow ones."""
     s = " ".join(str(text).split())
-    return s if len(s) <= limit else s[: limit - 1] + "…"
+    if not wide:
+        return s if len(s) <= limit else s[: limit - 1] + "…"
+    widths = [2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s]
+    if sum(widths) <= limit:
+        return s
+    used = k = 0
+    while used + widths[k] <= limit - 1:  # room for the ellipsis
+        used += widths[k]
+        k += 1
+    return s[:k] + "…"
 
 
 def plain(text: object, limit: int = 200) -> str:
@@ -40,11 +53,12 @@ def widget_text(text: object, limit: int = 200) -> str:
     return _one_line(text, limit)
 
 
-def plotly_text(text: object, limit: int = 80) -> str:
+def plotly_text(text: object, limit: int = 80, wide: bool = False) -> str:
     """``text`` for anything Plotly draws (titles, legends, tick labels, hover labels, text
     arrays): one line, with ``&``, ``<``, ``>`` and ``%`` as entities, since Plotly renders a
     subset of HTML in all of them and reads ``%{...}`` in templates. Plotly turns the entities
-    back into the characters typed."""
-    s = _one_line(text, limit)
+    back into the characters typed. ``wide``: a wide character counts two towards ``limit``
+    (for text with a fixed room, such as an axis title)."""
+    s = _one_line(text, limit, wide)
     return (s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             .replace("%", "&#37;"))

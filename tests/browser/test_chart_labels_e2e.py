@@ -2,8 +2,10 @@
 settings allow, in headless Chromium: no text label overlaps another or leaves its chart; and
 what Plotly gives every chart: hover, a zoom kept while training, the PNG download.
 
-Extremes: no hidden layer, six hidden layers of the most units, and a wide uploaded table (50
-inputs with long names, long class names). Each is screenshotted (``train_labels_*.png``)."""
+Extremes: no hidden layer, six hidden layers of the most units, a wide uploaded table (50
+inputs with long names, long class names), and a table whose names are long, accented, emoji,
+``$``, backslashes and CJK, at two window widths: the network diagram cuts them to the room
+beside it and names them whole on hover. Each is screenshotted (``train_labels_*.png``)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import pytest
 from playwright.sync_api import Page
 
 from nn_core.settings import MAX_HIDDEN_LAYERS, MAX_NODES, RunSettings
-from tests.browser.conftest import VIEWPORT
+from tests.browser.conftest import VIEWPORT, Visit
 from tests.browser.helpers import (
     TIMEOUT_MS,
     assert_no_exception,
@@ -62,13 +64,16 @@ def _overlap(a: dict, b: dict) -> bool:
             and min(a["b"], b["b"]) - max(a["t"], b["t"]) > SLACK)
 
 
-def assert_labels_apart(pg: Page) -> dict:
-    """Assert, chart by chart, that no two labels overlap and none leaves the chart."""
+def assert_labels_apart(pg: Page, only: tuple[str, ...] | None = None) -> dict:
+    """Assert, chart by chart (or for the charts named in ``only``), that no two labels
+    overlap and none leaves the chart."""
     pg.mouse.move(2, 2)  # no hover label
     pg.wait_for_timeout(300)
     charts = pg.evaluate(LABELS)
     assert set(charts) == {"loss", "weights", "slopes", "surface"}, sorted(charts)
     for name, chart in charts.items():
+        if only is not None and name not in only:
+            continue
         box, texts = chart["box"], chart["texts"]
         assert texts, f"{name}: no labels at all"
         for i, a in enumerate(texts):
@@ -104,6 +109,7 @@ def test_labels_apart_at_the_network_size_extremes(page: Page, server: str, name
     settings = RunSettings(dataset="moons", hidden=hidden)
     _open(page, server, settings)
     charts = assert_labels_apart(page)
+    assert_network_readable(page)  # a 6x64 network's bias boxes clear its units
     # the network diagram draws every weight of a small network, a big one's 2,000 largest
     sizes = [2, *hidden, 1]
     weights = sum((a + 1) * b for a, b in itertools.pairwise(sizes))
@@ -123,6 +129,9 @@ def test_labels_apart_at_the_network_size_extremes(page: Page, server: str, name
         page.set_viewport_size({"width": width, "height": VIEWPORT["height"]})
         page.wait_for_timeout(1500)
         assert_labels_apart(page)
+        # the paused network diagram is drawn again at its new width, not stretched
+        page.wait_for_function(NETWORK_AT_WIDTH)
+        assert_network_readable(page)
     page.set_viewport_size(VIEWPORT)
     page.wait_for_timeout(1500)
     assert_labels_apart(page)
@@ -149,15 +158,109 @@ def test_labels_apart_for_a_wide_table_with_long_names(page: Page, tmp_path) -> 
     _drawn(page)
     charts = assert_labels_apart(page)
     # the network diagram names its 50 inputs only where a name clears the one above
-    names = page.evaluate("() => window.__nnLive.networkLabels")
+    names = assert_network_readable(page)["labels"]
     assert 2 < len(names) < 51
-    for i, a in enumerate(names):
-        for b in names[i + 1:]:
-            assert not _overlap(a, b), (a, b)
     text = " ".join(t["text"] for t in charts["weights"]["texts"] + charts["slopes"]["texts"])
     assert "<b>" in text  # a user's markup shows as the characters typed, not as bold
     assert_no_exception(page)
     screenshot(page, "train_labels_wide")
+
+
+# Input names of every kind a CSV header may hold (none longer than the 100 characters a name may
+# have), and three long class names: the network's outputs under softmax.
+LONG_NAMES = [
+    "身高（厘米）",
+    "体重（公斤）以及测量时的其他备注信息和说明",
+    "Körpergröße der Versuchsperson in Zentimetern (gemessen, ohne Schuhe)",
+    "🌡️ temperature of the room at noon 🌡️ in degrees",
+    "price in $US before tax and shipping ($$$)",
+    r"C:\data\raw\sensor_reading_final_v2\value",
+]
+LONG_CLASSES = [
+    "a rather long class name A & co",
+    "Ωmega — the third very long class name 🎉",
+    r"back\slash class with a $ price tag",
+]
+NETWORK = """() => ({labels: window.__nnLive.networkLabels,
+                    layout: window.__nnLive.networkLayout})"""
+NETWORK_AT_WIDTH = """() => window.__nnLive.networkLayout.w
+    === document.querySelector('[data-chart=network]').clientWidth"""
+
+
+def long_names_csv(rows: int = 90) -> str:
+    """The :data:`LONG_NAMES` as numeric inputs and a class column of :data:`LONG_CLASSES`."""
+    header = [f'"{n}"' for n in [*LONG_NAMES, "kind of thing"]]
+    lines = [",".join(header)]
+    for r in range(rows):
+        values = [f"{((r * 7 + c * 13) % 17) / 3:.2f}" for c in range(len(LONG_NAMES))]
+        lines.append(",".join([*values, f'"{LONG_CLASSES[r % 3]}"']))
+    return "\n".join(lines) + "\n"
+
+
+def assert_network_readable(pg: Page) -> dict:
+    """Assert that the network diagram's columns span at least half its width, that its drawn
+    names stay apart and inside the canvas, and that no bias box touches a box or a unit; what
+    it drew (``labels``, ``layout``)."""
+    pg.mouse.move(2, 2)
+    drawn = pg.evaluate(NETWORK)
+    labels, layout = drawn["labels"], drawn["layout"]
+    w, h = layout["w"], layout["h"]
+    left, right = layout["span"]
+    assert right - left >= w / 2, f"the layers span {right - left:.0f} of {w} px"
+    inside = {"l": -SLACK, "t": -SLACK, "r": w + SLACK, "b": h + SLACK}
+    for i, a in enumerate(labels):
+        assert (a["l"] >= inside["l"] and a["r"] <= inside["r"]
+                and a["t"] >= inside["t"] and a["b"] <= inside["b"]), \
+            f"{a['text']!r} leaves the {w}x{h} canvas: {a}"
+        for b in labels[i + 1:]:
+            assert not _overlap(a, b), f"{a['text']!r} overlaps {b['text']!r}"
+    bias = layout["bias"]
+    assert bias, "no bias node drawn"
+    for i, a in enumerate(bias):
+        assert a["l"] >= 0 and a["r"] <= w and a["t"] >= 0 and a["b"] <= h, a
+        for b in bias[i + 1:] + layout["nodes"] + labels:
+            assert not _overlap(a, b), f"a bias box {a} overlaps {b}"
+    return drawn
+
+
+@pytest.mark.parametrize("width", [1400, 900])
+def test_long_names_are_cut_beside_the_network_and_named_whole_on_hover(
+        visit: Visit, tmp_path: Path, width: int) -> None:
+    path = tmp_path / "long names.csv"
+    path.write_text(long_names_csv(), encoding="utf-8")
+    with visit("/", viewport={"width": width, "height": VIEWPORT["height"]}) as pg:
+        upload_csv(pg, str(path), "Loaded long names.csv")
+        go_to(pg, "Train")
+        _drawn(pg)
+        drawn = assert_network_readable(pg)
+        labels = drawn["labels"]
+        # every drawn name is a user's name, whole or cut with an ellipsis
+        assert {a["full"] for a in labels} <= set(LONG_NAMES) | set(LONG_CLASSES)
+        assert any(a["full"] in LONG_CLASSES for a in labels)
+        cut = [a for a in labels if a["text"] != a["full"]]
+        assert cut, "no name was cut: " + " | ".join(a["text"] for a in labels)
+        for a in cut:
+            assert a["text"].endswith("…") and len(a["text"]) > 1, a["text"]
+            assert a["full"].startswith(a["text"][:-1]), (a["text"], a["full"])
+        # pointing at a node whose name was cut names it whole, in a tip inside the element
+        canvas = pg.locator("[data-chart=network]").bounding_box()
+        root = pg.locator(".nnl-root").bounding_box()
+        tip = pg.locator(".nnl-tip")
+        for a in cut:
+            pg.mouse.move(canvas["x"] + a["x"], canvas["y"] + a["y"])
+            tip.wait_for(state="visible")
+            pg.wait_for_function("full => document.querySelector('.nnl-tip').textContent"
+                                 ".split('\\n')[0] === full", arg=a["full"])
+            box = tip.bounding_box()
+            assert (box["x"] >= root["x"] - SLACK
+                    and box["x"] + box["width"] <= root["x"] + root["width"] + SLACK), \
+                f"the tip naming {a['full']!r} leaves the element: {box} {root}"
+        screenshot(pg, f"train_labels_long_names_{width}_hover")
+        assert_network_readable(pg)  # (moves the pointer away)
+        # the surface's axis titles (a CJK name on the vertical axis) clear its title
+        assert_labels_apart(pg, only=("surface",))
+        assert_no_exception(pg)
+        screenshot(pg, f"train_labels_long_names_{width}")
 
 
 def test_the_loss_keeps_its_zoom_while_training_and_downloads_as_png(page: Page,

@@ -286,28 +286,84 @@ function largest(vals, k) {
   return mask;
 }
 
+// The longest start of `text` that fits `room` px followed by "…", in the context's current
+// font (whole graphemes: an emoji or an accented letter is never split); the text itself when it
+// fits, "" when not even "…" does.
+const GRAPHEMES = typeof Intl !== "undefined" && Intl.Segmenter
+  ? new Intl.Segmenter(undefined, { granularity: "grapheme" }) : null;
+function fitText(ctx, text, room) {
+  if (ctx.measureText(text).width <= room) return text;
+  if (ctx.measureText("…").width > room) return "";
+  const parts = GRAPHEMES ? Array.from(GRAPHEMES.segment(text), (g) => g.segment) : Array.from(text);
+  const cut = (k) => parts.slice(0, k).join("").trimEnd() + "…";
+  let lo = 0; // cut(lo) fits
+  let hi = parts.length; // the whole text does not
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (ctx.measureText(cut(mid)).width <= room) lo = mid;
+    else hi = mid;
+  }
+  return cut(lo);
+}
+
+// The room for the input names (left) and the output names (right) beside the diagram, and
+// the names cut to it. Each side's room is at most a quarter of the width less the node (of
+// radius r) and its gaps, so the columns span at least half the width whatever the names.
+// Kept per static spec, width, radius and font: a playing diagram measures its names once.
+const NAME_GAP = 4; // px between a node and its name
+const NAME_MARGIN = 6; // px between a name and the canvas's edge
+const FITTED = new WeakMap();
+function networkNames(ctx, st, w, r) {
+  ctx.font = FONT;
+  const key = `${w}|${r}|${ctx.measureText("Mg…").width}`; // (a web font that loads later)
+  const kept = FITTED.get(st);
+  if (kept && kept.key === key) return kept;
+  const most = Math.max(0, w / 4 - r - NAME_GAP - NAME_MARGIN - 2);
+  const room = { input: 0, output: 0 };
+  for (const n of st.nodes) {
+    if (n.kind === "input" || n.kind === "output") {
+      room[n.kind] = Math.max(room[n.kind], Math.min(most, ctx.measureText(n.full || n.label).width));
+    }
+  }
+  const text = new Map();
+  for (const n of st.nodes) {
+    if (n.kind === "input" || n.kind === "output") text.set(n, fitText(ctx, n.full || n.label, room[n.kind]));
+  }
+  const pad = (side) => Math.min(w / 4, NAME_MARGIN + side + NAME_GAP + r + 2);
+  const fitted = { key, text, padL: pad(room.input), padR: pad(room.output) };
+  FITTED.set(st, fitted);
+  return fitted;
+}
+
+const overlaps = (a, b) => a.l < b.r && b.l < a.r && a.t < b.b && b.t < a.b;
+
 // Network diagram: edges coloured and sized by weight, units, +1 bias nodes; each hidden
 // unit drawn as its own map (st.maps, fr.maps) when the frame has them. st.shown (set by the
-// element) is the unit the surface shows: outlined.
+// element) is the unit the surface shows: outlined. Input and output names are cut to the room
+// beside the diagram (networkNames); pointing at a node names it whole (networkTip).
 function drawNetwork(canvas, st, fr, hits) {
   const started = performance.now();
   const { ctx, w, h } = prepare(canvas);
   const titleH = title(ctx, st.title, w);
-  ctx.font = FONT;
-  let inW = 0;
-  let outW = 0;
-  for (const n of st.nodes) {
-    if (n.kind === "input") inW = Math.max(inW, ctx.measureText(n.label).width);
-    if (n.kind === "output") outW = Math.max(outW, ctx.measureText(n.label).width);
-  }
-  const padL = Math.min(inW, 140) + 22;
-  const padR = Math.min(outW, 140) + 22;
   const padT = titleH + 13;
   const padB = 10;
-  const [xa, xb] = st.x_range;
   const [ya, yb] = st.y_range;
-  const sx = (x) => padL + ((x - xa) / (xb - xa)) * (w - padL - padR);
   const sy = (y) => h - padB - ((y - ya) / (yb - ya)) * (h - padT - padB);
+  // nodes: as large as the closest two in a column allow (13 px at most, 3 at least)...
+  const units = st.nodes.filter((n) => n.kind !== "bias");
+  let minGap = Infinity;
+  for (let i = 1; i < units.length; i++) {
+    if (units[i].x === units[i - 1].x) minGap = Math.min(minGap, Math.abs(sy(units[i].y) - sy(units[i - 1].y)));
+  }
+  if (!Number.isFinite(minGap)) minGap = Math.abs(sy(0) - sy(1));
+  const rY = Math.max(3, Math.min(13, minGap * 0.4));
+  const names = networkNames(ctx, st, w, rY);
+  const [xa, xb] = st.x_range; // the first and the last column
+  const { padL, padR } = names;
+  const sx = (x) => padL + ((x - xa) / (xb - xa || 1)) * (w - padL - padR);
+  // ...and to the columns' spacing: neighbouring bias boxes (2r wide) stay apart
+  const colGap = Math.abs(sx(xa + 1) - sx(xa));
+  const r = Math.min(rY, colGap * 0.4);
   const e = st.edges;
   const vals = fr.w;
   const m = fr.wmax || 1;
@@ -339,26 +395,20 @@ function drawNetwork(canvas, st, fr, hits) {
   }
   ctx.globalAlpha = 1;
   stats().edgesDrawn = edges; // (the browser tests read it)
-  const spacingPx = Math.abs(sy(0) - sy(1)) * (st.nodes.length > 1 ? 1 : 1);
-  const units = st.nodes.filter((n) => n.kind !== "bias");
-  let minGap = Infinity;
-  for (let i = 1; i < units.length; i++) {
-    if (units[i].x === units[i - 1].x) minGap = Math.min(minGap, Math.abs(sy(units[i].y) - sy(units[i - 1].y)));
-  }
-  if (!Number.isFinite(minGap)) minGap = spacingPx;
-  const r = Math.max(3, Math.min(13, minGap * 0.4));
   // unit maps: squares as large as the spacing allows, never overlapping (a 6×64 network in
   // the usual 400 px: ~4 px chips of the unit's colours; pointing at one shows it on the
   // surface at full size)
   const t0 = performance.now();
   const maps = st.maps && fr.maps && fr.maps.lo && fr.maps.lo.length ? st.maps : null;
   const stride = maps ? paintAtlas(maps, fr.maps) : 0;
-  const half = maps ? Math.max(1.5, Math.min(22, minGap * 0.43, Math.abs(sx(1) - sx(0)) * 0.18)) : r;
+  const half = maps ? Math.max(1.5, Math.min(22, minGap * 0.43, colGap * 0.18)) : r;
   const offsets = {};
   if (maps) for (const L of maps.layers) offsets[L.layer] = L.offset;
   const shown = st.shown;
   const positions = [];
   const labels = []; // the input and output names drawn: their boxes
+  const nodeBoxes = []; // every node's box (bias nodes' in biasBoxes), for the tests
+  const biasBoxes = [];
   hits.length = 0;
   ctx.textBaseline = "middle";
   for (const n of st.nodes) {
@@ -375,6 +425,7 @@ function drawNetwork(canvas, st, fr, hits) {
         ctx.strokeRect(x - half, y - half, 2 * half, 2 * half);
       }
       positions.push({ layer: n.layer, index: n.index, label: n.label, x, y, half });
+      nodeBoxes.push({ l: x - half, r: x + half, t: y - half, b: y + half });
       hits.push({ kind: "node", x, y, r: half + 3, node: n });
       continue;
     }
@@ -382,23 +433,29 @@ function drawNetwork(canvas, st, fr, hits) {
     ctx.strokeStyle = n.kind === "bias" ? MUTED : INK;
     ctx.fillStyle = n.kind === "bias" ? "#eef0f4" : "#ffffff";
     ctx.beginPath();
-    if (n.kind === "bias") ctx.rect(x - r, y - r * 0.8, 2 * r, 1.6 * r);
-    else ctx.arc(x, y, r, 0, 2 * Math.PI);
+    if (n.kind === "bias") {
+      ctx.rect(x - r, y - r * 0.8, 2 * r, 1.6 * r);
+      biasBoxes.push({ l: x - r, r: x + r, t: y - r * 0.8, b: y + r * 0.8 });
+    } else {
+      ctx.arc(x, y, r, 0, 2 * Math.PI);
+      nodeBoxes.push({ l: x - r, r: x + r, t: y - r, b: y + r });
+    }
     ctx.fill();
     ctx.stroke();
     ctx.fillStyle = INK;
-    if (n.kind === "input" || n.kind === "output") {
+    const text = names.text.get(n);
+    if (text) {
       // names one under another, each only where it clears the last (pointing names them all)
       const left = n.kind === "input";
       ctx.font = FONT;
       ctx.textAlign = left ? "right" : "left";
-      const width = ctx.measureText(n.label).width;
-      const box = { l: left ? x - r - 4 - width : x + r + 4, r: left ? x - r - 4 : x + r + 4 + width, t: y - 7, b: y + 7 };
-      if (!labels.some((o) => o.l < box.r && box.l < o.r && o.t < box.b && box.t < o.b)) {
-        ctx.fillText(n.label, left ? box.r : box.l, y);
-        labels.push(box);
+      const width = ctx.measureText(text).width;
+      const box = { l: left ? x - r - NAME_GAP - width : x + r + NAME_GAP, r: left ? x - r - NAME_GAP : x + r + NAME_GAP + width, t: y - 7, b: y + 7 };
+      if (!labels.some((o) => overlaps(o, box))) {
+        ctx.fillText(text, left ? box.r : box.l, y);
+        labels.push({ ...box, text, full: n.full || n.label, x, y });
       }
-    } else if (r >= 9) {
+    } else if (r >= 9 && n.kind !== "input" && n.kind !== "output") {
       ctx.font = n.kind === "bias" ? SMALL : "9px sans-serif";
       ctx.textAlign = "center";
       ctx.fillText(n.kind === "bias" ? "+1" : n.label.replace(/^h/, ""), x, y);
@@ -419,7 +476,12 @@ function drawNetwork(canvas, st, fr, hits) {
     hits.push({ kind: "edge", x: sx(0.55 * e.x0[k] + 0.45 * e.x1[k]), y: sy(0.55 * e.y0[k] + 0.45 * e.y1[k]), r: 6, k });
   }
   const s = stats();
+  // what was drawn where, in the canvas's CSS pixels (the browser tests read them): the names'
+  // boxes (text drawn, full name, node centre), the canvas, the first and last columns' x, the
+  // bias boxes and every other node's box
   Object.defineProperty(s, "networkLabels", { value: labels, writable: true, configurable: true, enumerable: false });
+  const layout = { w, h, span: [sx(xa), sx(xb)], bias: biasBoxes, nodes: nodeBoxes };
+  Object.defineProperty(s, "networkLayout", { value: layout, writable: true, configurable: true, enumerable: false });
   s.networkDraws = (s.networkDraws || 0) + 1;
   s.networkMs = (s.networkMs || 0) + (performance.now() - started);
 }
@@ -429,14 +491,47 @@ function networkTip(hit, st, fr) {
   const n = hit.node;
   if (n.kind === "bias") return "bias node (constant 1)\nits edges are the biases of the next layer";
   const pin = n.kind === "unit" && st.maps ? "\nits map is on the surface; click to pin it" : "";
-  if (n.kind === "input" || !st.bias) return n.label + pin;
+  const name = n.full || n.label; // the whole name (the diagram may show it cut)
+  if (n.kind === "input" || !st.bias) return name + pin;
   // the bias of unit (layer, index): the last row of weight layer (layer - 1)
   const sizes = [];
   for (const node of st.nodes) if (node.kind !== "bias") sizes[node.layer] = (sizes[node.layer] || 0) + 1;
   let offset = 0;
   for (let l = 0; l < n.layer - 1; l++) offset += (sizes[l] + 1) * sizes[l + 1];
   const k = offset + sizes[n.layer - 1] * sizes[n.layer] + n.index;
-  return `${n.label}\nbias ${fmt(fr.w[k])}${pin}`;
+  return `${name}\nbias ${fmt(fr.w[k])}${pin}`;
+}
+
+// Calls draw() once the canvas's shown size no longer matches its pixels (a new window width):
+// a paused diagram would otherwise stay stretched or squeezed to the new width, names and all.
+function redrawOnResize(canvas, draw) {
+  let queued = false;
+  const observer = new ResizeObserver(() => {
+    if (queued) return;
+    queued = true;
+    requestAnimationFrame(() => {
+      queued = false;
+      const dpr = window.devicePixelRatio || 1;
+      if (canvas.width !== Math.round(canvas.clientWidth * dpr)
+          || canvas.height !== Math.round(canvas.clientHeight * dpr)) draw();
+    });
+  });
+  observer.observe(canvas);
+  return observer;
+}
+
+// The tip beside the pointer (right of it and below), or left of it where it would leave the
+// element (an output node's long name); never wider than the element (a long line wraps).
+function placeTip(tip, root, ev) {
+  const host = root.getBoundingClientRect();
+  tip.style.maxWidth = `${Math.max(120, host.width - 8)}px`;
+  tip.style.left = "0px"; // measured where it has the element's whole width
+  const width = tip.offsetWidth;
+  const x = ev.clientX - host.left;
+  let left = x + 14;
+  if (left + width > host.width) left = x - 14 - width;
+  tip.style.left = `${Math.max(0, Math.min(left, host.width - width))}px`;
+  tip.style.top = `${ev.clientY - host.top + 10}px`;
 }
 
 // Weight heatmaps, one per layer, last row the biases, one shared scale [-m, m].
@@ -690,6 +785,11 @@ class LiveCharts {
       }, 250);
     });
     this.resizer.observe(grid);
+    this.networkResizer = redrawOnResize(this.els.network, () => {
+      if (this.current && this.static && !this.stopped) {
+        drawNetwork(this.els.network, this.static.network, this.current.network, this.hits.network);
+      }
+    });
   }
 
   // Hovering a hidden unit in the network shows its map on the surface; a click pins it
@@ -883,9 +983,7 @@ class LiveCharts {
       }
       this.tip.textContent = text;
       this.tip.style.display = "block";
-      const host = this.root.getBoundingClientRect();
-      this.tip.style.left = `${ev.clientX - host.left + 14}px`;
-      this.tip.style.top = `${ev.clientY - host.top + 10}px`;
+      placeTip(this.tip, this.root, ev);
       this.tipFor = { name, mx, my };
     });
     el.addEventListener("mouseleave", () => {
@@ -1166,6 +1264,7 @@ class LiveCharts {
   destroy() {
     this.stopped = true;
     if (this.resizer) this.resizer.disconnect();
+    if (this.networkResizer) this.networkResizer.disconnect();
     if (window.Plotly) for (const name of ["surface", ...PLOTS]) window.Plotly.purge(this.els[name]);
   }
 }
