@@ -70,7 +70,10 @@ with scheduler.page_turn():
         views = state.fit_views(ds.n_features)
         if state.shown("speed"):
             c_speed.select_slider("Speed (epochs per frame)", SPEEDS,
-                                  **state.view_widget("speed"))
+                                  **state.view_widget("speed"),
+                                  help="Epochs trained between two frames. max: as fast as "
+                                  "this server allows, in this run's own turns (the other "
+                                  "runs keep theirs).")
 
         names = list(range(ds.n_features))
         view = st.container(key="train_view")

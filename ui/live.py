@@ -358,7 +358,7 @@ def epoch_title(frame: dict) -> str:
     return f"Epoch {frame['epoch']}" + (f" · {percent}% of the next" if part > 0 else "")
 
 
-def _share_notice(place: int | None, playing: bool) -> None:
+def _share_notice(place: int | None, playing: bool, speed: int | str) -> None:
     """The queue position while waiting, or how many runs share the server while playing."""
     active, queued = shared_scheduler().busy()
     if place:
@@ -367,8 +367,20 @@ def _share_notice(place: int | None, playing: bool) -> None:
                 icon="⏳")
     elif playing and active > 1:
         waiting = f" {queued} more wait for a free slot." if queued else ""
-        st.caption(f"{_runs(active)} training on this server; yours runs at a share of it."
-                   + waiting)
+        st.caption(f"{_runs(active)} training on this server; yours runs at a share of it"
+                   + _rate_said(state.frame_rate(), speed) + "." + waiting)
+
+
+def _rate_said(rate: float | None, speed: int | str) -> str:
+    """What this session's share gives it: its frames a second, against a free server's."""
+    if rate is None:
+        return ""
+    if speed == "max":  # each frame trains a time slice: the share is the epochs a slice holds
+        return f": {rate:.0f} frames a second, each as many epochs as its turn allows"
+    if rate >= 0.9 * FRAME_RATE:
+        return f", still its full {FRAME_RATE} frames a second"
+    return (f": {rate:.0f} frames a second ({FRAME_RATE} on a free server); every run here "
+            "slows down together")
 
 
 def _runs(n: int) -> str:
@@ -475,7 +487,7 @@ def live_panel(options: ViewOptions, speed: int | str, look_back: int | None = N
                 st.caption(f"Looking back: the network as it was at epoch {frames[-1]['epoch']}"
                            f". Training is at epoch {trainer.epoch}.")
             _status(trainer)
-            _share_notice(place, playing)
+            _share_notice(place, playing, speed)
         _component(
             key=state.W_LIVE,
             data={
@@ -505,7 +517,9 @@ def live_panel(options: ViewOptions, speed: int | str, look_back: int | None = N
             return
         if place:  # waiting for a slot: nothing to train
             return
+        began = time.monotonic()
         trained, _ = _train_frames(trainer, view, gen, speed, sid)
+        state.note_frame_rate(len(trained), time.monotonic() - began)
         with lock():
             if trained and state.generation() == gen:
                 state.set_pending_frames(((gen, view.key), trained, view.history()))

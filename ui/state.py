@@ -73,6 +73,7 @@ class Live:
     pending: tuple[Any, list, Any] | None = None  # (identity, frames, history) not yet sent
     static_sent: str | None = None  # key of the view whose static part the element has
     touched: float | None = None  # when the Train page last ran whole (the idle pause)
+    rate: float | None = None  # frames a second this session's ticks trained lately
 
 
 @dataclass(eq=False)
@@ -589,6 +590,20 @@ def next_live_seq() -> int:
     live = session().live
     live.seq += 1
     return live.seq
+
+
+def frame_rate() -> float | None:
+    """Frames a second this session's recent ticks trained (None before the first)."""
+    return session().live.rate
+
+
+def note_frame_rate(frames: int, seconds: float) -> None:
+    """Fold one tick's frames and length into :func:`frame_rate` (recent ticks weigh most)."""
+    if seconds <= 0:
+        return
+    live = session().live
+    now = frames / seconds
+    live.rate = now if live.rate is None else 0.5 * live.rate + 0.5 * now
 
 
 def live_view() -> Any:
