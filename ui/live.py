@@ -69,6 +69,8 @@ TRAIN_PAGE = PAGE_SLUGS["Train"]  # the Train page's address, where a woken sess
 FRAMES_PER_TICK = 20
 TICK_BYTES = 1_000_000
 FRAME_SECONDS = 0.06  # training time per frame at top speed (and the cap at any speed)
+TURN_SECONDS = 0.015  # training time per turn at most: the others' turns come in between
+MIN_TURN_WAIT = 0.5  # seconds a frame begun waits for its next turn, even past its tick
 TICK_SECONDS = 0.25  # a tick's length per session playing (between MIN_ and MAX_TICK_SECONDS):
 MIN_TICK_SECONDS, MAX_TICK_SECONDS = 1.0, 2.0  # fewer, fuller ticks when many share the server
 # Seconds between looks at the queue while waiting: the place in it, within these bounds (a
@@ -409,23 +411,47 @@ def _train_frames(trainer, view: LiveView, gen: int, speed: int | str,
     for _ in range(frames_per_tick(view.frame_bytes)):
         if pace is not None:
             pace.wait()  # outside the lock: Pause and Reset act at once
-        left = end - time.monotonic()
-        if left <= 0 or stopped():
+        if end - time.monotonic() <= 0 or stopped():
             break
-        with sched.turn(sid, left, stopped) as mine:
-            if not mine:
-                break
-            with lock():
-                if stopped():
-                    break
-                if speed == "max":
-                    epochs += trainer.train_for(FRAME_SECONDS, grace=FRAME_SECONDS / 2)
-                else:
-                    epochs += trainer.train_for(FRAME_SECONDS * 3, epochs=int(speed))
-                frames.append(_frame(view, trainer))
+        trained = _train_one_frame(trainer, view, speed, sid, end, stopped)
+        if trained is None:
+            break
+        epochs += trained[0]
+        frames.append(trained[1])
         if trainer.stop_reason:
             break
     return frames, epochs
+
+
+def _train_one_frame(trainer, view: LiveView, speed: int | str, sid: str, end: float,
+                     stopped: Callable[[], bool]) -> tuple[int, dict] | None:
+    """Train one frame's worth (``speed`` epochs, or a time slice at top speed) in turns of at
+    most :data:`TURN_SECONDS`, and snapshot it in the last: (epochs ended, frame), or None when
+    stopped or without a turn. A big network's frame so takes several short turns and the
+    others' turns come in between (in one long turn per frame, two 6×64 runs held 14 light
+    ones to 2.5 frames a second: bench/frame_cost.md)."""
+    sched = shared_scheduler()
+    budget = FRAME_SECONDS if speed == "max" else FRAME_SECONDS * 3
+    wanted = None if speed == "max" else int(speed)
+    ended = 0
+    while True:
+        wait = max(end - time.monotonic(), MIN_TURN_WAIT)  # a frame begun is finished
+        with sched.turn(sid, wait, stopped) as mine:
+            if not mine:
+                return None
+            with lock():
+                if stopped():
+                    return None
+                began = time.monotonic()
+                slice_ = min(TURN_SECONDS, budget)
+                if wanted is None:
+                    ended += trainer.train_for(slice_, grace=slice_ / 2)
+                else:
+                    ended += trainer.train_for(slice_, epochs=wanted - ended)
+                budget -= time.monotonic() - began
+                if budget <= 0 or (wanted is not None and ended >= wanted) \
+                        or trainer.stop_reason:
+                    return ended, _frame(view, trainer)
 
 
 def live_panel(options: ViewOptions, speed: int | str, look_back: int | None = None) -> None:
