@@ -34,7 +34,9 @@ from dataclasses import dataclass
 CAP_ENV = "NN_PLAYGROUND_MAX_TRAINING"  # sessions training at once
 RSS_ENV = "NN_PLAYGROUND_MAX_RSS_MB"  # process memory above which a new Play waits (0: none)
 IDLE_ENV = "NN_PLAYGROUND_IDLE_MINUTES"  # minutes without a click after which training pauses
-DEFAULT_CAP = 4  # per server process: the most 2 cores keep responsive to Pause (bench/load.py)
+# per server process: at the default speed, 16 playing sessions each get >= 10 frames/s and a
+# whole class's Pause shows within a second (bench/load.py, README)
+DEFAULT_CAP = 16
 DEFAULT_RSS_MB = 1536
 DEFAULT_IDLE_MINUTES = 10.0
 LEASE_SECONDS = 15.0  # a slot not asked for again within this long is given back
