@@ -9,7 +9,8 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import streamlit as st  # noqa: E402
 
-from ui import live, nav, reconnect, share, state  # noqa: E402
+from ui import nav, reconnect, share, state  # noqa: E402
+from ui.live import controls  # noqa: E402
 
 st.set_page_config(
     page_title="NumPy Neural Network Playground",
@@ -32,6 +33,6 @@ page = st.navigation(
     ]
 )
 if page.url_path != "train":
-    live.leave_training()  # leaving the Train page pauses: coming back shows Play, not a run
+    controls.leave_training()  # leaving the Train page pauses: coming back shows Play, not a run
 page.run()
 share.sync_url()  # the address bar is always a permalink of the current set-up

@@ -4,8 +4,9 @@ import dataclasses
 
 import streamlit as st
 
-from ui import live, quality_view, runs_view, scheduler, scrubber, state, train_controls
+from ui import quality_view, runs_view, scheduler, scrubber, state, train_controls
 from ui.charts import held_caption
+from ui.live import controls, panel
 from ui.live_frames import SPEEDS, ViewOptions, surface_axes
 from ui.text import plain, widget_text
 
@@ -16,7 +17,7 @@ with scheduler.page_turn():
     st.title("🏋️ Train")
     with st.container():  # a fixed slot: messages come and go without moving the live charts
         state.show_messages()
-    plotly_ready = live.ensure_plotly_js()
+    plotly_ready = panel.ensure_plotly_js()
     ds = state.get_dataset()
     settings = state.get_settings()
     running = state.is_running()
@@ -30,14 +31,14 @@ with scheduler.page_turn():
         # a horizontal container: Play, Step and Reset stay in one row on a phone too
         with c_buttons.container(horizontal=True, key="train_buttons"):
             if running:
-                st.button("⏸ Pause", key=state.W_PAUSE, on_click=live.on_pause, width="stretch",
+                st.button("⏸ Pause", key=state.W_PAUSE, on_click=controls.on_pause, width="stretch",
                           type="primary")
             else:
-                st.button("▶ Play", key=state.W_PLAY, on_click=live.on_play, width="stretch",
+                st.button("▶ Play", key=state.W_PLAY, on_click=controls.on_play, width="stretch",
                           type="primary", disabled=failed)
-            st.button("Step", key=state.W_STEP, on_click=live.on_step, width="stretch",
+            st.button("Step", key=state.W_STEP, on_click=controls.on_step, width="stretch",
                       disabled=running or failed, help="Train one epoch.")
-            st.button("Reset", key=state.W_RESET, on_click=live.on_reset, width="stretch",
+            st.button("Reset", key=state.W_RESET, on_click=controls.on_reset, width="stretch",
                       help="New weights from the seed; data and settings stay.")
     with st.container():  # below both columns; drawn now, before the live panel trains
         runs_view.compare_runs()
@@ -109,11 +110,11 @@ with scheduler.page_turn():
         )
         with st.container():  # a fixed slot: the live element below never moves (zoom kept)
             look_back = scrubber.controls(trainer, running)
-        live.failed_run_notice()
+        controls.failed_run_notice()
         if look_back is not None:  # the rings mark the wrong rows of the current weights only
             options = dataclasses.replace(options, marked=())
 with right:  # the live panel trains outside the page turn
-    live.live_panel(options, views.speed, look_back)
+    panel.live_panel(options, views.speed, look_back)
     if measured is not None:
         with st.container(key="train_quality"), scheduler.page_turn():
             quality_view.train_section(*measured, ds)

@@ -13,7 +13,9 @@ from streamlit.testing.v1 import AppTest
 
 from nn_core.settings import RunSettings
 from tests.conftest import go, train_page
-from ui import live, nav, scheduler
+from ui import nav, scheduler
+from ui.live import panel as live
+from ui.live import runtime
 
 
 @pytest.fixture()
@@ -140,7 +142,7 @@ def test_the_live_panel_is_a_different_fragment_when_playing_queued_and_paused(s
     assert made[-1] == ("tick_still", None)
     play(at)  # AppTest has no server to wake a page: it looks at the queue itself
     assert made[-1] == ("tick_queued", live.queue_poll(1))
-    monkeypatch.setattr(live, "can_wake", lambda sid: True)
+    monkeypatch.setattr(runtime, "can_wake", lambda sid: True)
     at.run()  # where the server wakes a page let in, a queued page only refreshes its place
     assert made[-1] == ("tick_queued", live.MAX_QUEUE_POLL)
     s.leave("other")

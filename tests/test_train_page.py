@@ -337,7 +337,7 @@ def test_early_stopping_ends_with_the_best_epoch_in_the_app():
 
 
 def test_pace_spaces_frames_without_catching_up():
-    from ui.live import Pace
+    from ui.live.panel import Pace
 
     now, slept = [0.0], []
 
@@ -360,7 +360,7 @@ def test_the_default_run_lasts_and_forms_its_surface_over_10_to_20_seconds():
     """Counted in epochs, not timed: the default moons run at the default speed and pace."""
     from nn_core.data.load import load_data
     from nn_core.training.trainer import Trainer
-    from ui import live
+    from ui.live import panel as live
     from ui.live_frames import DEFAULT_SPEED
 
     s = RunSettings()

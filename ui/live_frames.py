@@ -7,7 +7,7 @@ the figure layouts — so that a frame costs one forward pass over the grid, one
 the training rows, and a few small arrays. :meth:`LiveView.static` is sent with every message
 (the browser keeps it by ``key``); :meth:`LiveView.frame` is one snapshot.
 
-No Streamlit here: :mod:`ui.live` sends these dicts; tests read them directly.
+No Streamlit here: :mod:`ui.live.panel` sends these dicts; tests read them directly.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ class TrainerLike(Protocol):
 
 # The Train page's speed: epochs per frame ("max": as many as a frame's time budget allows).
 SPEEDS: tuple[int | str, ...] = (1, 2, 5, 10, 20, 50, 100, 200, "max")
-DEFAULT_SPEED = 1  # with ui.live.FRAME_RATE: the default run forms its surface over ~10 s
+DEFAULT_SPEED = 1  # with ui.live.panel.FRAME_RATE: the default run forms its surface over ~10 s
 _INPUT = {"range": (0, MAX_FEATURES - 1), "link": True}  # a feature index
 _LINKED = {"link": True}
 

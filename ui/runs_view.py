@@ -148,9 +148,9 @@ def _score(value: float, metric: str) -> str:
 
 
 def _restore(number: int) -> None:
-    from ui import live
+    from ui.live import controls
 
-    with live.lock():
+    with controls.lock():
         state.restore_run(number)
 
 

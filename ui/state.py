@@ -66,7 +66,7 @@ LINK_VIEWS = tuple(UI_PARAMS)  # the fields of Views a link carries
 
 @dataclass
 class Live:
-    """The live element's bookkeeping (ui/live.py)."""
+    """The live element's bookkeeping (ui/live/panel.py)."""
 
     seq: int = 0  # number of the last message sent to the element (it ignores older ones)
     view: tuple[Any, Any] | None = None  # (key, LiveView): the charts' view of the trainer
@@ -193,7 +193,7 @@ W_DATA_TAB = "w_data_tab"  # the tabs: built-in, upload, edit rows
 # Train page:
 W_PLAY, W_PAUSE, W_STEP, W_RESET = "train_play", "train_pause", "train_step", "train_reset"
 W_FIX_RATE = "train_fix"  # a failed run's "Try learning rate ..."
-W_LIVE = "nn_live"  # the live charts' element (ui/live.py)
+W_LIVE = "nn_live"  # the live charts' element (ui/live/panel.py)
 W_HIDDEN_LAYERS = "w_hidden_layers"  # the number of hidden layers
 W_REG_KIND = "w_reg_kind"  # regularisation: none, L1 or L2
 W_REG_RATE = "w_reg_rate"  # ... and its rate
@@ -575,9 +575,9 @@ def show_messages() -> None:
         st.info(plain(notice, limit=400), icon="ℹ️")
 
 
-# --- Train page: live training (ui/live.py) ----------------------------------------------------
+# --- Train page: live training (ui/live/) -------------------------------------------------------
 def touched() -> float | None:
-    """When the Train page last ran whole (a click or a change), on ``ui.live.clock``."""
+    """When the Train page last ran whole (a click or a change), on ``ui.live.panel.clock``."""
     return session().live.touched
 
 

@@ -20,7 +20,8 @@ from tests.browser.helpers import (
     wait_epoch,
     wait_idle,
 )
-from ui import live, scheduler
+from ui import scheduler
+from ui.live import panel as live
 
 pytestmark = pytest.mark.browser
 

@@ -1,4 +1,4 @@
-"""The live training element: a ticking fragment that trains and a browser element that draws.
+"""The live panel: a ticking fragment that trains and a browser element that draws.
 
 How it stays smooth:
 
@@ -7,7 +7,7 @@ How it stays smooth:
   each: several frames per message, because a fragment tick has a fixed server cost whatever it
   carries. Ticks run back to back (Streamlit coalesces the timer's requests while a tick runs),
   so training gets most of the server's time; drawing is throttled, training is not.
-- The snapshots go to one ``st.components.v2`` element (``live_assets/live.js``; its header
+- The snapshots go to one ``st.components.v2`` element (``live.js`` beside this file; its header
   says how each chart is drawn) that keeps its charts and updates them in place, one frame per
   animation frame at the pace the messages arrive: no re-plot, no blank frame, the surface's
   zoom kept (``layout.uirevision``).
@@ -28,31 +28,27 @@ How it stays smooth:
 
 from __future__ import annotations
 
-import math
 import shutil
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import plotly
 import streamlit as st
-from streamlit.proto.ClientState_pb2 import ClientState
-from streamlit.runtime import Runtime
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from nn_core.errors import PlaygroundError
-from nn_core.training.trainer import Trainer
 from ui import scheduler, server_stats, state
-from ui.link_codec import PAGE_SLUGS
+from ui.live import controls, runtime
+from ui.live.controls import lock
+from ui.live.runtime import session_id, shared_scheduler
 from ui.live_frames import LiveView, ViewOptions
 from ui.text import plain
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 STATIC_DIR = ROOT / "static"
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 PLOTLY_URL = "app/static/plotly.min.js"  # relative to the page: works under any base path
-ASSETS = Path(__file__).resolve().parent / "live_assets"
+ASSETS = ROOT / "ui" / "live_assets"
 
 # Seconds between the browser's tick requests. The browser sends them while a tick runs too
 # (the server merges them into one pending rerun), and each is a message for the server's one
@@ -60,7 +56,6 @@ ASSETS = Path(__file__).resolve().parent / "live_assets"
 # loop with requests. A tick lasts longer than this (20 frames: about 1 s at a set speed), so
 # one request always arrives while it runs and ticks still follow each other without a gap.
 RUN_EVERY = 0.25
-TRAIN_PAGE = PAGE_SLUGS["Train"]  # the Train page's address, where a woken session runs
 # Snapshots per message at most: a tick's run, its elements and its message cost the server
 # the same whatever it carries (bench/frame_cost.md: 8 a tick left ~1.3 ms of every frame's
 # ~3 ms there), so a tick carries about a second of frames, and the page plays them at the
@@ -75,7 +70,7 @@ TICK_SECONDS = 0.25  # a tick's length per session playing (between MIN_ and MAX
 MIN_TICK_SECONDS, MAX_TICK_SECONDS = 1.0, 2.0  # fewer, fuller ticks when many share the server
 # Seconds between looks at the queue while waiting: the place in it, within these bounds (a
 # look costs the server a tick, so the sessions far back look less often). Where the server
-# can wake a session let in (:func:`wake`), every queued page looks only every
+# can wake a session let in (:func:`.runtime.wake`), every queued page looks only every
 # MAX_QUEUE_POLL seconds, to show its place.
 MIN_QUEUE_POLL, MAX_QUEUE_POLL = 2.0, 10.0
 clock = time.monotonic  # the idle pause's clock (tests move it on)
@@ -109,116 +104,6 @@ def ensure_plotly_js() -> bool:
         return False
 
 
-def lock() -> threading.Lock:
-    """The session's training lock (every change to the trainer holds it)."""
-    return state.train_lock()
-
-
-# ------------------------------------------------------------------------- control callbacks
-def _trainer_to_run() -> Trainer | None:
-    """The session's trainer, or None (and the refusal shown) if it cannot train: the data
-    does not load, or the run blew up (the page says why, once, beside its fix)."""
-    try:
-        trainer = state.get_trainer()
-    except PlaygroundError as exc:
-        state.set_error(str(exc))
-        return None
-    return None if trainer.diverged else trainer
-
-
-def on_play() -> None:
-    """Start playing (idempotent: a double-fired click changes nothing)."""
-    trainer = _trainer_to_run()
-    if trainer is None:
-        return
-    if trainer.stop_reason:
-        state.push_notice(f"{trainer.stop_reason} Raise the limit or press Reset to go on.")
-        return
-    state.set_running(True)
-
-
-def on_pause() -> None:
-    """Stop playing; waits for the slice being trained, so the epoch shown is final."""
-    with lock():
-        state.set_running(False)
-    shared_scheduler().leave(session_id())
-
-
-def _on_hidden() -> None:
-    """The browser says the tab was hidden while playing: pause and free the slot."""
-    if not state.is_running():
-        return
-    on_pause()
-    state.push_notice("Paused because this tab was hidden: its share of the server went to "
-                      "the other runs. Press Play to go on.")
-
-
-def leave_training() -> None:
-    """The visitor opened another page: stop playing and give the slot, or the place in the
-    queue, back (a session let in later is woken on the Train page)."""
-    state.set_running(False)
-    shared_scheduler().leave(session_id())
-
-
-def on_step() -> None:
-    """Pause and train exactly one epoch."""
-    with lock():
-        state.set_running(False)
-        trainer = _trainer_to_run()
-        if trainer is None:
-            return
-        trainer.train_for(math.inf, epochs=1)  # ends the epoch in progress, if any
-
-
-def on_reset() -> None:
-    """New weights from the seed, epoch 0; the data and every setting stay."""
-    with lock():
-        state.drop_trainer()
-    shared_scheduler().leave(session_id())
-
-
-def on_try_rate(rate: float) -> None:
-    """The one-click fix of a run that diverged or died: this learning rate and new weights
-    from the seed, ready to play.
-
-    It does not start playing: the learning-rate slider in the browser still holds the old
-    rate until this run reaches it, and a tick sent before then would set that rate again."""
-    with lock():
-        try:
-            state.update_settings(lr=rate)
-        except PlaygroundError as exc:
-            state.set_error(str(exc))
-            return
-        state.drop_trainer()
-    state.push_notice(f"Learning rate {rate:g}, new weights from the seed: press Play.")
-
-
-def fix_rate(trainer) -> float | None:
-    """The learning rate the fix offers: the trainer's suggestion on the slider's steps, or
-    None when the run did not go wrong or the rate cannot go lower."""
-    from ui.train_controls import LEARNING_RATES
-
-    suggested = getattr(trainer, "suggested_lr", None)
-    if not getattr(trainer, "diverged", False) or suggested is None:
-        return None
-    rate = max((r for r in LEARNING_RATES if r <= suggested * (1 + 1e-9)),
-               default=LEARNING_RATES[0])
-    return rate if rate < trainer.settings.lr else None
-
-
-def failed_run_notice() -> None:
-    """What went wrong with a run that blew up or died, in plain words, and its fix."""
-    trainer = state.current_trainer()
-    if trainer is None or not trainer.diverged:
-        return
-    rate = fix_rate(trainer)
-    st.error(trainer.stop_reason, icon="⚠️")
-    if rate is not None:
-        st.button(f"Try learning rate {rate:g}", key=state.W_FIX_RATE, on_click=on_try_rate,
-                  args=(rate,), type="primary", width="content",
-                  help="Sets this learning rate and starts again from the seed's weights.")
-
-
 class Pace:
     """Spaces calls of :meth:`wait` ``1 / rate`` seconds apart, sleeping the difference (a
     late call does not make the next one sooner)."""
@@ -237,7 +122,6 @@ class Pace:
         self.due = now + self.interval
 
 
-# ---------------------------------------------------------------------------------- frames
 def _view(trainer, options: ViewOptions) -> LiveView:
     """The session's LiveView for this trainer and options (rebuilt when either changes)."""
     gen = state.generation()
@@ -249,86 +133,6 @@ def _view(trainer, options: ViewOptions) -> LiveView:
     view = LiveView(trainer, options, revision=str(gen))
     state.set_live_view(((id(trainer), gen, options), view))
     return view
-
-
-# ------------------------------------------------------------------------- sharing the server
-def session_id() -> str:
-    """This browser session's id (the scheduler's key for it)."""
-    ctx = get_script_run_ctx()
-    return ctx.session_id if ctx is not None else "local"
-
-
-def _alive(sid: str) -> bool:
-    """False once the session's browser is gone (its tab closed)."""
-    return not Runtime.exists() or Runtime.instance().is_active_session(sid)
-
-
-def _app_session(sid: str):
-    """Streamlit's own object for session ``sid`` when the runtime offers what :func:`wake`
-    needs (its last client state and its event loop: internals, not public API), else None."""
-    try:
-        session = Runtime.instance()._session_mgr.get_active_session_info(sid).session
-        if isinstance(session._client_state, ClientState) and session._event_loop is not None:
-            return session
-    except (AttributeError, RuntimeError):
-        pass
-    return None
-
-
-def can_wake(sid: str) -> bool:
-    """Whether :func:`wake` can reach session ``sid``."""
-    return _app_session(sid) is not None
-
-
-def wake(sid: str) -> bool:
-    """Ask for one run of session ``sid``'s Train page with its last widget values (the whole
-    page, not a fragment), the way Streamlit reruns a page whose source changed: the scheduler
-    calls this for a session it let in from the queue, which then starts playing at once (a
-    session leaves the queue when its visitor leaves the page: :func:`leave_training`).
-    False when the runtime does not offer it; the queued page then looks at the queue every
-    few seconds (:func:`queue_poll`) and finds its slot itself."""
-    session = _app_session(sid)
-    if session is None:
-        return False
-    state_now = ClientState()
-    state_now.CopyFrom(session._client_state)
-    state_now.fragment_id = ""  # the whole page,
-    state_now.is_auto_rerun = False
-    state_now.page_script_hash = ""  # the Train page by its address (the last run's page
-    state_now.page_name = TRAIN_PAGE  # hash may be the entry script's: the first page)
-    try:
-        session._event_loop.call_soon_threadsafe(session.request_rerun, state_now)
-    except RuntimeError:  # the loop is closed: the server is stopping
-        return False
-    return True
-
-
-def shared_scheduler() -> scheduler.Scheduler:
-    return scheduler.shared(_alive, wake)[1]
-
-
-def _interrupted() -> bool:
-    """True when a click, a page change or a closed tab asks this script run to stop (it
-    stops at its next ``st.*`` call; the training loop looks here between slices). The
-    tick's own timer asking for the next tick does not count."""
-    requests = getattr(get_script_run_ctx(), "script_requests", None)
-    kind = getattr(getattr(requests, "_state", None), "name", "CONTINUE")
-    if kind == "RERUN":
-        return is_user_rerun(getattr(requests, "_rerun_data", None))
-    return kind != "CONTINUE"
-
-
-def is_user_rerun(rerun) -> bool:
-    """Whether a pending rerun request is a visitor's (a click, a page, a wake), not only the
-    tick's own timer. Streamlit folds requests into one, and the newest sets its
-    ``is_auto_rerun``: a timer request landing after a Pause leaves it True, so a request for
-    the whole page (no fragment named) counts as the visitor's whatever that flag says."""
-    if rerun is None:
-        return False
-    whole_page = not (getattr(rerun, "fragment_id", None)
-                      or getattr(rerun, "fragment_id_queue", None)
-                      or getattr(rerun, "is_fragment_scoped_rerun", False))
-    return whole_page or not getattr(rerun, "is_auto_rerun", False)
 
 
 def tick_seconds(playing: int) -> float:
@@ -406,7 +210,7 @@ def _train_frames(trainer, view: LiveView, gen: int, speed: int | str,
     end = time.monotonic() + tick_seconds(sched.busy()[0])
 
     def stopped() -> bool:  # (reading the session state also raises on a pending request)
-        return _interrupted() or not state.is_running() or state.generation() != gen
+        return runtime.interrupted() or not state.is_running() or state.generation() != gen
 
     for _ in range(frames_per_tick(view.frame_bytes)):
         if pace is not None:
@@ -464,10 +268,10 @@ def live_panel(options: ViewOptions, speed: int | str, look_back: int | None = N
     full runs and when it changes; the element asks for it again if it ever lacks it.
     While paused, ``look_back`` (a kept epoch) draws the run as it was then (the scrubber).
     While waiting in the queue for a slot, the panel shows its place, is woken when let in
-    (:func:`wake`) and looks again every few seconds (:func:`queue_poll`).
+    (:func:`.runtime.wake`) and looks again every few seconds (:func:`queue_poll`).
     """
     running = state.is_running()
-    config, sched = scheduler.shared(_alive, wake)
+    config, sched = runtime.shared()
     sid = session_id()
     state.set_touched(clock())  # a whole run: the visitor did something
     if not running:
@@ -528,7 +332,7 @@ def live_panel(options: ViewOptions, speed: int | str, look_back: int | None = N
             width="stretch",
             height="content",
             on_need_static_change=_resend_static,
-            on_hidden_change=_on_hidden,
+            on_hidden_change=controls.on_hidden,
         )
         state.set_static_sent(view.key)
         state.set_pending_frames(None)  # sent: the next tick sends what it trains
@@ -558,7 +362,7 @@ def live_panel(options: ViewOptions, speed: int | str, look_back: int | None = N
     mode = "queued" if queued else "playing" if running else "still"
     tick.__qualname__ = f"{tick.__qualname__}_{mode}"
     if queued:
-        run_every = MAX_QUEUE_POLL if can_wake(sid) else queue_poll(in_queue)
+        run_every = MAX_QUEUE_POLL if runtime.can_wake(sid) else queue_poll(in_queue)
     else:
         run_every = RUN_EVERY if running else None
     st.fragment(tick, run_every=run_every)()
