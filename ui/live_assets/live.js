@@ -556,8 +556,10 @@ function paintCells(cv, vals, offset, rows, cols, gaps, width, height, m, colour
   return cv.toDataURL();
 }
 
-// Every layer's image for one frame, {"images[i].source": url}, painted at the size the
-// layer's axes take now.
+// Every layer's image for one frame, {"images[i].source": url}: across and down, one pixel
+// a cell where its cells have no gap (the image is then scaled up without smoothing: see
+// crisp), else painted at the size the layer's axes take now, gaps and all. (A 6 x 64
+// network's seven layers: 29 thousand pixels to encode instead of about 360 thousand.)
 function weightsImages(el, st, fr, m, canvases) {
   const L = el._fullLayout;
   const colours = st.lut32 || (st.lut32 = lut32(st.colorscale));
@@ -566,12 +568,20 @@ function weightsImages(el, st, fr, m, canvases) {
     const k = i === 0 ? "" : String(i + 1);
     const rows = layer.rows.length;
     const cols = layer.cols.length;
-    const w = span(L["xaxis" + k], -0.5, cols - 0.5);
-    const h = span(L["yaxis" + k], -0.5, rows - 0.5);
+    const w = layer.gaps[0] ? span(L["xaxis" + k], -0.5, cols - 0.5) : cols;
+    const h = layer.gaps[1] ? span(L["yaxis" + k], -0.5, rows - 0.5) : rows;
     const cv = canvases[i] || (canvases[i] = document.createElement("canvas"));
     update[`images[${i}].source`] = paintCells(cv, fr.w, layer.offset, rows, cols, layer.gaps, w, h, m, colours);
   });
   return update;
+}
+
+// A chart's layout images scaled up without smoothing (cells stay cells; Plotly keeps the
+// attribute through its redraws of an image, and its PNG export keeps it too).
+function crisp(el) {
+  for (const img of el.querySelectorAll(".imagelayer image")) {
+    if (img.getAttribute("image-rendering") !== "pixelated") img.setAttribute("image-rendering", "pixelated");
+  }
 }
 
 // Each unit's place on the slopes' x axis: layers a unit apart (as ui/charts.slopes_figure).
@@ -587,14 +597,19 @@ function slopePlaces(st) {
   return places;
 }
 
-// The slopes' bars into `cv`, over the figure's image (x from -0.5 to the last place + 0.5,
-// y from 0 to the axis's top); returns its PNG data URL.
+// The slopes' bars into `cv` over the figure's image (x from -0.5 to the last place + 0.5, y
+// from 0 to the axis's top): as wide as the image is on screen, at most BAR_ROWS pixels high
+// (scaled up without smoothing: a bar's top moves in steps of ~1% of the axis), so the PNG to
+// encode stays small. Returns its data URL. (An SVG image of the bars costs more: the browser
+// builds a document for every new one.)
+const BAR_ROWS = 96;
+
 function paintBars(el, st, slope, cv) {
   const L = el._fullLayout;
   const image = st.figure.layout.images[0];
   const places = slopePlaces(st);
   const w = span(L.xaxis, image.x, image.x + image.sizex);
-  const h = span(L.yaxis, 0, image.sizey);
+  const h = Math.min(span(L.yaxis, 0, image.sizey), BAR_ROWS);
   if (cv.width !== w || cv.height !== h) {
     cv.width = w;
     cv.height = h;
@@ -609,7 +624,8 @@ function paintBars(el, st, slope, cv) {
     for (let i = 0; i < places.length; i++) {
       if (st.groups[i] !== g) continue;
       const v = Number.isFinite(slope[i]) ? Math.max(0, Math.min(slope[i], image.sizey)) : 0;
-      ctx.rect((places[i] - 0.4 - image.x) * sx, h - v * sy, 0.8 * sx, v * sy);
+      const top = Math.round(h - v * sy);
+      ctx.rect((places[i] - 0.4 - image.x) * sx, top, 0.8 * sx, h - top);
     }
     ctx.fill();
   });
@@ -1180,9 +1196,14 @@ class LiveCharts {
     const s = stats();
     this.current = frame;
     this.frameNo = (this.frameNo || 0) + 1;
+    const took = {};
     try {
+      let t = performance.now();
       this.drawSurface(frame);
+      took.surface = performance.now() - t;
+      t = performance.now();
       drawNetwork(this.els.network, st.network, frame.network, this.hits.network);
+      took.network = performance.now() - t;
       for (const name of PLOTS) this.plot(name, frame);
       this.notes.slopes.textContent = frame.slopes.summary || "";
       if (!this.surfaceHover) this.notes.surface.textContent = this.surfaceNote;
@@ -1195,7 +1216,7 @@ class LiveCharts {
       s.error = String(err && err.stack ? err.stack : err);
     }
     s.frames += 1;
-    for (const name of ["surface", "network"]) this.count(name, frame.epoch);
+    for (const name of ["surface", "network"]) this.count(name, frame.epoch, took[name]);
     // how many frames the chart furthest behind is (0: all show this frame; bench/ui.py)
     let behind = 0;
     for (const name of CHARTS) behind = Math.max(behind, this.frameNo - ((s.charts[name] || {}).at || 0));
@@ -1211,11 +1232,13 @@ class LiveCharts {
     this.root.dataset.bestEpoch = Number.isFinite(frame.loss.best) ? String(frame.loss.best) : "";
   }
 
-  // Counts a chart's painted frames and distinct epochs (bench/ui.py reads them).
-  count(name, epoch) {
+  // Counts a chart's painted frames, distinct epochs and time spent in its updates (ms, the
+  // JS part: the browser's own drawing of the change comes later).
+  count(name, epoch, ms) {
     const s = stats();
-    const c = (s.charts[name] = s.charts[name] || { frames: 0, distinct: 0, last: null });
+    const c = (s.charts[name] = s.charts[name] || { frames: 0, distinct: 0, last: null, ms: 0 });
     c.frames += 1;
+    c.ms += ms || 0;
     if (epoch !== c.last) c.distinct += 1;
     c.last = epoch;
     c.at = this.frameNo;
@@ -1266,6 +1289,7 @@ class LiveCharts {
       key: null, epoch: null, zoomed: false, resetAt: 0, pointer: false, hoverEpoch: null,
       hoverAt: 0, canvases: [], range: null,
     });
+    const t0 = performance.now();
     const width = el.clientWidth || 700;
     const fresh = c.key !== this.staticKey || !el._fullLayout || Math.abs(width - c.width) > 30;
     const build = (fig) => {
@@ -1308,15 +1332,19 @@ class LiveCharts {
         c.range = m;
       }
       P.relayout(el, update);
+      crisp(el);
       if (fresh || !this.playing) this.hoverData(name, frame);
     } else {
       if (fresh) build(slopesFigure(st, fr, width)); // (its outlines hold the frame's y)
       const cv = c.canvases[0] || (c.canvases[0] = document.createElement("canvas"));
-      if (st.group_names.length) P.relayout(el, { "images[0].source": paintBars(el, st, fr.slope, cv) });
+      if (st.group_names.length) {
+        P.relayout(el, { "images[0].source": paintBars(el, st, fr.slope, cv) });
+        crisp(el);
+      }
       if (!fresh && !this.playing) this.hoverData(name, frame);
     }
     c.epoch = frame.epoch;
-    this.count(name, frame.epoch);
+    this.count(name, frame.epoch, performance.now() - t0);
   }
 
   destroy() {
