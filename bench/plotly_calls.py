@@ -68,10 +68,13 @@ CALLS: list[tuple[str, str, str]] = [
     ("weights", "layers", "layer images, one relayout"),
     ("weights", "layers", "layer images + cmin/cmax"),
     ("weights", "layers", "hidden heatmaps: update z"),
+    ("weights", "layers", "layer images, 1 px a cell"),
     ("slopes", "bars", "bars restyle y"),
     ("slopes", "outline", "outline restyle y"),
     ("slopes", "outline", "outline animate"),
     ("slopes", "image", "canvas bars + relayout image"),
+    ("slopes", "image", "bars image, 96 rows"),
+    ("slopes", "image", "bars as an SVG image"),
     ("surface", "image", "relayout image"),
 ]
 
@@ -381,14 +384,17 @@ HARNESS = r"""
   // each layer's cells into its own canvas the size of its axes in pixels (1 px gaps between
   // cells of a small layer, as the heatmaps' xgap/ygap), one data URL a layer
   const layerCanvases = [];
-  function paintLayers(gd, zs, m) {
+  function paintLayers(gd, zs, m, cellsOnly) {
     const L = gd._fullLayout;
     const dpr = window.devicePixelRatio || 1;
     return zs.map((z, i) => {
       const k = i === 0 ? "" : String(i + 1);
       const rows = z.length, cols = z[0].length;
-      const w = Math.max(1, Math.round(L["xaxis" + k]._length * dpr));
-      const h = Math.max(1, Math.round(L["yaxis" + k]._length * dpr));
+      // (cellsOnly: one pixel a cell across and down where the cells have no gaps; the
+      // image is then scaled up without smoothing, as the page does)
+      const px = (ax) => Math.max(1, Math.round(L[ax + k]._length * dpr));
+      const w = cellsOnly && cols > 40 ? cols : px("xaxis");
+      const h = cellsOnly && rows > 40 ? rows : px("yaxis");
       const cv = (layerCanvases[i] = layerCanvases[i] || document.createElement("canvas"));
       if (cv.width !== w || cv.height !== h) { cv.width = w; cv.height = h; }
       const ctx = cv.getContext("2d");
@@ -422,11 +428,13 @@ HARNESS = r"""
   }
   const bars = document.createElement("canvas");
   // the slopes' bars into one canvas the size of the plot area (the axes' ranges)
-  function paintBars(gd, units, vs) {
+  function paintBars(gd, units, vs, rows) {
     const L = gd._fullLayout;
     const xa = L.xaxis, ya = L.yaxis;
     const dpr = window.devicePixelRatio || 1;
-    const w = Math.round(xa._length * dpr), h = Math.round(ya._length * dpr);
+    const w = Math.round(xa._length * dpr);
+    const h = Math.min(Math.round(ya._length * dpr), rows || Infinity);
+    const sy = h / (ya._length * dpr);
     if (bars.width !== w || bars.height !== h) { bars.width = w; bars.height = h; }
     const ctx = bars.getContext("2d");
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
@@ -438,13 +446,40 @@ HARNESS = r"""
       ctx.beginPath();
       for (let i = 0; i < n; i++) {
         const px0 = xa.l2p(x + i - 0.4), px1 = xa.l2p(x + i + 0.4);
-        const top = ya.l2p(vs[g][i]), base = ya.l2p(0);
+        const top = Math.round(ya.l2p(vs[g][i]) * sy), base = ya.l2p(0) * sy;
         ctx.rect(px0, top, Math.max(px1 - px0, 0.5), base - top);
       }
       ctx.fill();
       x += n + 1;
     });
     return bars.toDataURL("image/png");
+  }
+  // the bars as an SVG document (one rect a unit) in a data URL: no canvas to encode
+  function svgBars(gd, units, vs) {
+    const ya = gd._fullLayout.yaxis;
+    const top = ya.range[1];
+    const end = units.reduce((a, n) => a + n + 1, -1);
+    const parts = [`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${end + 1.2} ${top}"`
+                   + ' preserveAspectRatio="none">'];
+    let x = 0;
+    units.forEach((n, g) => {
+      parts.push(`<g fill="${g % 2 ? "#9ecae9" : "#4c78a8"}">`);
+      for (let i = 0; i < n; i++) {
+        const v = vs[g][i];
+        parts.push(`<rect x="${(x + i + 0.2).toFixed(2)}" y="${(top - v).toFixed(4)}"`
+                   + ` width="0.8" height="${v.toFixed(4)}"/>`);
+      }
+      parts.push("</g>");
+      x += n + 1;
+    });
+    parts.push("</svg>");
+    return "data:image/svg+xml;base64," + btoa(parts.join(""));
+  }
+  // a chart's layout images scaled up without smoothing
+  function crisp(gd) {
+    for (const img of gd.querySelectorAll(".imagelayer image")) {
+      img.setAttribute("image-rendering", "pixelated");
+    }
   }
   const surf = document.createElement("canvas");
   function surfaceURL(grid) {
@@ -514,6 +549,21 @@ HARNESS = r"""
       return P.relayout(gd, update);
     },
     "hidden heatmaps: update z": (gd, fig, d) => P.restyle(gd, { z: d.zs }, idx(d.zs)),
+    "layer images, 1 px a cell": (gd, fig, d) => {
+      const update = {};
+      const srcs = paintLayers(gd, d.zs, d.m, true);
+      srcs.forEach((src, i) => { update[`images[${i}].source`] = src; });
+      const r = P.relayout(gd, update);
+      crisp(gd);
+      return r;
+    },
+    "bars image, 96 rows": (gd, fig, d) => {
+      const r = P.relayout(gd, { "images[0].source": paintBars(gd, fig.meta.units, d.vs, 96) });
+      crisp(gd);
+      return r;
+    },
+    "bars as an SVG image": (gd, fig, d) => P.relayout(gd,
+      { "images[0].source": svgBars(gd, fig.meta.units, d.vs) }),
     "canvas bars + relayout image": (gd, fig, d) => P.relayout(gd,
       { "images[0].source": paintBars(gd, fig.meta.units, d.vs) }),
     "bars restyle y": (gd, fig, d) => P.restyle(gd, { y: d.vs }, idx(d.vs)),
