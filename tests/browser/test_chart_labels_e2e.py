@@ -261,3 +261,24 @@ def test_the_weights_keep_their_zoom_while_training_and_download_as_png(page: Pa
         colours.add(got)
     assert len(colours) > 3  # the weights' colours, not one blank fill
     assert_no_exception(page)
+
+
+def test_the_weights_hover_follows_training_while_pointed_at(page: Page, server: str) -> None:
+    """While playing, the transparent heatmaps under the images keep their z only while the
+    pointer is on the chart: pointed at, the hover's numbers follow the training."""
+    _open(page, server, RunSettings(dataset="moons", hidden=(8, 8)))
+    first_row = ("() => Array.from(document.querySelector('[data-chart=weights]')"
+                 ".data[0].z[0])")
+    click(page, "train_play")
+    box = page.locator("[data-chart=weights] .nsewdrag").first.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + 5)
+    shown = page.evaluate(first_row)
+    page.wait_for_function(f"row => JSON.stringify(({first_row})()) !== JSON.stringify(row)",
+                           arg=shown)
+    label = page.locator("[data-chart=weights] .hoverlayer .hovertext")
+    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + 6)
+    label.first.wait_for()
+    assert re.fullmatch(r"x1 → h1\.\d+: -?\d+\.\d{4}", label.first.text_content().strip())
+    click(page, "train_pause")
+    wait_idle(page)
+    assert_no_exception(page)
