@@ -65,9 +65,16 @@ CALLS: list[tuple[str, str, str]] = [
     ("weights", "heatmaps", "update z + cmin/cmax"),
     ("weights", "heatmaps", "react"),
     ("weights", "canvas", "canvas + relayout image"),
+    ("weights", "layers", "layer images, one relayout"),
+    ("weights", "layers", "layer images + cmin/cmax"),
+    ("weights", "layers", "hidden heatmaps: update z"),
+    ("weights", "layers", "layer images, 1 px a cell"),
     ("slopes", "bars", "bars restyle y"),
     ("slopes", "outline", "outline restyle y"),
     ("slopes", "outline", "outline animate"),
+    ("slopes", "image", "canvas bars + relayout image"),
+    ("slopes", "image", "bars image, 96 rows"),
+    ("slopes", "image", "bars as an SVG image"),
     ("surface", "image", "relayout image"),
 ]
 
@@ -200,6 +207,23 @@ def weights_canvas_figure(shapes: list[tuple[int, int]], width: int = WIDTH) -> 
     return {"data": [], "layout": layout, "meta": {"shapes": shapes, "boxes": grid["boxes"]}}
 
 
+def weights_layers_figure(shapes: list[tuple[int, int]], width: int = WIDTH) -> Fig:
+    """The heatmaps' figure (category axes, colour bar, hover) with the heatmaps transparent
+    and each layer's cells a layout image over its own axes (one ``images[i]`` a layer,
+    ``x = -0.5 .. cols - 0.5``, ``y = -0.5 .. rows - 0.5``: the cells' edges), painted by the
+    page at the axes' size in pixels."""
+    fig = weights_figure(shapes, width)
+    images = []
+    for i, (trace, (rows, cols)) in enumerate(zip(fig["data"], shapes, strict=True)):
+        trace["opacity"] = 0
+        k = "" if i == 0 else str(i + 1)
+        images.append({"source": "", "xref": "x" + k, "yref": "y" + k, "x": -0.5, "y": -0.5,
+                       "sizex": cols, "sizey": rows, "xanchor": "left", "yanchor": "top",
+                       "sizing": "stretch", "layer": "below"})
+    fig["layout"]["images"] = images
+    return fig
+
+
 def slope_places(units: list[int]) -> list[list[float]]:
     """Each layer's units' x positions: one apart, layers separated by one empty place."""
     out = []
@@ -236,6 +260,20 @@ def slopes_outline_figure(units: list[int]) -> Fig:
     return {"data": traces, "layout": _slopes_layout(units), "meta": {"units": units}}
 
 
+def slopes_image_figure(units: list[int]) -> Fig:
+    """The outlines' figure with the outlines transparent (hover only) and the bars a layout
+    image over the plot area (``x`` and ``y`` the axes' ranges), painted by the page."""
+    fig = slopes_outline_figure(units)
+    for trace in fig["data"]:
+        trace["opacity"] = 0
+    layout = fig["layout"]
+    (x0, x1), (y0, y1) = layout["xaxis"]["range"], layout["yaxis"]["range"]
+    layout["images"] = [{"source": "", "xref": "x", "yref": "y", "x": x0, "y": y1,
+                         "sizex": x1 - x0, "sizey": y1 - y0, "xanchor": "left",
+                         "yanchor": "top", "sizing": "stretch", "layer": "below"}]
+    return fig
+
+
 def surface_figure(grid: int = SURFACE_GRID, points: int = SURFACE_POINTS) -> Fig:
     """Data points over a ``grid`` x ``grid`` layout image (the page makes its pixels)."""
     step = 3.0 / (points - 1)
@@ -261,8 +299,10 @@ def figures(size: str, updates: int) -> dict[str, dict[str, Fig]]:
     lines, points = LOSS_SIZES[size]
     return {
         "loss": {"lines": loss_figure(lines, points, updates)},
-        "weights": {"heatmaps": weights_figure(shapes), "canvas": weights_canvas_figure(shapes)},
-        "slopes": {"bars": slopes_bars_figure(units), "outline": slopes_outline_figure(units)},
+        "weights": {"heatmaps": weights_figure(shapes), "canvas": weights_canvas_figure(shapes),
+                    "layers": weights_layers_figure(shapes)},
+        "slopes": {"bars": slopes_bars_figure(units), "outline": slopes_outline_figure(units),
+                   "image": slopes_image_figure(units)},
         "surface": {"image": surface_figure()},
     }
 
@@ -341,6 +381,106 @@ HARNESS = r"""
     });
     return big.toDataURL("image/png");
   }
+  // each layer's cells into its own canvas the size of its axes in pixels (1 px gaps between
+  // cells of a small layer, as the heatmaps' xgap/ygap), one data URL a layer
+  const layerCanvases = [];
+  function paintLayers(gd, zs, m, cellsOnly) {
+    const L = gd._fullLayout;
+    const dpr = window.devicePixelRatio || 1;
+    return zs.map((z, i) => {
+      const k = i === 0 ? "" : String(i + 1);
+      const rows = z.length, cols = z[0].length;
+      // (cellsOnly: one pixel a cell across and down where the cells have no gaps; the
+      // image is then scaled up without smoothing, as the page does)
+      const px = (ax) => Math.max(1, Math.round(L[ax + k]._length * dpr));
+      const w = cellsOnly && cols > 40 ? cols : px("xaxis");
+      const h = cellsOnly && rows > 40 ? rows : px("yaxis");
+      const cv = (layerCanvases[i] = layerCanvases[i] || document.createElement("canvas"));
+      if (cv.width !== w || cv.height !== h) { cv.width = w; cv.height = h; }
+      const ctx = cv.getContext("2d");
+      const img = ctx.createImageData(w, h);
+      const gx = cols > 40 ? 0 : dpr, gy = rows > 40 ? 0 : dpr;
+      const cx = new Int32Array(w), cy = new Int32Array(h);
+      for (let x = 0; x < w; x++) {
+        const c = Math.min(cols - 1, Math.floor((x * cols) / w));
+        cx[x] = gx && c < cols - 1 && Math.floor(((x + gx) * cols) / w) > c ? -1 : c;
+      }
+      for (let y = 0; y < h; y++) {
+        const r = Math.min(rows - 1, Math.floor((y * rows) / h));
+        cy[y] = gy && r < rows - 1 && Math.floor(((y + gy) * rows) / h) > r ? -1 : r;
+      }
+      const d = img.data;
+      for (let y = 0; y < h; y++) {
+        const r = cy[y];
+        if (r < 0) continue;
+        const row = z[r];
+        for (let x = 0; x < w; x++) {
+          const c = cx[x];
+          if (c < 0) continue;
+          const j = Math.max(0, Math.min(255, Math.round(((row[c] / m) * 0.5 + 0.5) * 255))) * 3;
+          const o = (y * w + x) * 4;
+          d[o] = LUT[j]; d[o + 1] = LUT[j + 1]; d[o + 2] = LUT[j + 2]; d[o + 3] = 255;
+        }
+      }
+      ctx.putImageData(img, 0, 0);
+      return cv.toDataURL("image/png");
+    });
+  }
+  const bars = document.createElement("canvas");
+  // the slopes' bars into one canvas the size of the plot area (the axes' ranges)
+  function paintBars(gd, units, vs, rows) {
+    const L = gd._fullLayout;
+    const xa = L.xaxis, ya = L.yaxis;
+    const dpr = window.devicePixelRatio || 1;
+    const w = Math.round(xa._length * dpr);
+    const h = Math.min(Math.round(ya._length * dpr), rows || Infinity);
+    const sy = h / (ya._length * dpr);
+    if (bars.width !== w || bars.height !== h) { bars.width = w; bars.height = h; }
+    const ctx = bars.getContext("2d");
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, w, h);
+    const colours = ["#4c78a8", "#9ecae9"];
+    let x = 0;
+    units.forEach((n, g) => {
+      ctx.fillStyle = colours[g % 2];
+      ctx.beginPath();
+      for (let i = 0; i < n; i++) {
+        const px0 = xa.l2p(x + i - 0.4), px1 = xa.l2p(x + i + 0.4);
+        const top = Math.round(ya.l2p(vs[g][i]) * sy), base = ya.l2p(0) * sy;
+        ctx.rect(px0, top, Math.max(px1 - px0, 0.5), base - top);
+      }
+      ctx.fill();
+      x += n + 1;
+    });
+    return bars.toDataURL("image/png");
+  }
+  // the bars as an SVG document (one rect a unit) in a data URL: no canvas to encode
+  function svgBars(gd, units, vs) {
+    const ya = gd._fullLayout.yaxis;
+    const top = ya.range[1];
+    const end = units.reduce((a, n) => a + n + 1, -1);
+    const parts = [`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${end + 1.2} ${top}"`
+                   + ' preserveAspectRatio="none">'];
+    let x = 0;
+    units.forEach((n, g) => {
+      parts.push(`<g fill="${g % 2 ? "#9ecae9" : "#4c78a8"}">`);
+      for (let i = 0; i < n; i++) {
+        const v = vs[g][i];
+        parts.push(`<rect x="${(x + i + 0.2).toFixed(2)}" y="${(top - v).toFixed(4)}"`
+                   + ` width="0.8" height="${v.toFixed(4)}"/>`);
+      }
+      parts.push("</g>");
+      x += n + 1;
+    });
+    parts.push("</svg>");
+    return "data:image/svg+xml;base64," + btoa(parts.join(""));
+  }
+  // a chart's layout images scaled up without smoothing
+  function crisp(gd) {
+    for (const img of gd.querySelectorAll(".imagelayer image")) {
+      img.setAttribute("image-rendering", "pixelated");
+    }
+  }
   const surf = document.createElement("canvas");
   function surfaceURL(grid) {
     surf.width = grid; surf.height = grid;
@@ -398,6 +538,34 @@ HARNESS = r"""
       { "coloraxis.cmin": -d.m, "coloraxis.cmax": d.m }, idx(d.zs)),
     "canvas + relayout image": (gd, fig, d) => P.relayout(gd,
       { "images[0].source": paintWeights(gd, fig.meta, d.zs, d.m) }),
+    "layer images, one relayout": (gd, fig, d) => {
+      const update = {};
+      paintLayers(gd, d.zs, d.m).forEach((src, i) => { update[`images[${i}].source`] = src; });
+      return P.relayout(gd, update);
+    },
+    "layer images + cmin/cmax": (gd, fig, d) => {
+      const update = { "coloraxis.cmin": -d.m, "coloraxis.cmax": d.m };
+      paintLayers(gd, d.zs, d.m).forEach((src, i) => { update[`images[${i}].source`] = src; });
+      return P.relayout(gd, update);
+    },
+    "hidden heatmaps: update z": (gd, fig, d) => P.restyle(gd, { z: d.zs }, idx(d.zs)),
+    "layer images, 1 px a cell": (gd, fig, d) => {
+      const update = {};
+      const srcs = paintLayers(gd, d.zs, d.m, true);
+      srcs.forEach((src, i) => { update[`images[${i}].source`] = src; });
+      const r = P.relayout(gd, update);
+      crisp(gd);
+      return r;
+    },
+    "bars image, 96 rows": (gd, fig, d) => {
+      const r = P.relayout(gd, { "images[0].source": paintBars(gd, fig.meta.units, d.vs, 96) });
+      crisp(gd);
+      return r;
+    },
+    "bars as an SVG image": (gd, fig, d) => P.relayout(gd,
+      { "images[0].source": svgBars(gd, fig.meta.units, d.vs) }),
+    "canvas bars + relayout image": (gd, fig, d) => P.relayout(gd,
+      { "images[0].source": paintBars(gd, fig.meta.units, d.vs) }),
     "bars restyle y": (gd, fig, d) => P.restyle(gd, { y: d.vs }, idx(d.vs)),
     "outline restyle y": (gd, fig, d) => P.restyle(gd, { y: d.vs.map(corners) }, idx(d.vs)),
     "outline animate": (gd, fig, d) => P.animate(gd,
@@ -420,6 +588,16 @@ HARNESS = r"""
     await P.newPlot(el, structuredClone(fig.data), layout, CONFIG);
     if (chart === "surface") {
       await P.relayout(el, { "images[0].source": surfaceURL(fig.meta.grid) });
+    }
+    if (chart === "weights" && fig.layout.images && fig.data.length) {
+      const d = PREP.weights(fig);
+      const update = {};
+      paintLayers(el, d.zs, d.m).forEach((src, i) => { update[`images[${i}].source`] = src; });
+      await P.relayout(el, update);
+    }
+    if (chart === "slopes" && fig.layout.images) {
+      const d = PREP.slopes(fig);
+      await P.relayout(el, { "images[0].source": paintBars(el, fig.meta.units, d.vs) });
     }
     if (chart === "weights" && !fig.data.length) {
       const d = PREP.weights(fig);

@@ -461,6 +461,37 @@ def test_slope_figure_is_one_outline_per_layer_and_labels_go_from_fullest_to_sho
     assert long["upright_px"] == pytest.approx((8 * charts.LABEL_CHAR_PX + 8) / 3)
 
 
+def test_each_weight_layer_is_an_image_over_its_transparent_heatmap():
+    # the element paints layer i's cells into images[i]; the heatmap under it gives the hover
+    sizes = [3, 50, 6, 1]
+    names = charts.node_names(sizes, ["a", "b", "c"], ["p"])
+    spec = charts.weights_static(sizes, True, names)
+    data, images = spec["figure"]["data"], spec["figure"]["layout"]["images"]
+    assert len(images) == len(data) == len(spec["layers"]) == 3
+    for trace, image, layer in zip(data, images, spec["layers"], strict=True):
+        assert trace["opacity"] == 0 and "xgap" not in trace
+        assert (image["xref"], image["yref"]) == (trace["xaxis"], trace["yaxis"])
+        assert image["source"] == "" and image["sizing"] == "stretch"
+        # the cells' edges on the category axes: -0.5 .. len - 0.5, down from the top row
+        assert (image["x"], image["y"], image["xanchor"], image["yanchor"]) == (
+            -0.5, -0.5, "left", "top")
+        assert (image["sizex"], image["sizey"]) == (len(layer["cols"]), len(layer["rows"]))
+    # a 1 px gap between cells, none across a layer of more than 40 (50 units: none)
+    assert [layer["gaps"] for layer in spec["layers"]] == [[0, 1], [1, 0], [1, 1]]
+
+
+def test_the_slopes_bars_are_one_image_over_transparent_outlines():
+    names = [["x", "y"], ["h1.1", "h1.2"], ["h2.1", "h2.2", "h2.3"], ["p"]]
+    spec = charts.slopes_static(names, ["tanh", "relu", "sigmoid"])
+    fig = spec["figure"]
+    assert all(t["opacity"] == 0 for t in fig["data"])
+    (image,) = fig["layout"]["images"]
+    # places 0 1 | 3 4 5 | 7: the image spans -0.5 .. 7.5 and the y axis 0 .. its top
+    assert (image["xref"], image["yref"], image["x"], image["sizex"]) == ("x", "y", -0.5, 8)
+    assert image["y"] == image["sizey"] == fig["layout"]["yaxis"]["range"][1] == charts.SLOPE_TOP
+    assert image["yanchor"] == "top"
+
+
 def test_nice_up_steps_through_one_to_seven_and_a_half_per_decade():
     assert [charts.nice_up(v) for v in (0, -3, 1, 1.01, 1.6, 2.9, 4, 7.6, 9.99, 10, 0.012)] == [
         1.0, 1.0, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 10.0, 10.0, 0.015]

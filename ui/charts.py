@@ -277,7 +277,10 @@ def weights_static(sizes: Sequence[int], bias: bool, names: Sequence[Sequence[st
                        "caption": f"{source} → {target}",
                        # for Plotly's category axes: escaped, the bias row never an input's name
                        "rows_text": rows_text,
-                       "cols_text": [plotly_text(c, 30) for c in names[layer + 1]]})
+                       "cols_text": [plotly_text(c, 30) for c in names[layer + 1]],
+                       # px between cells across and down (none in a layer of many)
+                       "gaps": [int(len(names[layer + 1]) <= HEATMAP_GAP_CELLS),
+                                int(len(rows) <= HEATMAP_GAP_CELLS)]})
         offset += len(rows) * len(names[layer + 1])
     figure, by_row = weights_figure(layers, bias)
     return {"title": "Weights per layer (bottom row: biases)", "layers": layers,
@@ -691,6 +694,7 @@ HEATMAP_COLUMN_PX, HEATMAP_PX = 7, (35, 95)
 HEATMAP_GAP_PX = 38  # between heatmaps side by side: room for their two-line captions
 HEATMAP_MARGIN_PX = 150  # the colour bar, the first heatmap's input names, the margins
 HEATMAP_ROW_PX, HEATMAP_CELL_PX = 210, 22  # a row of heatmaps' height; a cell's at most
+HEATMAP_GAP_CELLS = 40  # up to this many cells a row or column, a 1 px gap between cells
 SLOPE_LABEL_PX = 18  # pixels per unit from which every unit gets its own label
 LABEL_CHAR_PX = 6.5  # a tick label's width per character at the charts' font size
 
@@ -735,19 +739,26 @@ def loss_figure(spec: Spec) -> Spec:
 
 def weights_figure(layers: Sequence[Spec], bias: bool) -> tuple[Spec, list[Spec]]:
     """The weight heatmaps: one subplot per layer (last row the biases) on one colour axis
-    centred on zero, hover "from → to: value". Returns the figure and, for 1, 2, ...
-    heatmaps per row, the layout that places them (side by side, wrapping to more rows when a
-    narrow element would squeeze a heatmap below its least width)."""
+    centred on zero, hover "from → to: value". Each layer's cells are a layout image over its
+    category axes (``images[i]``: from -0.5 to len - 0.5 both ways, the cells' edges), which
+    the element paints on the colour axis's scale and swaps every frame; the heatmap under it
+    is transparent and gives the hover (its z is refreshed while pointed at or paused). Returns
+    the figure and, for 1, 2, ... heatmaps per row, the layout that places them (side by side,
+    wrapping to more rows when a narrow element would squeeze a heatmap below its least
+    width)."""
     data = []
     axes: Spec = {}
+    images = []
     for i, layer in enumerate(layers):
         k = "" if i == 0 else str(i + 1)
         data.append({
             "type": "heatmap", "x": layer["cols_text"], "y": layer["rows_text"], "z": [[0]],
-            "coloraxis": "coloraxis", "xaxis": "x" + k, "yaxis": "y" + k,
-            "xgap": 0 if len(layer["cols"]) > 40 else 1,
-            "ygap": 0 if len(layer["rows"]) > 40 else 1,
+            "coloraxis": "coloraxis", "xaxis": "x" + k, "yaxis": "y" + k, "opacity": 0,
             "hovertemplate": "%{y} → %{x}: %{z:.4f}<extra></extra>"})
+        images.append({"source": "", "xref": "x" + k, "yref": "y" + k, "x": -0.5, "y": -0.5,
+                       "sizex": len(layer["cols"]), "sizey": len(layer["rows"]),
+                       "xanchor": "left", "yanchor": "top", "sizing": "stretch",
+                       "layer": "below"})
         y_ticks: Spec = {}
         if i > 0 and bias:  # the first layer names its inputs; the others mark the bias row
             y_ticks = {"tickmode": "array", "tickvals": [layer["rows_text"][-1]]}
@@ -762,7 +773,7 @@ def weights_figure(layers: Sequence[Spec], bias: bool) -> tuple[Spec, list[Spec]
                                       "standoff": 4, "font": {"size": 11, "color": MUTED}})
         axes["yaxis" + k] = _axis(anchor="x" + k, type="category", autorange="reversed",
                                   showgrid=False, **y_ticks)
-    layout = {**BASE_LAYOUT, **axes, "coloraxis": {
+    layout = {**BASE_LAYOUT, **axes, "images": images, "coloraxis": {
         "colorscale": WEIGHT_SCALE, "cmin": -1, "cmax": 1,
         "colorbar": {"title": {"text": "weight", "side": "right"}, "thickness": 10, "y": 1,
                      "yanchor": "top", "outlinewidth": 0}}}
@@ -804,13 +815,19 @@ def _heatmap_rows(widths: Sequence[int], heights: Sequence[int], per_row: int) -
             "min_width": min_width}
 
 
+SLOPE_TOP = 1.05  # the slopes' y axis ends here (a slope is at most 1)
+
+
 def slopes_figure(spec: Spec) -> tuple[Spec, list[Spec]]:
-    """The unit slopes: one bar per unit, each layer's bars one filled outline (one SVG path,
-    so hundreds of units cost what one line costs), layers a unit apart; hover names the unit
-    and its activation. Returns the figure (bars at 0: the element sets the heights, each
-    unit's 0, v, v, 0) and the x-axis labels to choose from by width, fullest first, each with
-    the least pixels per unit it needs: a label per unit, else one per layer (short names when
-    the long ones would touch), upright when they fit side by side, else turned vertical."""
+    """The unit slopes: one bar per unit, layers a unit apart, painted by the element into one
+    layout image over x from -0.5 to the last place + 0.5 and y from 0 to the axis's top
+    (``images[0]``, swapped every frame); under it each layer's bars are one transparent
+    filled outline (one SVG path) that gives the hover, naming the unit and its activation
+    (its y refreshed while pointed at or paused). Returns the figure (bars at 0: the element
+    sets the heights, each unit's 0, v, v, 0) and the x-axis labels to choose from by width,
+    fullest first, each with the least pixels per unit it needs: a label per unit, else one
+    per layer (short names when the long ones would touch), upright when they fit side by
+    side, else turned vertical."""
     groups, labels = spec["groups"], spec["labels_text"]
     places, x_at = [], 0
     for i, g in enumerate(groups):
@@ -828,15 +845,18 @@ def slopes_figure(spec: Spec) -> tuple[Spec, list[Spec]]:
             text += [f"{labels[i]} ({spec['activations'][i]})"] * 4
             tips += ["none", "text+y", "text+y", "none"]  # hover on a bar's top corners
         data.append({"type": "scatter", "mode": "lines", "name": name, "x": xs,
-                     "y": [0.0] * len(xs), "fill": "toself",
+                     "y": [0.0] * len(xs), "fill": "toself", "opacity": 0,
                      "fillcolor": spec["colors"][g], "line": {"color": spec["colors"][g],
                                                               "width": 0.5},
                      "hoveron": "points", "text": text, "hoverinfo": tips, "showlegend": False})
     end = places[-1] if places else 0
     layout = {**BASE_LAYOUT, "height": 230, "showlegend": False,
               "xaxis": _axis(tickmode="array", showgrid=False),
-              "yaxis": _axis(range=[0, 1.05], tickvals=[0, 0.5, 1],
-                             title={"text": "slope", "standoff": 4})}
+              "yaxis": _axis(range=[0, SLOPE_TOP], tickvals=[0, 0.5, 1],
+                             title={"text": "slope", "standoff": 4}),
+              "images": [{"source": "", "xref": "x", "yref": "y", "x": -0.5, "y": SLOPE_TOP,
+                          "sizex": end + 1, "sizey": SLOPE_TOP, "xanchor": "left",
+                          "yanchor": "top", "sizing": "stretch", "layer": "below"}]}
     spans = [[p for p, g2 in zip(places, groups, strict=True) if g2 == g]
              for g in range(len(spec["group_names"]))]
     centres = [(span[0] + span[-1]) / 2 for span in spans]

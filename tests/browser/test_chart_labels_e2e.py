@@ -10,6 +10,7 @@ beside it and names them whole on hover. Each is screenshotted (``train_labels_*
 from __future__ import annotations
 
 import itertools
+import re
 from pathlib import Path
 
 import pytest
@@ -293,4 +294,94 @@ def test_the_loss_keeps_its_zoom_while_training_and_downloads_as_png(page: Page,
     download = info.value
     assert download.suggested_filename.endswith(".png")
     assert Path(download.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert_no_exception(page)
+
+
+CELL_CENTRES = """() => {
+  // the first heatmap's cells' centres in the chart's CSS pixels, and its z (hover's numbers)
+  const gd = document.querySelector('[data-chart=weights]');
+  const L = gd._fullLayout;
+  const xa = L.xaxis, ya = L.yaxis;
+  const z = gd.data[0].z;
+  const out = [];
+  for (let r = 0; r < z.length; r++) {
+    for (let c = 0; c < z[r].length; c++) {
+      out.push({r, c, x: xa._offset + xa.l2p(c), y: ya._offset + ya.l2p(r)});
+    }
+  }
+  return {cells: out, width: L.width, height: L.height};
+}"""
+
+
+def test_the_weights_keep_their_zoom_while_training_and_download_as_png(page: Page,
+                                                                       server: str) -> None:
+    """The heatmaps' cells are drawn as layout images over transparent heatmaps: the zoom
+    holds while training, hover names a cell and its value, and the PNG shows the cells as the
+    page does."""
+    from io import BytesIO
+
+    from PIL import Image  # (Pillow comes with Streamlit)
+
+    _open(page, server, RunSettings(dataset="moons", hidden=(8, 8)))
+    zoom_surface(page, 0.1, 0.5, chart="weights")
+    zoomed = page.evaluate(RANGES, "weights")
+    click(page, "train_play")
+    start = live_stats(page)["charts"]["weights"]["distinct"]
+    page.wait_for_function("n => window.__nnLive.charts.weights.distinct > n + 10", arg=start)
+    assert page.evaluate(RANGES, "weights") == zoomed  # ten weight frames later, the same view
+    click(page, "train_pause")
+    wait_idle(page)
+    page.locator("[data-chart=weights] .nsewdrag").first.dblclick()  # the whole heatmaps again
+    page.wait_for_timeout(500)
+    # hover: "from → to: value", the value one of the first row's (the heatmap under the image)
+    box = page.locator("[data-chart=weights] .nsewdrag").first.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + 5)
+    label = page.locator("[data-chart=weights] .hoverlayer .hovertext")
+    label.first.wait_for()
+    text = label.first.text_content().strip()
+    assert re.fullmatch(r"x1 → h1\.\d+: -?\d+\.\d{4}", text), text
+    row = page.evaluate(
+        "() => Array.from(document.querySelector('[data-chart=weights]').data[0].z[0])")
+    assert any(abs(float(text.rsplit(":", 1)[1]) - v) < 5e-5 for v in row)
+    page.mouse.move(2, 2)
+    page.wait_for_timeout(300)
+    # the modebar's camera: the PNG shows every cell of the first heatmap as the page shows it
+    chart = page.locator("[data-chart=weights]")
+    shown = Image.open(BytesIO(chart.screenshot())).convert("RGB")
+    geometry = page.evaluate(CELL_CENTRES)
+    chart.hover()
+    with page.expect_download() as info:
+        page.locator("[data-chart=weights] .modebar-btn[data-title='Download plot as a PNG']"
+                     ).click()
+    png = Image.open(info.value.path()).convert("RGB")
+    assert png.size == (round(geometry["width"]), round(geometry["height"]))
+    colours = set()
+    for cell in geometry["cells"]:
+        x, y = round(cell["x"]), round(cell["y"])
+        got, want = png.getpixel((x, y)), shown.getpixel((x, y))
+        assert max(abs(a - b) for a, b in zip(got, want, strict=True)) <= 12, (cell, got, want)
+        assert got != (255, 255, 255), cell  # a cell, not the white behind the heatmap
+        colours.add(got)
+    assert len(colours) > 3  # the weights' colours, not one blank fill
+    assert_no_exception(page)
+
+
+def test_the_weights_hover_follows_training_while_pointed_at(page: Page, server: str) -> None:
+    """While playing, the transparent heatmaps under the images keep their z only while the
+    pointer is on the chart: pointed at, the hover's numbers follow the training."""
+    _open(page, server, RunSettings(dataset="moons", hidden=(8, 8)))
+    first_row = ("() => Array.from(document.querySelector('[data-chart=weights]')"
+                 ".data[0].z[0])")
+    click(page, "train_play")
+    box = page.locator("[data-chart=weights] .nsewdrag").first.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + 5)
+    shown = page.evaluate(first_row)
+    page.wait_for_function(f"row => JSON.stringify(({first_row})()) !== JSON.stringify(row)",
+                           arg=shown)
+    label = page.locator("[data-chart=weights] .hoverlayer .hovertext")
+    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + 6)
+    label.first.wait_for()
+    assert re.fullmatch(r"x1 → h1\.\d+: -?\d+\.\d{4}", label.first.text_content().strip())
+    click(page, "train_pause")
+    wait_idle(page)
     assert_no_exception(page)

@@ -3,13 +3,13 @@
 // Streamlit calls the default export with every new message (`data`): the static part of the
 // view (names, geometry, colour scales; kept while `static.key` stays the same) and one or
 // more frames (snapshots of the run). Frames are queued and played at the pace the messages
-// arrive: each frame paints the decision surface and the network at once; the Plotly charts
-// (loss, weights, slopes) take the newest frame when their own cost allows (see LiveCharts).
+// arrive: each frame paints all five charts at once (every chart shows the same epoch).
 //
 // The decision surface is a Plotly chart whose data points never change; the network's output
 // under them is a layout image replaced with Plotly.relayout (zoom and hover stay Plotly's).
 // The network diagram is a canvas with its own hover tooltip. The loss, weight heatmaps and
-// unit slopes are Plotly figures updated in place (their section below says how).
+// unit slopes are Plotly figures updated in place (their section below says how): the
+// heatmaps' cells and the slopes' bars are layout images too, painted here.
 //
 // Trusted code: every string comes from the server's chart builders; text reaches the page
 // through canvas fillText, textContent, or Plotly (whose labels the server escaped).
@@ -567,17 +567,172 @@ function lossSeries(history, last) {
 // The loss, the weight heatmaps and the unit slopes are Plotly figures that the server builds
 // without their numbers (ui/charts.py). Here each is drawn once per static key and width
 // (Plotly.react) and then updated in place by the cheapest call that fits it (figures in
-// bench/chart_choices.md):
+// bench/chart_choices.md), every frame:
 // - loss: its lines' new arrays go through Plotly.animate without a redraw (Plotly moves the
 //   lines only: no axes, legend or layout work). The axis ranges come with each frame and
 //   move in steps; a new range, a new best epoch or the look-back marks rebuild it with
 //   Plotly.react. A user's zoom holds its ranges until a double click gives them back;
-// - weights: one Plotly.update of every heatmap's z and the shared colour range (one call per
-//   layer costs several times more);
-// - slopes: one Plotly.restyle of the bars' heights (each layer's bars are one path).
-// `uirevision` keeps a user's zoom through every rebuild. Every user string arrives escaped
+// - weights: each layer's cells painted here into a canvas the size its axes take on screen,
+//   all layers' images swapped by one Plotly.relayout (Plotly redraws the images only: the
+//   heatmaps' own update of z costs 5-15 times more). The heatmaps stay under the images,
+//   transparent, for the hover ("from → to: value"), the category axes and the colour bar;
+//   their z is refreshed when paused and, while playing, only while the pointer is on the
+//   chart (at most every HOVER_MS). The colour range moves in steps (niceUp), each step one
+//   relayout of the colour axis;
+// - slopes: the bars painted likewise into one image; transparent outlines under it give the
+//   hover (their y refreshed like the heatmaps' z).
+// While playing no call re-lays the charts out: axes and margins hold. `uirevision` keeps a
+// user's zoom through every rebuild. Every user string arrives escaped
 // from the server (the `*_text` fields: ui.text.plotly_text); templates hold no user text.
 const ANIMATE = { transition: { duration: 0 }, frame: { duration: 0, redraw: false }, mode: "immediate" };
+const HOVER_MS = 250; // while playing, the hover's numbers are refreshed this often at most
+const STEPS = [1, 1.5, 2, 3, 5, 7.5, 10];
+
+// The least of 1, 1.5, 2, 3, 5, 7.5 times a power of ten that is at least v (1 for no v).
+function niceUp(v) {
+  if (!(v > 0) || !Number.isFinite(v)) return 1;
+  const p = 10 ** Math.floor(Math.log10(v));
+  return p * STEPS.find((k) => k * p >= v * (1 - 1e-9));
+}
+
+// A canvas of the size an image spanning [a, b] of an axis takes on screen (device pixels,
+// at most four times the axis's length: a deep zoom stretches it).
+function span(ax, a, b) {
+  const dpr = window.devicePixelRatio || 1;
+  const px = Math.abs(ax.l2p(b) - ax.l2p(a));
+  return Math.max(1, Math.round(Math.min(px, 4 * ax._length) * dpr));
+}
+
+// 32-bit pixels (little-endian RGBA) of a colour scale's 256 entries, opaque.
+function lut32(scale) {
+  const { rgb } = lut(scale);
+  const out = new Uint32Array(256);
+  for (let i = 0; i < 256; i++) out[i] = ((255 << 24) | (rgb[3 * i + 2] << 16) | (rgb[3 * i + 1] << 8) | rgb[3 * i]) >>> 0;
+  return out;
+}
+
+// Which cell each of `n` pixels shows across `cells` cells, -1 in a gap (the last `gap`
+// pixels of every cell but the last, as Plotly's xgap/ygap leave).
+function cellOf(n, cells, gap) {
+  const out = new Int32Array(n);
+  for (let p = 0; p < n; p++) {
+    const c = Math.min(cells - 1, Math.floor((p * cells) / n));
+    out[p] = gap && c < cells - 1 && Math.floor(((p + gap) * cells) / n) > c ? -1 : c;
+  }
+  return out;
+}
+
+// One weight layer's cells (rows x cols values of `vals` from `offset`, row-major) coloured
+// over [-m, m] into `cv`, width x height pixels; returns its PNG data URL.
+function paintCells(cv, vals, offset, rows, cols, gaps, width, height, m, colours) {
+  if (cv.width !== width || cv.height !== height) {
+    cv.width = width;
+    cv.height = height;
+  }
+  const ctx = cv.getContext("2d");
+  const img = ctx.createImageData(width, height);
+  const px = new Uint32Array(img.data.buffer);
+  const dpr = window.devicePixelRatio || 1;
+  const cx = cellOf(width, cols, Math.round(gaps[0] * dpr));
+  const cy = cellOf(height, rows, Math.round(gaps[1] * dpr));
+  const cell = new Uint32Array(rows * cols);
+  for (let k = 0; k < cell.length; k++) cell[k] = colours[lutIndex(vals[offset + k], -m, m)];
+  for (let y = 0; y < height; y++) {
+    const r = cy[y];
+    if (r < 0) continue;
+    const base = r * cols;
+    const line = y * width;
+    for (let x = 0; x < width; x++) {
+      const c = cx[x];
+      if (c >= 0) px[line + x] = cell[base + c];
+    }
+  }
+  ctx.putImageData(img, 0, 0);
+  return cv.toDataURL();
+}
+
+// Every layer's image for one frame, {"images[i].source": url}: across and down, one pixel
+// a cell where its cells have no gap (the image is then scaled up without smoothing: see
+// crisp), else painted at the size the layer's axes take now, gaps and all. (A 6 x 64
+// network's seven layers: 29 thousand pixels to encode instead of about 360 thousand.)
+function weightsImages(el, st, fr, m, canvases) {
+  const L = el._fullLayout;
+  const colours = st.lut32 || (st.lut32 = lut32(st.colorscale));
+  const update = {};
+  st.layers.forEach((layer, i) => {
+    const k = i === 0 ? "" : String(i + 1);
+    const rows = layer.rows.length;
+    const cols = layer.cols.length;
+    const w = layer.gaps[0] ? span(L["xaxis" + k], -0.5, cols - 0.5) : cols;
+    const h = layer.gaps[1] ? span(L["yaxis" + k], -0.5, rows - 0.5) : rows;
+    const cv = canvases[i] || (canvases[i] = document.createElement("canvas"));
+    update[`images[${i}].source`] = paintCells(cv, fr.w, layer.offset, rows, cols, layer.gaps, w, h, m, colours);
+  });
+  return update;
+}
+
+// A chart's layout images scaled up without smoothing (cells stay cells; Plotly keeps the
+// attribute through its redraws of an image, and its PNG export keeps it too).
+function crisp(el) {
+  for (const img of el.querySelectorAll(".imagelayer image")) {
+    if (img.getAttribute("image-rendering") !== "pixelated") img.setAttribute("image-rendering", "pixelated");
+  }
+}
+
+// Each unit's place on the slopes' x axis: layers a unit apart (as ui/charts.slopes_figure).
+function slopePlaces(st) {
+  if (st.places) return st.places;
+  const places = [];
+  let x = 0;
+  st.groups.forEach((g, i) => {
+    if (i > 0 && g !== st.groups[i - 1]) x += 1;
+    places.push(x++);
+  });
+  st.places = places;
+  return places;
+}
+
+// The slopes' bars into `cv` over the figure's image (x from -0.5 to the last place + 0.5, y
+// from 0 to the axis's top): as wide as the image is on screen, at most BAR_ROWS pixels high
+// (scaled up without smoothing: a bar's top moves in steps of ~1% of the axis), so the PNG to
+// encode stays small. Returns its data URL. (An SVG image of the bars costs more: the browser
+// builds a document for every new one.)
+const BAR_ROWS = 96;
+
+function paintBars(el, st, slope, cv) {
+  const L = el._fullLayout;
+  const image = st.figure.layout.images[0];
+  const places = slopePlaces(st);
+  const w = span(L.xaxis, image.x, image.x + image.sizex);
+  const h = Math.min(span(L.yaxis, 0, image.sizey), BAR_ROWS);
+  if (cv.width !== w || cv.height !== h) {
+    cv.width = w;
+    cv.height = h;
+  }
+  const ctx = cv.getContext("2d");
+  ctx.clearRect(0, 0, w, h);
+  const sx = w / image.sizex;
+  const sy = h / image.sizey;
+  st.group_names.forEach((_, g) => {
+    ctx.fillStyle = st.colors[g];
+    ctx.beginPath();
+    for (let i = 0; i < places.length; i++) {
+      if (st.groups[i] !== g) continue;
+      const v = Number.isFinite(slope[i]) ? Math.max(0, Math.min(slope[i], image.sizey)) : 0;
+      const top = Math.round(h - v * sy);
+      ctx.rect((places[i] - 0.4 - image.x) * sx, top, 0.8 * sx, h - top);
+    }
+    ctx.fill();
+  });
+  return cv.toDataURL();
+}
+
+// The pointer on a chart: while playing, its hover's numbers are refreshed then only.
+function watchPointer(el, c) {
+  el.__nnlPointer = true;
+  el.addEventListener("mouseenter", () => { c.pointer = true; });
+  el.addEventListener("mouseleave", () => { c.pointer = false; });
+}
 
 // The loss chart's ranges as shown (a user's zoom).
 function shownRanges(el) {
@@ -693,12 +848,7 @@ function stats() {
 // ------------------------------------------------------------------------------ element
 const PLOTS = ["loss", "weights", "slopes"];
 const FRAME_PART = { loss: "loss", weights: "network", slopes: "slopes" };
-// While playing, each frame paints the surface and the network; the Plotly charts take the
-// newest frame at their own pace, one chart per animation frame, the loss first: a chart's gap
-// between updates is COST_SHARE times its smoothed cost in the call. A chart too slow for
-// every frame is so updated less often, in place, and leaves the main thread to the others.
-// Paused, every chart is drawn.
-const COST_SHARE = { loss: 1.5, weights: 6, slopes: 4 };
+// Every frame paints every chart (LiveCharts.draw), each by its cheapest update (plot).
 
 class LiveCharts {
   constructor(parent) {
@@ -1143,11 +1293,16 @@ class LiveCharts {
     const st = this.static;
     const s = stats();
     this.current = frame;
+    this.frameNo = (this.frameNo || 0) + 1;
+    const took = {};
     try {
+      let t = performance.now();
       this.drawSurface(frame);
+      took.surface = performance.now() - t;
+      t = performance.now();
       drawNetwork(this.els.network, st.network, frame.network, this.hits.network);
-      if (this.playing) this.plotNext(performance.now());
-      else for (const name of PLOTS) this.plot(name, frame);
+      took.network = performance.now() - t;
+      for (const name of PLOTS) this.plot(name, frame);
       this.notes.slopes.textContent = frame.slopes.summary || "";
       if (!this.surfaceHover) this.notes.surface.textContent = this.surfaceNote;
       this.status.textContent = frame.text || "";
@@ -1159,7 +1314,11 @@ class LiveCharts {
       s.error = String(err && err.stack ? err.stack : err);
     }
     s.frames += 1;
-    for (const name of ["surface", "network"]) this.count(name, frame.epoch);
+    for (const name of ["surface", "network"]) this.count(name, frame.epoch, took[name]);
+    // how many frames the chart furthest behind is (0: all show this frame; bench/ui.py)
+    let behind = 0;
+    for (const name of CHARTS) behind = Math.max(behind, this.frameNo - ((s.charts[name] || {}).at || 0));
+    s.behindMax = Math.max(s.behindMax || 0, behind);
     if (frame.epoch !== s.lastEpoch) s.distinct += 1;
     s.lastEpoch = frame.epoch;
     s.drawMs.push(performance.now() - t0);
@@ -1171,35 +1330,63 @@ class LiveCharts {
     this.root.dataset.bestEpoch = Number.isFinite(frame.loss.best) ? String(frame.loss.best) : "";
   }
 
-  // Counts a chart's painted frames and distinct epochs (bench/ui.py reads them).
-  count(name, epoch) {
+  // Counts a chart's painted frames, distinct epochs and time spent in its updates (ms, the
+  // JS part: the browser's own drawing of the change comes later).
+  count(name, epoch, ms) {
     const s = stats();
-    const c = (s.charts[name] = s.charts[name] || { frames: 0, distinct: 0, last: null });
+    const c = (s.charts[name] = s.charts[name] || { frames: 0, distinct: 0, last: null, ms: 0 });
     c.frames += 1;
+    c.ms += ms || 0;
     if (epoch !== c.last) c.distinct += 1;
     c.last = epoch;
+    c.at = this.frameNo;
   }
 
-  // While playing: the first Plotly chart (loss, weights, slopes) behind the newest frame whose
-  // gap since its last update has passed.
+  // Between frames while playing: a chart the last frame missed (its draw failed) draws it;
+  // the pointer on the weights or the slopes refreshes their hover's numbers (plot).
   plotNext(now) {
     for (const name of PLOTS) {
       const c = this.plots[name];
-      if (!c || (!c.busy && now >= c.due && c.epoch !== this.current.epoch)) {
+      if (!c || c.epoch !== this.current.epoch) {
         this.plot(name, this.current);
+        return;
+      }
+      if (c.pointer && c.hoverEpoch !== this.current.epoch && now - c.hoverAt >= HOVER_MS) {
+        this.hoverData(name, this.current);
         return;
       }
     }
   }
 
+  // The numbers the hover of the weights (the heatmaps' z) or the slopes (the outlines' y)
+  // reads, for one frame.
+  hoverData(name, frame) {
+    const P = window.Plotly;
+    const st = this.static[name];
+    const el = this.els[name];
+    const c = this.plots[name];
+    if (name === "weights") {
+      const zs = weightsZ(st, frame.network);
+      P.restyle(el, { z: zs }, zs.map((_, i) => i));
+    } else if (name === "slopes" && st.group_names.length) {
+      const ys = slopesY(st, frame.slopes.slope);
+      P.restyle(el, { y: ys }, ys.map((_, i) => i));
+    }
+    c.hoverEpoch = frame.epoch;
+    c.hoverAt = performance.now();
+  }
+
   // One Plotly chart for one frame: built with Plotly.react when the view, its width or (for
-  // the loss) its ranges and marks changed; otherwise updated in place.
+  // the loss) its ranges and marks changed; otherwise updated in place by its cheapest call.
   plot(name, frame) {
     const P = window.Plotly;
     const st = this.static[name];
     const el = this.els[name];
     const fr = frame[FRAME_PART[name]];
-    const c = (this.plots[name] = this.plots[name] || { key: null, due: 0, ms: 0, epoch: null, busy: false, zoomed: false, resetAt: 0 });
+    const c = (this.plots[name] = this.plots[name] || {
+      key: null, epoch: null, zoomed: false, resetAt: 0, pointer: false, hoverEpoch: null,
+      hoverAt: 0, canvases: [], range: null,
+    });
     const t0 = performance.now();
     const width = el.clientWidth || 700;
     const fresh = c.key !== this.staticKey || !el._fullLayout || Math.abs(width - c.width) > 30;
@@ -1212,11 +1399,11 @@ class LiveCharts {
       if (name === "loss" && !el.__nnlZoom) {
         watchZoom(el, c, () => this.current && !this.playing && this.plot("loss", this.current));
       }
+      if (name !== "loss" && !el.__nnlPointer) watchPointer(el, c);
       c.key = this.staticKey;
       c.width = width;
       this.titles[name].textContent = st.title;
     };
-    let drawn = null; // Plotly.animate's promise: the update is done when it settles
     if (name === "loss") {
       const ranges = c.zoomed && el._fullLayout ? shownRanges(el) : fr.ranges;
       const later = fr.after && fr.after.epoch.length ? fr.epoch[fr.epoch.length - 1] : null;
@@ -1225,40 +1412,37 @@ class LiveCharts {
         build(lossFigure(st, fr, ranges));
         c.shape = shape;
       } else {
+        // (immediate: a new frame's lines replace an animation still in flight)
         const data = st.series.map((x) => ({ x: fr.epoch, y: fr[x.key] }));
-        drawn = P.animate(el, { data, traces: data.map((_, i) => i) }, ANIMATE);
+        P.animate(el, { data, traces: data.map((_, i) => i) }, ANIMATE);
       }
     } else if (name === "weights") {
-      const zs = weightsZ(st, fr);
+      const m = niceUp(Math.max(Math.abs(fr.wmin), Math.abs(fr.wmax)));
       if (fresh) {
         const fig = weightsFigure(st, width);
-        fig.traces.forEach((t, i) => { t.z = zs[i]; });
-        Object.assign(fig.layout.coloraxis, { cmin: fr.wmin, cmax: fr.wmax });
+        Object.assign(fig.layout.coloraxis, { cmin: -m, cmax: m });
         build(fig);
-      } else {
-        P.update(el, { z: zs }, { "coloraxis.cmin": fr.wmin, "coloraxis.cmax": fr.wmax }, zs.map((_, i) => i));
+        c.range = m;
       }
-    } else if (fresh) {
-      build(slopesFigure(st, fr, width));
-    } else if (st.group_names.length) {
-      const ys = slopesY(st, fr.slope);
-      P.restyle(el, { y: ys }, ys.map((_, i) => i));
-    }
-    // (Plotly.animate draws a moment later: a chart waits for its last animation to end)
-    const ms = performance.now() - t0;
-    if (!fresh) c.ms = c.ms ? 0.8 * c.ms + 0.2 * ms : ms; // a build is once: not its cost
-    c.due = t0 + COST_SHARE[name] * c.ms;
-    c.epoch = frame.epoch;
-    if (drawn && drawn.then) {
-      c.busy = true;
-      const done = () => {
-        c.busy = false;
-        this.count(name, frame.epoch);
-      };
-      drawn.then(done, () => { c.busy = false; });
+      const update = weightsImages(el, st, fr, m, c.canvases);
+      if (m !== c.range) {
+        Object.assign(update, { "coloraxis.cmin": -m, "coloraxis.cmax": m });
+        c.range = m;
+      }
+      P.relayout(el, update);
+      crisp(el);
+      if (fresh || !this.playing) this.hoverData(name, frame);
     } else {
-      this.count(name, frame.epoch);
+      if (fresh) build(slopesFigure(st, fr, width)); // (its outlines hold the frame's y)
+      const cv = c.canvases[0] || (c.canvases[0] = document.createElement("canvas"));
+      if (st.group_names.length) {
+        P.relayout(el, { "images[0].source": paintBars(el, st, fr.slope, cv) });
+        crisp(el);
+      }
+      if (!fresh && !this.playing) this.hoverData(name, frame);
     }
+    c.epoch = frame.epoch;
+    this.count(name, frame.epoch, performance.now() - t0);
   }
 
   destroy() {
