@@ -48,7 +48,7 @@ from nn_core.data.load import load_data  # noqa: E402
 from nn_core.settings import MAX_EPOCHS, RunSettings  # noqa: E402
 from nn_core.training.trainer import Trainer  # noqa: E402
 from ui import link_codec  # noqa: E402
-from ui.live import FRAME_RATE  # noqa: E402
+from ui.live.panel import FRAME_RATE  # noqa: E402
 from ui.live_frames import DEFAULT_SPEED, SPEEDS  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
