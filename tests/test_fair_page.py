@@ -175,3 +175,14 @@ def test_the_notice_says_the_rate_a_shared_run_gets_and_why(ss):
         f": 12 frames a second ({live.FRAME_RATE} on a free server); every run here slows "
         "down together")
     assert "each as many epochs as its turn allows" in live._rate_said(14.0, "max")
+
+
+def test_top_speed_slices_shrink_with_the_runs_sharing_the_server():
+    alone = live.top_speed_slice(1)
+    assert alone == live.FRAME_SECONDS
+    slices = [live.top_speed_slice(n) for n in range(1, 41)]
+    assert all(a >= b for a, b in zip(slices, slices[1:], strict=False))  # never grows
+    assert min(slices) == live.TURN_SECONDS / 4  # a frame always trains something
+    # 4 runs: each frame's slice and cost leave every page MIN_SHARED_RATE frames a second
+    four = live.top_speed_slice(4)
+    assert 4 * live.MIN_SHARED_RATE * (four + live.FRAME_OVERHEAD_S) == pytest.approx(1.0)

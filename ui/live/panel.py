@@ -65,6 +65,8 @@ FRAMES_PER_TICK = 20
 TICK_BYTES = 1_000_000
 FRAME_SECONDS = 0.06  # training time per frame at top speed (and the cap at any speed)
 TURN_SECONDS = 0.015  # training time per turn at most: the others' turns come in between
+MIN_SHARED_RATE = 12  # frames a second top speed aims to leave every page of a shared server
+FRAME_OVERHEAD_S = 0.003  # a frame's server cost besides training (bench/frame_cost.md)
 MIN_TURN_WAIT = 0.5  # seconds a frame begun waits for its next turn, even past its tick
 TICK_SECONDS = 0.25  # a tick's length per session playing (between MIN_ and MAX_TICK_SECONDS):
 MIN_TICK_SECONDS, MAX_TICK_SECONDS = 1.0, 2.0  # fewer, fuller ticks when many share the server
@@ -207,7 +209,8 @@ def _train_frames(trainer, view: LiveView, gen: int, speed: int | str,
     epochs = 0
     sched = shared_scheduler()
     pace = None if speed == "max" else Pace(FRAME_RATE)
-    end = time.monotonic() + tick_seconds(sched.busy()[0])
+    playing = sched.busy()[0]
+    end = time.monotonic() + tick_seconds(playing)
 
     def stopped() -> bool:  # (reading the session state also raises on a pending request)
         return runtime.interrupted() or not state.is_running() or state.generation() != gen
@@ -217,7 +220,8 @@ def _train_frames(trainer, view: LiveView, gen: int, speed: int | str,
             pace.wait()  # outside the lock: Pause and Reset act at once
         if end - time.monotonic() <= 0 or stopped():
             break
-        trained = _train_one_frame(trainer, view, speed, sid, end, stopped)
+        trained = _train_one_frame(trainer, view, speed, sid, end, stopped,
+                                   top_speed_slice(playing))
         if trained is None:
             break
         epochs += trained[0]
@@ -227,15 +231,28 @@ def _train_frames(trainer, view: LiveView, gen: int, speed: int | str,
     return frames, epochs
 
 
+def top_speed_slice(playing: int) -> float:
+    """Training time of one frame at top speed when ``playing`` sessions share the server: a
+    frame alone trains :data:`FRAME_SECONDS`; shared, the slices shrink so that every page
+    still gets about :data:`MIN_SHARED_RATE` frames a second (each frame also costs the server
+    ~3 ms to build and send), never below :data:`TURN_SECONDS` / 4. Top speed then takes what
+    the server can give this run in its turns, not the others' frames."""
+    if playing <= 1:
+        return FRAME_SECONDS
+    share = 1.0 / (playing * MIN_SHARED_RATE) - FRAME_OVERHEAD_S
+    return min(FRAME_SECONDS, max(TURN_SECONDS / 4, share))
+
+
 def _train_one_frame(trainer, view: LiveView, speed: int | str, sid: str, end: float,
-                     stopped: Callable[[], bool]) -> tuple[int, dict] | None:
+                     stopped: Callable[[], bool],
+                     top_slice: float = FRAME_SECONDS) -> tuple[int, dict] | None:
     """Train one frame's worth (``speed`` epochs, or a time slice at top speed) in turns of at
     most :data:`TURN_SECONDS`, and snapshot it in the last: (epochs ended, frame), or None when
     stopped or without a turn. A big network's frame so takes several short turns and the
     others' turns come in between (in one long turn per frame, two 6×64 runs held 14 light
     ones to 2.5 frames a second: bench/frame_cost.md)."""
     sched = shared_scheduler()
-    budget = FRAME_SECONDS if speed == "max" else FRAME_SECONDS * 3
+    budget = top_slice if speed == "max" else FRAME_SECONDS * 3
     wanted = None if speed == "max" else int(speed)
     ended = 0
     while True:
