@@ -1234,8 +1234,10 @@ class LiveCharts {
       }
       this.lastArrival = now;
       this.queue.push(...frames);
-      // At most about one message of latency: drop the oldest frames beyond it.
-      const keep = Math.min(Math.max(frames.length + 1, 2), MAX_QUEUE);
+      // At most about two messages of latency: drop the oldest frames beyond them (messages
+      // arrive unevenly: with one message's room, a late one then an early one dropped frames).
+      this.batch = Math.max(frames.length, 1);
+      const keep = Math.min(Math.max(2 * frames.length + 1, 2), MAX_QUEUE);
       while (this.queue.length > keep) {
         this.queue.shift();
         s.dropped += 1;
@@ -1252,7 +1254,9 @@ class LiveCharts {
     }
     if (this.queue.length && now >= this.nextDue && window.Plotly && this.static) {
       const frame = this.queue.shift();
-      this.nextDue = Math.max(now + this.spacing * 0.5, this.nextDue + this.spacing);
+      // more than a message's frames waiting: play a little faster, to catch up
+      const pace = this.queue.length > (this.batch || 1) ? 0.8 : 1;
+      this.nextDue = Math.max(now + this.spacing * 0.5, this.nextDue + this.spacing * pace);
       this.draw(frame);
     } else if (this.playing && this.current && this.static && window.Plotly) {
       this.plotNext(now);
