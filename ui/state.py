@@ -418,7 +418,7 @@ def use_table(csv_bytes: bytes, name: str, **changes: Any) -> Dataset:
     settings = base.replace(target=dataset.target_name, features=tuple(dataset.feature_names))
     if not changes:  # a new table (not a new target or an edit): early stopping by its size
         settings = with_early_stopping(settings, dataset.n_samples)
-        if settings.patience:
+        if settings.patience and may_change("patience", "validation_fraction"):
             push_notice(f"Early stopping is on for a table of {dataset.n_samples} rows "
                         f"(patience {settings.patience} epochs, validation share "
                         f"{settings.validation_fraction:.0%}); see Train → Stop.")
