@@ -151,3 +151,36 @@ def test_a_column_name_or_class_with_a_control_character_is_refused() -> None:
         read_csv_bytes(b'"a\r=1",b\n1,2\n3,4\n')
     with pytest.raises(PlaygroundError, match="control character"):
         _load(b'a,t\n1,"x\r=1"\n2,y\n3,y\n', "t")
+
+
+def test_the_predict_pages_downloads_have_no_formula_and_a_hostile_model_is_refused() -> None:
+    from tests.conftest import deferred_downloads, go, start
+    from ui import nav, state
+
+    # names may start like a formula (no control character: those are refused on reading)
+    ds = Dataset(X=np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 0.5], [1.0, 1.0]]),
+                 y=np.array([0, 1, 0, 1]), feature_names=["=a", "b"], target_name="-t",
+                 task="binary", classes=["=1+2", "@SUM(A1)"], name="csv")
+    settings = RunSettings(dataset="csv", target="-t", features=("=a", "b"), hidden=(2,),
+                           test_fraction=0)
+    trainer = Trainer(settings, ds)
+    trainer.step(2)
+    with deferred_downloads() as made:
+        at = go(start(settings=settings, dataset=ds, trainer=trainer), nav.PREDICT)
+        at.file_uploader(key=state.W_PREDICT_UPLOAD).upload(
+            "in.csv", b"'=a,b,note\n0,1,\"n\r=1+2\"\n1,0,\"\t@x\"\n", "text/csv").run()
+    assert not at.exception and not at.error
+    rows = cells(made["predictions.csv"]().decode("utf-8"))
+    assert_no_formula(rows)
+    assert restore(rows[0][0]) == "=a"
+    assert len(rows) == 3  # the line break inside a note did not make a row
+    assert [restore(r[2]) for r in rows[1:]] == ["n\n=1+2", "@x"]  # cells are trimmed
+    assert {restore(r[-1]) for r in rows[1:]} <= {"=1+2", "@SUM(A1)"}
+
+    # a model file naming a class with a carriage return is refused on the page in one line
+    d = json.loads(model_to_json(trainer))
+    d["classes"] = ["\r=1+2", "@SUM(A1)"]
+    at.file_uploader(key=state.W_MODEL_UPLOAD).upload(
+        "m.json", json.dumps(d).encode(), "application/json").run()
+    assert not at.exception
+    assert len(at.error) == 1 and "control character" in at.error[0].value
