@@ -44,7 +44,9 @@ def on_bundle(file: UploadedFile | None) -> None:
     except PlaygroundError as exc:
         state.set_error(f"Could not load {file.name}: {exc}. The previous data is kept.")
         return
-    state.push_notice(f"Loaded the run bundle {file.name}: its data and settings are in use.")
+    kept = " (except what this classroom link fixes)" if state.locked() else ""
+    state.push_notice(f"Loaded the run bundle {file.name}: its data and settings are in "
+                      f"use{kept}.")
 
 
 def on_regenerate() -> None:

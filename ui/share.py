@@ -97,11 +97,12 @@ def open_link() -> None:
         _probe_address_bar()
         return
     settings, view, notices = from_query(params)
-    state.set_locked(parse_locked(params))  # its problems are among the notices already
     try:
         state.set_settings(settings)
     except PlaygroundError as exc:  # e.g. data settings that cannot load: keep the defaults
         notices.append(f"The link's settings could not be used ({exc}); using the defaults.")
+    # after the link's settings: they are what the lock keeps from now on
+    state.set_locked(parse_locked(params))  # its problems are among the notices already
     state.set_view_choices(view)
     for notice in notices:
         state.push_notice(notice)

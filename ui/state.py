@@ -37,6 +37,7 @@ from nn_core.io.serialize import TrainedModel
 from nn_core.settings import DATA_FIELDS, RELOAD, RunSettings, with_early_stopping
 from nn_core.training.runs import MAX_RUNS, RunLog, RunRecord, data_fingerprint, record_run
 from nn_core.training.trainer import Trainer
+from ui import locks
 from ui.link_codec import UI_PARAMS
 from ui.live_frames import DEFAULT_SPEED, SPEEDS
 from ui.text import plain
@@ -134,15 +135,20 @@ def get_settings() -> RunSettings:
     return session().settings
 
 
-def set_settings(new: RunSettings) -> str | None:
+def set_settings(new: RunSettings, what: str = "the change") -> str | None:
     """Store new settings; reload the data if a data field changed; keep or drop the trainer.
 
-    Returns a one-line message for the user saying what happened to a trained network, or
-    None when there was nothing to say. Raises :class:`PlaygroundError` (and changes nothing)
-    when the new data settings cannot be loaded.
+    What a classroom link fixes stays as it is (:func:`ui.locks.hold`), whatever ``what`` (the
+    route, for the notice that says so: "the run bundle", ...) would change. Returns a one-line
+    message for the user saying what happened to a trained network, or None when there was
+    nothing to say. Raises :class:`PlaygroundError` (and changes nothing) when the new data
+    settings cannot be loaded.
     """
     s = session()
     old = s.settings
+    new, kept = locks.hold(old, new, s.locked)
+    if kept:
+        push_notice(locks.kept_notice(kept, what))
     if new == old:
         return None
     if old.effect_of(new) == RELOAD:
@@ -376,7 +382,11 @@ def set_dataset(
     Always drops the trainer; returns a message if there was one to drop.
     """
     s = session()
-    if settings is not None:
+    if settings is not None:  # the data's own fields come with it; the link fixes the rest
+        settings, kept = locks.hold(s.settings, settings,
+                                    locks.fixed_fields(s.locked) - set(DATA_FIELDS))
+        if kept:
+            push_notice(locks.kept_notice(kept, "the new data"))
         s.settings = settings
     if csv_bytes is not None:
         s.csv_bytes = csv_bytes
@@ -408,7 +418,7 @@ def use_table(csv_bytes: bytes, name: str, **changes: Any) -> Dataset:
     settings = base.replace(target=dataset.target_name, features=tuple(dataset.feature_names))
     if not changes:  # a new table (not a new target or an edit): early stopping by its size
         settings = with_early_stopping(settings, dataset.n_samples)
-        if settings.patience:
+        if settings.patience and may_change("patience", "validation_fraction"):
             push_notice(f"Early stopping is on for a table of {dataset.n_samples} rows "
                         f"(patience {settings.patience} epochs, validation share "
                         f"{settings.validation_fraction:.0%}); see Train → Stop.")
@@ -425,10 +435,15 @@ def load_bundle(data: bytes) -> None:
     """Restore a run bundle's settings and data, and add its runs to the comparison; on
     PlaygroundError nothing changes."""
     settings, table, name, runs = read_bundle(data)
-    if table is not None:
+    if table is not None and locks.tables_fixed(session().locked):
+        current = get_settings()
+        settings = settings.replace(**{f: getattr(current, f) for f in DATA_FIELDS})
+        push_notice("This classroom link fixes the data: the run bundle's table was not loaded "
+                    "and the data settings stay as they were.")
+    elif table is not None:
         use_table(table, name, target=settings.target, features=settings.features,
                   task=settings.task)
-    message = set_settings(settings)
+    message = set_settings(settings, "the run bundle")
     if message:
         push_notice(message)
     if runs:
@@ -694,6 +709,11 @@ def set_locked(names: frozenset[str]) -> None:
     session().locked = frozenset(names)
 
 
+def may_change(*fields: str) -> bool:
+    """Whether this session may change all of these settings fields (:mod:`ui.locks`)."""
+    return locks.may_change(locked(), *fields)
+
+
 def shown(*names: str) -> bool:
     """True unless a classroom link hides any of ``names`` (a setting, a view choice or a
     section)."""
@@ -822,7 +842,7 @@ def restore_run(number: int) -> None:
                   "does not have now: load that table on the Data page, then restore the run.")
         return
     try:
-        set_settings(run.settings)
+        set_settings(run.settings, f"restoring {run.label}")
     except PlaygroundError as exc:
         set_error(f"Could not restore {run.label}: {exc}")
         return

@@ -299,7 +299,7 @@ def show_scaling_hint(settings: Any, max_abs_input: float) -> None:
         return
     st.info(text)
     for label, changes in fixes:
-        if state.shown(*changes):
+        if state.may_change(*changes):
             st.button(label, key=state.fix_key(changes), on_click=_set, kwargs=changes,
                       width="stretch")
 

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from nn_core.data.csv_safety import neutralise, restore
+from nn_core.data.csv_safety import CONTROL_CHAR, csv_row, neutralise, restore
 from nn_core.data.dataset import TASK_CHOICES, Dataset
 from nn_core.errors import PlaygroundError
 from nn_core.limits import (
@@ -66,7 +66,10 @@ def frame_csv(frame: pd.DataFrame) -> str:
                 or pd.api.types.is_bool_dtype(column.dtype)):
             out.isetitem(j, column.astype(object).map(_neutral_value))
     out.columns = [_neutral_value(c) for c in out.columns]
-    return out.to_csv(index=False, lineterminator="\n")
+    # pandas formats the cells (with "\r\n" it quotes every cell holding \r or \n, so the
+    # rows split back exactly); csv_row writes them again with "\n", every control quoted
+    text = out.to_csv(index=False, lineterminator="\r\n")
+    return "".join(csv_row(row) for row in csv.reader(io.StringIO(text, newline="")))
 
 
 def _neutral_value(value: object) -> object:
@@ -221,6 +224,9 @@ def check_names(names: Sequence[str]) -> None:
         if len(name) > MAX_NAME_CHARS:
             raise PlaygroundError(f"the column name {show(name)} is longer than "
                                   f"{MAX_NAME_CHARS} characters")
+        if CONTROL_CHAR.search(name):
+            raise PlaygroundError(f"the column name {show(name)} holds a line break, tab or other "
+                                  "control character: rename it")
         if name in seen:
             raise PlaygroundError(f"two columns are called {show(name)}: rename one")
         seen.add(name)
@@ -361,6 +367,10 @@ def dataset_from_table(df: pd.DataFrame, target: str, features: Sequence[str] = 
     else:
         labels = [lab for lab, k in zip(labels, keep, strict=True) if k]
         classes = sorted(set(labels))
+    bad = [c for c in classes if CONTROL_CHAR.search(c)]
+    if bad:
+        raise PlaygroundError(f"the target {show(target)} has a class {show(bad[0])} with a line "
+                              "break, tab or other control character: edit it")
     if len(classes) > MAX_CLASSES:
         hint = " (choose regression for a measured quantity)" if numbers_ is not None else ""
         raise PlaygroundError(f"the target {show(target)} has {len(classes)} different values; "

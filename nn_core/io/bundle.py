@@ -22,7 +22,7 @@ from nn_core.data.load import load_data
 from nn_core.data.tabular import dataset_from_table, read_csv_bytes, show
 from nn_core.errors import PlaygroundError
 from nn_core.io.export import dataset_csv
-from nn_core.io.jsonscan import json_items
+from nn_core.io.jsonscan import control_text, json_items
 from nn_core.limits import MAX_BUNDLE_BYTES, MAX_COLUMNS
 from nn_core.settings import RunSettings
 from nn_core.training.runs import MAX_RECORD_ITEMS, MAX_RUNS, RunRecord
@@ -99,6 +99,11 @@ def read_bundle(data: bytes | str) -> tuple[RunSettings, bytes | None, str, list
     extra = [k for k in bundle if k not in KEYS]
     if extra:
         raise PlaygroundError(f"the run bundle has an unexpected field {show(extra[0])}")
+    where = control_text(bundle, skip=frozenset({"csv"}))
+    if where is not None:
+        raise PlaygroundError(_one_line(f"the run bundle's {where} holds a line break, tab or "
+                                        "other control character; a run bundle has none outside "
+                                        "its table"))
     runs = _runs(bundle)
     try:
         settings = RunSettings.from_dict(bundle.get("settings"))

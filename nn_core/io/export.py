@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from nn_core.data.csv_safety import FORMULA, PLAIN_NUMBER, neutralise
+from nn_core.data.csv_safety import FORMULA, MUST_QUOTE, PLAIN_NUMBER, csv_row, neutralise
 from nn_core.data.dataset import Dataset
 from nn_core.data.preprocess import TRANSFORM_TABLE
 from nn_core.io.serialize import TrainedModel
@@ -114,8 +114,9 @@ def predict(rows):
 
 # Text a spreadsheet would run as a formula gets a leading ' in the CSV written (numbers stay
 # numbers); a CSV the playground wrote has it too, and reading takes it off again.
-FORMULA = re.compile({formula})
+FORMULA = re.compile({formula}, re.DOTALL)
 PLAIN_NUMBER = re.compile({plain_number})
+MUST_QUOTE = re.compile({must_quote})  # quoted in the CSV written: a comma, a quote, a control
 
 
 def cell(text):
@@ -127,6 +128,15 @@ def restore(text):
     if isinstance(text, str) and text.startswith("'") and FORMULA.match(text):
         return text[1:]
     return text
+
+
+class Rows:
+    """CSV lines on stdout, every cell holding a control character quoted (csv's writer with
+    a "\\n" line end leaves a carriage return bare)."""
+
+    def writerow(self, cells):
+        sys.stdout.write(",".join('"' + c.replace('"', '""') + '"' if MUST_QUOTE.search(c) else c
+                                  for c in map(str, cells)) + "\\n")
 
 
 def main(args):
@@ -143,7 +153,7 @@ def main(args):
         sys.exit("usage: give " + str(len(FEATURES)) + " numbers (" + ", ".join(FEATURES)
                  + ") or a CSV file")
     result = predict(rows)
-    out = csv.writer(sys.stdout, lineterminator="\\n")
+    out = Rows()
     if TASK == "regression":
         out.writerow([cell(c) for c in FEATURES + [{prediction}.format(TARGET)]])
         for row, value in zip(rows, result):
@@ -218,6 +228,7 @@ def script_for(model: Trainer | TrainedModel, file_name: str = "model.py") -> st
         target_std=repr(float(model.coding.std)),
         formula=repr(FORMULA.pattern),
         plain_number=repr(PLAIN_NUMBER.pattern),
+        must_quote=repr(MUST_QUOTE.pattern),
         probability=repr(PROBABILITY_COLUMN),
         prediction=repr(PREDICTION_COLUMN),
     )
@@ -241,10 +252,8 @@ def history_csv(history: Mapping[str, Sequence[float]]) -> str:
 
 def dataset_csv(ds: Dataset) -> str:
     """A dataset as CSV text: its features, then the target (class labels), every digit kept."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([neutralise(str(n)) for n in (*ds.feature_names, ds.target_name)])
+    lines = [csv_row([neutralise(str(n)) for n in (*ds.feature_names, ds.target_name)])]
     labels = [neutralise(str(c)) for c in ds.classes]
-    for x, y in zip(ds.X.tolist(), ds.y.tolist(), strict=True):
-        writer.writerow([*map(repr, x), labels[y] if labels else repr(y)])
-    return out.getvalue()
+    lines += [csv_row([*map(repr, x), labels[y] if labels else repr(y)])
+              for x, y in zip(ds.X.tolist(), ds.y.tolist(), strict=True)]
+    return "".join(lines)

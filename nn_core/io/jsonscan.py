@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from nn_core.data.csv_safety import CONTROL_CHAR
+
 # a string literal, escapes included (unrolled so that long strings cost one regex step each)
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 
@@ -25,3 +27,26 @@ def json_items(text: str, limit: int) -> int:
     if strings > limit:
         return strings
     return 1 + strings + sum(rest.count(c) for c in ",:[{")
+
+
+def control_text(value: object, skip: frozenset[str] = frozenset()) -> str | None:
+    """The key path (``settings.features[2]``) of the first text in a parsed JSON ``value``, a
+    key or a string, that holds a control character (line break, carriage return, tab, ...);
+    ``None`` if there is none. Top-level keys in ``skip`` are not looked into (a bundle's CSV
+    text has line breaks of its own)."""
+    stack: list[tuple[str, object]] = [("", value)]
+    while stack:
+        where, v = stack.pop()
+        if isinstance(v, str):
+            if CONTROL_CHAR.search(v):
+                return where or "text"
+        elif isinstance(v, dict):
+            for k, item in v.items():
+                at = f"{where}.{k}" if where else str(k)
+                if CONTROL_CHAR.search(str(k)):
+                    return f"{where or 'top'} (a key)"
+                if not (where == "" and k in skip):
+                    stack.append((at, item))
+        elif isinstance(v, list):
+            stack.extend((f"{where}[{i}]", item) for i, item in enumerate(v))
+    return None

@@ -16,7 +16,7 @@ import numpy as np
 from nn_core.data.preprocess import Preprocessor
 from nn_core.engine.network import Network
 from nn_core.errors import PlaygroundError
-from nn_core.io.jsonscan import json_items
+from nn_core.io.jsonscan import control_text, json_items
 from nn_core.limits import (
     MAX_ABS_VALUE,
     MAX_CLASSES,
@@ -124,6 +124,10 @@ def model_from_json(text: str | bytes) -> TrainedModel:
         raise PlaygroundError("model file has a number too large to be finite") from None
     except (ValueError, RecursionError):  # JSONDecodeError, or an integer too long to read
         raise PlaygroundError("model file is not valid JSON") from None
+    where = control_text(d)
+    if where is not None:
+        raise PlaygroundError(_one_line(f"model file's {where} holds a line break, tab or other "
+                                        "control character; a playground model has none"))
     try:
         return _from_dict(d)
     except PlaygroundError as exc:

@@ -93,6 +93,9 @@ def on_try_rate(rate: float) -> None:
 
     It does not start playing: the learning-rate slider in the browser still holds the old
     rate until this run reaches it, and a tick sent before then would set that rate again."""
+    if not state.may_change("lr"):  # the button is not offered then; a stale click says why
+        state.push_notice("This classroom link fixes lr: the learning rate stays as it is.")
+        return
     with lock():
         try:
             state.update_settings(lr=rate)
@@ -123,7 +126,7 @@ def failed_run_notice() -> None:
         return
     rate = fix_rate(trainer)
     st.error(trainer.stop_reason, icon="⚠️")
-    if rate is not None:
+    if rate is not None and state.may_change("lr"):
         st.button(f"Try learning rate {rate:g}", key=state.W_FIX_RATE, on_click=on_try_rate,
                   args=(rate,), type="primary", width="content",
                   help="Sets this learning rate and starts again from the seed's weights.")
