@@ -181,7 +181,7 @@ def test_top_speed_slices_shrink_with_the_runs_sharing_the_server():
     alone = live.top_speed_slice(1)
     assert alone == live.FRAME_SECONDS
     slices = [live.top_speed_slice(n) for n in range(1, 41)]
-    assert all(a >= b for a, b in zip(slices, slices[1:], strict=False))  # never grows
+    assert all(a >= b for a, b in itertools.pairwise(slices))  # never grows
     assert min(slices) == live.TURN_SECONDS / 4  # a frame always trains something
     # 4 runs: each frame's slice and cost leave every page MIN_SHARED_RATE frames a second
     four = live.top_speed_slice(4)
