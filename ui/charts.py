@@ -33,6 +33,7 @@ from nn_core.engine import activations
 from nn_core.io.export import probability_column
 from nn_core.io.predictions import free_name
 from ui.data_charts import CLASS_COLORS
+from ui.live.protocol import FONT_FAMILY, INK, LOSS_KEYS, MUTED
 from ui.text import plotly_text
 
 Spec = dict[str, Any]
@@ -174,9 +175,6 @@ def loss_static(metric_name: str, log_y: bool, validation: bool = False) -> Spec
     }
     spec["figure"] = loss_figure(spec)
     return spec
-
-
-LOSS_KEYS = ("train_loss", "test_loss", "train_metric", "test_metric", "val_loss")
 
 
 def loss_point(history: Mapping[str, Any]) -> list[float | None]:
@@ -579,7 +577,7 @@ def surface_points(
         marker: dict[str, Any] = {
             "size": 8 if test else 7,
             "symbol": "diamond" if test else "circle",
-            "line": {"color": "#1f2430" if test else "#ffffff", "width": 1.5 if test else 0.8},
+            "line": {"color": INK if test else "#ffffff", "width": 1.5 if test else 0.8},
         }
         values = np.asarray(y)[rows]
         label = "test" if test else "train"
@@ -623,7 +621,7 @@ def surface_layout(
     return {
         "uirevision": uirevision,
         "title": title,
-        "font": {"family": "sans-serif", "size": 12, "color": "#1f2430"},
+        "font": {"family": "sans-serif", "size": 12, "color": INK},
         "paper_bgcolor": "rgba(0,0,0,0)",
         "plot_bgcolor": "#ffffff",
         "margin": {"l": 52, "r": 12, "t": 56 if n_held else 40, "b": 44},
@@ -681,8 +679,6 @@ def surface_figure(
 # ------------------------------------------------------------ live Plotly figures (fixed part)
 # The loss, weights and slopes figures are built here once per view, without their numbers;
 # the live element fills in each frame's numbers and updates them in place.
-FONT_FAMILY = "'Source Sans Pro', 'Source Sans 3', sans-serif"
-INK, MUTED = "#1f2430", "#5a6270"
 BASE_LAYOUT: Spec = {
     "font": {"family": FONT_FAMILY, "size": 11, "color": INK},
     "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "#ffffff",

@@ -22,6 +22,7 @@ import numpy as np
 from nn_core.engine import activations
 from nn_core.limits import MAX_FEATURES
 from ui import charts
+from ui.live import protocol
 
 SLOPE_ROWS = 1000  # training rows used for the unit-slope chart (a fixed, evenly spaced sample)
 GRID = 50  # surface grid points per axis (at most)
@@ -211,6 +212,7 @@ class LiveView:
                                        validation=len(trainer.val_idx) > 0),
             "weights": charts.weights_static(net.sizes, net.bias, self.names),
             "slopes": charts.slopes_static(self.names, net.layer_activations),
+            "protocol": protocol.message(),
         }
         # each hidden unit's own map over the same two inputs (drawn in its node, and on the
         # surface while the pointer is on that node)

@@ -15,7 +15,15 @@
 // through canvas fillText, textContent, or Plotly (whose labels the server escaped).
 
 
-const CHARTS = ["surface", "network", "loss", "weights", "slopes"];
+// The contract's constants: names, orders, fonts, colours (ui/live/protocol.py), read from the
+// static message (`static.protocol`) before anything is drawn.
+let CHARTS, PLOTS, FRAME_PART, LOSS_KEYS, FONT, SMALL, TITLE, INK, MUTED, MAX_QUEUE;
+function useProtocol(p) {
+  ({
+    charts: CHARTS, plots: PLOTS, frame_part: FRAME_PART, loss_keys: LOSS_KEYS, font: FONT,
+    small: SMALL, title: TITLE, ink: INK, muted: MUTED, max_queue: MAX_QUEUE,
+  } = p);
+}
 const PLOTLY_CONFIG = {
   displaylogo: false,
   displayModeBar: "hover",
@@ -23,12 +31,6 @@ const PLOTLY_CONFIG = {
   scrollZoom: false,
   modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"],
 };
-const MAX_QUEUE = 48; // frames kept to play: about two ticks' (ui/live.py FRAMES_PER_TICK)
-const FONT = "12px 'Source Sans Pro', 'Source Sans 3', sans-serif";
-const SMALL = "10px 'Source Sans Pro', 'Source Sans 3', sans-serif";
-const TITLE = "600 13px 'Source Sans Pro', 'Source Sans 3', sans-serif";
-const INK = "#1f2430";
-const MUTED = "#5a6270";
 
 // ------------------------------------------------------------------------------ loading
 let plotlyPromise = null;
@@ -536,8 +538,6 @@ function placeTip(tip, root, ev) {
 
 // Weight heatmaps, one per layer, last row the biases, one shared scale [-m, m].
 // The history up to a frame's epoch, ending at the frame's own newest point.
-const LOSS_KEYS = ["train_loss", "test_loss", "train_metric", "test_metric", "val_loss"];
-
 function lossSeries(history, last) {
   const ep = history ? history.epoch : new Float32Array(0);
   const epoch = last && last[0] !== null ? last[0] : Infinity;
@@ -846,8 +846,6 @@ function stats() {
 }
 
 // ------------------------------------------------------------------------------ element
-const PLOTS = ["loss", "weights", "slopes"];
-const FRAME_PART = { loss: "loss", weights: "network", slopes: "slopes" };
 // Every frame paints every chart (LiveCharts.draw), each by its cheapest update (plot).
 
 class LiveCharts {
@@ -889,6 +887,30 @@ class LiveCharts {
     root.appendChild(head);
     const grid = document.createElement("div");
     grid.className = "nnl-grid";
+    this.grid = grid;
+    this.tip = document.createElement("div");
+    this.tip.className = "nnl-tip";
+    root.appendChild(grid);
+    root.appendChild(this.tip);
+    this.parent.appendChild(root);
+    this.root = root;
+    // a new width re-lays the Plotly charts out (the heatmaps wrap, the slopes' labels thin out)
+    this.resizer = new ResizeObserver(() => {
+      clearTimeout(this.resizeTimer);
+      this.resizeTimer = setTimeout(() => {
+        if (this.current && this.static && window.Plotly && !this.playing) {
+          for (const name of PLOTS) this.plot(name, this.current);
+        }
+      }, 250);
+    });
+    this.resizer.observe(grid);
+  }
+
+  // The charts' cells, once the first static message has said which (its protocol).
+  cells(protocol) {
+    if (this.els) return;
+    useProtocol(protocol);
+    const grid = this.grid;
     this.els = {};
     this.notes = {};
     this.titles = {};
@@ -913,28 +935,12 @@ class LiveCharts {
       this.hits[name] = [];
     }
     this.hover("network", this.els.network);
-    this.tip = document.createElement("div");
-    this.tip.className = "nnl-tip";
-    root.appendChild(grid);
-    root.appendChild(this.tip);
-    this.parent.appendChild(root);
-    this.root = root;
     this.unitEvents();
     this.els.surface.addEventListener("mousemove", (ev) => this.hoverSurface(ev));
     this.els.surface.addEventListener("mouseleave", () => {
       this.surfaceHover = false;
       this.notes.surface.textContent = this.surfaceNote || "";
     });
-    // a new width re-lays the Plotly charts out (the heatmaps wrap, the slopes' labels thin out)
-    this.resizer = new ResizeObserver(() => {
-      clearTimeout(this.resizeTimer);
-      this.resizeTimer = setTimeout(() => {
-        if (this.current && this.static && window.Plotly && !this.playing) {
-          for (const name of PLOTS) this.plot(name, this.current);
-        }
-      }, 250);
-    });
-    this.resizer.observe(grid);
     this.networkResizer = redrawOnResize(this.els.network, () => {
       if (this.current && this.static && !this.stopped) {
         drawNetwork(this.els.network, this.static.network, this.current.network, this.hits.network);
@@ -996,7 +1002,7 @@ class LiveCharts {
     button.className = "nnl-unpin";
     button.textContent = "Show the network's output";
     button.style.cssText = "font:inherit;font-size:0.8rem;padding:0.1rem 0.6rem;cursor:pointer;" +
-      "border:1px solid #c4c9d4;border-radius:0.4rem;background:#fff;color:#1f2430;";
+      `border:1px solid #c4c9d4;border-radius:0.4rem;background:#fff;color:${INK};`;
     button.addEventListener("click", () => {
       this.unitPin = null;
       this.showUnit();
@@ -1200,12 +1206,14 @@ class LiveCharts {
         }
         return;
       }
+      this.cells(data.static.protocol);
       this.staticKey = data.static.key;
       this.static = decode(data.static);
       this.root.dataset.lossSeries = this.static.loss.series.map((x) => x.key).join(",");
       s.staticKey = this.staticKey;
       this.queue = [];
     }
+    if (!this.static) return; // (frames without their view: a static part comes first)
     const history = data.history ? decode(data.history) : null;
     const frames = (data.frames || []).map((f) => {
       const frame = decode(f);
@@ -1449,7 +1457,7 @@ class LiveCharts {
     this.stopped = true;
     if (this.resizer) this.resizer.disconnect();
     if (this.networkResizer) this.networkResizer.disconnect();
-    if (window.Plotly) for (const name of ["surface", ...PLOTS]) window.Plotly.purge(this.els[name]);
+    if (window.Plotly && this.els) for (const name of ["surface", ...PLOTS]) window.Plotly.purge(this.els[name]);
   }
 }
 
@@ -1474,6 +1482,7 @@ export default function (component) {
     INSTANCES.set(parentElement, inst);
   }
   if (!data) return;
+  if (data.static && data.static.protocol) inst.cells(data.static.protocol);
   watchVisibility(inst, data, setTriggerValue);
   if (!window.Plotly) {
     loadPlotly(data.plotly_url).then(
