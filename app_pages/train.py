@@ -5,9 +5,9 @@ import dataclasses
 import streamlit as st
 
 from ui import quality_view, runs_view, scheduler, scrubber, state, train_controls
-from ui.charts import held_caption
 from ui.live import controls, panel
-from ui.live_frames import SPEEDS, ViewOptions, surface_axes
+from ui.live.surface import held_caption, surface_axes
+from ui.live.view import SPEEDS, ViewOptions
 from ui.text import plain, widget_text
 
 # The page is built one session at a time in this process (a class pressing Pause at once:

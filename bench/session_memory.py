@@ -30,7 +30,7 @@ from nn_core.limits import MAX_FEATURES, MAX_ROWS  # noqa: E402
 from nn_core.settings import MAX_HIDDEN_LAYERS, MAX_NODES, RunSettings  # noqa: E402
 from nn_core.training.trainer import Trainer  # noqa: E402
 from ui.live.panel import FRAME_SECONDS, FRAMES_PER_TICK  # noqa: E402
-from ui.live_frames import LiveView, ViewOptions  # noqa: E402
+from ui.live.view import LiveView, ViewOptions  # noqa: E402
 
 
 def _largest() -> tuple[RunSettings, Dataset]:

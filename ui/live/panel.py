@@ -41,7 +41,7 @@ from ui import scheduler, server_stats, state
 from ui.live import controls, runtime
 from ui.live.controls import lock
 from ui.live.runtime import session_id, shared_scheduler
-from ui.live_frames import LiveView, ViewOptions
+from ui.live.view import LiveView, ViewOptions
 from ui.text import plain
 
 ROOT = Path(__file__).resolve().parents[2]
