@@ -149,6 +149,68 @@ function watchPointer(el, c) {
   el.addEventListener("mouseleave", () => { c.pointer = false; });
 }
 
+const PLOTLY_CONFIG = {
+  displaylogo: false,
+  displayModeBar: "hover",
+  responsive: true,
+  scrollZoom: false,
+  modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"],
+};
+
+// One Plotly chart (loss, weights, slopes: their files hold the subclasses). `update(fr, epoch)`
+// draws a frame's part: a Plotly.react when the view or the width changed (build), else the
+// chart's cheapest call in place; `hoverData` refreshes what its hover reads. The element sets
+// `st` and `staticKey` (the view) and `playing` before each update.
+class PlotlyChart {
+  constructor(el, titleEl) {
+    this.el = el;
+    this.titleEl = titleEl;
+    this.st = null;
+    this.staticKey = null;
+    this.playing = false;
+    this.key = null; // the view it was built for
+    this.width = 0; // ... and the width
+    this.epoch = null; // the epoch it shows
+    this.pointer = false;
+    this.hoverEpoch = null;
+    this.hoverAt = 0;
+    this.canvases = [];
+  }
+
+  view(st, staticKey, playing) {
+    this.st = st;
+    this.staticKey = staticKey;
+    this.playing = playing;
+  }
+
+  // Whether this frame needs a new figure: a new view, no figure yet, or a new width.
+  fresh() {
+    this.widthNow = this.el.clientWidth || 700;
+    return this.key !== this.staticKey || !this.el._fullLayout || Math.abs(this.widthNow - this.width) > 30;
+  }
+
+  build(fig) {
+    fig.layout.uirevision = this.staticKey;
+    this.el.style.height = `${fig.layout.height}px`;
+    this.building = true;
+    window.Plotly.react(this.el, fig.traces, fig.layout, PLOTLY_CONFIG);
+    this.building = false;
+    this.watch();
+    this.key = this.staticKey;
+    this.width = this.widthNow;
+    this.titleEl.textContent = this.st.title;
+  }
+
+  watch() {
+    if (!this.el.__nnlPointer) watchPointer(this.el, this);
+  }
+
+  hoverData(fr, epoch) {
+    this.hoverEpoch = epoch;
+    this.hoverAt = performance.now();
+  }
+}
+
 // ------------------------------------------------------------------------------ stats
 function stats() {
   if (!window.__nnLive) {

@@ -16,13 +16,6 @@
 // Trusted code: every string comes from the server's chart builders; text reaches the page
 // through canvas fillText, textContent, or Plotly (whose labels the server escaped).
 
-const PLOTLY_CONFIG = {
-  displaylogo: false,
-  displayModeBar: "hover",
-  responsive: true,
-  scrollZoom: false,
-  modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"],
-};
 
 // ------------------------------------------------------------------------------ loading
 let plotlyPromise = null;
@@ -47,6 +40,8 @@ function loadPlotly(url) {
 
 // ------------------------------------------------------------------------------ element
 // Every frame paints every chart (LiveCharts.draw), each by its cheapest update (plot).
+
+const PLOT_CHARTS = { loss: LossChart, weights: WeightsChart, slopes: SlopesChart };
 
 class LiveCharts {
   constructor(parent) {
@@ -551,88 +546,23 @@ class LiveCharts {
   // The numbers the hover of the weights (the heatmaps' z) or the slopes (the outlines' y)
   // reads, for one frame.
   hoverData(name, frame) {
-    const P = window.Plotly;
-    const st = this.static[name];
-    const el = this.els[name];
-    const c = this.plots[name];
-    if (name === "weights") {
-      const zs = weightsZ(st, frame.network);
-      P.restyle(el, { z: zs }, zs.map((_, i) => i));
-    } else if (name === "slopes" && st.group_names.length) {
-      const ys = slopesY(st, frame.slopes.slope);
-      P.restyle(el, { y: ys }, ys.map((_, i) => i));
-    }
-    c.hoverEpoch = frame.epoch;
-    c.hoverAt = performance.now();
+    this.plots[name].hoverData(frame[FRAME_PART[name]], frame.epoch);
   }
 
-  // One Plotly chart for one frame: built with Plotly.react when the view, its width or (for
-  // the loss) its ranges and marks changed; otherwise updated in place by its cheapest call.
+  // One Plotly chart for one frame (its class says how it is updated).
   plot(name, frame) {
-    const P = window.Plotly;
-    const st = this.static[name];
-    const el = this.els[name];
-    const fr = frame[FRAME_PART[name]];
-    const c = (this.plots[name] = this.plots[name] || {
-      key: null, epoch: null, zoomed: false, resetAt: 0, pointer: false, hoverEpoch: null,
-      hoverAt: 0, canvases: [], range: null,
-    });
+    const chart = this.plots[name] || (this.plots[name] = this.plotChart(name));
+    chart.view(this.static[name], this.staticKey, this.playing);
     const t0 = performance.now();
-    const width = el.clientWidth || 700;
-    const fresh = c.key !== this.staticKey || !el._fullLayout || Math.abs(width - c.width) > 30;
-    const build = (fig) => {
-      fig.layout.uirevision = this.staticKey;
-      el.style.height = `${fig.layout.height}px`;
-      c.building = true;
-      P.react(el, fig.traces, fig.layout, PLOTLY_CONFIG);
-      c.building = false;
-      if (name === "loss" && !el.__nnlZoom) {
-        watchZoom(el, c, () => this.current && !this.playing && this.plot("loss", this.current));
-      }
-      if (name !== "loss" && !el.__nnlPointer) watchPointer(el, c);
-      c.key = this.staticKey;
-      c.width = width;
-      this.titles[name].textContent = st.title;
-    };
-    if (name === "loss") {
-      const ranges = c.zoomed && el._fullLayout ? shownRanges(el) : fr.ranges;
-      const later = fr.after && fr.after.epoch.length ? fr.epoch[fr.epoch.length - 1] : null;
-      const shape = JSON.stringify([ranges, fr.best, later, fr.epoch.length > 1]);
-      if (fresh || shape !== c.shape) {
-        build(lossFigure(st, fr, ranges));
-        c.shape = shape;
-      } else {
-        // (immediate: a new frame's lines replace an animation still in flight)
-        const data = st.series.map((x) => ({ x: fr.epoch, y: fr[x.key] }));
-        P.animate(el, { data, traces: data.map((_, i) => i) }, ANIMATE);
-      }
-    } else if (name === "weights") {
-      const m = niceUp(Math.max(Math.abs(fr.wmin), Math.abs(fr.wmax)));
-      if (fresh) {
-        const fig = weightsFigure(st, width);
-        Object.assign(fig.layout.coloraxis, { cmin: -m, cmax: m });
-        build(fig);
-        c.range = m;
-      }
-      const update = weightsImages(el, st, fr, m, c.canvases);
-      if (m !== c.range) {
-        Object.assign(update, { "coloraxis.cmin": -m, "coloraxis.cmax": m });
-        c.range = m;
-      }
-      P.relayout(el, update);
-      crisp(el);
-      if (fresh || !this.playing) this.hoverData(name, frame);
-    } else {
-      if (fresh) build(slopesFigure(st, fr, width)); // (its outlines hold the frame's y)
-      const cv = c.canvases[0] || (c.canvases[0] = document.createElement("canvas"));
-      if (st.group_names.length) {
-        P.relayout(el, { "images[0].source": paintBars(el, st, fr.slope, cv) });
-        crisp(el);
-      }
-      if (!fresh && !this.playing) this.hoverData(name, frame);
-    }
-    c.epoch = frame.epoch;
+    chart.update(frame[FRAME_PART[name]], frame.epoch);
+    chart.epoch = frame.epoch;
     this.count(name, frame.epoch, performance.now() - t0);
+  }
+
+  plotChart(name) {
+    const chart = new PLOT_CHARTS[name](this.els[name], this.titles[name]);
+    chart.onReset = () => this.current && !this.playing && this.plot(name, this.current);
+    return chart;
   }
 
   destroy() {

@@ -73,3 +73,26 @@ function lossFigure(st, fr, ranges) {
   if (later && n) mark(fr.epoch[n - 1], 0.36, `epoch ${fr.epoch[n - 1]}`, "solid", 1.5);
   return { traces: data, layout };
 }
+
+class LossChart extends PlotlyChart {
+  // a double click gives the ranges back and draws the chart again at once (the element's call)
+  watch() {
+    if (!this.el.__nnlZoom) watchZoom(this.el, this, () => this.onReset && this.onReset());
+  }
+
+  // Its lines' new arrays through Plotly.animate without a redraw; new ranges or marks rebuild.
+  update(fr) {
+    const fresh = this.fresh();
+    const ranges = this.zoomed && this.el._fullLayout ? shownRanges(this.el) : fr.ranges;
+    const later = fr.after && fr.after.epoch.length ? fr.epoch[fr.epoch.length - 1] : null;
+    const shape = JSON.stringify([ranges, fr.best, later, fr.epoch.length > 1]);
+    if (fresh || shape !== this.shape) {
+      this.build(lossFigure(this.st, fr, ranges));
+      this.shape = shape;
+    } else {
+      // (immediate: a new frame's lines replace an animation still in flight)
+      const data = this.st.series.map((x) => ({ x: fr.epoch, y: fr[x.key] }));
+      window.Plotly.animate(this.el, { data, traces: data.map((_, i) => i) }, ANIMATE);
+    }
+  }
+}

@@ -78,3 +78,25 @@ function slopesFigure(st, fr, width) {
   }
   return { traces: data, layout };
 }
+
+class SlopesChart extends PlotlyChart {
+  // The bars painted into the one layout image (their outlines, under it, hold the hover).
+  update(fr, epoch) {
+    const fresh = this.fresh();
+    if (fresh) this.build(slopesFigure(this.st, fr, this.widthNow)); // (its outlines hold the frame's y)
+    const cv = this.canvases[0] || (this.canvases[0] = document.createElement("canvas"));
+    if (this.st.group_names.length) {
+      window.Plotly.relayout(this.el, { "images[0].source": paintBars(this.el, this.st, fr.slope, cv) });
+      crisp(this.el);
+    }
+    if (!fresh && !this.playing) this.hoverData(fr, epoch);
+  }
+
+  hoverData(fr, epoch) {
+    if (this.st.group_names.length) {
+      const ys = slopesY(this.st, fr.slope);
+      window.Plotly.restyle(this.el, { y: ys }, ys.map((_, i) => i));
+    }
+    super.hoverData(fr, epoch);
+  }
+}

@@ -89,3 +89,32 @@ function weightsZ(st, fr) {
     return z;
   });
 }
+
+class WeightsChart extends PlotlyChart {
+  // `fr` is the network's frame part (the weights ride with it): the layers' images swapped by
+  // one relayout; the colour range moves in steps.
+  update(fr, epoch) {
+    const fresh = this.fresh();
+    const m = niceUp(Math.max(Math.abs(fr.wmin), Math.abs(fr.wmax)));
+    if (fresh) {
+      const fig = weightsFigure(this.st, this.widthNow);
+      Object.assign(fig.layout.coloraxis, { cmin: -m, cmax: m });
+      this.build(fig);
+      this.range = m;
+    }
+    const update = weightsImages(this.el, this.st, fr, m, this.canvases);
+    if (m !== this.range) {
+      Object.assign(update, { "coloraxis.cmin": -m, "coloraxis.cmax": m });
+      this.range = m;
+    }
+    window.Plotly.relayout(this.el, update);
+    crisp(this.el);
+    if (fresh || !this.playing) this.hoverData(fr, epoch);
+  }
+
+  hoverData(fr, epoch) {
+    const zs = weightsZ(this.st, fr);
+    window.Plotly.restyle(this.el, { z: zs }, zs.map((_, i) => i));
+    super.hoverData(fr, epoch);
+  }
+}
