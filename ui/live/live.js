@@ -57,13 +57,11 @@ class LiveCharts {
     this.arrivalMs = 300;
     this.playing = false;
     this.current = null;
-    this.surfaceKey = null;
     this.surfaceNote = "";
     this.surfaceHover = false;
     this.hits = {};
     this.plots = {};
     this.stopped = false;
-    this.surfaceCanvas = document.createElement("canvas");
     this.build();
     stats().mounts += 1;
     this.loop = this.loop.bind(this);
@@ -129,6 +127,8 @@ class LiveCharts {
       this.notes[name] = note;
       this.hits[name] = [];
     }
+    this.network = new NetworkChart(this.els.network, this.hits.network);
+    this.surface = new SurfaceChart(this.els.surface);
     this.hover("network", this.els.network);
     this.unitEvents();
     this.els.surface.addEventListener("mousemove", (ev) => this.hoverSurface(ev));
@@ -138,7 +138,7 @@ class LiveCharts {
     });
     this.networkResizer = redrawOnResize(this.els.network, () => {
       if (this.current && this.static && !this.stopped) {
-        drawNetwork(this.els.network, this.static.network, this.current.network, this.hits.network);
+        this.network.update(this.current.network);
       }
     });
   }
@@ -221,7 +221,7 @@ class LiveCharts {
     if (!this.current || !this.static || !window.Plotly) return;
     try {
       this.drawSurface(this.current);
-      drawNetwork(this.els.network, this.static.network, this.current.network, this.hits.network);
+      this.network.update(this.current.network);
       if (!this.surfaceHover) this.notes.surface.textContent = this.surfaceNote;
     } catch (err) {
       s.error = String(err && err.stack ? err.stack : err);
@@ -262,13 +262,15 @@ class LiveCharts {
   drawSurface(frame) {
     const st = this.static;
     const s = stats();
-    const grid = st.surface.grid;
     const view = this.surfaceView(frame);
     st.network.shown = view.unit; // drawNetwork outlines it
-    const source = this.surfaceImage(view.z, view.colours);
+    this.surface.view(st.surface, this.staticKey);
+    const { lo, hi, built } = this.surface.update(view);
+    // the range on the grid: a flat output (the blog's ~0.5) says so in numbers
     if (view.unit) {
-      const [lo, hi] = this.surfaceSpan;
       this.surfaceNote = `${view.label} on this grid: ${fmt(lo)} to ${fmt(hi)} · ${view.meaning}`;
+    } else {
+      this.surfaceNote = view.colours.zmin === -0.5 ? "" : `output on this grid: ${fmt(lo)} to ${fmt(hi)}`;
     }
     this.shownZ = view.z;
     this.shownLabel = view.label;
@@ -281,20 +283,7 @@ class LiveCharts {
       : "";
     if (this.notes.network.textContent !== note) this.notes.network.textContent = note;
     const div = this.els.surface;
-    if (this.surfaceKey !== this.staticKey || !div._fullLayout) {
-      const fig = st.surface.figure;
-      const layout = {
-        ...fig.layout,
-        title: { ...fig.layout.title, text: view.title },
-        images: [{
-          source, xref: "x", yref: "y", x: grid.x0, y: grid.y1, sizex: grid.x1 - grid.x0,
-          sizey: grid.y1 - grid.y0, xanchor: "left", yanchor: "top", sizing: "stretch",
-          layer: "below",
-        }],
-      };
-      window.Plotly.react(div, fig.data, layout, PLOTLY_CONFIG);
-      this.surfaceKey = this.staticKey;
-      this.surfaceTitle = view.title;
+    if (built) {
       s.surfaceRedraws += 1;
       if (!div.__nnlWatched && div.on) {
         // keep the last few view changes (zoom, pan, autoscale) for diagnosis
@@ -307,13 +296,6 @@ class LiveCharts {
           if (log.length > 10) log.shift();
         });
       }
-    } else {
-      const update = { "images[0].source": source };
-      if (view.title !== this.surfaceTitle) {
-        update["title.text"] = view.title;
-        this.surfaceTitle = view.title;
-      }
-      window.Plotly.relayout(div, update);
     }
     // the last surface drawn, for tests (not enumerable: stats copies stay small)
     Object.defineProperty(s, "lastSurface", {
@@ -404,6 +386,7 @@ class LiveCharts {
       this.cells(data.static.protocol);
       this.staticKey = data.static.key;
       this.static = decode(data.static);
+      this.network.st = this.static.network;
       this.root.dataset.lossSeries = this.static.loss.series.map((x) => x.key).join(",");
       s.staticKey = this.staticKey;
       this.queue = [];
@@ -465,14 +448,6 @@ class LiveCharts {
     requestAnimationFrame(this.loop);
   }
 
-  surfaceImage(z, grid) {
-    const { source, lo, hi } = paintSurface(this.surfaceCanvas, z, grid);
-    this.surfaceSpan = [lo, hi];
-    // the range of the output on the grid: a flat surface (the blog's ~0.5) says so in numbers
-    this.surfaceNote = grid.zmin === -0.5 ? "" : `output on this grid: ${fmt(lo)} to ${fmt(hi)}`;
-    return source;
-  }
-
   draw(frame) {
     const t0 = performance.now();
     const st = this.static;
@@ -485,7 +460,7 @@ class LiveCharts {
       this.drawSurface(frame);
       took.surface = performance.now() - t;
       t = performance.now();
-      drawNetwork(this.els.network, st.network, frame.network, this.hits.network);
+      this.network.update(frame.network);
       took.network = performance.now() - t;
       for (const name of PLOTS) this.plot(name, frame);
       this.notes.slopes.textContent = frame.slopes.summary || "";

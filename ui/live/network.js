@@ -403,3 +403,17 @@ function placeTip(tip, root, ev) {
   tip.style.left = `${Math.max(0, Math.min(left, host.width - width))}px`;
   tip.style.top = `${ev.clientY - host.top + 10}px`;
 }
+
+// The network diagram's canvas: `update(fr)` draws a frame's edges, units and maps over the
+// view `st` (set by the element); `hits` collects what the pointer can point at.
+class NetworkChart {
+  constructor(canvas, hits) {
+    this.canvas = canvas;
+    this.hits = hits;
+    this.st = null;
+  }
+
+  update(fr) {
+    drawNetwork(this.canvas, this.st, fr, this.hits);
+  }
+}

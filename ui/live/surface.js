@@ -26,3 +26,53 @@ function paintSurface(canvas, z, grid) {
   ctx.putImageData(img, 0, 0);
   return { source: canvas.toDataURL(), lo, hi };
 }
+
+// The surface's Plotly chart: built once per view (Plotly.react), then only its image and title
+// swapped (Plotly.relayout: the zoom and the points' hover stay Plotly's). `update(view)` draws
+// what the element chose to show (the network's output or a hidden unit's map: z, colours,
+// title) and returns the values' range and whether the chart was built anew.
+class SurfaceChart {
+  constructor(el) {
+    this.el = el;
+    this.canvas = document.createElement("canvas");
+    this.st = null;
+    this.staticKey = null;
+    this.key = null; // the view it was built for
+    this.title = null;
+  }
+
+  view(st, staticKey) {
+    this.st = st;
+    this.staticKey = staticKey;
+  }
+
+  update(view) {
+    const { source, lo, hi } = paintSurface(this.canvas, view.z, view.colours);
+    const grid = this.st.grid;
+    const div = this.el;
+    const built = this.key !== this.staticKey || !div._fullLayout;
+    if (built) {
+      const fig = this.st.figure;
+      const layout = {
+        ...fig.layout,
+        title: { ...fig.layout.title, text: view.title },
+        images: [{
+          source, xref: "x", yref: "y", x: grid.x0, y: grid.y1, sizex: grid.x1 - grid.x0,
+          sizey: grid.y1 - grid.y0, xanchor: "left", yanchor: "top", sizing: "stretch",
+          layer: "below",
+        }],
+      };
+      window.Plotly.react(div, fig.data, layout, PLOTLY_CONFIG);
+      this.key = this.staticKey;
+      this.title = view.title;
+    } else {
+      const update = { "images[0].source": source };
+      if (view.title !== this.title) {
+        update["title.text"] = view.title;
+        this.title = view.title;
+      }
+      window.Plotly.relayout(div, update);
+    }
+    return { lo, hi, built };
+  }
+}
