@@ -5,9 +5,9 @@ import dataclasses
 import streamlit as st
 
 from ui import quality_view, runs_view, scheduler, scrubber, state, train_controls
-from ui.charts import held_caption
 from ui.live import controls, panel
-from ui.live_frames import SPEEDS, ViewOptions, surface_axes
+from ui.live.surface import held_caption, surface_axes
+from ui.live.view import SPEEDS, ViewOptions
 from ui.text import plain, widget_text
 
 # The page is built one session at a time in this process (a class pressing Pause at once:
@@ -24,7 +24,7 @@ with scheduler.page_turn():
     trainer = state.current_trainer()
     failed = trainer is not None and trainer.diverged
 
-    with st.container(key="train_layout"):  # the narrow-screen order: live_assets/page.css
+    with st.container(key="train_layout"):  # the narrow-screen order: ui/live/page.css
         left, right = st.columns([1.15, 3], gap="medium")
     with right:  # Play/Pause first: a Pause's page shows Play before the rest is built
         c_buttons, c_speed = st.columns(2, vertical_alignment="bottom")
@@ -65,7 +65,7 @@ with scheduler.page_turn():
         train_controls.show_scaling_hint(settings, float(abs(ds.X).max(initial=0.0)))
 
     # The live panel comes last in the script: while playing, a full run ends with a tick's
-    # training. On a narrow screen ui/live_assets/page.css shows this column first (Play and the
+    # training. On a narrow screen ui/live/page.css shows this column first (Play and the
     # surface on the first screen) and the view options after the live charts.
     with right:
         views = state.fit_views(ds.n_features)

@@ -4,7 +4,7 @@ Builds what a session keeps while it plays: the uploaded table (20,000 rows × 5
 row and feature limits of ``nn_core/limits.py``), a trainer of the largest network
 (6 hidden layers × 64 units, ``nn_core/settings.py``) at batch size 1 with Adam (the setting
 that records the most calls), trained by time slices as the Train page does, its live view and
-one tick's frames (``ui/live.py`` FRAMES_PER_TICK). Prints the bytes each part adds, measured
+one tick's frames (``ui/live/panel.py`` FRAMES_PER_TICK). Prints the bytes each part adds, measured
 with tracemalloc (NumPy arrays included), next to the same for the default moons set-up.
 
 Usage: ``python bench/session_memory.py [--seconds 10]``. Not a test; figures vary by machine
@@ -30,7 +30,7 @@ from nn_core.limits import MAX_FEATURES, MAX_ROWS  # noqa: E402
 from nn_core.settings import MAX_HIDDEN_LAYERS, MAX_NODES, RunSettings  # noqa: E402
 from nn_core.training.trainer import Trainer  # noqa: E402
 from ui.live.panel import FRAME_SECONDS, FRAMES_PER_TICK  # noqa: E402
-from ui.live_frames import LiveView, ViewOptions  # noqa: E402
+from ui.live.view import LiveView, ViewOptions  # noqa: E402
 
 
 def _largest() -> tuple[RunSettings, Dataset]:

@@ -49,7 +49,7 @@ from nn_core.settings import MAX_EPOCHS, RunSettings  # noqa: E402
 from nn_core.training.trainer import Trainer  # noqa: E402
 from ui import link_codec  # noqa: E402
 from ui.live.panel import FRAME_RATE  # noqa: E402
-from ui.live_frames import DEFAULT_SPEED, SPEEDS  # noqa: E402
+from ui.live.view import DEFAULT_SPEED, SPEEDS  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHARTS = ("surface", "network", "loss", "weights", "slopes")  # the live element's charts
@@ -180,7 +180,7 @@ def frame_bytes(settings: RunSettings) -> tuple[int, int]:
     """One live frame as sent (JSON), and the hidden units' maps' share of it."""
     import json
 
-    from ui.live_frames import LiveView, ViewOptions
+    from ui.live.view import LiveView, ViewOptions
 
     trainer = Trainer(settings, load_data(settings))
     trainer.step(1)

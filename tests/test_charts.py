@@ -1,4 +1,4 @@
-"""The Train page's chart builders (ui/charts.py) and live frames (ui/live_frames.py).
+"""The chart builders (ui/charts.py, ui/live/<chart>.py) and live frames (ui/live/view.py).
 
 Values are checked against the arrays they come from and against network outputs computed here
 by hand, not against the builders' own helpers.
@@ -14,8 +14,13 @@ from nn_core.data.dataset import Dataset
 from nn_core.data.load import load_data
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
-from ui import charts
-from ui.live_frames import LiveView, ViewOptions, held_out_mask, readout
+from ui import charts, data_charts
+from ui.live import loss as loss_chart
+from ui.live import network as network_chart
+from ui.live import slopes as slopes_chart
+from ui.live import surface as surface_chart
+from ui.live import weights as weights_chart
+from ui.live.view import LiveView, ViewOptions, held_out_mask, readout
 
 
 def sigmoid(z):
@@ -57,8 +62,8 @@ def heatmap(st: dict, frame: dict, layer: int) -> np.ndarray:
 
 
 def test_weight_heatmaps_include_biases_and_are_centred_on_zero():
-    st = charts.weights_static([2, 3, 1], True, NAMES)
-    frame = charts.network_frame([W0, W1], [B0, B1])
+    st = weights_chart.weights_static([2, 3, 1], True, NAMES)
+    frame = network_chart.network_frame([W0, W1], [B0, B1])
     assert frame["wmin"] == -frame["wmax"] == -5.0  # the largest |value| is the output bias
     np.testing.assert_allclose(heatmap(st, frame, 0), np.vstack([W0, B0]), rtol=1e-7)
     np.testing.assert_allclose(heatmap(st, frame, 1), np.vstack([W1, B1]), rtol=1e-7)
@@ -66,7 +71,7 @@ def test_weight_heatmaps_include_biases_and_are_centred_on_zero():
 
 
 def test_weights_static_labels_rows_inputs_then_bias_and_columns_units():
-    st = charts.weights_static([2, 3, 1], True, NAMES)
+    st = weights_chart.weights_static([2, 3, 1], True, NAMES)
     first, second = st["layers"]
     assert first["rows"] == ["height", "weight", "bias"]
     assert first["cols"] == ["h1.1", "h1.2", "h1.3"]
@@ -76,13 +81,13 @@ def test_weights_static_labels_rows_inputs_then_bias_and_columns_units():
     scale = st["colorscale"]
     assert scale[0][0] == 0.0 and scale[-1][0] == 1.0
     assert dict((t, c) for t, c in scale)[0.5] == "#f7f7f7"  # white sits at the middle: zero
-    no_bias = charts.weights_static([2, 3, 1], False, NAMES)
+    no_bias = weights_chart.weights_static([2, 3, 1], False, NAMES)
     assert no_bias["layers"][0]["rows"] == ["height", "weight"]
 
 
 def test_weight_heatmaps_without_biases_have_no_bias_row():
-    st = charts.weights_static([2, 3, 1], False, NAMES)
-    frame = charts.network_frame([W0, W1], [None, None])
+    st = weights_chart.weights_static([2, 3, 1], False, NAMES)
+    frame = network_chart.network_frame([W0, W1], [None, None])
     np.testing.assert_allclose(heatmap(st, frame, 0), W0, rtol=1e-7)
     np.testing.assert_allclose(heatmap(st, frame, 1), W1, rtol=1e-7)
     assert frame["wmax"] == 4.0
@@ -90,8 +95,8 @@ def test_weight_heatmaps_without_biases_have_no_bias_row():
 
 # ------------------------------------------------------------------------------- network
 def test_network_has_every_unit_and_a_bias_node_per_layer_but_the_last():
-    g = charts.NetworkGeometry([2, 3, 1], bias=True)
-    st = charts.network_static(g, NAMES)
+    g = network_chart.NetworkGeometry([2, 3, 1], bias=True)
+    st = network_chart.network_static(g, NAMES)
     kinds = [n["kind"] for n in st["nodes"]]
     assert kinds.count("input") == 2 and kinds.count("unit") == 3 and kinds.count("output") == 1
     bias_nodes = [n for n in st["nodes"] if n["kind"] == "bias"]
@@ -104,9 +109,9 @@ def test_network_has_every_unit_and_a_bias_node_per_layer_but_the_last():
 
 
 def test_network_edges_carry_the_weight_between_the_nodes_they_join():
-    g = charts.NetworkGeometry([2, 3, 1], bias=True)
-    st = charts.network_static(g, NAMES)
-    w = charts.unpack(charts.network_frame([W0, W1], [B0, B1])["w"])
+    g = network_chart.NetworkGeometry([2, 3, 1], bias=True)
+    st = network_chart.network_static(g, NAMES)
+    w = charts.unpack(network_chart.network_frame([W0, W1], [B0, B1])["w"])
     x0, y0, x1, y1 = (charts.unpack(st["edges"][k]) for k in ("x0", "y0", "x1", "y1"))
     node_y = {(n["layer"], n["index"]): n["y"] for n in st["nodes"]}
     bias_y = next(n["y"] for n in st["nodes"] if n["kind"] == "bias")
@@ -126,8 +131,8 @@ def test_network_edges_carry_the_weight_between_the_nodes_they_join():
 
 
 def test_network_without_biases_draws_no_bias_node():
-    g = charts.NetworkGeometry([2, 3, 1], bias=False)
-    st = charts.network_static(g, NAMES)
+    g = network_chart.NetworkGeometry([2, 3, 1], bias=False)
+    st = network_chart.network_static(g, NAMES)
     assert not [n for n in st["nodes"] if n["kind"] == "bias"]
     assert g.n_edges == 2 * 3 + 3 and not st["bias"]
 
@@ -135,8 +140,8 @@ def test_network_without_biases_draws_no_bias_node():
 def test_network_nodes_carry_the_whole_input_and_output_names_the_canvas_cuts():
     features = ["身高（厘米） of the person, measured barefoot", "x"]
     sizes = [2, 3, 1]
-    st = charts.network_static(
-        charts.NetworkGeometry(sizes, bias=True),
+    st = network_chart.network_static(
+        network_chart.NetworkGeometry(sizes, bias=True),
         charts.node_names(sizes, features, ["p(a rather long class name)"]),
         charts.node_names(sizes, features, ["p(a rather long class name)"], limit=None))
     by_kind = {k: [n for n in st["nodes"] if n["kind"] == k] for k in ("input", "unit", "output")}
@@ -146,7 +151,7 @@ def test_network_nodes_carry_the_whole_input_and_output_names_the_canvas_cuts():
     assert all("full" not in n for n in by_kind["unit"])
     assert st["x_range"] == [0.0, 2.0]  # the columns; the canvas adds its margins in pixels
     # without full names, the labels stand in
-    plain = charts.network_static(charts.NetworkGeometry(sizes, bias=False), NAMES)
+    plain = network_chart.network_static(network_chart.NetworkGeometry(sizes, bias=False), NAMES)
     assert [n["full"] for n in plain["nodes"] if n["kind"] == "input"] == ["height", "weight"]
 
 
@@ -166,22 +171,22 @@ def test_node_names_escape_nothing_but_cut_and_deduplicate():
 def test_unit_slopes_by_hand():
     z = np.array([[0.0, 50.0], [0.0, -50.0]])
     a = sigmoid(z)
-    (slope, mean_z), = charts.unit_slopes([z], [None, a], ["sigmoid"])
+    (slope, mean_z), = slopes_chart.unit_slopes([z], [None, a], ["sigmoid"])
     assert slope[0] == pytest.approx(1.0)  # sigmoid'(0) = 0.25 = its largest
     assert slope[1] < 1e-15  # saturated both ways
     assert mean_z.tolist() == [0.0, 50.0]
     z = np.array([[1.0, -2.0], [-3.0, 0.5]])
-    (t_slope, _), (r_slope, _) = charts.unit_slopes([z, z], [None, np.tanh(z),
+    (t_slope, _), (r_slope, _) = slopes_chart.unit_slopes([z, z], [None, np.tanh(z),
                                                              np.maximum(z, 0)],
                                                     ["tanh", "relu"])
     np.testing.assert_allclose(t_slope, (1 - np.tanh(z) ** 2).mean(axis=0))
     assert r_slope.tolist() == [0.5, 0.5]
-    assert charts.unit_slopes([z], [None, z], ["softmax"]) == [None]
+    assert slopes_chart.unit_slopes([z], [None, z], ["softmax"]) == [None]
 
 
 def test_slope_summary_counts_saturated_units():
     slopes = [(np.array([0.0, 0.5, 0.005]), np.array([100.0, 1.0, 40.0])), None]
-    text = charts.slope_summary(slopes)
+    text = slopes_chart.slope_summary(slopes)
     assert text == "hidden 1: 2/3 saturated, mean |z| 47 · output: softmax (not shown)"
 
 
@@ -200,7 +205,7 @@ def slopes_after(settings: RunSettings, epochs: int) -> tuple[np.ndarray, float]
 
 def test_the_blogs_raw_inputs_saturate_its_hidden_units_and_scaling_revives_them():
     raw_slope, raw_spread = slopes_after(RunSettings(scale="none", **BLOG), 200)
-    assert (raw_slope[:2] < charts.SATURATED).all()  # both hidden sigmoids: f'(z) ~ 0
+    assert (raw_slope[:2] < slopes_chart.SATURATED).all()  # both hidden sigmoids: f'(z) ~ 0
     scaled_slope, scaled_spread = slopes_after(RunSettings(scale="standard", **BLOG), 200)
     assert (scaled_slope[:2] > 0.1).all()
     assert raw_spread < 0.05 < scaled_spread  # raw: ~0.5 for everyone; scaled: it decides
@@ -209,7 +214,7 @@ def test_the_blogs_raw_inputs_saturate_its_hidden_units_and_scaling_revives_them
 # ------------------------------------------------------------------------------- surface
 def test_surface_grid_rows_and_means():
     X = np.array([[0.0, 10.0, 5.0], [2.0, 30.0, 7.0], [4.0, 20.0, 9.0]])
-    xs, ys, G = charts.surface_grid(X, 0, 1, n=5, pad=0.0)
+    xs, ys, G = surface_chart.surface_grid(X, 0, 1, n=5, pad=0.0)
     assert xs.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0] and ys.tolist() == [10, 15, 20, 25, 30]
     assert G.shape == (25, 3)
     r, c = 3, 1
@@ -218,13 +223,13 @@ def test_surface_grid_rows_and_means():
 
 def test_surface_values_binary_multiclass_regression():
     p = np.array([[0.9, 0.1], [0.2, 0.8], [0.5, 0.5], [0.3, 0.7]])
-    assert charts.surface_values(p, "binary", 2).tolist() == [[0.1, 0.8], [0.5, 0.7]]
-    assert charts.surface_values(p, "binary", 2, True).tolist() == [[0, 1], [1, 1]]
+    assert surface_chart.surface_values(p, "binary", 2).tolist() == [[0.1, 0.8], [0.5, 0.7]]
+    assert surface_chart.surface_values(p, "binary", 2, True).tolist() == [[0, 1], [1, 1]]
     q = np.array([[0.1, 0.2, 0.7], [0.5, 0.3, 0.2], [0.2, 0.6, 0.2], [0.3, 0.3, 0.4]])
-    assert charts.surface_values(q, "multiclass", 2).tolist() == [[2, 0], [1, 2]]
+    assert surface_chart.surface_values(q, "multiclass", 2).tolist() == [[2, 0], [1, 2]]
     v = np.array([0.0, 1.1, 9.9, 5.0])
-    assert charts.surface_values(v, "regression", 2).tolist() == [[0.0, 1.1], [9.9, 5.0]]
-    banded = charts.surface_values(v, "regression", 2, True, (0.0, 8.0))
+    assert surface_chart.surface_values(v, "regression", 2).tolist() == [[0.0, 1.1], [9.9, 5.0]]
+    banded = surface_chart.surface_values(v, "regression", 2, True, (0.0, 8.0))
     assert banded.tolist() == [[0.5, 1.5], [9.5, 5.5]]
 
 
@@ -235,7 +240,7 @@ def test_live_surface_equals_a_forward_pass_computed_by_hand():
     trainer.step(30)
     view = LiveView(trainer, ViewOptions(grid=12))
     z = charts.unpack(view.frame()["surface"]["z"]).astype(float)
-    _, _, G = charts.surface_grid(ds.X, 0, 1, n=12)
+    _, _, G = surface_chart.surface_grid(ds.X, 0, 1, n=12)
     train = ds.X[trainer.train_idx]
     a = (G - train.mean(axis=0)) / train.std(axis=0)  # standard scaling, by hand
     net = trainer.network
@@ -249,13 +254,13 @@ def test_surface_points_mark_test_rows_and_escape_class_names():
     X2 = np.array([[0.0, 1.0], [1.0, 2.0], [2.0, 3.0]])
     y = np.array([0, 1, 1])
     is_test = np.array([False, True, False])
-    train, test = charts.surface_points(X2, y, is_test, "binary", ["<b>no</b>", "yes"])
+    train, test = surface_chart.surface_points(X2, y, is_test, "binary", ["<b>no</b>", "yes"])
     assert train["marker"]["symbol"] == "circle" and test["marker"]["symbol"] == "diamond"
     assert charts.unpack(train["x"]).tolist() == [0.0, 2.0]
     assert charts.unpack(test["y"]).tolist() == [2.0]
     assert train["text"] == ["&lt;b&gt;no&lt;/b&gt;", "yes"]
     assert "%{text}" in train["hovertemplate"]
-    assert train["marker"]["color"] == [charts.CLASS_COLORS[0], charts.CLASS_COLORS[1]]
+    assert train["marker"]["color"] == [data_charts.CLASS_COLORS[0], data_charts.CLASS_COLORS[1]]
     go.Figure({"data": [train, test]})  # valid Plotly
 
 
@@ -263,7 +268,7 @@ def test_surface_figure_is_valid_plotly_with_its_grid_extent():
     ds = load_data(RunSettings(dataset="sine"))
     mask = np.zeros(ds.n_samples, bool)
     mask[::4] = True
-    figure, grid = charts.surface_figure(ds.X, ds.y, mask, ix=0, iy=1,
+    figure, grid = surface_chart.surface_figure(ds.X, ds.y, mask, ix=0, iy=1,
                                          feature_names=ds.feature_names, task=ds.task,
                                          classes=ds.classes, n=20)
     fig = go.Figure(figure)
@@ -278,22 +283,22 @@ def test_loss_history_is_decimated_keeping_both_ends():
     n = 1234
     history = {"epoch": list(range(n)), "train_loss": list(np.linspace(1, 0, n)),
                "test_loss": [0.5] * n, "train_metric": [0.9] * n, "test_metric": [0.8] * n}
-    out = charts.loss_history(history)
+    out = loss_chart.loss_history(history)
     epoch = charts.unpack(out["epoch"])
-    assert len(epoch) <= charts.MAX_LOSS_POINTS
+    assert len(epoch) <= loss_chart.MAX_LOSS_POINTS
     assert epoch[0] == 0 and epoch[-1] == n - 1 and np.all(np.diff(epoch) > 0)
     assert charts.unpack(out["train_loss"])[-1] == 0.0
-    assert charts.loss_point(history) == [n - 1, 0.0, 0.5, 0.9, 0.8, None]  # no validation
-    assert charts.loss_point({"epoch": [3], "train_loss": [np.nan]})[1] is None
+    assert loss_chart.loss_point(history) == [n - 1, 0.0, 0.5, 0.9, 0.8, None]  # no validation
+    assert loss_chart.loss_point({"epoch": [3], "train_loss": [np.nan]})[1] is None
 
 
 def test_loss_static_names_the_metric():
-    assert charts.loss_static("r2", True)["metric"] == "R²"
-    st = charts.loss_static("accuracy", False)
+    assert loss_chart.loss_static("r2", True)["metric"] == "R²"
+    st = loss_chart.loss_static("accuracy", False)
     assert st["metric_range"] == [0.0, 1.0] and not st["log"]
     assert [s["key"] for s in st["series"]] == [
         "train_loss", "test_loss", "train_metric", "test_metric"]
-    with_validation = charts.loss_static("accuracy", False, validation=True)["series"]
+    with_validation = loss_chart.loss_static("accuracy", False, validation=True)["series"]
     assert [s["key"] for s in with_validation if s["panel"] == 0] == [
         "train_loss", "test_loss", "val_loss"]
 
@@ -308,7 +313,7 @@ def test_live_view_frames_follow_the_trainer_and_are_json():
     trainer.step(3)
     second = view.frame()
     assert (first["epoch"], second["epoch"]) == (0, 3)
-    assert charts.loss_point(trainer.history)[0] == 3 and second["loss"][0] == 3
+    assert loss_chart.loss_point(trainer.history)[0] == 3 and second["loss"][0] == 3
     w = charts.unpack(second["network"]["w"])
     assert w[0] == pytest.approx(trainer.network.weights[0][0, 0])
     assert set(np.unique(charts.unpack(second["surface"]["z"]))) <= {0.0, 1.0, 2.0}
@@ -331,16 +336,16 @@ def test_readout_of_a_regression_names_r2():
 
 def test_the_surface_grid_holds_other_inputs_where_asked_and_its_title_says_so():
     X = np.array([[0.0, 0.0, 10.0, 1.0], [1.0, 2.0, 30.0, 3.0]])
-    _, _, G = charts.surface_grid(X, 0, 1, n=5, held={2: 25.0, 0: 99.0})
+    _, _, G = surface_chart.surface_grid(X, 0, 1, n=5, held={2: 25.0, 0: 99.0})
     assert (G[:, 2] == 25.0).all() and (G[:, 3] == 2.0).all()  # held; mean
     assert G[:, 0].min() < 0.0 < 1.0 < G[:, 0].max()  # a plotted input is never held
-    figure, _ = charts.surface_figure(X, np.array([0, 1]), np.array([False, True]), ix=0, iy=1,
-                                      feature_names=["a", "b", "c", "d"], task="binary",
-                                      classes=["n", "y"])
+    figure, _ = surface_chart.surface_figure(
+        X, np.array([0, 1]), np.array([False, True]), ix=0, iy=1,
+        feature_names=["a", "b", "c", "d"], task="binary", classes=["n", "y"])
     assert figure["layout"]["title"]["subtitle"]["text"] == "2 other inputs held fixed"
-    text = charts.held_caption(["a", "b", "c", "d"], X, 0, 1, {2: 25.0})
+    text = surface_chart.held_caption(["a", "b", "c", "d"], X, 0, 1, {2: 25.0})
     assert text == "The surface holds the other inputs fixed: c = 25, d = 2 (mean)."
-    assert charts.held_caption(["a", "b"], X[:, :2], 0, 1) == ""
+    assert surface_chart.held_caption(["a", "b"], X[:, :2], 0, 1) == ""
 
 
 def test_frames_carry_the_validation_loss_and_the_best_epoch():
@@ -365,43 +370,43 @@ def test_heatmap_and_slope_labels_for_plotly_are_escaped_and_the_bias_row_is_its
     from ui.text import plotly_text
 
     names = [["<b>a</b>", "bias"], ["h1.1", "h1.2"], ["50% & more"]]
-    st = charts.weights_static([2, 2, 1], True, names)
+    st = weights_chart.weights_static([2, 2, 1], True, names)
     first, second = st["layers"]
     assert first["rows"] == ["<b>a</b>", "bias", "bias"]  # the hover names as typed
     assert first["rows_text"] == ["&lt;b&gt;a&lt;/b&gt;", "bias", "bias (2)"]
     assert second["rows_text"] == ["h1.1", "h1.2", "bias"]
     assert second["cols_text"] == [plotly_text("50% & more")] == ["50&#37; &amp; more"]
-    slopes = charts.slopes_static(names, ["tanh", "sigmoid"])
+    slopes = slopes_chart.slopes_static(names, ["tanh", "sigmoid"])
     assert slopes["labels_text"] == ["h1.1", "h1.2", "50&#37; &amp; more"]
 
 
 def test_slope_groups_name_each_layer_that_has_a_slope():
     names = [["x1"], ["h1.1", "h1.2"], ["h2.1"], ["a", "b", "c"]]
-    st = charts.slopes_static(names, ["relu", "tanh", "softmax"])
+    st = slopes_chart.slopes_static(names, ["relu", "tanh", "softmax"])
     assert st["labels"] == ["h1.1", "h1.2", "h2.1"]  # softmax has no slope chart
     assert st["groups"] == [0, 0, 1]
     assert st["group_names"] == ["hidden 1", "hidden 2"]
-    assert st["colors"] == [charts.SLOPE_COLORS[0], charts.SLOPE_COLORS[1]]
-    out = charts.slopes_static([["x1"], ["y"]], ["sigmoid"])
+    assert st["colors"] == [slopes_chart.SLOPE_COLORS[0], slopes_chart.SLOPE_COLORS[1]]
+    out = slopes_chart.slopes_static([["x1"], ["y"]], ["sigmoid"])
     assert (out["labels"], out["group_names"], out["groups"]) == (["y"], ["output"], [0])
 
 
 def test_a_big_network_draws_its_largest_edges_only_and_its_title_says_how_many():
-    small = charts.network_static(charts.NetworkGeometry([2, 8, 8, 1], bias=True),
+    small = network_chart.network_static(network_chart.NetworkGeometry([2, 8, 8, 1], bias=True),
                                   charts.node_names([2, 8, 8, 1], ["x", "y"], ["p"]))
     assert small["title"] == "Network: edge colour = sign, width = size of the weight"
     sizes = [2, 64, 64, 64, 64, 64, 64, 1]
-    big = charts.network_static(charts.NetworkGeometry(sizes, bias=True),
+    big = network_chart.network_static(network_chart.NetworkGeometry(sizes, bias=True),
                                 charts.node_names(sizes, ["x", "y"], ["p"]))
     # (2 + 1) x 64 + 5 x (64 + 1) x 64 + (64 + 1) x 1 weights and biases
     assert len(big["edges"]["label"]) == 192 + 20_800 + 65 == 21_057
-    assert big["max_edges"] == charts.MAX_EDGES_DRAWN == 2000
+    assert big["max_edges"] == network_chart.MAX_EDGES_DRAWN == 2000
     assert big["title"].endswith("(the 2,000 largest of 21,057 drawn)")
 
 
 # ------------------------------------------------------------ live Plotly figures (fixed part)
 def test_loss_figure_has_a_line_per_series_then_its_faint_copy_for_the_look_back():
-    spec = charts.loss_static("accuracy", log_y=True, validation=True)
+    spec = loss_chart.loss_static("accuracy", log_y=True, validation=True)
     data, layout = spec["figure"]["data"], spec["figure"]["layout"]
     keys = [s["key"] for s in spec["series"]]
     assert keys == ["train_loss", "test_loss", "val_loss", "train_metric", "test_metric"]
@@ -412,14 +417,14 @@ def test_loss_figure_has_a_line_per_series_then_its_faint_copy_for_the_look_back
     assert [t["line"]["color"] for t in data[5:]] == [t["line"]["color"] for t in data[:5]]
     assert layout["yaxis"]["type"] == "log" and layout["yaxis"]["title"]["text"] == "loss (log)"
     assert layout["yaxis2"]["tickvals"] == [0, 0.5, 1]  # accuracy: 0 to 1
-    r2 = charts.loss_static("r2", log_y=False)["figure"]["layout"]
+    r2 = loss_chart.loss_static("r2", log_y=False)["figure"]["layout"]
     assert r2["yaxis2"]["title"]["text"] == "R²" and "tickvals" not in r2["yaxis2"]
 
 
 def test_weight_heatmaps_share_one_colour_axis_and_each_row_layout_keeps_them_apart():
     sizes = [3, 10, 6, 1]
     names = charts.node_names(sizes, ["a", "b", "c"], ["p"])
-    spec = charts.weights_static(sizes, True, names)
+    spec = weights_chart.weights_static(sizes, True, names)
     data = spec["figure"]["data"]
     assert [t["coloraxis"] for t in data] == ["coloraxis"] * 3
     assert [(t["xaxis"], t["yaxis"]) for t in data] == [("x", "y"), ("x2", "y2"), ("x3", "y3")]
@@ -445,7 +450,7 @@ def test_weight_heatmaps_share_one_colour_axis_and_each_row_layout_keeps_them_ap
 
 def test_slope_figure_is_one_outline_per_layer_and_labels_go_from_fullest_to_shortest():
     names = [["x", "y"], ["h1.1", "h1.2"], ["h2.1", "h2.2", "h2.3"], ["p"]]
-    spec = charts.slopes_static(names, ["tanh", "relu", "sigmoid"])
+    spec = slopes_chart.slopes_static(names, ["tanh", "relu", "sigmoid"])
     data = spec["figure"]["data"]
     assert [t["name"] for t in data] == ["hidden 1", "hidden 2", "output"]
     # a bar per unit: four corners each, layers a unit apart
@@ -453,19 +458,19 @@ def test_slope_figure_is_one_outline_per_layer_and_labels_go_from_fullest_to_sho
     assert data[1]["x"][:4] == [2.6, 2.6, 3.4, 3.4] and data[2]["x"] == [6.6, 6.6, 7.4, 7.4]
     assert data[1]["text"][0] == "h2.1 (relu)"
     unit, long, short = spec["ticks"]
-    assert unit["tickvals"] == [0, 1, 3, 4, 5, 7] and unit["min_px"] == charts.SLOPE_LABEL_PX
+    assert unit["tickvals"] == [0, 1, 3, 4, 5, 7] and unit["min_px"] == slopes_chart.SLOPE_LABEL_PX
     assert long["ticktext"] == ["hidden 1", "hidden 2", "output"]
     assert long["tickvals"] == [0.5, 4.0, 7.0]
     assert short["ticktext"] == ["h1", "h2", "out"]
     # "hidden 1": 8 characters, layers' centres 3 units apart at the closest
-    assert long["upright_px"] == pytest.approx((8 * charts.LABEL_CHAR_PX + 8) / 3)
+    assert long["upright_px"] == pytest.approx((8 * slopes_chart.LABEL_CHAR_PX + 8) / 3)
 
 
 def test_each_weight_layer_is_an_image_over_its_transparent_heatmap():
     # the element paints layer i's cells into images[i]; the heatmap under it gives the hover
     sizes = [3, 50, 6, 1]
     names = charts.node_names(sizes, ["a", "b", "c"], ["p"])
-    spec = charts.weights_static(sizes, True, names)
+    spec = weights_chart.weights_static(sizes, True, names)
     data, images = spec["figure"]["data"], spec["figure"]["layout"]["images"]
     assert len(images) == len(data) == len(spec["layers"]) == 3
     for trace, image, layer in zip(data, images, spec["layers"], strict=True):
@@ -482,45 +487,47 @@ def test_each_weight_layer_is_an_image_over_its_transparent_heatmap():
 
 def test_the_slopes_bars_are_one_image_over_transparent_outlines():
     names = [["x", "y"], ["h1.1", "h1.2"], ["h2.1", "h2.2", "h2.3"], ["p"]]
-    spec = charts.slopes_static(names, ["tanh", "relu", "sigmoid"])
+    spec = slopes_chart.slopes_static(names, ["tanh", "relu", "sigmoid"])
     fig = spec["figure"]
     assert all(t["opacity"] == 0 for t in fig["data"])
     (image,) = fig["layout"]["images"]
     # places 0 1 | 3 4 5 | 7: the image spans -0.5 .. 7.5 and the y axis 0 .. its top
     assert (image["xref"], image["yref"], image["x"], image["sizex"]) == ("x", "y", -0.5, 8)
-    assert image["y"] == image["sizey"] == fig["layout"]["yaxis"]["range"][1] == charts.SLOPE_TOP
+    top = slopes_chart.SLOPE_TOP
+    assert image["y"] == image["sizey"] == fig["layout"]["yaxis"]["range"][1] == top
     assert image["yanchor"] == "top"
 
 
 def test_nice_up_steps_through_one_to_seven_and_a_half_per_decade():
-    assert [charts.nice_up(v) for v in (0, -3, 1, 1.01, 1.6, 2.9, 4, 7.6, 9.99, 10, 0.012)] == [
+    assert [loss_chart.nice_up(v) for v in (0, -3, 1, 1.01, 1.6, 2.9, 4, 7.6, 9.99, 10, 0.012)] == [
         1.0, 1.0, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 10.0, 10.0, 0.015]
-    assert charts.nice_up(1234) == 1500.0
+    assert loss_chart.nice_up(1234) == 1500.0
 
 
 def test_loss_ranges_by_hand():
     history = {"epoch": [1, 2, 40], "train_loss": [0.9, 0.5, 0.2],
                "test_loss": [1.1, 0.6, np.nan], "train_metric": [0.5, 0.8, 0.9],
                "test_metric": [0.4, 0.7, 0.85]}
-    accuracy = charts.loss_static("accuracy", log_y=False)
+    accuracy = loss_chart.loss_static("accuracy", log_y=False)
     # epochs: 40 × 1.02 = 40.8 -> 50; loss: 1.1 × 1.05 = 1.155 -> 1.5; accuracy 0-1
-    assert charts.loss_ranges(history, accuracy) == {
+    assert loss_chart.loss_ranges(history, accuracy) == {
         "x": [0.0, 50.0], "y": [0.0, 1.5], "y2": [-0.02, 1.02]}
     # log: 0.2 .. 1.1 -> decades 10^-1 .. 10^1
-    assert charts.loss_ranges(history, charts.loss_static("accuracy", log_y=True))["y"] == [-1, 1]
+    log_spec = loss_chart.loss_static("accuracy", log_y=True)
+    assert loss_chart.loss_ranges(history, log_spec)["y"] == [-1, 1]
     # R²: from its lowest (-0.3 -> -0.5 in quarters) to 1; never below -1
-    r2 = charts.loss_static("r2", log_y=False)
+    r2 = loss_chart.loss_static("r2", log_y=False)
     low = {**history, "test_metric": [-0.3, 0.2, 0.5]}
-    assert charts.loss_ranges(low, r2)["y2"] == [-0.52, 1.02]
+    assert loss_chart.loss_ranges(low, r2)["y2"] == [-0.52, 1.02]
     lowest = {**history, "test_metric": [-7.0, 0.2, 0.5]}
-    assert charts.loss_ranges(lowest, r2)["y2"] == [-1.02, 1.02]
+    assert loss_chart.loss_ranges(lowest, r2)["y2"] == [-1.02, 1.02]
     # nothing trained yet
-    assert charts.loss_ranges({}, accuracy) == {
+    assert loss_chart.loss_ranges({}, accuracy) == {
         "x": [0.0, 1.5], "y": [0.0, 1.0], "y2": [-0.02, 1.02]}
 
 
 def test_a_small_layer_beside_a_big_one_keeps_its_nodes_a_unit_apart():
-    g = charts.NetworkGeometry([2, 64, 1], bias=True)
+    g = network_chart.NetworkGeometry([2, 64, 1], bias=True)
     assert list(g.node_y[0]) == [0.5, -0.5]  # the two inputs as in a small network
     assert g.node_y[1][0] == 31.5 * 8 / 64 == -g.node_y[1][-1]  # 64 units span 8 units
     assert list(g.node_y[2]) == [0.0]

@@ -15,7 +15,8 @@ from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
 from ui import charts
 from ui.data_charts import data_scatter, probability_bars
-from ui.live_frames import LiveView, ViewOptions
+from ui.live import surface as surface_chart
+from ui.live.view import LiveView, ViewOptions
 from ui.text import WORD_JOINER, plain, plotly_text, widget_text
 
 TAG = '<a href="https://evil.example/">CLICK ME</a>'
@@ -135,7 +136,7 @@ def test_plotly_text_can_count_wide_characters_twice():
     assert plotly_text("身高（厘米）", 12, wide=True) == "身高（厘米）"
     assert plotly_text("a" * 50, 40, wide=True) == plotly_text("a" * 50, 40) == "a" * 39 + "…"
     # the surface's axis titles fit their side of the plot
-    layout = charts.surface_layout("x", cjk, np.zeros(2), np.zeros(2), "r", "binary")
+    layout = surface_chart.surface_layout("x", cjk, np.zeros(2), np.zeros(2), "r", "binary")
     assert layout["yaxis"]["title"]["text"] == cjk[:14] + "…"  # 28 columns + the ellipsis
 
 

@@ -1,8 +1,8 @@
-"""Each hidden unit's own map in the live frames (ui/live_frames.py): the numbers the network
+"""Each hidden unit's own map in the live frames (ui/live/view.py): the numbers the network
 diagram draws in a unit's node and the surface shows while the pointer is on it.
 
 The reference is the engine itself: ``Network.forward_layers`` on grid rows built here from
-``charts.surface_grid`` (with the held inputs), not the view's own grid.
+``surface_chart.surface_grid`` (with the held inputs), not the view's own grid.
 """
 
 import json
@@ -14,7 +14,10 @@ from nn_core.data.load import load_data
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
 from ui import charts
-from ui.live_frames import MAP_BUDGET, LiveView, ViewOptions, map_points, map_size
+from ui.live import surface as surface_chart
+from ui.live import weights as weights_chart
+from ui.live.network import MAP_BUDGET, map_points, map_size
+from ui.live.view import LiveView, ViewOptions
 
 
 def trained(**kw) -> Trainer:
@@ -40,7 +43,7 @@ def engine_maps(trainer: Trainer, view: LiveView, held: dict[int, float] | None 
     ds = trainer.dataset
     st = view.static()["network"]["maps"]
     n = view.grid
-    xs, ys, G = charts.surface_grid(ds.X, view.ix, view.iy, n, held=held)
+    xs, ys, G = surface_chart.surface_grid(ds.X, view.ix, view.iy, n, held=held)
     pick = [int(np.flatnonzero(np.isclose(xs, x))[0]) for x in st["x"]]
     assert [int(np.flatnonzero(np.isclose(ys, y))[0]) for y in st["y"]] == pick
     rows = (np.array(pick)[:, None] * n + np.array(pick)[None, :]).ravel()
@@ -107,7 +110,7 @@ def test_each_layer_is_coloured_on_its_activations_range():
     assert frame["network"]["maps"]["scale"] == [1.0, pytest.approx(relu.max()), 1.0]
     assert relu.min() == 0.0 and decoded_maps(frame)[0][5:9].min() == 0.0  # off is exactly 0
     # the colour scale is the weights': white at 0, red below, blue above
-    assert st["colorscale"] == charts.WEIGHT_SCALE
+    assert st["colorscale"] == weights_chart.WEIGHT_SCALE
 
 
 def test_map_points_are_the_surface_grid_points_evenly_spread_with_both_ends():

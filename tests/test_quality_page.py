@@ -17,8 +17,9 @@ from nn_core.settings import RunSettings
 from nn_core.training.evaluate import ClassQuality, quality_of, trainer_quality
 from nn_core.training.trainer import Trainer
 from tests.conftest import button, go, points, session, shown, start, train_page
-from ui import charts, nav, quality_view, state
+from ui import nav, quality_view, state
 from ui.data_view import table_csv
+from ui.live import surface as surface_chart
 
 HOSTILE = '<b style="font-size:80px">HUGE</b> %{x}'
 
@@ -306,15 +307,15 @@ def test_undefined_precision_shows_a_dash_not_zero():
 
 def test_a_ring_for_each_marked_row_and_none_by_default():
     X = np.array([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]])
-    fig, _ = charts.surface_figure(X, np.array([0, 1, 0]), np.array([False, True, False]),
+    fig, _ = surface_chart.surface_figure(X, np.array([0, 1, 0]), np.array([False, True, False]),
                                    ix=0, iy=1, feature_names=["a", "b"], task="binary",
                                    classes=["0", "1"], n=5, marked=(2, 1))
     ring = fig["data"][-1]
     assert ring["name"] == "wrong" and ring["hoverinfo"] == "skip"
     assert points(ring, "x").tolist() == [4.0, 2.0] and points(ring, "y").tolist() == [5.0, 3.0]
-    plain_fig, _ = charts.surface_figure(X, np.array([0, 1, 0]), np.array([False, True, False]),
-                                         ix=0, iy=1, feature_names=["a", "b"], task="binary",
-                                         classes=["0", "1"], n=5)
+    plain_fig, _ = surface_chart.surface_figure(
+        X, np.array([0, 1, 0]), np.array([False, True, False]), ix=0, iy=1,
+        feature_names=["a", "b"], task="binary", classes=["0", "1"], n=5)
     assert [t["name"] for t in plain_fig["data"]] == ["train", "test"]
 
 

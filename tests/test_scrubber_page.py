@@ -13,7 +13,7 @@ from nn_core.training.trainer import Trainer
 from tests.conftest import go, session, train_page
 from ui import nav, state
 from ui.charts import unpack
-from ui.live_frames import LiveView, ViewOptions
+from ui.live.view import LiveView, ViewOptions
 
 SLIDER = state.VIEW_WIDGETS["scrub_epoch"]
 

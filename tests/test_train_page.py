@@ -211,7 +211,7 @@ def _held_caption(at: AppTest) -> str:
 
 def test_the_surface_says_which_inputs_it_holds_and_lets_them_move():
     from nn_core.data.load import load_data
-    from ui.live_frames import LiveView, ViewOptions
+    from ui.live.view import LiveView, ViewOptions
 
     settings = RunSettings(dataset="blog")
     ds = load_data(settings)
@@ -361,7 +361,7 @@ def test_the_default_run_lasts_and_forms_its_surface_over_10_to_20_seconds():
     from nn_core.data.load import load_data
     from nn_core.training.trainer import Trainer
     from ui.live import panel as live
-    from ui.live_frames import DEFAULT_SPEED
+    from ui.live.view import DEFAULT_SPEED
 
     s = RunSettings()
     trainer = Trainer(s, load_data(s))

@@ -30,7 +30,7 @@ from nn_core.data.builtin import BUILTIN
 from nn_core.data.tabular import show, show_list
 from nn_core.errors import PlaygroundError
 from nn_core.settings import BadValue, RunSettings, check_item
-from ui.live_frames import linked_view_choices
+from ui.live.view import linked_view_choices
 
 MAX_PARAMS = 64  # parameters looked at when listing unknown names
 MAX_VALUE_CHARS = 1000  # longer values are refused before parsing

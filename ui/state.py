@@ -39,7 +39,7 @@ from nn_core.training.runs import MAX_RUNS, RunLog, RunRecord, data_fingerprint,
 from nn_core.training.trainer import Trainer
 from ui import locks
 from ui.link_codec import UI_PARAMS
-from ui.live_frames import DEFAULT_SPEED, SPEEDS
+from ui.live.view import DEFAULT_SPEED, SPEEDS
 from ui.text import plain
 
 KEY = "nn_session"  # the one st.session_state entry that is not a widget's value

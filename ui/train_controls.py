@@ -244,7 +244,7 @@ def stopping() -> None:
 def held_inputs(dataset: Any, ix: int, iy: int) -> tuple[tuple[int, float], ...]:
     """One slider per input the surface does not plot (``ix``, ``iy`` are plotted), over that
     input's data range and starting at its mean; returns ``(input, value)`` pairs for
-    :class:`ui.live_frames.ViewOptions`. Only the chart changes, never the training."""
+    :class:`ui.live.view.ViewOptions`. Only the chart changes, never the training."""
     X = np.asarray(dataset.X, dtype=float)
     others = [j for j in range(X.shape[1]) if j not in (ix, iy)]
     if not others:

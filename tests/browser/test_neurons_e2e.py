@@ -30,7 +30,7 @@ from tests.browser.helpers import (
 )
 from tests.test_neuron_maps import decoded_maps, engine_maps
 from ui.charts import unpack
-from ui.live_frames import LiveView, ViewOptions
+from ui.live.view import LiveView, ViewOptions
 
 pytestmark = pytest.mark.browser
 

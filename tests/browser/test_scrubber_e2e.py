@@ -23,7 +23,7 @@ from tests.browser.helpers import (
     wait_surface,
 )
 from ui.charts import unpack
-from ui.live_frames import LiveView, ViewOptions
+from ui.live.view import LiveView, ViewOptions
 
 pytestmark = pytest.mark.browser
 

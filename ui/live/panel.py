@@ -7,10 +7,10 @@ How it stays smooth:
   each: several frames per message, because a fragment tick has a fixed server cost whatever it
   carries. Ticks run back to back (Streamlit coalesces the timer's requests while a tick runs),
   so training gets most of the server's time; drawing is throttled, training is not.
-- The snapshots go to one ``st.components.v2`` element (``live.js`` beside this file; its header
-  says how each chart is drawn) that keeps its charts and updates them in place, one frame per
-  animation frame at the pace the messages arrive: no re-plot, no blank frame, the surface's
-  zoom kept (``layout.uirevision``).
+- The snapshots go to one ``st.components.v2`` element (:func:`element_js`: ``live.js`` beside
+  this file after one file per chart; their headers say how each chart is drawn) that keeps
+  its charts and updates them in place, one frame per animation frame at the pace the messages
+  arrive: no re-plot, no blank frame, the surface's zoom kept (``layout.uirevision``).
 - Play/Pause/Step/Reset live outside the fragment and their callbacks are idempotent. Every
   change to the trainer happens under one per-session lock, and a tick drops its work when the
   generation counter moved (Reset) or ``running`` went False (Pause) while it trained.
@@ -41,14 +41,24 @@ from ui import scheduler, server_stats, state
 from ui.live import controls, runtime
 from ui.live.controls import lock
 from ui.live.runtime import session_id, shared_scheduler
-from ui.live_frames import LiveView, ViewOptions
+from ui.live.view import LiveView, ViewOptions
 from ui.text import plain
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIC_DIR = ROOT / "static"
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 PLOTLY_URL = "app/static/plotly.min.js"  # relative to the page: works under any base path
-ASSETS = ROOT / "ui" / "live_assets"
+ASSETS = Path(__file__).resolve().parent
+# The element's code, one ES module: the shared helpers, one file per chart, then live.js (the
+# queue, the pacing, the layout and the one ``export default``).
+JS_FILES = ("common.js", "network.js", "surface.js", "loss.js", "weights.js", "slopes.js",
+            "live.js")
+
+
+def element_js() -> str:
+    """The live element's JavaScript: :data:`JS_FILES` joined in order."""
+    return "\n".join((ASSETS / f).read_text(encoding="utf-8") for f in JS_FILES)
+
 
 # Seconds between the browser's tick requests. The browser sends them while a tick runs too
 # (the server merges them into one pending rerun), and each is a message for the server's one
@@ -88,7 +98,7 @@ _component = st.components.v2.component(
     # page.css: the Train page's narrow-screen layout. It rides with this element, which is always
     # on that page: an st.html style goes with the next fragment run.
     css="\n".join((ASSETS / f).read_text(encoding="utf-8") for f in ("live.css", "page.css")),
-    js=(ASSETS / "live.js").read_text(encoding="utf-8"),
+    js=element_js(),
     isolate_styles=False,
 )
 

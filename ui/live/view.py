@@ -7,7 +7,9 @@ the figure layouts — so that a frame costs one forward pass over the grid, one
 the training rows, and a few small arrays. :meth:`LiveView.static` is sent with every message
 (the browser keeps it by ``key``); :meth:`LiveView.frame` is one snapshot.
 
-No Streamlit here: :mod:`ui.live.panel` sends these dicts; tests read them directly.
+It assembles them from the chart modules (:mod:`.surface`, :mod:`.network`, :mod:`.loss`,
+:mod:`.weights`, :mod:`.slopes`). No Streamlit here: :mod:`ui.live.panel` sends these dicts;
+tests read them directly.
 """
 
 from __future__ import annotations
@@ -19,20 +21,26 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from nn_core.engine import activations
 from nn_core.limits import MAX_FEATURES
-from ui import charts
+from ui.charts import node_names, output_names, pack
+from ui.live import protocol
+from ui.live.loss import loss_history, loss_point, loss_ranges, loss_static
+from ui.live.network import (
+    NetworkGeometry,
+    map_points,
+    map_size,
+    maps_static,
+    network_frame,
+    network_static,
+    unit_maps,
+)
+from ui.live.slopes import slopes_frame, slopes_static, unit_slopes
+from ui.live.surface import surface_axes, surface_figure, surface_grid, surface_values, value_range
+from ui.live.weights import weights_static
 
 SLOPE_ROWS = 1000  # training rows used for the unit-slope chart (a fixed, evenly spaced sample)
 GRID = 50  # surface grid points per axis (at most)
 GRID_BUDGET = 160_000  # grid rows × hidden units per frame: big networks get a coarser grid
-MAP = 16  # points per axis of each hidden unit's own map (at most)
-MAP_BUDGET = 20_000  # bytes of unit maps per frame (a byte a point): big networks, coarser maps
-# How a unit's map is coloured: white at 0, blue at +m, red at -m (the weights' scale, so a
-# blue unit through a blue edge pushes the next unit up). m is 1 for the bounded activations;
-# for relu and linear it is the largest |output| of that layer on the map grid.
-MAP_BOUND = {name: 1.0 for name in activations.HIDDEN  # the activations with |f(z)| <= 1
-             if np.abs(activations.value(name, [-30.0, 30.0])).max() <= 1.0}
 
 
 class TrainerLike(Protocol):
@@ -91,79 +99,6 @@ def linked_view_choices() -> dict[str, tuple[Any, dict[str, Any]]]:
     return out
 
 
-def surface_axes(n_features: int, surface_x: int, surface_y: int) -> tuple[int, int]:
-    """The two inputs the surface plots: ``(ix, iy)``, clamped and never the same one twice."""
-    d = n_features
-    ix = min(max(surface_x, 0), d - 1)
-    iy = min(max(surface_y, 0), d - 1) if d > 1 else ix
-    if iy == ix and d > 1:
-        iy = (ix + 1) % d
-    return ix, iy
-
-
-def map_size(n_grid: int, n_units: int) -> int:
-    """Points per axis of each hidden unit's map: :data:`MAP` at most, never more than the
-    surface grid, and small enough that all maps of a frame fit :data:`MAP_BUDGET` bytes
-    (at least 4, so a 6×64 network gets 7×7 maps: 18.8 kB a frame)."""
-    fit = int((MAP_BUDGET / max(n_units, 1)) ** 0.5)
-    return max(min(MAP, n_grid, fit), min(4, n_grid))
-
-
-def map_points(n_grid: int, m: int) -> np.ndarray:
-    """Which of the surface grid's ``n_grid`` points per axis the ``m`` map points are: evenly
-    spread, always the first and the last (so a map spans the same area as the surface)."""
-    return np.linspace(0, n_grid - 1, m).round().astype(np.int64)
-
-
-def unit_maps(acts: list[np.ndarray], layer_activations: list[str], n_grid: int,
-              points: np.ndarray) -> dict[str, Any]:
-    """Every hidden unit's output on the map points, as one frame field.
-
-    ``acts`` are ``Network.forward_layers``' outputs on the surface grid (rows ``r * n + c``),
-    so the maps cost no forward pass of their own. Each unit's ``m × m`` values are sent as
-    bytes over that unit's own ``[lo, hi]``: value = lo + q (hi - lo) / 255, half a step
-    (``(hi - lo) / 510``) from the engine's number at most — finer than the 256 colours a map
-    is drawn with. Non-finite values (a run that blew up) are sent as 0. ``scale`` is each
-    layer's colour bound m (white 0, blue +m, red -m).
-    """
-    m = len(points)
-    rows = (points[:, None] * n_grid + points[None, :]).ravel()  # (m*m,) grid rows, r-major
-    hidden = [np.asarray(a[rows], dtype=float) for a in acts[1:-1]]
-    values = np.concatenate(hidden, axis=1).T if hidden else np.zeros((0, m * m))
-    values = np.nan_to_num(values, nan=0.0, posinf=np.finfo(np.float32).max,
-                           neginf=np.finfo(np.float32).min)
-    values = values.astype(np.float32).astype(float)  # lo and hi are exact in float32
-    lo = values.min(axis=1, initial=np.inf)
-    hi = values.max(axis=1, initial=-np.inf)
-    span = hi - lo
-    safe = np.where(span > 0, span, 1.0)
-    q = np.rint((values - lo[:, None]) / safe[:, None] * 255.0)
-    q = np.where(span[:, None] > 0, q, 0.0).astype(np.uint8)
-    scale = []
-    for a, name in zip(hidden, layer_activations[:-1], strict=True):
-        bound = MAP_BOUND.get(name)
-        if bound is None:
-            finite = np.abs(a[np.isfinite(a)])
-            bound = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
-        scale.append(bound)
-    return {"q": charts.pack(q.reshape(len(values), m, m), "u1"), "lo": charts.pack(lo),
-            "hi": charts.pack(hi), "scale": scale}
-
-
-def maps_static(sizes: list[int], layer_activations: list[str], names: list[list[str]],
-                xs: np.ndarray, ys: np.ndarray) -> dict[str, Any]:
-    """Where each hidden unit's map sits in :func:`unit_maps`' arrays, its layer's activation,
-    and the map points' coordinates (raw input units, the surface's axes)."""
-    layers, offset = [], 0
-    for layer in range(1, len(sizes) - 1):
-        layers.append({"layer": layer, "activation": layer_activations[layer - 1],
-                       "units": int(sizes[layer]), "offset": offset,
-                       "names": list(names[layer])})
-        offset += int(sizes[layer])
-    return {"m": len(xs), "x": [float(v) for v in xs], "y": [float(v) for v in ys],
-            "layers": layers, "colorscale": charts.WEIGHT_SCALE}
-
-
 def held_out_mask(trainer: TrainerLike) -> np.ndarray:
     """Which rows of the trainer's dataset are test rows (bool, one per row)."""
     mask = np.zeros(trainer.dataset.n_samples, dtype=bool)
@@ -182,35 +117,36 @@ class LiveView:
         ix, iy = surface_axes(ds.n_features, options.surface_x, options.surface_y)
         self.ix, self.iy = ix, iy
         self.task = ds.task
-        outs = charts.output_names(ds.task, ds.classes, ds.target_name, net.sizes[-1])
-        self.names = charts.node_names(net.sizes, list(trainer.feature_names),
+        outs = output_names(ds.task, ds.classes, ds.target_name, net.sizes[-1])
+        self.names = node_names(net.sizes, list(trainer.feature_names),
                                        outs)
-        full_names = charts.node_names(net.sizes, list(trainer.feature_names), outs, limit=None)
-        geometry = charts.NetworkGeometry(net.sizes, net.bias)
+        full_names = node_names(net.sizes, list(trainer.feature_names), outs, limit=None)
+        geometry = NetworkGeometry(net.sizes, net.bias)
         # the surface grid in raw units, preprocessed once; its forward pass is most of a
         # frame's cost, so a big network gets fewer (smoothed) grid points
         units = max(sum(net.sizes[1:-1]), 1)
         n = self.grid = min(options.grid, max(24, int((GRID_BUDGET / units) ** 0.5)))
-        xs, ys, grid_raw = charts.surface_grid(ds.X, ix, iy, n, held=dict(options.held))
+        xs, ys, grid_raw = surface_grid(ds.X, ix, iy, n, held=dict(options.held))
         self.map_points = map_points(n, map_size(n, units))
         self.grid_in = np.ascontiguousarray(trainer.preprocessor.transform(grid_raw), dtype=float)
-        self.value_range = charts.value_range(ds.y, ds.task)
+        self.value_range = value_range(ds.y, ds.task)
         rows = np.asarray(trainer.X_train, dtype=float)
         if len(rows) > SLOPE_ROWS:
             rows = rows[np.linspace(0, len(rows) - 1, SLOPE_ROWS).round().astype(np.int64)]
         self.slope_rows = np.ascontiguousarray(rows)
-        figure, grid = charts.surface_figure(
+        figure, grid = surface_figure(
             ds.X, ds.y, held_out_mask(trainer), ix=ix, iy=iy, feature_names=ds.feature_names,
             task=ds.task, classes=ds.classes, n=n, uirevision=f"{revision}:{ix}:{iy}",
             marked=options.marked,
         )
         self._static = {
             "surface": {"figure": figure, "grid": grid},
-            "network": charts.network_static(geometry, self.names, full_names),
-            "loss": charts.loss_static(trainer.metric_name, options.log_loss,
+            "network": network_static(geometry, self.names, full_names),
+            "loss": loss_static(trainer.metric_name, options.log_loss,
                                        validation=len(trainer.val_idx) > 0),
-            "weights": charts.weights_static(net.sizes, net.bias, self.names),
-            "slopes": charts.slopes_static(self.names, net.layer_activations),
+            "weights": weights_static(net.sizes, net.bias, self.names),
+            "slopes": slopes_static(self.names, net.layer_activations),
+            "protocol": protocol.message(),
         }
         # each hidden unit's own map over the same two inputs (drawn in its node, and on the
         # surface while the pointer is on that node)
@@ -234,8 +170,8 @@ class LiveView:
         """The loss history and the loss chart's axis ranges for the run as it is now (sent
         once per message; frames carry their newest point, and a look back shows the later
         epochs faint within the same ranges)."""
-        history = charts.loss_history(self.trainer.history)
-        history["ranges"] = charts.loss_ranges(self.trainer.history, self._static["loss"])
+        history = loss_history(self.trainer.history)
+        history["ranges"] = loss_ranges(self.trainer.history, self._static["loss"])
         return history
 
     def static(self) -> dict[str, Any]:
@@ -253,20 +189,20 @@ class LiveView:
         n = self.grid
         _, grid_acts = net.forward_layers(self.grid_in)
         outputs = t.coding.decode(grid_acts[-1])  # probabilities or values
-        z = charts.surface_values(outputs, self.task, n, self.options.discretise,
+        z = surface_values(outputs, self.task, n, self.options.discretise,
                                   self.value_range)
         zs, acts = net.forward_layers(self.slope_rows)
-        slopes = charts.unit_slopes(zs, acts, net.layer_activations)
-        network = charts.network_frame(weights, biases)
+        slopes = unit_slopes(zs, acts, net.layer_activations)
+        network = network_frame(weights, biases)
         network["maps"] = unit_maps(grid_acts, list(net.layer_activations), n, self.map_points)
         return {
             "epoch": int(t.epoch),
             "text": readout(t),
-            "surface": {"z": charts.pack(z)},
+            "surface": {"z": pack(z)},
             "network": network,
-            "loss": charts.loss_point(t.history),
+            "loss": loss_point(t.history),
             "best_epoch": best_epoch(t),
-            "slopes": charts.slopes_frame(slopes),
+            "slopes": slopes_frame(slopes),
         }
 
 
