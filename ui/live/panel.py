@@ -72,9 +72,9 @@ RUN_EVERY = 0.25
 # frame rate. Fewer when a frame is big: a message's frames stay under TICK_BYTES (the frames
 # wait in the session between ticks: this bounds what one visitor holds there; and the page
 # parses each message at once: 0.9 MB messages of a 6×64 network held a Pause's page back
-# ~0.9 s, 0.45 MB ones 0.26 s in bench/ui.py --pause-clicks).
+# ~0.9 s, 0.6 MB ones (4 frames) 0.41 s in bench/ui.py --pause-clicks; 5 frames: 0.53 s).
 FRAMES_PER_TICK = 20
-TICK_BYTES = 500_000
+TICK_BYTES = 620_000
 FRAME_SECONDS = 0.06  # training time per frame at top speed (and the cap at any speed)
 TURN_SECONDS = 0.015  # training time per turn at most: the others' turns come in between
 MIN_SHARED_RATE = 12  # frames a second top speed aims to leave every page of a shared server
