@@ -532,3 +532,12 @@ def test_a_small_layer_beside_a_big_one_keeps_its_nodes_a_unit_apart():
     assert g.node_y[1][0] == 31.5 * 8 / 64 == -g.node_y[1][-1]  # 64 units span 8 units
     assert list(g.node_y[2]) == [0.0]
     assert g.top == 31.5 * 8 / 64 + 1.0
+
+
+def test_every_loss_series_is_a_field_of_the_frame_contract():
+    from ui.live.protocol import LOSS_KEYS
+
+    for metric, validation in (("accuracy", False), ("r2", True)):
+        keys = [s["key"] for s in loss_chart.loss_static(metric, False, validation)["series"]]
+        assert set(keys) <= set(LOSS_KEYS) and len(keys) == len(set(keys))
+        assert ("val_loss" in keys) == validation
