@@ -4,8 +4,9 @@ Builds what a session keeps while it plays: the uploaded table (20,000 rows × 5
 row and feature limits of ``nn_core/limits.py``), a trainer of the largest network
 (6 hidden layers × 64 units, ``nn_core/settings.py``) at batch size 1 with Adam (the setting
 that records the most calls), trained by time slices as the Train page does, its live view and
-one tick's frames (``ui/live/panel.py`` FRAMES_PER_TICK). Prints the bytes each part adds, measured
-with tracemalloc (NumPy arrays included), next to the same for the default moons set-up.
+one tick's frames (``ui/live/panel.py`` frames_per_tick: 20 of a small network, 4 of the
+largest). Prints the bytes each part adds, measured with tracemalloc (NumPy arrays
+included), next to the same for the default moons set-up.
 
 Usage: ``python bench/session_memory.py [--seconds 10]``. Not a test; figures vary by machine
 only in the time trained, not in the bytes held once the kept calls are recorded.
@@ -29,7 +30,7 @@ from nn_core.data.load import load_data  # noqa: E402
 from nn_core.limits import MAX_FEATURES, MAX_ROWS  # noqa: E402
 from nn_core.settings import MAX_HIDDEN_LAYERS, MAX_NODES, RunSettings  # noqa: E402
 from nn_core.training.trainer import Trainer  # noqa: E402
-from ui.live.panel import FRAME_SECONDS, FRAMES_PER_TICK  # noqa: E402
+from ui.live.panel import FRAME_SECONDS, frames_per_tick  # noqa: E402
 from ui.live.view import LiveView, ViewOptions  # noqa: E402
 
 
@@ -64,7 +65,7 @@ def measure(settings: RunSettings, data: Dataset, seconds: float) -> dict[str, f
     step("trained")
     view = LiveView(trainer, ViewOptions())
     static = view.static()
-    frames = [view.frame() for _ in range(FRAMES_PER_TICK)]
+    frames = [view.frame() for _ in range(frames_per_tick(view.frame_bytes))]
     step("view")
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
@@ -81,8 +82,8 @@ def main() -> None:
     moons = RunSettings()
     rows = [("moons 2-8-8-1 (defaults)", *(lambda s: (s, load_data(s)))(moons)),
             ("20,000×50 upload, 6×64, batch 1, Adam", *_largest())]
-    print(f"| set-up | data MB | trainer MB | + recorded calls MB | + view and "
-          f"{FRAMES_PER_TICK} frames MB | peak MB | epochs trained |")
+    print("| set-up | data MB | trainer MB | + recorded calls MB | + view and "
+          "one tick's frames MB | peak MB | epochs trained |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for name, settings, data in rows:
         m = measure(settings, data, args.seconds)
