@@ -223,6 +223,7 @@ def _train_frames(trainer, view: LiveView, gen: int, speed: int | str,
     pace = None if speed == "max" else Pace(FRAME_RATE)
     playing = sched.busy()[0]
     end = time.monotonic() + tick_seconds(playing)
+    budget = top_speed_slice(playing) if speed == "max" else FRAME_SECONDS * 3
 
     def stopped() -> bool:  # (reading the session state also raises on a pending request)
         return runtime.interrupted() or not state.is_running() or state.generation() != gen
@@ -232,8 +233,7 @@ def _train_frames(trainer, view: LiveView, gen: int, speed: int | str,
             pace.wait()  # outside the lock: Pause and Reset act at once
         if end - time.monotonic() <= 0 or stopped():
             break
-        trained = _train_one_frame(trainer, view, speed, sid, end, stopped,
-                                   top_speed_slice(playing))
+        trained = _train_one_frame(trainer, view, speed, sched, sid, end, stopped, budget)
         if trained is None:
             break
         epochs += trained[0]
@@ -255,16 +255,15 @@ def top_speed_slice(playing: int) -> float:
     return min(FRAME_SECONDS, max(TURN_SECONDS / 4, share))
 
 
-def _train_one_frame(trainer, view: LiveView, speed: int | str, sid: str, end: float,
-                     stopped: Callable[[], bool],
-                     top_slice: float = FRAME_SECONDS) -> tuple[int, dict] | None:
-    """Train one frame's worth (``speed`` epochs, or a time slice at top speed) in turns of at
-    most :data:`TURN_SECONDS`, and snapshot it in the last: (epochs ended, frame), or None when
-    stopped or without a turn. A big network's frame so takes several short turns and the
-    others' turns come in between (in one long turn per frame, two 6×64 runs held 14 light
-    ones to 2.5 frames a second: bench/frame_cost.md)."""
-    sched = shared_scheduler()
-    budget = top_slice if speed == "max" else FRAME_SECONDS * 3
+def _train_one_frame(trainer, view: LiveView, speed: int | str, sched: scheduler.Scheduler,
+                     sid: str, end: float, stopped: Callable[[], bool],
+                     budget: float) -> tuple[int, dict] | None:
+    """Train one frame's worth (``speed`` epochs, or ``budget`` seconds at top speed; at most
+    ``budget`` seconds at any speed) in turns of at most :data:`TURN_SECONDS`, and snapshot it
+    in the last: (epochs ended, frame), or None when stopped or without a turn. A big
+    network's frame so takes several short turns and the others' turns come in between (in
+    one long turn per frame, two 6×64 runs held 14 light ones to 2.5 frames a second:
+    bench/frame_cost.md)."""
     wanted = None if speed == "max" else int(speed)
     ended = 0
     while True:
