@@ -303,7 +303,7 @@ def test_how_it_works_shows_the_maths_next_to_the_running_code():
     codes = [c.value for c in at.code]
     assert any(c.startswith("def forward_layers(") for c in codes)
     assert any(c.startswith("def backward(") and 'rule == "blog"' in c
-               and "errors @ W.T" in c for c in codes)
+               and "errors[i] @ W.T" in c for c in codes)
     assert any(c.startswith("def train_step(") and "optimizer.step(self.params, self.grad)" in c
                and "params -= self.lr * g" in c for c in codes)
 

@@ -1,4 +1,4 @@
-"""One step, every number: nn_core.training.one_step against the engine, finite differences and the
+"""One step, every number: nn_core.engine.trace against the engine, finite differences and the
 blog."""
 
 import copy
@@ -12,9 +12,9 @@ from nn_core.data.load import load_data
 from nn_core.engine import optim
 from nn_core.engine.backends import per_sample as scalar
 from nn_core.engine.network import QUIET, Network
+from nn_core.engine.trace import one_step
 from nn_core.settings import BLOG_SETUP, RunSettings
-from nn_core.training.one_step import apply_step, one_step, trainer_step
-from nn_core.training.trainer import Trainer
+from nn_core.training.trainer import Trainer, apply_step, trainer_step
 from tests.conftest import numeric_gradient
 from tests.step_reference import blog_network, blog_train_values
 

@@ -7,8 +7,7 @@ from nn_core.data.dataset import Dataset
 from nn_core.data.load import load_data
 from nn_core.engine.network import QUIET
 from nn_core.settings import BLOG_SETUP, RunSettings
-from nn_core.training.one_step import trainer_step
-from nn_core.training.trainer import Trainer
+from nn_core.training.trainer import Trainer, trainer_step
 from tests.conftest import go, session, start
 from tests.step_reference import blog_network, blog_train_values
 from ui import nav, state

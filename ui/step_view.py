@@ -1,6 +1,6 @@
 """How it works, part 6: one training step on one row of the session's data, every number shown.
 
-The numbers come from :func:`nn_core.training.one_step.trainer_step` on the session's trainer (its
+The numbers come from :func:`nn_core.training.trainer.trainer_step` on the session's trainer (its
 network, preprocessing, target coding, learning rate, rule, a copy of its optimiser's state and
 penalties); this module only lays them out, in the blog's order and names. :func:`step_tables`
 builds every table as strings (pure, tested without Streamlit); :func:`step_section` shows them
@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from nn_core.engine.trace import StepTrace
 from nn_core.errors import PlaygroundError
-from nn_core.training.one_step import StepTrace, apply_step, trainer_step
-from nn_core.training.trainer import Trainer
+from nn_core.training.trainer import Trainer, apply_step, trainer_step
 from ui import state
 from ui.text import plain, widget_text
 

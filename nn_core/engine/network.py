@@ -3,8 +3,10 @@
 Layer ``l`` takes the outputs of the layer below (the data ``X`` for the first) and computes its
 inputs ``z = a @ W + b`` and its outputs ``f(z)``; samples are rows, as in scikit-learn, and
 ``weights[l]`` is ``(n_in, n_out)``. :meth:`Network.backward` sends one delta per layer back,
-``∂L/∂z``, and turns each into its layer's gradient; :meth:`Network.train_step` hands the gradient
-to an optimiser (:mod:`nn_core.engine.optim`), which applies the learning rate. Activations and
+``∂L/∂z``, and turns each into its layer's gradient; it returns every value it computed (a
+:class:`Backprop`), which the one-step trace (:mod:`nn_core.engine.trace`) shows.
+:meth:`Network.train_step` hands the gradient to an optimiser (:mod:`nn_core.engine.optim`), which
+applies the learning rate. Activations and
 losses come from the tables in :mod:`nn_core.engine.activations` and :mod:`nn_core.engine.losses`.
 
 Two update rules:
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -45,6 +48,19 @@ INIT_TITLES = {"blog": "the blog's: normal(0, n_out^-½)", "xavier": "Xavier (un
 QUIET = {"over": "ignore", "under": "ignore", "invalid": "ignore", "divide": "ignore"}
 RULES = ("exact", "blog")
 RULE_TITLES = {"exact": "exact gradient", "blog": "the blog's rule"}
+
+
+@dataclass(slots=True)
+class Backprop:
+    """What :meth:`Network.backward` computed on the rows ``(X, Y)``, one array per weight layer
+    (index 0 the first), one row per sample."""
+
+    inputs: list[np.ndarray]  # z = a_in @ W + b
+    outputs: list[np.ndarray]  # f(z); outputs[0] is X itself, so it has one more
+    errors: list[np.ndarray]  # what reached each layer's outputs: o - Y at the top, then the
+    # rule's δ[l] W[l]ᵀ (exact: ∂L/∂a) or the blog's e[l] W[l]ᵀ
+    deltas: list[np.ndarray]  # ∂L/∂z (below the top, the blog's rule's own when it was used)
+    grad: np.ndarray  # the network's own flat gradient, filled (not a copy)
 
 
 class Network:
@@ -149,28 +165,30 @@ class Network:
                 outputs.append(f(z))
         return inputs, outputs
 
-    def backward(self, X: np.ndarray, Y: np.ndarray, rule: str = "exact") -> np.ndarray:
-        """Fill ``grad`` with the gradient of the mean loss over the rows ``(X, Y)``; return it.
+    def backward(self, X: np.ndarray, Y: np.ndarray, rule: str = "exact") -> Backprop:
+        """Fill ``grad`` with the gradient of the mean loss over the rows ``(X, Y)``; return it
+        with every value it was made from (:class:`Backprop`).
 
         With ``rule="blog"`` the hidden layers' deltas follow the blog's rule instead."""
-        _, outputs = self.forward_layers(X)
+        inputs, outputs = self.forward_layers(X)
         Y, n, L = np.asarray(Y, dtype=float), len(X), len(self.weights)
         deltas = [np.empty(0)] * L  # deltas[i] = ∂L/∂z of layer i, one row per sample
+        errors = [np.empty(0)] * L  # errors[i] = what reaches layer i's outputs from above
         with np.errstate(**QUIET):
             deltas[-1] = self.output_delta(self.output, outputs[-1], Y)
-            errors = outputs[-1] - Y
+            errors[-1] = outputs[-1] - Y
             for i in range(L - 1, 0, -1):  # from the top down
                 W, f_derivative, a = self.weights[i], self.derivatives[i - 1], outputs[i]
                 if rule == "blog":  # the blog's rule sends the error back, not the delta
-                    errors = errors @ W.T
-                    deltas[i - 1] = f_derivative(a, errors)
+                    errors[i - 1] = errors[i] @ W.T
                 else:
-                    deltas[i - 1] = f_derivative(a, deltas[i] @ W.T)
+                    errors[i - 1] = deltas[i] @ W.T
+                deltas[i - 1] = f_derivative(a, errors[i - 1])
             for i in range(L):
                 self.grad_weights[i][...] = outputs[i].T @ deltas[i] / n
                 if self.bias:
                     self.grad_biases[i][...] = deltas[i].sum(axis=0) / n
-        return self.grad
+        return Backprop(inputs, outputs, errors, deltas, self.grad)
 
     def train_step(self, X: np.ndarray, Y: np.ndarray, optimizer: Optimizer,
                    rule: str = "exact", l1: float = 0.0, l2: float = 0.0) -> None:
@@ -212,7 +230,7 @@ class Network:
 
         With ``rule="blog"`` the hidden layers' parts follow the blog's rule instead.
         """
-        return self.backward(X, Y, rule) + self.penalty_gradient(l1, l2)
+        return self.backward(X, Y, rule).grad + self.penalty_gradient(l1, l2)
 
     # ---------------------------------------------------------------------- persistence
     def get_params(self) -> np.ndarray:

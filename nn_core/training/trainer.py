@@ -26,6 +26,7 @@ from nn_core.data.dataset import Dataset, split_indices
 from nn_core.data.preprocess import Preprocessor
 from nn_core.engine import backends, losses, optim
 from nn_core.engine.network import QUIET, Network
+from nn_core.engine.trace import StepTrace, one_step
 from nn_core.errors import PlaygroundError
 from nn_core.settings import RunSettings
 from nn_core.training.snapshots import Snapshot, SnapshotStore, capture
@@ -548,8 +549,7 @@ class Trainer:
     def apply_manual_step(self, before: np.ndarray, after: np.ndarray, optimizer_state: dict
                           ) -> None:
         """Set the weights to ``after`` and the optimiser's state, exactly: one step taken by
-        hand on the How it works page (see :mod:`nn_core.training.one_step`). It is not an epoch:
-        the
+        hand on the How it works page (see :func:`apply_step`). It is not an epoch: the
         epoch counter and the history stay; ``manual_steps`` counts it. Refused (ValueError)
         unless the weights are still ``before`` and the optimiser is of the state's kind."""
         if not np.array_equal(self.network.params, before, equal_nan=True):
@@ -676,3 +676,25 @@ def labels_of(pred: np.ndarray, task: str, classes: list[str]) -> list:
     if task == "regression":
         return [float(v) for v in pred]
     return [classes[i] for i in np.argmax(pred, axis=1)]
+
+
+def trainer_step(trainer: Trainer, row: int) -> StepTrace:
+    """:func:`nn_core.engine.trace.one_step` of the trainer's network on its training row
+    ``row`` (0-based, after the trainer's preprocessing and target coding), with its learning
+    rate, update rule, optimiser (a copy of its state) and penalties."""
+    n = len(trainer.X_train)
+    if not 0 <= row < n:
+        raise ValueError(f"row {row} is not one of the {n} training rows")
+    s = trainer.settings
+    return one_step(trainer.network, trainer.X_train[row], trainer.Y_train[row], s.lr,
+                    s.update_rule, trainer.optimizer, s.l1, s.l2)
+
+
+def apply_step(trainer: Trainer, trace: StepTrace) -> None:
+    """Make the trainer's network and optimiser exactly what ``trace`` says they become.
+
+    Refuses (ValueError) when the network is no longer the one the trace started from. The
+    step is not an epoch: the epoch counter and the history stay; the trainer counts it in
+    ``manual_steps``.
+    """
+    trainer.apply_manual_step(trace.params_before, trace.params_after, trace.optimizer_state)
