@@ -38,6 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from nn_core import cli  # noqa: E402
 from nn_core.data.builtin import make_dataset  # noqa: E402
 from nn_core.data.dataset import Dataset  # noqa: E402
+from nn_core.engine import backends  # noqa: E402
+from nn_core.engine.network import QUIET  # noqa: E402
 from nn_core.settings import RunSettings  # noqa: E402
 from nn_core.training.trainer import Trainer  # noqa: E402
 from tests.blog_reference import NeuralNetwork as BlogNetwork  # noqa: E402
@@ -110,9 +112,23 @@ def _cpu_per_call(fn: Callable[[], None], min_time: float = 0.1) -> float:
 
 
 def _engine_epoch(w: Workload, batch: int) -> Callable[[], None]:
+    """One epoch as the trainer's chosen backend trains it, without the trainer's bookkeeping
+    (measures, stop checks): the engine alone."""
     s = w.settings.replace(batch_size=batch, shuffle=batch not in (0, 1) or w.settings.shuffle)
     trainer = Trainer(s, w.ds, history_cap=10)
-    return lambda: trainer.train_epochs(1)
+    n = len(trainer.X_train)
+    size = batch if 0 < batch < n else n
+    net, opt = trainer.network, trainer.optimizer
+    backend = backends.make(backends.choose(net, size, opt.name), net, trainer.X_train,
+                            trainer.Y_train)
+    epoch = backend.epoch(opt, size, s.shuffle and size < n, trainer.rng, s.update_rule, s.l1,
+                          s.l2)
+    return lambda: _quiet(epoch)
+
+
+def _quiet(epoch: Callable[[], None]) -> None:
+    with np.errstate(**QUIET):
+        epoch()
 
 
 CLI_EPOCHS = 1000  # epochs of one command-line run (the CLI's default, the blog's example)

@@ -44,7 +44,6 @@ from playwright.sync_api import Page, sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from nn_core.data.load import load_data  # noqa: E402
 from nn_core.settings import MAX_EPOCHS, RunSettings  # noqa: E402
 from nn_core.training.trainer import Trainer  # noqa: E402
 from ui import link_codec  # noqa: E402
@@ -169,11 +168,11 @@ def live(pg: Page) -> dict:
 
 
 def headless_rate(settings: RunSettings, seconds: float) -> float:
-    trainer = Trainer(settings, load_data(settings))
-    trainer.run(seconds=0.5)  # warm-up
-    t0 = time.perf_counter()
-    n = trainer.run(seconds=seconds)
-    return n / (time.perf_counter() - t0)
+    trainer = Trainer.from_settings(settings)
+    trainer.train_for(0.5)  # warm-up
+    t0, e0 = time.perf_counter(), trainer.epoch + trainer.epoch_progress
+    trainer.train_for(seconds)
+    return (trainer.epoch + trainer.epoch_progress - e0) / (time.perf_counter() - t0)
 
 
 def frame_bytes(settings: RunSettings) -> tuple[int, int]:
@@ -182,8 +181,8 @@ def frame_bytes(settings: RunSettings) -> tuple[int, int]:
 
     from ui.live.view import LiveView, ViewOptions
 
-    trainer = Trainer(settings, load_data(settings))
-    trainer.step(1)
+    trainer = Trainer.from_settings(settings)
+    trainer.train_epochs(1)
     frame = LiveView(trainer, ViewOptions()).frame()
     return len(json.dumps(frame)), len(json.dumps(frame["network"].get("maps", {})))
 

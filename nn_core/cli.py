@@ -224,7 +224,7 @@ def run_train(args: argparse.Namespace) -> int:
         f"{len(trainer.test_idx)} test), {dataset.n_features} feature(s), {dataset.task}")
     chunk = max(1, settings.epochs // 10)
     while trainer.stop_reason is None and trainer.epoch < settings.epochs:
-        trainer.step(min(chunk, settings.epochs - trainer.epoch))
+        trainer.train_epochs(min(chunk, settings.epochs - trainer.epoch))
         say(_progress(trainer))
     if trainer.stop_kind == "early" or (trainer.stop_reason and settings.patience > 0):
         say(f"note: {trainer.stop_reason}")

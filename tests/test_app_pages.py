@@ -43,7 +43,7 @@ def scatter(at: AppTest) -> dict:
 def trained(settings: RunSettings, epochs: int = 40) -> tuple[Trainer, object]:
     ds = load_data(settings)
     trainer = Trainer(settings, ds)
-    trainer.step(epochs)
+    trainer.train_epochs(epochs)
     return trainer, ds
 
 

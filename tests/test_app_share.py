@@ -67,7 +67,7 @@ def test_a_classroom_link_hides_what_it_names():
 def test_share_page_shows_the_link_and_the_downloads():
     settings = RunSettings(dataset="circle", lr=0.1)
     trainer = Trainer(settings, load_data(settings))
-    trainer.step(3)
+    trainer.train_epochs(3)
     at = start({"dataset": "circle", "lr": "0.1"})
     session(at).trainer = trainer
     go(at, nav.SHARE)
@@ -114,7 +114,7 @@ def test_a_damaged_bundle_is_refused_and_the_data_kept():
 def test_a_saved_model_predicts_on_the_predict_page_exactly():
     settings = RunSettings(dataset="moons", n_samples=100, hidden=(4,), batch_size=5)
     trainer = Trainer(settings, load_data(settings))
-    trainer.step(4)
+    trainer.train_epochs(4)
     at = go(start(), nav.PREDICT)
     at.file_uploader(key="w_predict_model").upload(
         "m.json", model_to_json(trainer).encode(), "application/json").run()
@@ -203,7 +203,7 @@ def test_an_untrained_network_s_downloads_say_so():
     assert "Untrained model (JSON)" in labels and "Trained model (JSON)" not in labels
     assert any("untrained (epoch 0)" in w.value for w in at.warning)
     trainer = session(at).trainer
-    trainer.step(2)
+    trainer.train_epochs(2)
     at.run()
     assert "Trained model (JSON)" in [b.label for b in at.get("download_button")]
     assert not any("untrained" in w.value for w in at.warning)

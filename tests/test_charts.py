@@ -197,7 +197,7 @@ BLOG = {"dataset": "blog", "hidden": (2,), "activation": "sigmoid", "output": "s
 
 def slopes_after(settings: RunSettings, epochs: int) -> tuple[np.ndarray, float]:
     trainer = Trainer(settings, load_data(settings))
-    trainer.step(epochs)
+    trainer.train_epochs(epochs)
     frame = LiveView(trainer, ViewOptions()).frame()
     slope = charts.unpack(frame["slopes"]["slope"])
     return slope, float(np.ptp(charts.unpack(frame["surface"]["z"])))
@@ -237,7 +237,7 @@ def test_live_surface_equals_a_forward_pass_computed_by_hand():
     settings = RunSettings(dataset="moons", hidden=(4, 3), activation="tanh", epochs=5000)
     ds = load_data(settings)
     trainer = Trainer(settings, ds)
-    trainer.step(30)
+    trainer.train_epochs(30)
     view = LiveView(trainer, ViewOptions(grid=12))
     z = charts.unpack(view.frame()["surface"]["z"]).astype(float)
     _, _, G = surface_chart.surface_grid(ds.X, 0, 1, n=12)
@@ -310,7 +310,7 @@ def test_live_view_frames_follow_the_trainer_and_are_json():
     view = LiveView(trainer, ViewOptions(surface_x=1, surface_y=1, discretise=True))
     assert (view.ix, view.iy) == (1, 0)  # the same input twice is not a surface
     first = view.frame()
-    trainer.step(3)
+    trainer.train_epochs(3)
     second = view.frame()
     assert (first["epoch"], second["epoch"]) == (0, 3)
     assert loss_chart.loss_point(trainer.history)[0] == 3 and second["loss"][0] == 3
@@ -329,7 +329,7 @@ def test_readout_of_a_regression_names_r2():
     ds = Dataset(X=np.arange(20.0).reshape(10, 2), y=np.arange(10.0), feature_names=["a", "b"],
                  target_name="t", task="regression", classes=[])
     trainer = Trainer(RunSettings(dataset="csv", hidden=(3,), test_fraction=0.2), ds)
-    trainer.step(2)
+    trainer.train_epochs(2)
     assert "R²" in readout(trainer)
     assert LiveView(trainer, ViewOptions()).frame()["surface"]["z"]["shape"] == "50,50"
 
@@ -354,7 +354,7 @@ def test_frames_carry_the_validation_loss_and_the_best_epoch():
     trainer = Trainer(settings, load_data(settings))
     view = LiveView(trainer, ViewOptions())
     assert "val_loss" in [s["key"] for s in view.static()["loss"]["series"]]
-    trainer.run(epochs=500)
+    trainer.train_epochs(500)
     assert trainer.stop_kind == "early"
     frame = view.frame()
     assert frame["best_epoch"] == trainer.best_epoch == trainer.epoch - 10

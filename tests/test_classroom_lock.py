@@ -93,7 +93,7 @@ def test_compare_runs_restore_keeps_the_locked_network() -> None:
     current = session(at).settings
     big = current.replace(hidden=(64,) * 6, lr=0.1)
     trainer = Trainer(big, load_data(big))
-    trainer.step(1)
+    trainer.train_epochs(1)
     run = record_run(trainer, 1, "moons", data_key=data_fingerprint(session(at).dataset))
     text, _ = write_bundle(current, None, "", [run])
     upload_bundle(go(at, nav.DATA), text)  # the run comes to compare; the settings are the same

@@ -39,7 +39,7 @@ def last_json(result: subprocess.CompletedProcess) -> dict:
 def in_process(settings: RunSettings, dataset) -> dict:
     """What the app computes for these settings: the same Trainer, the same epochs."""
     trainer = Trainer(settings, dataset)
-    trainer.step(settings.epochs)
+    trainer.train_epochs(settings.epochs)
     return json.loads(json.dumps(trainer.summary(), allow_nan=True).replace("NaN", "null"))
 
 
@@ -275,7 +275,7 @@ def test_accuracy_matches_sklearn_mlp(table, target):
                                optimizer="adam", lr=0.001, batch_size=32, epochs=200,
                                test_fraction=0.3, seed=seed, data_seed=seed)
         trainer = Trainer(settings, dataset)
-        trainer.step(settings.epochs)
+        trainer.train_epochs(settings.epochs)
         ours.append(trainer.summary()["test_accuracy"])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)

@@ -164,7 +164,7 @@ def test_the_predict_pages_downloads_have_no_formula_and_a_hostile_model_is_refu
     settings = RunSettings(dataset="csv", target="-t", features=("=a", "b"), hidden=(2,),
                            test_fraction=0)
     trainer = Trainer(settings, ds)
-    trainer.step(2)
+    trainer.train_epochs(2)
     with deferred_downloads() as made:
         at = go(start(settings=settings, dataset=ds, trainer=trainer), nav.PREDICT)
         at.file_uploader(key=state.W_PREDICT_UPLOAD).upload(

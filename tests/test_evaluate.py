@@ -85,7 +85,7 @@ def _trained(settings: RunSettings, epochs: int, data: bytes | None = None,
              **csv) -> Trainer:
     ds = load_csv(data, **csv) if data is not None else load_data(settings)
     trainer = Trainer(settings, ds)
-    trainer.step(epochs)
+    trainer.train_epochs(epochs)
     return trainer
 
 

@@ -31,7 +31,7 @@ def _run(script_path, *args):
 ])
 def test_script_matches_the_app(tmp_path, settings):
     t = Trainer(settings, load_data(settings))
-    t.step(20)
+    t.train_epochs(20)
     path = tmp_path / "model.py"
     path.write_text(script_for(t))
     X = t.dataset.X[:25]
@@ -94,7 +94,7 @@ def test_wrong_arguments_exit_with_a_message(tmp_path):
 def test_history_and_dataset_csv_read_back():
     s = RunSettings(dataset="circle", n_samples=50, hidden=(3,), batch_size=5, test_fraction=0.2)
     t = Trainer(s, load_data(s))
-    t.step(4)
+    t.train_epochs(4)
     from nn_core.io.export import dataset_csv, history_csv
 
     rows = list(csv.DictReader(io.StringIO(history_csv(t.history))))

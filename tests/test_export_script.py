@@ -19,7 +19,7 @@ def _docstring(source: str) -> str:
 def test_the_docstring_runs_the_script_by_its_file_name(tmp_path):
     s = RunSettings(dataset="blog")
     trainer = Trainer(s, load_data(s))
-    trainer.step(5)
+    trainer.train_epochs(5)
     doc = _docstring(script_for(trainer, "people.py"))
     assert "{this file}" not in doc and "{" not in doc
     assert "python people.py 1.0 1.0 1.0" in doc and "python people.py inputs.csv" in doc

@@ -40,7 +40,7 @@ LONG = "1" + "0" * 400  # a whole number far beyond any limit (and any float)
 
 def _trained(settings_: RunSettings) -> Trainer:
     t = Trainer(settings_, load_data(settings_))
-    t.step(2)
+    t.train_epochs(2)
     return t
 
 
@@ -269,7 +269,7 @@ def test_the_largest_model_the_app_makes_loads_back():
     csv_bytes = ("\n".join([",".join([*names, "t"]), *rows]) + "\n").encode()
     s = RunSettings(dataset="csv", target="t", hidden=(64,) * 6, batch_size=0, test_fraction=0)
     t = Trainer(s, load_data(s, csv_bytes))
-    t.step(1)
+    t.train_epochs(1)
     t.network.params[:] = -1.2345678901234567e-300  # the longest number JSON writes
     text = model_to_json(t)
     assert t.network.params.size == 25_364

@@ -167,7 +167,7 @@ def _classifier(n_classes: int, epochs: int = 2) -> tuple[RunSettings, Dataset, 
                  "multiclass", [f"c{k}" for k in range(n_classes)], name="csv")
     settings = RunSettings(dataset="csv", target="kind", features=("u", "v"), hidden=(4,))
     trainer = Trainer(settings, ds)
-    trainer.step(epochs)
+    trainer.train_epochs(epochs)
     return settings, ds, trainer
 
 
@@ -242,7 +242,7 @@ def test_a_batch_prediction_is_redone_only_when_the_model_or_the_file_changes():
         at.number_input[0].set_value(0.5).run()  # another widget: a rerun
         at.run()
         assert rf.call_count == 1
-        trainer.step(1)  # new weights: a new prediction
+        trainer.train_epochs(1)  # new weights: a new prediction
         at.run()
         assert rf.call_count == 2
         at.file_uploader(key=state.W_PREDICT_UPLOAD).upload(

@@ -175,7 +175,7 @@ def test_step_buffers_are_kept_for_the_last_few_batch_sizes_only(monkeypatch):
         trainer = Trainer(s, load_data(s))
         for b in (1, 2, 3, 4, 5, 6, 7, 2):
             trainer.set_settings(s.replace(batch_size=b))
-            trainer.step(1)
+            trainer.train_epochs(1)
         return trainer
 
     evicting, keeping = train(3), train(1000)

@@ -23,7 +23,7 @@ from ui.live.view import LiveView, ViewOptions
 def trained(**kw) -> Trainer:
     settings = RunSettings(**kw)
     trainer = Trainer(settings, load_data(settings))
-    trainer.step(25)
+    trainer.train_epochs(25)
     return trainer
 
 

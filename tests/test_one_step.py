@@ -119,7 +119,7 @@ def test_momentum_and_adam_steps_are_the_optimisers_own_on_a_copy(name):
     t = Trainer(RunSettings(dataset="moons", n_samples=60, hidden=(4,), optimizer=name,
                             lr=0.05, batch_size=8, l2=0.01), load_data(RunSettings(
                                 dataset="moons", n_samples=60)))
-    t.step(3)  # the optimiser has a state (velocity, moments, t) by now
+    t.train_epochs(3)  # the optimiser has a state (velocity, moments, t) by now
     state_before = t.optimizer.get_state()
     params_before = t.network.get_params()
     trace = trainer_step(t, 5)
@@ -219,7 +219,7 @@ def test_the_blogs_first_epoch_is_four_such_steps():
     by_hand, trained = _blog_trainer(), _blog_trainer()
     for row in range(4):
         apply_step(by_hand, trainer_step(by_hand, row))
-    trained.step(1)
+    trained.train_epochs(1)
     np.testing.assert_allclose(by_hand.network.params, trained.network.params, rtol=0,
                                atol=1e-12)
 
@@ -229,7 +229,7 @@ def test_the_blogs_first_epoch_is_four_such_steps():
 def test_apply_changes_the_live_network_exactly_as_shown(name):
     t = Trainer(RunSettings(dataset="xor", n_samples=40, hidden=(3,), optimizer=name, lr=0.1),
                 load_data(RunSettings(dataset="xor", n_samples=40)))
-    t.step(2)
+    t.train_epochs(2)
     epoch, history = t.epoch, copy.deepcopy(t.history)
     trace = trainer_step(t, 3)
     apply_step(t, trace)
@@ -273,7 +273,7 @@ def test_a_trainers_first_epoch_is_its_rows_steps_applied_in_turn(case, name):
     np.testing.assert_array_equal(trace.y, by_hand.Y_train[0])
     for row in range(len(by_hand.X_train)):
         apply_step(by_hand, trainer_step(by_hand, row))
-    trained.step(1)
+    trained.train_epochs(1)
     np.testing.assert_allclose(by_hand.network.params, trained.network.params, rtol=0,
                                atol=1e-12)
     assert by_hand.epoch == 0 and trained.epoch == 1

@@ -33,7 +33,7 @@ class Refusing:
 def spiral():
     s = RunSettings(dataset="spiral3", n_samples=60, hidden=(4,))
     t = Trainer(s, load_data(s))
-    t.step(2)
+    t.train_epochs(2)
     return t
 
 

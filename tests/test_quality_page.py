@@ -137,7 +137,7 @@ def test_validation_rows_are_named_and_counted_in_neither_matrix():
 
     ds = load_csv(data, "species")
     trainer = Trainer(settings, ds)
-    trainer.step(2)
+    trainer.train_epochs(2)
     at = train_page(settings=settings, dataset=ds, trainer=trainer, csv_bytes=data)
     n_val = len(trainer.val_idx)
     assert n_val > 0
@@ -185,7 +185,7 @@ def test_regression_shows_r2_rmse_and_the_two_plots():
 def _predict_page(settings: RunSettings, epochs: int = 5):
     ds = load_data(settings)
     trainer = Trainer(settings, ds)
-    trainer.step(epochs)
+    trainer.train_epochs(epochs)
     at = go(start(settings=settings, dataset=ds, trainer=trainer), nav.PREDICT)
     return at, ds, trainer
 
@@ -234,7 +234,7 @@ def test_a_loaded_model_file_is_measured_on_its_own_target_column():
     settings = RunSettings(dataset="spiral3", hidden=(6,))
     ds = load_data(settings)
     trainer = Trainer(settings, ds)
-    trainer.step(4)
+    trainer.train_epochs(4)
     model = model_from_json(model_to_json(trainer))
     at = go(start(), nav.PREDICT)  # no network trained in this session: the file's is used
     session(at).loaded_model = (model, "spiral.json")
@@ -323,7 +323,7 @@ def test_no_test_rows_says_so_instead_of_an_empty_matrix():
     settings = RunSettings(dataset="xor", test_fraction=0.0)
     ds = load_data(settings)
     trainer = Trainer(settings, ds)
-    trainer.step(1)
+    trainer.train_epochs(1)
     at = train_page(settings=settings, dataset=ds, trainer=trainer)
     assert list(matrices(at)) == ["Training rows"]
     assert any(c.value.startswith("Test rows: none") for c in at.caption)

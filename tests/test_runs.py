@@ -41,7 +41,7 @@ XOR = RunSettings(dataset="xor", n_samples=40, hidden=(4,))
 
 def _trained(s: RunSettings = XOR, epochs: int = 5) -> Trainer:
     t = Trainer(s, load_data(s))
-    t.step(epochs)
+    t.train_epochs(epochs)
     return t
 
 
@@ -76,7 +76,7 @@ def test_a_record_holds_the_runs_settings_history_and_final_and_best_numbers():
 
 def test_a_long_history_is_thinned_to_the_bound_keeping_the_first_and_last_epoch():
     t = Trainer(XOR, load_data(XOR), history_cap=600)
-    t.step(1000)
+    t.train_epochs(1000)
     assert len(t.history["epoch"]) > MAX_POINTS
     r = record_run(t, 1)
     e = r.history["epoch"]
@@ -87,7 +87,7 @@ def test_a_long_history_is_thinned_to_the_bound_keeping_the_first_and_last_epoch
 
 def test_the_last_epoch_joins_the_history_when_the_trainer_did_not_record_it():
     t = Trainer(XOR, load_data(XOR), history_cap=4)
-    t.step(11)  # records every 4th epoch by now
+    t.train_epochs(11)  # records every 4th epoch by now
     assert t.history["epoch"][-1] != 11
     r = record_run(t, 1)
     assert r.history["epoch"][-1] == 11 and r.history["test_loss"][-1] == t.current()["test_loss"]

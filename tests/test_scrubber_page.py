@@ -42,7 +42,7 @@ def fresh_surface(k: int) -> np.ndarray:
     """The surface a fresh default run stopped at epoch ``k`` draws."""
     s = RunSettings()
     t = Trainer(s, load_data(s))
-    t.step(k)
+    t.train_epochs(k)
     return unpack(LiveView(t, ViewOptions()).frame()["surface"]["z"])
 
 
@@ -89,13 +89,13 @@ def test_looking_back_sends_the_snapshots_surface_and_continue_makes_it_live():
     trainer = session(at).trainer
     s = RunSettings()
     fresh = Trainer(s, load_data(s))
-    fresh.step(2)
+    fresh.train_epochs(2)
     assert trainer.epoch == 2
     assert np.array_equal(trainer.network.params, fresh.network.params)
     assert shown_epoch(at) == 2
     assert at.select_slider(key=SLIDER).value == 2  # now is epoch 2
     step(at, 1)
-    fresh.step(1)
+    fresh.train_epochs(1)
     assert np.array_equal(session(at).trainer.network.params, fresh.network.params)
 
 

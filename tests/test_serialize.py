@@ -17,7 +17,7 @@ def trainer():
     s = RunSettings(dataset="spiral3", n_samples=150, hidden=(6, 5), transforms=("x1x2",),
                     scale="minmax", batch_size=10)
     t = Trainer(s, load_data(s))
-    t.step(5)
+    t.train_epochs(5)
     return t
 
 
@@ -33,7 +33,7 @@ def test_round_trip_predicts_identically(trainer):
 def test_regression_round_trip():
     s = RunSettings(dataset="plane", n_samples=100, hidden=(3,))
     t = Trainer(s, load_data(s))
-    t.step(3)
+    t.train_epochs(3)
     model = model_from_json(model_to_json(t).encode())
     assert np.array_equal(model.predict(t.dataset.X), t.predict(t.dataset.X))
 
@@ -110,6 +110,6 @@ def test_a_network_its_settings_would_not_make_is_refused(damage, message):
 ])
 def test_every_kind_of_model_the_app_makes_loads_back(s):
     t = Trainer(s, load_data(s))
-    t.step(1)
+    t.train_epochs(1)
     model = model_from_json(model_to_json(t))
     assert np.array_equal(model.predict(t.dataset.X), t.predict(t.dataset.X))

@@ -310,7 +310,7 @@ def test_a_change_keeps_the_weights_exactly_when_no_new_network_could_differ(nam
     new = old.replace(**{name: _other_values(name)[0]})
     assert old.needs_reset(new) is not keeps
     trainer = _trainer(old)
-    trainer.step(2)
+    trainer.train_epochs(2)
     if keeps:
         before = trainer.network.params.copy()
         trainer.set_settings(new)

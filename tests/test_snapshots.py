@@ -29,9 +29,9 @@ def test_dense_early_then_an_even_stride_within_the_capacity():
     t = _trainer(dataset="moons", n_samples=100, hidden=(4,), batch_size=0, seed=1)
     store = t.snapshots
     assert store.capacity == MAX_SNAPSHOTS and store.head == DENSE_EPOCHS
-    t.step(15)
+    t.train_epochs(15)
     assert store.epochs() == list(range(16))
-    t.step(1000 - 15)
+    t.train_epochs(1000 - 15)
     kept = store.epochs()
     assert len(kept) <= MAX_SNAPSHOTS
     assert kept[: DENSE_EPOCHS + 1] == list(range(DENSE_EPOCHS + 1))  # every early epoch
@@ -68,7 +68,7 @@ def test_capacity_and_memory_bound_for_the_largest_network():
     assert MIN_SNAPSHOTS * 4 * 8 * n_params < 20e6  # the documented bound per session
     t = _trainer(dataset="moons", n_samples=200, hidden=(64,) * 6, optimizer="adam", lr=0.001,
                  batch_size=0, seed=0)
-    t.step(200)
+    t.train_epochs(200)
     n = t.network.params.size
     assert len(t.snapshots) <= capacity_for(n)
     assert t.snapshots.nbytes() <= len(t.snapshots) * 4 * 8 * n
@@ -83,19 +83,19 @@ def test_capacity_and_memory_bound_for_the_largest_network():
 def test_continue_from_equals_a_run_that_never_went_further(kw):
     n = 23
     t = _trainer(seed=3, **kw)
-    t.step(150)
+    t.train_epochs(150)
     k = max(e for e in t.snapshots.epochs() if e <= 37)
     assert k > DENSE_EPOCHS  # a snapshot of the sparse tail
     fresh = _trainer(seed=3, **kw)
-    fresh.step(k)
+    fresh.train_epochs(k)
     state_at_k = fresh.network.get_params()
-    fresh.step(n)
+    fresh.train_epochs(n)
 
     t.continue_from(k)
     assert t.epoch == k
     assert np.array_equal(t.network.params, state_at_k)
     assert max(t.history["epoch"]) <= k and max(t.snapshots.epochs()) == k
-    t.step(n)
+    t.train_epochs(n)
     assert t.epoch == fresh.epoch == k + n
     assert np.array_equal(t.network.params, fresh.network.params)
     assert t.rng.bit_generator.state == fresh.rng.bit_generator.state
@@ -113,14 +113,14 @@ def test_continue_from_keeps_early_stopping_exact():
     s = RunSettings(dataset="moons", n_samples=200, noise=0.3, hidden=(8,), lr=0.3,
                     batch_size=8, seed=2, patience=5, validation_fraction=0.2)
     fresh = Trainer(s, load_data(s))
-    fresh.run(epochs=400)
+    fresh.train_epochs(400)
     assert fresh.stop_kind == "early"
     t = Trainer(s, load_data(s))
-    t.run(epochs=400)
+    t.train_epochs(400)
     k = t.snapshots.epochs()[len(t.snapshots.epochs()) // 2]
     t.continue_from(k)
     assert t.stop_reason is None
-    t.run(epochs=400)
+    t.train_epochs(400)
     assert t.epoch == fresh.epoch and t.best_epoch == fresh.best_epoch
     assert t.stop_reason == fresh.stop_reason
     assert np.array_equal(t.network.params, fresh.network.params)
@@ -129,9 +129,9 @@ def test_continue_from_keeps_early_stopping_exact():
 def test_at_epoch_shows_the_network_then_and_leaves_the_run_alone():
     kw = dict(dataset="moons", n_samples=200, hidden=(8, 8), batch_size=16, seed=4)
     fresh = _trainer(**kw)
-    fresh.step(12)
+    fresh.train_epochs(12)
     t = _trainer(**kw)
-    t.step(40)
+    t.train_epochs(40)
     params_now, history_now = t.network.get_params(), {k: list(v) for k, v in t.history.items()}
     view = t.at_epoch(12)
     assert view.epoch == 12
@@ -146,9 +146,9 @@ def test_at_epoch_shows_the_network_then_and_leaves_the_run_alone():
 def test_a_roll_back_forgets_later_snapshots():
     t = _trainer(dataset="moons", n_samples=200, hidden=(8,), activation="relu", lr=0.03,
                  batch_size=1, seed=0)
-    t.step(25)
+    t.train_epochs(25)
     t.set_settings(t.settings.replace(lr=10.0))
-    t.run(epochs=300)
+    t.train_epochs(300)
     assert t.diverged and t.epoch >= 20
     kept = t.snapshots.epochs()
     assert kept[-1] == t.epoch  # nothing after the epoch the run went back to
@@ -157,12 +157,12 @@ def test_a_roll_back_forgets_later_snapshots():
     t.continue_from(10)
     assert not t.diverged and t.stop_reason is None and t.suggested_lr is None
     t.set_settings(t.settings.replace(lr=0.03))
-    assert t.step(5) == 5 and t.epoch == 15
+    assert t.train_epochs(5) == 5 and t.epoch == 15
 
 
 def test_unknown_epoch_is_refused_in_words():
     t = _trainer(dataset="xor", n_samples=40, hidden=(2,), seed=0)
-    t.step(3)
+    t.train_epochs(3)
     with pytest.raises(PlaygroundError, match="not one of the kept"):
         t.continue_from(99)
     with pytest.raises(PlaygroundError):

@@ -66,7 +66,7 @@ def test_a_refused_data_setting_changes_nothing(ss):
 
 def test_hyper_parameter_change_keeps_the_trainer(ss):
     trainer = state.get_trainer()
-    trainer.step(3)
+    trainer.train_epochs(3)
     message = state.update_settings(lr=0.2)
     assert state.current_trainer() is trainer
     assert trainer.settings.lr == 0.2 and trainer.epoch == 3

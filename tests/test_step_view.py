@@ -108,7 +108,7 @@ def test_apply_this_step_changes_the_network_exactly_as_shown():
     settings = RunSettings(dataset="xor", n_samples=60, hidden=(3,), optimizer="adam", lr=0.05)
     ds = load_data(settings)
     trainer = Trainer(settings, ds)
-    trainer.step(2)
+    trainer.train_epochs(2)
     at = _open(settings, ds, trainer)
     at.number_input(key=state.VIEW_WIDGETS["step_row"]).set_value(4).run()
     trace = trainer_step(trainer, 4)
@@ -131,7 +131,7 @@ def test_apply_is_refused_when_the_network_changed_since_it_was_shown():
     at = _open()
     trainer = session(at).trainer
     before = trainer.network.get_params()
-    trainer.step(1)  # trained elsewhere after the page was drawn
+    trainer.train_epochs(1)  # trained elsewhere after the page was drawn
     after_training = trainer.network.get_params()
     assert not np.array_equal(before, after_training)
     at.button(key="step_apply").click().run()

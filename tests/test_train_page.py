@@ -152,7 +152,7 @@ def _separates_the_blogs_test_people(settings: RunSettings) -> bool:
     from nn_core.training.trainer import Trainer
 
     trainer = Trainer(settings.replace(epochs=1000), load_data(settings))
-    trainer.step(1000)
+    trainer.train_epochs(1000)
     labels = trainer.predict_labels(np.array(BLOG_TEST, dtype=float))
     return [int(v) for v in labels] == BLOG_TEST_TARGETS
 
@@ -366,7 +366,7 @@ def test_the_default_run_lasts_and_forms_its_surface_over_10_to_20_seconds():
     s = RunSettings()
     trainer = Trainer(s, load_data(s))
     while trainer.current()["train_metric"] < 0.99:
-        trainer.step(10)
+        trainer.train_epochs(10)
     seconds = trainer.epoch / (DEFAULT_SPEED * live.FRAME_RATE)
     assert 8 <= seconds <= 20, seconds
     assert s.epochs / (DEFAULT_SPEED * live.FRAME_RATE) > 3600  # on until paused

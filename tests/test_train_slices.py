@@ -48,7 +48,7 @@ def _same_run(a: Trainer, b: Trainer) -> None:
                                 {**NUMPY, "batch_size": 0}])
 def test_sliced_epochs_equal_whole_epochs_bit_for_bit(kw):
     whole = _trainer(**kw)
-    whole.run(epochs=12)
+    whole.train_epochs(12)
     sliced = _trainer(**kw)
     calls = _sliced(sliced, 12)
     _same_run(whole, sliced)
@@ -83,31 +83,31 @@ def test_a_slice_moves_the_weights_and_the_measures_follow():
 
 def test_a_budget_and_an_epoch_limit_end_whole_epochs_like_run():
     a, b = _trainer(**NUMPY), _trainer(**NUMPY)
-    a.run(epochs=5)
+    a.train_epochs(5)
     assert b.train_for(60.0, epochs=5) == 5
     _same_run(a, b)
 
 
 def test_step_inside_an_epoch_finishes_that_epoch():
     whole = _trainer(**NUMPY)
-    whole.run(epochs=3)
+    whole.train_epochs(3)
     t = _trainer(**NUMPY)
-    t.run(epochs=2)
+    t.train_epochs(2)
     for _ in range(4):
         t.train_for(0.0)
     assert t.epoch == 2 and t.epoch_progress == 40 / 163
-    assert t.step(1) == 1
+    assert t.train_epochs(1) == 1
     _same_run(whole, t)
 
 
 def test_settings_set_inside_an_epoch_apply_from_its_end():
     whole = _trainer(**NUMPY)
-    whole.run(epochs=3)
+    whole.train_epochs(3)
     new = whole.settings.replace(lr=0.05, batch_size=7)
     whole.set_settings(new)
-    whole.run(epochs=2)
+    whole.train_epochs(2)
     t = _trainer(**NUMPY)
-    t.run(epochs=2)
+    t.train_epochs(2)
     t.train_for(0.0)
     t.set_settings(new)  # inside epoch 3: it ends with batches of 10 at rate 0.01
     assert t.settings.lr == 0.01
@@ -118,15 +118,15 @@ def test_settings_set_inside_an_epoch_apply_from_its_end():
 
 def test_going_back_drops_the_epoch_in_progress():
     whole = _trainer(**NUMPY)
-    whole.run(epochs=10)
+    whole.train_epochs(10)
     whole.continue_from(10)
-    whole.run(epochs=2)
+    whole.train_epochs(2)
     t = _trainer(**NUMPY)
-    t.run(epochs=10)
+    t.train_epochs(10)
     t.train_for(0.0)
     t.continue_from(10)
     assert (t.epoch, t.epoch_progress) == (10, 0.0)
-    t.run(epochs=2)
+    t.train_epochs(2)
     _same_run(whole, t)
 
 

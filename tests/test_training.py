@@ -26,22 +26,22 @@ def test_same_settings_same_numbers_bit_for_bit():
     kw = dict(dataset="moons", n_samples=300, hidden=(8, 8), optimizer="adam", lr=0.01,
               batch_size=16, l2=0.001, seed=5)
     a, b = _trainer(**kw), _trainer(**kw)
-    a.step(40)
-    b.step(40)
+    a.train_epochs(40)
+    b.train_epochs(40)
     assert np.array_equal(a.network.params, b.network.params)
     assert a.history == b.history
     c = _trainer(**{**kw, "seed": 6})
-    c.step(40)
+    c.train_epochs(40)
     assert not np.array_equal(a.network.params, c.network.params)
 
 
 def test_step_and_run_resume_the_same_run():
     kw = dict(dataset="circle", n_samples=200, batch_size=10, seed=1)
     one = _trainer(**kw)
-    one.step(30)
+    one.train_epochs(30)
     pieces = _trainer(**kw)
     for n in (1, 4, 10, 15):
-        pieces.step(n)
+        pieces.train_epochs(n)
     assert pieces.epoch == 30
     assert np.array_equal(one.network.params, pieces.network.params)
 
@@ -52,7 +52,7 @@ def test_step_and_run_resume_the_same_run():
 def test_reaches_accuracy_on_classic_sets(name, hidden, target):
     t = _trainer(dataset=name, n_samples=400, noise=0.1, hidden=hidden, activation="tanh",
                  optimizer="adam", lr=0.03, batch_size=16, epochs=300, seed=0)
-    t.run()
+    t.train_epochs()
     summary = t.summary()
     assert summary["train_accuracy"] >= target
     assert summary["test_accuracy"] >= target - 0.03
@@ -62,7 +62,7 @@ def test_reaches_accuracy_on_classic_sets(name, hidden, target):
 def test_regression_r2_and_standardised_target():
     t = _trainer(dataset="sine", n_samples=300, hidden=(16, 16), optimizer="adam", lr=0.01,
                  batch_size=16, epochs=300)
-    t.run()
+    t.train_epochs()
     assert t.metric_name == "r2"
     assert t.summary()["test_r2"] > 0.95
     y = t.y_train
@@ -71,12 +71,12 @@ def test_regression_r2_and_standardised_target():
 
 def test_the_blog_setup_stays_at_one_half_and_scaling_fixes_it():
     raw = Trainer(BLOG, load_data(BLOG))
-    raw.run()
+    raw.train_epochs()
     ds = raw.dataset
     assert np.all(np.abs(raw.predict(ds.X[raw.test_idx])[:, 1] - 0.5) < 0.01)
     scaled_settings = BLOG.replace(scale="standard", update_rule="exact", lr=1.0)
     scaled = Trainer(scaled_settings, load_data(scaled_settings))
-    scaled.run()
+    scaled.train_epochs()
     assert scaled.summary()["train_loss"] < 0.01
     assert scaled.summary()["test_accuracy"] == 1.0
 
@@ -93,7 +93,7 @@ def test_blog_setup_matches_the_blog_class_numbers():
     ref = NeuralNetwork(3, 2, 1, 0.1)
     ref.weights_input_hidden = t.network.matrices[0].copy()
     ref.weights_hidden_output = t.network.matrices[1].copy()
-    t.step(50)
+    t.train_epochs(50)
     X = t.dataset.X[t.train_idx]
     y = t.dataset.y[t.train_idx]
     for _ in range(50):
@@ -150,7 +150,7 @@ def test_recorded_steps_train_like_plain_backward_calls(changes):
 
 def test_hyper_parameters_change_without_reset():
     t = _trainer(dataset="moons", n_samples=200, seed=2)
-    t.step(5)
+    t.train_epochs(5)
     before = t.network.get_params()
     for change in (dict(lr=0.3), dict(batch_size=1), dict(optimizer="momentum"),
                    dict(l2=0.01), dict(l1=0.001), dict(update_rule="blog")):
@@ -159,7 +159,7 @@ def test_hyper_parameters_change_without_reset():
         t.set_settings(new)
         assert np.array_equal(t.network.params, before)
         assert t.epoch == 5
-    t.step(1)
+    t.train_epochs(1)
     assert t.epoch == 6
     for change in (dict(hidden=(4,)), dict(activation="relu"), dict(init="he"),
                    dict(n_samples=100), dict(scale="none"), dict(bias=False)):
@@ -172,8 +172,8 @@ def test_hyper_parameters_change_without_reset():
 def test_l2_shrinks_weights():
     kw = dict(dataset="moons", n_samples=200, hidden=(8,), lr=0.1, batch_size=0, seed=0)
     plain, decayed = _trainer(**kw), _trainer(**kw, l2=0.1)
-    plain.step(200)
-    decayed.step(200)
+    plain.train_epochs(200)
+    decayed.train_epochs(200)
     norm = lambda t: np.linalg.norm(t.network.params * t.network.reg_mask)  # noqa: E731
     assert norm(decayed) < 0.8 * norm(plain)
 
@@ -184,30 +184,30 @@ def test_divergence_stops_and_keeps_last_finite_weights():
     s = RunSettings(dataset="custom", hidden=(4,), activation="relu", lr=5.0, batch_size=0,
                     scale="none", test_fraction=0.0)
     t = Trainer(s, ds)
-    done = t.run(epochs=100)
+    done = t.train_epochs(100)
     assert t.diverged
     assert "diverged" in t.stop_reason and "smaller learning rate" in t.stop_reason
     assert done < 100
     assert np.all(np.isfinite(t.network.params))
-    assert t.run(epochs=5) == 0  # stays stopped
+    assert t.train_epochs(5) == 0  # stays stopped
     assert np.isfinite(t.summary()["train_loss"])
 
 
 def test_target_loss_and_max_epochs_stop():
     t = _trainer(dataset="xor", n_samples=200, hidden=(8,), optimizer="adam", lr=0.03,
                  batch_size=10, target_loss=0.2, epochs=500)
-    t.run()
+    t.train_epochs()
     assert t.summary()["train_loss"] <= 0.2
     assert t.epoch < 500 and "target loss" in t.stop_reason
     t.set_settings(t.settings.replace(target_loss=0.0, epochs=t.epoch + 3))
     assert t.stop_reason is None
-    assert t.run() == 3
+    assert t.train_epochs() == 3
 
 
 def test_history_is_bounded_and_spans_the_run():
     t = _trainer(dataset="xor", n_samples=40, hidden=(2,), batch_size=0, epochs=5000)
     t.history_cap = 50
-    t.run()
+    t.train_epochs()
     epochs = t.history["epoch"]
     assert len(epochs) <= 50
     assert epochs[0] == 0 and epochs[-1] >= 5000 - 5000 // 25
@@ -217,12 +217,13 @@ def test_history_is_bounded_and_spans_the_run():
 
 def test_run_by_time_budget_advances():
     t = _trainer(dataset="moons", n_samples=200)
-    assert t.run(seconds=0.05) >= 1
+    t.train_for(0.05)
+    assert t.epoch + t.epoch_progress > 0
 
 
 def test_predict_labels_and_probabilities():
     t = _trainer(dataset="spiral3", n_samples=150, hidden=(8,), batch_size=10)
-    t.step(3)
+    t.train_epochs(3)
     p = t.predict(t.dataset.X[:7])
     assert p.shape == (7, 3)
     np.testing.assert_allclose(p.sum(axis=1), 1.0)
@@ -241,7 +242,7 @@ def test_no_hidden_layer_is_logistic_regression():
     t = _trainer(dataset="gaussians", n_samples=200, hidden=(), optimizer="adam", lr=0.05,
                  epochs=100)
     assert t.network.sizes == [2, 1]
-    t.run()
+    t.train_epochs()
     assert t.summary()["test_accuracy"] >= 0.9
     assert RunSettings(hidden=(), activation="relu").activations == ()
 
@@ -258,15 +259,15 @@ def test_roll_back_restores_the_last_checked_epoch_bit_for_bit(history_cap):
     (with a small history cap the loss is checked only every few epochs)."""
     kw = dict(EXPLODING, lr=0.003, optimizer="momentum", epochs=10_000)
     t = Trainer(RunSettings(**kw), load_data(RunSettings(**kw)), history_cap=history_cap)
-    t.step(45)
+    t.train_epochs(45)
     t.set_settings(t.settings.replace(lr=10.0))
-    t.step(50)
+    t.train_epochs(50)
     assert t.diverged and t.stop_kind == "diverged"
     assert 45 - 2 * max(HEALTH_EPOCHS, t._stride) < t.epoch <= 45
     assert t.epoch % t._stride == 0
     assert f"back at epoch {t.epoch}" in t.stop_reason
     fresh = Trainer(RunSettings(**kw), load_data(RunSettings(**kw)), history_cap=history_cap)
-    fresh.step(t.epoch)
+    fresh.train_epochs(t.epoch)
     assert np.array_equal(t.network.params, fresh.network.params)
     assert np.array_equal(t.optimizer.velocity, fresh.optimizer.velocity)
     assert t.history == fresh.history
@@ -277,7 +278,7 @@ def test_roll_back_restores_the_last_checked_epoch_bit_for_bit(history_cap):
 def test_roll_back_at_the_first_epoch_keeps_the_initial_weights():
     t = _trainer(**EXPLODING, lr=10.0)
     initial = t.network.get_params()
-    t.run(epochs=100)
+    t.train_epochs(100)
     assert t.diverged and t.epoch == 0 and t.history["epoch"] == [0]
     assert np.array_equal(t.network.params, initial)
     assert t.suggested_lr == 0.3 and "smaller learning rate: 0.3." in t.stop_reason
@@ -289,15 +290,15 @@ def test_a_blown_up_or_dead_classifier_is_not_a_finished_run(dataset, kind):
     """lr 10, ReLU, six hidden layers: the output is one constant for every row (a dead ReLU
     layer, or pre-activations of ~1e15), which used to run on to the maximum of epochs."""
     t = _trainer(dataset=dataset, hidden=(8,) * 6, activation="relu", lr=10.0, epochs=1000)
-    t.run()
+    t.train_epochs()
     assert t.diverged and t.stop_kind == kind, t.stop_reason
     assert "maximum" not in t.stop_reason and t.epoch == 0
-    assert t.run(epochs=5) == 0
+    assert t.train_epochs(5) == 0
 
 
 def _healthy(settings: RunSettings, epochs: int) -> Trainer:
     t = Trainer(settings, load_data(settings))
-    t.run(epochs=epochs)
+    t.train_epochs(epochs)
     assert not t.diverged and t.stop_reason is None, t.stop_reason
     assert t.epoch == epochs
     return t
@@ -328,23 +329,23 @@ def test_early_stopping_restores_the_best_weights_bit_for_bit():
               optimizer="adam", lr=0.03, validation_fraction=0.2)
     t = _trainer(**kw, patience=15)
     assert len(t.val_idx) == 48 and not set(t.val_idx) & (set(t.train_idx) | set(t.test_idx))
-    t.run(epochs=2000)
+    t.train_epochs(2000)
     assert t.stop_kind == "early" and t.epoch == t.best_epoch + 15
     assert f"epoch {t.best_epoch}" in t.stop_reason and t.summary()["best_epoch"] == t.best_epoch
     fresh = _trainer(**kw)  # no patience: the same run, stopped by hand at the best epoch
-    fresh.step(t.best_epoch)
+    fresh.train_epochs(t.best_epoch)
     assert np.array_equal(t.network.params, fresh.network.params)
     assert t.best_loss == fresh.current()["val_loss"] == min(
         v for v in t.history["val_loss"])
-    assert t.run(epochs=5) == 0  # stopped
+    assert t.train_epochs(5) == 0  # stopped
     t.set_settings(t.settings.replace(patience=100))  # more patience: it goes on
-    assert t.stop_reason is None and t.run(epochs=3) == 3
+    assert t.stop_reason is None and t.train_epochs(3) == 3
 
 
 def test_patience_without_a_validation_share_watches_the_training_loss():
     t = _trainer(dataset="xor", hidden=(4,), lr=3.0, optimizer="momentum", patience=5)
     assert len(t.val_idx) == 0
-    t.run(epochs=3000)
+    t.train_epochs(3000)
     assert t.stop_kind == "early" and "training loss" in t.stop_reason
 
 
@@ -352,10 +353,10 @@ def test_max_epochs_with_patience_restores_the_best_weights():
     kw = dict(dataset="moons", noise=0.3, hidden=(32, 32), activation="relu", optimizer="adam",
               lr=0.03, validation_fraction=0.2)
     t = _trainer(**kw, patience=10_000, epochs=200)
-    t.run()
+    t.train_epochs()
     assert t.stop_kind == "max_epochs" and t.best_epoch < 200 and "restored" in t.stop_reason
     fresh = _trainer(**kw)
-    fresh.step(t.best_epoch)
+    fresh.train_epochs(t.best_epoch)
     assert np.array_equal(t.network.params, fresh.network.params)
 
 
@@ -382,7 +383,7 @@ def test_after_a_roll_back_the_model_file_and_predictions_hold_the_healthy_weigh
 
     t = _trainer(**EXPLODING, lr=10.0)
     fresh = _trainer(**EXPLODING, lr=10.0)  # never trained: epoch 0
-    t.run(epochs=10)
+    t.train_epochs(10)
     assert t.diverged
     model = model_from_json(model_to_json(t))
     X = t.dataset.X[:20]

@@ -279,11 +279,10 @@ def _refusal(settings: RunSettings) -> str | None:
     enforces (output layer vs target, loss vs output, transforms vs number of inputs, test
     fraction vs rows) is checked the way the Train page would meet it.
     """
-    from nn_core.data.load import load_data
     from nn_core.training.trainer import Trainer
 
     try:
-        Trainer(settings, load_data(settings), history_cap=4)
+        Trainer.from_settings(settings, history_cap=4)
     except PlaygroundError as exc:
         return " ".join(str(exc).split())[:160]
     return None

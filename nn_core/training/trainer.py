@@ -2,8 +2,10 @@
 
 ``Trainer(settings, dataset)`` splits and preprocesses the data, builds the network from one
 seeded ``numpy.random.Generator`` (initial weights, then shuffling), and trains on demand:
-``step(n)`` epochs or ``run(seconds=...)``. Each recorded epoch stores the train and test loss and
-the metric (accuracy, or R² for regression). The history is bounded: when it holds
+``train_epochs(n)`` epochs, or ``train_for(seconds)``: a time slice that may end inside an epoch
+(the live app's frames). ``Trainer.from_settings(settings)`` loads the data the settings name
+first. Each recorded epoch stores the train and test loss and the metric (accuracy, or R² for
+regression). The history is bounded: when it holds
 ``history_cap`` points, every other point is dropped and epochs are recorded half as often, so
 it always spans the whole run.
 
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nn_core.data.dataset import Dataset, split_indices
+from nn_core.data.load import load_data
 from nn_core.data.preprocess import Preprocessor
 from nn_core.engine import backends, losses, optim
 from nn_core.engine.network import QUIET, Network
@@ -181,6 +184,14 @@ class Trainer:
         self.snapshots = SnapshotStore(self.network.params.size)  # to look back and go back
         self.snapshots.add(capture(self, None))
 
+    @classmethod
+    def from_settings(cls, settings: RunSettings, csv_bytes: bytes | None = None,
+                      history_cap: int = 2000, backend: str = backends.AUTO) -> Trainer:
+        """A trainer on the data ``settings`` name (:func:`nn_core.data.load.load_data`: a
+        built-in dataset, or the table ``csv_bytes``). Raises :class:`PlaygroundError` when the
+        data cannot be had or the settings do not fit it."""
+        return cls(settings, load_data(settings, csv_bytes), history_cap, backend)
+
     # ------------------------------------------------------------------ data in
     def _inputs(self, X_raw: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(self.preprocessor.transform(X_raw), dtype=float)
@@ -216,24 +227,19 @@ class Trainer:
                 self._early_stopping(self._monitored_loss())
 
     # ------------------------------------------------------------------ training
-    def step(self, n: int = 1) -> int:
-        """Train up to ``n`` epochs; stop early at a stop condition. Returns epochs done."""
-        return self.run(epochs=n)
-
-    def run(self, epochs: int | None = None, seconds: float | None = None) -> int:
-        """Train for ``epochs`` epochs or ``seconds`` of wall time (whichever ends first)."""
+    def train_epochs(self, n: int | None = None) -> int:
+        """Train ``n`` epochs, fewer if a stop condition comes first (None: until one does; the
+        settings' maximum epochs is one). An epoch that :meth:`train_for` left in progress is
+        ended first and counts. Returns the epochs ended."""
         if self.stop_reason is not None:
             return 0
-        deadline = None if seconds is None else time.perf_counter() + seconds
         done = 0
         with np.errstate(**QUIET):
-            while (epochs is None or done < epochs) and self.stop_reason is None:
+            while (n is None or done < n) and self.stop_reason is None:
                 self._train_epoch()
                 done += 1
                 if self.snapshots.due(self.epoch) and not self.diverged:
                     self.snapshots.add(capture(self, self.snapshots.latest()))
-                if deadline is not None and time.perf_counter() >= deadline:
-                    break
         return done
 
     def train_for(self, seconds: float, epochs: int | None = None, grace: float = 0.0) -> int:
@@ -286,12 +292,6 @@ class Trainer:
                                                s.update_rule, s.l1, s.l2):
             self._part = part
             yield
-
-    def train_epochs(self, n: int) -> None:
-        """Train ``n`` epochs with no recording or stop checks (benchmarks use this)."""
-        with np.errstate(**QUIET):
-            for _ in range(n):
-                self._one_pass()
 
     def _one_pass(self) -> None:
         if self._partial is not None:  # the rest of the epoch train_for is inside of

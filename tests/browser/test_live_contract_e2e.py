@@ -70,7 +70,7 @@ def trainer(case: str) -> Trainer:
     else:  # regression, with a validation share (its loss series and the best epoch)
         t = Trainer(RunSettings(dataset="csv", hidden=(4, 3), patience=50,
                                 validation_fraction=0.2), custom(2, 0))
-    t.step(3)
+    t.train_epochs(3)
     return t
 
 

@@ -72,7 +72,7 @@ def fresh(k: int) -> tuple[Trainer, LiveView]:
     """A fresh default run (same seed) trained to epoch ``k``, and its live view."""
     s = RunSettings()
     t = Trainer(s, load_data(s))
-    t.step(k)
+    t.train_epochs(k)
     return t, LiveView(t, ViewOptions())
 
 

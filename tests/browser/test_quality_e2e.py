@@ -63,7 +63,7 @@ def matrix(pg: Page, title: str) -> list[list[int]]:
 def engine_trainer(settings: RunSettings, epochs: int) -> Trainer:
     """The app's run rebuilt here: same settings, same seed, the same number of epochs."""
     trainer = Trainer(settings, load_data(settings))
-    trainer.step(epochs)
+    trainer.train_epochs(epochs)
     return trainer
 
 

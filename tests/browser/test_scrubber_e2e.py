@@ -39,7 +39,7 @@ def fresh_surface(k: int) -> np.ndarray:
     """The surface of a fresh default run (same seed) stepped to epoch ``k``."""
     s = RunSettings()
     t = Trainer(s, load_data(s))
-    t.step(k)
+    t.train_epochs(k)
     return unpack(LiveView(t, ViewOptions()).frame()["surface"]["z"]).astype(np.float64)
 
 

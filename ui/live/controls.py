@@ -9,7 +9,6 @@ went False (Pause) while it trained.
 
 from __future__ import annotations
 
-import math
 import threading
 
 import streamlit as st
@@ -77,7 +76,7 @@ def on_step() -> None:
         trainer = _trainer_to_run()
         if trainer is None:
             return
-        trainer.train_for(math.inf, epochs=1)  # ends the epoch in progress, if any
+        trainer.train_epochs(1)  # ends the epoch in progress, if any
 
 
 def on_reset() -> None:
