@@ -43,6 +43,10 @@ MAX_NODES = 64  # units per hidden layer: the Train page's widgets, links and th
 MAX_EPOCHS = 1_000_000
 MAX_PATIENCE = 100_000
 MAX_SEED = 2**31 - 1
+# The learning rates offered: the slider's steps (TensorFlow Playground's, and 1e-6) and the
+# grid a failed run's suggestion is picked from. Its ends are the setting's range; a link may
+# set any value between.
+LEARNING_RATES = (0.000001, 0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 # Early stopping is on by default for an uploaded table with at least this many rows, where
 # overfitting is silent; the built-in 2-D sets are there to be watched, so it is off for them.
 EARLY_STOPPING_ROWS = 100
@@ -148,7 +152,7 @@ class RunSettings:
         "without the output sigmoid's slope: its hidden-layer steps are ≥ 4× the gradient's.",
         choices=UPDATE_RULES, blog="blog")
     lr: float = _setting(0.03, "training", KEEP, "Learning rate: how far each update steps.",
-                         range=(1e-6, 10.0), blog=0.1)
+                         range=(LEARNING_RATES[0], LEARNING_RATES[-1]), blog=0.1)
     batch_size: int = _setting(10, "training", KEEP, "Rows per update, 0 = all. 1 updates after "
                                "every row, as the blog's loop does; a batch larger than the "
                                "training rows is all of them.", range=(0, 100_000), blog=1)

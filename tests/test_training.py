@@ -321,7 +321,7 @@ def test_a_good_small_learning_rate_on_the_deep_relu_net_is_healthy():
 
 def test_smaller_rate_steps():
     assert [smaller_rate(x) for x in (10.0, 3.0, 1.0, 0.3, 0.03, 1e-5)] == \
-        [0.3, 0.1, 0.03, 0.01, 0.001, 1e-5]
+        [0.3, 0.1, 0.03, 0.01, 0.001, 1e-6]
 
 
 def test_early_stopping_restores_the_best_weights_bit_for_bit():

@@ -19,6 +19,7 @@ from nn_core.settings import (
     BLOG_SETUP,
     EARLY_STOPPING_ROWS,
     INITS,
+    LEARNING_RATES,
     LOSSES,
     MAX_HIDDEN_LAYERS,
     OPTIMIZERS,
@@ -38,8 +39,8 @@ from ui.text import plain
 # (nn_core/settings.py), as links and the CLI's do: a value a link can set, a widget can show.
 MAX_LAYERS = MAX_HIDDEN_LAYERS
 MIN_UNITS, MAX_UNITS = value_range("hidden")
-# the sliders' steps between the settings' own ends (which are always options too)
-LEARNING_RATES = (0.000001, 0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+# the sliders' steps between the settings' own ends (which are always options too); the
+# learning rates' are nn_core.settings.LEARNING_RATES, the grid the trainer suggests from
 VALIDATION_SHARES = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
 REG_RATES = (0.0, 0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 

@@ -31,7 +31,7 @@ from nn_core.engine import backends, losses, optim
 from nn_core.engine.network import QUIET, Network
 from nn_core.engine.trace import StepTrace, one_step
 from nn_core.errors import PlaygroundError
-from nn_core.settings import RunSettings
+from nn_core.settings import LEARNING_RATES, RunSettings
 from nn_core.training.snapshots import Snapshot, SnapshotStore, capture
 
 HISTORY_KEYS = ("epoch", "train_loss", "test_loss", "train_metric", "test_metric", "val_loss")
@@ -653,11 +653,11 @@ def carve_validation(dataset: Dataset, train_idx: np.ndarray, fraction: float,
 
 
 def smaller_rate(lr: float) -> float:
-    """A learning rate about 30 times smaller, on the 1–3–10 steps (at least 1e-5)."""
+    """A learning rate about 30 times smaller, from :data:`nn_core.settings.LEARNING_RATES` (the
+    slider's steps; at least the smallest of them)."""
     target = lr / 30
-    steps = [m * 10.0**e for e in range(-5, 2) for m in (1, 3)]
-    below = [r for r in steps if r <= target * (1 + 1e-9)]
-    return float(f"{below[-1]:.1g}") if below else 1e-5
+    below = [r for r in LEARNING_RATES if r <= target * (1 + 1e-9)]
+    return below[-1] if below else LEARNING_RATES[0]
 
 
 def predict_raw(network: Network, preprocessor: Preprocessor, coding: TargetCoding,

@@ -106,16 +106,13 @@ def on_try_rate(rate: float) -> None:
 
 
 def fix_rate(trainer) -> float | None:
-    """The learning rate the fix offers: the trainer's suggestion on the slider's steps, or
-    None when the run did not go wrong or the rate cannot go lower."""
-    from ui.train_controls import LEARNING_RATES
-
+    """The learning rate the fix offers: the trainer's suggestion (a step of the slider,
+    :data:`nn_core.settings.LEARNING_RATES`), or None when the run did not go wrong or the rate
+    cannot go lower."""
     suggested = getattr(trainer, "suggested_lr", None)
     if not getattr(trainer, "diverged", False) or suggested is None:
         return None
-    rate = max((r for r in LEARNING_RATES if r <= suggested * (1 + 1e-9)),
-               default=LEARNING_RATES[0])
-    return rate if rate < trainer.settings.lr else None
+    return suggested if suggested < trainer.settings.lr else None
 
 
 def failed_run_notice() -> None:
