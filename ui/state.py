@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import weakref
 from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -99,7 +100,9 @@ class Session:
     notices: list[str] = field(default_factory=list)  # one-line messages to show once
     error: str | None = None  # a refused input, shown once with st.error
     runs: RunLog = field(default_factory=RunLog)  # finished runs kept to compare
-    run_track: dict[str, Any] | None = None  # the live run's data name and settings by epoch
+    # each trainer's run: its data's name and settings by epoch, held while the trainer lives
+    run_tracks: weakref.WeakKeyDictionary[Trainer, dict[str, Any]] = field(
+        default_factory=weakref.WeakKeyDictionary, repr=False)
     link_read: bool = False  # this session's opening URL has been read
     locked: frozenset[str] = frozenset()  # controls and sections a classroom link hides
     views: Views = field(default_factory=Views)
@@ -535,7 +538,6 @@ def drop_trainer() -> None:
     s = session()
     _keep_run(s.trainer)
     s.trainer = None
-    s.run_track = None  # the next trainer's run starts its own (it may even get the same id())
     s.running = False
     s.generation += 1
 
@@ -755,15 +757,16 @@ def run_log() -> RunLog:
 
 
 def _track(trainer: Trainer) -> dict[str, Any]:
-    """The live run's record-keeping: its data's name, the settings it trained with from which
-    epoch, its data's fingerprint (made once, when first needed)."""
+    """The record-keeping of ``trainer``'s run: its data's name, the settings it trained with
+    from which epoch, its data's fingerprint (made once, when first needed). Kept by the
+    trainer object itself (not its ``id()``, which a later trainer may reuse) for as long as it
+    lives."""
     here = session()
-    track = here.run_track
-    if track is None or track["id"] != id(trainer):
+    track = here.run_tracks.get(trainer)
+    if track is None:
         s = trainer.settings
         name = s.dataset if s.dataset in BUILTIN else (here.csv_name or "uploaded table")
-        track = {"id": id(trainer), "data": name, "segments": [(0, s)], "key": None}
-        here.run_track = track
+        track = here.run_tracks[trainer] = {"data": name, "segments": [(0, s)], "key": None}
     return track
 
 
