@@ -212,14 +212,14 @@ def test_a_run_on_an_uploaded_table_restores_after_a_bundle_round_trip():
 def test_a_setting_changed_before_the_first_epoch_is_where_the_run_starts(ss):
     state.get_trainer()
     state.update_settings(lr=0.1)  # kept network, nothing trained yet
-    state.get_trainer().step(2)
+    state.get_trainer().train_epochs(2)
     state.update_settings(lr=0.3)
-    state.get_trainer().step(1)
+    state.get_trainer().train_epochs(1)
     state.drop_trainer()
     (run,) = state.run_log().runs
     assert run.settings.lr == 0.1 and run.changes == ("epoch 2: lr 0.1 → 0.3",)
     assert state.live_run() is None  # no trainer now
-    state.get_trainer().step(1)
+    state.get_trainer().train_epochs(1)
     live = state.live_run()
     assert (live.number, live.epochs, live.settings.lr) == (2, 1, 0.3)
     assert [r.number for r in state.runs_for_bundle()] == [1, 2]
