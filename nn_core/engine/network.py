@@ -6,8 +6,8 @@ inputs ``z = a @ W + b`` and its outputs ``f(z)``; samples are rows, as in sciki
 ``∂L/∂z``, and turns each into its layer's gradient; it returns every value it computed (a
 :class:`Backprop`), which the one-step trace (:mod:`nn_core.engine.trace`) shows.
 :meth:`Network.train_step` hands the gradient to an optimiser (:mod:`nn_core.engine.optim`), which
-applies the learning rate. Activations and
-losses come from the tables in :mod:`nn_core.engine.activations` and :mod:`nn_core.engine.losses`.
+applies the learning rate. Activations and losses come from the tables in
+:mod:`nn_core.engine.activations` and :mod:`nn_core.engine.losses`.
 
 Two update rules:
 
