@@ -162,7 +162,7 @@ def batch_section(trainer, ds) -> None:
     result = state.batch_prediction(key)
     if result is None:  # a new file or a changed model: predict once, keep it for reruns
         try:
-            state.check_memory(prediction_need(ds, data), "this prediction")
+            state.check_memory(prediction_need(trainer, ds, data), "this prediction")
             result = batch_prediction(trainer, ds, data)
         except PlaygroundError as exc:
             result = f"Could not predict {file.name}: {exc}"

@@ -73,7 +73,7 @@ async def run(args) -> None:
                                         capacity_for(limits.network_params(
                                             [MAX_FEATURES, *settings.hidden, 1]))) / MB,
         "prediction": limits.prediction_bytes(rows, MAX_FEATURES, n_classes + 1,
-                                              len(table)) / MB,
+                                              max(MAX_FEATURES, *settings.hidden), len(table)) / MB,
     }
     run_dir = Path(tempfile.mkdtemp(prefix="nn-memory-"))
     SERVER_ARGS.extend(["--server.enableXsrfProtection", "false"])  # to upload

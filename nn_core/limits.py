@@ -65,10 +65,13 @@ def trainer_bytes(rows: int, inputs: int, hidden: tuple[int, ...] | list[int], o
                           + batch * sum(layers) * BATCH_COPIES) + LIVE_BYTES
 
 
-def prediction_bytes(rows: int, columns: int, outputs: int, file_bytes: int = 0) -> int:
-    """Predicting a file of ``rows`` × ``columns`` inputs: reading it, one forward pass, and
-    the result table with ``outputs`` more columns (probabilities and the label)."""
-    return data_bytes(rows, columns + outputs + 1, file_bytes)
+def prediction_bytes(rows: int, columns: int, outputs: int, widest: int,
+                     file_bytes: int = 0) -> int:
+    """Predicting a file of ``rows`` × ``columns`` inputs: reading it, one forward pass (a layer
+    at a time, ``widest`` units at most: its input, z and f(z)), and the result table with
+    ``outputs`` more columns (probabilities and the label)."""
+    return (data_bytes(rows, columns + outputs + 1, file_bytes)
+            + FLOAT_BYTES * rows * widest * FORWARD_COPIES)
 
 
 def table_shape(data: bytes) -> tuple[int, int]:

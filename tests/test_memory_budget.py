@@ -177,3 +177,33 @@ def test_a_prediction_table_is_not_held_after_leaving_the_predict_page() -> None
     assert held is not None and len(held[1].frame) == 2
     go(at, nav.DATA)
     assert session(at).batch_prediction is None
+
+
+# --- a prediction: one layer at a time, within its budget ---------------------------------------
+@pytest.mark.parametrize("settings", [
+    RunSettings(dataset="spiral3", hidden=(64,) * 6, activation="relu"),
+    RunSettings(dataset="sine", hidden=(5, 3), activation="sigmoid"),
+    RunSettings(dataset="blog", hidden=(2,), bias=False, activation="sigmoid", output="sigmoid",
+                loss="mse", scale="none"),
+])
+def test_forward_keeps_one_layer_and_gives_the_last_layer_of_forward_layers(settings) -> None:
+    trainer = Trainer(settings, load_data(settings))
+    trainer.step(3)
+    X = trainer.X_train
+    assert np.array_equal(trainer.network.forward(X), trainer.network.forward_layers(X)[1][-1])
+
+
+def test_a_large_prediction_stays_within_its_budget_and_keeps_no_layer() -> None:
+    from ui.predict_view import batch_prediction, prediction_need
+
+    settings = RunSettings(dataset="moons", hidden=(64,) * 6, n_samples=400)
+    ds = load_data(settings)
+    trainer = Trainer(settings, ds)
+    rng = np.random.default_rng(1)
+    data = ("x1,x2\n" + "".join(f"{a:.3f},{b:.3f}\n" for a, b in rng.normal(size=(8000, 2)))
+            ).encode()
+    result, peak = peak_bytes(lambda: batch_prediction(trainer, ds, data))
+    assert len(result.frame) == 8000
+    assert peak <= prediction_need(trainer, ds, data)
+    every_layer = 8000 * (6 * 64 + 1) * 8 * 2  # z and f(z) of every layer: what it kept before
+    assert peak < every_layer

@@ -119,11 +119,14 @@ def batch_prediction(model: Predictor, ds: Dataset, data: bytes) -> BatchPredict
                            target_check(table, frame, X, rows, ds))
 
 
-def prediction_need(ds: Dataset, data: bytes) -> int:
-    """Bytes predicting the CSV ``data`` will take (:func:`nn_core.limits.prediction_bytes`),
-    counted from its size and line breaks before it is read."""
+def prediction_need(model: Predictor, ds: Dataset, data: bytes) -> int:
+    """Bytes predicting the CSV ``data`` with ``model`` will take
+    (:func:`nn_core.limits.prediction_bytes`), counted from the file's size and line breaks and
+    the network's widest layer before anything is read."""
     rows, columns = table_shape(data)
-    return prediction_bytes(rows, columns, prediction_columns(ds), len(data))
+    network = getattr(model, "network", None)
+    widest = max(network.sizes) if network is not None else columns
+    return prediction_bytes(rows, columns, prediction_columns(ds), widest, len(data))
 
 
 def prediction_key(model: Predictor, ds: Dataset, data: bytes) -> tuple:
