@@ -288,8 +288,9 @@ class Visitor:
         return await self.wait_runs(runs + 1, CONNECT_TIMEOUT_S)
 
     async def go(self, page: str) -> bool:
-        """Switch to ``page`` (its address); True once that run ended."""
-        self.page, runs = page, self.finished
+        """Switch to ``page`` (its address); True once that run ended. The widget states held
+        for the page left are dropped, as a browser drops them with its widgets."""
+        self.page, runs, self.held = page, self.finished, []
         await self.rerun()
         return await self.wait_runs(runs + 1, CONNECT_TIMEOUT_S)
 
