@@ -237,10 +237,11 @@ class Recorded:
                 calls = self.step_calls(X[:, i : i + batch_size], Y[:, i : i + batch_size], rule)
                 if len(kept) < KEPT_BATCHES:
                     kept[i] = calls
-            if split:
-                for f, args in calls:
+            if split:  # inside the batch: its share of the calls done (weights move at its end)
+                rows = min(batch_size, n - i) / len(calls)
+                for k, (f, args) in enumerate(calls):
                     f(*args)
-                    yield i / n  # inside the batch: the weights move at its end
+                    yield (i + rows * k) / n
             else:
                 for f, args in calls:
                     f(*args)
