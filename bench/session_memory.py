@@ -121,10 +121,12 @@ async def run(args) -> None:
         assert await predictor.wait_runs(1, 120)
         assert await predictor.upload(state.W_BUNDLE, "largest.json", bundle)
         assert await predictor.go("train") and await predictor.play()
-        await asyncio.sleep(3)
+        end = time.monotonic() + 120  # the Predict page needs an epoch trained
+        while predictor.epoch < 1 and time.monotonic() < end:
+            await asyncio.sleep(0.5)
         await predictor.pause()
         before = await settle(pid)
-        rows_out.append(("one more session, trained a little", before, None))
+        rows_out.append(("one more session, trained one epoch", before, None))
         assert await predictor.go("predict")
         assert await predictor.upload(state.W_PREDICT_UPLOAD, "inputs.csv", table), \
             predictor.errors
