@@ -34,5 +34,7 @@ page = st.navigation(
 )
 if page.url_path != "train":
     controls.leave_training()  # leaving the Train page pauses: coming back shows Play, not a run
+if page.url_path != "predict":
+    state.set_batch_prediction(None)  # a predicted table (~50 MB at 20,000 rows) is not kept
 page.run()
 share.sync_url()  # the address bar is always a permalink of the current set-up

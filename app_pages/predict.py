@@ -19,6 +19,7 @@ from ui.predict_view import (
     input_step,
     model_dataset,
     prediction_key,
+    prediction_need,
 )
 from ui.text import plain
 
@@ -161,6 +162,7 @@ def batch_section(trainer, ds) -> None:
     result = state.batch_prediction(key)
     if result is None:  # a new file or a changed model: predict once, keep it for reruns
         try:
+            state.check_memory(prediction_need(trainer, ds, data), "this prediction")
             result = batch_prediction(trainer, ds, data)
         except PlaygroundError as exc:
             result = f"Could not predict {file.name}: {exc}"

@@ -10,36 +10,37 @@ from ui.live.surface import held_caption, surface_axes
 from ui.live.view import SPEEDS, ViewOptions
 from ui.text import plain, widget_text
 
-# The page is built one session at a time in this process (a class pressing Pause at once:
+state.init_state()
+st.title("🏋️ Train")
+with st.container():  # a fixed slot: messages come and go without moving the live charts
+    state.show_messages()
+running = state.is_running()
+trainer = state.current_trainer()
+failed = trainer is not None and trainer.diverged
+
+with st.container(key="train_layout"):  # the narrow-screen order: ui/live/page.css
+    left, right = st.columns([1.15, 3], gap="medium")
+with right:  # Play/Pause first, before the page turn: a Pause's page shows Play at once
+    c_buttons, c_speed = st.columns(2, vertical_alignment="bottom")
+    # a horizontal container: Play, Step and Reset stay in one row on a phone too
+    with c_buttons.container(horizontal=True, key="train_buttons"):
+        if running:
+            st.button("⏸ Pause", key=state.W_PAUSE, on_click=controls.on_pause, width="stretch",
+                      type="primary")
+        else:
+            st.button("▶ Play", key=state.W_PLAY, on_click=controls.on_play, width="stretch",
+                      type="primary", disabled=failed)
+        st.button("Step", key=state.W_STEP, on_click=controls.on_step, width="stretch",
+                  disabled=running or failed, help="Train one epoch.")
+        st.button("Reset", key=state.W_RESET, on_click=controls.on_reset, width="stretch",
+                  help="New weights from the seed; data and settings stay.")
+
+# The rest is built one session at a time in this process (a class pressing Pause at once:
 # ui/scheduler.page_turn); the live panel, which trains, comes after the turn.
 with scheduler.page_turn():
-    state.init_state()
-    st.title("🏋️ Train")
-    with st.container():  # a fixed slot: messages come and go without moving the live charts
-        state.show_messages()
     plotly_ready = panel.ensure_plotly_js()
     ds = state.get_dataset()
     settings = state.get_settings()
-    running = state.is_running()
-    trainer = state.current_trainer()
-    failed = trainer is not None and trainer.diverged
-
-    with st.container(key="train_layout"):  # the narrow-screen order: ui/live/page.css
-        left, right = st.columns([1.15, 3], gap="medium")
-    with right:  # Play/Pause first: a Pause's page shows Play before the rest is built
-        c_buttons, c_speed = st.columns(2, vertical_alignment="bottom")
-        # a horizontal container: Play, Step and Reset stay in one row on a phone too
-        with c_buttons.container(horizontal=True, key="train_buttons"):
-            if running:
-                st.button("⏸ Pause", key=state.W_PAUSE, on_click=controls.on_pause, width="stretch",
-                          type="primary")
-            else:
-                st.button("▶ Play", key=state.W_PLAY, on_click=controls.on_play, width="stretch",
-                          type="primary", disabled=failed)
-            st.button("Step", key=state.W_STEP, on_click=controls.on_step, width="stretch",
-                      disabled=running or failed, help="Train one epoch.")
-            st.button("Reset", key=state.W_RESET, on_click=controls.on_reset, width="stretch",
-                      help="New weights from the seed; data and settings stay.")
     with st.container():  # below both columns; drawn now, before the live panel trains
         runs_view.compare_runs()
 

@@ -45,6 +45,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -54,8 +55,10 @@ from urllib.parse import urlencode, urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import numpy as np  # noqa: E402
 from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
+from streamlit.proto.WidgetStates_pb2 import WidgetState  # noqa: E402
 from websockets.asyncio.client import connect  # noqa: E402
 
 from bench.ui import ARGS as CHROMIUM_ARGS  # noqa: E402
@@ -66,7 +69,8 @@ from deploy.serve import (  # noqa: E402
     replica_command,
     wait_healthy,
 )
-from nn_core.limits import MAX_SAMPLES  # noqa: E402
+from nn_core.io.bundle import bundle_to_json  # noqa: E402
+from nn_core.limits import MAX_FEATURES, MAX_ROWS, MAX_SAMPLES  # noqa: E402
 from nn_core.settings import MAX_HIDDEN_LAYERS, MAX_NODES, RunSettings  # noqa: E402
 from ui import link_codec  # noqa: E402
 from ui.server_stats import ENV_EVERY, ENV_PATH  # noqa: E402
@@ -75,6 +79,34 @@ LIGHT = RunSettings()  # the defaults: two moons, 2-8-8-1
 HEAVY = RunSettings(hidden=(MAX_NODES,) * MAX_HIDDEN_LAYERS, batch_size=1, optimizer="adam",
                     n_samples=MAX_SAMPLES)
 LIGHT_PARAMS = 2 * 8 + 8 + 8 * 8 + 8 + 8 + 1  # weights and biases of 2-8-8-1
+LARGEST: dict[str, bytes] = {}  # --largest: the run bundle every heavy visitor loads
+SERVER_ARGS: list[str] = []  # more options for each server started (--largest: no XSRF)
+
+
+def largest_table(rows: int = MAX_ROWS, features: int = MAX_FEATURES) -> bytes:
+    """A CSV of ``rows`` × ``features`` one-digit inputs and a two-class label: the largest
+    table the limits allow (20,000 × 50; 2 MB, under the upload limit)."""
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 10, size=(rows, features))
+    y = (X[:, 0] + X[:, 1] > 9).astype(int)
+    lines = [",".join(f"x{i}" for i in range(features)) + ",y"]
+    lines += [",".join(map(str, r)) + f",{t}"
+              for r, t in zip(X.tolist(), y.tolist(), strict=True)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def largest_settings(batch: int) -> RunSettings:
+    """The largest network on that table: 6 × 64 hidden units, Adam, ``batch`` rows a step."""
+    return RunSettings(dataset="csv", target="y",
+                       features=tuple(f"x{i}" for i in range(MAX_FEATURES)),
+                       hidden=(MAX_NODES,) * MAX_HIDDEN_LAYERS, batch_size=batch,
+                       optimizer="adam")
+
+
+def largest_bundle(batch: int) -> bytes:
+    """The run bundle of :func:`largest_table` and :func:`largest_settings`."""
+    return bundle_to_json(largest_settings(batch), largest_table(), "largest.csv").encode()
+
 VIEW = {"speed": "max"}  # every visitor's speed (``--speed`` sets it)
 PLAY, PAUSE = "train_play", "train_pause"  # the buttons' keys (the end of their widget ids)
 EPOCH_MD = re.compile(r"^### Epoch (\d+)")
@@ -108,12 +140,18 @@ class Visitor:
     closed: str = ""  # why the connection ended, if it did
     shown: asyncio.Event = field(default_factory=asyncio.Event)  # a button appeared
     ws: object = None
+    page: str = "train"  # the page each rerun asks for
+    session_id: str = ""  # the server's id of this session (its uploads go under it)
+    uploaders: dict[str, str] = field(default_factory=dict)  # key -> file uploader widget id
+    held: list = field(default_factory=list)  # widget states sent with every rerun (uploads)
+    errors: list[str] = field(default_factory=list)  # st.error bodies the pages showed
 
     async def open(self) -> None:
         parts = urlsplit(self.base)
         # the page itself first, as a browser does: behind the front it sets the sticky cookie
         def get_page():
-            with urllib.request.urlopen(f"{self.base}/train?{self.query}", timeout=60) as r:
+            with urllib.request.urlopen(f"{self.base}/{self.page}?{self.query}",
+                                        timeout=60) as r:
                 r.read()
                 return r.headers
 
@@ -131,7 +169,9 @@ class Visitor:
         msg = BackMsg()
         cs = msg.rerun_script
         cs.query_string = self.query
-        cs.page_name = "train"
+        cs.page_name = self.page
+        for held in self.held:
+            cs.widget_states.widgets.add().CopyFrom(held)
         if fragment:
             cs.fragment_id = fragment
             cs.is_auto_rerun = True
@@ -171,6 +211,7 @@ class Visitor:
         msg.ParseFromString(data)
         kind = msg.WhichOneof("type")
         if kind == "new_session":
+            self.session_id = msg.new_session.initialize.session_id or self.session_id
             if not msg.metadata.run.fragment_ids:  # a full run: the browser drops its timers
                 self._stop_timers()
         elif kind == "script_finished":
@@ -196,6 +237,62 @@ class Visitor:
                 m = EPOCH_MD.match(el.markdown.body)
                 if m:
                     self.epoch = int(m.group(1))
+            elif what == "file_uploader":
+                self.uploaders[el.file_uploader.id.rsplit("-", 1)[-1]] = el.file_uploader.id
+            elif what == "alert" and el.alert.format == el.alert.ERROR:
+                self.errors.append(el.alert.body)
+
+    async def wait_runs(self, runs: int, timeout_s: float) -> bool:
+        """Wait until ``runs`` script runs have finished in all."""
+        deadline = time.monotonic() + timeout_s
+        while self.finished < runs and not self.closed:
+            self.shown.clear()
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.shown.wait(), left)
+        return self.finished >= runs
+
+    async def upload(self, key: str, name: str, data: bytes) -> bool:
+        """Put ``data`` in the file uploader ``key`` as a browser does (the file by HTTP PUT
+        under this session, then a rerun with the uploader's state); True once that run ended.
+        The server must run without XSRF protection (the browser's token is not at hand)."""
+        if not await self.wait_runs(1, CONNECT_TIMEOUT_S) or key not in self.uploaders:
+            return False
+        file_id = uuid.uuid4().hex
+        boundary = uuid.uuid4().hex
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{file_id}\"; "
+                f"filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
+        url = f"{self.base}/_stcore/upload_file/{self.session_id}/{file_id}"
+
+        def put() -> int:
+            request = urllib.request.Request(url, data=body, method="PUT", headers={
+                "Content-Type": f"multipart/form-data; boundary={boundary}",
+                "Cookie": self.cookie, "Origin": self.base})
+            with urllib.request.urlopen(request, timeout=120) as r:
+                return r.status
+
+        if await asyncio.to_thread(put) != 204:
+            return False
+        state = WidgetState(id=self.uploaders[key])
+        info = state.file_uploader_state_value.uploaded_file_info.add()
+        info.file_id, info.name, info.size = file_id, name, len(data)
+        info.file_urls.file_id = file_id
+        info.file_urls.upload_url = url
+        info.file_urls.delete_url = url
+        self.held = [state]
+        runs = self.finished
+        await self.rerun()
+        return await self.wait_runs(runs + 1, CONNECT_TIMEOUT_S)
+
+    async def go(self, page: str) -> bool:
+        """Switch to ``page`` (its address); True once that run ended. The widget states held
+        for the page left are dropped, as a browser drops them with its widgets."""
+        self.page, runs, self.held = page, self.finished, []
+        await self.rerun()
+        return await self.wait_runs(runs + 1, CONNECT_TIMEOUT_S)
 
     async def wait_button(self, key: str, timeout_s: float, runs: int = 0) -> bool:
         """Wait until the page shows the button ``key`` and ``runs`` runs have finished."""
@@ -303,7 +400,7 @@ class OneServer:
 
     def start(self) -> None:
         with open(self.log, "wb") as log:
-            self.proc = subprocess.Popen(replica_command(self.port), cwd=ROOT,
+            self.proc = subprocess.Popen([*replica_command(self.port), *SERVER_ARGS], cwd=ROOT,
                                          stdin=subprocess.DEVNULL, stdout=log,
                                          stderr=subprocess.STDOUT)
         wait_healthy(f"{self.url}/_stcore/health", self.proc, self.log)
@@ -437,6 +534,14 @@ async def drive(base: str, n: int, browsers: int, heavy_every: int, warmup_s: fl
             visitors.append(Visitor(base, q, heavy))
     # a class arrives over a few seconds, not in one instant
     for v in visitors:
+        if LARGEST and v.heavy and isinstance(v, Visitor):  # the Data page, the bundle, Train
+            v.page, v.query = "", ""
+            await v.open()
+            loaded = await v.upload("w_upload_bundle", "largest.json", LARGEST["bundle"])
+            if not loaded or v.errors or not await v.go("train"):
+                print(f"    a visitor could not load the largest bundle: {v.errors[:1]}",
+                      flush=True)
+            continue
         await v.open()
         await asyncio.sleep(0.2)
     played = await asyncio.gather(*(v.play() for v in visitors), return_exceptions=True)
@@ -533,6 +638,14 @@ HEADER = ("| set-up | N | connected / ticking | light epochs/s min / median | he
           "load generator CPU % |\n" + "|---" * 2 + "|---:" * 12 + "|")
 
 
+def heavy_text(args) -> str:
+    if args.largest is None:
+        return "6x64 batch 1 Adam 5,000 rows (moons link)"
+    batch = args.largest or "every row"
+    return (f"6x64 batch {batch} Adam on the largest bundle ({MAX_ROWS:,} rows x "
+            f"{MAX_FEATURES} features)")
+
+
 async def main_async(args) -> int:
     from playwright.async_api import async_playwright
 
@@ -543,7 +656,7 @@ async def main_async(args) -> int:
               if args.setups in ("both", which)]
     base_dir = Path(tempfile.mkdtemp(prefix="nn-load-"))
     print(f"logs and counters in {base_dir}; {os.cpu_count()} cores; light = moons 2-8-8-1, "
-          f"heavy = 6x64 batch 1 Adam 5,000 rows; every visitor at speed {VIEW['speed']}; "
+          f"heavy = {heavy_text(args)}; every visitor at speed {VIEW['speed']}; "
           f"{args.browsers} Chromium page(s) per run, the rest protocol clients; "
           f"window {args.seconds:g} s after {args.warmup:g} s\n", flush=True)
     print(HEADER, flush=True)
@@ -599,7 +712,15 @@ def main() -> int:
                     help="every visitor's speed: epochs a frame, or max (default max)")
     ap.add_argument("--setups", default="both", choices=("both", "one", "replicas"),
                     help="one server, the replicas, or both (default both)")
+    ap.add_argument("--largest", type=int, default=None, metavar="BATCH",
+                    help="heavy visitors load the largest run bundle the limits allow (20,000 "
+                         "rows × 50 features, 6 × 64, Adam, this batch size; 0: every row) on "
+                         "the Data page instead of the 5,000-row link (protocol clients only; "
+                         "servers without XSRF protection, to upload)")
     args = ap.parse_args()
+    if args.largest is not None:
+        LARGEST["bundle"] = largest_bundle(args.largest)
+        SERVER_ARGS.extend(["--server.enableXsrfProtection", "false"])
     return asyncio.run(main_async(args))
 
 

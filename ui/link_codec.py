@@ -26,7 +26,10 @@ from itertools import islice
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+import numpy as np
+
 from nn_core.data.builtin import BUILTIN
+from nn_core.data.dataset import Dataset, split_indices
 from nn_core.data.tabular import show, show_list
 from nn_core.errors import PlaygroundError
 from nn_core.settings import BadValue, RunSettings, check_item
@@ -272,17 +275,57 @@ def _check_columns(name: str, value: Any, dataset: str) -> None:
                        f"({', '.join(columns)})")
 
 
-def _refusal(settings: RunSettings) -> str | None:
+PROBE_ROWS_PER_CLASS = 8  # rows of each class (or of a regression) the network's rules meet
+PROBE_WHOLE_ROWS = 64  # a dataset this small is checked whole
+
+
+def _probe(data: Dataset) -> Dataset:
+    """A few rows of ``data`` that meet the trainer's rules between fields as the whole would:
+    the same columns, task, class list and labels (the first rows of each class), fixed test
+    rows kept whole. The network is then built and run on these rows, not on thousands."""
+    if data.n_samples <= PROBE_WHOLE_ROWS or data.test_rows is not None:
+        return data
+    if data.is_classification:
+        rows = np.sort(np.concatenate([np.flatnonzero(data.y == c)[:PROBE_ROWS_PER_CLASS]
+                                       for c in range(data.n_classes)]))
+    else:
+        rows = np.arange(PROBE_ROWS_PER_CLASS)
+    return dataclasses.replace(data, X=data.X[rows], y=data.y[rows], notices=[])
+
+
+def _data_key(settings: RunSettings) -> tuple:
+    return tuple(getattr(settings, f) for f in DATA_KEY_FIELDS)
+
+
+DATA_KEY_FIELDS = ("dataset", "n_samples", "noise", "data_seed", "target", "features", "task")
+
+
+def _refusal(settings: RunSettings, data_cache: dict[tuple, Any] | None = None) -> str | None:
     """Why a trainer cannot be built from ``settings`` on the data they name (None if it can).
 
-    Builds the dataset and the untrained network, so every rule between fields that the trainer
-    enforces (output layer vs target, loss vs output, transforms vs number of inputs, test
-    fraction vs rows) is checked the way the Train page would meet it.
+    Checks every rule between fields that the trainer enforces (output layer vs target, loss
+    vs output, transforms vs number of inputs, test fraction vs rows, the scaling's range) the
+    way the Train page would meet it, without building a network on the whole data: the split
+    and the scaling run on every row (index and column arithmetic), the trainer itself on a
+    few rows of each class (:func:`_probe`). ``data_cache`` keeps the datasets already drawn
+    (by their data fields) across the trials of one link.
     """
+    from nn_core.data.load import load_data
+    from nn_core.data.preprocess import Preprocessor
     from nn_core.training.trainer import Trainer
 
     try:
-        Trainer.from_settings(settings, history_cap=4)
+        key = _data_key(settings)
+        data = None if data_cache is None else data_cache.get(key)
+        if data is None:
+            data = load_data(settings)
+            if data_cache is not None:
+                data_cache[key] = data
+        train, _ = split_indices(data, settings.test_fraction, settings.data_seed)
+        if len(train) == 0:
+            raise PlaygroundError("no training rows left: lower the test fraction")
+        Preprocessor(settings.scale, settings.transforms).fit(data.X[train]).transform(data.X)
+        Trainer(settings, _probe(data), history_cap=4)
     except PlaygroundError as exc:
         return " ".join(str(exc).split())[:160]
     return None
@@ -292,7 +335,8 @@ def _check_together(settings: RunSettings, notices: list[str]) -> RunSettings:
     """``settings`` if a trainer can be built from them; else the defaults with the link's
     values put back one field at a time (in settings order, data first), each kept only if the
     result still works. Every value left out adds a notice saying why."""
-    if _refusal(settings) is None:
+    data_cache: dict[tuple, Any] = {}
+    if _refusal(settings, data_cache) is None:
         return settings
     good = RunSettings()
     for name, p in SETTING_PARAMS.items():
@@ -301,7 +345,7 @@ def _check_together(settings: RunSettings, notices: list[str]) -> RunSettings:
             continue
         try:
             trial = good.replace(**{name: value})
-            problem = _refusal(trial)
+            problem = _refusal(trial, data_cache)
         except PlaygroundError as exc:
             problem = " ".join(str(exc).split())[:160]
         if problem is None:

@@ -15,6 +15,7 @@ from nn_core.data.dataset import Dataset
 from nn_core.data.tabular import feature_matrix, read_csv_bytes
 from nn_core.io.predictions import check_prediction_size, predictions_frame
 from nn_core.io.serialize import TrainedModel
+from nn_core.limits import prediction_bytes, table_shape
 from ui.quality_view import TargetCheck, target_check
 
 PREVIEW_ROWS = 1000  # rows of a batch prediction shown on the page
@@ -116,6 +117,16 @@ def batch_prediction(model: Predictor, ds: Dataset, data: bytes) -> BatchPredict
     frame = results_frame(model, ds, X, inputs=table, rows=rows)
     return BatchPrediction(frame, len(rows) - int(rows.sum()),
                            target_check(table, frame, X, rows, ds))
+
+
+def prediction_need(model: Predictor, ds: Dataset, data: bytes) -> int:
+    """Bytes predicting the CSV ``data`` with ``model`` will take
+    (:func:`nn_core.limits.prediction_bytes`), counted from the file's size and line breaks and
+    the network's widest layer before anything is read."""
+    rows, columns = table_shape(data)
+    network = getattr(model, "network", None)
+    widest = max(network.sizes) if network is not None else columns
+    return prediction_bytes(rows, columns, prediction_columns(ds), widest, len(data))
 
 
 def prediction_key(model: Predictor, ds: Dataset, data: bytes) -> tuple:

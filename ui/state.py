@@ -35,10 +35,12 @@ from nn_core.data.tabular import dataset_from_table, numeric_columns, read_csv_b
 from nn_core.errors import PlaygroundError
 from nn_core.io.bundle import read_bundle
 from nn_core.io.serialize import TrainedModel
+from nn_core.limits import data_bytes, network_params, table_shape, trainer_bytes
 from nn_core.settings import DATA_FIELDS, RELOAD, RunSettings, with_early_stopping
 from nn_core.training.runs import MAX_RUNS, RunLog, RunRecord, data_fingerprint, record_run
+from nn_core.training.snapshots import capacity_for
 from nn_core.training.trainer import Trainer
-from ui import locks
+from ui import locks, scheduler
 from ui.link_codec import UI_PARAMS
 from ui.live.view import DEFAULT_SPEED, SPEEDS
 from ui.text import plain
@@ -154,8 +156,9 @@ def set_settings(new: RunSettings, what: str = "the change") -> str | None:
         push_notice(locks.kept_notice(kept, what))
     if new == old:
         return None
-    if old.effect_of(new) == RELOAD:
-        s.dataset = load_data(new, s.csv_bytes)  # may raise: nothing changed yet
+    if old.effect_of(new) == RELOAD:  # may raise: nothing changed yet
+        check_memory(dataset_need(new, s.csv_bytes), "this data")
+        s.dataset = load_data(new, s.csv_bytes)
         s.data_version += 1
     s.settings = new
     trainer = s.trainer
@@ -364,6 +367,7 @@ def get_dataset() -> Dataset:
     s = session()
     if s.dataset is None:
         try:
+            check_memory(dataset_need(s.settings, s.csv_bytes), "this data")
             s.dataset = load_data(s.settings, s.csv_bytes)
         except PlaygroundError as exc:
             default = RunSettings()
@@ -411,6 +415,7 @@ def use_table(csv_bytes: bytes, name: str, **changes: Any) -> Dataset:
     PlaygroundError nothing changes, so the previous dataset stays. On success the chosen
     target and features are written to the settings.
     """
+    check_memory(data_bytes(*table_shape(csv_bytes), len(csv_bytes)), "this table")
     table = read_csv_bytes(csv_bytes)
     columns = [str(c) for c in table.columns]
     fields = {"target": "", "features": (), "task": "auto", **changes}
@@ -522,9 +527,49 @@ def get_trainer() -> Trainer:
     """
     s = session()
     if s.trainer is None:
-        s.trainer = Trainer(get_settings(), get_dataset())
+        settings, dataset = get_settings(), get_dataset()
+        check_memory(trainer_need(settings, dataset), "this network on this data")
+        s.trainer = Trainer(settings, dataset)
         _track(s.trainer)
     return s.trainer
+
+
+# --- memory: each part a session allocates, checked against the server's ceiling first --------
+def memory_left_mb() -> float | None:
+    """MB this server process may still grow before its ceiling (``NN_PLAYGROUND_MAX_RSS_MB``,
+    ui/scheduler.py); None without a ceiling."""
+    ceiling = scheduler.config_from_env().max_rss_mb
+    return ceiling - scheduler.process_rss_mb() if ceiling else None
+
+
+def check_memory(need_bytes: int, what: str) -> None:
+    """Raise PlaygroundError (one line, nothing changed) when allocating ``need_bytes`` for
+    ``what`` would take the server past its memory ceiling."""
+    left = memory_left_mb()
+    need = need_bytes / 2**20
+    if left is not None and need > left:
+        raise PlaygroundError(
+            f"the server has too little memory free for {what} now (it needs about "
+            f"{need:,.0f} MB, {max(left, 0.0):,.0f} MB are free): try fewer rows or a smaller "
+            "network, or come back in a few minutes")
+
+
+def dataset_need(settings: RunSettings, csv: bytes | None) -> int:
+    """Bytes loading the data ``settings`` name will take (nn_core.limits.data_bytes)."""
+    if settings.dataset in BUILTIN:
+        spec = BUILTIN[settings.dataset]
+        return data_bytes(settings.n_samples, len(spec.features) + 1)
+    return data_bytes(*table_shape(csv), len(csv)) if csv else 0
+
+
+def trainer_need(settings: RunSettings, dataset: Dataset) -> int:
+    """Bytes a trainer of ``settings`` on ``dataset`` will hold (nn_core.limits.trainer_bytes),
+    its look-back snapshots included."""
+    inputs = dataset.n_features + len(settings.transforms)
+    outputs = dataset.n_classes if dataset.n_classes > 2 else 1
+    params = network_params([inputs, *settings.hidden, outputs])
+    return trainer_bytes(dataset.n_samples, inputs, settings.hidden, outputs,
+                         settings.batch_size, capacity_for(params))
 
 
 def current_trainer() -> Trainer | None:
@@ -835,8 +880,14 @@ def restore_run(number: int) -> None:
         set_error("That run is no longer kept.")
         return
     current = get_settings()
+    same_data = all(getattr(current, f) == getattr(run.settings, f) for f in DATA_FIELDS)
     try:
-        same_data = all(getattr(current, f) == getattr(run.settings, f) for f in DATA_FIELDS)
+        if not same_data:
+            check_memory(dataset_need(run.settings, csv_bytes()), "that run's data")
+    except PlaygroundError as exc:
+        set_error(f"Could not restore {run.label}: {exc}")
+        return
+    try:
         data = get_dataset() if same_data else load_data(run.settings, csv_bytes())
     except PlaygroundError:
         data = None

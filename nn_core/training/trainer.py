@@ -172,7 +172,9 @@ class Trainer:
         self._current: dict | None = None
         self._sick: tuple[int, str] | None = None  # (first epoch, what) of a sign of death
         self._health_epoch = 0
-        self._train_forward: tuple[list[np.ndarray], np.ndarray] | None = None
+        # the health signs of the training rows' last forward pass, for the next full check
+        # (only the signs: every layer of every row was ~50 MB at 20,000 rows and 6 × 64)
+        self._train_health: dict | None = None
         self._start_loss = float(self.current()["train_loss"])
         self._snapshot = self.network.get_params()
         self._save_snapshot()
@@ -376,8 +378,12 @@ class Trainer:
         if not full:
             return None
         self._health_epoch = self.epoch
-        cur = self._health(*self._train_forward)
-        self._train_forward = None  # the layers of every training row: not kept longer
+        cur = self._train_health
+        if cur is None:  # this epoch's measure kept no signs (it came before the check was due)
+            with np.errstate(**QUIET):
+                zs, acts = self.network.forward_layers(self.X_train)
+            cur = self._health(zs, acts[-1])
+        self._train_health = None
         if cur["max_abs_z"] > MAX_PREACTIVATION:
             return "diverged", (f"a unit's input reached {cur['max_abs_z']:.2g}, far beyond any "
                                 "sane range")
@@ -457,7 +463,7 @@ class Trainer:
         self._restore_state(snap.optimizer, snap.rng)
         self._pass = None
         self._current = None
-        self._train_forward = None
+        self._train_health = None
         self._sick = snap.sick
         self._health_epoch = snap.health_epoch
         self.best_epoch, self.best_loss = snap.best_epoch, snap.best_loss
@@ -484,7 +490,7 @@ class Trainer:
         view.best_epoch, view.best_loss = snap.best_epoch, snap.best_loss
         view.stop_kind, view.stop_reason = snap.stop_kind, snap.stop_reason
         view.diverged = snap.diverged
-        view._current = view._train_forward = None
+        view._current = view._train_health = None
         view._pass = None
         view._backends = {}
         keep = [i for i, e in enumerate(self.history["epoch"]) if e <= snap.epoch]
@@ -577,8 +583,8 @@ class Trainer:
                     out[f"{split}_loss"] = losses.value(self.loss_name, self.output, zs[-1],
                                                         acts[-1], Y)
                     out[f"{split}_metric"] = metric(self.task, self.coding, acts[-1], y)
-                    if split == "train":
-                        self._train_forward = (zs, acts[-1])
+                    if split == "train" and self.epoch - self._health_epoch >= HEALTH_EPOCHS:
+                        self._train_health = self._health(zs, acts[-1])
                 out["val_loss"] = (self._loss_on(self.X_val, self.Y_val) if len(self.X_val)
                                    else NAN)
             self._current = out
