@@ -163,6 +163,8 @@ class Trainer:
         self.stop_kind: str | None = None  # max_epochs, target_loss, early, diverged, died
         self.diverged = False  # blown up or died: rolled back, and training refuses to go on
         self.suggested_lr: float | None = None  # after a blow-up or death
+        # early stopping put the best epoch's weights back (see held_epoch)
+        self.restored = False
         self.history: dict[str, list[float]] = {k: [] for k in HISTORY_KEYS}
         self._stride = 1
         self._current: dict | None = None
@@ -337,6 +339,7 @@ class Trainer:
 
     def _end_epoch(self) -> None:
         self.epoch += 1
+        self.restored = False
         self._current = None
         params = self.network.params
         squares = np.dot(params, params)
@@ -534,7 +537,16 @@ class Trainer:
             self.stop_reason += (f" The weights of epoch {self.best_epoch}, the best "
                                  f"{which} loss ({self.best_loss:.4g}), are restored.")
             self.network.set_params(self._best)
+            self.restored = True
             self._current = None
+
+    @property
+    def held_epoch(self) -> int:
+        """The epoch whose network the trainer holds: :attr:`best_epoch` once early stopping
+        has put its weights back (the run itself stopped at :attr:`epoch`), else :attr:`epoch`."""
+        if self.restored and self.best_epoch is not None:
+            return int(self.best_epoch)
+        return int(self.epoch)
 
     def _check_stop(self, cur: dict) -> None:
         if self.epoch >= self.settings.epochs:
@@ -559,6 +571,7 @@ class Trainer:
         self.network.set_params(after)
         self.optimizer.set_state(optimizer_state)
         self.manual_steps += 1
+        self.restored = False  # a step from the held weights: the network of now
         self._current = None
 
     # ------------------------------------------------------------------ measuring
@@ -611,6 +624,7 @@ class Trainer:
         m = self.metric_name
         return {
             "epochs": self.epoch,
+            "held_epoch": self.held_epoch,
             "train_loss": cur["train_loss"],
             "test_loss": cur["test_loss"],
             f"train_{m}": cur["train_metric"],

@@ -224,12 +224,26 @@ def best_epoch(trainer: TrainerLike) -> int | None:
     return int(trainer.best_epoch)
 
 
-def readout(trainer: TrainerLike) -> str:
-    """One line: train and test loss, and accuracy or R² (for the element's header).
+def held_epoch(trainer: TrainerLike) -> int | None:
+    """The epoch of the network held when it is not the epoch trained to (early stopping put
+    the best weights back), else None."""
+    held = getattr(trainer, "held_epoch", None)
+    return int(held) if held is not None and held != trainer.epoch else None
 
-    No epoch: the page's "Epoch N" heading is the one place that number is shown."""
+
+def readout(trainer: TrainerLike) -> str:
+    """One line: train and test loss, and accuracy or R² (for the element's header), of the
+    network the trainer holds.
+
+    No epoch, but for a network early stopping put back ("epoch 100 (held)"): the page's
+    "Epoch N" heading is the one place the epoch trained to is shown."""
     h = trainer.history
     parts = []
+    held = held_epoch(trainer)
+    if held is not None:  # early stopping put an earlier epoch's weights back: their numbers
+        cur = trainer.current()
+        h = {k: [cur[k]] for k in ("train_loss", "test_loss", "train_metric", "test_metric")}
+        parts.append(f"epoch {held:,} (held)")
     tl, vl = _last(h, "train_loss"), _last(h, "test_loss")
     if tl is not None:
         parts.append(f"train loss {tl:.4g}" + (f" · test loss {vl:.4g}" if vl is not None else ""))
