@@ -235,7 +235,7 @@ def run_train(args: argparse.Namespace) -> int:
     print(json.dumps(_jsonable(trainer.summary())))
     if trainer.diverged:
         sys.stdout.flush()
-        _fail(trainer.stop_reason.replace("Try a smaller learning rate:", "Try --lr"),
+        _fail(trainer.stop_reason.replace(trainer.advice(), trainer.advice(cli=True)),
               DIVERGED_STATUS)
     return 0
 

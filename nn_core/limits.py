@@ -19,3 +19,9 @@ MAX_SAMPLES = 5000
 
 AUTO_CLASS_VALUES = 10  # a numeric target with at most this many integer values is a class label
 SHOW_NAMES = 12  # how many column names a message lists before "and N more"
+
+# Looking back to an epoch between two snapshots replays the run from the earlier one. One
+# replay trains at most this much work: epochs × (training rows × parameters, plus
+# REPLAY_BATCH_WORK for each mini-batch's fixed cost). bench/replay.py times it at the limit.
+MAX_REPLAY_WORK = 2_000_000_000
+REPLAY_BATCH_WORK = 20_000

@@ -375,6 +375,17 @@ def test_a_diverged_run_prints_its_summary_and_exits_3():
     assert result.stderr.count("\n") == 1 and "Try --lr 0.3." in result.stderr
 
 
+def test_at_the_smallest_rate_a_dead_run_says_what_else_to_change_in_options():
+    result = cli("train", "--dataset", "moons", "--hidden", "1,1,1,1,1,1", "--activation",
+                 "relu", "--no-bias", "--scale", "minmax", "--lr", "1e-6", "--seed", "0",
+                 "--epochs", "100", "-q")
+    assert result.returncode == 3
+    assert result.stderr.count("\n") == 1 and "--lr" not in result.stderr
+    assert "already the smallest (1e-06)" in result.stderr
+    assert "(--hidden 8,8)" in result.stderr and "(--activation tanh)" in result.stderr
+    assert "(without --no-bias)" in result.stderr
+
+
 def test_the_cli_trains_1000_epochs_unless_told():
     out = last_json(cli("train", "--dataset", "xor", "--samples", "20", "--hidden", "2", "-q"))
     assert out["epochs"] == 1000
