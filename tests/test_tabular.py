@@ -230,7 +230,8 @@ def test_encoding_notice_is_carried_into_the_dataset():
     ("basic.csv", "  ", "choose a target column: one of 'height', 'weight', 'label'"),
     ("one_class.csv", "y", "the target 'y' has only one class ('yes'): a classifier needs at "
                            "least two"),
-    ("text_only.csv", "y", "no numeric feature column to learn from ('name' hold text)"),
+    ("text_only.csv", "y", "no numeric feature column to learn from: the column 'name' holds "
+     "text"),
     ("all_rows_bad.csv", "y", "no rows left: all 2 rows have a missing, non-finite or too large "
                               "(> 1e15) value"),
     ("basic.csv", "label", None),  # control: the same file with a real target works

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,7 +70,11 @@ LINK_VIEWS = tuple(UI_PARAMS)  # the fields of Views a link carries
 class Live:
     """The live element's bookkeeping (ui/live/panel.py)."""
 
-    seq: int = 0  # number of the last message sent to the element (it ignores older ones)
+    # number of the last message sent to the element (it ignores older ones). It starts at the
+    # session's start in milliseconds: a page whose session was lost (ui/reconnect.py) keeps its
+    # element, and the new session's messages must number above the old one's (which sent far
+    # fewer than one a millisecond), or the element keeps drawing the old network.
+    seq: int = field(default_factory=lambda: int(time.time() * 1000))
     view: tuple[Any, Any] | None = None  # (key, LiveView): the charts' view of the trainer
     pending: tuple[Any, list, Any] | None = None  # (identity, frames, history) not yet sent
     static_sent: str | None = None  # key of the view whose static part the element has
@@ -158,6 +163,7 @@ def set_settings(new: RunSettings, what: str = "the change") -> str | None:
     trainer = s.trainer
     if trainer is None:
         return None
+    untrained = trainer.epoch == 0 and trainer.manual_steps == 0
     if old.needs_reset(new):
         drop_trainer()
         return "The network was reset: that change needs a new network."
@@ -167,6 +173,8 @@ def set_settings(new: RunSettings, what: str = "the change") -> str | None:
         drop_trainer()
         return "The network was reset: that change needs a new network."
     _note_settings(trainer, new)
+    if untrained:  # nothing trained to keep: the setting simply applies from the first epoch
+        return None
     return "Kept the trained network: the new setting applies from the next epoch."
 
 

@@ -467,8 +467,9 @@ def _feature_matrix(columns: dict[str, pd.Series], wanted: list[str],
     if text:
         notices.append(f"left out non-numeric column(s) {show_list(text)}")
     if not used:
-        raise PlaygroundError("no numeric feature column to learn from" +
-                              (f" ({show_list(text)} hold text)" if text else ""))
+        holds = ("" if not text else f": the column {show(text[0])} holds text" if len(text) == 1
+                 else f": the columns {show_list(text)} hold text")
+        raise PlaygroundError("no numeric feature column to learn from" + holds)
     if len(used) > MAX_FEATURES:
         raise PlaygroundError(f"{len(used)} feature columns; the limit is {MAX_FEATURES}: "
                               "choose fewer features")

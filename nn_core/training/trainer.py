@@ -166,6 +166,7 @@ class Trainer:
         self.suggested_lr: float | None = None  # after a blow-up or death
         # early stopping put the best epoch's weights back (see held_epoch)
         self.restored = False
+        self.hand_stepped = False  # a step by hand moved the weights since the epoch's end
         self.history: dict[str, list[float]] = {k: [] for k in HISTORY_KEYS}
         self._stride = 1
         self._current: dict | None = None
@@ -343,7 +344,7 @@ class Trainer:
 
     def _end_epoch(self) -> None:
         self.epoch += 1
-        self.restored = False
+        self.restored = self.hand_stepped = False
         self._current = None
         params = self.network.params
         squares = np.dot(params, params)
@@ -485,7 +486,7 @@ class Trainer:
         np.copyto(self._best, snap.best)
         self.stop_kind, self.stop_reason = snap.stop_kind, snap.stop_reason
         self.diverged, self.suggested_lr = snap.diverged, snap.suggested_lr
-        self.restored = snap.restored
+        self.restored, self.hand_stepped = snap.restored, False
         keep = [i for i, e in enumerate(self.history["epoch"]) if e <= self.epoch]
         for k in HISTORY_KEYS:
             self.history[k] = [self.history[k][i] for i in keep]
@@ -588,6 +589,7 @@ class Trainer:
         r._best = snap.best.copy()
         r.stop_kind, r.stop_reason = snap.stop_kind, snap.stop_reason
         r.diverged, r.suggested_lr, r.restored = snap.diverged, snap.suggested_lr, snap.restored
+        r.hand_stepped = False
         r._snapshot = snap.params.copy()
         r._snap_epoch, r._snap_optimizer, r._snap_rng = snap.epoch, snap.optimizer, snap.rng
         r._pass, r._backends = None, {}
@@ -673,6 +675,7 @@ class Trainer:
         self.optimizer.set_state(optimizer_state)
         self.manual_steps += 1
         self.restored = False  # a step from the held weights: the network of now
+        self.hand_stepped = True
         self._pin()
         self._current = None
 
