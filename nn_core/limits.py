@@ -21,7 +21,10 @@ AUTO_CLASS_VALUES = 10  # a numeric target with at most this many integer values
 SHOW_NAMES = 12  # how many column names a message lists before "and N more"
 
 # Looking back to an epoch between two snapshots replays the run from the earlier one. One
-# replay trains at most this much work: epochs × (training rows × parameters, plus
-# REPLAY_BATCH_WORK for each mini-batch's fixed cost). bench/replay.py times it at the limit.
+# replay trains at most MAX_REPLAY_WORK: epochs × (training rows × parameters + mini-batches ×
+# (REPLAY_STEP_WORK × parameters + REPLAY_BATCH_WORK)), the update's and a batch's fixed cost
+# in the same units (fitted on this project's machine: bench/replay.py, about 1 s at the limit).
+# A run whose one epoch costs more looks back only to its kept snapshots.
 MAX_REPLAY_WORK = 2_000_000_000
-REPLAY_BATCH_WORK = 20_000
+REPLAY_STEP_WORK = 15
+REPLAY_BATCH_WORK = 30_000

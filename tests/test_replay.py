@@ -146,8 +146,12 @@ def test_replay_budget_follows_the_limit():
     t = _trainer(s)
     rows, n = len(t.X_train), t.network.params.size
     batches = -(-rows // 16)
-    work = rows * n + batches * limits.REPLAY_BATCH_WORK
+    work = rows * n + batches * (limits.REPLAY_STEP_WORK * n + limits.REPLAY_BATCH_WORK)
     assert t.replay_epochs() == limits.MAX_REPLAY_WORK // work
+    t.replay_epochs = lambda: 0  # one epoch over the budget: only kept epochs are shown
+    t.step(300)
+    k = next(k for k in range(21, 300) if k not in t.snapshots)
+    assert t.reachable(k) == max(e for e in t.snapshots.epochs() if e < k)
 
 
 def test_pins_are_bounded_and_the_floor_says_where_replays_stop():

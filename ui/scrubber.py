@@ -34,9 +34,12 @@ def kept_caption(trainer: Trainer, wanted: int | None = None) -> str:
         how = f"every epoch up to {store.head}, then one every {store.stride} epochs"
     text = (f"{n} snapshots kept ({how}; at most {store.capacity}, thinned by halves as the "
             "run grows)")
-    if how != "every epoch so far":
+    if how != "every epoch so far" and trainer.replay_epochs() > 0:
         text += ("; an epoch between two is rebuilt exactly by training on from the earlier "
                  f"one (at most {trainer.replay_epochs():,} epochs of this run at a time)")
+    elif how != "every epoch so far":
+        text += ("; one epoch of this run costs more than a look back may, so only these "
+                 "are shown")
     text += "."
     if wanted is not None and trainer.reachable(wanted) != wanted:
         got = trainer.reachable(wanted)

@@ -27,7 +27,7 @@ from nn_core.data.preprocess import Preprocessor
 from nn_core.engine import backends, losses, optim
 from nn_core.engine.network import QUIET, Network
 from nn_core.errors import PlaygroundError
-from nn_core.limits import MAX_REPLAY_WORK, REPLAY_BATCH_WORK
+from nn_core.limits import MAX_REPLAY_WORK, REPLAY_BATCH_WORK, REPLAY_STEP_WORK
 from nn_core.settings import RunSettings, value_range
 from nn_core.training.snapshots import Snapshot, SnapshotStore, capture
 
@@ -525,13 +525,12 @@ class Trainer:
 
     def replay_epochs(self) -> int:
         """How many epochs one replay may train: :data:`nn_core.limits.MAX_REPLAY_WORK` over
-        the work of one epoch of this run (rows × parameters, each mini-batch counted as at
-        least :data:`nn_core.limits.REPLAY_BATCH_WORK`). At least 1."""
-        rows = len(self.X_train)
+        the work of one epoch of this run (see there); 0 when one epoch costs more."""
+        rows, n = len(self.X_train), self.network.params.size
         size = self._batching()[0]
         batches = -(-rows // max(size, 1))
-        work = rows * self.network.params.size + batches * REPLAY_BATCH_WORK
-        return max(1, int(MAX_REPLAY_WORK // max(work, 1)))
+        work = rows * n + batches * (REPLAY_STEP_WORK * n + REPLAY_BATCH_WORK)
+        return int(MAX_REPLAY_WORK // max(work, 1))
 
     def reachable(self, epoch: int) -> int:
         """The latest epoch at or before ``epoch`` (and now) that :meth:`at_epoch` can show:
