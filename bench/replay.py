@@ -3,7 +3,8 @@
 Looking back to an epoch between two snapshots replays the run from the earlier one
 (``Trainer.at_epoch``); ``Trainer.replay_epochs`` bounds one replay by
 ``nn_core/limits.py``'s ``MAX_REPLAY_WORK`` (epochs × (rows × parameters + mini-batches ×
-``REPLAY_STEP_WORK`` × parameters + ``REPLAY_BATCH_WORK``)), checked before a replay starts. This times a replay of exactly that
+(``REPLAY_STEP_WORK`` × parameters + ``REPLAY_BATCH_WORK``))), checked before a replay
+starts. This times a replay of exactly that
 many epochs (the snapshots in between dropped, as a long run's thinning leaves them) for the
 largest network (50 inputs, 6 × 64 hidden, 20 classes: 25,364 parameters) on the largest
 table (20,000 rows), at full batch, batch 32 and batch 1, with Adam; next to the same for the

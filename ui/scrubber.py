@@ -19,7 +19,6 @@ from nn_core.errors import PlaygroundError
 from nn_core.training.trainer import Trainer
 from ui import state
 
-_BOUND = "nn_scrub_now"  # the slider's last upper end (session state)
 
 def kept_caption(trainer: Trainer, wanted: int | None = None) -> str:
     """Which epochs are kept and how the others are rebuilt, in words true for this run; and,
@@ -73,12 +72,11 @@ def controls(trainer: Trainer | None, running: bool) -> int | None:
         return None
     now = int(trainer.epoch)
     c_slider, c_continue, c_now = st.columns([4, 1.3, 1], vertical_alignment="bottom")
-    key = state.VIEW_WIDGETS["scrub_epoch"]
-    if st.session_state.get(_BOUND) != now:  # a new "now" is a new slider for Streamlit: its
-        st.session_state.pop(key, None)  # value must be written again, not left to the old one
-        st.session_state[_BOUND] = now
+    views = state.session().views
+    renew = views.scrub_bound != now  # a new "now" is a new slider for Streamlit
+    views.scrub_bound = now
     c_slider.slider(
-        "Look back to epoch", 0, now, step=1, **state.view_widget("scrub_epoch"),
+        "Look back to epoch", 0, now, step=1, **state.view_widget("scrub_epoch", renew),
         help="Every chart shows the network as it was at that epoch.",
     )
     c_continue.button("Continue from here", key=state.W_SCRUB_CONTINUE, on_click=on_continue,
