@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from nn_core.data.load import load_data
 from nn_core.data.preprocess import HIGH, LOW, Preprocessor
 from nn_core.engine import losses
+from nn_core.io.serialize import model_from_json, model_to_json
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
 from tests.conftest import go, session, start, train_page
@@ -92,6 +93,13 @@ def test_after_early_stopping_every_number_is_the_held_networks():
     go(at, nav.PREDICT)
     assert any(f"holding the network of epoch {trainer.best_epoch}" in c.value
                for c in [*at.caption, *at.markdown])
+    go(at, nav.SHARE)
+    assert any(c.value.startswith(f"The trained network: epoch {trainer.best_epoch} (early "
+                                  f"stopping's best; the run stopped at epoch {trainer.epoch})")
+               for c in at.caption)
+    model = model_from_json(model_to_json(trainer))  # the download: the held weights
+    assert model.epochs == trainer.best_epoch
+    assert np.array_equal(model.network.params, best.network.params)
 
 
 def test_a_table_whose_only_feature_holds_text_says_so_in_words():
