@@ -6,6 +6,7 @@ epoch between two snapshots (50 after 200) and draws exactly a run stopped there
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -59,7 +60,7 @@ def cli_summary(settings: RunSettings, tmp_path: Path) -> dict:
     (tmp_path / "s.json").write_text(settings.to_json())
     done = subprocess.run([sys.executable, "-m", "nn_core", "train", "--settings", "s.json",
                            "-q"], cwd=tmp_path, capture_output=True, text=True, timeout=300,
-                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+                          env=dict(os.environ, PYTHONPATH=str(ROOT)))
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -83,6 +84,7 @@ def test_after_early_stopping_the_page_shows_the_network_it_holds(visit: Visit, 
         assert heading == (f"Stopped at epoch {engine.epoch} · holding the network of epoch "
                            f"{engine.best_epoch}")
         assert epoch(pg) == engine.epoch
+        expect(pg.locator(".nnl-status")).to_contain_text(f"epoch {engine.best_epoch} (held)")
         status = pg.locator(".nnl-status").inner_text()
         shown = re.search(r"train loss (\S+) · test loss (\S+)", status)
         assert shown, status
