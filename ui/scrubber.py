@@ -42,9 +42,10 @@ def kept_caption(trainer: Trainer, wanted: int | None = None) -> str:
     text += "."
     if wanted is not None and trainer.reachable(wanted) != wanted:
         got = trainer.reachable(wanted)
-        text += (f" Epoch {wanted:,} is too far from a snapshot to rebuild here (the settings "
-                 "changed in between, or the replay would cost more than this server allows): "
-                 f"showing epoch {got:,}, the nearest before it.")
+        why = ("a change a replay cannot redo lies between it and the last snapshot"
+               if store.base(wanted) is None else
+               "the replay from the last snapshot would cost more than this server allows")
+        text += f" Epoch {wanted:,} cannot be rebuilt ({why}): showing epoch {got:,}."
     return text
 
 
