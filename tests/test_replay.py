@@ -171,3 +171,23 @@ def test_pins_are_bounded_and_the_floor_says_where_replays_stop():
     assert t.reachable(gap) == max(e for e in kept if e < gap)
     # from the floor on, every epoch is rebuilt from a snapshot after the last change
     assert all(t.reachable(k) == k for k in range(store.floor, t.epoch + 1))
+
+
+def test_the_scrubbers_caption_says_how_epochs_are_reached_and_why_one_is_not():
+    from ui.scrubber import kept_caption
+
+    t = _trainer(RunSettings())
+    t.step(200)
+    stride = t.snapshots.stride
+    assert stride > 1
+    text = kept_caption(t, 50)
+    assert f"then one every {stride} epochs" in text
+    assert f"rebuilt exactly by training on from the earlier one (at most " \
+           f"{t.replay_epochs():,} epochs" in text
+    assert "cannot be rebuilt" not in text  # 50 is reached
+    t.replay_epochs = lambda: 0
+    base = max(e for e in t.snapshots.epochs() if e < 50)
+    text = kept_caption(t, 50)
+    assert "only these are shown" in text
+    assert text.endswith(f"Epoch 50 cannot be rebuilt (the replay from the last snapshot "
+                         f"would cost more than this server allows): showing epoch {base}.")
