@@ -56,6 +56,8 @@ def model_line(trainer) -> str:
     summary = trainer.summary()
     sizes = "-".join(str(s) for s in trainer.network.sizes)
     parts = [f"Network {sizes}", f"{trainer.epoch:,} epochs trained"]
+    if trainer.held_epoch != trainer.epoch:
+        parts[-1] += f", holding the network of epoch {trainer.held_epoch:,} (the best)"
     metric = trainer.metric_name
     test_value = summary.get(f"test_{metric}")
     train_value = summary.get(f"train_{metric}")

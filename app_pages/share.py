@@ -94,5 +94,7 @@ else:
                    "initial random weights. Train it on the Train page first to download what "
                    "it learnt.", icon="⚠️")
     else:
-        st.caption(f"The trained network: epoch {trainer.epoch}, "
+        held = (f" (early stopping's best; the run stopped at epoch {trainer.epoch})"
+                if trainer.held_epoch != trainer.epoch else "")
+        st.caption(f"The trained network: epoch {trainer.held_epoch}{held}, "
                    f"{trainer.network.params.size} parameters.")

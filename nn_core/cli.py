@@ -167,7 +167,7 @@ def build_parser() -> Parser:
 def settings_from_args(args: argparse.Namespace) -> RunSettings:
     """The run's settings: defaults, then ``--settings FILE``, then the flags."""
     if not (args.data or args.dataset or args.settings):
-        raise UsageError("give --dataset NAME or --data FILE.csv --target COLUMN")
+        raise UsageError("give --dataset NAME or --data FILE.csv [--target COLUMN]")
     base = RunSettings()
     if args.settings:
         base = RunSettings.from_json(_read(args.settings, 1_000_000).decode("utf-8", "replace"))
@@ -196,8 +196,6 @@ def settings_from_args(args: argparse.Namespace) -> RunSettings:
         raise UsageError(str(exc)) from None
     if args.data is None and settings.dataset not in BUILTIN:
         raise UsageError("the settings name a CSV dataset: give --data FILE.csv")
-    if args.data is not None and not settings.target:
-        raise UsageError("--data needs --target COLUMN")
     return settings
 
 
@@ -207,6 +205,11 @@ def run_train(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     csv_bytes = _read(args.data, MAX_UPLOAD_BYTES) if args.data else None
     dataset = load_data(settings, csv_bytes)
+    if args.data and not settings.target:  # the last column, as the app takes it
+        settings = settings.replace(target=dataset.target_name)
+        if not args.quiet:
+            _note(f"note: target column {dataset.target_name!r} (the last; --target names "
+                  "another)")
     said = {name.partition("=")[0].strip().replace("-", "_") for name in args.set}
     said |= {name for name in ("patience", "validation_fraction") if getattr(args, name)}
     if args.data and args.settings is None and not {"patience", "validation_fraction"} & said:
@@ -235,7 +238,7 @@ def run_train(args: argparse.Namespace) -> int:
     print(json.dumps(_jsonable(trainer.summary())))
     if trainer.diverged:
         sys.stdout.flush()
-        _fail(trainer.stop_reason.replace("Try a smaller learning rate:", "Try --lr"),
+        _fail(trainer.stop_reason.replace(trainer.advice(), trainer.advice(cli=True)),
               DIVERGED_STATUS)
     return 0
 

@@ -80,3 +80,13 @@ def table_shape(data: bytes) -> tuple[int, int]:
     first = data[:data.find(b"\n")] if b"\n" in data else data
     columns = max(first.count(b","), first.count(b";"), first.count(b"\t")) + 1
     return data.count(b"\n") + 1, columns
+
+
+# Looking back to an epoch between two snapshots replays the run from the earlier one. One
+# replay trains at most MAX_REPLAY_WORK: epochs × (training rows × parameters + mini-batches ×
+# (REPLAY_STEP_WORK × parameters + REPLAY_BATCH_WORK)), the update's and a batch's fixed cost
+# in the same units (fitted on this project's machine: bench/replay.py, about 1 s at the limit).
+# A run whose one epoch costs more looks back only to its kept snapshots.
+MAX_REPLAY_WORK = 2_000_000_000
+REPLAY_STEP_WORK = 15
+REPLAY_BATCH_WORK = 30_000

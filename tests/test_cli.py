@@ -15,7 +15,7 @@ import pytest
 
 from nn_core.cli import main
 from nn_core.data.builtin import BUILTIN, make_dataset
-from nn_core.data.tabular import load_csv
+from nn_core.data.tabular import default_target, load_csv
 from nn_core.io.serialize import model_from_json, model_to_json
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
@@ -98,6 +98,17 @@ def test_settings_file_with_flags_on_top(tmp_path):
     assert out == in_process(base.replace(epochs=4), make_dataset("xor", 50, 0.1, 0))
 
 
+def test_data_without_target_takes_the_last_column_as_the_app_does(tmp_path):
+    iris = DATA / "iris.csv"
+    columns = next(csv.reader(io.StringIO(iris.read_text())))
+    assert default_target(columns) == columns[-1] == "species"
+    flags = ["--hidden", "4", "--epochs", "20", "--patience", "0", "-q"]
+    told = last_json(cli("train", "--data", iris, "--target", "species", *flags))
+    result = cli("train", "--data", iris, "--save", "m.json", *flags, cwd=tmp_path)
+    assert last_json(result) == told  # the same run, bit for bit
+    assert model_from_json((tmp_path / "m.json").read_text()).target_name == "species"
+
+
 def test_csv_training_save_history_and_predict_round_trip(tmp_path):
     iris = DATA / "iris.csv"
     result = cli("train", "--data", iris, "--target", "species", "--features",
@@ -143,8 +154,8 @@ def test_predict_regression_to_stdout_skips_bad_rows(tmp_path):
     rows = list(csv.reader(io.StringIO(result.stdout)))
     model = model_from_json((tmp_path / "m.json").read_text())
     values = model.predict(np.array([[2.0, 1.0], [-1.0, 0.5]]))
-    assert rows == [["x1", "x2", "predicted y"], ["2.0", "1.0", repr(float(values[0]))],
-                    ["-1.0", "0.5", repr(float(values[1]))]]
+    assert rows == [["x1", "x2", "predicted y"], ["2", "1", repr(float(values[0]))],
+                    ["-1", "0.5", repr(float(values[1]))]]  # whole numbers stay whole
 
 
 def test_predict_neutralises_text_a_spreadsheet_would_run(tmp_path, capsys):
@@ -159,7 +170,7 @@ def test_predict_neutralises_text_a_spreadsheet_would_run(tmp_path, capsys):
     rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
     assert rows[0] == ["'=HYPERLINK(\"http://x\")", "'@b", "p(-1+1)", "p(=cmd|' /C calc'!A0)",
                        "predicted +t"]
-    assert rows[4][:2] == ["-1.5", "1.0"]  # numbers stay numbers
+    assert rows[4][:2] == ["-1.5", "1"]  # numbers stay numbers, whole ones whole
     assert {row[-1] for row in rows[1:]} <= {"'-1+1", "'=cmd|' /C calc'!A0"}
 
 
@@ -186,13 +197,12 @@ ERRORS = [
     ([], 2, "error: the following arguments are required: COMMAND (see --help)"),
     (["bogus"], 2, "error: argument COMMAND: invalid choice: 'bogus' (choose from 'train', "
                    "'predict', 'datasets') (see --help)"),
-    (["train"], 2, "error: give --dataset NAME or --data FILE.csv --target COLUMN"),
+    (["train"], 2, "error: give --dataset NAME or --data FILE.csv [--target COLUMN]"),
     (["train", "--dataset", "iris"], 2, "error: argument --dataset: invalid choice: 'iris' "
      "(choose from 'blog', 'xor', 'circle', 'gaussians', 'spiral', 'spiral3', 'moons', "
      "'plane', 'bumps', 'sine') (see --help)"),
     (["train", "--dataset", "xor", "--data", "a.csv"], 2,
      "error: argument --data: not allowed with argument --dataset (see --help)"),
-    (["train", "--data", "a.csv"], 2, "error: --data needs --target COLUMN"),
     (["train", "--dataset", "xor", "--lr", "-1"], 2, "error: lr: -1.0 is outside 1e-06…10"),
     (["train", "--dataset", "xor", "--epochs", "many"], 2,
      "error: epochs: expected a whole number, got 'many'"),
@@ -373,6 +383,17 @@ def test_a_diverged_run_prints_its_summary_and_exits_3():
     assert out["stop_kind"] == "died" and out["epochs"] == 0
     assert result.stderr.startswith("error: Training died at epoch ")
     assert result.stderr.count("\n") == 1 and "Try --lr 0.3." in result.stderr
+
+
+def test_at_the_smallest_rate_a_dead_run_says_what_else_to_change_in_options():
+    result = cli("train", "--dataset", "moons", "--hidden", "1,1,1,1,1,1", "--activation",
+                 "relu", "--no-bias", "--scale", "minmax", "--lr", "1e-6", "--seed", "0",
+                 "--epochs", "100", "-q")
+    assert result.returncode == 3
+    assert result.stderr.count("\n") == 1 and "--lr" not in result.stderr
+    assert "already the smallest (1e-06)" in result.stderr
+    assert "(--hidden 8,8)" in result.stderr and "(--activation tanh)" in result.stderr
+    assert "(without --no-bias)" in result.stderr
 
 
 def test_the_cli_trains_1000_epochs_unless_told():

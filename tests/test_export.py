@@ -122,8 +122,8 @@ def test_dataset_csv_neutralises_names_and_labels_and_reads_back_equal():
     text = dataset_csv(ds)
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["'=HYPERLINK(\"http://x\",\"a\")", "'@b", "'+t"]
-    assert rows[1] == ["0.0", "1.0", "'=cmd|' /C calc'!A0"]
-    assert rows[4] == ["-1.5", "1.0", "'-1+1"]  # the number stays a number
+    assert rows[1] == ["0", "1", "'=cmd|' /C calc'!A0"]  # whole numbers stay whole
+    assert rows[4] == ["-1.5", "1", "'-1+1"]  # the number stays a number
     back = load_csv(text.encode(), "+t")
     assert (back.feature_names, back.target_name, back.classes) == (
         ds.feature_names, ds.target_name, sorted(ds.classes))
@@ -141,8 +141,11 @@ def test_the_script_reads_a_neutralised_csv_and_writes_one(tmp_path):
     done = _run(path, tmp_path / "inputs.csv")
     assert done.returncode == 0, done.stderr
     rows = list(csv.reader(io.StringIO(done.stdout)))
-    assert rows[0] == ["'=HYPERLINK(\"http://x\",\"a\")", "'@b", "p(=cmd|' /C calc'!A0)",
+    # every column of the table read (the target too, as the app keeps it), then the predictions
+    assert rows[0] == ["'=HYPERLINK(\"http://x\",\"a\")", "'@b", "'+t", "p(=cmd|' /C calc'!A0)",
                        "p(-1+1)", "predicted +t"]
     labels = {"'=cmd|' /C calc'!A0", "'-1+1"}
     assert len(rows) == 5 and all(row[-1] in labels for row in rows[1:])
-    assert [row[:2] for row in rows[1:]] == [[repr(v) for v in x] for x in ds.X.tolist()]
+    # the input cells as they were read: whole numbers stay whole
+    assert [row[:2] for row in rows[1:]] == [["0", "1"], ["1", "0"], ["0.5", "-0.5"],
+                                             ["-1.5", "1"]]

@@ -104,7 +104,7 @@ def test_the_trainer_does_not_keep_every_layer_of_every_row() -> None:
     every_layer = len(trainer.X_train) * (6 * 64 + 1) * 8 * 2  # z and f(z): ~49 MB
     assert held < every_layer / 4
     for _ in range(12):
-        trainer.step(1)  # the health check after 10 epochs still runs
+        trainer.train_epochs(1)  # the health check after 10 epochs still runs
     assert trainer.epoch == 12 and not trainer.diverged
 
 
@@ -152,7 +152,7 @@ def test_without_memory_a_prediction_is_refused_and_the_page_goes_on(monkeypatch
     settings = RunSettings(dataset="moons", hidden=(3,))
     ds = load_data(settings)
     trainer = Trainer(settings, ds)
-    trainer.step(2)
+    trainer.train_epochs(2)
     at = go(start(settings=settings, dataset=ds, trainer=trainer), nav.PREDICT)
     monkeypatch.setattr(state, "memory_left_mb", lambda: 1.0)
     at.file_uploader(key=state.W_PREDICT_UPLOAD).upload("in.csv", b"x1,x2\n" + b"1,2\n" * 9000,
@@ -168,7 +168,7 @@ def test_a_prediction_table_is_not_held_after_leaving_the_predict_page() -> None
     settings = RunSettings(dataset="moons", hidden=(3,))
     ds = load_data(settings)
     trainer = Trainer(settings, ds)
-    trainer.step(2)
+    trainer.train_epochs(2)
     at = go(start(settings=settings, dataset=ds, trainer=trainer), nav.PREDICT)
     at.file_uploader(key=state.W_PREDICT_UPLOAD).upload("in.csv", b"x1,x2\n1,2\n0,0\n",
                                                          "text/csv").run()
@@ -188,7 +188,7 @@ def test_a_prediction_table_is_not_held_after_leaving_the_predict_page() -> None
 ])
 def test_forward_keeps_one_layer_and_gives_the_last_layer_of_forward_layers(settings) -> None:
     trainer = Trainer(settings, load_data(settings))
-    trainer.step(3)
+    trainer.train_epochs(3)
     X = trainer.X_train
     assert np.array_equal(trainer.network.forward(X), trainer.network.forward_layers(X)[1][-1])
 

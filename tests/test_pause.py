@@ -31,7 +31,7 @@ def _trainer(**kw) -> Trainer:
 
 def test_a_big_batch_is_split_between_its_calls_and_gives_the_same_numbers() -> None:
     whole = _trainer(**BIG)
-    whole.run(epochs=3)
+    whole.train_epochs(3)
     sliced = _trainer(**BIG)
     assert len(sliced.X_train) * sum(sliced.network.sizes) >= recorded.SPLIT_BATCH_VALUES
     calls = 0
@@ -64,7 +64,7 @@ def test_the_run_that_answers_a_pause_trains_nothing() -> None:
     trainer = session(at).trainer
     assert session(at).running and trainer.epoch > 0
     with mock.patch.object(Trainer, "train_for", side_effect=AssertionError("trained")) as tf, \
-            mock.patch.object(Trainer, "run", side_effect=AssertionError("trained")) as run:
+            mock.patch.object(Trainer, "train_epochs", side_effect=AssertionError("trained")) as run:
         button(at, "train_pause").click().run()
         assert not at.exception, at.exception
         assert tf.call_count == 0 and run.call_count == 0

@@ -25,7 +25,7 @@ def step(at: AppTest, n: int) -> None:
 
 
 def has_slider(at: AppTest) -> bool:
-    return any(s.key == SLIDER for s in at.select_slider)
+    return any(s.key == SLIDER for s in at.slider)
 
 
 def sent(at: AppTest) -> dict:
@@ -51,8 +51,9 @@ def test_slider_only_when_paused_after_some_training():
     assert not has_slider(at)  # epoch 0: nothing to look back at
     step(at, 3)
     assert has_slider(at)
-    slider = at.select_slider(key=SLIDER)
-    assert slider.options == ["0", "1", "2", "3 (now)"]
+    slider = at.slider(key=SLIDER)
+    assert (slider.min, slider.max, slider.step) == (0, 3, 1)  # every epoch from 0 to now
+    assert slider.label == "Look back to epoch"
     assert slider.value == 3
     assert at.button(key="scrub_continue").disabled  # already now
     at.button(key="train_play").click().run()
@@ -61,7 +62,7 @@ def test_slider_only_when_paused_after_some_training():
     at.button(key="train_pause").click().run()
     assert not at.exception, at.exception
     assert has_slider(at)
-    assert at.select_slider(key=SLIDER).value == session(at).trainer.epoch
+    assert at.slider(key=SLIDER).value == session(at).trainer.epoch
 
 
 def test_looking_back_sends_the_snapshots_surface_and_continue_makes_it_live():
@@ -69,7 +70,7 @@ def test_looking_back_sends_the_snapshots_surface_and_continue_makes_it_live():
     step(at, 6)
     now = sent(at)["frames"][-1]
     assert now["epoch"] == 6
-    at.select_slider(key=SLIDER).set_value(2).run()
+    at.slider(key=SLIDER).set_value(2).run()
     assert not at.exception, at.exception
     frame = sent(at)["frames"][-1]
     assert frame["epoch"] == 2 and shown_epoch(at) == 2
@@ -93,7 +94,7 @@ def test_looking_back_sends_the_snapshots_surface_and_continue_makes_it_live():
     assert trainer.epoch == 2
     assert np.array_equal(trainer.network.params, fresh.network.params)
     assert shown_epoch(at) == 2
-    assert at.select_slider(key=SLIDER).value == 2  # now is epoch 2
+    assert at.slider(key=SLIDER).value == 2  # now is epoch 2
     step(at, 1)
     fresh.train_epochs(1)
     assert np.array_equal(session(at).trainer.network.params, fresh.network.params)
@@ -102,15 +103,15 @@ def test_looking_back_sends_the_snapshots_surface_and_continue_makes_it_live():
 def test_step_and_back_to_now_leave_the_look_back():
     at = train_page()
     step(at, 4)
-    at.select_slider(key=SLIDER).set_value(1).run()
+    at.slider(key=SLIDER).set_value(1).run()
     assert sent(at)["frames"][-1]["epoch"] == 1
     at.button(key="scrub_now").click().run()
     assert sent(at)["frames"][-1]["epoch"] == 4
-    assert at.select_slider(key=SLIDER).value == 4
-    at.select_slider(key=SLIDER).set_value(1).run()
+    assert at.slider(key=SLIDER).value == 4
+    at.slider(key=SLIDER).set_value(1).run()
     step(at, 1)
     assert sent(at)["frames"][-1]["epoch"] == 5 and shown_epoch(at) == 5
-    assert at.select_slider(key=SLIDER).value == 5
+    assert at.slider(key=SLIDER).value == 5
     at.button(key="train_reset").click().run()
     assert not has_slider(at)
 
@@ -125,10 +126,10 @@ def test_caption_tells_which_epochs_are_kept():
 def test_a_look_back_survives_a_page_switch_and_a_step_ends_it():
     at = train_page()
     step(at, 4)
-    at.select_slider(key=SLIDER).set_value(1).run()
+    at.slider(key=SLIDER).set_value(1).run()
     go(at, nav.DATA)  # Streamlit forgets the slider's state here; the session keeps the choice
     go(at, nav.TRAIN)
-    assert at.select_slider(key=SLIDER).value == 1
+    assert at.slider(key=SLIDER).value == 1
     assert sent(at)["frames"][-1]["epoch"] == 1 and shown_epoch(at) == 1
     step(at, 1)
-    assert at.select_slider(key=SLIDER).value == 5 and shown_epoch(at) == 5
+    assert at.slider(key=SLIDER).value == 5 and shown_epoch(at) == 5

@@ -163,7 +163,7 @@ def test_a_roll_back_forgets_later_snapshots():
 def test_unknown_epoch_is_refused_in_words():
     t = _trainer(dataset="xor", n_samples=40, hidden=(2,), seed=0)
     t.train_epochs(3)
-    with pytest.raises(PlaygroundError, match="not one of the kept"):
+    with pytest.raises(PlaygroundError, match="epoch 99 is not in this run"):
         t.continue_from(99)
     with pytest.raises(PlaygroundError):
         t.at_epoch(-1)

@@ -307,6 +307,21 @@ def test_a_blown_up_run_says_so_once_without_a_tick_and_offers_a_smaller_rate():
     assert trainer.epoch > 0 and not trainer.diverged and not at.error
 
 
+def test_at_the_smallest_rate_a_dead_run_offers_no_larger_rate_but_what_else_to_change():
+    dead = RunSettings(dataset="moons", hidden=(1,) * 6, activation="relu", bias=False,
+                       scale="minmax", lr=1e-6, seed=0)
+    at = train_page(settings=dead)
+    play_until_stopped(at)
+    trainer = session(at).trainer
+    assert trainer.diverged and trainer.stop_kind == "died"
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "already the smallest (1e-06)" in errors[0]
+    assert "Try a smaller learning rate" not in errors[0]
+    assert "fewer hidden layers than 6 (Hidden layers)" in errors[0]
+    assert "(Activation (hidden layers): tanh)" in errors[0]
+    assert not [b for b in at.button if b.key == "train_fix"]  # no "Try learning rate 1e-05"
+
+
 def test_stop_section_has_early_stopping_and_only_the_validation_share_resets():
     at = train_page()
     button(at, "train_step").click().run()
@@ -332,7 +347,10 @@ def test_early_stopping_ends_with_the_best_epoch_in_the_app():
     session(at).views.speed = "max"
     play_until_stopped(at)
     trainer = session(at).trainer
-    assert trainer.stop_kind == "early" and shown_epoch(at) == trainer.epoch
+    assert trainer.stop_kind == "early"
+    heading = [m.value for m in at.markdown if m.value.startswith("### ")]
+    assert f"### Stopped at epoch {trainer.epoch} · holding the network of epoch " \
+           f"{trainer.best_epoch}" in heading
     assert any(f"weights of epoch {trainer.best_epoch}" in s.value for s in at.success)
 
 

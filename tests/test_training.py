@@ -320,8 +320,29 @@ def test_a_good_small_learning_rate_on_the_deep_relu_net_is_healthy():
 
 
 def test_smaller_rate_steps():
-    assert [smaller_rate(x) for x in (10.0, 3.0, 1.0, 0.3, 0.03, 1e-5)] == \
-        [0.3, 0.1, 0.03, 0.01, 0.001, 1e-6]
+    assert [smaller_rate(x) for x in (10.0, 3.0, 1.0, 0.3, 0.03, 1e-3, 3e-5, 1e-5, 2e-6)] == \
+        [0.3, 0.1, 0.03, 0.01, 0.001, 1e-5, 1e-6, 1e-6, 1e-6]
+    assert smaller_rate(1e-6) is None  # the smallest rate allowed: nothing smaller to offer
+    for lr in np.geomspace(1e-6, 10, 200):
+        r = smaller_rate(float(lr))
+        assert r is None or (r < lr and r >= 1e-6)
+
+
+DEAD_AT_SMALLEST = RunSettings(dataset="moons", hidden=(1,) * 6, activation="relu", bias=False,
+                               scale="minmax", lr=1e-6, seed=0)
+
+
+def test_at_the_smallest_rate_a_dead_run_says_what_else_to_change():
+    t = Trainer(DEAD_AT_SMALLEST, load_data(DEAD_AT_SMALLEST))
+    t.train_epochs(100)
+    assert t.diverged and t.stop_kind == "died" and t.suggested_lr is None
+    assert "smaller learning rate" not in t.stop_reason
+    assert "already the smallest (1e-06)" in t.stop_reason
+    # true for this run: six layers, ReLU units died, no biases; inputs already scaled
+    assert "fewer hidden layers than 6" in t.stop_reason
+    assert "tanh instead of ReLU" in t.stop_reason and "turn the biases on" in t.stop_reason
+    assert "scale the inputs" not in t.stop_reason and "Adam" not in t.stop_reason
+    assert "--hidden 8,8" in t.advice(cli=True) and "without --no-bias" in t.advice(cli=True)
 
 
 def test_early_stopping_restores_the_best_weights_bit_for_bit():

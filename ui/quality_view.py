@@ -227,10 +227,18 @@ def surface_marks(quality: dict[str, Quality] | None, running: bool) -> tuple[in
     return marked_rows(quality)
 
 
+def _held_note(trainer: Trainer) -> str:
+    """" (early stopping's best; the run stopped at epoch 120)" for a network put back."""
+    if trainer.held_epoch == trainer.epoch:
+        return ""
+    return f" (early stopping's best; the run stopped at epoch {trainer.epoch:,})"
+
+
 def _rows_caption(trainer: Trainer, quality: dict[str, Quality]) -> str:
     n_train, n_test = quality["train"].n, quality["test"].n
-    text = (f"The network of epoch {trainer.epoch:,} on the {n_train:,} training rows it learns "
-            f"from and the {n_test:,} test rows it never trains on.")
+    text = (f"The network of epoch {trainer.held_epoch:,}{_held_note(trainer)} on the "
+            f"{n_train:,} training rows it learns from and the {n_test:,} test rows it never "
+            "trains on.")
     n_val = len(trainer.val_idx)
     if n_val:
         text += (f" The {n_val:,} validation rows set aside for early stopping are in neither.")

@@ -1,12 +1,14 @@
-"""The epoch scrubber on the Train page: while paused, look back at any kept epoch and go on
-from there.
+"""The epoch scrubber on the Train page: while paused, look back at any epoch from 0 to now
+and go on from there.
 
-The trainer keeps snapshots at a bounded number of epochs (``nn_core/training/snapshots.py``: every
-epoch up to 20, then an even stride). The slider offers those epochs and the present one; the
-live element then draws ``Trainer.at_epoch(k)`` (a read-only copy) instead of the live network.
-Play, Step and Reset move the run on, and the scrubber follows: a choice is remembered only for
-the run and epoch it was made on (``Views.scrub_at`` in ui/state.py), so any of them returns to
-now.
+The trainer keeps snapshots at a bounded number of epochs (``nn_core/training/snapshots.py``:
+every epoch up to 20, then an even stride) and rebuilds any epoch between two of them exactly,
+by replaying from the earlier one (``Trainer.at_epoch``; its cost is checked against
+``nn_core/limits.py`` before it is spent: ``Trainer.reachable`` names the nearest epoch that
+fits). The slider offers every epoch; the live element then draws ``Trainer.at_epoch(k)`` (a
+read-only copy) instead of the live network. Play, Step and Reset move the run on, and the
+scrubber follows: a choice is remembered only for the run and epoch it was made on
+(``Views.scrub_at`` in ui/state.py), so any of them returns to now.
 """
 
 from __future__ import annotations
@@ -18,14 +20,9 @@ from nn_core.training.trainer import Trainer
 from ui import state
 
 
-def choices(trainer: Trainer) -> list[int]:
-    """The epochs one can look back to: the kept snapshots before now, and now."""
-    now = int(trainer.epoch)
-    return [e for e in trainer.snapshots.epochs() if e < now] + [now]
-
-
-def kept_caption(trainer: Trainer) -> str:
-    """Which epochs are kept, in words true for this run."""
+def kept_caption(trainer: Trainer, wanted: int | None = None) -> str:
+    """Which epochs are kept and how the others are rebuilt, in words true for this run; and,
+    when ``wanted`` cannot be rebuilt, which epoch is shown instead and why."""
     store = trainer.snapshots
     n = len([e for e in store.epochs() if e <= trainer.epoch])
     if store.stride == 1 and trainer.epoch <= store.capacity:
@@ -34,22 +31,37 @@ def kept_caption(trainer: Trainer) -> str:
         how = f"every epoch up to {store.head}, then every epoch"
     else:
         how = f"every epoch up to {store.head}, then one every {store.stride} epochs"
-    return (f"{n} snapshots kept ({how}; at most {store.capacity}, thinned by halves as the "
-            "run grows).")
+    text = (f"{n} snapshots kept ({how}; at most {store.capacity}, thinned by halves as the "
+            "run grows)")
+    if how != "every epoch so far" and trainer.replay_epochs() > 0:
+        text += ("; an epoch between two is rebuilt exactly by training on from the earlier "
+                 f"one (at most {trainer.replay_epochs():,} epochs of this run at a time)")
+    elif how != "every epoch so far":
+        text += ("; one epoch of this run costs more than a look back may, so only these "
+                 "are shown")
+    text += "."
+    if wanted is not None and trainer.reachable(wanted) != wanted:
+        got = trainer.reachable(wanted)
+        why = ("a change a replay cannot redo lies between it and the last snapshot"
+               if store.base(wanted) is None else
+               "the replay from the last snapshot would cost more than this server allows")
+        text += f" Epoch {wanted:,} cannot be rebuilt ({why}): showing epoch {got:,}."
+    return text
 
 
 def look_back(trainer: Trainer | None, running: bool) -> int | None:
     """The epoch the charts should show instead of now, or None; keeps the slider in step with
-    the run (back to now after Play, Step, Reset or Continue)."""
+    the run (back to now after Play, Step, Reset or Continue). An epoch that cannot be rebuilt
+    gives the nearest one before it that can (:meth:`Trainer.reachable`)."""
     views = state.session().views
     if trainer is None or running or trainer.epoch == 0:
         views.scrub_at = None
         return None
     here = (state.generation(), int(trainer.epoch))
-    if views.scrub_at != here or views.scrub_epoch not in choices(trainer):
+    if views.scrub_at != here or not 0 <= views.scrub_epoch <= here[1]:
         views.scrub_at = here
         views.scrub_epoch = here[1]
-    k = views.scrub_epoch
+    k = trainer.reachable(views.scrub_epoch)
     return None if k == here[1] else int(k)
 
 
@@ -61,9 +73,11 @@ def controls(trainer: Trainer | None, running: bool) -> int | None:
         return None
     now = int(trainer.epoch)
     c_slider, c_continue, c_now = st.columns([4, 1.3, 1], vertical_alignment="bottom")
-    c_slider.select_slider(
-        "Look back to epoch", choices(trainer), **state.view_widget("scrub_epoch"),
-        format_func=lambda e: f"{e} (now)" if e == now else str(e),
+    views = state.session().views
+    renew = views.scrub_bound != now  # a new "now" is a new slider for Streamlit
+    views.scrub_bound = now
+    c_slider.slider(
+        "Look back to epoch", 0, now, step=1, **state.view_widget("scrub_epoch", renew),
         help="Every chart shows the network as it was at that epoch.",
     )
     c_continue.button("Continue from here", key=state.W_SCRUB_CONTINUE, on_click=on_continue,
@@ -72,7 +86,8 @@ def controls(trainer: Trainer | None, running: bool) -> int | None:
                       "forgotten.")
     c_now.button("Back to now", key=state.W_SCRUB_NOW, on_click=on_back_to_now, disabled=k is None,
                  width="stretch")
-    st.caption(kept_caption(trainer))
+    wanted = state.session().views.scrub_epoch
+    st.caption(kept_caption(trainer, wanted))
     return k
 
 

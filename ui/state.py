@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
@@ -31,7 +32,12 @@ import streamlit as st
 from nn_core.data.builtin import BUILTIN
 from nn_core.data.dataset import Dataset
 from nn_core.data.load import load_data
-from nn_core.data.tabular import dataset_from_table, numeric_columns, read_csv_bytes
+from nn_core.data.tabular import (
+    dataset_from_table,
+    default_target,
+    numeric_columns,
+    read_csv_bytes,
+)
 from nn_core.errors import PlaygroundError
 from nn_core.io.bundle import read_bundle
 from nn_core.io.serialize import TrainedModel
@@ -61,6 +67,7 @@ class Views:
     log_loss: bool = UI_PARAMS["log_loss"].default  # the loss charts on a log scale
     scrub_epoch: int = 0  # the epoch the Train page's charts look back to (ui/scrubber.py)
     scrub_at: tuple[int, int] | None = None  # (generation, epoch) the look-back was chosen on
+    scrub_bound: int = -1  # the scrubber's last upper end: a new one is a new slider
     step_row: int = 0  # the training row of How it works' step view (ui/step_view.py)
     mark_wrong: bool = False  # ring the wrong rows on the decision surface (paused)
 
@@ -72,7 +79,11 @@ LINK_VIEWS = tuple(UI_PARAMS)  # the fields of Views a link carries
 class Live:
     """The live element's bookkeeping (ui/live/panel.py)."""
 
-    seq: int = 0  # number of the last message sent to the element (it ignores older ones)
+    # number of the last message sent to the element (it ignores older ones). It starts at the
+    # session's start in milliseconds: a page whose session was lost (ui/reconnect.py) keeps its
+    # element, and the new session's messages must number above the old one's (which sent far
+    # fewer than one a millisecond), or the element keeps drawing the old network.
+    seq: int = field(default_factory=lambda: int(time.time() * 1000))
     view: tuple[Any, Any] | None = None  # (key, LiveView): the charts' view of the trainer
     pending: tuple[Any, list, Any] | None = None  # (identity, frames, history) not yet sent
     static_sent: str | None = None  # key of the view whose static part the element has
@@ -164,6 +175,7 @@ def set_settings(new: RunSettings, what: str = "the change") -> str | None:
     trainer = s.trainer
     if trainer is None:
         return None
+    untrained = trainer.epoch == 0 and trainer.manual_steps == 0
     if old.needs_reset(new):
         drop_trainer()
         return "The network was reset: that change needs a new network."
@@ -173,6 +185,8 @@ def set_settings(new: RunSettings, what: str = "the change") -> str | None:
         drop_trainer()
         return "The network was reset: that change needs a new network."
     _note_settings(trainer, new)
+    if untrained:  # nothing trained to keep: the setting simply applies from the first epoch
+        return None
     return "Kept the trained network: the new setting applies from the next epoch."
 
 
@@ -333,10 +347,14 @@ def on_change(field: str, from_widget: Callable[[Any], Any] | None = None,
     return on_value(widget_key(field), write)
 
 
-def view_widget(name: str) -> dict[str, Any]:
+def view_widget(name: str, renew: bool = False) -> dict[str, Any]:
     """``key=`` and ``on_change=`` for a widget showing the view choice ``name`` (a field of
-    :class:`Views`): it shows the stored choice on every run and stores the user's."""
+    :class:`Views`): it shows the stored choice on every run and stores the user's. ``renew``:
+    the widget is a new one for Streamlit (its bounds changed), so its value is written again
+    rather than left to the old widget."""
     views = session().views
+    if renew:
+        _ss().pop(VIEW_WIDGETS[name], None)
     key = put(VIEW_WIDGETS[name], getattr(views, name))
     return {"key": key, "on_change": on_value(key, lambda value: setattr(views, name, value))}
 
@@ -420,7 +438,7 @@ def use_table(csv_bytes: bytes, name: str, **changes: Any) -> Dataset:
     columns = [str(c) for c in table.columns]
     fields = {"target": "", "features": (), "task": "auto", **changes}
     if not fields["target"] and columns:
-        fields["target"] = columns[-1]
+        fields["target"] = default_target(columns)
     base = get_settings().replace(dataset="csv", **fields)
     dataset = dataset_from_table(table, base.target, base.features, base.task, name="csv")
     settings = base.replace(target=dataset.target_name, features=tuple(dataset.feature_names))

@@ -263,7 +263,8 @@ def _apply(row: int, shown_after: np.ndarray) -> None:
     state.session().step_result = (True, (
         f"Applied the step on training row {row}: the weights are now the “new w” that was "
         f"shown. It is not an epoch: the epoch counter stays at {trainer.epoch} and the loss "
-        f"history is unchanged. Steps applied by hand to this network: "
+        f"history is unchanged; the Train page's loss line ends at the loss after the step. "
+        f"Steps applied by hand to this network: "
         f"{trainer.manual_steps}."))
 
 
@@ -414,7 +415,8 @@ def _section() -> None:
     st.caption(
         f"Epoch {trainer.epoch}; steps applied by hand to this network: {trainer.manual_steps}. "
         "A step applied here is one update on one row, not an epoch: the epoch counter and the "
-        "loss history stay, and the Train page shows the new weights."
+        "loss history stay; the Train page shows the new weights, and its loss line ends at "
+        "their loss."
     )
 
 

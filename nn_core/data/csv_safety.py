@@ -15,6 +15,7 @@ may see a new cell that starts there. Such a cell gets the ``'`` and is always q
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 
@@ -47,3 +48,14 @@ def csv_row(cells: Sequence[str]) -> str:
         return '""\n'  # as Python's csv writes it: a blank line would be no row at all
     return ",".join('"' + c.replace('"', '""') + '"' if MUST_QUOTE.search(c) else c
                     for c in cells) + "\n"
+
+
+def number_text(value: float) -> str:
+    """A number as a CSV cell: a whole number without a decimal point (170, not 170.0; a class
+    0, not 0.0), any other in its shortest round-trip form (``repr``), NaN as a blank cell."""
+    v = float(value)
+    if math.isnan(v):
+        return ""
+    if v.is_integer() and abs(v) < 2**53:
+        return str(int(v))
+    return repr(v)

@@ -20,7 +20,7 @@ from nn_core.limits import MAX_FEATURES
 LOW, HIGH = 0.01, 0.99  # the minmax range
 STATS = {"standard": ("mean", "std"), "minmax": ("min", "max"), "none": ()}
 SCALES = tuple(STATS)
-SCALE_TITLES = {"standard": "standardise (mean 0, sd 1)", "minmax": "min–max to [0, 1]",
+SCALE_TITLES = {"standard": "standardise (mean 0, sd 1)", "minmax": f"min–max to {LOW:g}–{HIGH:g}",
                 "none": "none: raw values (the blog's)"}
 # Extra inputs for 2-D data, as in TensorFlow Playground: name -> (the NumPy expression of the
 # two inputs x1 and x2, the new column's name from theirs a and b). The standalone script

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from nn_core.data.csv_safety import CONTROL_CHAR, csv_row, neutralise, restore
+from nn_core.data.csv_safety import CONTROL_CHAR, csv_row, neutralise, number_text, restore
 from nn_core.data.dataset import TASK_CHOICES, Dataset
 from nn_core.errors import PlaygroundError
 from nn_core.limits import (
@@ -58,12 +58,15 @@ def show_list(names: Sequence[object]) -> str:
 # --- formula injection -------------------------------------------------------------------------
 
 def frame_csv(frame: pd.DataFrame) -> str:
-    """A table as CSV text (no index) with its names and text cells neutralised."""
+    """A table as CSV text (no index) with its names and text cells neutralised; whole numbers
+    in a float column are written without ".0" (:func:`~.csv_safety.number_text`)."""
     out = frame.copy(deep=False)
     for j in range(out.shape[1]):
         column = out.iloc[:, j]
-        if not (pd.api.types.is_numeric_dtype(column.dtype)
-                or pd.api.types.is_bool_dtype(column.dtype)):
+        if pd.api.types.is_float_dtype(column.dtype):  # whole numbers stay whole: 170, not 170.0
+            out.isetitem(j, column.astype(object).map(number_text))
+        elif not (pd.api.types.is_numeric_dtype(column.dtype)
+                  or pd.api.types.is_bool_dtype(column.dtype)):
             out.isetitem(j, column.astype(object).map(_neutral_value))
     out.columns = [_neutral_value(c) for c in out.columns]
     # pandas formats the cells (with "\r\n" it quotes every cell holding \r or \n, so the
@@ -316,9 +319,16 @@ def numeric_columns(df: pd.DataFrame) -> list[str]:
     return [str(c) for c in df.columns if as_numbers(df[c]) is not None]
 
 
+def default_target(columns: Sequence[str]) -> str:
+    """The target column when none is chosen: the last one (the app's Data page and the CLI's
+    ``--data`` without ``--target`` alike); "" for a table without columns."""
+    return str(columns[-1]) if len(columns) else ""
+
+
 def dataset_from_table(df: pd.DataFrame, target: str, features: Sequence[str] = (),
                        task: str = "auto", *, name: str = "custom") -> Dataset:
-    """A Dataset from a table: ``target`` column, numeric ``features`` (default: all others).
+    """A Dataset from a table: ``target`` column (default: :func:`default_target`), numeric
+    ``features`` (default: all others).
 
     ``task`` is "auto" (text or a few integer values -> classification, else regression),
     "classification" or "regression". Rows with a missing or non-finite value are dropped and
@@ -332,6 +342,7 @@ def dataset_from_table(df: pd.DataFrame, target: str, features: Sequence[str] = 
     notices = [str(n) for n in carried] if isinstance(carried, list) else []
     columns = _named_columns(df)
     target = target.strip() if isinstance(target, str) else ""
+    target = target or default_target(list(columns))
     if not target:
         raise PlaygroundError(f"choose a target column: one of {show_list(list(columns))}")
     if target not in columns:
@@ -467,8 +478,9 @@ def _feature_matrix(columns: dict[str, pd.Series], wanted: list[str],
     if text:
         notices.append(f"left out non-numeric column(s) {show_list(text)}")
     if not used:
-        raise PlaygroundError("no numeric feature column to learn from" +
-                              (f" ({show_list(text)} hold text)" if text else ""))
+        holds = ("" if not text else f": the column {show(text[0])} holds text" if len(text) == 1
+                 else f": the columns {show_list(text)} hold text")
+        raise PlaygroundError("no numeric feature column to learn from" + holds)
     if len(used) > MAX_FEATURES:
         raise PlaygroundError(f"{len(used)} feature columns; the limit is {MAX_FEATURES}: "
                               "choose fewer features")

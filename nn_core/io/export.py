@@ -14,12 +14,18 @@ from __future__ import annotations
 import csv
 import inspect
 import io
-import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from nn_core.data.csv_safety import FORMULA, MUST_QUOTE, PLAIN_NUMBER, csv_row, neutralise
+from nn_core.data.csv_safety import (
+    FORMULA,
+    MUST_QUOTE,
+    PLAIN_NUMBER,
+    csv_row,
+    neutralise,
+    number_text,
+)
 from nn_core.data.dataset import Dataset
 from nn_core.data.preprocess import TRANSFORM_TABLE
 from nn_core.io.serialize import TrainedModel
@@ -49,6 +55,7 @@ biases if it was trained with them, and the inputs scaled as they were in traini
 """
 
 import csv
+import math
 import re
 import sys
 
@@ -139,30 +146,68 @@ class Rows:
                                   for c in map(str, cells)) + "\\n")
 
 
+{number_text}
+
+
+def free(name, taken):
+    """``name``, or ``name (2)``, ``name (3)``... if the table has it (as the app names them)."""
+    candidate, k = name, 2
+    while candidate in taken:
+        candidate, k = name + " (" + str(k) + ")", k + 1
+    taken.add(candidate)
+    return candidate
+
+
+def inputs_of(cells):
+    """The row's inputs as numbers, or None when one is missing, not a number or not finite
+    (the app leaves such a row's predictions blank too)."""
+    try:
+        x = [float(c) for c in cells]
+    except ValueError:
+        return None
+    return x if all(np.isfinite(x)) else None
+
+
 def main(args):
     if len(args) == 1 and args[0].lower().endswith(".csv"):
         with open(args[0], newline="", encoding="utf-8-sig") as f:
-            table = [{{restore(k): v for k, v in r.items()}} for r in csv.DictReader(f)]
-        missing = [c for c in FEATURES if table and c not in table[0]]
+            reader = csv.reader(f)
+            header = [restore(h) for h in next(reader, [])]
+            table = [[restore(c) for c in r] for r in reader if r]
+        missing = [c for c in FEATURES if c not in header]
         if missing:
             sys.exit("error: the CSV lacks the column(s) " + ", ".join(missing))
-        rows = [[float(r[c]) for c in FEATURES] for r in table]
+        where = [header.index(c) for c in FEATURES]
+        table = [(r + [""] * len(header))[:len(header)] for r in table]
+        rows = [(r, inputs_of([r[i] for i in where])) for r in table]
     elif len(args) == len(FEATURES):
-        rows = [[float(a) for a in args]]
+        header = list(FEATURES)
+        rows = [(list(args), inputs_of(args))]
+        if rows[0][1] is None:
+            sys.exit("error: give " + str(len(FEATURES)) + " numbers")
     else:
         sys.exit("usage: give " + str(len(FEATURES)) + " numbers (" + ", ".join(FEATURES)
                  + ") or a CSV file")
-    result = predict(rows)
+    usable = [x for _, x in rows if x is not None]
+    result = iter(predict(usable)) if usable else iter(())
     out = Rows()
+    # the table's own columns (all of them, as the app keeps them), then the predictions
+    taken = set(header)
     if TASK == "regression":
-        out.writerow([cell(c) for c in FEATURES + [{prediction}.format(TARGET)]])
-        for row, value in zip(rows, result):
-            out.writerow(row + [repr(float(value))])
+        names = [free({prediction}.format(TARGET), taken)]
     else:
-        out.writerow([cell(c) for c in FEATURES + [{probability}.format(c) for c in CLASSES]
-                      + [{prediction}.format(TARGET)]])
-        for row, p in zip(rows, result):
-            out.writerow(row + [repr(float(v)) for v in p] + [cell(CLASSES[int(np.argmax(p))])])
+        names = [free({probability}.format(c), taken) for c in CLASSES]
+        names.append(free({prediction}.format(TARGET), taken))
+    out.writerow([cell(c) for c in header + names])
+    for cells, x in rows:
+        if x is None:
+            predicted = [""] * len(names)
+        elif TASK == "regression":
+            predicted = [number_text(next(result))]
+        else:
+            p = next(result)
+            predicted = [number_text(v) for v in p] + [cell(CLASSES[int(np.argmax(p))])]
+        out.writerow([cell(c) for c in cells] + predicted)
 
 
 if __name__ == "__main__":
@@ -218,6 +263,7 @@ def script_for(model: Trainer | TrainedModel, file_name: str = "model.py") -> st
         classes=repr(list(model.classes)),
         transforms=repr(list(pre.transforms)),
         activate=inspect.getsource(activate).rstrip("\n"),
+        number_text=inspect.getsource(number_text).rstrip("\n"),
         extra=", ".join(f"{t!r}: lambda: {TRANSFORM_TABLE[t][0]}" for t in pre.transforms),
         scale=repr(pre.scale),
         stats=repr(stats),
@@ -241,19 +287,21 @@ def _shell_word(name: str) -> str:
 
 
 def history_csv(history: Mapping[str, Sequence[float]]) -> str:
-    """The per-epoch history as CSV: epoch, train/test loss, train/test metric (NaN as blank)."""
+    """The per-epoch history as CSV: epoch, train/test loss, train/test metric (NaN as blank,
+    whole numbers without ".0")."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(HISTORY_KEYS)
     for row in zip(*(history[k] for k in HISTORY_KEYS), strict=True):
-        writer.writerow(["" if isinstance(v, float) and math.isnan(v) else v for v in row])
+        writer.writerow([number_text(v) for v in row])
     return buf.getvalue()
 
 
 def dataset_csv(ds: Dataset) -> str:
-    """A dataset as CSV text: its features, then the target (class labels), every digit kept."""
+    """A dataset as CSV text: its features, then the target (class labels), every digit kept
+    and whole numbers without ".0" (170, not 170.0)."""
     lines = [csv_row([neutralise(str(n)) for n in (*ds.feature_names, ds.target_name)])]
     labels = [neutralise(str(c)) for c in ds.classes]
-    lines += [csv_row([*map(repr, x), labels[y] if labels else repr(y)])
+    lines += [csv_row([*map(number_text, x), labels[y] if labels else number_text(y)])
               for x, y in zip(ds.X.tolist(), ds.y.tolist(), strict=True)]
     return "".join(lines)

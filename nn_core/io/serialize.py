@@ -57,7 +57,8 @@ class TrainedModel:
     def from_trainer(cls, trainer: Trainer) -> TrainedModel:
         ds = trainer.dataset
         return cls(trainer.settings, trainer.network, trainer.preprocessor, trainer.coding,
-                   list(ds.feature_names), ds.target_name, list(ds.classes), trainer.epoch)
+                   list(ds.feature_names), ds.target_name, list(ds.classes),
+                   trainer.held_epoch)  # the epoch of the weights held (early stopping)
 
     def predict(self, X_raw: np.ndarray) -> np.ndarray:
         """Class probabilities ``(n, n_classes)`` or values ``(n,)`` for raw input rows."""

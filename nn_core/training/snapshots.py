@@ -22,6 +22,14 @@ did not change (the best weights while early stopping holds them), so most runs 
 
 The trainer asks :meth:`SnapshotStore.due` once per epoch (a modulo and a dict lookup); only
 an epoch that is due costs a copy of the state.
+
+**Every epoch between**: a snapshot holds the settings in force and the random generator, so
+the trainer rebuilds any epoch exactly by replaying from the nearest earlier snapshot (at most
+one ``stride`` of epochs: :meth:`Trainer.at_epoch`). What a replay cannot redo — new settings, a
+step taken by hand, a jump back — is *pinned*: the trainer keeps a snapshot of the state just
+after it, which thinning never drops, so no replay crosses it. At most half the capacity is
+pinned; when more would be, the oldest pin is let go and the epochs before it (:attr:`floor`)
+can be looked at only where a snapshot is kept.
 """
 
 from __future__ import annotations
@@ -61,6 +69,8 @@ class Snapshot:
     stop_reason: str | None
     diverged: bool
     suggested_lr: float | None
+    settings: Any = None  # the settings in force (a RunSettings): a replay trains with them
+    restored: bool = False  # early stopping had put the best weights back
 
     def arrays(self) -> list[np.ndarray]:
         found = [self.params, self.best]
@@ -78,6 +88,9 @@ class SnapshotStore:
         self.head = min(DENSE_EPOCHS, self.capacity // 3)
         self.stride = 1
         self._snaps: dict[int, Snapshot] = {}
+        self._pinned: set[int] = set()  # epochs a replay must not cross (kept through thinning)
+        self.max_pinned = self.capacity // 2
+        self.floor = 0  # a replay must start at or after this epoch (an older pin was let go)
 
     def __len__(self) -> int:
         return len(self._snaps)
@@ -100,18 +113,38 @@ class SnapshotStore:
         """Whether ``epoch`` should be kept and is not yet: O(1)."""
         return (epoch <= self.head or epoch % self.stride == 0) and epoch not in self._snaps
 
-    def add(self, snap: Snapshot) -> None:
-        """Keep ``snap``; when the store is full, thin the tail (stride doubles)."""
+    def add(self, snap: Snapshot, pin: bool = False) -> None:
+        """Keep ``snap`` (``pin``: the run changed there in a way a replay cannot redo; it
+        replaces a snapshot of the same epoch); when the store is full, thin the tail (stride
+        doubles; pinned snapshots stay)."""
         self._snaps[snap.epoch] = snap
+        if pin:
+            self._pinned.add(snap.epoch)
+            while len(self._pinned) > self.max_pinned:
+                oldest = min(self._pinned)
+                self._pinned.discard(oldest)
+                self.floor = max(self.floor, oldest)
         while len(self._snaps) > self.capacity:
             self.stride *= 2
-            for e in [e for e in self._snaps if e > self.head and e % self.stride]:
+            for e in [e for e in self._snaps
+                      if e > self.head and e % self.stride and e not in self._pinned]:
                 del self._snaps[e]
 
     def drop_after(self, epoch: int) -> None:
         """Forget every snapshot later than ``epoch`` (the run went back there)."""
         for e in [e for e in self._snaps if e > epoch]:
             del self._snaps[e]
+        self._pinned = {e for e in self._pinned if e <= epoch}
+        self.floor = min(self.floor, epoch)
+
+    def base(self, epoch: int) -> Snapshot | None:
+        """The snapshot a replay to ``epoch`` starts from: the latest kept at or before it, if
+        no change a replay cannot redo lies between (None otherwise)."""
+        below = [e for e in self._snaps if e <= epoch]
+        if not below:
+            return None
+        start = max(below)
+        return self._snaps[start] if start == epoch or start >= self.floor else None
 
     def nbytes(self) -> int:
         """Bytes held by the snapshots' arrays (a shared array counted once)."""
@@ -139,4 +172,5 @@ def capture(trainer: Any, previous: Snapshot | None) -> Snapshot:
         sick=trainer._sick, best_epoch=trainer.best_epoch, best_loss=float(trainer.best_loss),
         best=best, stop_kind=trainer.stop_kind, stop_reason=trainer.stop_reason,
         diverged=bool(trainer.diverged), suggested_lr=trainer.suggested_lr,
+        settings=trainer.settings, restored=bool(trainer.restored),
     )

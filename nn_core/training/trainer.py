@@ -31,6 +31,7 @@ from nn_core.engine import backends, losses, optim
 from nn_core.engine.network import QUIET, Network
 from nn_core.engine.trace import StepTrace, one_step
 from nn_core.errors import PlaygroundError
+from nn_core.limits import MAX_REPLAY_WORK, REPLAY_BATCH_WORK, REPLAY_STEP_WORK
 from nn_core.settings import LEARNING_RATES, RunSettings
 from nn_core.training.snapshots import Snapshot, SnapshotStore, capture
 
@@ -167,6 +168,9 @@ class Trainer:
         self.stop_kind: str | None = None  # max_epochs, target_loss, early, diverged, died
         self.diverged = False  # blown up or died: rolled back, and training refuses to go on
         self.suggested_lr: float | None = None  # after a blow-up or death
+        # early stopping put the best epoch's weights back (see held_epoch)
+        self.restored = False
+        self.hand_stepped = False  # a step by hand moved the weights since the epoch's end
         self.history: dict[str, list[float]] = {k: [] for k in HISTORY_KEYS}
         self._stride = 1
         self._current: dict | None = None
@@ -185,6 +189,7 @@ class Trainer:
         self._record()
         self.snapshots = SnapshotStore(self.network.params.size)  # to look back and go back
         self.snapshots.add(capture(self, None))
+        self._looked: tuple[int, Trainer] | None = None  # the last epoch rebuilt by a replay
 
     @classmethod
     def from_settings(cls, settings: RunSettings, csv_bytes: bytes | None = None,
@@ -227,6 +232,8 @@ class Trainer:
             self._check_stop(self.current())
             if self.stop_reason is None and new.patience > 0:
                 self._early_stopping(self._monitored_loss())
+        if new != old:
+            self._pin()  # a replay trains with the settings of its snapshot
 
     # ------------------------------------------------------------------ training
     def train_epochs(self, n: int | None = None) -> int:
@@ -340,6 +347,7 @@ class Trainer:
 
     def _end_epoch(self) -> None:
         self.epoch += 1
+        self.restored = self.hand_stepped = False
         self._current = None
         params = self.network.params
         squares = np.dot(params, params)
@@ -444,18 +452,33 @@ class Trainer:
         self.stop_kind = kind
         self.suggested_lr = smaller_rate(self.settings.lr)
         self.stop_reason = (f"Training {kind} at epoch {bad}: {what}. The network is back at "
-                            f"epoch {self.epoch}, its last healthy state. Try a smaller "
-                            f"learning rate: {self.suggested_lr:g}.")
+                            f"epoch {self.epoch}, its last healthy state. {self.advice()}")
+        self._pin()
+
+    def advice(self, cli: bool = False) -> str:
+        """What to change after a blow-up or death (the end of :attr:`stop_reason`): a smaller
+        learning rate, or, at the smallest, what else is true to try for this run (``cli``:
+        in the command line's options)."""
+        if self.suggested_lr is not None:
+            return (f"Try --lr {self.suggested_lr:g}." if cli else
+                    f"Try a smaller learning rate: {self.suggested_lr:g}.")
+        raw = float(np.abs(self.dataset.X[self.train_idx]).max(initial=0.0))
+        fixes = other_fixes(self.settings, raw, self.stop_kind or "diverged", cli)
+        return (f"The learning rate is already the smallest ({self.settings.lr:g}); instead, "
+                + "; ".join(fixes) + ".")
 
     # ------------------------------------------------------------------ looking back
     def continue_from(self, epoch: int) -> None:
-        """Go back to the kept snapshot of ``epoch`` (see :mod:`nn_core.training.snapshots`),
-        bit for bit: weights, optimiser state, random generator, epoch counter, health checks, best
-        weights and stop state; the history and the later snapshots are cut at ``epoch``.
-        Training on equals a run that never went beyond ``epoch`` (the settings are the ones
-        in force now; a changed optimiser starts afresh). ``epoch`` also becomes the point a
-        later blow-up rolls back to. Raises :class:`PlaygroundError` for an epoch not kept."""
-        snap = self._kept(epoch)
+        """Go back to ``epoch`` (any epoch :meth:`reachable` gives itself: a kept snapshot, or
+        one rebuilt by replaying from the nearest earlier snapshot; see
+        :mod:`nn_core.training.snapshots`), bit for bit: weights, optimiser state, random
+        generator, epoch counter, health checks, best weights and stop state; the history and
+        the later snapshots are cut at ``epoch``. Training on equals a run that never went
+        beyond ``epoch`` (the settings are the ones in force now; a changed optimiser starts
+        afresh). ``epoch`` also becomes the point a later blow-up rolls back to. Raises
+        :class:`PlaygroundError` for an epoch that cannot be reached."""
+        snap = self._kept(epoch) if epoch in self.snapshots else capture(self._replay(epoch),
+                                                                         None)
         self._partial = None
         self._apply_deferred()
         self.network.set_params(snap.params)
@@ -470,36 +493,118 @@ class Trainer:
         np.copyto(self._best, snap.best)
         self.stop_kind, self.stop_reason = snap.stop_kind, snap.stop_reason
         self.diverged, self.suggested_lr = snap.diverged, snap.suggested_lr
+        self.restored, self.hand_stepped = snap.restored, False
         keep = [i for i, e in enumerate(self.history["epoch"]) if e <= self.epoch]
         for k in HISTORY_KEYS:
             self.history[k] = [self.history[k][i] for i in keep]
         self.snapshots.drop_after(self.epoch)
         self._save_snapshot()
+        self._pin()  # the settings of now from here on: a replay must not cross this
+
+    def _pin(self) -> None:
+        """Keep the state now as a snapshot no replay crosses (the run changed here in a way a
+        replay cannot redo: new settings, a step by hand, a jump back or a roll-back)."""
+        self._looked = None
+        self.snapshots.add(capture(self, self.snapshots.latest()), pin=True)
 
     def at_epoch(self, epoch: int) -> Trainer:
-        """A read-only look at the run as it was at the kept ``epoch``: a shallow copy whose
-        network holds that epoch's weights and whose history ends there (its newest point is
-        that epoch's losses). Never train it. Raises :class:`PlaygroundError` if not kept."""
-        snap = self._kept(epoch)
-        view = copy.copy(self)
-        net = self.network
-        view.network = Network(net.sizes, net.hidden_activations, net.output, net.loss_name,
-                               net.bias, net.init, np.random.default_rng(0))
-        view.network.set_params(snap.params)
-        view.epoch = snap.epoch
-        view.best_epoch, view.best_loss = snap.best_epoch, snap.best_loss
-        view.stop_kind, view.stop_reason = snap.stop_kind, snap.stop_reason
-        view.diverged = snap.diverged
-        view._current = view._train_health = None
-        view._pass = None
-        view._backends = {}
-        keep = [i for i, e in enumerate(self.history["epoch"]) if e <= snap.epoch]
-        view.history = {k: [self.history[k][i] for i in keep] for k in HISTORY_KEYS}
-        if not keep or view.history["epoch"][-1] != snap.epoch:
+        """A read-only look at the run as it was at ``epoch`` (one :meth:`reachable` gives
+        itself): a copy whose network holds that epoch's weights and whose history ends there
+        (its newest point is that epoch's losses). A kept snapshot is shown as kept; any other
+        epoch is rebuilt exactly by replaying from the nearest earlier snapshot (the last one
+        rebuilt is kept for the next call). Never train it. Raises :class:`PlaygroundError`
+        for an epoch that cannot be reached."""
+        epoch = int(epoch)
+        if epoch in self.snapshots:
+            view = self._replica(self._kept(epoch))
+            view.snapshots = self.snapshots
+        elif self._looked is not None and self._looked[0] == epoch:
+            return self._looked[1]
+        else:
+            view = self._replay(epoch)
+        if not view.history["epoch"] or view.history["epoch"][-1] != view.epoch:
             cur = view.current()
             for k in HISTORY_KEYS:
                 view.history[k].append(cur[k])
+        if epoch not in self.snapshots:
+            self._looked = (epoch, view)
         return view
+
+    def replay_epochs(self) -> int:
+        """How many epochs one replay may train: :data:`nn_core.limits.MAX_REPLAY_WORK` over
+        the work of one epoch of this run (see there); 0 when one epoch costs more."""
+        rows, n = len(self.X_train), self.network.params.size
+        size = self._batching()[0]
+        batches = -(-rows // max(size, 1))
+        work = rows * n + batches * (REPLAY_STEP_WORK * n + REPLAY_BATCH_WORK)
+        return int(MAX_REPLAY_WORK // max(work, 1))
+
+    def reachable(self, epoch: int) -> int:
+        """The latest epoch at or before ``epoch`` (and now) that :meth:`at_epoch` can show:
+        ``epoch`` itself when it is kept or a replay from the nearest earlier snapshot fits
+        :data:`nn_core.limits.MAX_REPLAY_WORK`; else the latest epoch such a replay reaches."""
+        epoch = max(0, min(int(epoch), int(self.epoch)))
+        if epoch in self.snapshots:
+            return epoch
+        base = self.snapshots.base(epoch)
+        if base is None:  # a change a replay cannot redo lies between: the latest kept one
+            return max(e for e in self.snapshots.epochs() if e <= epoch)
+        return min(epoch, base.epoch + self.replay_epochs())
+
+    def _replay(self, epoch: int) -> Trainer:
+        """The run at ``epoch``, rebuilt by training a copy from the nearest earlier snapshot
+        with the settings then in force; its cost is checked first (:meth:`reachable`)."""
+        if epoch < 0 or epoch > self.epoch:
+            raise PlaygroundError(f"epoch {epoch} is not in this run (epochs 0 to "
+                                  f"{self.epoch})")
+        if self.reachable(epoch) != epoch:
+            raise PlaygroundError(f"epoch {epoch} cannot be rebuilt: the nearest is epoch "
+                                  f"{self.reachable(epoch)}")
+        snap = self.snapshots.base(epoch)
+        assert snap is not None
+        copy_ = self._replica(snap)
+        with np.errstate(**QUIET):
+            while copy_.epoch < epoch and copy_.stop_reason is None:
+                copy_._train_epoch()
+        if copy_.epoch != epoch:
+            raise PlaygroundError(f"epoch {epoch} cannot be rebuilt: the replay stopped at "
+                                  f"epoch {copy_.epoch}")
+        copy_._pass, copy_._backends = None, {}  # its buffers: not kept
+        copy_.snapshots = self.snapshots  # read-only, as for a kept epoch
+        return copy_
+
+    def _network_like(self) -> Network:
+        net = self.network
+        return Network(net.sizes, net.hidden_activations, net.output, net.loss_name, net.bias,
+                       net.init, np.random.default_rng(0))
+
+    def _replica(self, snap: Snapshot) -> Trainer:
+        """A trainer of its own, exactly as this one was at ``snap`` (for a replay)."""
+        r = copy.copy(self)
+        r.settings = snap.settings or self.settings
+        r.network = self._network_like()
+        r.network.set_params(snap.params)
+        s = r.settings
+        r.optimizer = optim.make(s.optimizer, s.lr, s.momentum)
+        r.optimizer.set_state(snap.optimizer)
+        r.rng = np.random.default_rng(0)
+        r.rng.bit_generator.state = snap.rng
+        r.epoch = snap.epoch
+        r._health_epoch, r._sick = snap.health_epoch, snap.sick
+        r.best_epoch, r.best_loss = snap.best_epoch, snap.best_loss
+        r._best = snap.best.copy()
+        r.stop_kind, r.stop_reason = snap.stop_kind, snap.stop_reason
+        r.diverged, r.suggested_lr, r.restored = snap.diverged, snap.suggested_lr, snap.restored
+        r.hand_stepped = False
+        r._snapshot = snap.params.copy()
+        r._snap_epoch, r._snap_optimizer, r._snap_rng = snap.epoch, snap.optimizer, snap.rng
+        r._pass, r._backends = None, {}
+        r._partial, r._part, r._deferred = None, 0.0, None
+        r._current = r._train_health = None
+        r._looked = None
+        keep = [i for i, e in enumerate(self.history["epoch"]) if e <= snap.epoch]
+        r.history = {k: [self.history[k][i] for i in keep] for k in HISTORY_KEYS}
+        return r
 
     def _kept(self, epoch: int) -> Snapshot:
         try:
@@ -541,7 +646,16 @@ class Trainer:
             self.stop_reason += (f" The weights of epoch {self.best_epoch}, the best "
                                  f"{which} loss ({self.best_loss:.4g}), are restored.")
             self.network.set_params(self._best)
+            self.restored = True
             self._current = None
+
+    @property
+    def held_epoch(self) -> int:
+        """The epoch whose network the trainer holds: :attr:`best_epoch` once early stopping
+        has put its weights back (the run itself stopped at :attr:`epoch`), else :attr:`epoch`."""
+        if self.restored and self.best_epoch is not None:
+            return int(self.best_epoch)
+        return int(self.epoch)
 
     def _check_stop(self, cur: dict) -> None:
         if self.epoch >= self.settings.epochs:
@@ -565,6 +679,9 @@ class Trainer:
         self.network.set_params(after)
         self.optimizer.set_state(optimizer_state)
         self.manual_steps += 1
+        self.restored = False  # a step from the held weights: the network of now
+        self.hand_stepped = True
+        self._pin()
         self._current = None
 
     # ------------------------------------------------------------------ measuring
@@ -617,6 +734,7 @@ class Trainer:
         m = self.metric_name
         return {
             "epochs": self.epoch,
+            "held_epoch": self.held_epoch,
             "train_loss": cur["train_loss"],
             "test_loss": cur["test_loss"],
             f"train_{m}": cur["train_metric"],
@@ -658,12 +776,54 @@ def carve_validation(dataset: Dataset, train_idx: np.ndarray, fraction: float,
     return np.setdiff1d(train_idx, val).astype(np.int64), val.astype(np.int64)
 
 
-def smaller_rate(lr: float) -> float:
+def smaller_rate(lr: float) -> float | None:
     """A learning rate about 30 times smaller, from :data:`nn_core.settings.LEARNING_RATES` (the
-    slider's steps; at least the smallest of them)."""
-    target = lr / 30
-    below = [r for r in LEARNING_RATES if r <= target * (1 + 1e-9)]
-    return below[-1] if below else LEARNING_RATES[0]
+    slider's steps); nearer when that is as low as they go; always smaller than ``lr``, and
+    None when no step is (``lr`` is the smallest)."""
+    below = [r for r in LEARNING_RATES if r <= lr / 30 * (1 + 1e-9)]
+    if below:
+        return below[-1]
+    smaller = [r for r in LEARNING_RATES if r < lr * (1 - 1e-9)]
+    return smaller[-1] if smaller else None
+
+
+def other_fixes(settings: RunSettings, raw_scale: float, kind: str,
+                cli: bool = False) -> list[str]:
+    """What else to change when the learning rate cannot go lower, each true for this run:
+    ``raw_scale`` is the largest absolute raw input, ``kind`` "diverged" or "died"; ``cli``
+    names the command line's options instead of the Train page's controls."""
+    def say(words: str, app: str, flag: str) -> str:
+        return f"{words} ({flag if cli else app})"
+
+    fixes = []
+    if settings.scale == "none" and raw_scale > 3:
+        fixes.append(say(f"scale the inputs, which reach {raw_scale:.3g}",
+                         "Input scaling: standardise", "--scale standard"))
+    if settings.update_rule != "exact":
+        fixes.append(say("use the exact gradient instead of the blog's rule",
+                         "Update rule: exact", "--update-rule exact"))
+    if len(settings.hidden) > 2:
+        fixes.append(say(f"use fewer hidden layers than {len(settings.hidden)}",
+                         "Hidden layers", "--hidden 8,8"))
+    acts = set(settings.activations)
+    if kind == "died" and "relu" in acts:
+        fixes.append(say("use tanh instead of ReLU, whose units died",
+                         "Activation (hidden layers): tanh", "--activation tanh"))
+    elif "sigmoid" in acts:
+        fixes.append(say("use tanh instead of sigmoid", "Activation (hidden layers): tanh",
+                         "--activation tanh"))
+    if kind == "died" and not settings.bias:
+        fixes.append(say("turn the biases on", "Biases", "without --no-bias"))
+    if kind == "diverged" and settings.optimizer != "adam":  # its steps are bounded by the rate
+        fixes.append(say("use Adam", "Optimiser: Adam", "--optimizer adam"))
+    if settings.batch_size == 1:
+        fixes.append(say("use larger batches than 1 row", "Batch size", "--batch-size 32"))
+    if settings.l1 > 0 or settings.l2 > 0:
+        fixes.append(say("lower the regularisation", "Regularisation: none", "--l1 0 --l2 0"))
+    if not fixes:
+        fixes.append("check the target column and the inputs: this network cannot fit them "
+                     "as set")
+    return fixes
 
 
 def predict_raw(network: Network, preprocessor: Preprocessor, coding: TargetCoding,

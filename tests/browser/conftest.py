@@ -41,10 +41,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(log_dir: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+def serve(log_dir: Path, env: dict[str, str] | None = None,
+          port: int | None = None) -> Iterator[str]:
     """The app, served by ``streamlit run`` from the repository root with ``env`` added to the
-    environment; yields its URL."""
-    port = free_port()
+    environment (on ``port``, or a free one); yields its URL."""
+    port = port or free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1",
            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]

@@ -171,8 +171,11 @@ def _frame(view: LiveView, trainer) -> dict:
     return frame
 
 
-def epoch_title(frame: dict) -> str:
-    """"Epoch 12", or "Epoch 12 · 40% of the next" inside an epoch."""
+def epoch_title(frame: dict, held: int | None = None) -> str:
+    """"Epoch 12", or "Epoch 12 · 40% of the next" inside an epoch; "Stopped at epoch 120 ·
+    holding the network of epoch 100" when early stopping put epoch ``held``'s weights back."""
+    if held is not None and held != frame["epoch"]:
+        return f"Stopped at epoch {frame['epoch']} · holding the network of epoch {held}"
     part = frame.get("part", 0.0)
     percent = min(99, int(100 * part))
     return f"Epoch {frame['epoch']}" + (f" · {percent}% of the next" if part > 0 else "")
@@ -340,7 +343,8 @@ def live_panel(options: ViewOptions, speed: int | str, look_back: int | None = N
         frames, history = waiting
         static = view.static() if state.static_sent() != view.key else {"key": view.key}
         with st.container(key="nn_epoch"):  # one fixed slot, so the element never moves
-            st.markdown(f"### {epoch_title(frames[-1])}")
+            now = frames[-1]["epoch"] == trainer.epoch
+            st.markdown(f"### {epoch_title(frames[-1], trainer.held_epoch if now else None)}")
             if frames[-1]["epoch"] != trainer.epoch:
                 st.caption(f"Looking back: the network as it was at epoch {frames[-1]['epoch']}"
                            f". Training is at epoch {trainer.epoch}.")

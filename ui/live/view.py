@@ -200,7 +200,7 @@ class LiveView:
             "text": readout(t),
             "surface": {"z": pack(z)},
             "network": network,
-            "loss": loss_point(t.history),
+            "loss": newest_loss(t),
             "best_epoch": best_epoch(t),
             "slopes": slopes_frame(slopes),
         }
@@ -224,12 +224,39 @@ def best_epoch(trainer: TrainerLike) -> int | None:
     return int(trainer.best_epoch)
 
 
-def readout(trainer: TrainerLike) -> str:
-    """One line: train and test loss, and accuracy or R² (for the element's header).
+def newest_loss(trainer: TrainerLike) -> list[float | None]:
+    """The loss chart's newest point: the history's last row, or, after a step applied by hand
+    (How it works), the losses of the network now at its epoch (the line's last point moves
+    to the loss after that step)."""
+    if not getattr(trainer, "hand_stepped", False):
+        return loss_point(trainer.history)
+    cur = trainer.current()
+    return loss_point({k: [cur[k]] for k in ("epoch", *protocol.LOSS_KEYS)})
 
-    No epoch: the page's "Epoch N" heading is the one place that number is shown."""
+
+def held_epoch(trainer: TrainerLike) -> int | None:
+    """The epoch of the network held when it is not the epoch trained to (early stopping put
+    the best weights back), else None."""
+    held = getattr(trainer, "held_epoch", None)
+    return int(held) if held is not None and held != trainer.epoch else None
+
+
+def readout(trainer: TrainerLike) -> str:
+    """One line: train and test loss, and accuracy or R² (for the element's header), of the
+    network the trainer holds.
+
+    No epoch, but for a network early stopping put back ("epoch 100 (held)"): the page's
+    "Epoch N" heading is the one place the epoch trained to is shown."""
     h = trainer.history
     parts = []
+    held = held_epoch(trainer)
+    if held is not None or getattr(trainer, "hand_stepped", False):
+        # early stopping put an earlier epoch's weights back, or a step by hand moved them:
+        # the numbers of the network held, not the history's last row
+        cur = trainer.current()
+        h = {k: [cur[k]] for k in ("train_loss", "test_loss", "train_metric", "test_metric")}
+        if held is not None:
+            parts.append(f"epoch {held:,} (held)")
     tl, vl = _last(h, "train_loss"), _last(h, "test_loss")
     if tl is not None:
         parts.append(f"train loss {tl:.4g}" + (f" · test loss {vl:.4g}" if vl is not None else ""))
