@@ -88,7 +88,7 @@ def test_continue_from_an_epoch_between_snapshots_then_training_on_is_exact():
     fresh = _stopped_at(s, k)
     assert_same_state(t, fresh)
     t.train_epochs(17)
-    fresh.step(17)
+    fresh.train_epochs(17)
     assert_same_state(t, fresh)
 
 
@@ -99,20 +99,20 @@ def test_a_replay_keeps_to_the_settings_then_in_force():
     t.set_settings(t.settings.replace(lr=0.02, optimizer="adam"))  # a change a replay must see
     t.train_epochs(110)
     reference = _trainer(s)
-    reference.step(90)
+    reference.train_epochs(90)
     reference.set_settings(reference.settings.replace(lr=0.02, optimizer="adam"))
     for k in (85, 93, 150, 199):
         ref = _trainer(s)
-        ref.step(min(k, 90))
+        ref.train_epochs(min(k, 90))
         if k > 90:
             ref.set_settings(ref.settings.replace(lr=0.02, optimizer="adam"))
-            ref.step(k - 90)
+            ref.train_epochs(k - 90)
         assert k in t.snapshots or t.reachable(k) == k
         assert_same_state(t.at_epoch(k), ref)
 
 
 def test_a_step_by_hand_is_kept_and_never_replayed_over():
-    from nn_core.training.one_step import apply_step, trainer_step
+    from nn_core.training.trainer import apply_step, trainer_step
 
     s = RUNS[0]
     t = _trainer(s)
@@ -122,7 +122,7 @@ def test_a_step_by_hand_is_kept_and_never_replayed_over():
     assert 40 in t.snapshots  # the state just after the step by hand
     ref = _stopped_at(s, 40)
     apply_step(ref, trainer_step(ref, 0))
-    ref.step(25)
+    ref.train_epochs(25)
     assert_same_state(t.at_epoch(65), ref)
 
 

@@ -43,7 +43,7 @@ def test_the_dataset_and_history_csvs_write_170_not_170_0():
     blog = load_data(s)
     assert rows_of(dataset_csv(blog))[1][:3] == ["170", "70", "25"]  # the blog's first row
     t = Trainer(s, blog)
-    t.step(2)
+    t.train_epochs(2)
     assert [r[0] for r in rows_of(history_csv(t.history))[1:]] == ["0", "1", "2"]
 
 
@@ -65,7 +65,7 @@ def test_predictions_keep_the_tables_whole_numbers_and_class_labels():
 def test_the_script_keeps_every_column_of_the_table_as_the_app_does(tmp_path):
     ds = load_csv(PEOPLE, "sex")
     t = Trainer(RunSettings(dataset="csv", target="sex", hidden=(3,), test_fraction=0.0), ds)
-    t.step(5)
+    t.train_epochs(5)
     (tmp_path / "model.py").write_text(script_for(t))
     inputs = b"note,height,weight,predicted sex\nhi,170,70.5,old\nbad,,55,old\n"
     (tmp_path / "in.csv").write_bytes(inputs)

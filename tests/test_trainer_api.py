@@ -56,6 +56,11 @@ def test_one_learning_rate_grid_for_the_slider_and_the_suggestions():
     assert list(LEARNING_RATES) == sorted(set(LEARNING_RATES))
     for lr in np.geomspace(LEARNING_RATES[0], LEARNING_RATES[-1], 200):
         suggested = smaller_rate(float(lr))
+        if suggested is None:  # nothing smaller on the grid: only at the smallest step
+            assert lr <= LEARNING_RATES[0] * (1 + 1e-9)
+            continue
         assert suggested in LEARNING_RATES  # a step of the slider, not snapped onto it
         assert suggested in train_controls.rate_options("lr", LEARNING_RATES, float(lr))
-        assert suggested <= lr / 30 * (1 + 1e-9) or suggested == LEARNING_RATES[0]
+        assert suggested < lr  # never larger, never the same
+        assert suggested <= lr / 30 * (1 + 1e-9) or suggested == max(
+            r for r in LEARNING_RATES if r < lr)  # 30x smaller, or the nearest step below

@@ -78,7 +78,7 @@ def test_after_early_stopping_every_number_is_the_held_networks():
     assert trainer.stop_kind == "early" and trainer.held_epoch < trainer.epoch
     at = train_page(settings=EARLY, dataset=ds, trainer=trainer)
     best = Trainer(EARLY, ds)  # a run stopped at the best epoch: the network held
-    best.step(trainer.best_epoch)
+    best.train_epochs(trainer.best_epoch)
     want = best.current()
     heading = [m.value for m in at.markdown if m.value.startswith("### ")]
     assert f"### Stopped at epoch {trainer.epoch} · holding the network of epoch " \
