@@ -67,14 +67,14 @@ class PerSample:
         if not supports(self.network, batch_size, optimizer.name):
             raise ValueError("the per-sample backend runs per-sample SGD on small networks only")
 
-        train = _runner(self.network, optimizer.lr, rule, l1, l2)
+        train = _runner(self.network, rule, l1, l2)
         if not shuffled:  # the same rows every epoch: made into lists once
-            rows = self.X.tolist(), self.Y.tolist()
-            return lambda: train(*rows)
+            X, Y = self.X.tolist(), self.Y.tolist()
+            return lambda: train(X, Y, optimizer.lr)
 
         def run() -> None:
             X, Y = epoch_rows(self.X, self.Y, shuffled, rng)
-            train(X.tolist(), Y.tolist())
+            train(X.tolist(), Y.tolist(), optimizer.lr)
         return run
 
     def pieces(self, optimizer: Optimizer, batch_size: int, shuffled: bool,
@@ -97,20 +97,19 @@ def sgd_epoch(net: Network, X: np.ndarray, Y: np.ndarray, lr: float, rule: str =
     penalise the weights, never the biases, as :meth:`Network.penalty_gradient`
     does.
     """
-    _runner(net, lr, rule, l1, l2)(X.tolist(), Y.tolist())
+    _runner(net, rule, l1, l2)(X.tolist(), Y.tolist(), lr)
 
 
-def _runner(net: Network, lr: float, rule: str, l1: float,
-            l2: float) -> Callable[[list, list], None]:
-    """The compiled epoch for these options with its arguments bound: ``run(X rows, Y rows)``
-    (lists) trains on them. Looked up once per pass, not once per epoch."""
+def _runner(net: Network, rule: str, l1: float, l2: float) -> Callable[[list, list, float], None]:
+    """The compiled epoch for these options, looked up once (per pass, not per epoch):
+    ``run(X rows, Y rows, lr)`` trains on the rows (lists) at the learning rate ``lr``."""
     epoch = _compiled(*_key(net, rule, l1, l2))
-    neg_lr = -float(lr)
-    l1_step = neg_lr * l1
-    params, l1_neg, l2_step = net.params, -l1_step, neg_lr * l2
+    params = net.params
 
-    def run(X: list, Y: list) -> None:
-        epoch(params, X, Y, neg_lr, l1_step, l1_neg, l2_step)
+    def run(X: list, Y: list, lr: float) -> None:
+        neg_lr = -float(lr)
+        l1_step = neg_lr * l1
+        epoch(params, X, Y, neg_lr, l1_step, -l1_step, neg_lr * l2)
     return run
 
 
