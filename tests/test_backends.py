@@ -114,15 +114,28 @@ def test_fast_tanh_is_numpys_tanh_to_a_few_ulps_of_one_and_exact_at_the_extremes
     np.testing.assert_array_equal(same, fast)
 
 
+def test_tanh_from_exp_only_where_numpys_tanh_is_scalar_and_the_layer_large():
+    from nn_core.engine.backends import recorded
+
+    net, X, Y = _case("tanh", "sigmoid", "bce", True, 200)  # 4 × 200 and 5 × 200 values
+    kernels = [s.f for s in Recorded(net, X, Y)._steps_for(200)[:2]]
+    expected = recorded._tanh if recorded.VECTOR_TANH else recorded._tanh_from_exp
+    assert kernels == [expected] * 2
+    assert [s.f for s in Recorded(net, X, Y)._steps_for(100)[:2]] == [recorded._tanh] * 2
+
+
 @pytest.mark.parametrize("rule", ["exact", "blog"])
-def test_layers_of_many_values_take_tanh_from_exp_and_still_train_like_the_reference(rule):
+def test_layers_of_many_values_take_tanh_from_exp_and_still_train_like_the_reference(
+        rule, monkeypatch):
     """Full batches of moons through 2-8-8-1 tanh: 8 × 300 values a layer, past TANH_FROM_EXP,
-    so the recorded backend computes tanh from exp; its gradient and 5 epochs of training
+    so where NumPy's tanh is scalar (made so here, whatever this CPU) the recorded backend
+    computes tanh from exp; its gradient and 5 epochs of training
     match the reference engine (np.tanh) to 1e-12. Why 1e-12 holds: each activation differs
     by at most ~3e-16 (the test above), and five full-batch steps at this learning rate keep
     the weights within ~2e-16 of the reference's (measured)."""
     from nn_core.engine.backends import recorded
 
+    monkeypatch.setattr(recorded, "VECTOR_TANH", False)
     settings = RunSettings(dataset="moons", n_samples=300, hidden=(8, 8), activation="tanh",
                            lr=0.3, batch_size=0, update_rule=rule, seed=2)
     data = load_data(settings)
