@@ -195,3 +195,24 @@ def test_only_small_per_sample_sgd_takes_this_path():
     assert not scalar.supports(big, 1, "sgd")
     assert scalar.supports(Network([2, 8, 8, 1]), 1, "sgd")  # 105 parameters, the moons net
     assert scalar.MAX_PARAMS <= scalar.MAX_CODE_PARAMS
+
+
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_a_pass_trains_each_epoch_at_the_optimisers_learning_rate_of_the_moment(shuffled):
+    """The pass looks its code up once and keeps the rows as lists when they are not shuffled,
+    but the learning rate is read every epoch, as the reference's step reads it."""
+    fast, ref = _pair([3, 4, 1], "tanh", "sigmoid", "bce", True)
+    rng = np.random.default_rng(2)
+    X, Y = rng.normal(size=(9, 3)), rng.integers(0, 2, (9, 1)).astype(float)
+    sgd = SGD(0.1)
+    run = scalar.PerSample(fast, X, Y).epoch(sgd, 1, shuffled, np.random.default_rng(3),
+                                             "exact", 0.0, 0.0)
+    order = np.random.default_rng(3)
+    for lr in (0.1, 0.5, 0.02):
+        sgd.lr = lr
+        run()
+        rows = order.permutation(len(X)) if shuffled else np.arange(len(X))
+        _numpy_epoch(ref, X[rows], Y[rows], lr)
+        np.testing.assert_allclose(fast.params, ref.params, rtol=0, atol=1e-12)
+    assert np.abs(fast.params - Network([3, 4, 1], "tanh", "sigmoid", "bce", True, "xavier",
+                                        np.random.default_rng(1)).params).max() > 1e-3

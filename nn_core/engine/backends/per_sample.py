@@ -13,8 +13,9 @@ module writes one function in straight-line Python (see :func:`source`): every w
 float (``w1_0_2``: layer 1, unit 0, input 2; the bias is the last input), every sum is written
 out term by term, left to right (as ``sum`` over a list added them: the same bits), activations,
 derivatives and losses keep NumPy's order of operations, the loop over the samples is inside,
-and the weights go back into ``net.blocks`` once at the end. This backend owns its update: the
-SGD step ``w - lr·(δ a)`` is in the generated code, and the network's ``grad`` is not used.
+and the weights come from ``net.params`` in one ``tolist`` and go back in one assignment. This
+backend owns its update: the SGD step ``w - lr·(δ a)`` is in the generated code, and the
+network's ``grad`` is not used.
 Each function is compiled once and cached; learning rate and penalties are its arguments. The
 cache keeps the :data:`MAX_CACHED` most recently used functions, and their source for tracebacks
 in :mod:`linecache` no longer than they are cached, so no visitor can grow the process by
@@ -66,9 +67,14 @@ class PerSample:
         if not supports(self.network, batch_size, optimizer.name):
             raise ValueError("the per-sample backend runs per-sample SGD on small networks only")
 
+        train = _runner(self.network, rule, l1, l2)
+        if not shuffled:  # the same rows every epoch: made into lists once
+            X, Y = self.X.tolist(), self.Y.tolist()
+            return lambda: train(X, Y, optimizer.lr)
+
         def run() -> None:
             X, Y = epoch_rows(self.X, self.Y, shuffled, rng)
-            sgd_epoch(self.network, X, Y, optimizer.lr, rule, l1, l2)
+            train(X.tolist(), Y.tolist(), optimizer.lr)
         return run
 
     def pieces(self, optimizer: Optimizer, batch_size: int, shuffled: bool,
@@ -91,10 +97,20 @@ def sgd_epoch(net: Network, X: np.ndarray, Y: np.ndarray, lr: float, rule: str =
     penalise the weights, never the biases, as :meth:`Network.penalty_gradient`
     does.
     """
+    _runner(net, rule, l1, l2)(X.tolist(), Y.tolist(), lr)
+
+
+def _runner(net: Network, rule: str, l1: float, l2: float) -> Callable[[list, list, float], None]:
+    """The compiled epoch for these options, looked up once (per pass, not per epoch):
+    ``run(X rows, Y rows, lr)`` trains on the rows (lists) at the learning rate ``lr``."""
     epoch = _compiled(*_key(net, rule, l1, l2))
-    neg_lr = -float(lr)
-    l1_step = neg_lr * l1
-    epoch(net.blocks, X.tolist(), Y.tolist(), neg_lr, l1_step, -l1_step, neg_lr * l2)
+    params = net.params
+
+    def run(X: list, Y: list, lr: float) -> None:
+        neg_lr = -float(lr)
+        l1_step = neg_lr * l1
+        epoch(params, X, Y, neg_lr, l1_step, -l1_step, neg_lr * l2)
+    return run
 
 
 def source(net: Network, rule: str = "exact", l1: float = 0.0, l2: float = 0.0) -> str:
@@ -193,16 +209,13 @@ def _generate(sizes: tuple[int, ...], hidden: tuple[str, ...], output: str, loss
     def a(layer: int, i: int) -> str:
         return f"a{layer}_{i}"
 
-    def row(layer: int, j: int) -> str:  # a block's row j: its weights, then its bias
-        return f"[{', '.join(w(layer, j, i) for i in range(sizes[layer] + bias))}]"
+    def flat() -> str:  # every weight in the order of net.params (blocks are its views)
+        return ", ".join(w(layer, j, i) for layer in range(top)
+                         for j in range(sizes[layer + 1]) for i in range(sizes[layer] + bias))
 
-    def block(layer: int) -> str:
-        return f"[{', '.join(row(layer, j) for j in range(sizes[layer + 1]))}]"
-
-    lines = ["def sgd_epoch(blocks, X, Y, neg_lr, l1_pos, l1_neg, l2_step, exp=exp, tanh=tanh):"]
+    lines = ["def sgd_epoch(params, X, Y, neg_lr, l1_pos, l1_neg, l2_step, exp=exp, tanh=tanh):"]
     emit = lines.append
-    for layer in range(top):
-        emit(f"    {block(layer)} = blocks[{layer}].tolist()")
+    emit(f"    [{flat()}] = params.tolist()")  # one call, not one per layer
     xs = ", ".join(a(0, i) for i in range(sizes[0]))
     ys = ", ".join(f"y{k}" for k in range(sizes[top]))
     emit(f"    for [{xs}], [{ys}] in zip(X, Y):")
@@ -282,8 +295,7 @@ def _generate(sizes: tuple[int, ...], hidden: tuple[str, ...], output: str, loss
             deltas = below
             errors = below_err if blog else errors
 
-    for layer in range(top):
-        emit(f"    blocks[{layer}][...] = {block(layer)}")
+    emit(f"    params[...] = [{flat()}]")
     return "\n".join(lines) + "\n"
 
 

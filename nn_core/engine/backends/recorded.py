@@ -31,8 +31,24 @@ KEPT_BATCHES = 4096  # pieces(): mini-batches whose recorded calls are kept (lat
 # calls in the same order: the numbers do not change). Smaller batches yield between batches
 # only (a yield per call would cost a small batch more than its calls).
 SPLIT_BATCH_VALUES = 100_000
+
+TANH_FROM_EXP = 512  # values in a layer from which tanh is computed from exp (see _tanh_from_exp)
+
+
+def _numpy_vectorises_tanh() -> bool:
+    """Whether NumPy runs float64 ``tanh`` on its AVX-512 kernels in this process (then one
+    ``np.tanh`` call beats ``_tanh_from_exp`` at every size: bench/engine_choices.md)."""
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__ as features
+    except ImportError:  # another NumPy layout: assume scalar libm
+        return False
+    return bool(features.get("X86_V4") or features.get("AVX512_SKX"))
+
+
+VECTOR_TANH = _numpy_vectorises_tanh()
 _ONE = np.array(1.0)  # 0-d constants: a Python float operand costs a conversion on every call
 _ZERO = np.array(0.0)
+_TWO = np.array(2.0)
 
 Calls = list[tuple[Callable[..., object], tuple]]
 
@@ -48,6 +64,24 @@ def _sigmoid(z: np.ndarray, out: np.ndarray) -> np.ndarray:
 
 def _tanh(z: np.ndarray, out: np.ndarray) -> np.ndarray:
     return np.tanh(z, out=out)
+
+
+def _tanh_from_exp(z: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``tanh z = 1 - 2 / (e^{2z} + 1)``: one ``exp`` and four arithmetic calls, in place.
+
+    Why: NumPy vectorises float64 ``tanh`` only with AVX-512; elsewhere it is scalar libm, 2.5x
+    the cost of ``exp`` on an AVX2 EPYC (bench/engine_choices.md). So it is used only where NumPy
+    has no AVX-512 (:data:`VECTOR_TANH`), and only on layers of :data:`TANH_FROM_EXP` values or
+    more (five calls cost more than one on small arrays). The extremes need no branch:
+    ``e^{2z}`` overflows to inf above z = 354 (2/inf = 0: tanh = 1) and underflows to 0 below
+    -373 (2/1 = 2: tanh = -1); NaN stays NaN. Error: at most ~3.3e-16 absolute (``2/(e+1)``
+    is in [0, 2]), not relative: near 0 the result keeps ~1e-16 of absolute error where
+    ``np.tanh`` keeps 1e-16 relative (tests/test_backends.py)."""
+    np.multiply(z, _TWO, out=out)
+    np.exp(out, out=out)
+    np.add(out, _ONE, out=out)
+    np.divide(_TWO, out, out=out)
+    return np.subtract(_ONE, out, out=out)
 
 
 def _relu(z: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -322,6 +356,8 @@ class Recorded:
             s.block, s.m_t, s.g_block = net.blocks[i], net.matrices[i].T, net.grad_blocks[i]
             s.product, s.back_product = _product(s.block.shape, n), _product(s.m_t.shape, n)
             s.f = FORWARD[name]
+            if name == "tanh" and not VECTOR_TANH and net.sizes[i + 1] * n >= TANH_FROM_EXP:
+                s.f = _tanh_from_exp
             s.df = DERIVATIVE.get(name)
             s.below = steps[-1] if steps else None
             steps.append(s)
