@@ -34,7 +34,7 @@ from nn_core.training.evaluate import (
     trainer_quality,
 )
 from ui import state
-from ui.charts import TEST_COLOR, TRAIN_COLOR
+from ui.charts import TEST_COLOR, TRAIN_COLOR, split_marker
 from ui.text import plain, plotly_text, widget_text
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
 WRONG_ROWS_SHOWN = 1000  # rows of the wrong-rows table shown (the count covers them all)
 SPLIT_NAMES = {"train": "Training rows", "test": "Test rows", "file": "These rows"}
-SPLIT_COLORS = {"train": TRAIN_COLOR, "test": TEST_COLOR, "file": TRAIN_COLOR}
+SPLIT_COLORS = {"train": TRAIN_COLOR, "test": TEST_COLOR, "file": TEST_COLOR}
 DASH = "—"
 
 
@@ -132,11 +132,12 @@ def residuals_figure(splits: Sequence[tuple[str, RegressionQuality]],
 
 
 def _split_points(split: str, x: np.ndarray, y: np.ndarray, hovertemplate: str) -> go.Scatter:
-    """One split's points in its colour; the test rows as diamonds."""
+    """One split's points in its colour and marker: training rows filled circles, test rows
+    (and a file's rows, new to the network too) hollow ones (:func:`ui.charts.split_marker`)."""
     return go.Scatter(x=x, y=y, mode="markers", name=SPLIT_NAMES[split].lower(),
-                      marker={"color": SPLIT_COLORS[split], "size": 7, "opacity": 0.75,
-                              "symbol": "diamond" if split == "test" else "circle"},
-                      hovertemplate=hovertemplate)
+                      marker=split_marker("train" if split == "train" else "test",
+                                          SPLIT_COLORS[split], 7),
+                      opacity=0.8, hovertemplate=hovertemplate)
 
 
 def _regression_layout(fig: go.Figure, title: str, xaxis: dict, yaxis: dict) -> go.Figure:

@@ -57,6 +57,8 @@ function lossFigure(st, fr, ranges) {
   const n = fr.epoch.length;
   st.series.forEach((s, i) => {
     Object.assign(data[i], { x: fr.epoch, y: fr[s.key], mode: n > 1 ? "lines" : "markers" });
+    // each split's dash from the contract (the same SPLITS the server's figures use)
+    data[i].line.dash = data[st.series.length + i].line.dash = SPLITS[s.split].dash;
     if (later) Object.assign(data[st.series.length + i], { x: later.epoch, y: later[s.key] });
   });
   layout.xaxis.range = ranges.x;

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from plotly.colors import sequential
 
-from ui.charts import Spec, pack, short_name
+from ui.charts import Spec, pack, short_name, split_marker
 from ui.data_charts import CLASS_COLORS
 from ui.live.protocol import INK
 from ui.text import plotly_text
@@ -141,26 +141,24 @@ def surface_points(
     classes: Sequence[str],
     vrange: tuple[float, float] = (0.0, 1.0),
 ) -> list[dict[str, Any]]:
-    """The data as Plotly traces: train rows as circles, test rows as outlined diamonds."""
+    """The data as Plotly traces: train rows as filled circles, test rows as hollow circles
+    (:func:`ui.charts.split_marker`)."""
     traces = []
     for test in (False, True):
         rows = np.flatnonzero(np.asarray(is_test, dtype=bool) == test)
-        marker: dict[str, Any] = {
-            "size": 8 if test else 7,
-            "symbol": "diamond" if test else "circle",
-            "line": {"color": INK if test else "#ffffff", "width": 1.5 if test else 0.8},
-        }
         values = np.asarray(y)[rows]
         label = "test" if test else "train"
         trace: dict[str, Any] = {"type": "scatter", "mode": "markers", "name": label,
-                                 "x": pack(X2[rows, 0]), "y": pack(X2[rows, 1]),
-                                 "marker": marker}
+                                 "x": pack(X2[rows, 0]), "y": pack(X2[rows, 1])}
         if task == "regression":
-            marker.update(color=pack(values), colorscale=REGRESSION_SCALE, cmin=vrange[0],
-                          cmax=vrange[1])
-            trace["hovertemplate"] = f"{label}: %{{marker.color:.4g}}<extra></extra>"
+            trace["marker"] = split_marker(label, pack(values), 7,
+                                           colorscale=REGRESSION_SCALE, cmin=vrange[0],
+                                           cmax=vrange[1])
+            trace["customdata"] = pack(values)
+            trace["hovertemplate"] = f"{label}: %{{customdata:.4g}}<extra></extra>"
         else:
-            marker["color"] = [CLASS_COLORS[int(c) % len(CLASS_COLORS)] for c in values]
+            trace["marker"] = split_marker(
+                label, [CLASS_COLORS[int(c) % len(CLASS_COLORS)] for c in values], 7)
             trace["text"] = [plotly_text(classes[int(c)], 30) for c in values]
             trace["hovertemplate"] = f"{label}: %{{text}}<extra></extra>"
         traces.append(trace)
