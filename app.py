@@ -9,7 +9,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import streamlit as st  # noqa: E402
 
-from ui import nav, reconnect, share, state  # noqa: E402
+from ui import nav, preload, reconnect, share, state  # noqa: E402
 from ui.live import controls  # noqa: E402
 
 st.set_page_config(
@@ -36,3 +36,4 @@ if page.url_path != "train":
     controls.leave_training()  # leaving the Train page pauses: coming back shows Play, not a run
 page.run()
 share.sync_url()  # the address bar is always a permalink of the current set-up
+preload.warm_browser()  # the other pages' element code, fetched while the browser is idle
