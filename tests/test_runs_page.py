@@ -36,7 +36,7 @@ def _table(at):
 
 def _runs_tables(at) -> list:
     """The Compare runs table (its first column is "run"; How good is it has tables too)."""
-    return [f for f in at.dataframe if list(f.value.columns)[:1] == ["run"]]
+    return [f for f in at.table if list(f.value.columns)[:1] == ["run"]]
 
 
 def _figures(at) -> list[dict]:

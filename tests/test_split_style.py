@@ -83,7 +83,7 @@ def test_compare_runs_charts_and_title():
         assert len(traces) == 4
         for trace in traces:
             _assert_line(trace, _split_of(trace["name"]))
-        assert protocol.LINE_KEY in fig.layout.title.text
+        assert fig.layout.title.subtitle.text == protocol.LINE_KEY
 
 
 @pytest.mark.parametrize("classes", [["a", "b", "c"], []])

@@ -91,9 +91,11 @@ def figures(runs: Sequence[RunRecord], run_names: dict[int, str],
                 ))
     for fig, title in ((loss, "loss"), (acc, metric)):
         fig.update_layout(
-            height=360, margin={"l": 50, "r": 10, "t": 40, "b": 60},
-            title={"text": f"{title.capitalize()} per epoch ({LINE_KEY})",
-                   "font": {"size": 13}},
+            # the modebar upright on the right, in its own margin: never over the title
+            height=360, margin={"l": 50, "r": 36, "t": 52, "b": 60},
+            modebar={"orientation": "v"},
+            title={"text": f"{title.capitalize()} per epoch", "font": {"size": 13},
+                   "subtitle": {"text": LINE_KEY, "font": {"size": 11}}},
             xaxis_title="epoch", yaxis_title=title,
             legend={"orientation": "h", "y": -0.3, "font": {"size": 11}},
         )
@@ -188,7 +190,10 @@ def compare_runs() -> None:
             ["data"] * data_differs(runs) + [label_of(f) for f in fields]) + "."))
     else:
         st.caption("These runs have the same settings.")
-    st.dataframe(table(runs, run_names), hide_index=True, width="stretch")
+    # a table that wraps its cells: every column shows whole at any width (why a run stopped
+    # is a sentence), where a data grid would cut the last ones off behind a scroll
+    with st.container(key="runs_table"):
+        st.table(table(runs, run_names).style.format(na_rep="–", precision=4), hide_index=True)
     if not kept:
         return
     st.caption("Restore a run's settings (new weights from its seed, ready to play):")

@@ -184,7 +184,7 @@ def surface_layout(
     title: dict[str, Any] = {
         "text": "Output over two inputs" if task == "regression" else "Decision surface",
         "x": 0.01, "xanchor": "left", "font": {"size": 13}}
-    if n_held:  # under the title, clear of the legend on the right
+    if n_held:  # under the title
         title["subtitle"] = {"text": f"{n_held} other input{'s' * (n_held > 1)} held fixed",
                              "font": {"size": 11}}
     return {
@@ -193,10 +193,12 @@ def surface_layout(
         "font": {"family": "sans-serif", "size": 12, "color": INK},
         "paper_bgcolor": "rgba(0,0,0,0)",
         "plot_bgcolor": "#ffffff",
-        "margin": {"l": 52, "r": 12, "t": 56 if n_held else 40, "b": 44},
+        # the legend at the bottom, under the axis title: the top right is the modebar's
+        # (over a legend there on a phone, where it shows after a tap)
+        "margin": {"l": 52, "r": 12, "t": 56 if n_held else 40, "b": 66},
         "hovermode": "closest",
         "showlegend": True,
-        "legend": {"orientation": "h", "y": 1.0, "x": 1.0, "xanchor": "right",
+        "legend": {"orientation": "h", "y": 0, "yref": "container", "x": 0, "xanchor": "left",
                    "yanchor": "bottom", "font": {"size": 11}, "bgcolor": "rgba(0,0,0,0)"},
         # axis titles fit their side of the plot, 340 px tall on a phone (at 14 px, a CJK
         # character is twice as wide as most others)
