@@ -9,6 +9,7 @@ script cache for the process, as a server keeps) and measures the process's CPU 
     python bench/page_runs.py                        # the table for this checkout
     python bench/page_runs.py --before /work/main    # and for another checkout, in the same run
     python bench/page_runs.py --profile Train        # cProfile of that page's runs: top calls
+    python bench/page_runs.py --browser --before /work/main   # what a visitor waits, in Chromium
 
 Each checkout is measured in its own fresh processes, alternating between the checkouts, so
 they share the machine's state. Rows:
@@ -32,10 +33,13 @@ import io
 import json
 import os
 import pstats
+import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -138,6 +142,84 @@ def _measure(root: Path, repeats: int, first_only: bool = False,
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+# ------------------------------------------------------------------------------ the browser
+# What a visitor waits for, in headless Chromium: from a click on a page's link (or the first
+# load) to the page drawn: its script idle and its slowest element shown.
+DRAWN = {
+    "first load (Data)": "[data-testid='stPlotlyChart'] .main-svg",
+    "How it works": "[data-testid='stCode'] code",
+    "Train": ".nnl-root[data-epoch]",
+    "Data": "[data-testid='stPlotlyChart'] .main-svg",
+    "Share & export": "[data-testid='stCode'] code",
+    "Predict": "[data-testid='stMain'] h1",
+}
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+SHOWN = """(sel) => { const st = document.querySelector("[data-testid='stApp']");
+  if (!st || st.dataset.testScriptState !== 'notRunning') return false;
+  const els = Array.from(document.querySelectorAll(sel));
+  return els.length > 0 && els.every((e) => (e.tagName === 'CODE' ? e.textContent.trim() : 1)); }"""
+
+
+def _serve(root: Path, log: Path) -> tuple[subprocess.Popen, str]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+           "--server.port", str(port), "--server.address", "127.0.0.1",
+           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    proc = subprocess.Popen(cmd, cwd=root, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.read() == b"ok":
+                    return proc, url
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit(f"streamlit in {root} did not start: {log.read_text()[-2000:]}")
+
+
+def _browser_waits(roots: dict[str, Path], visits: int) -> dict[str, dict[str, list[float]]]:
+    from playwright.sync_api import sync_playwright  # only this mode needs it
+
+    waits: dict[str, dict[str, list[float]]] = {n: {k: [] for k in DRAWN} for n in roots}
+    logs = Path(tempfile.mkdtemp(prefix="page_runs_"))
+    servers = {n: _serve(root, logs / f"{n}.log") for n, root in roots.items()}
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            for _ in range(visits):
+                for name, (_, url) in servers.items():  # alternating
+                    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+                    pg = ctx.new_page()
+                    pg.set_default_timeout(120_000)
+                    t = time.perf_counter()
+                    pg.goto(url + "/")
+                    pg.wait_for_function(SHOWN, arg=DRAWN["first load (Data)"], polling=20)
+                    waits[name]["first load (Data)"].append(time.perf_counter() - t)
+                    pg.wait_for_timeout(3000)  # a visitor reads the first page
+                    for page in ("How it works", "Train", "Data", "Share & export", "Predict"):
+                        link = pg.locator("[data-testid='stSidebarNav'] a", has_text=page).first
+                        t = time.perf_counter()
+                        link.click()
+                        pg.wait_for_selector(f"h1:has-text('{page.split(' ')[0]}')")
+                        pg.wait_for_function(SHOWN, arg=DRAWN[page], polling=20)
+                        waits[name][page].append(time.perf_counter() - t)
+                        pg.wait_for_timeout(1500)
+                    ctx.close()
+            browser.close()
+    finally:
+        for proc, _ in servers.values():
+            proc.terminate()
+            proc.wait(timeout=15)
+    return waits
+
+
 # ------------------------------------------------------------------------------ the table
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -146,6 +228,8 @@ def main() -> None:
     parser.add_argument("--first-runs", type=int, default=3,
                         help="fresh processes for the first run (3)")
     parser.add_argument("--profile", choices=PAGES, help="print cProfile's top calls of a page")
+    parser.add_argument("--browser", type=int, nargs="?", const=5, metavar="VISITS",
+                        help="instead: what a visitor waits in Chromium, VISITS visits (5)")
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--first-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -154,6 +238,17 @@ def main() -> None:
         return
 
     roots = {"after": ROOT} if args.before is None else {"before": args.before, "after": ROOT}
+    if args.browser:
+        waits = _browser_waits(roots, args.browser)
+        print(f"Wall time from a click on the page's link to the page drawn, median of "
+              f"{args.browser} visits (s), headless Chromium at 1400 px")
+        cols = list(roots)
+        print("| page | " + " | ".join(f"{c} s" for c in cols) + " |")
+        print("|---|" + "---:|" * len(cols))
+        for page in DRAWN:
+            print(f"| {page} | " + " | ".join(
+                f"{statistics.median(waits[c][page]):.2f}" for c in cols) + " |")
+        return
     runs: dict[str, dict[str, list[float]]] = {name: {} for name in roots}
     for i in range(max(args.first_runs, 1)):
         for name, root in roots.items():  # alternating: the checkouts share the machine's state

@@ -20,11 +20,12 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui import state
+
 # the element modules the app's pages use, the heaviest and most often waited for first
 WANTED = ("StreamlitSyntaxHighlighter", "PlotlyChart", "katex", "DataFrame", "Table",
           "BidiComponent", "Slider", "Selectbox", "NumberInput", "Multiselect", "ButtonGroup",
           "Checkbox", "Radio", "TextInput", "DownloadButton", "FileUploader", "Metric")
-KEY = "nn_preload"  # the element's key
 
 # Trusted code: one module at a time, each when the browser is idle, once per page load.
 _JS = """
@@ -75,4 +76,4 @@ def warm_browser() -> None:
     if _component is None:
         _component = st.components.v2.component("nn_preload", js=_JS)
     with st.sidebar:
-        _component(key=KEY, data={"chunks": list(names)}, height=0)
+        _component(key=state.W_PRELOAD, data={"chunks": list(names)}, height=0)

@@ -72,7 +72,7 @@ def confusion_figure(q: ClassQuality, classes: Sequence[str], title: str) -> go.
     # Long class names are cut short on the axes (whole in the hover) and the figure grows by
     # the room its labels take, so the cells keep their size and their digits a fixed 12 px.
     labels = unique_labels([plotly_text(c, CONFUSION_LABEL_CHARS) for c in classes])
-    whole = [plotly_text(c, 60) for c in classes]
+    whole = unique_labels([plotly_text(c, 60) for c in classes])
     shares = q.shares
     text = [[f"{int(q.matrix[i, j])}<br>{pct(shares[i, j])}" for j in range(q.n_classes)]
             for i in range(q.n_classes)]
