@@ -9,7 +9,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import streamlit as st  # noqa: E402
 
-from ui import nav, reconnect, share, state  # noqa: E402
+from ui import nav, preload, reconnect, share, state  # noqa: E402
 from ui.live import controls  # noqa: E402
 
 st.set_page_config(
@@ -38,3 +38,4 @@ if page.url_path != "predict":
     state.set_batch_prediction(None)  # a predicted table (~50 MB at 20,000 rows) is not kept
 page.run()
 share.sync_url()  # the address bar is always a permalink of the current set-up
+preload.warm_browser()  # the other pages' element code, fetched while the browser is idle

@@ -11,6 +11,7 @@ from nn_core.limits import MAX_BUNDLE_BYTES, MAX_ROWS, MAX_UPLOAD_BYTES
 from nn_core.settings import TASKS, choice_title, help_text, value_range
 from ui import data_view, nav, state
 from ui.data_charts import data_scatter
+from ui.live.protocol import POINT_KEY
 from ui.text import plain, widget_text
 
 UPLOAD_MB = data_view.whole_mb(MAX_UPLOAD_BYTES)
@@ -285,7 +286,7 @@ def data_section(settings, ds) -> None:
         y_index=y_index,
     )
     st.plotly_chart(fig, config={"displaylogo": False}, key="data_scatter")
-    st.caption("Filled points: training rows. Hollow points: test rows, never trained on.")
+    st.caption(f"{POINT_KEY[0].upper()}{POINT_KEY[1:]} (never trained on).")
     for notice in ds.notices:
         st.info(plain(notice, 300), icon="ℹ️")
     with st.expander(f"Table ({ds.n_samples:,} rows)"):

@@ -7,7 +7,7 @@ from nn_core.errors import PlaygroundError
 from nn_core.io.bundle import write_bundle
 from nn_core.io.export import dataset_csv, history_csv, script_for
 from nn_core.io.serialize import model_to_json
-from ui import link_codec, nav, state
+from ui import link_codec, locks, nav, state
 from ui.text import plain
 
 st.title("🔗 Share & export")
@@ -35,9 +35,10 @@ if uploaded:
 st.subheader("Classroom link")
 st.caption("Hide controls your students should not change. They still see every chart and "
            "every number of the run.")
-choices = sorted(link_codec.LOCKABLE, key=lambda n: (n not in link_codec.SECTIONS, n))
-locked = st.multiselect("Hide", choices, format_func=link_codec.describe_lockable,
-                        key=state.W_LINK_HIDE, placeholder="Choose controls or whole sections")
+choices = locks.hide_order(link_codec.LOCKABLE)
+locked = st.multiselect("Hide", choices, format_func=locks.hide_label,
+                        key=state.W_LINK_HIDE,
+                        placeholder="Type a control's name (e.g. learning rate) or a section")
 st.code(link_codec.classroom_link(url, settings, state.view_choices(), locked), language=None,
         wrap_lines=True)
 

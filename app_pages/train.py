@@ -109,13 +109,16 @@ with scheduler.page_turn():
             held=held,
             marked=quality_view.surface_marks(measured and measured[1], running),
         )
-        with st.container():  # a fixed slot: the live element below never moves (zoom kept)
-            look_back = scrubber.controls(trainer, running)
+        # the epoch looked back to; the scrubber's slider and buttons go below the live element,
+        # so pausing (which shows them) never moves the charts
+        look_back = scrubber.look_back(trainer, running)
         controls.failed_run_notice()
         if look_back is not None:  # the rings mark the wrong rows of the current weights only
             options = dataclasses.replace(options, marked=())
 with right:  # the live panel trains outside the page turn
     panel.live_panel(options, views.speed, look_back)
+    with st.container(key="train_scrubber"):  # a fixed slot below the charts
+        scrubber.controls(trainer, running)
     if measured is not None:
         with st.container(key="train_quality"), scheduler.page_turn():
             quality_view.train_section(*measured, ds)

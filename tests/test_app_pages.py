@@ -66,7 +66,7 @@ def test_app_opens_on_the_data_page_with_its_widgets():
             in [c.value for c in at.caption])  # the task in full, where it can wrap
     traces = scatter(at)["data"]
     assert sum(len(points(t, "x")) for t in traces) == 200
-    hollow = [t for t in traces if t["marker"]["symbol"] == "circle-open"]
+    hollow = [t for t in traces if t["marker"]["color"] == "#ffffff"]  # white inside: a ring
     assert sum(len(points(t, "x")) for t in hollow) == 40  # the test rows
 
 

@@ -255,7 +255,9 @@ def test_surface_points_mark_test_rows_and_escape_class_names():
     y = np.array([0, 1, 1])
     is_test = np.array([False, True, False])
     train, test = surface_chart.surface_points(X2, y, is_test, "binary", ["<b>no</b>", "yes"])
-    assert train["marker"]["symbol"] == "circle" and test["marker"]["symbol"] == "diamond"
+    assert train["marker"]["symbol"] == test["marker"]["symbol"] == "circle"
+    assert test["marker"]["color"] == "#ffffff"  # hollow: a ring in the class colour
+    assert test["marker"]["line"]["color"] == [data_charts.CLASS_COLORS[1]]
     assert charts.unpack(train["x"]).tolist() == [0.0, 2.0]
     assert charts.unpack(test["y"]).tolist() == [2.0]
     assert train["text"] == ["&lt;b&gt;no&lt;/b&gt;", "yes"]

@@ -285,7 +285,13 @@ def test_class_names_are_escaped_in_the_matrix_and_kept_as_text_in_tables():
     heat = fig["data"][0]
     assert "<b" not in "".join(heat["x"]) and "%{" not in "".join(heat["x"])
     assert len(set(heat["x"])) == 3  # "b" and "b " stay two classes
-    assert heat["hovertemplate"] == "true %{y} · predicted %{x}<br>%{text}<extra></extra>"
+    assert heat["hovertemplate"] == ("true %{customdata[0]} · predicted %{customdata[1]}<br>"
+                                     "%{text}<extra></extra>")
+    # the hover names each cell's classes whole, escaped too: row i is true class i
+    names = np.asarray(heat["customdata"])
+    assert names.shape == (3, 3, 2)
+    assert "<b" not in "".join(names.ravel()) and "%{" not in "".join(names.ravel())
+    assert [names[i, j].tolist() for i, j in ((1, 2), (2, 1))] == [["b", "b (2)"], ["b (2)", "b"]]
     table = quality_view.class_table([("test", q)], classes)
     assert table["class"][0] == HOSTILE  # a dataframe shows text as it is
     wrong = quality_view.wrong_rows([("train", q), ("test", q)], np.zeros((4, 1)), ["split"],

@@ -36,7 +36,7 @@ def _table(at):
 
 def _runs_tables(at) -> list:
     """The Compare runs table (its first column is "run"; How good is it has tables too)."""
-    return [f for f in at.dataframe if list(f.value.columns)[:1] == ["run"]]
+    return [f for f in at.table if list(f.value.columns)[:1] == ["run"]]
 
 
 def _figures(at) -> list[dict]:
@@ -76,12 +76,12 @@ def test_two_runs_with_different_rates_are_overlaid_tabled_and_restored():
 
     loss, metric = _figures(at)
     names = [t["name"] for t in loss["data"]]
-    assert names == ["Run 1: learning rate 0.03 · test", "Run 1: learning rate 0.03 · train",
-                     "This run: learning rate 0.3 · test", "This run: learning rate 0.3 · train"]
+    assert names == ["Run 1: learning rate 0.03 · train", "Run 1: learning rate 0.03 · test",
+                     "This run: learning rate 0.3 · train", "This run: learning rate 0.3 · test"]
     colours = [t["line"]["color"] for t in loss["data"]]
     assert colours[0] == colours[1] != colours[2] == colours[3]
-    assert loss["data"][0]["x"] == [0, 1, 2, 3]
-    assert loss["data"][2]["y"][-1] == pytest.approx(trainer.current()["test_loss"])
+    assert loss["data"][1]["x"] == [0, 1, 2, 3]
+    assert loss["data"][3]["y"][-1] == pytest.approx(trainer.current()["test_loss"])
     assert [t["name"] for t in metric["data"]] == names
     assert metric["layout"]["yaxis"]["title"]["text"] == "accuracy"
 

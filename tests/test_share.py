@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from nn_core.data.builtin import BUILTIN
 from nn_core.settings import ACTIVATIONS, MAX_HIDDEN_LAYERS, RunSettings
-from ui import link_codec, share
+from ui import link_codec, locks, share
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 
@@ -288,9 +288,11 @@ def test_page_url(current, slug, expected):
 
 
 def test_every_hideable_name_has_a_label():
-    labels = {link_codec.describe_lockable(n) for n in link_codec.LOCKABLE}
+    labels = {locks.hide_label(n) for n in link_codec.LOCKABLE}
     assert len(labels) == len(link_codec.LOCKABLE)
-    assert link_codec.describe_lockable("upload").startswith("upload — ")
+    assert all(label.endswith(f"({n})") for n, label in
+               zip(link_codec.LOCKABLE, map(locks.hide_label, link_codec.LOCKABLE), strict=True))
+    assert locks.hide_label("upload") == "CSV upload: the whole section (upload)"
 
 
 # --- settings checked together (issue 14) ------------------------------------------------------

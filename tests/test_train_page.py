@@ -29,7 +29,7 @@ def test_widgets_and_counter_are_there():
         assert button(at, key)
     labels = {w.label for w in (*at.number_input, *at.selectbox, *at.select_slider,
                                 *at.checkbox, *at.radio)}
-    for label in ("Hidden layers", "Units in layer 1", "Activation (hidden layers)", "Output",
+    for label in ("Hidden layers", "Layer 1", "Activation (hidden layers)", "Output",
                   "Loss", "Initialisation", "Input scaling", "Biases", "Learning rate",
                   "Batch size (0 = all rows)", "Optimiser", "Regularisation",
                   "Regularisation rate", "Update rule", "Seed", "Stop after epochs",

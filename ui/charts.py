@@ -20,10 +20,31 @@ from typing import Any
 import numpy as np
 
 from nn_core.io.export import probability_column
-from ui.live.protocol import FONT_FAMILY, INK
+from ui.live.protocol import FONT_FAMILY, INK, SPLITS
 
 Spec = dict[str, Any]
 TRAIN_COLOR, TEST_COLOR, VAL_COLOR = "#1f77b4", "#ff7f0e", "#2ca02c"
+
+
+def split_line(split: str, color: str, width: float = 2.0) -> Spec:
+    """A line of ``split``'s numbers (``"train"``, ``"test"``, ``"validation"``): its colour
+    and the split's dash (:data:`ui.live.protocol.SPLITS`)."""
+    return {"color": color, "width": width, "dash": SPLITS[split]["dash"]}
+
+
+def split_marker(split: str, color: Any, size: float = 7.0, **scale: Any) -> Spec:
+    """Points of ``split``'s rows: training rows filled circles (a white rim), test rows hollow
+    circles (white inside, a ring in ``color``), as :data:`ui.live.protocol.SPLITS` says.
+
+    ``color`` is one colour, one per point, or values with a colour ``scale`` (``colorscale``,
+    ``cmin``, ``cmax``; the colour bar's settings go to the filled points only)."""
+    style = SPLITS[split]
+    if style["filled"]:
+        return {"symbol": style["symbol"], "size": size, "color": color, **scale,
+                "line": {"color": "#ffffff", "width": 0.8}}
+    ring = {k: v for k, v in scale.items() if k in ("colorscale", "cmin", "cmax")}
+    return {"symbol": style["symbol"], "size": size + 1, "color": "#ffffff",
+            "line": {"color": color, "width": 2.0, **ring}}
 
 
 def pack(values: Any, dtype: str = "f4") -> dict[str, Any]:

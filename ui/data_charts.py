@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from ui.charts import split_marker
 from ui.text import plotly_text
 
 # Colour-blind-safe class colours (Okabe–Ito order), reused by predict's probability bars.
@@ -45,7 +46,8 @@ def data_scatter(
     y_index: int = 1,
     height: int = 520,
 ) -> go.Figure:
-    """Scatter of the rows over two feature columns; training rows filled, test rows hollow.
+    """Scatter of the rows over two feature columns; training rows filled circles, test rows
+    hollow ones (:func:`ui.charts.split_marker`).
 
     Classification colours the classes; regression colours by the target value. With one
     feature the vertical axis is the target itself.
@@ -70,7 +72,7 @@ def data_scatter(
                     (y == c) & (test_mask == is_test),
                     name=f"{name} · test" if is_test else name,
                     legendgroup=str(c),
-                    marker=_marker(class_color(c), is_test),
+                    marker=split_marker("test" if is_test else "train", class_color(c), 8),
                     hovertemplate="%{fullData.name}<br>%{x:.4g}, "
                     + ("%{y}" if one_d else "%{y:.4g}") + "<extra></extra>",
                 )
@@ -82,15 +84,12 @@ def data_scatter(
             add_points(
                 rows,
                 name="test rows" if is_test else "training rows",
-                marker={
-                    **_marker(None, is_test),
-                    "color": y[rows].astype(float),
-                    "colorscale": REGRESSION_SCALE,
-                    "cmin": lo,
-                    "cmax": hi if hi > lo else lo + 1.0,
-                    "showscale": not is_test,
-                    "colorbar": {"title": {"text": plotly_text(target_name, 24)}},
-                },
+                marker=split_marker(
+                    "test" if is_test else "train", y[rows].astype(float), 8,
+                    colorscale=REGRESSION_SCALE, cmin=lo, cmax=hi if hi > lo else lo + 1.0,
+                    showscale=not is_test,
+                    colorbar={"title": {"text": plotly_text(target_name, 24)}},
+                ),
                 customdata=y[rows].astype(float),
                 hovertemplate="%{x:.4g}, %{y:.4g} → %{customdata:.4g}"
                 f"{' (test)' if is_test else ''}<extra></extra>",
@@ -104,21 +103,6 @@ def data_scatter(
         uirevision="data",
     )
     return fig
-
-
-def _marker(color: str | None, is_test: bool) -> dict:
-    """Filled circles for training rows, larger hollow circles for test rows."""
-    marker: dict = {"size": 10 if is_test else 8}
-    if color is not None:
-        marker["color"] = color
-    if is_test:
-        marker["symbol"] = "circle-open"
-        marker["line"] = {"width": 2}
-    else:
-        marker["symbol"] = "circle"
-        marker["opacity"] = 0.85
-        marker["line"] = {"width": 0.5, "color": "white"}
-    return marker
 
 
 def probability_bars(probabilities: Sequence[float], classes: Sequence[str]) -> go.Figure:

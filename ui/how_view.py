@@ -8,6 +8,7 @@ import inspect
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -62,8 +63,10 @@ def caption(functions: tuple[Callable[..., Any], ...]) -> str:
                       for f in functions)
 
 
+@lru_cache(maxsize=64)
 def source(obj: Callable[..., Any] | type, docstrings: bool = False) -> str:
-    """The current source code of an engine function or class (so the page never goes stale).
+    """The current source code of an engine function or class (so the page never goes stale),
+    read once a process: the engine's code does not change while the server runs.
 
     Function docstrings are left out unless asked for: the page explains the code beside it.
     """

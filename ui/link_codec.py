@@ -192,15 +192,6 @@ def page_url(current_url: str, slug: str) -> str:
     return urlunsplit(parts._replace(path=path, query="", fragment=""))
 
 
-def describe_lockable(name: str) -> str:
-    """A label for a name of :data:`LOCKABLE`, for the classroom link form."""
-    if name in SECTIONS:
-        return f"{name} — {SECTIONS[name]}"
-    if name in UI_PARAMS:
-        return f"{name} (chart view)"
-    return f"{name} (setting)"
-
-
 # --- reading ----------------------------------------------------------------------------------
 class _Bad(Exception):
     """A value that does not fit; the message says why (after ``name: ``)."""

@@ -18,6 +18,51 @@ from nn_core.settings import RunSettings
 
 SECTION_OF = {f.name: f.metadata.get("section", "") for f in dataclasses.fields(RunSettings)}
 
+# What the classroom link's hide list calls each lockable name: the label of its widget on the
+# page (without the widget's own hints in brackets), so a teacher finds it by the word they
+# see; the code name follows in brackets (``hide_label``). A test reads the pages' widgets.
+SECTION_LABELS = {
+    "data": "Dataset choice: the whole section (built-in list, samples, noise, seed)",
+    "upload": "CSV upload: the whole section",
+    "editor": "Row editor: the whole section",
+    "network": "Network settings: the whole section",
+    "training": "Training settings: the whole section",
+    "stop": "Stop settings: the whole section",
+}
+LABELS = {
+    # the Data page
+    "dataset": "Dataset", "n_samples": "Samples", "noise": "Noise", "data_seed": "Data seed",
+    "test_fraction": "Test fraction", "target": "Target column", "features": "Feature columns",
+    "task": "Task",
+    # the Train page: Network
+    "hidden": "Hidden layers", "activation": "Activation (hidden layers)", "output": "Output",
+    "loss": "Loss", "init": "Initialisation", "scale": "Input scaling", "bias": "Biases",
+    "transforms": "Extra input features",
+    # Training
+    "lr": "Learning rate", "batch_size": "Batch size", "optimizer": "Optimiser",
+    "momentum": "Momentum", "l1": "Regularisation (L1)", "l2": "Regularisation (L2)",
+    "seed": "Seed", "shuffle": "Shuffle rows each epoch", "update_rule": "Update rule",
+    # Stop
+    "epochs": "Stop after epochs", "target_loss": "Stop at training loss",
+    "patience": "Early stopping: patience", "validation_fraction":
+    "Validation share of the training rows",
+    # the charts' view choices
+    "speed": "Speed", "surface_x": "Surface: horizontal input",
+    "surface_y": "Surface: vertical input", "discretise": "Discretise", "log_loss": "Log loss",
+}
+
+
+def hide_label(name: str) -> str:
+    """The hide list's text for a lockable name: the page's label, then the code name
+    (``"Learning rate (lr)"``); a section says it hides the whole section."""
+    label = SECTION_LABELS.get(name) or LABELS.get(name)
+    return f"{label} ({name})" if label else name
+
+
+def hide_order(names: Iterable[str]) -> list[str]:
+    """The hide list's order: the whole sections first, then the single controls by label."""
+    return sorted(names, key=lambda n: (n not in SECTION_LABELS, hide_label(n).lower()))
+
 
 def fixed_fields(locked: Iterable[str]) -> frozenset[str]:
     """The RunSettings fields a lock fixes: each named one, and every field of a named section."""

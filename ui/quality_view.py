@@ -34,7 +34,7 @@ from nn_core.training.evaluate import (
     trainer_quality,
 )
 from ui import state
-from ui.charts import TEST_COLOR, TRAIN_COLOR
+from ui.charts import TEST_COLOR, TRAIN_COLOR, split_marker
 from ui.text import plain, plotly_text, widget_text
 
 if TYPE_CHECKING:
@@ -42,8 +42,9 @@ if TYPE_CHECKING:
 
 WRONG_ROWS_SHOWN = 1000  # rows of the wrong-rows table shown (the count covers them all)
 SPLIT_NAMES = {"train": "Training rows", "test": "Test rows", "file": "These rows"}
-SPLIT_COLORS = {"train": TRAIN_COLOR, "test": TEST_COLOR, "file": TRAIN_COLOR}
+SPLIT_COLORS = {"train": TRAIN_COLOR, "test": TEST_COLOR, "file": TEST_COLOR}
 DASH = "—"
+CONFUSION_LABEL_CHARS = 14  # a class name on a confusion matrix's axes, at most
 
 
 # ------------------------------------------------------------------------------ numbers shown
@@ -68,18 +69,25 @@ def confusion_figure(q: ClassQuality, classes: Sequence[str], title: str) -> go.
     """The confusion matrix as a heatmap: ``z`` holds the counts (rows: true class, top to
     bottom; columns: predicted class), each cell shows its count and its share of the true
     class's rows."""
-    labels = unique_labels([plotly_text(c, 24) for c in classes])
+    # Long class names are cut short on the axes (whole in the hover) and the figure grows by
+    # the room its labels take, so the cells keep their size and their digits a fixed 12 px.
+    labels = unique_labels([plotly_text(c, CONFUSION_LABEL_CHARS) for c in classes])
+    whole = unique_labels([plotly_text(c, 60) for c in classes])
     shares = q.shares
     text = [[f"{int(q.matrix[i, j])}<br>{pct(shares[i, j])}" for j in range(q.n_classes)]
             for i in range(q.n_classes)]
+    names = [[[whole[i], whole[j]] for j in range(q.n_classes)] for i in range(q.n_classes)]
     fig = go.Figure(go.Heatmap(
         z=q.matrix.tolist(), x=labels, y=labels, text=text, texttemplate="%{text}",
+        textfont={"size": 12}, customdata=names,
         colorscale="Blues", showscale=False, xgap=2, ygap=2, zmin=0,
-        hovertemplate="true %{y} · predicted %{x}<br>%{text}<extra></extra>",
+        hovertemplate="true %{customdata[0]} · predicted %{customdata[1]}<br>%{text}"
+                      "<extra></extra>",
     ))
+    longest = max((len(label) for label in labels), default=1)
     fig.update_layout(
         title={"text": f"{title}: {q.n:,} rows", "x": 0.0, "font": {"size": 13}},
-        height=150 + 34 * q.n_classes,
+        height=110 + 40 * q.n_classes + 7 * longest,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
         xaxis={"title": {"text": "predicted"}, "type": "category", "side": "bottom"},
         yaxis={"title": {"text": "true"}, "type": "category", "autorange": "reversed"},
@@ -132,11 +140,12 @@ def residuals_figure(splits: Sequence[tuple[str, RegressionQuality]],
 
 
 def _split_points(split: str, x: np.ndarray, y: np.ndarray, hovertemplate: str) -> go.Scatter:
-    """One split's points in its colour; the test rows as diamonds."""
+    """One split's points in its colour and marker: training rows filled circles, test rows
+    (and a file's rows, new to the network too) hollow ones (:func:`ui.charts.split_marker`)."""
     return go.Scatter(x=x, y=y, mode="markers", name=SPLIT_NAMES[split].lower(),
-                      marker={"color": SPLIT_COLORS[split], "size": 7, "opacity": 0.75,
-                              "symbol": "diamond" if split == "test" else "circle"},
-                      hovertemplate=hovertemplate)
+                      marker=split_marker("train" if split == "train" else "test",
+                                          SPLIT_COLORS[split], 7),
+                      opacity=0.8, hovertemplate=hovertemplate)
 
 
 def _regression_layout(fig: go.Figure, title: str, xaxis: dict, yaxis: dict) -> go.Figure:

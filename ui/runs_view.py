@@ -17,6 +17,8 @@ import streamlit as st
 
 from nn_core.training.runs import MAX_LOG_BYTES, MAX_POINTS, MAX_RUNS, RunRecord, changed_fields
 from ui import state
+from ui.charts import split_line
+from ui.live.protocol import LINE_KEY
 from ui.text import plain, plotly_text, widget_text
 
 # Okabe-Ito and Tableau colours: told apart with common colour blindness, one per run
@@ -68,8 +70,8 @@ def _y(values: object) -> list[float | None]:
 
 def figures(runs: Sequence[RunRecord], run_names: dict[int, str],
             log_loss: bool = False) -> tuple[go.Figure, go.Figure]:
-    """The loss and the accuracy / R² of every run over its epochs: one colour per run, the
-    test curve solid, the training curve dotted."""
+    """The loss and the accuracy / R² of every run over its epochs: one colour per run, each
+    split's curve in its dash (:data:`ui.live.protocol.SPLITS`: training solid, test dashed)."""
     fields = differing_fields(runs)
     tasks = {r.task for r in runs}
     metric = ("R²" if tasks == {"regression"} else "accuracy" if "regression" not in tasks
@@ -80,18 +82,20 @@ def figures(runs: Sequence[RunRecord], run_names: dict[int, str],
         name = legend_name(run, run_names[run.number], fields)
         epochs = run.history["epoch"].astype(int).tolist()
         for fig, key in ((loss, "loss"), (acc, "metric")):
-            for split, dash in (("test", "solid"), ("train", "dot")):
+            for split in ("train", "test"):
                 fig.add_trace(go.Scatter(
                     x=epochs, y=_y(run.history[f"{split}_{key}"]), mode="lines",
                     name=f"{name} · {split}", legendgroup=str(run.number),
-                    line={"color": colour, "dash": dash, "width": 2 if split == "test" else 1.5},
+                    line=split_line(split, colour),
                     hovertemplate=f"{split} %{{y:.4g}} at epoch %{{x}}<extra>{name}</extra>",
                 ))
     for fig, title in ((loss, "loss"), (acc, metric)):
         fig.update_layout(
-            height=360, margin={"l": 50, "r": 10, "t": 40, "b": 60},
-            title={"text": f"{title.capitalize()} per epoch (solid: test, dotted: training)",
-                   "font": {"size": 13}},
+            # the modebar upright on the right, in its own margin: never over the title
+            height=360, margin={"l": 50, "r": 36, "t": 52, "b": 60},
+            modebar={"orientation": "v"},
+            title={"text": f"{title.capitalize()} per epoch", "font": {"size": 13},
+                   "subtitle": {"text": LINE_KEY, "font": {"size": 11}}},
             xaxis_title="epoch", yaxis_title=title,
             legend={"orientation": "h", "y": -0.3, "font": {"size": 11}},
         )
@@ -186,7 +190,10 @@ def compare_runs() -> None:
             ["data"] * data_differs(runs) + [label_of(f) for f in fields]) + "."))
     else:
         st.caption("These runs have the same settings.")
-    st.dataframe(table(runs, run_names), hide_index=True, width="stretch")
+    # a table that wraps its cells: every column shows whole at any width (why a run stopped
+    # is a sentence), where a data grid would cut the last ones off behind a scroll
+    with st.container(key="runs_table"):
+        st.table(table(runs, run_names).style.format(na_rep="–", precision=4), hide_index=True)
     if not kept:
         return
     st.caption("Restore a run's settings (new weights from its seed, ready to play):")

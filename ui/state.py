@@ -237,6 +237,7 @@ W_LINK_HIDE = "share_hide"  # what a classroom link hides
 W_STEP_NEXT_ROW, W_STEP_APPLY = "step_next_row", "step_apply"  # the step view's buttons
 # Every page (app.py):
 W_LINK_PROBE = "nn_link_probe"  # the element reporting a query string Streamlit dropped
+W_PRELOAD = "nn_preload"  # the element warming the browser's element code (ui/preload.py)
 W_RECONNECT_WATCH = "nn_reconnect_watch"  # the element telling a reconnect (ui/reconnect.py)
 # The widgets bound to the session's view choices (field of Views -> widget key)
 VIEW_WIDGETS = {"speed": "w_train_speed", "surface_x": "w_view_x", "surface_y": "w_view_y",

@@ -38,6 +38,7 @@ from ui.text import plain
 # Every limit, name and help text comes from the settings' field metadata
 # (nn_core/settings.py), as links and the CLI's do: a value a link can set, a widget can show.
 MAX_LAYERS = MAX_HIDDEN_LAYERS
+UNITS_WIDTH = 104  # px: a hidden layer's units box, "Layer 6" and its help icon on one line
 MIN_UNITS, MAX_UNITS = value_range("hidden")
 # the sliders' steps between the settings' own ends (which are always options too); the
 # learning rates' are nn_core.settings.LEARNING_RATES, the grid the trainer suggests from
@@ -92,13 +93,17 @@ def architecture(n_features: int) -> None:
                         on_change=state.on_value(state.W_HIDDEN_LAYERS, _on_layers),
                         help="0 = no hidden layer (a linear or logistic model).")
     if s.hidden and state.shown("hidden"):
-        cols = st.columns(min(len(s.hidden), 3))
-        for i, units in enumerate(s.hidden):
-            key = state.put(state.units_key(i), int(units))
-            cols[i % len(cols)].number_input(
-                f"Units in layer {i + 1}", MIN_UNITS, MAX_UNITS, step=1, key=key,
-                on_change=state.on_value(key, _on_units, i), help=help_text("hidden", True),
-            )
+        # short labels in boxes of one width that wrap in layer order: one line each, however
+        # narrow the column and however many layers
+        st.caption("Units in each hidden layer")
+        with st.container(horizontal=True, key="train_units", gap="small"):
+            for i, units in enumerate(s.hidden):
+                key = state.put(state.units_key(i), int(units))
+                st.number_input(
+                    f"Layer {i + 1}", MIN_UNITS, MAX_UNITS, step=1, key=key, width=UNITS_WIDTH,
+                    on_change=state.on_value(key, _on_units, i),
+                    help=f"Units in hidden layer {i + 1}. " + help_text("hidden", True),
+                )
     if state.shown("activation"):
         _activation(s.activations)
     if state.shown("output"):

@@ -51,13 +51,13 @@ def test_two_runs_overlay_and_the_first_is_restored_in_one_click(page: Page) -> 
     page.wait_for_selector(".st-key-runs_loss .js-plotly-plot")
     traces = page.evaluate(TRACES, "runs_loss")
     assert [t["name"] for t in traces] == [
-        "Run 1: learning rate 0.03 · test", "Run 1: learning rate 0.03 · train",
-        "This run: learning rate 0.3 · test", "This run: learning rate 0.3 · train"]
+        "Run 1: learning rate 0.03 · train", "Run 1: learning rate 0.03 · test",
+        "This run: learning rate 0.3 · train", "This run: learning rate 0.3 · test"]
     assert [t["n"] for t in traces] == [4, 4, 4, 4]  # epochs 0..3 each
     assert traces[0]["color"] == traces[1]["color"] != traces[2]["color"] == traces[3]["color"]
     metric = page.evaluate(TRACES, "runs_metric")
     assert [t["name"] for t in metric] == [t["name"] for t in traces]
-    table = page.locator("[data-testid='stDataFrame']").last
+    table = page.locator(".st-key-runs_table [data-testid='stTable']")
     expect(table).to_be_visible()
     assert_no_exception(page)
 
@@ -73,6 +73,6 @@ def test_two_runs_overlay_and_the_first_is_restored_in_one_click(page: Page) -> 
     wait_epoch(page, lambda e: e == 0, "a new network at epoch 0 after Restore")
     traces = page.evaluate(TRACES, "runs_loss")
     assert [t["name"] for t in traces] == [
-        "Run 1: learning rate 0.03 · test", "Run 1: learning rate 0.03 · train",
-        "Run 2: learning rate 0.3 · test", "Run 2: learning rate 0.3 · train"]
+        "Run 1: learning rate 0.03 · train", "Run 1: learning rate 0.03 · test",
+        "Run 2: learning rate 0.3 · train", "Run 2: learning rate 0.3 · test"]
     assert_no_exception(page)

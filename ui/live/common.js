@@ -3,13 +3,16 @@
 // module): the contract's constants, decoding, colour tables, number formats, the stats the
 // tests and benchmarks read, and the helpers of the Plotly charts updated in place.
 
-// The contract's constants: names, orders, fonts, colours (ui/live/protocol.py), read from the
-// static message (`static.protocol`) before anything is drawn.
+// The contract's constants: names, orders, fonts, colours, each split's line and marker
+// (ui/live/protocol.py), read from the static message (`static.protocol`) before anything is
+// drawn.
 let CHARTS, PLOTS, FRAME_PART, LOSS_KEYS, FONT, SMALL, TITLE, INK, MUTED, MAX_QUEUE;
+let SPLITS, LINE_KEY, POINT_KEY;
 function useProtocol(p) {
   ({
     charts: CHARTS, plots: PLOTS, frame_part: FRAME_PART, loss_keys: LOSS_KEYS, font: FONT,
-    small: SMALL, title: TITLE, ink: INK, muted: MUTED, max_queue: MAX_QUEUE,
+    small: SMALL, title: TITLE, ink: INK, muted: MUTED, max_queue: MAX_QUEUE, splits: SPLITS,
+    line_key: LINE_KEY, point_key: POINT_KEY,
   } = p);
 }
 

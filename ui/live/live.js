@@ -532,10 +532,21 @@ class LiveCharts {
   plot(name, frame) {
     const chart = this.plots[name] || (this.plots[name] = this.plotChart(name));
     chart.view(this.static[name], this.staticKey, this.playing);
+    if (name === "loss") chart.rowHeight = this.weightsHeight();
     const t0 = performance.now();
     chart.update(frame[FRAME_PART[name]], frame.epoch);
     chart.epoch = frame.epoch;
     this.count(name, frame.epoch, performance.now() - t0);
+    // the loss chart shares a row with the weights: a new weights height re-lays it out
+    const loss = this.plots.loss;
+    if (name === "weights" && loss && loss.rowHeight !== this.weightsHeight()) this.plot("loss", frame);
+  }
+
+  // The weights chart's height when it sits beside the loss chart (two columns), else 0.
+  weightsHeight() {
+    const w = this.plots.weights;
+    const columns = getComputedStyle(this.grid).gridTemplateColumns.trim().split(/\s+/).length;
+    return columns > 1 && w && w.el._fullLayout ? w.el._fullLayout.height : 0;
   }
 
   plotChart(name) {

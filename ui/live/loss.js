@@ -48,17 +48,23 @@ function watchZoom(el, c, redraw) {
   });
 }
 
+const MAX_LOSS_HEIGHT = 720; // a loss chart taller than this reads no better
+
 // The loss figure (built by the server without its numbers) with a frame's lines, ranges and
 // marks: while looking back, the later epochs faint and a line at the epoch shown; early
 // stopping's best epoch dotted.
-function lossFigure(st, fr, ranges) {
+function lossFigure(st, fr, ranges, rowHeight = 0) {
   const { data, layout } = structuredClone(st.figure);
   const later = fr.after && fr.after.epoch.length ? fr.after : null;
   const n = fr.epoch.length;
   st.series.forEach((s, i) => {
     Object.assign(data[i], { x: fr.epoch, y: fr[s.key], mode: n > 1 ? "lines" : "markers" });
+    // each split's dash from the contract (the same SPLITS the server's figures use)
+    data[i].line.dash = data[st.series.length + i].line.dash = SPLITS[s.split].dash;
     if (later) Object.assign(data[st.series.length + i], { x: later.epoch, y: later[s.key] });
   });
+  // beside a taller weights chart (two columns), as tall as it: no blank under the loss
+  if (rowHeight > layout.height) layout.height = Math.min(rowHeight, MAX_LOSS_HEIGHT);
   layout.xaxis.range = ranges.x;
   layout.yaxis.range = ranges.y;
   layout.yaxis2.range = ranges.y2;
@@ -85,9 +91,9 @@ class LossChart extends PlotlyChart {
     const fresh = this.fresh();
     const ranges = this.zoomed && this.el._fullLayout ? shownRanges(this.el) : fr.ranges;
     const later = fr.after && fr.after.epoch.length ? fr.epoch[fr.epoch.length - 1] : null;
-    const shape = JSON.stringify([ranges, fr.best, later, fr.epoch.length > 1]);
+    const shape = JSON.stringify([ranges, fr.best, later, fr.epoch.length > 1, this.rowHeight]);
     if (fresh || shape !== this.shape) {
-      this.build(lossFigure(this.st, fr, ranges));
+      this.build(lossFigure(this.st, fr, ranges, this.rowHeight));
       this.shape = shape;
     } else {
       // (immediate: a new frame's lines replace an animation still in flight)

@@ -1,9 +1,9 @@
 """The loss chart (drawn by ``loss.js``): loss above, accuracy or R² below.
 
 Its static part names the series (:data:`ui.live.protocol.LOSS_KEYS`, each with its panel,
-colour and dash) and holds the Plotly figure without numbers; a message carries the decimated
-history once (:func:`loss_history`) with the axis ranges, and each frame its newest row
-(:func:`loss_point`).
+colour and split, whose dash :data:`ui.live.protocol.SPLITS` gives) and holds the Plotly
+figure without numbers; a message carries the decimated history once (:func:`loss_history`)
+with the axis ranges, and each frame its newest row (:func:`loss_point`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,17 @@ from typing import Any
 
 import numpy as np
 
-from ui.charts import BASE_LAYOUT, TEST_COLOR, TRAIN_COLOR, VAL_COLOR, Spec, pack, plot_axis
+from ui.charts import (
+    BASE_LAYOUT,
+    TEST_COLOR,
+    TRAIN_COLOR,
+    VAL_COLOR,
+    Spec,
+    pack,
+    plot_axis,
+    split_line,
+    split_marker,
+)
 from ui.live.protocol import LOSS_KEYS
 
 MAX_LOSS_POINTS = 500  # points per loss line sent to the browser (the history is decimated)
@@ -33,18 +43,18 @@ def loss_static(metric_name: str, log_y: bool, validation: bool = False) -> Spec
     metric = "R²" if metric_name == "r2" else "accuracy"
     series = [
         {"key": "train_loss", "name": "train loss", "panel": 0, "color": TRAIN_COLOR,
-         "dash": False},
+         "split": "train"},
         {"key": "test_loss", "name": "test loss", "panel": 0, "color": TEST_COLOR,
-         "dash": True},
+         "split": "test"},
     ]
     if validation:
         series.append({"key": "val_loss", "name": "validation loss", "panel": 0,
-                       "color": VAL_COLOR, "dash": True})
+                       "color": VAL_COLOR, "split": "validation"})
     series += [
         {"key": "train_metric", "name": f"train {metric}", "panel": 1,
-         "color": TRAIN_COLOR, "dash": False},
+         "color": TRAIN_COLOR, "split": "train"},
         {"key": "test_metric", "name": f"test {metric}", "panel": 1, "color": TEST_COLOR,
-         "dash": True},
+         "split": "test"},
     ]
     spec = {
         "title": f"Loss and {metric}",
@@ -130,12 +140,11 @@ def loss_figure(spec: Spec) -> Spec:
         for s in spec["series"]:
             trace: Spec = {"type": "scatter", "mode": "lines", "x": [], "y": [],
                            "yaxis": "y2" if s["panel"] else "y",
-                           "line": {"color": s["color"], "width": 2,
-                                    "dash": "dash" if s["dash"] else "solid"}}
+                           "line": split_line(s["split"], s["color"])}
             if faint:
                 trace.update(showlegend=False, hoverinfo="skip", opacity=0.25)
             else:
-                trace.update(name=s["name"], marker={"color": s["color"], "size": 5},
+                trace.update(name=s["name"], marker=split_marker(s["split"], s["color"], 5),
                              hovertemplate="%{y:.4g}", connectgaps=False)
             data.append(trace)
     log = spec["log"]

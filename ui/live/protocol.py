@@ -29,11 +29,27 @@ TITLE = f"600 13px {FONT_FAMILY}"  # a canvas chart's title
 INK, MUTED = "#1f2430", "#5a6270"  # text and lines; the bias nodes' outlines
 MAX_QUEUE = 48  # frames the element keeps to play: about two ticks' (panel.frames_per_tick)
 
+# One visual language for the data's splits, in every chart of every page (the live charts,
+# Compare runs, the Data page, How good is it, Predict): a split's line has one dash, its
+# points one marker. Training: solid lines, filled circles; test: dashed lines, hollow circles
+# (white inside, a ring in the point's colour); validation: dotted lines. ``ui.charts``'
+# ``split_line`` and ``split_marker`` build every such trace from these, and captions name the
+# convention with :data:`SPLIT_KEY`.
+SPLITS: dict[str, dict[str, Any]] = {
+    "train": {"dash": "solid", "symbol": "circle", "filled": True},
+    "test": {"dash": "dash", "symbol": "circle", "filled": False},
+    "validation": {"dash": "dot", "symbol": "circle", "filled": False},
+}
+LINE_KEY = "solid: training, dashed: test"  # what a caption or title says of the lines
+POINT_KEY = "filled circles: training rows, hollow circles: test rows"  # and of the points
+SPLIT_KEY = "training: solid lines, filled circles; test: dashed lines, hollow circles"
+
 
 def message() -> dict[str, Any]:
     """The contract's constants as the browser reads them (``static["protocol"]``)."""
     return {
         "charts": list(CHARTS), "plots": list(PLOTS), "frame_part": dict(FRAME_PART),
         "loss_keys": list(LOSS_KEYS), "font": FONT, "small": SMALL, "title": TITLE,
-        "ink": INK, "muted": MUTED, "max_queue": MAX_QUEUE,
+        "ink": INK, "muted": MUTED, "max_queue": MAX_QUEUE, "splits": SPLITS,
+        "line_key": LINE_KEY, "point_key": POINT_KEY, "split_key": SPLIT_KEY,
     }

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from plotly.colors import sequential
 
-from ui.charts import Spec, pack, short_name
+from ui.charts import Spec, pack, short_name, split_marker
 from ui.data_charts import CLASS_COLORS
 from ui.live.protocol import INK
 from ui.text import plotly_text
@@ -141,26 +141,24 @@ def surface_points(
     classes: Sequence[str],
     vrange: tuple[float, float] = (0.0, 1.0),
 ) -> list[dict[str, Any]]:
-    """The data as Plotly traces: train rows as circles, test rows as outlined diamonds."""
+    """The data as Plotly traces: train rows as filled circles, test rows as hollow circles
+    (:func:`ui.charts.split_marker`)."""
     traces = []
     for test in (False, True):
         rows = np.flatnonzero(np.asarray(is_test, dtype=bool) == test)
-        marker: dict[str, Any] = {
-            "size": 8 if test else 7,
-            "symbol": "diamond" if test else "circle",
-            "line": {"color": INK if test else "#ffffff", "width": 1.5 if test else 0.8},
-        }
         values = np.asarray(y)[rows]
         label = "test" if test else "train"
         trace: dict[str, Any] = {"type": "scatter", "mode": "markers", "name": label,
-                                 "x": pack(X2[rows, 0]), "y": pack(X2[rows, 1]),
-                                 "marker": marker}
+                                 "x": pack(X2[rows, 0]), "y": pack(X2[rows, 1])}
         if task == "regression":
-            marker.update(color=pack(values), colorscale=REGRESSION_SCALE, cmin=vrange[0],
-                          cmax=vrange[1])
-            trace["hovertemplate"] = f"{label}: %{{marker.color:.4g}}<extra></extra>"
+            trace["marker"] = split_marker(label, pack(values), 7,
+                                           colorscale=REGRESSION_SCALE, cmin=vrange[0],
+                                           cmax=vrange[1])
+            trace["customdata"] = pack(values)
+            trace["hovertemplate"] = f"{label}: %{{customdata:.4g}}<extra></extra>"
         else:
-            marker["color"] = [CLASS_COLORS[int(c) % len(CLASS_COLORS)] for c in values]
+            trace["marker"] = split_marker(
+                label, [CLASS_COLORS[int(c) % len(CLASS_COLORS)] for c in values], 7)
             trace["text"] = [plotly_text(classes[int(c)], 30) for c in values]
             trace["hovertemplate"] = f"{label}: %{{text}}<extra></extra>"
         traces.append(trace)
@@ -186,7 +184,7 @@ def surface_layout(
     title: dict[str, Any] = {
         "text": "Output over two inputs" if task == "regression" else "Decision surface",
         "x": 0.01, "xanchor": "left", "font": {"size": 13}}
-    if n_held:  # under the title, clear of the legend on the right
+    if n_held:  # under the title
         title["subtitle"] = {"text": f"{n_held} other input{'s' * (n_held > 1)} held fixed",
                              "font": {"size": 11}}
     return {
@@ -195,10 +193,12 @@ def surface_layout(
         "font": {"family": "sans-serif", "size": 12, "color": INK},
         "paper_bgcolor": "rgba(0,0,0,0)",
         "plot_bgcolor": "#ffffff",
-        "margin": {"l": 52, "r": 12, "t": 56 if n_held else 40, "b": 44},
+        # the legend at the bottom, under the axis title: the top right is the modebar's
+        # (over a legend there on a phone, where it shows after a tap)
+        "margin": {"l": 52, "r": 12, "t": 56 if n_held else 40, "b": 66},
         "hovermode": "closest",
         "showlegend": True,
-        "legend": {"orientation": "h", "y": 1.0, "x": 1.0, "xanchor": "right",
+        "legend": {"orientation": "h", "y": 0, "yref": "container", "x": 0, "xanchor": "left",
                    "yanchor": "bottom", "font": {"size": 11}, "bgcolor": "rgba(0,0,0,0)"},
         # axis titles fit their side of the plot, 340 px tall on a phone (at 14 px, a CJK
         # character is twice as wide as most others)
