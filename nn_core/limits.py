@@ -19,3 +19,15 @@ MAX_SAMPLES = 5000
 
 AUTO_CLASS_VALUES = 10  # a numeric target with at most this many integer values is a class label
 SHOW_NAMES = 12  # how many column names a message lists before "and N more"
+
+# Inside the network (nn_core/analysis/): each view's work is bounded before it is spent.
+LANDSCAPE_GRID = 25  # loss landscape: at most this many points along each axis of the slice
+LANDSCAPE_ROWS = 256  # ... on at most this many training rows (evenly spaced), per grid point
+FLOW_ROWS = 256  # gradient flow: the gradient and slopes measured on at most this many rows
+FLOW_POINTS = 200  # ... at most this many epochs kept (thinned by halves, like the history)
+HIDDEN_ROWS = 600  # hidden space: at most this many training points drawn
+HIDDEN_LINES = 13  # ... this many grid lines across each input, each of HIDDEN_LINE_POINTS
+HIDDEN_LINE_POINTS = 41
+LR_FINDER_STEPS = 100  # learning-rate finder: at most this many mini-batches
+LR_FINDER_ROWS = 256  # ... of at most this many rows each
+MAX_NOTEBOOK_BYTES = 8 * 1024 * 1024  # a notebook export (the data and the weights inside)
