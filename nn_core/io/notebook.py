@@ -261,14 +261,25 @@ def run_data(trainer: Trainer) -> dict[str, Any]:
     }
 
 
-def notebook_for(trainer: Trainer) -> str:
-    """The run as an ``.ipynb`` text (nbformat 4.5). Raises :class:`PlaygroundError` when it
-    would pass :data:`~nn_core.limits.MAX_NOTEBOOK_BYTES`."""
-    losses.check(trainer.loss_name, trainer.output)
+def refusal(trainer: Trainer) -> str | None:
+    """Why this run cannot be a notebook (checked before any is written), or None."""
     n_values = trainer.dataset.X.size + trainer.dataset.n_samples + 3 * trainer.network.params.size
     if n_values * 24 > MAX_NOTEBOOK_BYTES:  # a float's repr takes at most 24 characters
-        raise PlaygroundError(f"this run is too large for a notebook (at most "
-                              f"{MAX_NOTEBOOK_BYTES // 1024 // 1024} MB): use the run bundle")
+        return (f"this run is too large for a notebook (at most "
+                f"{MAX_NOTEBOOK_BYTES // 1024 // 1024} MB): download the run bundle instead")
+    if 0 not in trainer.snapshots:
+        return "the run's first weights are no longer kept: reset to export it as a notebook"
+    return None
+
+
+def notebook_for(trainer: Trainer) -> str:
+    """The run as an ``.ipynb`` text (nbformat 4.5). Raises :class:`PlaygroundError` when
+    :func:`refusal` says why not, or the text would pass
+    :data:`~nn_core.limits.MAX_NOTEBOOK_BYTES`."""
+    losses.check(trainer.loss_name, trainer.output)
+    why = refusal(trainer)
+    if why:
+        raise PlaygroundError(why)
     script = export.script_for(trainer)
     payload = json.dumps(run_data(trainer), ensure_ascii=True, allow_nan=False)
     cells = [

@@ -1,0 +1,120 @@
+"""AppTest: the Inside the network page on the blog's network and on moons (issue 25)."""
+
+import json
+
+import numpy as np
+
+from nn_core.analysis import hidden, landscape
+from nn_core.analysis.rows import sample_rows
+from nn_core.data.load import load_data
+from nn_core.limits import HIDDEN_ROWS, LANDSCAPE_ROWS
+from nn_core.settings import BLOG_SETUP, RunSettings
+from nn_core.training.trainer import Trainer
+from tests.conftest import go, session, shown, start
+from ui import nav
+from ui.charts import unpack
+
+
+def page_with(settings: RunSettings, epochs: int):
+    trainer = Trainer(settings, load_data(settings))
+    trainer.step(epochs)
+    at = start()
+    s = session(at)
+    s.settings, s.dataset, s.trainer = settings, trainer.dataset, trainer
+    return go(at, nav.INSIDE), trainer
+
+
+def figure(at, name: str) -> dict:
+    charts = [c for c in at.get("plotly_chart") if name in c.proto.id]
+    assert len(charts) == 1, [c.proto.id for c in at.get("plotly_chart")]
+    return json.loads(charts[0].proto.spec)
+
+
+def ys(trace: dict) -> np.ndarray:
+    from tests.conftest import points
+
+    return points(trace, "y")
+
+
+def test_the_blogs_raw_network_shows_a_dead_hidden_gradient_and_saturated_units():
+    settings = RunSettings(dataset="blog", epochs=1000, **BLOG_SETUP)
+    at, _ = page_with(settings, 1000)
+    assert [s.value for s in at.subheader] == ["Gradient flow", "Loss landscape", "Hidden space",
+                                              "Learning-rate finder"]
+    fig = figure(at, "inside_flow")
+    norm = {t["name"]: ys(t) for t in fig["data"] if t.get("xaxis", "x") == "x"}
+    sat = [ys(t) for t in fig["data"] if t.get("yaxis") == "y2"]
+    assert norm["hidden layer 1"][-1] < 1e-8  # the hidden layer no longer learns
+    assert norm["output layer"][-1] > 1e-5
+    assert sat[0][-1] == 100.0  # every (row, unit) of the hidden layer is saturated
+    verdict = [m.value for m in at.markdown if m.value.startswith("At epoch 1000")]
+    assert verdict and "about zero" in verdict[0] and "100% of its units saturated" in verdict[0]
+
+
+def test_min_max_scaling_gives_the_blogs_network_a_live_gradient():
+    settings = RunSettings(dataset="blog", epochs=1000, **{**BLOG_SETUP, "scale": "minmax"})
+    at, _ = page_with(settings, 1000)
+    fig = figure(at, "inside_flow")
+    norm = {t["name"]: ys(t) for t in fig["data"] if t.get("xaxis", "x") == "x"}
+    sat = [ys(t) for t in fig["data"] if t.get("yaxis") == "y2"]
+    assert norm["hidden layer 1"][-1] > 1e-3
+    assert sat[0].max() == 0.0
+    verdict = [m.value for m in at.markdown if m.value.startswith("At epoch 1000")]
+    assert "its gradient is alive" in verdict[0]
+
+
+def test_moons_landscape_and_hidden_space_are_the_networks_numbers():
+    settings = RunSettings(dataset="moons", hidden=(8, 8), activation="tanh", epochs=300)
+    at, trainer = page_with(settings, 60)
+    fig = figure(at, "inside_landscape")
+    contour, path, _star = fig["data"]
+    rows = sample_rows(len(trainer.X_train), LANDSCAPE_ROWS)
+    centre = trainer.network.objective(trainer.X_train[rows], trainer.Y_train[rows])
+    z = unpack(contour["z"])
+    n = len(z)
+    assert np.isclose(10 ** z[n // 2][n // 2], centre, rtol=1e-12)
+    assert contour["text"][n // 2][n // 2] == f"{centre:.4g}"  # what hovering the centre says
+    epochs = [e for e in trainer.snapshots.epochs() if e <= trainer.epoch]
+    assert path["text"] == [f"epoch {e}" for e in epochs]
+    land = landscape.landscape(trainer.network, trainer.X_train[rows], trainer.Y_train[rows],
+                               [trainer.snapshots.get(e).params for e in epochs], epochs)
+    np.testing.assert_allclose(ys(path), land.path[:, 1], rtol=1e-12, atol=1e-12)
+    # hidden space of layer 2 (8 units: principal axes), the plotted points are its outputs
+    at.selectbox(key="w_inside_layer").set_value(2).run()
+    fig = figure(at, "inside_hidden")
+    marks = [t for t in fig["data"] if t["mode"] == "markers"]
+    plotted = np.concatenate([np.column_stack([ys({"y": t["x"]}), ys(t)]) for t in marks])
+    rows = sample_rows(len(trainer.X_train), HIDDEN_ROWS)
+    A = hidden.layer_outputs(trainer.network, trainer.X_train[rows], 2)
+    space = hidden.hidden_space(trainer.network, trainer.X_train[rows], 2)
+    y = trainer.y_train[rows]
+    expected = np.concatenate([space.points[y == c] for c in (0, 1)])
+    np.testing.assert_allclose(plotted, expected, rtol=1e-6, atol=1e-6)  # float32 on the wire
+    assert np.allclose((A - A.mean(0)) @ space.basis, space.points)
+    assert any("first two principal axes" in c.value for c in at.caption)
+
+
+def test_the_rate_finder_leaves_the_run_untouched_and_sets_the_slider():
+    settings = RunSettings(dataset="moons", hidden=(8, 8), activation="tanh", epochs=300)
+    at, trainer = page_with(settings, 5)
+    params = trainer.network.params.copy()
+    rng = json.dumps(trainer.rng.bit_generator.state)
+    opt = trainer.optimizer.get_state()
+    history = json.dumps(trainer.history)
+    at.button(key="w_inside_find").click().run()
+    assert not at.exception
+    assert figure(at, "inside_finder")
+    assert np.array_equal(trainer.network.params, params)
+    assert json.dumps(trainer.rng.bit_generator.state) == rng
+    assert trainer.optimizer.get_state() == opt and json.dumps(trainer.history) == history
+    label = at.button(key="w_inside_use").label
+    rate = float(label.split("(")[1].rstrip(")"))
+    at.button(key="w_inside_use").click().run()
+    assert session(at).settings.lr == rate
+    assert any(f"Learning rate set to {rate:g}" in shown(i.value) for i in at.info)
+    assert session(at).trainer is trainer and np.array_equal(trainer.network.params, params)
+
+
+def test_the_page_before_any_training_says_so():
+    at = go(start(), nav.INSIDE)
+    assert any("Nothing is trained yet" in i.value for i in at.info)
