@@ -174,6 +174,8 @@ def test_two_units_are_the_axes_and_grid_lines_go_through_the_same_layers():
     np.testing.assert_array_equal(space.lines[2], t.network.forward_layers(lines[2])[1][1])
     with pytest.raises(PlaygroundError):
         hidden.hidden_space(t.network, np.zeros((HIDDEN_ROWS + 1, 2)), 1)
+    one = hidden.grid_lines(np.array([0.0]), np.array([2.0]), 0, 0, np.zeros(1), 3, 3)
+    assert len(one) == 1 and one[0][:, 0].tolist() == [0.0, 1.0, 2.0]
 
 
 # ------------------------------------------------------------------------------ rate finder

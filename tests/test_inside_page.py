@@ -118,3 +118,25 @@ def test_the_rate_finder_leaves_the_run_untouched_and_sets_the_slider():
 def test_the_page_before_any_training_says_so():
     at = go(start(), nav.INSIDE)
     assert any("Nothing is trained yet" in i.value for i in at.info)
+
+
+def test_how_it_works_gives_each_view_a_paragraph_of_maths_and_a_link():
+    at = go(start(), nav.HOW_IT_WORKS)
+    assert "7 · Inside the network" in [s.value for s in at.subheader]
+    links = [p for p in at.get("page_link") if "Open " in p.proto.label]
+    assert [p.proto.label for p in links] == ["Open Gradient flow", "Open Loss landscape",
+                                              "Open Hidden space", "Open Learning-rate finder"]
+    assert all(p.proto.page.endswith("inside") or "inside" in p.proto.page for p in links)
+    assert any(r"\alpha\, d_1" in x.value for x in at.latex)
+
+
+def test_one_input_regression_and_a_one_unit_layer():
+    settings = RunSettings(dataset="sine", hidden=(1, 4), epochs=100)
+    at, _ = page_with(settings, 10)
+    fig = figure(at, "inside_hidden")
+    lines = [t for t in fig["data"] if t["mode"] == "lines"]
+    assert len(lines) == 1  # one input: one line along it
+    marks = [t for t in fig["data"] if t["mode"] == "markers"]
+    assert {t["name"] for t in marks} == {"above the median", "at or below the median"}
+    assert all(not ys(t).any() for t in marks)  # one unit: drawn against 0
+    assert any("its one unit is the horizontal axis" in c.value for c in at.caption)

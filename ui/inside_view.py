@@ -339,3 +339,55 @@ def finder_section(trainer: Trainer) -> None:
               help="Sets the Train page's learning-rate slider"
               + ("" if rate == found.suggested else
                  f" to its nearest step (the suggestion is {found.suggested:.3g})") + ".")
+
+
+# ------------------------------------------------------------------------------ How it works
+MATHS = [
+    ("flow", [r"g_l = \left\lVert \tfrac{\partial L}{\partial W^{(l)}},"
+              r"\tfrac{\partial L}{\partial b^{(l)}} \right\rVert_2,"
+              r"\qquad s_l = \tfrac{1}{n\,m_l}\,\#\{(i,j) : |f'(z^{(l)}_{ij})| < 0.01 \max f'\}"],
+     "Backpropagation multiplies each layer's delta by the slope $f'(z)$ of the layer above. "
+     "Where a sigmoid's input is beyond about ±6 its slope is under 1% of its largest, "
+     "0.0025, so almost nothing flows back and the layers below stop learning. The view "
+     "records, at the trainer's recorded epochs and on a fixed sample of training rows, each "
+     "layer's gradient norm $g_l$ and the share $s_l$ of its (row, unit) pairs that are "
+     "saturated. On the blog's raw inputs (150–180) the hidden layer's $g$ falls to about "
+     "$10^{-10}$ with every unit saturated; min–max scaling keeps it alive."),
+    ("landscape", [r"\theta(\alpha,\beta) = \theta^* + \alpha\, d_1 + \beta\, d_2,\qquad"
+                   r"(\alpha_k, \beta_k) = \big((\theta_k-\theta^*)\cdot d_1,\ "
+                   r"(\theta_k-\theta^*)\cdot d_2\big)"],
+     r"The objective over a plane through the current weights $\theta^*$. After a run, "
+     r"$d_1, d_2$ are the first two right singular vectors of the matrix of the kept "
+     r"snapshots' offsets $\theta_k - \theta^*$ (their principal axes), so the path's "
+     r"projection $(\alpha_k, \beta_k)$ is as close to the path as any plane allows. Before "
+     "a run they are random, each unit's incoming weights scaled to that unit's norm in "
+     r"$\theta^*$ (filter normalisation, Li et al. 2018), so a step of 1 is as large as the "
+     "weights in every layer. A large rate bounces across a valley of this surface."),
+    ("hidden", [r"p_i = \left(a^{(l)}_i - \mu\right) [\,v_1\ v_2\,]"],
+     r"Each row $x_i$ goes through the layers up to $l$; its outputs $a^{(l)}_i$ are drawn "
+     r"directly when the layer has two units, else on its first two principal axes $v_1, "
+     r"v_2$ (right singular vectors of the centred outputs, mean $\mu$). The straight lines "
+     "of a grid over two inputs take the same way: the layers bend and stretch them until "
+     "the classes lie on either side of a straight line, which is all the next layer can draw."),
+    ("finder", [r"\eta_i = 10^{-5}\cdot\left(\tfrac{10}{10^{-5}}\right)^{i/(N-1)},\qquad"
+                r"\bar L_i = \frac{\beta \bar m_{i-1} + (1-\beta) L_i}{1-\beta^{i+1}}"],
+     r"A copy of the network trains $N \le 100$ mini-batches with a rate $\eta_i$ growing "
+     r"geometrically; the loss $L_i$ after each step, on a fixed sample of rows, is smoothed "
+     r"(an exponential average $\bar m$ with $\beta = 0.9$, bias-corrected). The search stops "
+     "when the smoothed loss passes 4× its lowest. Too small a rate changes nothing, too "
+     "large a rate explodes; the suggestion is where the loss falls fastest against "
+     r"$\log \eta$, before its minimum (Smith 2017; fast.ai)."),
+]
+
+
+def how_it_works_section(inside_page: str) -> None:
+    """How it works' part 7: one paragraph of the maths per view, each linking to it."""
+    st.subheader("7 · Inside the network", anchor="inside-the-network")
+    st.caption("The maths of the four views on the Inside the network page "
+               "(nn_core/analysis/), each computed from your own network.")
+    for name, lines, text in MATHS:
+        st.markdown(f"**{TITLES[name]}**")
+        for line in lines:
+            st.latex(line)
+        st.markdown(text)
+        st.page_link(inside_page, label=f"Open {TITLES[name]}", icon="🔬")

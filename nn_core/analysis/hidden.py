@@ -66,15 +66,18 @@ def grid_lines(lo: np.ndarray, hi: np.ndarray, ix: int, iy: int, base: np.ndarra
                n_lines: int = HIDDEN_LINES, n_points: int = HIDDEN_LINE_POINTS
                ) -> list[np.ndarray]:
     """Raw input rows along a grid's lines over inputs ``ix`` and ``iy`` (from ``lo`` to ``hi``
-    of each), every other input at ``base``: ``n_lines`` lines each way of ``n_points`` rows."""
+    of each), every other input at ``base``: ``n_lines`` lines each way of ``n_points`` rows
+(one line along ``ix`` when ``ix == iy``: a table of one input)."""
     if n_lines > HIDDEN_LINES or n_points > HIDDEN_LINE_POINTS:
         raise PlaygroundError(f"at most {HIDDEN_LINES} grid lines of {HIDDEN_LINE_POINTS} points")
     lines = []
     along = np.linspace(0.0, 1.0, n_points)
+    if ix == iy:  # one input: one line along it
+        rows = np.tile(np.asarray(base, dtype=float), (n_points, 1))
+        rows[:, ix] = lo[ix] + along * (hi[ix] - lo[ix])
+        return [rows]
     for k in np.linspace(0.0, 1.0, n_lines):
         for moving, fixed in ((ix, iy), (iy, ix)):
-            if moving == fixed:
-                continue
             rows = np.tile(np.asarray(base, dtype=float), (n_points, 1))
             rows[:, moving] = lo[moving] + along * (hi[moving] - lo[moving])
             rows[:, fixed] = lo[fixed] + k * (hi[fixed] - lo[fixed])
