@@ -7,7 +7,7 @@ each view gets the whole width.
 
 import streamlit as st
 
-from ui import inside_view, nav, scrubber, state
+from ui import inside_view, nav, scheduler, scrubber, state
 
 nav.start_page("🔬 Inside the network",
                "Four views no playground shows, computed from your own network: how strongly "
@@ -30,10 +30,12 @@ shown = trainer if look_back is None else trainer.at_epoch(look_back)
 st.caption(f"The network at epoch {shown.epoch}" + (" (now)." if look_back is None else
                                                      f" (now: {trainer.epoch})."))
 
-inside_view.flow_section(trainer, shown)
-st.divider()
-inside_view.landscape_section(trainer, shown)
-st.divider()
-inside_view.hidden_section(shown)
-st.divider()
-inside_view.finder_section(trainer)
+# the views' work (each bounded by nn_core/limits.py) one session at a time in this process
+with scheduler.page_turn():
+    inside_view.flow_section(trainer, shown)
+    st.divider()
+    inside_view.landscape_section(trainer, shown)
+    st.divider()
+    inside_view.hidden_section(shown)
+    st.divider()
+    inside_view.finder_section(trainer)

@@ -140,3 +140,24 @@ def test_one_input_regression_and_a_one_unit_layer():
     assert {t["name"] for t in marks} == {"above the median", "at or below the median"}
     assert all(not ys(t).any() for t in marks)  # one unit: drawn against 0
     assert any("its one unit is the horizontal axis" in c.value for c in at.caption)
+
+
+def test_the_views_follow_the_epoch_slider_and_the_train_pages_scrubber():
+    settings = RunSettings(dataset="xor", hidden=(2,), activation="tanh", epochs=100)
+    at, trainer = page_with(settings, 30)
+    slider = at.select_slider[0]
+    assert slider.label == "Epoch" and slider.value == 30
+    slider.set_value(10).run()
+    assert session(at).views.scrub_epoch == 10  # the Train page's scrubber looks back there too
+    assert any(c.value.startswith("The network at epoch 10 (now: 30)") for c in at.caption)
+    fig = figure(at, "inside_hidden")
+    marks = [t for t in fig["data"] if t["mode"] == "markers"]
+    plotted = np.concatenate([np.column_stack([ys({"y": t["x"]}), ys(t)]) for t in marks])
+    then = trainer.at_epoch(10)
+    rows = sample_rows(len(then.X_train), HIDDEN_ROWS)
+    A = hidden.layer_outputs(then.network, then.X_train[rows], 1)  # two units: the axes
+    y = then.y_train[rows]
+    np.testing.assert_allclose(plotted, np.concatenate([A[y == c] for c in (0, 1)]), atol=1e-6)
+    epochs = [t for t in figure(at, "inside_landscape")["data"] if t["name"] == "training path"]
+    assert epochs[0]["text"][-1] == "epoch 10"
+    assert trainer.epoch == 30  # looking back changes nothing

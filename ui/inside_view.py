@@ -22,7 +22,7 @@ from nn_core.errors import PlaygroundError
 from nn_core.limits import HIDDEN_ROWS, LANDSCAPE_GRID, LANDSCAPE_ROWS
 from nn_core.settings import value_range
 from nn_core.training.trainer import Trainer
-from ui import state
+from ui import scheduler, state
 from ui.charts import TEST_COLOR, TRAIN_COLOR
 from ui.live.surface import surface_axes
 from ui.text import plain, plotly_text
@@ -293,9 +293,10 @@ def on_find(generation: int) -> None:
         return
     s = trainer.settings
     try:
-        found = lr_finder.find_rate(trainer.network, trainer.optimizer, trainer.X_train,
-                                    trainer.Y_train, s.batch_size, s.seed, s.update_rule, s.l1,
-                                    s.l2)
+        with scheduler.page_turn():  # bounded work, one session at a time in this process
+            found = lr_finder.find_rate(trainer.network, trainer.optimizer, trainer.X_train,
+                                        trainer.Y_train, s.batch_size, s.seed, s.update_rule,
+                                        s.l1, s.l2)
     except PlaygroundError as exc:
         state.set_error(str(exc))
         return
@@ -312,7 +313,8 @@ def on_use(rate: float, suggested: float) -> None:
 def finder_section(trainer: Trainer) -> None:
     st.subheader(TITLES["finder"], anchor="learning-rate-finder")
     s = trainer.settings
-    st.caption("A copy of the network (and of its optimiser) trains up to 100 mini-batches while "
+    st.caption(f"From the network now (epoch {trainer.epoch}), a copy (and of its optimiser) "
+               "trains up to 100 mini-batches while "
                "the rate grows from 0.00001 to 10, and the loss is measured after each step; "
                "the suggested rate is where the loss falls fastest, before its lowest point. "
                "Your network, its optimiser and its run are not touched.")
