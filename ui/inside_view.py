@@ -185,14 +185,15 @@ def landscape_section(trainer: Trainer, shown: Trainer) -> None:
 
 # ------------------------------------------------------------------------------ hidden space
 def hidden_figure(space: hidden.HiddenSpace, colors: list[str], labels: list[str],
-                  axis_titles: tuple[str, str]) -> go.Figure:
+                  axis_titles: tuple[str, str], order: list[str]) -> go.Figure:
+    """The rows (one trace per label, in ``order``) over the input grid's bent lines."""
     fig = go.Figure()
     for k, line in enumerate(space.lines):
         fig.add_trace(go.Scatter(x=line[:, 0], y=line[:, 1], mode="lines",
                                  line={"color": "rgba(90,98,112,0.35)", "width": 1},
                                  hoverinfo="skip", showlegend=k == 0, name="input grid",
                                  legendgroup="grid"))
-    for label in dict.fromkeys(labels):
+    for label in [v for v in order if v in labels]:
         idx = [i for i, v in enumerate(labels) if v == label]
         fig.add_trace(go.Scatter(
             x=space.points[idx, 0], y=space.points[idx, 1], mode="markers", name=label,
@@ -233,10 +234,12 @@ def hidden_section(shown: Trainer) -> None:
     if ds.is_classification:
         labels = [plotly_text(ds.classes[int(c)], 40) for c in y]
         colors = [CLASS_COLORS[int(c) % len(CLASS_COLORS)] for c in y]
+        order = [plotly_text(c, 40) for c in ds.classes]
     else:
         median = float(np.median(y))
         labels = ["above the median" if v > median else "at or below the median" for v in y]
         colors = [TEST_COLOR if v > median else TRAIN_COLOR for v in y]
+        order = ["at or below the median", "above the median"]
     if space.kind == "units":
         axes = ("unit 1", "unit 2")
         how = "its two units are the axes"
@@ -255,7 +258,7 @@ def hidden_section(shown: Trainer) -> None:
                f"{shown.epoch}: {how}. The grey lines are {grid_words}{held}, bent by the layers "
                "below: a layer that separates the classes has warped the input grid until a "
                "straight line can split them.")
-    st.plotly_chart(hidden_figure(space, colors, labels, axes), key="inside_hidden",
+    st.plotly_chart(hidden_figure(space, colors, labels, axes, order), key="inside_hidden",
                     width="stretch", config=CONFIG)
 
 
