@@ -158,6 +158,6 @@ def test_the_views_follow_the_epoch_slider_and_the_train_pages_scrubber():
     A = hidden.layer_outputs(then.network, then.X_train[rows], 1)  # two units: the axes
     y = then.y_train[rows]
     np.testing.assert_allclose(plotted, np.concatenate([A[y == c] for c in (0, 1)]), atol=1e-6)
-    epochs = [t for t in figure(at, "inside_landscape")["data"] if t["name"] == "training path"]
+    epochs = [t for t in figure(at, "inside_landscape")["data"] if t.get("name") == "training path"]
     assert epochs[0]["text"][-1] == "epoch 10"
     assert trainer.epoch == 30  # looking back changes nothing
