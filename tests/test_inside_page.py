@@ -161,3 +161,13 @@ def test_the_views_follow_the_epoch_slider_and_the_train_pages_scrubber():
     epochs = [t for t in figure(at, "inside_landscape")["data"] if t.get("name") == "training path"]
     assert epochs[0]["text"][-1] == "epoch 10"
     assert trainer.epoch == 30  # looking back changes nothing
+
+
+def test_the_path_ends_at_the_network_now_even_when_its_epoch_is_not_kept():
+    settings = RunSettings(dataset="moons", hidden=(8, 8), activation="tanh", epochs=300)
+    at, trainer = page_with(settings, 150)
+    assert 150 not in trainer.snapshots  # kept: every epoch to 20, then every 4th
+    path = next(t for t in figure(at, "inside_landscape")["data"]
+                if t.get("name") == "training path")
+    assert path["text"][-1] == "epoch 150" and path["text"][-2] == "epoch 148"
+    assert ys(path)[-1] == 0.0 and ys({"y": path["x"]})[-1] == 0.0

@@ -149,10 +149,15 @@ def _cached(key: tuple, make: Any) -> Any:
     return cache[key[0]][1]
 
 
-def path_of(trainer: Trainer, epoch: int) -> tuple[list[np.ndarray], list[int]]:
-    """The kept weights of the run up to ``epoch``, oldest first."""
-    epochs = [e for e in trainer.snapshots.epochs() if e <= epoch]
-    return [trainer.snapshots.get(e).params for e in epochs], epochs
+def path_of(trainer: Trainer, shown: Trainer) -> tuple[list[np.ndarray], list[int]]:
+    """The kept weights of the run up to the shown epoch, oldest first, ending with the shown
+    network's (the current epoch is not always a kept one)."""
+    epochs = [e for e in trainer.snapshots.epochs() if e <= shown.epoch]
+    params = [trainer.snapshots.get(e).params for e in epochs]
+    if not epochs or epochs[-1] != shown.epoch:
+        epochs.append(int(shown.epoch))
+        params.append(shown.network.get_params())
+    return params, epochs
 
 
 def landscape_section(trainer: Trainer, shown: Trainer) -> None:
@@ -162,7 +167,7 @@ def landscape_section(trainer: Trainer, shown: Trainer) -> None:
     key = ("landscape", state.generation(), shown.epoch, s.l1, s.l2, shown.network.params.sum())
 
     def make() -> landscape.Landscape:
-        params, epochs = path_of(trainer, shown.epoch)
+        params, epochs = path_of(trainer, shown)
         return landscape.landscape(shown.network, shown.X_train[rows], shown.Y_train[rows],
                                    params, epochs, s.l1, s.l2, LANDSCAPE_GRID, s.seed)
 

@@ -25,7 +25,7 @@ MOONS = RunSettings(dataset="moons", hidden=(8, 8), activation="tanh", lr=0.3, e
 # Every Plotly chart on the page by its Streamlit key: its traces' names, x and y.
 CHARTS = """() => Object.fromEntries(Array.from(document.querySelectorAll('.js-plotly-plot'))
   .map(gd => [(gd.closest('[class*="st-key-"]') || {className: ''}).className.match(
-     /st-key-(inside_[a-z]+)/)?.[1] || '', gd.data.map(t => ({name: t.name || '', type: t.type,
+     /st-key-(inside_[a-z]+)/)?.[1] || '', gd._fullData.map(t => ({name: t.name || '', type: t.type,
      x: t.x ? Array.from(t.x) : [], y: t.y ? Array.from(t.y) : [], yaxis: t.yaxis || 'y'}))])
   .filter(([k]) => k))"""
 
@@ -109,10 +109,10 @@ def test_moons_inside_on_a_desktop_and_a_phone(visit) -> None:
         # the same session on a phone's width: the views fit, one under the other
         pg.set_viewport_size({"width": 390, "height": 1800})
         wait_idle(pg)
-        pg.wait_for_timeout(500)  # Plotly resizes to the new width
-        widths = pg.evaluate("() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
-                             ".map(gd => gd.getBoundingClientRect().width)")
-        assert widths and max(widths) <= 390
+        pg.wait_for_function(  # Plotly follows its container to the phone's width
+            "() => { const w = Array.from(document.querySelectorAll('.js-plotly-plot'))"
+            ".map(gd => gd.getBoundingClientRect().width);"
+            " return w.length >= 3 && Math.max(...w) <= 390; }")
         show(pg, "Gradient flow")
         screenshot(pg, "inside_phone")
         assert_no_exception(pg)
