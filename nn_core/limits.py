@@ -21,10 +21,12 @@ AUTO_CLASS_VALUES = 10  # a numeric target with at most this many integer values
 SHOW_NAMES = 12  # how many column names a message lists before "and N more"
 
 # Inside the network (nn_core/analysis/): each view's work is bounded before it is spent.
-LANDSCAPE_GRID = 25  # loss landscape: at most this many points along each axis of the slice
+LANDSCAPE_GRID = 21  # loss landscape: at most this many points along each axis of the slice
 LANDSCAPE_ROWS = 256  # ... on at most this many training rows (evenly spaced), per grid point
+LANDSCAPE_MIN_ROWS = 32  # ... and at least this many (or all of them), fewer for big networks:
+LANDSCAPE_WORK = 800_000_000  # grid points × rows × parameters (the largest network: 71 rows)
 FLOW_ROWS = 256  # gradient flow: the gradient and slopes measured on at most this many rows
-FLOW_POINTS = 200  # ... at most this many epochs kept (thinned by halves, like the history)
+FLOW_POINTS = 100  # ... at most this many epochs kept (thinned by halves, like the history)
 HIDDEN_ROWS = 600  # hidden space: at most this many training points drawn
 HIDDEN_LINES = 13  # ... this many grid lines across each input, each of HIDDEN_LINE_POINTS
 HIDDEN_LINE_POINTS = 41

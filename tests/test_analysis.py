@@ -82,8 +82,8 @@ def test_blog_raw_network_hidden_gradient_dies_and_min_max_revives_it():
 def test_flow_is_bounded_thinned_and_cut_when_the_run_goes_back():
     t = trained(MOONS, 700)
     epochs, norms, _ = t.flow.upto(t.epoch)
-    assert len(epochs) <= FLOW_POINTS and epochs[0] == 0 and epochs[-1] == 700
-    assert np.all(np.diff(epochs) == t.flow.stride) and t.flow.stride == 4
+    assert len(epochs) <= FLOW_POINTS and epochs[0] == 0 and epochs[-1] == 696
+    assert np.all(np.diff(epochs) == t.flow.stride) and t.flow.stride == 8
     assert t.flow.n_rows == min(len(t.X_train), 256)
     i = list(epochs).index(400)
     expected, _ = gradients.measure(t.at_epoch(400).network, t.flow.X, t.flow.Y)
@@ -142,8 +142,18 @@ def test_landscape_is_bounded_before_it_is_spent():
     with pytest.raises(PlaygroundError):
         landscape.evaluate(t.network, np.zeros((LANDSCAPE_ROWS + 1, 2)), Y, params[0], params[0],
                            np.zeros(3), np.zeros(3))
-    land = landscape.landscape(t.network, X, Y, params, kept, n=24)
-    assert land.loss.shape == (23, 23)  # odd, so the centre is a grid point
+    land = landscape.landscape(t.network, X, Y, params, kept, n=20)
+    assert land.loss.shape == (19, 19)  # odd, so the centre is a grid point
+    # rows shrink with the network so that grid points × rows × parameters stays bounded
+    assert landscape.rows_for(105, 5000) == LANDSCAPE_ROWS
+    assert landscape.rows_for(105, 7) == 7
+    assert landscape.rows_for(25_364, 20_000) == 800_000_000 // (21 * 21 * 25_364) == 71
+    assert landscape.rows_for(10**7, 20_000) == 32
+    big = Network([50, *[64] * 6, 20], "tanh", "softmax", "ce", True, "xavier",
+                  np.random.default_rng(0))
+    with pytest.raises(PlaygroundError):  # 72 rows of the largest network: refused unspent
+        landscape.evaluate(big, np.zeros((72, 50)), np.zeros((72, 20)), big.params, big.params,
+                           np.zeros(21), np.zeros(21))
 
 
 # ------------------------------------------------------------------------------ hidden space

@@ -16,10 +16,10 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from nn_core.analysis import hidden, landscape, lr_finder
+from nn_core.analysis import gradients, hidden, landscape, lr_finder
 from nn_core.analysis.rows import sample_rows
 from nn_core.errors import PlaygroundError
-from nn_core.limits import HIDDEN_ROWS, LANDSCAPE_GRID, LANDSCAPE_ROWS
+from nn_core.limits import HIDDEN_ROWS, LANDSCAPE_GRID
 from nn_core.settings import value_range
 from nn_core.training.trainer import Trainer
 from ui import scheduler, state
@@ -102,9 +102,11 @@ def flow_section(trainer: Trainer, shown: Trainer) -> None:
                f"{SATURATION_WORDS}), epoch by epoch, on {flow.n_rows} training rows. A layer "
                "whose gradient is near zero has stopped learning.")
     epochs, norms, saturated = flow.upto(shown.epoch)
-    if len(epochs) == 0:
-        st.info("No epoch measured yet.")
-        return
+    if len(epochs) == 0 or epochs[-1] != shown.epoch:  # the epoch shown is off the stride
+        now_norms, now_saturated = gradients.measure(shown.network, flow.X, flow.Y)
+        epochs = np.append(epochs, shown.epoch)
+        norms = np.vstack([norms.reshape(-1, len(now_norms)), now_norms])
+        saturated = np.vstack([saturated.reshape(-1, len(now_saturated)), now_saturated])
     st.plotly_chart(flow_figure(epochs, norms, saturated), key="inside_flow", width="stretch",
                     config=CONFIG)
     st.markdown(flow_verdict(norms[-1], saturated[-1], int(epochs[-1])))
@@ -162,7 +164,8 @@ def path_of(trainer: Trainer, shown: Trainer) -> tuple[list[np.ndarray], list[in
 
 def landscape_section(trainer: Trainer, shown: Trainer) -> None:
     st.subheader(TITLES["landscape"], anchor="loss-landscape")
-    rows = sample_rows(len(shown.X_train), LANDSCAPE_ROWS)
+    rows = sample_rows(len(shown.X_train), landscape.rows_for(shown.network.params.size,
+                                                              len(shown.X_train)))
     s = shown.settings
     key = ("landscape", state.generation(), shown.epoch, s.l1, s.l2, shown.network.params.sum())
 

@@ -12,10 +12,12 @@ The slice is ``θ(α, β) = θ* + α d₁ + β d₂`` around the current weights
   norm of that unit's weights in ``θ*``, and the biases' parts are 0, so a step of 1 is as large
   as the weights themselves in every unit, whatever the layer's scale.
 
-The objective is the data loss plus the L1/L2 penalty (what training minimises) on at most
-:data:`~nn_core.limits.LANDSCAPE_ROWS` training rows (evenly spaced), at most
-:data:`~nn_core.limits.LANDSCAPE_GRID` points along each axis: at most 625 forward passes on
-256 rows, whatever the network.
+The objective is the data loss plus the L1/L2 penalty (what training minimises) on
+:data:`~nn_core.limits.LANDSCAPE_GRID` (21) points along each axis, on at most
+:data:`~nn_core.limits.LANDSCAPE_ROWS` (256) training rows, evenly spaced: fewer for a big
+network, so that grid points × rows × parameters stays within
+:data:`~nn_core.limits.LANDSCAPE_WORK` (:func:`rows_for`; the largest network, 25,364
+parameters, gets 71 rows), but never fewer than :data:`~nn_core.limits.LANDSCAPE_MIN_ROWS`.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import numpy as np
 
 from nn_core.engine.network import QUIET, Network
 from nn_core.errors import PlaygroundError
-from nn_core.limits import LANDSCAPE_GRID, LANDSCAPE_ROWS
+from nn_core.limits import LANDSCAPE_GRID, LANDSCAPE_MIN_ROWS, LANDSCAPE_ROWS, LANDSCAPE_WORK
 
 MARGIN = 0.25  # the slice reaches this share beyond the farthest path point
 MIN_EXPLAINED_2ND = 1e-12  # a second axis holding less of the path is no direction
@@ -81,6 +83,13 @@ def principal_directions(offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray, f
     return d1, d2, float((s[0] ** 2 + s[1] ** 2) / total)
 
 
+def rows_for(n_params: int, n_rows: int, n: int = LANDSCAPE_GRID) -> int:
+    """How many training rows an ``n`` × ``n`` slice of a network of ``n_params`` parameters
+    is measured on (see module)."""
+    fit = LANDSCAPE_WORK // max(n * n * int(n_params), 1)
+    return int(min(n_rows, LANDSCAPE_ROWS, max(LANDSCAPE_MIN_ROWS, fit)))
+
+
 def grid_size(n: int) -> int:
     """An odd grid size within :data:`LANDSCAPE_GRID` (the middle point is the centre)."""
     n = int(n)
@@ -104,8 +113,10 @@ def evaluate(network: Network, X: np.ndarray, Y: np.ndarray, d1: np.ndarray, d2:
     on a scratch copy of the network (``network`` is not changed)."""
     if len(alphas) > LANDSCAPE_GRID or len(betas) > LANDSCAPE_GRID:
         raise PlaygroundError(f"the landscape's grid takes at most {LANDSCAPE_GRID} points a side")
-    if len(X) > LANDSCAPE_ROWS:
-        raise PlaygroundError(f"the landscape is measured on at most {LANDSCAPE_ROWS} rows")
+    if len(X) > rows_for(network.params.size, len(X), max(len(alphas), len(betas))):
+        raise PlaygroundError(f"the landscape takes at most {LANDSCAPE_ROWS} rows, fewer for a "
+                              f"big network (grid points × rows × parameters ≤ "
+                              f"{LANDSCAPE_WORK:,})")
     scratch = Network(network.sizes, network.hidden_activations, network.output,
                       network.loss_name, network.bias, network.init, np.random.default_rng(0))
     theta = network.get_params()
