@@ -1,5 +1,6 @@
 """AppTest: the Inside the network page on the blog's network and on moons (issue 25)."""
 
+import ast
 import json
 
 import numpy as np
@@ -171,3 +172,26 @@ def test_the_path_ends_at_the_network_now_even_when_its_epoch_is_not_kept():
                 if t.get("name") == "training path")
     assert path["text"][-1] == "epoch 150" and path["text"][-2] == "epoch 148"
     assert ys(path)[-1] == 0.0 and ys({"y": path["x"]})[-1] == 0.0
+
+
+def test_share_and_export_offers_the_run_as_a_notebook():
+    import nbformat
+
+    from tests.conftest import deferred_downloads
+
+    settings = RunSettings(dataset="xor", hidden=(4,), epochs=100)
+    trainer = Trainer(settings, load_data(settings))
+    trainer.step(12)
+    at = start()
+    s = session(at)
+    s.settings, s.dataset, s.trainer = settings, trainer.dataset, trainer
+    with deferred_downloads() as made:
+        go(at, nav.SHARE)
+    button = next(b for b in at.get("download_button") if b.label.startswith("Jupyter"))
+    assert not button.proto.disabled
+    nb = nbformat.reads(made["run.ipynb"](), as_version=4)
+    nbformat.validate(nb)
+    source = "".join(nb.cells[3].source)
+    assert source.startswith("RUN = json.loads(") and source.endswith(")")
+    payload = ast.literal_eval(source[len("RUN = json.loads("):-1])  # one string literal
+    assert json.loads(payload)["epochs"] == 12
