@@ -4,7 +4,8 @@ The maths is in :mod:`nn_core.analysis`; here are the Plotly figures and the pag
 Each view shows the network on screen: the live one, or the epoch the Train page's scrubber
 looks back to (:mod:`ui.scrubber`), which this page's own epoch slider also moves. The costly
 views (landscape, hidden space) are kept per session for the epoch they were drawn for; the
-rate finder runs on a button. User text reaches a figure only through :func:`ui.text.plotly_text`.
+rate finder runs on a button (both kept in the session object, ui/state.py). User text
+reaches a figure only through :func:`ui.text.plotly_text`.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ CONFIG = {"displaylogo": False}
 LAYER_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2")
 CLASS_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
                 "#7f7f7f", "#bcbd22", "#17becf")
-CACHE = "inside_cache"  # st.session_state: this session's drawn views, by what they show
 SATURATION_WORDS = ("slope f′(z) below 1% of its largest: sigmoid beyond |z| ≈ 6, tanh beyond "
                     "|z| ≈ 3, ReLU at z ≤ 0")
 TITLES = {
@@ -145,7 +145,7 @@ def landscape_figure(land: landscape.Landscape, epoch: int) -> go.Figure:
 
 def _cached(key: tuple, make: Any) -> Any:
     """This session's view for ``key``, made once (one entry per view name)."""
-    cache = st.session_state.setdefault(CACHE, {})
+    cache = state.inside_views()
     if cache.get(key[0], (None,))[0] != key:
         cache[key[0]] = (key, make())
     return cache[key[0]][1]
@@ -220,7 +220,7 @@ def hidden_section(shown: Trainer) -> None:
         st.info("This network has no hidden layer: add one on the Train page to see where it "
                 "puts the rows.")
         return
-    layer = st.selectbox("Hidden layer", list(range(1, n_hidden + 1)), key="w_inside_layer",
+    layer = st.selectbox("Hidden layer", list(range(1, n_hidden + 1)), key=state.W_INSIDE_LAYER,
                          format_func=lambda i: f"{i} ({net.sizes[i]} units, "
                          f"{net.layer_activations[i - 1]})")
     layer = min(int(layer), n_hidden)
@@ -311,7 +311,7 @@ def on_find(generation: int) -> None:
     except PlaygroundError as exc:
         state.set_error(str(exc))
         return
-    st.session_state.setdefault(CACHE, {})["finder"] = ((generation, trainer.epoch), found)
+    state.inside_views()["finder"] = ((generation, trainer.epoch), found)
 
 
 def on_use(rate: float, suggested: float) -> None:
@@ -329,11 +329,11 @@ def finder_section(trainer: Trainer) -> None:
                "the rate grows from 0.00001 to 10, and the loss is measured after each step; "
                "the suggested rate is where the loss falls fastest, before its lowest point. "
                "Your network, its optimiser and its run are not touched.")
-    st.button("Find a learning rate", key="w_inside_find", on_click=on_find,
+    st.button("Find a learning rate", key=state.W_INSIDE_FIND, on_click=on_find,
               args=(state.generation(),), disabled=not state.may_change("lr"),
               help="Up to 100 mini-batches of at most 256 rows on a copy: about a second on "
               "the largest network.")
-    entry = st.session_state.get(CACHE, {}).get("finder")
+    entry = state.inside_views().get("finder")
     if entry is None or entry[0] != (state.generation(), trainer.epoch):
         return
     found = entry[1]
@@ -347,7 +347,7 @@ def finder_section(trainer: Trainer) -> None:
                 "well as any. Reset the network and look again to choose a starting rate.")
         return
     rate = lr_finder.snap(found.suggested, slider_rates())
-    st.button(f"Use this rate ({rate:g})", key="w_inside_use", on_click=on_use,
+    st.button(f"Use this rate ({rate:g})", key=state.W_INSIDE_USE, on_click=on_use,
               args=(rate, found.suggested), disabled=not state.may_change("lr"),
               help="Sets the Train page's learning-rate slider"
               + ("" if rate == found.suggested else
