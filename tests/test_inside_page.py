@@ -195,3 +195,27 @@ def test_share_and_export_offers_the_run_as_a_notebook():
     assert source.startswith("RUN = json.loads(") and source.endswith(")")
     payload = ast.literal_eval(source[len("RUN = json.loads("):-1])  # one string literal
     assert json.loads(payload)["epochs"] == 12
+
+
+def test_an_uploaded_table_with_hostile_names():
+    names = ["<b>x</b> [a](http://e.example)", "$y$ **z**", "c"]
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(60, 3))
+    rows = [",".join(f"{v:.4f}" for v in r) + ("," + ("<i>yes</i>" if r[0] + r[1] > 0 else "no"))
+            for r in X]
+    table = ("\"" + "\",\"".join(names) + "\",label\n" + "\n".join(rows)).encode()
+    settings = RunSettings(dataset="upload.csv", target="label", hidden=(5, 3))
+    ds = load_data(settings, table)
+    trainer = Trainer(settings, ds)
+    trainer.step(20)
+    at = start()
+    s = session(at)
+    s.settings, s.dataset, s.trainer, s.csv_bytes = settings, ds, trainer, table
+    go(at, nav.INSIDE)
+    assert not at.exception
+    hidden_caption = next(c.value for c in at.caption if c.value.startswith("Where "))
+    assert "<b>x</b>" not in hidden_caption and "[a](" not in hidden_caption  # escaped text
+    assert shown(hidden_caption).count("<b>x</b> [a](http") == 1
+    fig = figure(at, "inside_hidden")
+    assert {t["name"] for t in fig["data"] if t["mode"] == "markers"} == {"&lt;i&gt;yes&lt;/i&gt;",
+                                                                         "no"}
