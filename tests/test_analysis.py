@@ -229,5 +229,7 @@ def test_suggestion_is_the_steepest_fall_before_the_minimum():
     slope = np.gradient(smoothed[:5], np.log10(rates[:5]))
     assert lr_finder.steepest(rates, smoothed) == rates[int(np.argmin(slope[:4]))] == rates[3]
     assert lr_finder.steepest(rates, np.array([0.1, 0.2, 0.3, 1, 2, 3, 4])) is None
+    flat = np.array([0.125, 0.125 - 1e-12, 0.125 - 2e-12, 0.125 - 3e-12, 0.13, 0.2, 0.5])
+    assert lr_finder.steepest(rates, flat) is None  # a fall of 3e-12: no suggestion
     assert lr_finder.snap(0.4037, (0.01, 0.03, 0.1, 0.3, 1.0)) == 0.3
     assert lr_finder.smooth(np.array([2.0, 2.0, 2.0]))[-1] == pytest.approx(2.0)

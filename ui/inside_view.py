@@ -339,12 +339,14 @@ def finder_section(trainer: Trainer) -> None:
     found = entry[1]
     st.plotly_chart(finder_figure(found, s.lr), key="inside_finder", width="stretch",
                     config=CONFIG)
-    batch = ("all" if found.batch_rows >= len(trainer.X_train) else str(found.batch_rows))
-    st.caption(f"{len(found.rates)} mini-batches of {batch} rows; {found.stopped}; loss "
+    batch = ("all the rows" if found.batch_rows >= len(trainer.X_train) else
+             f"{found.batch_rows} row{'s' * (found.batch_rows != 1)}")
+    st.caption(f"{len(found.rates)} mini-batches of {batch}; {found.stopped}; loss "
                f"measured on {found.measured_rows} training rows.")
     if found.suggested is None:
-        st.info("No fall before the lowest loss: at this epoch a small rate already does as "
-                "well as any. Reset the network and look again to choose a starting rate.")
+        st.info("No real fall before the lowest loss: no rate makes this network learn "
+                "faster from here (saturated units, or already near a minimum). Reset the "
+                "network, or fix what the gradient flow shows, and look again.")
         return
     rate = lr_finder.snap(found.suggested, slider_rates())
     st.button(f"Use this rate ({rate:g})", key=state.W_INSIDE_USE, on_click=on_use,

@@ -31,6 +31,7 @@ from nn_core.limits import LR_FINDER_ROWS, LR_FINDER_STEPS
 START, END = 1e-5, 10.0
 BETA = 0.9  # smoothing of the loss (fast.ai: 0.98 on noisy mini-batch losses)
 EXPLODED = 4.0  # stop when the smoothed loss passes this many times its lowest
+MIN_FALL = 0.01  # a suggestion needs the smoothed loss to fall by 1% of its start at least
 
 
 @dataclass(frozen=True)
@@ -61,8 +62,8 @@ def smooth(losses: np.ndarray, beta: float = BETA) -> np.ndarray:
 def steepest(rates_: np.ndarray, smoothed: np.ndarray) -> float | None:
     """The rate where ``smoothed`` falls fastest against ``log10(rate)`` before its minimum."""
     low = int(np.argmin(smoothed))
-    if low < 2:
-        return None
+    if low < 2 or smoothed[0] - smoothed[low] < MIN_FALL * abs(smoothed[0]):
+        return None  # no real fall (a saturated network's flat curve): nothing to suggest
     slope = np.gradient(smoothed[: low + 1], np.log10(rates_[: low + 1]))
     i = int(np.argmin(slope[:low]))
     return float(rates_[i]) if slope[i] < 0 else None

@@ -4,6 +4,8 @@ layer's gradient dead, its units saturated; the rate finder and "Use this rate")
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -66,7 +68,7 @@ def test_the_blogs_network_inside(visit) -> None:
         assert any(t["name"] == "input grid" for t in hidden)
         show(pg, "Hidden space")
         screenshot(pg, "inside_hidden_blog")
-        # the rate finder on min-max scaled inputs, then "Use this rate" sets the slider
+        # the rate finder on the saturated network
         pg.get_by_role("button", name="Find a learning rate").click()
         wait_idle(pg)
         pg.wait_for_selector(".st-key-inside_finder .js-plotly-plot", timeout=TIMEOUT_MS)
@@ -75,14 +77,8 @@ def test_the_blogs_network_inside(visit) -> None:
         assert finder[0]["x"][0] == pytest.approx(1e-5)
         show(pg, "Learning-rate finder")
         screenshot(pg, "inside_finder_blog")
-        use = pg.locator(".st-key-w_inside_use button")
-        if use.count():  # a suggestion exists: the slider takes its nearest step
-            rate = use.inner_text().split("(")[1].rstrip(")")
-            use.click()
-            wait_idle(pg)
-            expect(pg.get_by_text(f"Learning rate set to {rate}")).to_be_visible()
-            go_to(pg, "Train")
-            expect(pg.locator(".st-key-w_lr")).to_contain_text(rate)
+        # the saturated network: the loss does not fall at any rate, so nothing is suggested
+        expect(pg.get_by_text("No real fall before the lowest loss")).to_be_visible()
         assert_no_exception(pg)
 
 
@@ -115,4 +111,18 @@ def test_moons_inside_on_a_desktop_and_a_phone(visit) -> None:
             " return w.length >= 3 && Math.max(...w) <= 390; }")
         show(pg, "Gradient flow")
         screenshot(pg, "inside_phone")
+        pg.set_viewport_size({"width": 1500, "height": 1700})
+        # the rate finder, then "Use this rate" sets the Train page's slider
+        pg.get_by_role("button", name="Find a learning rate").click()
+        wait_idle(pg)
+        pg.wait_for_selector(".st-key-inside_finder .js-plotly-plot", timeout=TIMEOUT_MS)
+        use = pg.get_by_role("button", name=re.compile(r"^Use this rate"))
+        rate = use.inner_text().split("(")[1].rstrip(")")
+        show(pg, "Learning-rate finder")
+        screenshot(pg, "inside_finder_moons")
+        use.click()
+        wait_idle(pg)
+        expect(pg.get_by_text(f"Learning rate set to {rate}")).to_be_visible()
+        go_to(pg, "Train")
+        expect(pg.locator(".st-key-w_lr")).to_contain_text(rate)
         assert_no_exception(pg)
