@@ -286,7 +286,8 @@ def finder_figure(found: lr_finder.RateSearch, current: float) -> go.Figure:
     fig.add_vline(x=current, line={"color": "#5a6270", "dash": "dot"},
                   annotation_text=f"now {current:g}", annotation_position="bottom right")
     fig.update_xaxes(type="log", title_text="learning rate (log scale)", exponentformat="power")
-    fig.update_yaxes(title_text="loss after the step")
+    fig.update_yaxes(title_text="loss after the step (log scale)", type="log")  # an explosion
+    # would flatten the rest on a linear scale
     return _layout(fig, 420)
 
 
