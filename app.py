@@ -27,6 +27,7 @@ page = st.navigation(
     [
         st.Page(nav.DATA, title="Data", icon="📊", default=True),
         st.Page(nav.TRAIN, title="Train", icon="🏋️"),
+        st.Page(nav.INSIDE, title="Inside the network", icon="🔬"),
         st.Page(nav.PREDICT, title="Predict", icon="🔮"),
         st.Page(nav.SHARE, title="Share & export", icon="🔗"),
         st.Page(nav.HOW_IT_WORKS, title="How it works", icon="📐"),

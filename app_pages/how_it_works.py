@@ -4,7 +4,7 @@ import streamlit as st
 
 from nn_core.errors import PlaygroundError
 from nn_core.settings import BLOG_SETUP
-from ui import nav, state
+from ui import inside_view, nav, state
 from ui.how_view import (
     BACKWARD,
     BLOG_TRAIN_METHOD,
@@ -174,3 +174,6 @@ state.show_messages()
 
 st.divider()
 step_section()  # 6 · One step, every number (ui/step_view.py)
+
+st.divider()
+inside_view.how_it_works_section(nav.INSIDE)  # 7 · Inside the network: the four views' maths

@@ -6,6 +6,7 @@ from nn_core.data.builtin import BUILTIN
 from nn_core.errors import PlaygroundError
 from nn_core.io.bundle import write_bundle
 from nn_core.io.export import dataset_csv, history_csv, script_for
+from nn_core.io.notebook import notebook_for, refusal
 from nn_core.io.serialize import model_to_json
 from ui import link_codec, locks, nav, state
 from ui.text import plain
@@ -90,6 +91,17 @@ else:
     c5.download_button("Training history (CSV)", lambda: history_csv(trainer.history),
                        file_name="history.csv", mime="text/csv", width="stretch",
                        on_click="ignore", help="Loss and metric per recorded epoch.")
+    c6, _, _ = st.columns(3)
+    why_not = refusal(trainer)
+    c6.download_button("Jupyter notebook (.ipynb)",
+                       (lambda: notebook_for(trainer)) if why_not is None else "",
+                       file_name=f"run{suffix}.ipynb", mime="application/x-ipynb+json",
+                       width="stretch", on_click="ignore", disabled=why_not is not None,
+                       help="The data, the script's NumPy network, the training loop with this "
+                       "run's settings from its first weights, and Plotly charts of its loss and "
+                       "predictions: run it top to bottom in Jupyter.")
+    if why_not is not None:
+        st.caption(f"No notebook: {why_not}.")
     if untrained:
         st.warning("The network is untrained (epoch 0): the model and the script hold its "
                    "initial random weights. Train it on the Train page first to download what "

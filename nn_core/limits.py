@@ -90,3 +90,18 @@ def table_shape(data: bytes) -> tuple[int, int]:
 MAX_REPLAY_WORK = 2_000_000_000
 REPLAY_STEP_WORK = 15
 REPLAY_BATCH_WORK = 30_000
+
+
+# Inside the network (nn_core/analysis/): each view's work is bounded before it is spent.
+LANDSCAPE_GRID = 21  # loss landscape: at most this many points along each axis of the slice
+LANDSCAPE_ROWS = 256  # ... on at most this many training rows (evenly spaced), per grid point
+LANDSCAPE_MIN_ROWS = 32  # ... and at least this many (or all of them), fewer for big networks:
+LANDSCAPE_WORK = 800_000_000  # grid points × rows × parameters (the largest network: 71 rows)
+FLOW_ROWS = 256  # gradient flow: the gradient and slopes measured on at most this many rows
+FLOW_POINTS = 100  # ... at most this many epochs kept (thinned by halves, like the history)
+HIDDEN_ROWS = 600  # hidden space: at most this many training points drawn
+HIDDEN_LINES = 13  # ... this many grid lines across each input, each of HIDDEN_LINE_POINTS
+HIDDEN_LINE_POINTS = 41
+LR_FINDER_STEPS = 100  # learning-rate finder: at most this many mini-batches
+LR_FINDER_ROWS = 256  # ... of at most this many rows each
+MAX_NOTEBOOK_BYTES = 8 * 1024 * 1024  # a notebook export (the data and the weights inside)

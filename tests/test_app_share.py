@@ -77,7 +77,8 @@ def test_share_page_shows_the_link_and_the_downloads():
     assert at.code[1].value.endswith("/train?dataset=circle&lr=0.1&hide=lr,upload")
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["Dataset (CSV)", "Run bundle (settings + data)", "Trained model (JSON)",
-                      "Standalone Python script", "Training history (CSV)"]
+                      "Standalone Python script", "Training history (CSV)",
+                      "Jupyter notebook (.ipynb)"]
 
 
 def test_share_page_without_training_offers_data_and_bundle_only():

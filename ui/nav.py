@@ -10,6 +10,7 @@ TRAIN = "app_pages/train.py"
 PREDICT = "app_pages/predict.py"
 HOW_IT_WORKS = "app_pages/how_it_works.py"
 SHARE = "app_pages/share.py"
+INSIDE = "app_pages/inside.py"
 
 
 def start_page(title: str, caption: str) -> None:

@@ -121,6 +121,8 @@ class Session:
     views: Views = field(default_factory=Views)
     live: Live = field(default_factory=Live)
     quality: tuple[tuple, Any] | None = None  # (key, measures) of the paused network
+    inside: dict[str, tuple[Any, Any]] = field(default_factory=dict)  # Inside the network's
+    # views by name: (what they were made for, the view); one of each (ui/inside_view.py)
     loaded_model: tuple[TrainedModel, str] | None = None  # a model file and its name
     batch_prediction: tuple[tuple, Any] | None = None  # (key, prediction or refusal message)
     step_result: tuple[bool, str] | None = None  # the last "apply this step", shown once
@@ -235,6 +237,9 @@ W_LINK_PAGE = "share_target_page"  # the page a link opens
 W_LINK_HIDE = "share_hide"  # what a classroom link hides
 # How it works page:
 W_STEP_NEXT_ROW, W_STEP_APPLY = "step_next_row", "step_apply"  # the step view's buttons
+# Inside the network page (ui/inside_view.py):
+W_INSIDE_LAYER = "w_inside_layer"  # the hidden layer the hidden space shows
+W_INSIDE_FIND, W_INSIDE_USE = "w_inside_find", "w_inside_use"  # the rate finder's buttons
 # Every page (app.py):
 W_LINK_PROBE = "nn_link_probe"  # the element reporting a query string Streamlit dropped
 W_PRELOAD = "nn_preload"  # the element warming the browser's element code (ui/preload.py)
@@ -805,6 +810,11 @@ def set_session_lost(lost: bool) -> None:
 
 
 # --- the Train page's "How good is it" section (see ui/quality_view.py) ------------------------
+def inside_views() -> dict[str, tuple[Any, Any]]:
+    """Inside the network's views made for this session, by name: ``(key, view)``."""
+    return session().inside
+
+
 def quality(key: tuple) -> Any:
     """The stored measures if they were made for ``key`` (trainer and weights), else None."""
     stored = session().quality

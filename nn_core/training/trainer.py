@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nn_core.analysis.gradients import GradientFlow
 from nn_core.data.dataset import Dataset, split_indices
 from nn_core.data.load import load_data
 from nn_core.data.preprocess import Preprocessor
@@ -186,6 +187,8 @@ class Trainer:
         self.best_loss = float("inf")
         self._best = self.network.get_params()
         self._early_stopping(self._monitored_loss())
+        # per layer, the gradient's norm and the saturated units, on a bounded row sample
+        self.flow = GradientFlow(self.X_train, self.Y_train)
         self._record()
         self.snapshots = SnapshotStore(self.network.params.size)  # to look back and go back
         self.snapshots.add(capture(self, None))
@@ -438,6 +441,7 @@ class Trainer:
         self.epoch = self._snap_epoch
         self.snapshots.drop_after(self.epoch)
         self._restore_state(self._snap_optimizer, self._snap_rng)
+        self.flow.drop_after(self.epoch)
         self._pass = None
         self._current = None
         self._sick = None
@@ -498,6 +502,7 @@ class Trainer:
         for k in HISTORY_KEYS:
             self.history[k] = [self.history[k][i] for i in keep]
         self.snapshots.drop_after(self.epoch)
+        self.flow.drop_after(self.epoch)
         self._save_snapshot()
         self._pin()  # the settings of now from here on: a replay must not cross this
 
@@ -720,6 +725,7 @@ class Trainer:
 
     def _record(self) -> None:
         cur = self.current()
+        self.flow.record(self.epoch, self.network)
         for k in HISTORY_KEYS:
             self.history[k].append(cur[k])
         if len(self.history["epoch"]) > self.history_cap:

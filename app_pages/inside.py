@@ -1,0 +1,41 @@
+"""Inside the network: gradient flow, the loss landscape, the hidden space, a rate finder.
+
+Its own page (not under the Train page's charts): each view is computed on a paused network
+(leaving the Train page pauses), so the live page's frames cost nothing more, and on a phone
+each view gets the whole width.
+"""
+
+import streamlit as st
+
+from ui import inside_view, nav, scheduler, scrubber, state
+
+nav.start_page("🔬 Inside the network",
+               "Four views no playground shows, computed from your own network: how strongly "
+               "each layer learns, the loss around its weights, what a hidden layer does to the "
+               "data, and which learning rate to choose. They follow the Train page's scrubber.")
+trainer = state.current_trainer()
+if trainer is None:
+    st.info("Nothing is trained yet: press Play or Step on the Train page, then come back.")
+    st.page_link(nav.TRAIN, label="Go to Train", icon="🏋️")
+    st.stop()
+
+look_back = scrubber.look_back(trainer, False)
+if trainer.epoch > 0:
+    st.select_slider("Epoch", scrubber.choices(trainer), **state.view_widget("scrub_epoch"),
+                     format_func=lambda e: f"{e} (now)" if e == trainer.epoch else str(e),
+                     help="The kept epochs (the Train page's scrubber): every view shows the "
+                     "network as it was then.")
+    look_back = scrubber.look_back(trainer, False)
+shown = trainer if look_back is None else trainer.at_epoch(look_back)
+st.caption(f"The network at epoch {shown.epoch}" + (" (now)." if look_back is None else
+                                                     f" (now: {trainer.epoch})."))
+
+# the views' work (each bounded by nn_core/limits.py) one session at a time in this process
+with scheduler.page_turn():
+    inside_view.flow_section(trainer, shown)
+    st.divider()
+    inside_view.landscape_section(trainer, shown)
+    st.divider()
+    inside_view.hidden_section(shown)
+    st.divider()
+    inside_view.finder_section(trainer)

@@ -1,0 +1,1 @@
+"""What happens inside a network: loss landscape, gradient flow, hidden space, rate finder."""
