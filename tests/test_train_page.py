@@ -17,9 +17,9 @@ from ui import nav, state
 
 
 def shown_epoch(at: AppTest) -> int:
-    texts = [m.value for m in at.markdown if m.value.startswith("### Epoch")]
+    texts = [m.value for m in at.markdown if m.value.startswith("## Epoch")]
     assert len(texts) == 1, texts
-    return int(re.fullmatch(r"### Epoch (\d+)", texts[0]).group(1))
+    return int(re.fullmatch(r"## Epoch (\d+)", texts[0]).group(1))
 
 
 def test_widgets_and_counter_are_there():

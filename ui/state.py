@@ -218,6 +218,7 @@ W_STEP_NEXT_ROW, W_STEP_APPLY = "step_next_row", "step_apply"  # the step view's
 # Every page (app.py):
 W_LINK_PROBE = "nn_link_probe"  # the element reporting a query string Streamlit dropped
 W_RECONNECT_WATCH = "nn_reconnect_watch"  # the element telling a reconnect (ui/reconnect.py)
+W_PAGE_SUPPORT = "nn_page_support"  # code colours, formulas by keyboard (ui/a11y.py)
 # The widgets bound to the session's view choices (field of Views -> widget key)
 VIEW_WIDGETS = {"speed": "w_train_speed", "surface_x": "w_view_x", "surface_y": "w_view_y",
                 "discretise": "w_view_discrete", "log_loss": "w_view_log",

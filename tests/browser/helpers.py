@@ -50,7 +50,7 @@ def assert_no_exception(pg: Page) -> None:
 def epoch(pg: Page) -> int:
     """The number in the Train page's "Epoch N" counter ("Epoch N · P% of the next" inside
     an epoch)."""
-    text = pg.locator(".st-key-nn_epoch h3").inner_text()
+    text = pg.locator(".st-key-nn_epoch h2").inner_text()
     match = re.fullmatch(r"Epoch (\d+)(?: · \d+% of the next)?", text.strip())
     assert match, f"unexpected epoch counter {text!r}"
     return int(match.group(1))

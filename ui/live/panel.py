@@ -340,7 +340,7 @@ def live_panel(options: ViewOptions, speed: int | str, look_back: int | None = N
         frames, history = waiting
         static = view.static() if state.static_sent() != view.key else {"key": view.key}
         with st.container(key="nn_epoch"):  # one fixed slot, so the element never moves
-            st.markdown(f"### {epoch_title(frames[-1])}")
+            st.markdown(f"## {epoch_title(frames[-1])}")
             if frames[-1]["epoch"] != trainer.epoch:
                 st.caption(f"Looking back: the network as it was at epoch {frames[-1]['epoch']}"
                            f". Training is at epoch {trainer.epoch}.")
