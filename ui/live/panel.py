@@ -52,7 +52,7 @@ ASSETS = Path(__file__).resolve().parent
 # The element's code, one ES module: the shared helpers, one file per chart, then live.js (the
 # queue, the pacing, the layout and the one ``export default``).
 JS_FILES = ("common.js", "network.js", "surface.js", "loss.js", "weights.js", "slopes.js",
-            "live.js")
+            "speech.js", "live.js")
 
 
 def element_js() -> str:
