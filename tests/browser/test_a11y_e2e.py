@@ -119,18 +119,32 @@ def test_every_page_passes_the_audit_with_long_names(page: Page) -> None:
 
 
 # ------------------------------------------------------------------------------ keyboard
-FOCUS_SHOWN = """() => {
-  // A visible focus indicator on the focused element or the control around it (Streamlit
-  // draws some rings on a wrapper): an outline or a box shadow.
-  let el = document.activeElement;
+FOCUS_SHOWN = """async () => {
+  // Whether the focus shows: the focused element, or the control around it (Streamlit draws
+  // some rings and borders on a wrapper), looks different focused than not. Read focused,
+  // then blurred (programmatically: no pointer), then the focus is put back; each read after
+  // any transition (Streamlit's last 200 ms at most) has ended.
+  const settle = () => new Promise((done) => setTimeout(done, 400));
+  const el = document.activeElement;
   if (!el || el === document.body) return null;
   const what = el.tagName + ' ' + (el.getAttribute('aria-label') || el.textContent.slice(0, 40));
-  for (let i = 0; el && i < 4; i++, el = el.parentElement) {
-    const s = getComputedStyle(el);
-    const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0;
-    if (outline || s.boxShadow !== 'none') return {what, ok: true};
-  }
-  return {what, ok: false};
+  const look = () => {
+    const out = [];
+    for (let e = el, i = 0; e && i < 5; i++, e = e.parentElement) {
+      const s = getComputedStyle(e);
+      out.push([s.outlineStyle, s.outlineWidth, s.outlineColor, s.boxShadow, s.borderTopColor,
+                s.borderBottomColor, s.backgroundColor].join('|'));
+    }
+    return out.join(';');
+  };
+  await settle();
+  const focused = look();
+  el.blur();
+  await settle();
+  const blurred = look();
+  el.focus();
+  await settle();
+  return {what, ok: focused !== blurred};
 }"""
 
 
@@ -235,8 +249,8 @@ def test_the_charts_speak_after_play_and_pause(page: Page) -> None:
                         r"test accuracy \d+%\.", line), line
     paused = pause(page)
     page.wait_for_function(
-        "n => document.querySelector('.nnl-root [role=status]').textContent"
-        ".startsWith(`Epoch ${n}:`)", arg=paused)
+        "n => { const t = document.querySelector('.nnl-root [role=status]').textContent;"
+        " return t.startsWith(`Epoch ${n}:`) && t.endsWith('. Paused.'); }", arg=paused)
     line = spoken(page)
     assert line.endswith(". Paused."), line
     tree = page.locator(".nnl-root").aria_snapshot()
