@@ -111,7 +111,7 @@ def long_names_csv() -> bytes:
 
 def test_every_page_passes_the_audit_with_long_names(page: Page) -> None:
     upload_csv(page, [{"name": "long.csv", "mimeType": "text/csv", "buffer": long_names_csv()}],
-               "60 rows")
+               "Loaded long.csv")
     audit(page, "Data (long names)")
     for title in PAGES[1:]:
         open_page(page, title)
