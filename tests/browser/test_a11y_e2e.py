@@ -41,7 +41,11 @@ AXE_OPTIONS = {
 }
 # Moderate or minor findings left as they are, with the reason (none so far: an entry here
 # must say why it cannot be fixed by the theme or the page's structure).
-ALLOWED: dict[str, str] = {}
+ALLOWED: dict[str, str] = {
+    "presentation-role-conflict": "minor; Streamlit's own file uploader (its dropzone section "
+    "is role=presentation with tabindex=-1 and a label); the uploader's button is reachable "
+    "and named, and the app cannot change that markup",
+}
 
 
 def audit(pg: Page, where: str) -> list[str]:
