@@ -35,7 +35,7 @@ def use_blog_setup() -> bool:
 
 
 def section(title: str, maths: list[str], text: str, code: str, code_caption: str) -> None:
-    st.subheader(title)
+    st.header(title)
     left, right = st.columns([5, 7], gap="large")
     with left:
         for line in maths:
@@ -94,7 +94,7 @@ section(
     caption(OUTPUT_DELTA),
 )
 
-st.subheader("4 · Hidden errors: the blog's rule and the exact gradient")
+st.header("4 · Hidden errors: the blog's rule and the exact gradient")
 left, right = st.columns([5, 7], gap="large")
 with left:
     st.markdown("**Exact backpropagation** (the chain rule):")

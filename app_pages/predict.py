@@ -73,7 +73,7 @@ def model_line(trainer) -> str:
 def single_prediction(trainer, ds) -> None:
     inputs_col, output_col = st.columns([5, 7], gap="large")
     with inputs_col:
-        st.subheader("One input")
+        st.header("One input")
         examples = blog_examples(ds)
         if examples:
             st.selectbox(
@@ -106,7 +106,7 @@ def single_prediction(trainer, ds) -> None:
                 )
     X = np.asarray([values], dtype=float)
     with output_col:
-        st.subheader("Output")
+        st.header("Output")
         labels = trainer.predict_labels(X)
         if ds.is_classification:
             probs = class_probabilities(trainer, ds, X)
@@ -131,7 +131,7 @@ def single_prediction(trainer, ds) -> None:
 
 
 def batch_section(trainer, ds) -> None:
-    st.subheader("Many inputs from a CSV file")
+    st.header("Many inputs from a CSV file")
     st.caption(
         "One row per input, with a column for each feature: "
         + ", ".join(plain(n, 40) for n in ds.feature_names[:12])

@@ -18,7 +18,7 @@ dataset = state.get_dataset()
 trainer = state.current_trainer()
 uploaded = settings.dataset not in BUILTIN
 
-st.subheader("Link to this set-up")
+st.header("Link to this set-up")
 st.caption("The address bar always holds this link. Opening it reproduces the same data choice, "
            "the same settings and the same initial weights (the epoch-0 loss is identical). "
            "A link carries settings only, never data.")
@@ -33,7 +33,7 @@ if uploaded:
                "opens it gets the default dataset. Share the run bundle below instead; the Data "
                "page loads it.")
 
-st.subheader("Classroom link")
+st.header("Classroom link")
 st.caption("Hide controls your students should not change. They still see every chart and "
            "every number of the run.")
 choices = locks.hide_order(link_codec.LOCKABLE)
@@ -43,7 +43,7 @@ locked = st.multiselect("Hide", choices, format_func=locks.hide_label,
 st.code(link_codec.classroom_link(url, settings, state.view_choices(), locked), language=None,
         wrap_lines=True)
 
-st.subheader("Downloads")
+st.header("Downloads")
 c1, c2, c3 = st.columns(3)
 c1.download_button("Dataset (CSV)", lambda: dataset_csv(dataset), file_name="dataset.csv",
                    mime="text/csv", width="stretch", on_click="ignore",

@@ -4,7 +4,7 @@ import dataclasses
 
 import streamlit as st
 
-from ui import quality_view, runs_view, scheduler, scrubber, state, train_controls
+from ui import chart_tables, quality_view, runs_view, scheduler, scrubber, state, train_controls
 from ui.live import controls, panel
 from ui.live.surface import held_caption, surface_axes
 from ui.live.view import SPEEDS, ViewOptions
@@ -119,6 +119,8 @@ with right:  # the live panel trains outside the page turn
     panel.live_panel(options, views.speed, look_back)
     with st.container(key="train_scrubber"):  # a fixed slot below the charts
         scrubber.controls(trainer, running)
+    if not running:  # the charts' numbers as tables, for a screen reader (and anyone)
+        chart_tables.section(state.current_trainer(), look_back)
     if measured is not None:
         with st.container(key="train_quality"), scheduler.page_turn():
             quality_view.train_section(*measured, ds)

@@ -36,7 +36,7 @@ def play(at: AppTest) -> AppTest:
 
 
 def epoch_heading(at: AppTest) -> str:
-    texts = [m.value for m in at.markdown if m.value.startswith("### Epoch")]
+    texts = [m.value for m in at.markdown if m.value.startswith("## Epoch")]
     assert len(texts) == 1, texts
     return texts[0]
 
@@ -66,9 +66,9 @@ def test_beyond_the_cap_play_waits_in_the_queue_and_starts_when_a_slot_frees(sch
     assert [i.value for i in at.info] == [
         "The server is busy: 1 run is training, the most it takes at once. Yours is number 2 "
         "in the queue and starts when a slot frees."]
-    assert epoch_heading(at) == "### Epoch 0"  # nothing trained while waiting
+    assert epoch_heading(at) == "## Epoch 0"  # nothing trained while waiting
     at.run()
-    assert epoch_heading(at) == "### Epoch 0"
+    assert epoch_heading(at) == "## Epoch 0"
     s.leave("other")
     at.run()  # 'second' is let in; this session is next
     assert "Yours is number 1 in the queue" in at.info[0].value
@@ -76,7 +76,7 @@ def test_beyond_the_cap_play_waits_in_the_queue_and_starts_when_a_slot_frees(sch
     at.run()  # let in: this run trains, the next sends what it trained
     assert not at.info
     at.run()
-    assert int(re.fullmatch(r"### Epoch (\d+)", epoch_heading(at)).group(1)) > 0
+    assert int(re.fullmatch(r"## Epoch (\d+)", epoch_heading(at)).group(1)) > 0
     at.button(key="train_pause").click().run()
     assert s.busy() == (0, 0)  # Pause gave the slot back
 
@@ -103,7 +103,7 @@ def test_a_session_without_a_click_for_minutes_pauses_and_frees_its_slot(sched, 
         "Press Play to go on."]
     assert at.button(key="train_play")
     assert s.busy() == (0, 0)
-    assert epoch_heading(at) == "### Epoch 0"
+    assert epoch_heading(at) == "## Epoch 0"
 
 
 def test_a_long_epoch_is_cut_and_the_counter_says_how_far_it_got(sched, monkeypatch):
@@ -115,12 +115,12 @@ def test_a_long_epoch_is_cut_and_the_counter_says_how_far_it_got(sched, monkeypa
     at = play(train_page(settings=heavy))
     at.run()  # sends the frames the first tick trained: inside epoch 1
     heading = epoch_heading(at)
-    match = re.fullmatch(r"### Epoch 0 · (\d+)% of the next", heading)
+    match = re.fullmatch(r"## Epoch 0 · (\d+)% of the next", heading)
     assert match, heading
     at.button(key="train_pause").click().run()
-    assert re.fullmatch(r"### Epoch 0 · \d+% of the next", epoch_heading(at))
+    assert re.fullmatch(r"## Epoch 0 · \d+% of the next", epoch_heading(at))
     at.button(key="train_step").click().run()  # Step ends the epoch in progress
-    assert epoch_heading(at) == "### Epoch 1"
+    assert epoch_heading(at) == "## Epoch 1"
 
 
 def test_the_live_panel_is_a_different_fragment_when_playing_queued_and_paused(sched,

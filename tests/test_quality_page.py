@@ -48,7 +48,7 @@ def frame_with(at: AppTest, column: str) -> pd.DataFrame:
 
 
 def section_shown(at: AppTest) -> bool:
-    return any(s.value == "How good is it" for s in at.subheader)
+    return any(s.value == "How good is it" for s in at.header)
 
 
 # --- Train page, classification ------------------------------------------------------------
@@ -207,7 +207,7 @@ def test_predict_measures_a_batch_csv_that_carries_the_target():
     table.loc[7, "x2"] = np.nan  # no prediction
     _upload(at, table_csv(table))
     assert not at.error
-    assert any(s.value == "How good is it on these rows" for s in at.subheader)
+    assert any(s.value == "How good is it on these rows" for s in at.header)
     caption = next(shown(c.value) for c in at.caption if c.value.startswith("The file"))
     assert caption.startswith("The file's label column against the predictions, on 57 of 60 "
                               "rows; left out: 2 whose label is missing or not one of the "
@@ -252,7 +252,7 @@ def test_a_loaded_model_file_is_measured_on_its_own_target_column():
 def test_predict_without_the_target_column_shows_no_measures():
     at, ds, _ = _predict_page(RunSettings(dataset="moons"), epochs=1)
     _upload(at, table_csv(pd.DataFrame(ds.X[:10], columns=ds.feature_names)))
-    assert not any(s.value.startswith("How good is it") for s in at.subheader)
+    assert not any(s.value.startswith("How good is it") for s in at.header)
     assert not matrices(at)
 
 

@@ -34,8 +34,8 @@ def sent(at: AppTest) -> dict:
 
 
 def shown_epoch(at: AppTest) -> int:
-    texts = [m.value for m in at.markdown if m.value.startswith("### Epoch")]
-    return int(re.fullmatch(r"### Epoch (\d+)", texts[0]).group(1))
+    texts = [m.value for m in at.markdown if m.value.startswith("## Epoch")]
+    return int(re.fullmatch(r"## Epoch (\d+)", texts[0]).group(1))
 
 
 def fresh_surface(k: int) -> np.ndarray:

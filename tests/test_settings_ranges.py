@@ -115,7 +115,8 @@ def _widget(at, key):
 @pytest.fixture(scope="module")
 def pages():
     data = start()
-    train = go(start(settings=RunSettings(optimizer="momentum")), nav.TRAIN)
+    # (L2 on: the rate slider shows only with a regularisation chosen)
+    train = go(start(settings=RunSettings(optimizer="momentum", l2=0.001)), nav.TRAIN)
     table = start()
     table.file_uploader[0].upload("t.csv", b"a,b,y\n1,2,x\n3,4,z\n5,6,x\n7,8,z\n",
                                   "text/csv").run()

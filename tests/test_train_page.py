@@ -17,9 +17,9 @@ from ui import nav, state
 
 
 def shown_epoch(at: AppTest) -> int:
-    texts = [m.value for m in at.markdown if m.value.startswith("### Epoch")]
+    texts = [m.value for m in at.markdown if m.value.startswith("## Epoch")]
     assert len(texts) == 1, texts
-    return int(re.fullmatch(r"### Epoch (\d+)", texts[0]).group(1))
+    return int(re.fullmatch(r"## Epoch (\d+)", texts[0]).group(1))
 
 
 def test_widgets_and_counter_are_there():
@@ -31,11 +31,11 @@ def test_widgets_and_counter_are_there():
                                 *at.checkbox, *at.radio)}
     for label in ("Hidden layers", "Layer 1", "Activation (hidden layers)", "Output",
                   "Loss", "Initialisation", "Input scaling", "Biases", "Learning rate",
-                  "Batch size (0 = all rows)", "Optimiser", "Regularisation",
-                  "Regularisation rate", "Update rule", "Seed", "Stop after epochs",
-                  "…or at training loss", "Speed (epochs per frame)", "Discretise",
-                  "Log loss"):
+                  "Batch size (0 = all rows)", "Optimiser", "Regularisation", "Update rule",
+                  "Seed", "Stop after epochs", "…or at training loss", "Speed (epochs per frame)",
+                  "Discretise", "Log loss"):
         assert label in labels, label
+    assert "Regularisation rate" not in labels  # none chosen: no (disabled) rate slider
     rates = at.select_slider(key=state.widget_key("lr")).options
     for preset in ("1e-05", "0.0001", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3",
                    "10"):

@@ -256,7 +256,7 @@ def _rows_caption(trainer: Trainer, quality: dict[str, Quality]) -> str:
 
 def train_section(trainer: Trainer, quality: dict[str, Quality], ds: Dataset) -> None:
     """The Train page's "How good is it" section (shown while paused)."""
-    st.subheader("How good is it")
+    st.header("How good is it")
     st.caption(_rows_caption(trainer, quality))
     splits = [(s, quality[s]) for s in ("train", "test")]
     if ds.is_classification:
@@ -381,7 +381,7 @@ def target_check(table: pd.DataFrame, frame: pd.DataFrame, X: np.ndarray, rows: 
 def batch_section(check: TargetCheck, ds: Dataset) -> None:
     """The Predict page's measures for a CSV that carries the target column."""
     target = plain(ds.target_name, 40)
-    st.subheader("How good is it on these rows")
+    st.header("How good is it on these rows")
     q = check.quality
     if q is None:
         reason = (f"the {target} column holds text, not numbers" if check.text_target

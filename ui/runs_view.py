@@ -160,7 +160,7 @@ def _restore(number: int) -> None:
 
 def compare_runs() -> None:
     """The section: captions, the two charts, the table and a Restore button per kept run."""
-    st.subheader("Compare runs")
+    st.header("Compare runs")
     kept = list(state.run_log().runs)
     running = state.is_running()
     live = None if running else state.live_run()

@@ -244,6 +244,7 @@ W_INSIDE_FIND, W_INSIDE_USE = "w_inside_find", "w_inside_use"  # the rate finder
 W_LINK_PROBE = "nn_link_probe"  # the element reporting a query string Streamlit dropped
 W_PRELOAD = "nn_preload"  # the element warming the browser's element code (ui/preload.py)
 W_RECONNECT_WATCH = "nn_reconnect_watch"  # the element telling a reconnect (ui/reconnect.py)
+W_PAGE_SUPPORT = "nn_page_support"  # code colours, formulas by keyboard (ui/a11y.py)
 # The widgets bound to the session's view choices (field of Views -> widget key)
 VIEW_WIDGETS = {"speed": "w_train_speed", "surface_x": "w_view_x", "surface_y": "w_view_y",
                 "discretise": "w_view_discrete", "log_loss": "w_view_log",

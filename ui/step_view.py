@@ -291,7 +291,7 @@ def step_section() -> None:
 
 
 def _section() -> None:
-    st.subheader("6 · One step, every number")
+    st.header("6 · One step, every number")
     st.caption(
         "One training step of your network (the Train page's settings and current weights) "
         "on one training row, every number shown with 10 significant digits: forward to the "

@@ -50,7 +50,7 @@ def assert_no_exception(pg: Page) -> None:
 def epoch(pg: Page) -> int:
     """The number in the Train page's "Epoch N" counter ("Epoch N · P% of the next" inside
     an epoch; "Stopped at epoch N · holding the network of epoch B" after early stopping)."""
-    text = pg.locator(".st-key-nn_epoch h3").inner_text()
+    text = pg.locator(".st-key-nn_epoch h2").inner_text()
     match = re.fullmatch(r"(?:Epoch|Stopped at epoch) (\d+)"
                          r"(?: · \d+% of the next| · holding the network of epoch \d+)?",
                          text.strip())

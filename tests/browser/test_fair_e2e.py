@@ -30,7 +30,7 @@ pytestmark = pytest.mark.browser
 # drawing light, so the frames it counts are those the server sends, not a backlog).
 HEAVY = RunSettings(dataset="moons", n_samples=5000, hidden=(32,) * 6, batch_size=1,
                     optimizer="adam")
-HEADING = ".st-key-nn_epoch h3"
+HEADING = ".st-key-nn_epoch h2"
 # the live element's count of frames drawn when the next click reaches the page
 COUNT_AT_CLICK = """() => document.addEventListener("click", () => {
     window.__framesAtClick = (window.__nnLive || {}).frames;

@@ -54,7 +54,7 @@ def _loss_shown(text: str) -> str:
 
 def test_a_permalink_reproduces_the_setup_in_a_new_session(visit: Visit):
     with visit(permalink(SETUP, {"log_loss": True})) as pg:
-        pg.wait_for_selector(".st-key-nn_epoch h3", timeout=TIMEOUT_MS)
+        pg.wait_for_selector(".st-key-nn_epoch h2", timeout=TIMEOUT_MS)
         assert_no_exception(pg)
         assert epoch(pg) == 0
         # (expect waits: the inputs can be re-rendered while the first run settles)

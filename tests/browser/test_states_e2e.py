@@ -33,7 +33,7 @@ EARLY = RunSettings(dataset="moons", noise=0.3, hidden=(32, 32), activation="rel
 def _open(visit: Visit, settings: RunSettings, **ui) -> Iterator[Page]:
     """A fresh session on the Train page of a permalink to ``settings`` and ``ui``."""
     with visit(permalink(settings, ui)) as pg:
-        pg.wait_for_selector(".st-key-nn_epoch h3")
+        pg.wait_for_selector(".st-key-nn_epoch h2")
         yield pg
 
 

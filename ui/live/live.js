@@ -78,6 +78,15 @@ class LiveCharts {
     this.status.textContent = "Loading charts…";
     head.appendChild(this.status);
     root.appendChild(head);
+    // what a screen reader announces: one line, politely, at most every SPEAK_MS while playing
+    // and at once when paused (speech.js)
+    this.spoken = document.createElement("div");
+    this.spoken.className = "nnl-sr";
+    this.spoken.setAttribute("role", "status");
+    this.spoken.setAttribute("aria-live", "polite");
+    this.spoken.setAttribute("aria-atomic", "true");
+    root.appendChild(this.spoken);
+    this.speech = new Speech();
     const grid = document.createElement("div");
     grid.className = "nnl-grid";
     this.grid = grid;
@@ -110,6 +119,15 @@ class LiveCharts {
     for (const name of CHARTS) {
       const cell = document.createElement("div");
       cell.className = "nnl-cell nnl-" + name;
+      cell.setAttribute("role", "figure");
+      cell.setAttribute("aria-label", CHART_NAMES[name]);
+      const said = document.createElement("div");
+      said.className = "nnl-sr";
+      said.id = `nnl-said-${name}-${++SAID_IDS}`;
+      cell.setAttribute("aria-describedby", said.id);
+      cell.appendChild(said);
+      this.said = this.said || {};
+      this.said[name] = said;
       if (PLOTS.includes(name)) {
         this.titles[name] = document.createElement("div");
         this.titles[name].className = "nnl-title";
@@ -128,6 +146,9 @@ class LiveCharts {
       this.hits[name] = [];
     }
     this.network = new NetworkChart(this.els.network, this.hits.network);
+    this.els.network.tabIndex = 0; // its units: arrow keys, Enter pins (unitKeys)
+    this.els.network.setAttribute("role", "img");
+    this.els.network.setAttribute("aria-label", CHART_NAMES.network);
     this.surface = new SurfaceChart(this.els.surface);
     this.hover("network", this.els.network);
     this.unitEvents();
@@ -189,6 +210,7 @@ class LiveCharts {
       this.unitPin = same(unit, this.unitPin) ? null : unit;
       this.showUnit();
     });
+    this.unitKeys(el, same);
     const cell = this.els.surface.parentElement;
     const bar = document.createElement("div");
     bar.style.cssText = "display:none;padding:0.15rem 0.5rem;";
@@ -205,6 +227,59 @@ class LiveCharts {
     bar.appendChild(button);
     cell.appendChild(bar);
     this.unpinBar = bar;
+  }
+
+  // The same by keyboard: the focused diagram shows a unit's map (the first, on focus); the
+  // arrow keys move to the next or previous unit, Enter or Space pins it (again: unpins),
+  // Escape unpins. The diagram's name says which unit is shown.
+  unitKeys(el, same) {
+    const units = () => this.hits.network.filter((h) => h.kind === "node" && h.node.kind === "unit")
+      .map((h) => ({ layer: h.node.layer, index: h.node.index, label: h.node.full || h.node.label }));
+    const say = () => {
+      const u = this.shownUnit();
+      const list = units();
+      const at = u ? list.find((x) => same(x, u)) : null;
+      const pinned = this.unitPin && u && same(this.unitPin, u) ? ", pinned" : "";
+      el.setAttribute("aria-label", at
+        ? `${CHART_NAMES.network}: hidden unit ${at.label} shown on the surface${pinned}. Arrow keys: another unit; Enter: pin or unpin.`
+        : `${CHART_NAMES.network}. Arrow keys show each hidden unit's map on the surface.`);
+    };
+    const move = (step) => {
+      const list = units();
+      if (!list.length) return;
+      const u = this.unitHover || this.unitPin;
+      const i = u ? list.findIndex((x) => same(x, u)) : -1;
+      const next = list[(i + step + list.length) % list.length];
+      this.unitHover = { layer: next.layer, index: next.index };
+      this.showUnit();
+    };
+    el.addEventListener("focus", () => {
+      if (!this.static || !this.static.network.maps) return;
+      if (!this.unitHover && !this.unitPin) move(1);
+      say();
+    });
+    el.addEventListener("blur", () => {
+      if (this.unitHover) {
+        this.unitHover = null;
+        this.showUnit();
+      }
+      say();
+    });
+    el.addEventListener("keydown", (ev) => {
+      if (!this.static || !this.static.network.maps) return;
+      const steps = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 };
+      if (ev.key in steps) move(steps[ev.key]);
+      else if (ev.key === "Enter" || ev.key === " ") {
+        const u = this.unitHover || this.unitPin;
+        if (u) this.unitPin = same(u, this.unitPin) ? null : { ...u };
+        this.showUnit();
+      } else if (ev.key === "Escape" && this.unitPin) {
+        this.unitPin = null;
+        this.showUnit();
+      } else return;
+      ev.preventDefault();
+      say();
+    });
   }
 
   // The unit the surface shows: the one under the pointer, else the pinned one, else none.
@@ -441,7 +516,18 @@ class LiveCharts {
       return;
     }
     if (this.queue.length && now >= this.nextDue && window.Plotly && this.static) {
-      const frame = this.queue.shift();
+      let frame = this.queue.shift();
+      if (this.playing && CALM && CALM.matches) {
+        // reduced motion: the newest frame, at most one a CALM_MS (the rest are skipped)
+        if (this.queue.length) frame = this.queue.pop();
+        stats().dropped += this.queue.length;
+        this.queue.length = 0;
+        this.nextDue = now + CALM_MS;
+        stats().calm = true;
+        this.draw(frame);
+        requestAnimationFrame(this.loop);
+        return;
+      }
       // more than a message's frames waiting: play a little faster, to catch up
       const pace = this.queue.length > (this.batch || 1) ? 0.8 : 1;
       this.nextDue = Math.max(now + this.spacing * 0.5, this.nextDue + this.spacing * pace);
@@ -470,6 +556,7 @@ class LiveCharts {
       this.notes.slopes.textContent = frame.slopes.summary || "";
       if (!this.surfaceHover) this.notes.surface.textContent = this.surfaceNote;
       this.status.textContent = frame.text || "";
+      this.speak(frame);
       if (this.tipFor) {
         const text = this.tipAt(this.tipFor.name, this.tipFor.mx, this.tipFor.my);
         if (text) this.tip.textContent = text;
@@ -490,8 +577,18 @@ class LiveCharts {
     const div = this.els.surface;
     if (!div.querySelector(".main-svg") || !div._fullLayout || !div._fullLayout.images || !div._fullLayout.images.length) s.blank += 1;
     for (const name of PLOTS) if (this.plots[name] && !this.els[name].querySelector(".main-svg")) s.blank += 1;
+    s.drawnAt = (s.drawnAt || []).concat([[frame.epoch, performance.now()]]).slice(-30);
     this.root.dataset.epoch = String(frame.epoch);
     this.root.dataset.bestEpoch = Number.isFinite(frame.loss.best) ? String(frame.loss.best) : "";
+  }
+
+  // The charts in words (speech.js): each chart's description, and the line announced.
+  speak(frame) {
+    const said = this.speech.say(frame, this.static, this.playing, performance.now());
+    if (!said) return;
+    for (const name of CHARTS) if (this.said[name].textContent !== said.charts[name]) this.said[name].textContent = said.charts[name];
+    this.spoken.textContent = said.line;
+    stats().spoken = { line: said.line, epoch: frame.epoch, playing: this.playing, count: (stats().spoken || { count: 0 }).count + 1 };
   }
 
   // Counts a chart's painted frames, distinct epochs and time spent in its updates (ms, the

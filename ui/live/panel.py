@@ -52,7 +52,7 @@ ASSETS = Path(__file__).resolve().parent
 # The element's code, one ES module: the shared helpers, one file per chart, then live.js (the
 # queue, the pacing, the layout and the one ``export default``).
 JS_FILES = ("common.js", "network.js", "surface.js", "loss.js", "weights.js", "slopes.js",
-            "live.js")
+            "speech.js", "live.js")
 
 
 def element_js() -> str:
@@ -344,7 +344,7 @@ def live_panel(options: ViewOptions, speed: int | str, look_back: int | None = N
         static = view.static() if state.static_sent() != view.key else {"key": view.key}
         with st.container(key="nn_epoch"):  # one fixed slot, so the element never moves
             now = frames[-1]["epoch"] == trainer.epoch
-            st.markdown(f"### {epoch_title(frames[-1], trainer.held_epoch if now else None)}")
+            st.markdown(f"## {epoch_title(frames[-1], trainer.held_epoch if now else None)}")
             if frames[-1]["epoch"] != trainer.epoch:
                 st.caption(f"Looking back: the network as it was at epoch {frames[-1]['epoch']}"
                            f". Training is at epoch {trainer.epoch}.")

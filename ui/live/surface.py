@@ -21,6 +21,7 @@ REGRESSION_SCALE = [
 ]
 
 
+SAID = 60  # characters of a name the chart's text summary says at most
 WRONG_COLOR = "#d00000"  # the ring around a row the classifier gets wrong
 
 
@@ -243,7 +244,10 @@ def surface_figure(
               "layout": surface_layout(names[0], names[1], xs, ys, uirevision, task,
                                        n_held=max(X.shape[1] - 2, 0))}
     grid = {"x0": float(xs[0]), "x1": float(xs[-1]), "y0": float(ys[0]), "y1": float(ys[-1]),
-            "n": int(n), **surface_colours(task, len(classes), vr)}
+            "n": int(n), **surface_colours(task, len(classes), vr),
+            # for the chart's text summary (screen readers; drawn with textContent only)
+            "task": task, "classes": [str(c)[:SAID] for c in classes],
+            "axes": [str(name)[:SAID] for name in names]}
     return figure, grid
 
 
