@@ -1,9 +1,13 @@
-"""What tests in more than one file share: one headless Chromium for the whole run
-(tests/browser and tests/deploy), a plain dict standing in for a session's state, and the
-AppTest helpers of the page tests (start the app, switch pages, read what a page shows).
+"""What tests in more than one file share: the rooms' markers, a plain dict standing in for a
+session's state, the finite-difference gradient, one way to train a trainer, and the AppTest
+helpers of the page tests (start the app, switch pages, read what a page shows).
 
-Playwright's sync API allows one instance per thread: a second ``sync_playwright()`` while the
-first is open fails, so every folder that drives a browser uses the ``browser`` fixture.
+The rooms: ``unit/`` (engine, data, io, CLI, pure ui logic), ``app/`` (pages through AppTest),
+``browser/`` (the live app in headless Chromium) and ``deploy/`` (replicas behind HAProxy). Each
+test is marked with its room's name by :func:`pytest_collection_modifyitems`, and a test that
+uses the ``browser`` fixture is marked ``browser`` wherever it is. Playwright is imported only
+under browser/ and deploy/: ``python -m pytest -m "not browser and not deploy"`` does not even
+collect those two folders (:func:`pytest_ignore_collect`), so it runs without Playwright.
 
 AppTest runs ``app.py`` once, then ``switch_page``; every ``at.run()`` executes app.py and then
 the current page.
@@ -12,36 +16,68 @@ the current page.
 from __future__ import annotations
 
 import base64
+import collections
 import contextlib
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 from unittest import mock
 
 import numpy as np
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Button
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.browser.helpers import TIMEOUT_MS
 from ui import state
 
-# expect() waits as long as every other wait in the browser tests: its 5 s default failed on a
-# machine busy with other work (the first frame of four Plotly charts took longer)
-expect.set_options(timeout=TIMEOUT_MS)
+APP = "../app.py"  # relative to this file (AppTest reads it relative to its caller)
+TESTS = Path(__file__).resolve().parent
+ROOMS = ("unit", "app", "browser", "deploy")
+# the markers a test in each room can have (deploy/: some also drive Chromium)
+ROOM_MARKERS = {"browser": [{"browser"}], "deploy": [{"deploy"}, {"deploy", "browser"}]}
 
-APP = "../app.py"  # relative to the test files
+
+def _room(path: Path) -> str | None:
+    """The room (first folder under tests/) that ``path`` lies in, if any."""
+    try:
+        parts = path.resolve().relative_to(TESTS).parts
+    except ValueError:
+        return None
+    return parts[0] if len(parts) > 1 and parts[0] in ROOMS else None
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+def _selected(markexpr: str, markers: set[str]) -> bool:
+    """Whether ``-m markexpr`` selects a test with exactly ``markers`` (True when unsure)."""
+    names = collections.defaultdict(bool, dict.fromkeys(markers, True))
+    try:
+        return bool(eval(markexpr, {"__builtins__": {}}, names))  # and/or/not of names only
+    except Exception:  # an expression Python cannot read: let pytest collect and decide
+        return True
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """A room whose every test ``-m`` deselects is not collected at all (so the inner loop
+    imports neither Playwright nor the browser helpers)."""
+    markexpr = config.getoption("markexpr", "")
+    if not markexpr or collection_path.parent != TESTS or collection_path.name not in ROOM_MARKERS:
+        return None
+    if any(_selected(markexpr, m) for m in ROOM_MARKERS[collection_path.name]):
+        return None
+    return True
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest's own -m selection
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Markers by folder: each test gets its room's name; a test that drives Chromium (uses
+    the ``browser`` fixture) is also marked ``browser``."""
+    for item in items:
+        room = _room(item.path)
+        if room is not None:
+            item.add_marker(room)
+        if room != "browser" and "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker("browser")
 
 
 @pytest.fixture

@@ -2,8 +2,12 @@
 
 The server is the real thing (``streamlit run app.py``) on a free local port; the browser is
 Debian's ``/usr/bin/chromium`` driven by Playwright (never ``playwright install``), launched
-once per run by the ``browser`` fixture in ``tests/conftest.py``. Tests wait on
-page state (script idle, texts, element counts) with generous timeouts, never on speed.
+once per test process by :func:`chromium` (the ``browser`` fixture here and in tests/deploy).
+Tests wait on page state (script idle, texts, element counts) with generous timeouts, never on
+speed.
+
+Playwright's sync API allows one instance per thread: a second ``sync_playwright()`` while the
+first is open fails, so every folder that drives a browser shares the one :func:`chromium` opens.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
 from tests.browser import helpers
 from tests.browser.helpers import ROOT, TIMEOUT_MS, wait_idle
@@ -32,6 +36,43 @@ CHROMIUM_ARGS = [
 ]
 VIEWPORT = {"width": 1500, "height": 1700}  # tall: Streamlit scrolls inside its own container
 Visit = Callable[..., AbstractContextManager[Page]]  # the ``visit`` fixture
+
+# expect() waits as long as every other wait in the browser tests: its 5 s default failed on a
+# machine busy with other work (the first frame of four Plotly charts took longer)
+expect.set_options(timeout=TIMEOUT_MS)
+
+_chromium: list[tuple[Playwright, Browser]] = []  # the process's one Chromium, while in use
+_users = 0
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """The test process's headless Chromium, launched by the first user and closed when the
+    last one is done (the ``browser`` fixtures of tests/browser and tests/deploy share it)."""
+    global _users
+    if not _chromium:
+        pw = sync_playwright().start()
+        try:
+            _chromium.append((pw, pw.chromium.launch(executable_path=CHROMIUM,
+                                                     args=CHROMIUM_ARGS)))
+        except BaseException:
+            pw.stop()
+            raise
+    _users += 1
+    try:
+        yield _chromium[0][1]
+    finally:
+        _users -= 1
+        if not _users:
+            pw, b = _chromium.pop()
+            b.close()
+            pw.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with chromium() as b:
+        yield b
 
 
 def free_port() -> int:

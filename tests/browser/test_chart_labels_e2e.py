@@ -32,8 +32,6 @@ from tests.browser.helpers import (
     zoom_surface,
 )
 
-pytestmark = pytest.mark.browser
-
 # Every visible text box of every Plotly chart in the live element, with its chart's box.
 LABELS = """() => {
   const out = {};

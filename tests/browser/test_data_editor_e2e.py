@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import Visit
 from tests.browser.helpers import assert_no_exception, wait_idle
-
-pytestmark = pytest.mark.browser
 
 HEADER, ROW = 36, 35  # the editor's header and row heights in pixels
 COLUMN_X = {"height": 80, "weight": 180}  # a point inside each column, from the editor's left

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 
 import numpy as np
-import pytest
 from playwright.sync_api import Page
 
 from tests.browser.helpers import (
@@ -27,8 +26,6 @@ from tests.browser.helpers import (
     wait_idle,
     zoom_surface,
 )
-
-pytestmark = pytest.mark.browser
 
 SURFACE_RANGE = """() => {
   const gd = document.querySelector("[data-chart=surface]");

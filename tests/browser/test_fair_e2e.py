@@ -23,8 +23,6 @@ from tests.browser.helpers import (
 from ui import scheduler
 from ui.live import panel as live
 
-pytestmark = pytest.mark.browser
-
 # The deepest network the settings allow, one Adam step per row of the largest built-in set:
 # one epoch is thousands of steps, far longer than a frame (narrow layers keep the browser's
 # drawing light, so the frames it counts are those the server sends, not a backlog).

@@ -7,12 +7,9 @@ import csv
 import io
 
 import numpy as np
-import pytest
 from playwright.sync_api import Page
 
 from tests.browser.helpers import assert_no_exception, go_to, step, upload_csv, wait_idle
-
-pytestmark = pytest.mark.browser
 
 WJ = "\u2060"
 FORMULA = '=HYPERLINK("http://evil.example",1)'

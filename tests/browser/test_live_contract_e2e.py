@@ -28,8 +28,6 @@ from ui.live import panel, protocol
 from ui.live.view import LiveView, ViewOptions
 from ui.live.weights import weight_matrices
 
-pytestmark = pytest.mark.browser
-
 ORIGIN = "http://contract.test"
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 PAGE = """<!doctype html><html><body><div id="parent" style="width: 1200px"></div>

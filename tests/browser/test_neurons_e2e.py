@@ -10,7 +10,6 @@ against the engine: a fresh run with the same seed, trained to the same epoch.
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from playwright.sync_api import Page
 
 from nn_core.data.load import load_data
@@ -28,11 +27,9 @@ from tests.browser.helpers import (
     wait_surface,
     zoom_surface,
 )
-from tests.test_neuron_maps import decoded_maps, engine_maps
+from tests.unit.test_neuron_maps import decoded_maps, engine_maps
 from ui.charts import unpack
 from ui.live.view import LiveView, ViewOptions
-
-pytestmark = pytest.mark.browser
 
 UNITS = "() => window.__nnLive.units"
 # the distinct colours inside a unit's square on the network canvas (device pixels)

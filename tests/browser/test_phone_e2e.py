@@ -27,8 +27,6 @@ from tests.browser.helpers import (
     wait_idle,
 )
 
-pytestmark = pytest.mark.browser
-
 PHONE = {"width": 390, "height": 844}
 
 WIDTHS = """() => {

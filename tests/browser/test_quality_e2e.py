@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 from playwright.sync_api import Page
 
 from nn_core.data.load import load_data
@@ -27,8 +26,6 @@ from tests.browser.helpers import (
     wait_idle,
 )
 from ui.data_view import table_csv
-
-pytestmark = pytest.mark.browser
 
 # Every Plotly chart on the page: its title (without the bold tags Streamlit's theme adds) and
 # its first trace's type and z (heatmaps) or null.

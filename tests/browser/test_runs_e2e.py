@@ -4,7 +4,6 @@ what differs, and one click restores the first run's rate."""
 
 from __future__ import annotations
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.helpers import (
@@ -17,8 +16,6 @@ from tests.browser.helpers import (
     wait_epoch,
     wait_idle,
 )
-
-pytestmark = pytest.mark.browser
 
 TRACES = """key => {
   const gd = document.querySelector(`.st-key-${key} .js-plotly-plot`);

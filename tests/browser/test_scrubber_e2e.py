@@ -5,7 +5,6 @@ at that epoch gives; then continue from there."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from playwright.sync_api import Page
 
 from nn_core.data.load import load_data
@@ -24,8 +23,6 @@ from tests.browser.helpers import (
 )
 from ui.charts import unpack
 from ui.live.view import LiveView, ViewOptions
-
-pytestmark = pytest.mark.browser
 
 
 def drawn_surface(pg: Page, n: int) -> np.ndarray:

@@ -13,7 +13,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 import pandas as pd
-import pytest
 from playwright.sync_api import Page, expect
 
 from nn_core.data.load import load_data
@@ -34,8 +33,6 @@ from tests.browser.helpers import (
     wait_idle,
 )
 from ui import link_codec
-
-pytestmark = pytest.mark.browser
 
 SETUP = RunSettings(dataset="circle", n_samples=120, noise=0.2, hidden=(5, 3),
                     activation="relu", lr=0.1, batch_size=5, seed=7, scale="minmax",

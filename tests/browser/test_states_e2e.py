@@ -7,7 +7,6 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from nn_core.settings import RunSettings
@@ -21,8 +20,6 @@ from tests.browser.helpers import (
     wait_epoch,
     wait_idle,
 )
-
-pytestmark = pytest.mark.browser
 
 DEAD = RunSettings(dataset="moons", hidden=(8,) * 6, activation="relu", lr=10.0)
 EARLY = RunSettings(dataset="moons", noise=0.3, hidden=(32, 32), activation="relu",

@@ -24,7 +24,6 @@ from tests.browser.helpers import (
 from tests.step_reference import blog_network, blog_train_values
 from ui.step_view import DIGITS
 
-pytestmark = pytest.mark.browser
 REL = 10.0 ** (1 - DIGITS)  # what the view's 10 significant digits carry
 
 

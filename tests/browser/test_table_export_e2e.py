@@ -12,14 +12,11 @@ from __future__ import annotations
 import csv
 import io
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from nn_core.data.csv_safety import PLAIN_NUMBER
 from tests.browser.conftest import Visit
 from tests.browser.helpers import TIMEOUT_MS, assert_no_exception, upload_csv, wait_idle
-
-pytestmark = pytest.mark.browser
 
 ROWS = 140
 HOSTILE = "x,y,label\n" + "".join(

@@ -17,8 +17,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import Browser
 
 from deploy.serve import Deployment, UploadLimits
+from tests.browser.conftest import chromium
 
 TEST_UPLOADS = UploadLimits(per_burst=5, burst_seconds=60, per_hour=8)
 
@@ -65,6 +67,13 @@ def served_by(deployment: Deployment, path: str, count: int = 1,
 
 def start_deployment(run_dir: Path) -> Deployment:
     return Deployment(run_dir, replicas=2, uploads=TEST_UPLOADS).start()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """The process's one headless Chromium (shared with tests/browser)."""
+    with chromium() as b:
+        yield b
 
 
 @pytest.fixture(scope="module")

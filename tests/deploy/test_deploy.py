@@ -23,7 +23,6 @@ from email.message import Message
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import pytest
 from playwright.sync_api import Browser, Page
 from websockets.sync.client import connect
 
@@ -50,8 +49,6 @@ from tests.browser.helpers import (
 from tests.browser.test_share_e2e import _download
 from tests.deploy.conftest import TEST_UPLOADS, send, served_by, start_deployment
 from ui import reconnect
-
-pytestmark = pytest.mark.deploy
 
 CONNECTED = "[data-testid='stApp'][data-test-connection-state='CONNECTED']"
 
@@ -280,7 +277,6 @@ def wait_drawn_epoch(pg: Page, predicate: str) -> None:
         f" const e = +r.dataset.epoch; return {predicate}; }}")
 
 
-@pytest.mark.browser
 def test_the_app_works_through_the_front_under_its_csp(front: Deployment, browser: Browser,
                                                         tmp_path) -> None:
     with visitor(browser, front.url) as pg:
@@ -319,7 +315,6 @@ def data_caption(pg: Page) -> str:
     return pg.locator("[data-testid='stCaptionContainer']", has_text="Data: ").first.inner_text()
 
 
-@pytest.mark.browser
 def test_two_visitors_keep_their_own_session_and_a_dead_replica_loses_only_its_own(
         browser: Browser, tmp_path: Path) -> None:
     deployment = start_deployment(tmp_path / "run")

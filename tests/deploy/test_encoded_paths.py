@@ -11,12 +11,8 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
-
 from deploy.serve import MAX_BODY_BYTES, Deployment
 from tests.deploy.conftest import TEST_UPLOADS, send, served_by
-
-pytestmark = pytest.mark.deploy
 
 METRICS = [
     "/_stcore/%6detrics",

@@ -20,7 +20,7 @@ from nn_core.io.serialize import model_from_json, model_to_json
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
 CORPUS = DATA / "csv"
 

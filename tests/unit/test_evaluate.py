@@ -16,7 +16,7 @@ from nn_core.settings import RunSettings
 from nn_core.training import evaluate as ev
 from nn_core.training.trainer import Trainer
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 
 
 # --- hand-computed ------------------------------------------------------------------------

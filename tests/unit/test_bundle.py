@@ -15,7 +15,7 @@ from nn_core.io.bundle import FORMAT, VERSION, bundle_from_json, bundle_to_json
 from nn_core.limits import MAX_BUNDLE_BYTES, MAX_UPLOAD_BYTES
 from nn_core.settings import RunSettings
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 IRIS = (DATA / "iris.csv").read_bytes()
 IRIS_SETTINGS = RunSettings(dataset="csv", target="species",
                             features=("petal length (cm)", "sepal width (cm)"),
@@ -183,7 +183,7 @@ def test_a_bundle_at_the_size_limit_is_written_and_loads_back_one_byte_more_is_r
 def test_the_bundle_limit_is_the_servers_upload_limit():
     """The bundle uploader can take every bundle the app writes, and the server too: a larger
     limit there would end in the server's bare "413" (the CSV uploader's limit is the same)."""
-    config = tomllib.loads((Path(__file__).parents[1] / ".streamlit" / "config.toml").read_text())
+    config = tomllib.loads((Path(__file__).parents[2] / ".streamlit" / "config.toml").read_text())
     assert MAX_BUNDLE_BYTES == MAX_UPLOAD_BYTES == config["server"]["maxUploadSize"] * 2**20
 
 

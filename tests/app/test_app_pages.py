@@ -1,7 +1,7 @@
 """AppTest tests of the app shell and the Data, Predict and How-it-works pages.
 
-How these run: ``AppTest.from_file("../app.py")`` (relative to this file), run once, then
-``switch_page``; every ``at.run()`` executes app.py and then the current page. (The pages live
+How these run: ``AppTest.from_file("../app.py")`` (relative to tests/conftest.py), run once,
+then ``switch_page``; every ``at.run()`` executes app.py and then the current page. (The pages live
 in ``app_pages/``: with a folder named ``pages/``, Streamlit 1.67 treats the app as a v1
 multipage app until some run calls ``st.navigation``, which made AppTest skip app.py on reruns
 and a fresh server open deep links without app.py.) Where a test needs a trained model it puts a

@@ -27,7 +27,7 @@ from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
 from ui import link_codec
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # The work of refusing one hostile file or link, counted in Python and C function calls (the
 # same on every machine, unlike a time): a refusal that walked a huge input item by item would
 # make millions.

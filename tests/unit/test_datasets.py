@@ -13,7 +13,7 @@ from nn_core.errors import PlaygroundError
 from nn_core.settings import RunSettings
 
 GENERATED = [name for name in BUILTIN if name != "blog"]
-CSV = Path(__file__).parent / "data" / "csv"
+CSV = Path(__file__).parents[1] / "data" / "csv"
 
 
 @pytest.mark.parametrize("name", GENERATED)

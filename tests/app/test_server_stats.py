@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from ui import nav, server_stats
 from ui.server_stats import FORGET_AFTER_S, Recorder, anonymous_id
 
-APP = "../app.py"
+APP = "../../app.py"
 
 
 def test_counters_add_frames_and_ticks_and_keep_the_latest_epoch(tmp_path) -> None:

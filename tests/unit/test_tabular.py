@@ -25,7 +25,7 @@ from nn_core.data.tabular import (
 from nn_core.errors import PlaygroundError
 from ui.data_view import table_csv
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 CSV = DATA / "csv"
 
 

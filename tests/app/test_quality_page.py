@@ -130,7 +130,7 @@ def test_marking_the_wrong_rows_rings_them_on_the_surface_until_play():
 def test_validation_rows_are_named_and_counted_in_neither_matrix():
     from pathlib import Path
 
-    data = (Path(__file__).parent / "data" / "iris.csv").read_bytes()
+    data = (Path(__file__).parents[1] / "data" / "iris.csv").read_bytes()
     settings = RunSettings(dataset="csv", target="species", validation_fraction=0.2,
                            patience=50, hidden=(4,))
     from nn_core.data.tabular import load_csv

@@ -164,7 +164,7 @@ def test_editor_and_input_keys_change_with_the_data(ss):
 
 
 def test_a_new_table_of_100_rows_turns_early_stopping_on_and_a_small_one_off(ss):
-    iris = (Path(__file__).parent / "data" / "iris.csv").read_bytes()
+    iris = (Path(__file__).parents[1] / "data" / "iris.csv").read_bytes()
     assert state.get_settings().patience == 0  # built-in sets: off, to watch
     state.use_table(iris, "iris.csv")
     s = state.get_settings()
@@ -179,7 +179,7 @@ def test_a_new_table_of_100_rows_turns_early_stopping_on_and_a_small_one_off(ss)
 
 
 # --- the rule: one owner of st.session_state, one maker of widget keys --------------------------
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 OWNER = ROOT / "ui" / "state.py"
 # Streamlit calls that make a widget (a keyed element with a value in st.session_state)
 WIDGETS = {"button", "download_button", "form_submit_button", "checkbox", "toggle", "radio",

@@ -22,7 +22,7 @@ def test_a_resumed_session_is_not_lost_and_a_replaced_one_is() -> None:
 
 
 def test_a_fresh_session_shows_no_notice() -> None:
-    at = AppTest.from_file("../app.py", default_timeout=60)
+    at = AppTest.from_file("../../app.py", default_timeout=60)
     at.run()
     assert not at.exception, at.exception
     assert [e.value for e in at.error] == []
