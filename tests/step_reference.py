@@ -3,7 +3,7 @@
 ``blog_train_values`` runs the source of ``tests/blog_reference.NeuralNetwork.train`` itself,
 turned into a function that returns its locals: each ``self.weights_X += step`` becomes
 ``update_X = step``, so the weights stay as they are and the steps are kept.
-``tests/test_one_step.py`` checks that calling the blog's ``train`` changes the weights by
+``tests/unit/test_one_step.py`` checks that calling the blog's ``train`` changes the weights by
 exactly these updates.
 """
 

@@ -42,7 +42,7 @@ def train(self, inputs_list, targets_list):
 
 
 # The reference engine's functions the page shows, part by part, for the blog's network (sigmoid,
-# squared error, SGD). tests/test_how_it_works.py traces a real training step of the trainer on
+# squared error, SGD). tests/app/test_how_it_works.py traces a real training step of the trainer on
 # the reference backend and proves that these are the lines that run.
 FORWARD = (Network.forward_layers, activations.sigmoid)
 LOSS = (losses.mse,)

@@ -1,7 +1,7 @@
 """Write the awkward CSV corpus under tests/data/csv/ (exact bytes: BOMs, CRLF, Latin-1 ...).
 
 Run ``python tests/data/make_corpus.py`` after changing it; the files are committed, and
-tests/test_tabular.py says what each one must parse to.
+tests/unit/test_tabular.py says what each one must parse to.
 """
 
 from pathlib import Path

@@ -5,7 +5,8 @@ one step of the blog's 3-2-1 network takes some twenty of them; the same arithme
 floats is a few dozen float operations. So when the batch size is 1, the optimiser is plain SGD
 and the network is small (:data:`MAX_PARAMS`), the trainer runs its epochs here
 (:func:`nn_core.engine.backends.choose`). It is :meth:`nn_core.engine.network.Network.train_step`
-with SGD, written out per number; ``tests/test_per_sample.py`` checks that the two agree to 1e-12.
+with SGD, written out per number; ``tests/unit/test_per_sample.py`` checks that the two agree
+to 1e-12.
 
 Why generated code: on lists, each layer still pays for zip, map, sum and a new list per sample,
 which is most of the time on a network this small. So for each shape and set of options this

@@ -76,7 +76,7 @@ def _tanh_from_exp(z: np.ndarray, out: np.ndarray) -> np.ndarray:
     ``e^{2z}`` overflows to inf above z = 354 (2/inf = 0: tanh = 1) and underflows to 0 below
     -373 (2/1 = 2: tanh = -1); NaN stays NaN. Error: at most ~3.3e-16 absolute (``2/(e+1)``
     is in [0, 2]), not relative: near 0 the result keeps ~1e-16 of absolute error where
-    ``np.tanh`` keeps 1e-16 relative (tests/test_backends.py)."""
+    ``np.tanh`` keeps 1e-16 relative (tests/unit/test_backends.py)."""
     np.multiply(z, _TWO, out=out)
     np.exp(out, out=out)
     np.add(out, _ONE, out=out)

@@ -20,7 +20,7 @@ from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
 from tests.conftest import session, start
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PEOPLE = b"height,weight,note,sex\n170,70.5,tall,1\n160,55,,0\n180,90,x,1\n150,45,y,0\n"
 
 

@@ -64,7 +64,8 @@ def test_the_run_that_answers_a_pause_trains_nothing() -> None:
     trainer = session(at).trainer
     assert session(at).running and trainer.epoch > 0
     with mock.patch.object(Trainer, "train_for", side_effect=AssertionError("trained")) as tf, \
-            mock.patch.object(Trainer, "train_epochs", side_effect=AssertionError("trained")) as run:
+            mock.patch.object(Trainer, "train_epochs",
+                              side_effect=AssertionError("trained")) as run:
         button(at, "train_pause").click().run()
         assert not at.exception, at.exception
         assert tf.call_count == 0 and run.call_count == 0
