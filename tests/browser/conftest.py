@@ -28,6 +28,7 @@ from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwrig
 
 from tests.browser import helpers
 from tests.browser.helpers import ROOT, TIMEOUT_MS, wait_idle
+from ui import server_stats
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -87,14 +88,18 @@ def serve(log_dir: Path, env: dict[str, str] | None = None,
     """The app, served by ``streamlit run`` from the repository root with ``env`` added to the
     environment (on ``port``, or a free one); yields its URL."""
     port = port or free_port()
+    stats = log_dir / helpers.STATS_FILE  # the server's counters, for wait_server_still
+    env = {server_stats.ENV_PATH: str(stats),
+           server_stats.ENV_EVERY: str(helpers.STATS_EVERY_S), **(env or {})}
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1",
            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
     log_path = log_dir / "streamlit.log"
     log = open(log_path, "wb")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})})
+                            stdin=subprocess.DEVNULL, env={**os.environ, **env})
     url = f"http://127.0.0.1:{port}"
+    helpers.stats_files[url] = stats
     try:
         deadline = time.monotonic() + 60
         while True:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tempfile
@@ -13,6 +14,7 @@ from playwright.sync_api import Page
 
 from nn_core.settings import RunSettings
 from ui import link_codec
+from ui.live.panel import RUN_EVERY
 
 ROOT = Path(__file__).resolve().parents[2]
 # Screenshots go to $NN_SCREENSHOTS (relative to the repository root), or else under the
@@ -22,6 +24,12 @@ SCREENSHOTS = ROOT / os.environ.get(
     "NN_SCREENSHOTS", Path(tempfile.gettempdir()) / "nn-playground-screenshots")
 taken: list[Path] = []  # this run's screenshots (the summary at the end says where they are)
 TIMEOUT_MS = 60_000
+# the servers the tests start write their counters (ui/server_stats.py) this often, to this file
+# in their log folder, so a test can read what the server did rather than wait and see
+STATS_EVERY_S = 0.1
+STATS_FILE = "stats.jsonl"
+QUIET_S = 4 * RUN_EVERY  # four tick periods of a playing page without any tick
+stats_files: dict[str, Path] = {}  # server URL -> its counters file (tests/browser/conftest.serve)
 
 
 def wait_idle(pg: Page) -> None:
@@ -191,3 +199,36 @@ def screenshot(pg: Page, name: str) -> None:
     pg.screenshot(path=str(path))
     taken.append(path)
 
+
+
+def wait_server_still(server: str, timeout_s: float = 60.0) -> dict:
+    """Wait (bounded) until the counters of the server at ``server`` (a URL) say it has stopped
+    training: the last session to tick is not playing, and no session has ticked for
+    :data:`QUIET_S` by the server's clock. Returns that session's counters (its trainer's
+    ``epoch`` among them)."""
+    stats = stats_files[server]
+    deadline = time.monotonic() + timeout_s
+    last: dict | None = None
+    while True:
+        lines = stats.read_text().splitlines() if stats.exists() else []
+        if lines:
+            line = json.loads(lines[-1])
+            if line["sessions"]:
+                last = max(line["sessions"], key=lambda c: c["last_tick"])
+                if not last["playing"] and line["t"] - last["last_tick"] >= QUIET_S:
+                    return last
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the server never stopped training (last counters: {last})")
+        time.sleep(STATS_EVERY_S / 2)
+
+
+def wait_pointer_left(pg: Page, selector: str) -> None:
+    """Move the pointer off the page's content and wait until the element at ``selector`` has
+    handled its leaving (a listener added after the page's own ones runs after them)."""
+    pg.evaluate("""sel => {
+        window.__nnLeft = false;
+        document.querySelector(sel).addEventListener(
+            "mouseleave", () => { window.__nnLeft = true; }, {once: true});
+    }""", selector)
+    pg.mouse.move(5, 5, steps=3)
+    pg.wait_for_function("() => window.__nnLeft === true", timeout=TIMEOUT_MS)

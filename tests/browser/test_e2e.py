@@ -24,6 +24,7 @@ from tests.browser.helpers import (
     wait_drawn,
     wait_epoch,
     wait_idle,
+    wait_server_still,
     zoom_surface,
 )
 
@@ -44,7 +45,7 @@ def test_every_page_opens_without_an_exception(page: Page) -> None:
             screenshot(page, re.sub(r"\W+", "_", title.lower()).strip("_"))
 
 
-def test_play_pause_step_reset_and_the_charts_follow(page: Page) -> None:
+def test_play_pause_step_reset_and_the_charts_follow(page: Page, server: str) -> None:
     go_to(page, "Train")
     wait_drawn(page, 0)
     assert epoch(page) == 0
@@ -53,7 +54,8 @@ def test_play_pause_step_reset_and_the_charts_follow(page: Page) -> None:
     zoomed = page.evaluate(SURFACE_RANGE)
 
     paused = play_then_pause(page, 100)  # the charts show the epoch the counter shows
-    page.wait_for_timeout(2000)
+    # nothing trains after Pause: the server's counters say so (no tick since the paused one)
+    assert wait_server_still(server)["epoch"] == paused
     assert epoch(page) == paused
     stats = {k: v for k, v in live_stats(page).items() if k != "drawMs"}
     assert page.evaluate(SURFACE_RANGE) == zoomed, stats

@@ -19,6 +19,7 @@ from tests.browser.helpers import (
     permalink,
     wait_epoch,
     wait_idle,
+    wait_server_still,
 )
 from ui import scheduler
 from ui.live import panel as live
@@ -59,8 +60,10 @@ def test_pause_inside_a_long_epoch_acts_within_one_tick(browser: Browser, server
         # mostly inside an epoch; a fast machine may have just ended one when the click came
         match = re.fullmatch(r"Epoch (\d+)(?: · \d+% of the next)?", paused)
         assert match, paused
-        pg.wait_for_timeout(2000)
-        assert pg.locator(HEADING).inner_text() == paused  # nothing trains after Pause
+        # nothing trains after Pause: the server's counters say so (no tick since the paused
+        # one), and the page still shows the paused epoch
+        assert wait_server_still(server)["epoch"] == int(match.group(1))
+        assert pg.locator(HEADING).inner_text() == paused
         click(pg, "train_step")  # Step ends the epoch in progress (or trains one)
         expect(pg.locator(HEADING)).to_have_text(f"Epoch {int(match.group(1)) + 1}",
                                                  timeout=TIMEOUT_MS)
@@ -81,7 +84,7 @@ def test_a_hidden_tab_pauses_and_says_why(page: Page, server: str):
     page.wait_for_selector(".st-key-train_play button")
     wait_idle(page)
     paused = epoch(page)
-    page.wait_for_timeout(2000)
+    assert wait_server_still(server)["epoch"] == paused  # the server trains no more
     assert epoch(page) == paused
 
 

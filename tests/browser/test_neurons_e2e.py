@@ -24,6 +24,7 @@ from tests.browser.helpers import (
     play,
     screenshot,
     wait_epoch,
+    wait_pointer_left,
     wait_surface,
     zoom_surface,
 )
@@ -132,8 +133,7 @@ def test_units_draw_their_maps_and_the_surface_shows_the_one_pointed_at(page: Pa
     surface_shows(page, h13)
     page.mouse.down()
     page.mouse.up()
-    away(page)
-    page.wait_for_timeout(300)
+    wait_pointer_left(page, "canvas[data-chart=network]")  # the element has handled it
     shown = surface_shows(page, h13)
     assert shown["title"] == "Hidden unit h1.3 (tanh), pinned"
     np.testing.assert_allclose(np.array(shown["z"]), values[2], atol=1e-6)
