@@ -132,11 +132,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
+_began = time.time()  # when this process loaded the browser tests
+
+
 def pytest_terminal_summary(terminalreporter) -> None:
-    """Say where this run's screenshots are (see helpers.SCREENSHOTS)."""
-    if helpers.taken:
+    """Say where this run's screenshots are (see helpers.SCREENSHOTS). Under pytest-xdist the
+    workers take them, so the folder is read for pictures written since the run began."""
+    taken = [p for p in helpers.SCREENSHOTS.glob("*.png") if p.stat().st_mtime >= _began] \
+        if helpers.SCREENSHOTS.is_dir() else []
+    if taken:
         terminalreporter.write_line(
-            f"{len(helpers.taken)} screenshots in {helpers.SCREENSHOTS} "
+            f"{len(taken)} screenshots in {helpers.SCREENSHOTS} "
             "(NN_SCREENSHOTS=docs/screenshots retakes the README's)")
 
 

@@ -22,7 +22,6 @@ ROOT = Path(__file__).resolve().parents[2]
 # are retaken on request: NN_SCREENSHOTS=docs/screenshots python -m pytest -m browser
 SCREENSHOTS = ROOT / os.environ.get(
     "NN_SCREENSHOTS", Path(tempfile.gettempdir()) / "nn-playground-screenshots")
-taken: list[Path] = []  # this run's screenshots (the summary at the end says where they are)
 TIMEOUT_MS = 60_000
 # the servers the tests start write their counters (ui/server_stats.py) this often, to this file
 # in their log folder, so a test can read what the server did rather than wait and see
@@ -197,7 +196,6 @@ def screenshot(pg: Page, name: str) -> None:
     pg.wait_for_timeout(500)
     path = SCREENSHOTS / f"{name}.png"
     pg.screenshot(path=str(path))
-    taken.append(path)
 
 
 
