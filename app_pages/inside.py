@@ -21,11 +21,15 @@ if trainer is None:
 
 look_back = scrubber.look_back(trainer, False)
 if trainer.epoch > 0:
-    st.select_slider("Epoch", scrubber.choices(trainer), **state.view_widget("scrub_epoch"),
-                     format_func=lambda e: f"{e} (now)" if e == trainer.epoch else str(e),
-                     help="The kept epochs (the Train page's scrubber): every view shows the "
-                     "network as it was then.")
+    views = state.session().views
+    renew = views.scrub_bound != trainer.epoch  # a new "now" is a new slider for Streamlit
+    views.scrub_bound = int(trainer.epoch)
+    st.slider("Epoch", 0, int(trainer.epoch), step=1, **state.view_widget("scrub_epoch", renew),
+              help="The Train page's scrubber: every view shows the network as it was at that "
+              "epoch (rebuilt exactly between kept snapshots).")
     look_back = scrubber.look_back(trainer, False)
+    if look_back is not None and look_back != views.scrub_epoch:
+        st.caption(scrubber.kept_caption(trainer, views.scrub_epoch))
 shown = trainer if look_back is None else trainer.at_epoch(look_back)
 st.caption(f"The network at epoch {shown.epoch}" + (" (now)." if look_back is None else
                                                      f" (now: {trainer.epoch})."))

@@ -62,7 +62,7 @@ def flow_share(settings: RunSettings, epochs: int) -> tuple[float, float]:
     try:
         t = Trainer(settings.replace(epochs=epochs), load_data(settings))
         start = time.perf_counter()
-        t.step(epochs)
+        t.train_epochs(epochs)
         total = time.perf_counter() - start
     finally:
         gradients.GradientFlow.record = REAL_RECORD
@@ -92,7 +92,7 @@ def largest() -> Trainer:
     settings = RunSettings(dataset="custom", hidden=(MAX_NODES,) * MAX_HIDDEN_LAYERS,
                            batch_size=0, optimizer="adam")
     t = Trainer(settings, data)
-    t.step(3)
+    t.train_epochs(3)
     return t
 
 
@@ -142,7 +142,7 @@ def views_table() -> None:
     print(f"\nNotebook of this run: {refusal(t) or 'allowed'}")
     s5 = RunSettings(n_samples=5000, hidden=(MAX_NODES,) * MAX_HIDDEN_LAYERS)
     t5 = Trainer(s5, load_data(s5))
-    t5.step(3)
+    t5.train_epochs(3)
     sec, mb = timed(lambda: notebook_for(t5))
     print(f"Notebook of moons 5,000 rows, 2-64×6-1: {len(notebook_for(t5).encode()) / 2**20:.2f} "
           f"MB, written in {sec:.3f} s, peak {mb:.1f} MB allocated")

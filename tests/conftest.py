@@ -30,6 +30,9 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Button
 
+from nn_core.data.load import load_data
+from nn_core.settings import RunSettings
+from nn_core.training.trainer import Trainer
 from ui import state
 
 APP = "../app.py"  # relative to this file (AppTest reads it relative to its caller)
@@ -78,6 +81,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(room)
         if room != "browser" and "browser" in getattr(item, "fixturenames", ()):
             item.add_marker("browser")
+        if room in ("browser", "deploy"):
+            # under pytest-xdist (--dist loadgroup) a file's tests run in one worker, so a
+            # module's own server or HAProxy front starts once
+            item.add_marker(pytest.mark.xdist_group(item.path.stem))
 
 
 @pytest.fixture
@@ -105,6 +112,17 @@ def numeric_gradient(net: Any, X: np.ndarray, Y: np.ndarray, l1: float, l2: floa
             num[i] += sign * net.objective(X, Y, l1, l2)
     net.set_params(p0)
     return num / (2 * h)
+
+
+def trained(settings: RunSettings, epochs: int = 0, csv: bytes | None = None,
+            **options: Any) -> Trainer:
+    """A Trainer on the data ``settings`` name (``csv``: the bytes of the uploaded table when
+    ``settings.dataset`` is "csv"), trained ``epochs`` epochs (0: as built, at epoch 0);
+    ``options`` go to :class:`Trainer` (``history_cap``, ``backend``)."""
+    trainer = Trainer(settings, load_data(settings, csv), **options)
+    if epochs:
+        trainer.train_epochs(epochs)
+    return trainer
 
 
 def start(query: dict[str, str] | None = None, **fields: Any) -> AppTest:

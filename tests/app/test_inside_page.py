@@ -18,7 +18,7 @@ from ui.charts import unpack
 
 def page_with(settings: RunSettings, epochs: int):
     trainer = Trainer(settings, load_data(settings))
-    trainer.step(epochs)
+    trainer.train_epochs(epochs)
     at = start()
     s = session(at)
     s.settings, s.dataset, s.trainer = settings, trainer.dataset, trainer
@@ -146,7 +146,7 @@ def test_one_input_regression_and_a_one_unit_layer():
 def test_the_views_follow_the_epoch_slider_and_the_train_pages_scrubber():
     settings = RunSettings(dataset="xor", hidden=(2,), activation="tanh", epochs=100)
     at, trainer = page_with(settings, 30)
-    slider = at.select_slider[0]
+    slider = next(s for s in at.slider if s.label == "Epoch")
     assert slider.label == "Epoch" and slider.value == 30
     slider.set_value(10).run()
     assert session(at).views.scrub_epoch == 10  # the Train page's scrubber looks back there too
@@ -181,7 +181,7 @@ def test_share_and_export_offers_the_run_as_a_notebook():
 
     settings = RunSettings(dataset="xor", hidden=(4,), epochs=100)
     trainer = Trainer(settings, load_data(settings))
-    trainer.step(12)
+    trainer.train_epochs(12)
     at = start()
     s = session(at)
     s.settings, s.dataset, s.trainer = settings, trainer.dataset, trainer
@@ -207,7 +207,7 @@ def test_an_uploaded_table_with_hostile_names():
     settings = RunSettings(dataset="upload.csv", target="label", hidden=(5, 3))
     ds = load_data(settings, table)
     trainer = Trainer(settings, ds)
-    trainer.step(20)
+    trainer.train_epochs(20)
     at = start()
     s = session(at)
     s.settings, s.dataset, s.trainer, s.csv_bytes = settings, ds, trainer, table

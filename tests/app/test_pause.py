@@ -18,7 +18,7 @@ from nn_core.engine.backends import recorded
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
 from tests.conftest import button, session, train_page
-from tests.test_train_slices import _same_run
+from tests.unit.test_train_slices import _same_run
 
 BIG = dict(dataset="spiral3", n_samples=1200, hidden=(64,) * 3, optimizer="adam", lr=0.003,
            batch_size=0, seed=4)

@@ -348,8 +348,8 @@ def test_early_stopping_ends_with_the_best_epoch_in_the_app():
     play_until_stopped(at)
     trainer = session(at).trainer
     assert trainer.stop_kind == "early"
-    heading = [m.value for m in at.markdown if m.value.startswith("### ")]
-    assert f"### Stopped at epoch {trainer.epoch} · holding the network of epoch " \
+    heading = [m.value for m in at.markdown if m.value.startswith("## ")]
+    assert f"## Stopped at epoch {trainer.epoch} · holding the network of epoch " \
            f"{trainer.best_epoch}" in heading
     assert any(f"weights of epoch {trainer.best_epoch}" in s.value for s in at.success)
 

@@ -80,8 +80,8 @@ def test_after_early_stopping_every_number_is_the_held_networks():
     best = Trainer(EARLY, ds)  # a run stopped at the best epoch: the network held
     best.train_epochs(trainer.best_epoch)
     want = best.current()
-    heading = [m.value for m in at.markdown if m.value.startswith("### ")]
-    assert f"### Stopped at epoch {trainer.epoch} · holding the network of epoch " \
+    heading = [m.value for m in at.markdown if m.value.startswith("## ")]
+    assert f"## Stopped at epoch {trainer.epoch} · holding the network of epoch " \
            f"{trainer.best_epoch}" in heading
     text = sent(at)["frames"][-1]["text"]
     assert text.startswith(f"epoch {trainer.best_epoch} (held)")

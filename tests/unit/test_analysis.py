@@ -28,7 +28,7 @@ MOONS = RunSettings(dataset="moons", hidden=(8, 8), activation="tanh", epochs=30
 
 def trained(settings: RunSettings, epochs: int) -> Trainer:
     t = Trainer(settings, load_data(settings))
-    t.step(epochs)
+    t.train_epochs(epochs)
     return t
 
 
@@ -199,8 +199,8 @@ def test_rate_finder_runs_on_a_copy_bit_for_bit():
     assert json.dumps(a.rng.bit_generator.state) == before[1]
     st = a.optimizer.get_state()
     assert st["t"] == before[2]["t"] and np.array_equal(st["m"], before[2]["m"])
-    a.step(20)
-    b.step(20)  # the run goes on exactly as one that never searched
+    a.train_epochs(20)
+    b.train_epochs(20)  # the run goes on exactly as one that never searched
     assert np.array_equal(a.network.params, b.network.params) and a.history == b.history
     assert found.batch_rows == 16 and found.measured_rows == min(len(a.X_train), LR_FINDER_ROWS)
 

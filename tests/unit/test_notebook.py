@@ -38,7 +38,7 @@ def execute(text: str) -> tuple[nbformat.NotebookNode, np.ndarray]:
 ])
 def test_the_notebook_runs_and_predicts_what_the_app_predicts(settings, epochs):
     trainer = Trainer(settings, load_data(settings))
-    trainer.step(epochs)
+    trainer.train_epochs(epochs)
     text = notebook_for(trainer)
     nbformat.validate(nbformat.reads(text, as_version=4))
     nb, predictions = execute(text)
@@ -65,7 +65,7 @@ def test_user_text_stays_data():
     settings = RunSettings(dataset="custom.csv", target="target", hidden=(3,))
     trainer = Trainer(settings, load_data(settings, table))
     assert trainer.dataset.feature_names == names
-    trainer.step(5)
+    trainer.train_epochs(5)
     text = notebook_for(trainer)
     nb = nbformat.reads(text, as_version=4)
     for cell in nb.cells:

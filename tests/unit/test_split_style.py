@@ -71,7 +71,7 @@ def test_the_live_loss_chart(validation):
 
 def _trained(settings: RunSettings, epochs: int = 3) -> Trainer:
     trainer = Trainer(settings, load_data(settings))
-    trainer.step(epochs)
+    trainer.train_epochs(epochs)
     return trainer
 
 
