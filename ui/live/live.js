@@ -522,9 +522,10 @@ class LiveCharts {
         if (this.queue.length) frame = this.queue.pop();
         stats().dropped += this.queue.length;
         this.queue.length = 0;
-        this.nextDue = now + CALM_MS;
         stats().calm = true;
         this.draw(frame);
+        // a second from the end of this redraw: calm steps even when one redraw is slow
+        this.nextDue = performance.now() + CALM_MS;
         requestAnimationFrame(this.loop);
         return;
       }
