@@ -9,8 +9,9 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import streamlit as st  # noqa: E402
 
-from ui import a11y, nav, preload, reconnect, share, state  # noqa: E402
 from ui.live import controls  # noqa: E402
+from ui.session import nav, reconnect, share, state  # noqa: E402
+from ui.views import a11y, preload  # noqa: E402
 
 st.set_page_config(
     page_title="NumPy Neural Network Playground",
@@ -22,7 +23,7 @@ st.set_page_config(
 state.init_state()
 share.open_link()  # a shared link's settings, on the session's first run
 reconnect.lost_session_notice()  # the page outlived its server process
-a11y.page_support()  # code colours and wide formulas for keyboard users (ui/a11y.py)
+a11y.page_support()  # code colours and wide formulas for keyboard users (ui/views/a11y.py)
 
 page = st.navigation(
     [

@@ -9,13 +9,14 @@ from nn_core.data.builtin import BUILTIN
 from nn_core.errors import PlaygroundError
 from nn_core.limits import MAX_BUNDLE_BYTES, MAX_ROWS, MAX_UPLOAD_BYTES
 from nn_core.settings import TASKS, choice_title, help_text, value_range
-from ui import data_view, nav, state
-from ui.data_charts import data_scatter
 from ui.live.protocol import POINT_KEY
-from ui.text import plain, widget_text
+from ui.session import nav, state
+from ui.views import data
+from ui.views.data_charts import data_scatter
+from ui.views.text import plain, widget_text
 
-UPLOAD_MB = data_view.whole_mb(MAX_UPLOAD_BYTES)
-BUNDLE_MB = data_view.whole_mb(MAX_BUNDLE_BYTES)
+UPLOAD_MB = data.whole_mb(MAX_UPLOAD_BYTES)
+BUNDLE_MB = data.whole_mb(MAX_BUNDLE_BYTES)
 
 
 def on_upload(file: UploadedFile | None) -> None:
@@ -179,7 +180,7 @@ def editor(ds) -> None:
     # its callback. The input stays fixed while editing.
     with st.form(f"editor_form_{state.editor_key()}", border=False, enter_to_submit=False):
         st.data_editor(
-            data_view.dataset_frame(ds),
+            data.dataset_frame(ds),
             key=state.editor_key(),
             num_rows="dynamic",
             hide_index=True,
@@ -247,18 +248,18 @@ def split_controls(ds) -> None:
 
 
 def data_section(settings, ds) -> None:
-    mask = data_view.holdout_mask(ds, settings.test_fraction, settings.data_seed)
+    mask = data.holdout_mask(ds, settings.test_fraction, settings.data_seed)
     n_test = int(mask.sum())
     # a row that wraps: each metric as wide as its value, never cut short on a narrow screen
     with st.container(horizontal=True, horizontal_alignment="distribute", key="data_metrics"):
         st.metric("Rows", f"{ds.n_samples:,}", width="content")
         st.metric("Features", ds.n_features, width="content")
         st.metric("Train / test", f"{ds.n_samples - n_test} / {n_test}", width="content")
-        st.metric("Classes", data_view.class_metric(ds), width="content",
+        st.metric("Classes", data.class_metric(ds), width="content",
                   help="How many labels the target takes; — for a regression target (a number).")
-    task = f"Target {plain(ds.target_name, 60)}: {data_view.TASK_LABELS[ds.task]}"
+    task = f"Target {plain(ds.target_name, 60)}: {data.TASK_LABELS[ds.task]}"
     if ds.is_classification:
-        counts = ", ".join(f"{plain(k, 30)}: {v}" for k, v in data_view.class_counts(ds).items())
+        counts = ", ".join(f"{plain(k, 30)}: {v}" for k, v in data.class_counts(ds).items())
         st.caption(f"{task} — classes {counts}")
     else:
         st.caption(f"{task} — from {ds.y.min():.4g} to {ds.y.max():.4g}")
@@ -290,11 +291,11 @@ def data_section(settings, ds) -> None:
     for notice in ds.notices:
         st.info(plain(notice, 300), icon="ℹ️")
     with st.expander(f"Table ({ds.n_samples:,} rows)"):
-        frame = data_view.dataset_frame(ds)
+        frame = data.dataset_frame(ds)
         st.dataframe(frame, hide_index=True, height=260)
         st.download_button(
             "⬇️ Download as CSV",
-            data_view.table_csv(frame),
+            data.table_csv(frame),
             file_name=f"{ds.name}.csv" if ds.name in BUILTIN else "data.csv",
             mime="text/csv",
             on_click="ignore",

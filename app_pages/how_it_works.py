@@ -4,8 +4,9 @@ import streamlit as st
 
 from nn_core.errors import PlaygroundError
 from nn_core.settings import BLOG_SETUP
-from ui import inside_view, nav, state
-from ui.how_view import (
+from ui.session import nav, state
+from ui.views import inside
+from ui.views.how import (
     BACKWARD,
     BLOG_TRAIN_METHOD,
     FORWARD,
@@ -17,7 +18,7 @@ from ui.how_view import (
     per_sample_code,
     sources,
 )
-from ui.step_view import step_section
+from ui.views.step import step_section
 
 # The blog's own run: its table and epochs, and its network as the Train page defines it.
 BLOG_RUN = {"dataset": "blog", "epochs": 1000, **BLOG_SETUP}
@@ -173,7 +174,7 @@ if st.button("Load the blog's setup and open Train", type="primary") and use_blo
 state.show_messages()
 
 st.divider()
-step_section()  # 6 · One step, every number (ui/step_view.py)
+step_section()  # 6 · One step, every number (ui/views/step.py)
 
 st.divider()
-inside_view.how_it_works_section(nav.INSIDE)  # 7 · Inside the network: the four views' maths
+inside.how_it_works_section(nav.INSIDE)  # 7 · Inside the network: the four views' maths

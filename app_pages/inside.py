@@ -7,7 +7,9 @@ each view gets the whole width.
 
 import streamlit as st
 
-from ui import inside_view, nav, scheduler, scrubber, state
+from ui.server import scheduler
+from ui.session import nav, state
+from ui.views import inside, scrubber
 
 nav.start_page("🔬 Inside the network",
                "Four views no playground shows, computed from your own network: how strongly "
@@ -36,10 +38,10 @@ st.caption(f"The network at epoch {shown.epoch}" + (" (now)." if look_back is No
 
 # the views' work (each bounded by nn_core/limits.py) one session at a time in this process
 with scheduler.page_turn():
-    inside_view.flow_section(trainer, shown)
+    inside.flow_section(trainer, shown)
     st.divider()
-    inside_view.landscape_section(trainer, shown)
+    inside.landscape_section(trainer, shown)
     st.divider()
-    inside_view.hidden_section(shown)
+    inside.hidden_section(shown)
     st.divider()
-    inside_view.finder_section(trainer)
+    inside.finder_section(trainer)

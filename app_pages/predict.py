@@ -8,10 +8,11 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from nn_core.errors import PlaygroundError
 from nn_core.io.serialize import MAX_MODEL_BYTES, model_from_json
 from nn_core.limits import MAX_UPLOAD_BYTES
-from ui import nav, quality_view, state
-from ui.data_charts import probability_bars
-from ui.data_view import TASK_LABELS, table_csv, whole_mb
-from ui.predict_view import (
+from ui.session import nav, state
+from ui.views import quality
+from ui.views.data import TASK_LABELS, table_csv, whole_mb
+from ui.views.data_charts import probability_bars
+from ui.views.predict import (
     batch_prediction,
     blog_examples,
     class_probabilities,
@@ -21,7 +22,7 @@ from ui.predict_view import (
     prediction_key,
     prediction_need,
 )
-from ui.text import plain
+from ui.views.text import plain
 
 UPLOAD_MB = whole_mb(MAX_UPLOAD_BYTES)
 MODEL_MB = whole_mb(MAX_MODEL_BYTES)
@@ -193,7 +194,7 @@ def batch_section(trainer, ds) -> None:
         key=state.W_PREDICT_DOWNLOAD,
     )
     if result.check is not None:  # the file carries the target column: how good is it there
-        quality_view.batch_section(result.check, ds)
+        quality.batch_section(result.check, ds)
 
 
 nav.start_page(

@@ -8,8 +8,8 @@ from nn_core.io.bundle import write_bundle
 from nn_core.io.export import dataset_csv, history_csv, script_for
 from nn_core.io.notebook import notebook_for, refusal
 from nn_core.io.serialize import model_to_json
-from ui import link_codec, locks, nav, state
-from ui.text import plain
+from ui.session import link_codec, locks, nav, state
+from ui.views.text import plain
 
 st.title("🔗 Share & export")
 state.show_messages()

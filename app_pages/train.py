@@ -4,11 +4,13 @@ import dataclasses
 
 import streamlit as st
 
-from ui import chart_tables, quality_view, runs_view, scheduler, scrubber, state, train_controls
 from ui.live import controls, panel
 from ui.live.surface import held_caption, surface_axes
 from ui.live.view import SPEEDS, ViewOptions
-from ui.text import plain, widget_text
+from ui.server import scheduler
+from ui.session import state
+from ui.views import chart_tables, quality, runs, scrubber, train_controls
+from ui.views.text import plain, widget_text
 
 state.init_state()
 st.title("🏋️ Train")
@@ -42,7 +44,7 @@ with scheduler.page_turn():
     ds = state.get_dataset()
     settings = state.get_settings()
     with st.container():  # below both columns; drawn now, before the live panel trains
-        runs_view.compare_runs()
+        runs.compare_runs()
 
     with left:
         st.caption(f"Data: {ds.n_samples} rows, {ds.n_features} inputs, {ds.task}.")
@@ -100,14 +102,14 @@ with scheduler.page_turn():
                 st.warning("The live charts need ./static/plotly.min.js, which could not be "
                            "written.")
         # paused: the "How good is it" measures of this epoch's network (never while playing)
-        measured = None if running else quality_view.paused_quality()
+        measured = None if running else quality.paused_quality()
         options = ViewOptions(
             surface_x=views.surface_x,
             surface_y=views.surface_y,
             discretise=views.discretise,
             log_loss=views.log_loss,
             held=held,
-            marked=quality_view.surface_marks(measured and measured[1], running),
+            marked=quality.surface_marks(measured and measured[1], running),
         )
         # the epoch looked back to; the scrubber's slider and buttons go below the live element,
         # so pausing (which shows them) never moves the charts
@@ -123,4 +125,4 @@ with right:  # the live panel trains outside the page turn
         chart_tables.section(state.current_trainer(), look_back)
     if measured is not None:
         with st.container(key="train_quality"), scheduler.page_turn():
-            quality_view.train_section(*measured, ds)
+            quality.train_section(*measured, ds)

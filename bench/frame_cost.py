@@ -1,6 +1,6 @@
 """Benchmark: where a live frame's server CPU goes, on a server playing for N visitors.
 
-For each N it starts one headless server (fresh, counters on: ``ui/server_stats.py``), opens N
+For each N it starts one headless server (fresh, counters on: ``ui/server/counters.py``), opens N
 light protocol visitors (``bench/load.py``'s ``Visitor``: moons 2-8-8-1 at ``--speed``, the
 default 1 epoch a frame) and presses Play. After a warm-up it measures a window on the
 server's own counters (CPU seconds, frames sent), then profiles the same server with py-spy
@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import bench.load as load  # noqa: E402
-from ui.scheduler import CAP_ENV  # noqa: E402
-from ui.server_stats import ENV_EVERY, ENV_PATH  # noqa: E402
+from ui.server.counters import ENV_EVERY, ENV_PATH  # noqa: E402
+from ui.server.scheduler import CAP_ENV  # noqa: E402
 
 # (part, words one of which a sample's stack holds), the first that matches takes it
 PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (

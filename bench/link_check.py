@@ -1,6 +1,6 @@
 """Benchmark: what reading a link costs the server, a link that fits and one that does not.
 
-A link whose fields do not fit together is checked field by field (``ui/link_codec.py``
+A link whose fields do not fit together is checked field by field (``ui/session/link_codec.py``
 ``_check_together``): each trial used to build a trainer on every row of the data (5,000 rows
 at the most), a forward pass of the whole network included. Now the split and the scaling run
 on every row and the trainer on a few rows of each class (``_probe``). This prints the median
@@ -26,7 +26,7 @@ from nn_core.data.load import load_data  # noqa: E402
 from nn_core.errors import PlaygroundError  # noqa: E402
 from nn_core.limits import MAX_SAMPLES  # noqa: E402
 from nn_core.training.trainer import Trainer  # noqa: E402
-from ui import link_codec  # noqa: E402
+from ui.session import link_codec  # noqa: E402
 
 LARGEST = {"dataset": "spiral3", "n_samples": str(MAX_SAMPLES), "hidden": ",".join(["64"] * 6),
            "batch_size": "1", "optimizer": "adam", "transforms": "x1^2,x2^2,x1x2,sin_x1,sin_x2",

@@ -2,7 +2,7 @@
 
 For each N (1, 4, 8, 16, 30; ``--quick``: 1 and 8) it starts, one after the other, one headless
 server and ``python -m deploy.serve``'s deployment (two replicas behind HAProxy), each fresh,
-with the server-side counters on (``NN_PLAYGROUND_STATS``, see ``ui/server_stats.py``). N
+with the server-side counters on (``NN_PLAYGROUND_STATS``, see ``ui/server/counters.py``). N
 visitors open the Train page by its share link and press Play at the top speed: moons 2-8-8-1
 (the defaults), and every eighth visitor from the fourth on (3, 11, 19, 27) the largest network
 the settings allow (6 × 64 hidden units, batch 1, Adam, 5,000 rows). After a warm-up, progress
@@ -72,8 +72,8 @@ from deploy.serve import (  # noqa: E402
 from nn_core.io.bundle import bundle_to_json  # noqa: E402
 from nn_core.limits import MAX_FEATURES, MAX_ROWS, MAX_SAMPLES  # noqa: E402
 from nn_core.settings import MAX_HIDDEN_LAYERS, MAX_NODES, RunSettings  # noqa: E402
-from ui import link_codec  # noqa: E402
-from ui.server_stats import ENV_EVERY, ENV_PATH  # noqa: E402
+from ui.server.counters import ENV_EVERY, ENV_PATH  # noqa: E402
+from ui.session import link_codec  # noqa: E402
 
 LIGHT = RunSettings()  # the defaults: two moons, 2-8-8-1
 HEAVY = RunSettings(hidden=(MAX_NODES,) * MAX_HIDDEN_LAYERS, batch_size=1, optimizer="adam",

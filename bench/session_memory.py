@@ -35,7 +35,7 @@ from nn_core import limits  # noqa: E402
 from nn_core.io.bundle import bundle_to_json  # noqa: E402
 from nn_core.limits import MAX_FEATURES  # noqa: E402
 from nn_core.training.snapshots import capacity_for  # noqa: E402
-from ui import state  # noqa: E402
+from ui.session import state  # noqa: E402
 
 MB = 2**20
 PLAY, PAUSE = "train_play", "train_pause"

@@ -33,7 +33,7 @@ from streamlit.testing.v1.element_tree import Button
 from nn_core.data.load import load_data
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
-from ui import state
+from ui.session import state
 
 APP = "../app.py"  # relative to this file (AppTest reads it relative to its caller)
 TESTS = Path(__file__).resolve().parent
@@ -89,8 +89,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture
 def ss(monkeypatch: pytest.MonkeyPatch) -> dict:
-    """ui.state on a plain dict instead of st.session_state, initialised."""
-    from ui import state
+    """ui.session.state on a plain dict instead of st.session_state, initialised."""
+    from ui.session import state
 
     store: dict = {}
     monkeypatch.setattr(state, "_ss", lambda: store)
@@ -127,7 +127,7 @@ def trained(settings: RunSettings, epochs: int = 0, csv: bytes | None = None,
 
 def start(query: dict[str, str] | None = None, **fields: Any) -> AppTest:
     """Run app.py once, with URL query parameters and a session made of ``fields`` (of
-    :class:`ui.state.Session`) beforehand."""
+    :class:`ui.session.state.Session`) beforehand."""
     at = AppTest.from_file(APP, default_timeout=60)
     for key, value in (query or {}).items():
         at.query_params[key] = value
@@ -144,7 +144,7 @@ def session(at: AppTest) -> state.Session:
 
 
 def go(at: AppTest, page: str) -> AppTest:
-    """Switch to ``page`` (a path from ui.nav) and run."""
+    """Switch to ``page`` (a path from ui.session.nav) and run."""
     at.switch_page(page).run()
     assert not at.exception, at.exception
     return at
@@ -152,7 +152,7 @@ def go(at: AppTest, page: str) -> AppTest:
 
 def train_page(**session: Any) -> AppTest:
     """The app started with these session-state values, on the Train page."""
-    from ui import nav
+    from ui.session import nav
 
     return go(start(**session), nav.TRAIN)
 

@@ -25,9 +25,9 @@ from nn_core.data.load import load_data
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
 from tests.conftest import deferred_downloads, go, points, session, shown, start
-from ui import nav, state
-from ui.data_view import apply_edits, dataset_frame, table_csv
-from ui.how_view import per_sample_code
+from ui.session import nav, state
+from ui.views.data import apply_edits, dataset_frame, table_csv
+from ui.views.how import per_sample_code
 
 GOOD_CSV = (
     b"name;height;weight;age;sex\nAl;170;70;25;m\nBo;160;55;30;f\nCy;180;90;40;m\nDi;150;45;20;f\n"

@@ -11,7 +11,7 @@ from nn_core.io.serialize import model_to_json
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
 from tests.conftest import go, session, start
-from ui import link_codec, nav, state
+from ui.session import link_codec, nav, state
 
 
 def test_a_link_opens_its_settings_and_the_same_initial_network():

@@ -1,8 +1,8 @@
 """A classroom link's lock holds on every route that changes settings (issue 21, item 4).
 
 Opening ``/train?dataset=moons&hidden=5&hide=network`` and then loading a run bundle with six
-layers of 64 units made the locked network 6 × 64. ui/locks.py decides what a locked session
-may change; ui.state.set_settings applies it to every route: the link itself, a run bundle,
+layers of 64 units made the locked network 6 × 64. ui/session/locks.py decides what a locked session
+may change; ui.session.state.set_settings applies it to every route: the link itself, a run bundle,
 Compare runs' Restore, the scaling hint's one-click fixes and a failed run's "Try learning rate".
 """
 
@@ -14,8 +14,9 @@ from nn_core.settings import RunSettings
 from nn_core.training.runs import data_fingerprint, record_run
 from nn_core.training.trainer import Trainer
 from tests.conftest import go, session, start
-from ui import locks, nav, state, train_controls
 from ui.live import controls
+from ui.session import locks, nav, state
+from ui.views import train_controls
 
 LOCKED_LINK = {"dataset": "moons", "hidden": "5", "hide": "network"}
 BIG = RunSettings(dataset="moons", hidden=(64,) * 6, activation="relu", lr=0.1)
@@ -71,7 +72,7 @@ def test_a_run_bundle_cannot_lift_the_lock_and_the_page_says_what_was_kept() -> 
 
 def test_a_bundles_table_is_not_loaded_when_the_link_keeps_uploads_out(ss) -> None:
     # the bundle uploader sits in the Upload tab, which hide=upload takes away; the rule
-    # holds in ui.state all the same
+    # holds in ui.session.state all the same
     saved = RunSettings(dataset="csv", target="label", features=("a", "b"), lr=0.5)
     state.set_settings(RunSettings(dataset="moons"))
     state.set_locked(frozenset({"upload"}))

@@ -28,7 +28,7 @@ from nn_core.io.export import dataset_csv, script_for
 from nn_core.io.serialize import model_from_json, model_to_json
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
-from ui.data_view import table_csv
+from ui.views.data import table_csv
 
 HOSTILE = ["\r=1+2", "a\r=1+2", "b\r@SUM(A1)", "c\n=1", "d\r\n+1", "\t-2", "e\t=3", "=1+2",
            "@x", "f\r", "plain"]
@@ -155,7 +155,7 @@ def test_a_column_name_or_class_with_a_control_character_is_refused() -> None:
 
 def test_the_predict_pages_downloads_have_no_formula_and_a_hostile_model_is_refused() -> None:
     from tests.conftest import deferred_downloads, go, start
-    from ui import nav, state
+    from ui.session import nav, state
 
     # names may start like a formula (no control character: those are refused on reading)
     ds = Dataset(X=np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 0.5], [1.0, 1.0]]),

@@ -13,9 +13,9 @@ from streamlit.testing.v1 import AppTest
 
 from nn_core.settings import RunSettings
 from tests.conftest import go, train_page
-from ui import nav, scheduler
 from ui.live import panel as live
-from ui.live import runtime
+from ui.server import runtime, scheduler
+from ui.session import nav
 
 
 @pytest.fixture()
@@ -163,7 +163,7 @@ def test_leaving_the_train_page_leaves_the_queue(sched):
 
 
 def test_the_notice_says_the_rate_a_shared_run_gets_and_why(ss):
-    from ui import state
+    from ui.session import state
 
     assert state.frame_rate() is None
     state.note_frame_rate(20, 1.0)

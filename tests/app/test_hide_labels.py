@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from nn_core.settings import RunSettings
 from tests.conftest import go, start
-from ui import link_codec, locks, nav, state
+from ui.session import link_codec, locks, nav, state
 
 # settings whose widget is not keyed by the field's own name
 WIDGET_KEY = {"hidden": state.W_HIDDEN_LAYERS, "l1": state.W_REG_KIND,

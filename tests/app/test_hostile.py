@@ -25,7 +25,7 @@ from nn_core.io.serialize import model_from_json, model_to_json
 from nn_core.limits import MAX_BUNDLE_BYTES, MAX_MODEL_BYTES
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
-from ui import link_codec
+from ui.session import link_codec
 
 ROOT = Path(__file__).resolve().parents[2]
 # The work of refusing one hostile file or link, counted in Python and C function calls (the
@@ -451,7 +451,7 @@ def test_hostile_link_values_fall_back_with_one_line_notices(params):
 
 def test_the_predict_page_refuses_hostile_models_in_one_line():
     from tests.conftest import go, session, start
-    from ui import nav
+    from ui.session import nav
 
     at = go(start(), nav.PREDICT)
     for name in ("10000-wide layers", "1000 classes, all consistent", "n_outputs 1e400"):

@@ -13,11 +13,11 @@ import pytest
 from nn_core.data.dataset import Dataset
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
-from ui import charts
-from ui.data_charts import data_scatter, probability_bars
 from ui.live import surface as surface_chart
 from ui.live.view import LiveView, ViewOptions
-from ui.text import WORD_JOINER, plain, plotly_text, widget_text
+from ui.views import charts
+from ui.views.data_charts import data_scatter, probability_bars
+from ui.views.text import WORD_JOINER, plain, plotly_text, widget_text
 
 TAG = '<a href="https://evil.example/">CLICK ME</a>'
 HUGE = '<b style="font-size:80px">HUGE</b>'
@@ -178,7 +178,7 @@ def _inputs_csv(rows: int) -> bytes:
 
 def test_the_engine_app_cli_and_script_name_prediction_columns_alike():
     from nn_core.io.export import prediction_column, probability_column
-    from ui.predict_view import results_frame
+    from ui.views.predict import results_frame
 
     _, ds, trainer = _classifier(3)
     frame = results_frame(trainer, ds, ds.X[:2])
@@ -188,7 +188,7 @@ def test_the_engine_app_cli_and_script_name_prediction_columns_alike():
 
 
 def test_a_prediction_table_takes_one_forward_pass():
-    from ui.predict_view import results_frame
+    from ui.views.predict import results_frame
 
     _, ds, trainer = _classifier(3)
     calls = []
@@ -202,7 +202,7 @@ def test_a_prediction_table_takes_one_forward_pass():
 
 def _predict_page(settings, ds, trainer):
     from tests.conftest import go, start
-    from ui import nav
+    from ui.session import nav
 
     return go(start(settings=settings, dataset=ds, trainer=trainer), nav.PREDICT)
 
@@ -213,8 +213,8 @@ def test_the_page_shows_a_bounded_preview_and_makes_the_csv_when_asked():
     import pandas as pd
 
     from tests.conftest import deferred_downloads
-    from ui import state
-    from ui.predict_view import PREVIEW_ROWS
+    from ui.session import state
+    from ui.views.predict import PREVIEW_ROWS
 
     settings, ds, trainer = _classifier(3)
     at = _predict_page(settings, ds, trainer)
@@ -232,11 +232,12 @@ def test_the_page_shows_a_bounded_preview_and_makes_the_csv_when_asked():
 def test_a_batch_prediction_is_redone_only_when_the_model_or_the_file_changes():
     from unittest import mock
 
-    from ui import predict_view, state
+    from ui.session import state
+    from ui.views import predict
 
     settings, ds, trainer = _classifier(3)
     at = _predict_page(settings, ds, trainer)
-    with mock.patch.object(predict_view, "results_frame", wraps=predict_view.results_frame) as rf:
+    with mock.patch.object(predict, "results_frame", wraps=predict.results_frame) as rf:
         at.file_uploader(key=state.W_PREDICT_UPLOAD).upload(
             "in.csv", _inputs_csv(50), "text/csv").run()
         at.number_input[0].set_value(0.5).run()  # another widget: a rerun
@@ -255,12 +256,13 @@ def test_a_table_with_too_many_predicted_values_is_refused_before_predicting():
     from unittest import mock
 
     from nn_core.limits import MAX_PREDICTION_CELLS
-    from ui import predict_view, state
+    from ui.session import state
+    from ui.views import predict
 
     settings, ds, trainer = _classifier(200, epochs=1)
     rows = MAX_PREDICTION_CELLS // 201 + 1
     at = _predict_page(settings, ds, trainer)
-    with mock.patch.object(predict_view, "results_frame") as rf:
+    with mock.patch.object(predict, "results_frame") as rf:
         at.file_uploader(key=state.W_PREDICT_UPLOAD).upload(
             "big.csv", _inputs_csv(rows), "text/csv").run()
         rf.assert_not_called()

@@ -15,8 +15,9 @@ from nn_core.engine import backends
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
 from tests.conftest import go, start
-from ui import how_view, nav
-from ui.train_controls import BLOG_SETUP
+from ui.session import nav
+from ui.views import how
+from ui.views.train_controls import BLOG_SETUP
 
 ENGINE = Path(nn_core.engine.__file__).parent
 # the reference engine: every line of these files that a training step runs must be shown
@@ -67,14 +68,14 @@ def test_a_training_step_runs_only_the_lines_the_page_shows():
     assert list(trainer._backends) == ["reference"]  # the reference backend trained
     assert not np.array_equal(trainer.network.params, before)  # and it did train
 
-    shown_code = {f.__code__: f for f in how_view.SHOWN}
+    shown_code = {f.__code__: f for f in how.SHOWN}
     assert executed, "the trace saw no reference code"
     for code, lines in executed.items():
         # the trainer called the very function objects the page reads its source from
         assert code in shown_code, f"{code.co_qualname} runs but is not shown"
         f = shown_code[code]
         text, first = inspect.getsourcelines(f)
-        assert any(how_view.source(f) in block.value for block in at.code)  # shown whole
+        assert any(how.source(f) in block.value for block in at.code)  # shown whole
         for n in lines:
             assert first <= n < first + len(text)
             line = linecache.getline(code.co_filename, n).strip()
@@ -99,7 +100,7 @@ def test_the_reference_backend_trains_like_the_fast_one():
 
 
 def test_without_a_network_the_generated_code_is_the_blogs():
-    caption, code = how_view.per_sample_code()
+    caption, code = how.per_sample_code()
     assert "the blog's 3-2-1 network" in caption
     # the blog's network: 3 inputs, 2 hidden sigmoids, 1 output, no biases, the blog's rule
     assert code.startswith("def sgd_epoch(") and "w0_1_2" in code and "w0_1_3" not in code

@@ -12,8 +12,8 @@ from nn_core.limits import HIDDEN_ROWS, LANDSCAPE_ROWS
 from nn_core.settings import BLOG_SETUP, RunSettings
 from nn_core.training.trainer import Trainer
 from tests.conftest import go, session, shown, start
-from ui import nav
-from ui.charts import unpack
+from ui.session import nav
+from ui.views.charts import unpack
 
 
 def page_with(settings: RunSettings, epochs: int):

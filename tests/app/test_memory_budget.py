@@ -19,7 +19,7 @@ from nn_core.settings import RunSettings
 from nn_core.training.snapshots import capacity_for
 from nn_core.training.trainer import Trainer
 from tests.conftest import go, session, shown, start
-from ui import nav, state
+from ui.session import nav, state
 
 
 def table(rows: int, features: int, seed: int = 0) -> bytes:
@@ -194,7 +194,7 @@ def test_forward_keeps_one_layer_and_gives_the_last_layer_of_forward_layers(sett
 
 
 def test_a_large_prediction_stays_within_its_budget_and_keeps_no_layer() -> None:
-    from ui.predict_view import batch_prediction, prediction_need
+    from ui.views.predict import batch_prediction, prediction_need
 
     settings = RunSettings(dataset="moons", hidden=(64,) * 6, n_samples=400)
     ds = load_data(settings)

@@ -17,9 +17,10 @@ from nn_core.settings import RunSettings
 from nn_core.training.evaluate import ClassQuality, quality_of, trainer_quality
 from nn_core.training.trainer import Trainer
 from tests.conftest import button, go, points, session, shown, start, train_page
-from ui import nav, quality_view, state
-from ui.data_view import table_csv
 from ui.live import surface as surface_chart
+from ui.session import nav, state
+from ui.views import quality
+from ui.views.data import table_csv
 
 HOSTILE = '<b style="font-size:80px">HUGE</b> %{x}'
 
@@ -281,7 +282,7 @@ def test_predict_measures_regression_and_refuses_a_text_target_in_one_line():
 def test_class_names_are_escaped_in_the_matrix_and_kept_as_text_in_tables():
     classes = [HOSTILE, "b", "b "]
     q = quality_of("multiclass", 3, [0, 1, 2, 2], np.eye(3)[[0, 2, 1, 2]])
-    fig = quality_view.confusion_figure(q, classes, "Test rows").to_plotly_json()
+    fig = quality.confusion_figure(q, classes, "Test rows").to_plotly_json()
     heat = fig["data"][0]
     assert "<b" not in "".join(heat["x"]) and "%{" not in "".join(heat["x"])
     assert len(set(heat["x"])) == 3  # "b" and "b " stay two classes
@@ -292,9 +293,9 @@ def test_class_names_are_escaped_in_the_matrix_and_kept_as_text_in_tables():
     assert names.shape == (3, 3, 2)
     assert "<b" not in "".join(names.ravel()) and "%{" not in "".join(names.ravel())
     assert [names[i, j].tolist() for i, j in ((1, 2), (2, 1))] == [["b", "b (2)"], ["b (2)", "b"]]
-    table = quality_view.class_table([("test", q)], classes)
+    table = quality.class_table([("test", q)], classes)
     assert table["class"][0] == HOSTILE  # a dataframe shows text as it is
-    wrong = quality_view.wrong_rows([("train", q), ("test", q)], np.zeros((4, 1)), ["split"],
+    wrong = quality.wrong_rows([("train", q), ("test", q)], np.zeros((4, 1)), ["split"],
                                     "t", ["a", "b", "c"])
     assert list(wrong.columns) == ["split", "row", "split (2)", "true t", "predicted t",
                                    "probability of predicted"]
@@ -306,7 +307,7 @@ def test_class_names_are_escaped_in_the_matrix_and_kept_as_text_in_tables():
 
 def test_undefined_precision_shows_a_dash_not_zero():
     q = ClassQuality(np.arange(3), np.array([0, 0, 1]), np.array([[1, 0, 0]] * 3, float), 3)
-    table = quality_view.class_table([("test", q)], ["a", "b", "c"])
+    table = quality.class_table([("test", q)], ["a", "b", "c"])
     assert list(table["precision (test)"]) == ["66.7%", "—", "—"]
     assert list(table["recall (test)"]) == ["100.0%", "0.0%", "—"]
 

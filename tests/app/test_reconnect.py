@@ -1,11 +1,11 @@
-"""A page that outlived its server session is told so (ui/reconnect.py); the live case, a
+"""A page that outlived its server session is told so (ui/session/reconnect.py); the live case, a
 replica killed behind HAProxy, is in tests/deploy."""
 
 from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from ui.reconnect import lost_session
+from ui.session.reconnect import lost_session
 
 
 def test_a_first_visit_names_no_old_session() -> None:

@@ -1,6 +1,7 @@
-"""The Train page's "Compare runs" section in AppTest, and the runs kept by ui/state.py: a run
-is kept when its trainer is replaced, the charts overlay the runs, the table shows what
-differs, Restore brings a run's settings back, bundles carry the runs across sessions."""
+"""The Train page's "Compare runs" section in AppTest, and the runs kept by
+ui/session/state.py: a run is kept when its trainer is replaced, the charts overlay the runs,
+the table shows what differs, Restore brings a run's settings back, bundles carry the runs
+across sessions."""
 
 import json
 
@@ -10,7 +11,7 @@ from nn_core.io.bundle import write_bundle
 from nn_core.settings import RunSettings
 from nn_core.training.runs import MAX_RUNS, record_run
 from tests.conftest import go, session, start
-from ui import nav, state
+from ui.session import nav, state
 
 TABLE_A = b"a,b,label\n1,2,x\n2,3,y\n3,1,x\n4,4,y\n5,0,x\n0,5,y\n1,1,x\n2,2,y\n"
 TABLE_B = b"a,b,label\n9,2,x\n2,9,y\n3,1,x\n4,4,y\n5,0,x\n0,5,y\n1,1,x\n2,2,y\n"

@@ -11,9 +11,9 @@ from nn_core.data.load import load_data
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
 from tests.conftest import go, session, train_page
-from ui import nav, state
-from ui.charts import unpack
 from ui.live.view import LiveView, ViewOptions
+from ui.session import nav, state
+from ui.views.charts import unpack
 
 SLIDER = state.VIEW_WIDGETS["scrub_epoch"]
 

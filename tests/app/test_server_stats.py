@@ -1,4 +1,4 @@
-"""The operator's progress counters (ui/server_stats.py): what a line holds, and that the Train
+"""The operator's progress counters (ui/server/counters.py): what a line holds, and that the Train
 page's live tick feeds them once per tick (AppTest: each full run of the page is one tick)."""
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui import nav, server_stats
-from ui.server_stats import FORGET_AFTER_S, Recorder, anonymous_id
+from ui.server import counters
+from ui.server.counters import FORGET_AFTER_S, Recorder, anonymous_id
+from ui.session import nav
 
 APP = "../../app.py"
 
@@ -37,7 +38,7 @@ def test_ids_are_stable_within_a_process_and_salted_per_process(monkeypatch) -> 
     a, b = anonymous_id("f3a9c2e1-session"), anonymous_id("another-session")
     assert a == anonymous_id("f3a9c2e1-session") and a != b
     assert re.fullmatch(r"[0-9a-f]{12}", a)
-    monkeypatch.setattr(server_stats, "_SALT", b"another process")
+    monkeypatch.setattr(counters, "_SALT", b"another process")
     assert anonymous_id("f3a9c2e1-session") != a  # another process cannot match it up
 
 
@@ -66,15 +67,15 @@ def test_the_writer_thread_appends_one_json_line_per_interval(tmp_path) -> None:
 
 
 def test_without_the_variable_a_tick_records_nothing(monkeypatch) -> None:
-    monkeypatch.setattr(server_stats, "_recorder", None)
-    server_stats.on_tick(object(), 8, True)  # would fail on the object if it looked at it
+    monkeypatch.setattr(counters, "_recorder", None)
+    counters.on_tick(object(), 8, True)  # would fail on the object if it looked at it
 
 
 @pytest.fixture
 def recorder(tmp_path, monkeypatch) -> Recorder:
     rec = Recorder(tmp_path / "s.jsonl")
     rec.thread = "not started"  # type: ignore[assignment]
-    monkeypatch.setattr(server_stats, "_recorder", rec)
+    monkeypatch.setattr(counters, "_recorder", rec)
     return rec
 
 

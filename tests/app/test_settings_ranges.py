@@ -31,7 +31,7 @@ from nn_core.settings import (
 )
 from nn_core.training.trainer import Trainer
 from tests.conftest import go, start
-from ui import link_codec, nav
+from ui.session import link_codec, nav
 
 FIELDS = {f.name: f for f in dataclasses.fields(RunSettings)}
 RANGED = [name for name, f in FIELDS.items() if "range" in f.metadata]

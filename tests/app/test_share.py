@@ -1,4 +1,4 @@
-"""ui/share.py: settings <-> URL query parameters, lenient reading, classroom links."""
+"""ui/session/share.py: settings <-> URL query parameters, lenient reading, classroom links."""
 
 import dataclasses
 from urllib.parse import parse_qs, urlsplit
@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from nn_core.data.builtin import BUILTIN
 from nn_core.settings import ACTIVATIONS, MAX_HIDDEN_LAYERS, RunSettings
-from ui import link_codec, locks, share
+from ui.session import link_codec, locks, share
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 
@@ -261,7 +261,7 @@ def test_current_params_reads_streamlits_query_parameters():
     def page():
         import streamlit as st
 
-        from ui import link_codec, share
+        from ui.session import link_codec, share
 
         s, ui, notices = link_codec.from_query(share.current_params())
         st.write(repr((s.lr, s.hidden, ui["speed"], notices, sorted(link_codec.parse_locked(

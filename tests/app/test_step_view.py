@@ -10,8 +10,8 @@ from nn_core.settings import BLOG_SETUP, RunSettings
 from nn_core.training.trainer import Trainer, trainer_step
 from tests.conftest import go, session, start
 from tests.step_reference import blog_network, blog_train_values
-from ui import nav, state
-from ui.step_view import DIGITS, MAX_UNITS, step_tables
+from ui.session import nav, state
+from ui.views.step import DIGITS, MAX_UNITS, step_tables
 
 REL = 10.0 ** (1 - DIGITS)  # what 10 significant digits can carry
 

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from nn_core.settings import RunSettings
 from tests.conftest import button, go, session, start, train_page
-from ui import nav, state
+from ui.session import nav, state
 
 
 def shown_epoch(at: AppTest) -> int:

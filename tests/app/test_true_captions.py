@@ -15,7 +15,7 @@ from nn_core.io.serialize import model_from_json, model_to_json
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
 from tests.conftest import go, session, start, train_page
-from ui import nav, state
+from ui.session import nav, state
 
 
 def sent(at: AppTest) -> dict:

@@ -28,7 +28,7 @@ from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwrig
 
 from tests.browser import helpers
 from tests.browser.helpers import ROOT, TIMEOUT_MS, wait_idle
-from ui import server_stats
+from ui.server import counters
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -89,8 +89,8 @@ def serve(log_dir: Path, env: dict[str, str] | None = None,
     environment (on ``port``, or a free one); yields its URL."""
     port = port or free_port()
     stats = log_dir / helpers.STATS_FILE  # the server's counters, for wait_server_still
-    env = {server_stats.ENV_PATH: str(stats),
-           server_stats.ENV_EVERY: str(helpers.STATS_EVERY_S), **(env or {})}
+    env = {counters.ENV_PATH: str(stats),
+           counters.ENV_EVERY: str(helpers.STATS_EVERY_S), **(env or {})}
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1",
            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]

@@ -13,8 +13,8 @@ from urllib.parse import urlencode
 from playwright.sync_api import Page
 
 from nn_core.settings import RunSettings
-from ui import link_codec
 from ui.live.panel import RUN_EVERY
+from ui.session import link_codec
 
 ROOT = Path(__file__).resolve().parents[2]
 # Screenshots go to $NN_SCREENSHOTS (relative to the repository root), or else under the
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / os.environ.get(
     "NN_SCREENSHOTS", Path(tempfile.gettempdir()) / "nn-playground-screenshots")
 TIMEOUT_MS = 60_000
-# the servers the tests start write their counters (ui/server_stats.py) this often, to this file
+# the servers the tests start write their counters (ui/server/counters.py) this often, to this file
 # in their log folder, so a test can read what the server did rather than wait and see
 STATS_EVERY_S = 0.1
 STATS_FILE = "stats.jsonl"

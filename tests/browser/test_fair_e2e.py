@@ -21,8 +21,8 @@ from tests.browser.helpers import (
     wait_idle,
     wait_server_still,
 )
-from ui import scheduler
 from ui.live import panel as live
+from ui.server import scheduler
 
 # The deepest network the settings allow, one Adam step per row of the largest built-in set:
 # one epoch is thousands of steps, far longer than a frame (narrow layers keep the browser's

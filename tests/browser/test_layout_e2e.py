@@ -256,10 +256,10 @@ def test_confusion_matrices_keep_readable_digits_with_long_class_names(visit: Vi
 
 
 def test_the_browser_warms_the_element_code_while_idle(page: Page):
-    """ui/preload.py: once the first page is idle, the browser has imported the code of the
+    """ui/views/preload.py: once the first page is idle, the browser has imported the code of the
     elements the other pages show, so How it works' code boxes hold their code once its run
     ends (no blank boxes while a 1.5 MB highlighter loads)."""
-    from ui.preload import chunks
+    from ui.views.preload import chunks
 
     wanted = list(chunks())
     assert any(n.startswith("StreamlitSyntaxHighlighter.") for n in wanted)

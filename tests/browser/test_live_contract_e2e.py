@@ -23,10 +23,10 @@ from nn_core.data.dataset import Dataset
 from nn_core.data.load import load_data
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
-from ui.charts import unpack
 from ui.live import panel, protocol
 from ui.live.view import LiveView, ViewOptions
 from ui.live.weights import weight_matrices
+from ui.views.charts import unpack
 
 ORIGIN = "http://contract.test"
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"

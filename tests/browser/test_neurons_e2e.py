@@ -29,8 +29,8 @@ from tests.browser.helpers import (
     zoom_surface,
 )
 from tests.unit.test_neuron_maps import decoded_maps, engine_maps
-from ui.charts import unpack
 from ui.live.view import LiveView, ViewOptions
+from ui.views.charts import unpack
 
 UNITS = "() => window.__nnLive.units"
 # the distinct colours inside a unit's square on the network canvas (device pixels)

@@ -25,7 +25,7 @@ from tests.browser.helpers import (
     wait_epoch,
     wait_idle,
 )
-from ui.data_view import table_csv
+from ui.views.data import table_csv
 
 # Every Plotly chart on the page: its title (without the bold tags Streamlit's theme adds) and
 # its first trace's type and z (heatmaps) or null.

@@ -21,8 +21,8 @@ from tests.browser.helpers import (
     wait_idle,
     wait_surface,
 )
-from ui.charts import unpack
 from ui.live.view import LiveView, ViewOptions
+from ui.views.charts import unpack
 
 
 def drawn_surface(pg: Page, n: int) -> np.ndarray:

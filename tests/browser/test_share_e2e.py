@@ -32,7 +32,7 @@ from tests.browser.helpers import (
     upload_csv,
     wait_idle,
 )
-from ui import link_codec
+from ui.session import link_codec
 
 SETUP = RunSettings(dataset="circle", n_samples=120, noise=0.2, hidden=(5, 3),
                     activation="relu", lr=0.1, batch_size=5, seed=7, scale="minmax",

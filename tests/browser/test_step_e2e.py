@@ -22,7 +22,7 @@ from tests.browser.helpers import (
     wait_idle,
 )
 from tests.step_reference import blog_network, blog_train_values
-from ui.step_view import DIGITS
+from ui.views.step import DIGITS
 
 REL = 10.0 ** (1 - DIGITS)  # what the view's 10 significant digits carry
 

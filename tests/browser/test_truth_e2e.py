@@ -35,9 +35,9 @@ from tests.browser.helpers import (
     wait_idle,
     wait_surface,
 )
-from ui.charts import unpack
 from ui.live.view import LiveView, ViewOptions
-from ui.reconnect import LOST
+from ui.session.reconnect import LOST
+from ui.views.charts import unpack
 
 pytestmark = pytest.mark.browser
 

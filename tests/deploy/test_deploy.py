@@ -48,7 +48,7 @@ from tests.browser.helpers import (
 )
 from tests.browser.test_share_e2e import _download
 from tests.deploy.conftest import TEST_UPLOADS, send, served_by, start_deployment
-from ui import reconnect
+from ui.session import reconnect
 
 CONNECTED = "[data-testid='stApp'][data-test-connection-state='CONNECTED']"
 

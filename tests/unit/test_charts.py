@@ -1,4 +1,4 @@
-"""The chart builders (ui/charts.py, ui/live/<chart>.py) and live frames (ui/live/view.py).
+"""The chart builders (ui/views/charts.py, ui/live/<chart>.py) and live frames (ui/live/view.py).
 
 Values are checked against the arrays they come from and against network outputs computed here
 by hand, not against the builders' own helpers.
@@ -14,13 +14,13 @@ from nn_core.data.dataset import Dataset
 from nn_core.data.load import load_data
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
-from ui import charts, data_charts
 from ui.live import loss as loss_chart
 from ui.live import network as network_chart
 from ui.live import slopes as slopes_chart
 from ui.live import surface as surface_chart
 from ui.live import weights as weights_chart
 from ui.live.view import LiveView, ViewOptions, held_out_mask, readout
+from ui.views import charts, data_charts
 
 
 def sigmoid(z):
@@ -369,7 +369,7 @@ def test_frames_carry_the_validation_loss_and_the_best_epoch():
 
 
 def test_heatmap_and_slope_labels_for_plotly_are_escaped_and_the_bias_row_is_its_own():
-    from ui.text import plotly_text
+    from ui.views.text import plotly_text
 
     names = [["<b>a</b>", "bias"], ["h1.1", "h1.2"], ["50% & more"]]
     st = weights_chart.weights_static([2, 2, 1], True, names)

@@ -16,9 +16,9 @@ import itertools
 import numpy as np
 import pytest
 
-from ui.data_charts import CLASS_COLORS
 from ui.live.surface import BINARY_SCALE
 from ui.live.weights import WEIGHT_SCALE
+from ui.views.data_charts import CLASS_COLORS
 
 MACHADO = {  # severity 1.0, for linear RGB
     "protanopia": [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],

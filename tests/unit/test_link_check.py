@@ -1,6 +1,6 @@
 """A link's fields checked together without a network on the whole data (issue 21, item 5).
 
-The cheap check (:func:`ui.link_codec._refusal`) must give the verdict the Train page meets:
+The cheap check (:func:`ui.session.link_codec._refusal`) must give the verdict the Train page meets:
 the reference here builds a trainer on every row of the data the settings name, as the check
 did before, and the two must agree on fitting and non-fitting settings alike.
 """
@@ -16,7 +16,7 @@ from nn_core.data.load import load_data
 from nn_core.errors import PlaygroundError
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
-from ui import link_codec
+from ui.session import link_codec
 
 
 def whole_data_verdict(settings: RunSettings) -> str | None:

@@ -13,11 +13,11 @@ import pytest
 from nn_core.data.load import load_data
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
-from ui import charts
 from ui.live import surface as surface_chart
 from ui.live import weights as weights_chart
 from ui.live.network import MAP_BUDGET, map_points, map_size
 from ui.live.view import LiveView, ViewOptions
+from ui.views import charts
 
 
 def trained(**kw) -> Trainer:

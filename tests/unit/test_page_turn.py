@@ -3,7 +3,7 @@
 import threading
 import time
 
-from ui import scheduler
+from ui.server import scheduler
 
 
 def test_page_turns_are_one_at_a_time_and_a_stuck_turn_is_waited_for_only_so_long():

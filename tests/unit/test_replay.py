@@ -174,7 +174,7 @@ def test_pins_are_bounded_and_the_floor_says_where_replays_stop():
 
 
 def test_the_scrubbers_caption_says_how_epochs_are_reached_and_why_one_is_not():
-    from ui.scrubber import kept_caption
+    from ui.views.scrubber import kept_caption
 
     t = _trainer(RunSettings())
     t.train_epochs(200)

@@ -6,7 +6,7 @@ import weakref
 
 import pytest
 
-from ui import state
+from ui.session import state
 
 
 def _trained_with_a_change(epochs: int = 2) -> weakref.ref:

@@ -1,11 +1,12 @@
-"""ui/scheduler.py: slots under a cap, the queue's order, fair turns, release of gone sessions."""
+"""ui/server/scheduler.py: slots under a cap, the queue's order, fair turns, release of gone
+sessions."""
 
 import threading
 import time
 
 import pytest
 
-from ui.scheduler import (
+from ui.server.scheduler import (
     CAP_ENV,
     DEFAULT_CAP,
     DEFAULT_IDLE_MINUTES,

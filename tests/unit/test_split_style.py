@@ -13,11 +13,11 @@ from nn_core.settings import RunSettings
 from nn_core.training.evaluate import quality_of
 from nn_core.training.runs import record_run
 from nn_core.training.trainer import Trainer
-from ui import quality_view, runs_view
-from ui.data_charts import data_scatter
 from ui.live import protocol
 from ui.live.loss import loss_static
 from ui.live.surface import surface_points
+from ui.views import quality, runs
+from ui.views.data_charts import data_scatter
 
 SPLITS = protocol.SPLITS
 WHITE = "#ffffff"
@@ -76,9 +76,9 @@ def _trained(settings: RunSettings, epochs: int = 3) -> Trainer:
 
 
 def test_compare_runs_charts_and_title():
-    runs = [record_run(_trained(RunSettings(lr=lr)), n + 1) for n, lr in enumerate((0.03, 0.3))]
-    names = {r.number: r.label for r in runs}
-    for fig in runs_view.figures(runs, names):
+    records = [record_run(_trained(RunSettings(lr=lr)), n + 1) for n, lr in enumerate((0.03, 0.3))]
+    names = {r.number: r.label for r in records}
+    for fig in runs.figures(records, names):
         traces = fig.to_dict()["data"]
         assert len(traces) == 4
         for trace in traces:
@@ -119,8 +119,8 @@ def test_how_good_is_it_regression_points():
     rng = np.random.default_rng(2)
     splits = [(s, quality_of("regression", 0, rng.normal(size=20), rng.normal(size=20)))
               for s in ("train", "test")]
-    for fig in (quality_view.predicted_actual_figure(splits, "y"),
-                quality_view.residuals_figure(splits, "y")):
+    for fig in (quality.predicted_actual_figure(splits, "y"),
+                quality.residuals_figure(splits, "y")):
         points = [t for t in fig.to_dict()["data"] if t["mode"] == "markers"]
         assert len(points) == 2
         for trace in points:

@@ -1,4 +1,4 @@
-"""ui/state.py: the rules between settings, dataset, CSV table and trainer.
+"""ui/session/state.py: the rules between settings, dataset, CSV table and trainer.
 
 The session store is swapped for a plain dict, so these run without a Streamlit script.
 """
@@ -12,7 +12,7 @@ import pytest
 
 from nn_core.errors import PlaygroundError
 from nn_core.settings import RunSettings
-from ui import state
+from ui.session import state
 
 TABLE = b"height,weight,label\n170,70,1\n160,55,0\n180,90,1\n150,45,0\n175,75,1\n165,60,0\n"
 
@@ -180,7 +180,7 @@ def test_a_new_table_of_100_rows_turns_early_stopping_on_and_a_small_one_off(ss)
 
 # --- the rule: one owner of st.session_state, one maker of widget keys --------------------------
 ROOT = Path(__file__).resolve().parents[2]
-OWNER = ROOT / "ui" / "state.py"
+OWNER = ROOT / "ui" / "session" / "state.py"
 # Streamlit calls that make a widget (a keyed element with a value in st.session_state)
 WIDGETS = {"button", "download_button", "form_submit_button", "checkbox", "toggle", "radio",
            "selectbox", "multiselect", "slider", "select_slider", "number_input", "text_input",
@@ -190,7 +190,7 @@ WIDGETS = {"button", "download_button", "form_submit_button", "checkbox", "toggl
 
 
 def app_sources() -> list[Path]:
-    """Every Python file of the app and the engine, ui/state.py included."""
+    """Every Python file of the app and the engine, ui/session/state.py included."""
     files = [ROOT / "app.py", *ROOT.glob("app_pages/*.py"), *ROOT.glob("ui/**/*.py"),
              *ROOT.glob("nn_core/**/*.py")]
     return sorted(files)
@@ -198,7 +198,7 @@ def app_sources() -> list[Path]:
 
 def invented_keys(source: str) -> list[int]:
     """Lines where a widget gets a key spelled in place (a string or f-string) instead of one
-    made by ui/state.py. A component with a callback (``on_..._change``) is a widget too."""
+    made by ui/session/state.py. A component with a callback (``on_..._change``) is a widget too."""
     lines = []
     for node in ast.walk(ast.parse(source)):
         if not isinstance(node, ast.Call):

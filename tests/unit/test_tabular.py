@@ -23,7 +23,7 @@ from nn_core.data.tabular import (
     read_csv_bytes,
 )
 from nn_core.errors import PlaygroundError
-from ui.data_view import table_csv
+from ui.views.data import table_csv
 
 DATA = Path(__file__).parents[1] / "data"
 CSV = DATA / "csv"

@@ -9,7 +9,7 @@ from nn_core.data.load import load_data
 from nn_core.errors import PlaygroundError
 from nn_core.settings import LEARNING_RATES, RunSettings, value_range
 from nn_core.training.trainer import Trainer, smaller_rate
-from ui import train_controls
+from ui.views import train_controls
 
 
 def test_two_public_ways_to_train():

@@ -1,10 +1,10 @@
-"""ui/live/runtime.py's wake: one full run of a session let in from the queue, through Streamlit's
+"""ui/server/runtime.py's wake: one full run of a session let in from the queue, through Streamlit's
 runtime internals when they are there, and a plain False when they are not."""
 
 import pytest
 from streamlit.proto.ClientState_pb2 import ClientState
 
-from ui.live import runtime as live
+from ui.server import runtime as live
 
 
 class Loop:

@@ -117,7 +117,7 @@ function blankImage(canvas, width, height) {
 //   hover (their y refreshed like the heatmaps' z).
 // While playing no call re-lays the charts out: axes and margins hold. `uirevision` keeps a
 // user's zoom through every rebuild. Every user string arrives escaped
-// from the server (the `*_text` fields: ui.text.plotly_text); templates hold no user text.
+// from the server (the `*_text` fields: ui.views.text.plotly_text); templates hold no user text.
 const ANIMATE = { transition: { duration: 0 }, frame: { duration: 0, redraw: false }, mode: "immediate" };
 const HOVER_MS = 250; // while playing, the hover's numbers are refreshed this often at most
 const STEPS = [1, 1.5, 2, 3, 5, 7.5, 10];

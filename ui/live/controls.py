@@ -15,8 +15,8 @@ import streamlit as st
 
 from nn_core.errors import PlaygroundError
 from nn_core.training.trainer import Trainer
-from ui import state
-from ui.live.runtime import session_id, shared_scheduler
+from ui.server.runtime import session_id, shared_scheduler
+from ui.session import state
 
 
 def lock() -> threading.Lock:

@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from ui.charts import (
+from ui.live.protocol import LOSS_KEYS
+from ui.views.charts import (
     BASE_LAYOUT,
     TEST_COLOR,
     TRAIN_COLOR,
@@ -25,7 +26,6 @@ from ui.charts import (
     split_line,
     split_marker,
 )
-from ui.live.protocol import LOSS_KEYS
 
 MAX_LOSS_POINTS = 500  # points per loss line sent to the browser (the history is decimated)
 

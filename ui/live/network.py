@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 
 from nn_core.engine import activations
-from ui.charts import Spec, max_abs, pack
 from ui.live.weights import WEIGHT_SCALE, weight_matrices
+from ui.views.charts import Spec, max_abs, pack
 
 # Edges the network diagram draws at most: the largest weights by size. Each line costs the
 # browser its pixels every frame, and thousands of hairlines show nothing one can follow.

@@ -18,7 +18,7 @@ How it stays smooth:
   (``Trainer.train_for``, which stops inside an epoch at a mini-batch boundary), a tick ends
   after ``tick_seconds`` or as soon as a click, a page change or a closed tab asks the script
   to stop, so Pause, Reset and leaving act within about one slice.
-- The server's training time is shared through ``ui/scheduler.py``: a session trains only in
+- The server's training time is shared through ``ui/server/scheduler.py``: a session trains only in
   its turn, turns go round in order, at most an operator-set number of sessions play at once and
   the rest wait in a visible queue; a hidden tab or a session without a click for some minutes
   pauses and gives its slot back, with a notice saying why.
@@ -37,12 +37,13 @@ import plotly
 import streamlit as st
 
 from nn_core.errors import PlaygroundError
-from ui import scheduler, server_stats, state
-from ui.live import controls, runtime
+from ui.live import controls
 from ui.live.controls import lock
-from ui.live.runtime import session_id, shared_scheduler
 from ui.live.view import LiveView, ViewOptions
-from ui.text import plain
+from ui.server import counters, runtime, scheduler
+from ui.server.runtime import session_id, shared_scheduler
+from ui.session import state
+from ui.views.text import plain
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIC_DIR = ROOT / "static"
@@ -368,7 +369,7 @@ def live_panel(options: ViewOptions, speed: int | str, look_back: int | None = N
         )
         state.set_static_sent(view.key)
         state.set_pending_frames(None)  # sent: the next tick sends what it trains
-        server_stats.on_tick(trainer, len(frames), playing)
+        counters.on_tick(trainer, len(frames), playing)
         if not playing:
             sched.leave(sid)
             if running:  # paused or stopped while the timer ran: a full run stops the timer

@@ -32,7 +32,7 @@ MAX_QUEUE = 48  # frames the element keeps to play: about two ticks' (panel.fram
 # One visual language for the data's splits, in every chart of every page (the live charts,
 # Compare runs, the Data page, How good is it, Predict): a split's line has one dash, its
 # points one marker. Training: solid lines, filled circles; test: dashed lines, hollow circles
-# (white inside, a ring in the point's colour); validation: dotted lines. ``ui.charts``'
+# (white inside, a ring in the point's colour); validation: dotted lines. ``ui.views.charts``'
 # ``split_line`` and ``split_marker`` build every such trace from these, and captions name the
 # convention with :data:`SPLIT_KEY`.
 SPLITS: dict[str, dict[str, Any]] = {

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from nn_core.engine import activations
-from ui.charts import BASE_LAYOUT, Spec, pack, plot_axis
-from ui.text import plotly_text
+from ui.views.charts import BASE_LAYOUT, Spec, pack, plot_axis
+from ui.views.text import plotly_text
 
 SLOPE_COLORS = ("#4c78a8", "#9ecae9")  # the slope bars, alternating layer by layer
 SATURATED = 0.01  # a unit whose mean slope is below 1% of its activation's largest is saturated

@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 from plotly.colors import sequential
 
-from ui.charts import Spec, pack, short_name, split_marker
-from ui.data_charts import CLASS_COLORS
 from ui.live.protocol import INK
-from ui.text import plotly_text
+from ui.views.charts import Spec, pack, short_name, split_marker
+from ui.views.data_charts import CLASS_COLORS
+from ui.views.text import plotly_text
 
 # Binary decision surface: class 0 (blue) → undecided (white) → class 1 (orange).
 BINARY_SCALE = [[0.0, "#0072B2"], [0.5, "#ffffff"], [1.0, "#E69F00"]]
@@ -143,7 +143,7 @@ def surface_points(
     vrange: tuple[float, float] = (0.0, 1.0),
 ) -> list[dict[str, Any]]:
     """The data as Plotly traces: train rows as filled circles, test rows as hollow circles
-    (:func:`ui.charts.split_marker`)."""
+    (:func:`ui.views.charts.split_marker`)."""
     traces = []
     for test in (False, True):
         rows = np.flatnonzero(np.asarray(is_test, dtype=bool) == test)

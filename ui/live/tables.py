@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ui.charts import unpack
 from ui.live.loss import loss_history
 from ui.live.protocol import LOSS_KEYS
 from ui.live.weights import weight_matrices
+from ui.views.charts import unpack
 
 LOSS_TITLES = {"train_loss": "train loss", "test_loss": "test loss", "val_loss": "validation loss"}
 

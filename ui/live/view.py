@@ -22,7 +22,6 @@ from typing import Any, Protocol
 import numpy as np
 
 from nn_core.limits import MAX_FEATURES
-from ui.charts import node_names, output_names, pack
 from ui.live import protocol
 from ui.live.loss import loss_history, loss_point, loss_ranges, loss_static
 from ui.live.network import (
@@ -37,6 +36,7 @@ from ui.live.network import (
 from ui.live.slopes import slopes_frame, slopes_static, unit_slopes
 from ui.live.surface import surface_axes, surface_figure, surface_grid, surface_values, value_range
 from ui.live.weights import weights_static
+from ui.views.charts import node_names, output_names, pack
 
 SLOPE_ROWS = 1000  # training rows used for the unit-slope chart (a fixed, evenly spaced sample)
 GRID = 50  # surface grid points per axis (at most)

@@ -9,9 +9,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from nn_core.io.predictions import free_name
-from ui.charts import BASE_LAYOUT, Spec, plot_axis
 from ui.live.protocol import MUTED
-from ui.text import plotly_text
+from ui.views.charts import BASE_LAYOUT, Spec, plot_axis
+from ui.views.text import plotly_text
 
 # Weights: red below zero, white at zero, blue above; drawn over [-m, m] so white is zero.
 WEIGHT_SCALE = [

@@ -46,10 +46,11 @@ from nn_core.settings import DATA_FIELDS, RELOAD, RunSettings, with_early_stoppi
 from nn_core.training.runs import MAX_RUNS, RunLog, RunRecord, data_fingerprint, record_run
 from nn_core.training.snapshots import capacity_for
 from nn_core.training.trainer import Trainer
-from ui import locks, scheduler
-from ui.link_codec import UI_PARAMS
 from ui.live.view import DEFAULT_SPEED, SPEEDS
-from ui.text import plain
+from ui.server import scheduler
+from ui.session import locks
+from ui.session.link_codec import UI_PARAMS
+from ui.views.text import plain
 
 KEY = "nn_session"  # the one st.session_state entry that is not a widget's value
 
@@ -58,17 +59,17 @@ KEY = "nn_session"  # the one st.session_state entry that is not a widget's valu
 @dataclass
 class Views:
     """What this session looks at: choices that change no run. The first five are the Train
-    page's view, which a link carries (named and checked by ``ui.link_codec.UI_PARAMS``)."""
+    page's view, which a link carries (named and checked by ``ui.session.link_codec.UI_PARAMS``)."""
 
     speed: int | str = UI_PARAMS["speed"].default  # epochs per frame, or "max"
     surface_x: int = UI_PARAMS["surface_x"].default  # the surface's horizontal input (index)
     surface_y: int = UI_PARAMS["surface_y"].default  # ... and its vertical input
     discretise: bool = UI_PARAMS["discretise"].default  # the surface in two flat colours
     log_loss: bool = UI_PARAMS["log_loss"].default  # the loss charts on a log scale
-    scrub_epoch: int = 0  # the epoch the Train page's charts look back to (ui/scrubber.py)
+    scrub_epoch: int = 0  # the epoch the Train page's charts look back to (ui/views/scrubber.py)
     scrub_at: tuple[int, int] | None = None  # (generation, epoch) the look-back was chosen on
     scrub_bound: int = -1  # the scrubber's last upper end: a new one is a new slider
-    step_row: int = 0  # the training row of How it works' step view (ui/step_view.py)
+    step_row: int = 0  # the training row of How it works' step view (ui/views/step.py)
     mark_wrong: bool = False  # ring the wrong rows on the decision surface (paused)
 
 
@@ -80,8 +81,8 @@ class Live:
     """The live element's bookkeeping (ui/live/panel.py)."""
 
     # number of the last message sent to the element (it ignores older ones). It starts at the
-    # session's start in milliseconds: a page whose session was lost (ui/reconnect.py) keeps its
-    # element, and the new session's messages must number above the old one's (which sent far
+    # session's start in milliseconds: a page whose session was lost (ui/session/reconnect.py) keeps
+    # its element, and the new session's messages must number above the old one's (which sent far
     # fewer than one a millisecond), or the element keeps drawing the old network.
     seq: int = field(default_factory=lambda: int(time.time() * 1000))
     view: tuple[Any, Any] | None = None  # (key, LiveView): the charts' view of the trainer
@@ -122,11 +123,12 @@ class Session:
     live: Live = field(default_factory=Live)
     quality: tuple[tuple, Any] | None = None  # (key, measures) of the paused network
     inside: dict[str, tuple[Any, Any]] = field(default_factory=dict)  # Inside the network's
-    # views by name: (what they were made for, the view); one of each (ui/inside_view.py)
+    # views by name: (what they were made for, the view); one of each (ui/views/inside.py)
     loaded_model: tuple[TrainedModel, str] | None = None  # a model file and its name
     batch_prediction: tuple[tuple, Any] | None = None  # (key, prediction or refusal message)
     step_result: tuple[bool, str] | None = None  # the last "apply this step", shown once
-    session_lost: bool | None = None  # this session replaced one its page lost (ui/reconnect.py)
+    # this session replaced one its page lost (ui/session/reconnect.py)
+    session_lost: bool | None = None
 
 
 def _ss() -> MutableMapping[str, Any]:
@@ -156,8 +158,8 @@ def get_settings() -> RunSettings:
 def set_settings(new: RunSettings, what: str = "the change") -> str | None:
     """Store new settings; reload the data if a data field changed; keep or drop the trainer.
 
-    What a classroom link fixes stays as it is (:func:`ui.locks.hold`), whatever ``what`` (the
-    route, for the notice that says so: "the run bundle", ...) would change. Returns a one-line
+    What a classroom link fixes stays as it is (:func:`ui.session.locks.hold`), whatever ``what``
+    (the route, for the notice that says so: "the run bundle", ...) would change. Returns a one-line
     message for the user saying what happened to a trained network, or None when there was
     nothing to say. Raises :class:`PlaygroundError` (and changes nothing) when the new data
     settings cannot be loaded.
@@ -237,14 +239,15 @@ W_LINK_PAGE = "share_target_page"  # the page a link opens
 W_LINK_HIDE = "share_hide"  # what a classroom link hides
 # How it works page:
 W_STEP_NEXT_ROW, W_STEP_APPLY = "step_next_row", "step_apply"  # the step view's buttons
-# Inside the network page (ui/inside_view.py):
+# Inside the network page (ui/views/inside.py):
 W_INSIDE_LAYER = "w_inside_layer"  # the hidden layer the hidden space shows
 W_INSIDE_FIND, W_INSIDE_USE = "w_inside_find", "w_inside_use"  # the rate finder's buttons
 # Every page (app.py):
 W_LINK_PROBE = "nn_link_probe"  # the element reporting a query string Streamlit dropped
-W_PRELOAD = "nn_preload"  # the element warming the browser's element code (ui/preload.py)
-W_RECONNECT_WATCH = "nn_reconnect_watch"  # the element telling a reconnect (ui/reconnect.py)
-W_PAGE_SUPPORT = "nn_page_support"  # code colours, formulas by keyboard (ui/a11y.py)
+W_PRELOAD = "nn_preload"  # the element warming the browser's element code (ui/views/preload.py)
+# the element telling a reconnect (ui/session/reconnect.py)
+W_RECONNECT_WATCH = "nn_reconnect_watch"
+W_PAGE_SUPPORT = "nn_page_support"  # code colours, formulas by keyboard (ui/views/a11y.py)
 # The widgets bound to the session's view choices (field of Views -> widget key)
 VIEW_WIDGETS = {"speed": "w_train_speed", "surface_x": "w_view_x", "surface_y": "w_view_y",
                 "discretise": "w_view_discrete", "log_loss": "w_view_log",
@@ -507,7 +510,7 @@ def apply_editor_edits() -> None:
     edits stay in the editor with one error line. Nothing is left out silently: added rows
     without any value are counted in the notice, and rows the data layer drops (a missing
     value) are in the dataset's own notices, which the Data page shows."""
-    from ui.data_view import apply_edits, dataset_frame, table_csv
+    from ui.views.data import apply_edits, dataset_frame, table_csv
 
     ds = get_dataset()
     edits = editor_edits() or {}
@@ -562,7 +565,7 @@ def get_trainer() -> Trainer:
 # --- memory: each part a session allocates, checked against the server's ceiling first --------
 def memory_left_mb() -> float | None:
     """MB this server process may still grow before its ceiling (``NN_PLAYGROUND_MAX_RSS_MB``,
-    ui/scheduler.py); None without a ceiling."""
+    ui/server/scheduler.py); None without a ceiling."""
     ceiling = scheduler.config_from_env().max_rss_mb
     return ceiling - scheduler.process_rss_mb() if ceiling else None
 
@@ -758,9 +761,10 @@ def set_batch_prediction(key: tuple | None, value: Any = None) -> None:
     session().batch_prediction = None if key is None else (key, value)
 
 
-# --- share links (see ui/share.py) -------------------------------------------------------------
+# --- share links (see ui/session/share.py) ------------------------------------------------------
 def view_choices() -> dict[str, Any]:
-    """The view choices a link carries (ui.link_codec.UI_PARAMS names), as this session has them."""
+    """The view choices a link carries (ui.session.link_codec.UI_PARAMS names), as this
+    session has them."""
     views = session().views
     return {name: getattr(views, name) for name in LINK_VIEWS}
 
@@ -782,7 +786,7 @@ def set_locked(names: frozenset[str]) -> None:
 
 
 def may_change(*fields: str) -> bool:
-    """Whether this session may change all of these settings fields (:mod:`ui.locks`)."""
+    """Whether this session may change all of these settings fields (:mod:`ui.session.locks`)."""
     return locks.may_change(locked(), *fields)
 
 
@@ -800,7 +804,7 @@ def link_read() -> bool:
     return done
 
 
-# --- a session that replaced one lost with its server (see ui/reconnect.py) -----------------
+# --- a session that replaced one lost with its server (see ui/session/reconnect.py) -------------
 def session_lost() -> bool | None:
     """Whether this session replaced one its page lost; None before its first run said."""
     return session().session_lost
@@ -810,7 +814,7 @@ def set_session_lost(lost: bool) -> None:
     session().session_lost = bool(lost)
 
 
-# --- the Train page's "How good is it" section (see ui/quality_view.py) ------------------------
+# --- the Train page's "How good is it" section (see ui/views/quality.py) ------------------------
 def inside_views() -> dict[str, tuple[Any, Any]]:
     """Inside the network's views made for this session, by name: ``(key, view)``."""
     return session().inside
@@ -826,7 +830,7 @@ def set_quality(key: tuple, value: Any) -> None:
     session().quality = (key, value)
 
 
-# --- runs kept to compare (nn_core/training/runs.py; shown by ui/runs_view.py) -------------
+# --- runs kept to compare (nn_core/training/runs.py; shown by ui/views/runs.py) -------------
 def run_log() -> RunLog:
     return session().runs
 

@@ -8,7 +8,7 @@ by replaying from the earlier one (``Trainer.at_epoch``; its cost is checked aga
 fits). The slider offers every epoch; the live element then draws ``Trainer.at_epoch(k)`` (a
 read-only copy) instead of the live network. Play, Step and Reset move the run on, and the
 scrubber follows: a choice is remembered only for the run and epoch it was made on
-(``Views.scrub_at`` in ui/state.py), so any of them returns to now.
+(``Views.scrub_at`` in ui/session/state.py), so any of them returns to now.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import streamlit as st
 
 from nn_core.errors import PlaygroundError
 from nn_core.training.trainer import Trainer
-from ui import state
+from ui.session import state
 
 
 def kept_caption(trainer: Trainer, wanted: int | None = None) -> str:

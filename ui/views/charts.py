@@ -7,7 +7,7 @@ what more than one of them, or another page, uses is here, once.
 Numeric arrays are packed as Plotly's typed-array specs (``{"dtype", "bdata", "shape"}``,
 float32, base64) — compact to send, cheap to decode; :func:`unpack` reads one back. User
 text (feature, target and class names) reaches a chart only through
-:func:`ui.text.plotly_text` (for Plotly: the ``*_text`` fields) and is drawn on the network's
+:func:`ui.views.text.plotly_text` (for Plotly: the ``*_text`` fields) and is drawn on the network's
 canvas as plain text.
 """
 

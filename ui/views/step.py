@@ -21,8 +21,8 @@ import streamlit as st
 from nn_core.engine.trace import StepTrace
 from nn_core.errors import PlaygroundError
 from nn_core.training.trainer import Trainer, apply_step, trainer_step
-from ui import state
-from ui.text import plain, widget_text
+from ui.session import state
+from ui.views.text import plain, widget_text
 
 MAX_UNITS = 8  # units shown one by one per layer; more collapse to the chosen unit + a summary
 DIGITS = 10  # significant digits of every number in the tables

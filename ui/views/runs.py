@@ -3,7 +3,7 @@ between them, and a one-click Restore of each run's settings.
 
 The charts are plain ``st.plotly_chart`` figures, drawn on full runs only (never while a
 fragment tick trains), so they cost nothing per frame. User text (column and file names) stays
-out of Plotly except through :func:`ui.text.plotly_text`, and goes into the table as data.
+out of Plotly except through :func:`ui.views.text.plotly_text`, and goes into the table as data.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from nn_core.training.runs import MAX_LOG_BYTES, MAX_POINTS, MAX_RUNS, RunRecord, changed_fields
-from ui import state
-from ui.charts import split_line
 from ui.live.protocol import LINE_KEY
-from ui.text import plain, plotly_text, widget_text
+from ui.session import state
+from ui.views.charts import split_line
+from ui.views.text import plain, plotly_text, widget_text
 
 # Okabe-Ito and Tableau colours: told apart with common colour blindness, one per run
 COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#000000",

@@ -7,7 +7,7 @@
   its session manager's private objects (the session's last client state and event loop), as
   Streamlit's own rerun-on-save does; where they are missing it says False and queued pages
   look at the queue every few seconds instead.
-- :func:`shared` is the process-wide scheduler (``ui/scheduler.py``) with these two as its
+- :func:`shared` is the process-wide scheduler (``ui/server/scheduler.py``) with these two as its
   ``alive`` and ``wake``.
 """
 
@@ -17,8 +17,8 @@ from streamlit.proto.ClientState_pb2 import ClientState
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from ui import scheduler
-from ui.link_codec import PAGE_SLUGS
+from ui.server import scheduler
+from ui.session.link_codec import PAGE_SLUGS
 
 TRAIN_PAGE = PAGE_SLUGS["Train"]  # the Train page's address, where a woken session runs
 

@@ -3,7 +3,7 @@ and what every page shows first."""
 
 import streamlit as st
 
-from ui import state
+from ui.session import state
 
 DATA = "app_pages/data.py"
 TRAIN = "app_pages/train.py"

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import state
+from ui.session import state
 
 # the element modules the app's pages use, the heaviest and most often waited for first
 WANTED = ("StreamlitSyntaxHighlighter", "PlotlyChart", "katex", "DataFrame", "Table",

@@ -2,10 +2,10 @@
 
 The maths is in :mod:`nn_core.analysis`; here are the Plotly figures and the page's sections.
 Each view shows the network on screen: the live one, or the epoch the Train page's scrubber
-looks back to (:mod:`ui.scrubber`), which this page's own epoch slider also moves. The costly
+looks back to (:mod:`ui.views.scrubber`), which this page's own epoch slider also moves. The costly
 views (landscape, hidden space) are kept per session for the epoch they were drawn for; the
-rate finder runs on a button (both kept in the session object, ui/state.py). User text
-reaches a figure only through :func:`ui.text.plotly_text`.
+rate finder runs on a button (both kept in the session object, ui/session/state.py). User text
+reaches a figure only through :func:`ui.views.text.plotly_text`.
 """
 
 from __future__ import annotations
@@ -23,10 +23,11 @@ from nn_core.errors import PlaygroundError
 from nn_core.limits import HIDDEN_ROWS, LANDSCAPE_GRID
 from nn_core.settings import value_range
 from nn_core.training.trainer import Trainer
-from ui import scheduler, state
-from ui.charts import TEST_COLOR, TRAIN_COLOR
 from ui.live.surface import surface_axes
-from ui.text import plain, plotly_text
+from ui.server import scheduler
+from ui.session import state
+from ui.views.charts import TEST_COLOR, TRAIN_COLOR
+from ui.views.text import plain, plotly_text
 
 CONFIG = {"displaylogo": False}
 LAYER_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2")
@@ -293,7 +294,7 @@ def finder_figure(found: lr_finder.RateSearch, current: float) -> go.Figure:
 
 def slider_rates() -> tuple[float, ...]:
     """The Train page's learning-rate steps within the setting's range."""
-    from ui.train_controls import LEARNING_RATES  # the slider's own grid
+    from ui.views.train_controls import LEARNING_RATES  # the slider's own grid
 
     lo, hi = value_range("lr")
     return tuple(sorted({float(lo), float(hi), *(v for v in LEARNING_RATES if lo <= v <= hi)}))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import state
+from ui.session import state
 
 _FORMULAS_JS = """
 export default function () {

@@ -8,8 +8,8 @@ from typing import Any
 import streamlit as st
 
 from nn_core.errors import PlaygroundError
-from ui import state
 from ui.live import tables
+from ui.session import state
 
 
 def section(trainer: Any, look_back: int | None) -> None:

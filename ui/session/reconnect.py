@@ -16,7 +16,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from ui import state
+from ui.session import state
 
 # Asks for one run after the page's connection came back (a new session then runs app.py).
 _WATCH_JS = """

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from ui.charts import split_marker
-from ui.text import plotly_text
+from ui.views.charts import split_marker
+from ui.views.text import plotly_text
 
 # Colour-blind-safe class colours (Okabe–Ito order), reused by predict's probability bars.
 CLASS_COLORS = (
@@ -47,7 +47,7 @@ def data_scatter(
     height: int = 520,
 ) -> go.Figure:
     """Scatter of the rows over two feature columns; training rows filled circles, test rows
-    hollow ones (:func:`ui.charts.split_marker`).
+    hollow ones (:func:`ui.views.charts.split_marker`).
 
     Classification colours the classes; regression colours by the target value. With one
     feature the vertical axis is the target itself.

@@ -1,5 +1,5 @@
 """The Streamlit side of share links: read this page's link once, keep the address bar a
-permalink, and notice a link Streamlit dropped. The codec itself is :mod:`ui.link_codec`.
+permalink, and notice a link Streamlit dropped. The codec itself is :mod:`ui.session.link_codec`.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from typing import Any
 import streamlit as st
 
 from nn_core.errors import PlaygroundError
-from ui import state
-from ui.link_codec import KNOWN, MAX_PARAMS, from_query, link_params_for, parse_locked
+from ui.session import state
+from ui.session.link_codec import KNOWN, MAX_PARAMS, from_query, link_params_for, parse_locked
 
 
 def current_params() -> dict[str, list[str]]:

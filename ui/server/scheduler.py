@@ -16,7 +16,7 @@ Every visitor's training runs in this one process, so each one takes from all th
   ``wake(id)`` (called outside the scheduler's lock), so it need not keep asking while it waits.
 
 It holds session ids and times only, never a visitor's data: it is shared by every visitor.
-Pure Python and threads; the Streamlit side (``ui/live/runtime.py``) passes the ids and the
+Pure Python and threads; the Streamlit side (``ui/server/runtime.py``) passes the ids and the
 ``alive`` test. :func:`shared` is the process-wide instance, configured from the environment.
 """
 

@@ -16,7 +16,7 @@ from nn_core.data.tabular import feature_matrix, read_csv_bytes
 from nn_core.io.predictions import check_prediction_size, predictions_frame
 from nn_core.io.serialize import TrainedModel
 from nn_core.limits import prediction_bytes, table_shape
-from ui.quality_view import TargetCheck, target_check
+from ui.views.quality import TargetCheck, target_check
 
 PREVIEW_ROWS = 1000  # rows of a batch prediction shown on the page
 PREVIEW_CELLS = 50_000  # ... and at most this many values (the download has them all)

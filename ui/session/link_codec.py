@@ -38,7 +38,8 @@ from ui.live.view import linked_view_choices
 MAX_PARAMS = 64  # parameters looked at when listing unknown names
 MAX_VALUE_CHARS = 1000  # longer values are refused before parsing
 LOCK_PARAM = "hide"  # the parameter listing a classroom link's locked controls
-UPLOADED = "csv"  # ``dataset`` of a link made on an uploaded or edited table (see ui/state.py)
+# ``dataset`` of a link made on an uploaded or edited table (see ui/session/state.py)
+UPLOADED = "csv"
 
 Scalar = str | int | float | bool
 
@@ -355,7 +356,7 @@ def from_query(params: Mapping[str, str | list[str]]) -> tuple[RunSettings, dict
     unknown parameter leaves the default in place and adds one notice naming the parameter and
     what was done, e.g. ``lr: 'abc' is not a number; using 0.03``. Problems of the ``hide``
     parameter are among the notices too. Notices quote URL text (cut to 40 characters): pages
-    must show them as plain text only (``ui.text.plain``), never as markdown or HTML.
+    must show them as plain text only (``ui.views.text.plain``), never as markdown or HTML.
     """
     notices: list[str] = []
     settings = RunSettings()

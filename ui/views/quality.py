@@ -4,8 +4,8 @@ metrics.
 The Train page shows them for the trainer's training and test rows while paused
 (:func:`paused_quality`, :func:`train_section`); the Predict page for the rows of a batch CSV that
 carries the target column (:func:`target_check`, :func:`batch_section`). Class and column names
-are user text: in figures through :func:`~ui.text.plotly_text`, in markdown through
-:func:`~ui.text.plain`, in tables through :func:`~ui.text.widget_text`.
+are user text: in figures through :func:`~ui.views.text.plotly_text`, in markdown through
+:func:`~ui.views.text.plain`, in tables through :func:`~ui.views.text.widget_text`.
 """
 
 from __future__ import annotations
@@ -33,9 +33,9 @@ from nn_core.training.evaluate import (
     target_values,
     trainer_quality,
 )
-from ui import state
-from ui.charts import TEST_COLOR, TRAIN_COLOR, split_marker
-from ui.text import plain, plotly_text, widget_text
+from ui.session import state
+from ui.views.charts import TEST_COLOR, TRAIN_COLOR, split_marker
+from ui.views.text import plain, plotly_text, widget_text
 
 if TYPE_CHECKING:
     from nn_core.training.trainer import Trainer
@@ -141,7 +141,8 @@ def residuals_figure(splits: Sequence[tuple[str, RegressionQuality]],
 
 def _split_points(split: str, x: np.ndarray, y: np.ndarray, hovertemplate: str) -> go.Scatter:
     """One split's points in its colour and marker: training rows filled circles, test rows
-    (and a file's rows, new to the network too) hollow ones (:func:`ui.charts.split_marker`)."""
+    (and a file's rows, new to the network too) hollow ones
+    (:func:`ui.views.charts.split_marker`)."""
     return go.Scatter(x=x, y=y, mode="markers", name=SPLIT_NAMES[split].lower(),
                       marker=split_marker("train" if split == "train" else "test",
                                           SPLIT_COLORS[split], 7),

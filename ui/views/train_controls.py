@@ -1,7 +1,7 @@
 """The Train page's settings widgets, each bound to one field of the session's RunSettings.
 
-Every widget takes its value from the stored settings (:func:`ui.state.bind`) and writes back
-through :func:`ui.state.try_update_settings`, which keeps the trained weights for
+Every widget takes its value from the stored settings (:func:`ui.session.state.bind`) and writes
+back through :func:`ui.session.state.try_update_settings`, which keeps the trained weights for
 hyper-parameters (learning rate, batch size, optimiser, regularisation, update rule), resets
 them for anything that changes the network (architecture, initialisation, biases, scaling),
 says which happened, and shows a refused value as one ``st.error`` line.
@@ -32,8 +32,8 @@ from nn_core.settings import (
     help_text,
     value_range,
 )
-from ui import state
-from ui.text import plain
+from ui.session import state
+from ui.views.text import plain
 
 # Every limit, name and help text comes from the settings' field metadata
 # (nn_core/settings.py), as links and the CLI's do: a value a link can set, a widget can show.
