@@ -10,7 +10,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import streamlit as st  # noqa: E402
 
 from ui.live import controls  # noqa: E402
-from ui.session import nav, reconnect, share, state  # noqa: E402
+from ui.session import actions, nav, reconnect, share, store  # noqa: E402
 from ui.views import a11y, preload  # noqa: E402
 
 st.set_page_config(
@@ -20,7 +20,7 @@ st.set_page_config(
     initial_sidebar_state="auto",
     menu_items={"About": "A from-scratch NumPy neural network you can train and watch learn."},
 )
-state.init_state()
+actions.init_state()
 share.open_link()  # a shared link's settings, on the session's first run
 reconnect.lost_session_notice()  # the page outlived its server process
 a11y.page_support()  # code colours and wide formulas for keyboard users (ui/views/a11y.py)
@@ -38,7 +38,7 @@ page = st.navigation(
 if page.url_path != "train":
     controls.leave_training()  # leaving the Train page pauses: coming back shows Play, not a run
 if page.url_path != "predict":
-    state.set_batch_prediction(None)  # a predicted table (~50 MB at 20,000 rows) is not kept
+    store.session().forget("prediction")  # a predicted table (~50 MB at 20,000 rows) is not kept
 page.run()
 share.sync_url()  # the address bar is always a permalink of the current set-up
 preload.warm_browser()  # the other pages' element code, fetched while the browser is idle

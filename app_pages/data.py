@@ -10,7 +10,7 @@ from nn_core.errors import PlaygroundError
 from nn_core.limits import MAX_BUNDLE_BYTES, MAX_ROWS, MAX_UPLOAD_BYTES
 from nn_core.settings import TASKS, choice_title, help_text, value_range
 from ui.live.protocol import POINT_KEY
-from ui.session import nav, state
+from ui.session import actions, nav, store, widgets
 from ui.views import data
 from ui.views.data_charts import data_scatter
 from ui.views.text import plain, widget_text
@@ -23,15 +23,15 @@ def on_upload(file: UploadedFile | None) -> None:
     """A new file in the uploader: load it, or keep the previous data and say why not."""
     if file is None:  # the user removed the file: keep the data already loaded
         return
-    if file.file_id == state.upload_seen():
+    if file.file_id == store.session().upload_seen:
         return
-    state.upload_seen(file.file_id)
+    actions.mark_upload_seen(file.file_id)
     try:
-        ds = state.use_table(file.getvalue(), file.name)
+        ds = actions.use_table(file.getvalue(), file.name)
     except PlaygroundError as exc:
-        state.set_error(f"Could not use {file.name}: {exc}. The previous data is kept.")
+        actions.set_error(f"Could not use {file.name}: {exc}. The previous data is kept.")
         return
-    state.push_notice(
+    actions.push_notice(
         f"Loaded {file.name}: {ds.n_samples} rows; target {ds.target_name}, "
         f"{ds.n_features} feature column{'s' * (ds.n_features != 1)}."
     )
@@ -42,46 +42,46 @@ def on_bundle(file: UploadedFile | None) -> None:
     if file is None:
         return
     try:
-        state.load_bundle(file.getvalue())
+        actions.load_bundle(file.getvalue())
     except PlaygroundError as exc:
-        state.set_error(f"Could not load {file.name}: {exc}. The previous data is kept.")
+        actions.set_error(f"Could not load {file.name}: {exc}. The previous data is kept.")
         return
-    kept = " (except what this classroom link fixes)" if state.locked() else ""
-    state.push_notice(f"Loaded the run bundle {file.name}: its data and settings are in "
+    kept = " (except what this classroom link fixes)" if store.session().locked else ""
+    actions.push_notice(f"Loaded the run bundle {file.name}: its data and settings are in "
                       f"use{kept}.")
 
 
 def on_regenerate() -> None:
-    state.try_update_settings(data_seed=random.randrange(0, 1_000_000))
+    actions.try_update_settings(data_seed=random.randrange(0, 1_000_000))
 
 
 def on_target(target: str) -> None:
     """A new target column: it stops being a feature (and the old target does not become one)."""
-    features = tuple(f for f in state.get_settings().features if f != target)
-    state.try_update_settings(target=target, features=features)
+    features = tuple(f for f in store.session().settings.features if f != target)
+    actions.try_update_settings(target=target, features=features)
 
 
 def on_features(chosen: tuple[str, ...]) -> None:
     if not chosen:
-        state.set_error("Choose at least one feature column.")
+        actions.set_error("Choose at least one feature column.")
         return
-    state.try_update_settings(features=chosen)
+    actions.try_update_settings(features=chosen)
 
 
 def on_use_file_again() -> None:
-    state.try_update_settings(dataset="csv")
+    actions.try_update_settings(dataset="csv")
 
 
 def builtin_controls(settings, ds) -> None:
     names = list(BUILTIN)
-    shown = state.shown
+    shown = actions.shown
     if shown("dataset"):
         st.selectbox(
             "Dataset",
             names,
             format_func=lambda n: BUILTIN[n].title,
-            key=state.bind("dataset", lambda v: v if v in BUILTIN else None),
-            on_change=state.on_change("dataset"),
+            key=widgets.bind("dataset", lambda v: v if v in BUILTIN else None),
+            on_change=widgets.on_change("dataset"),
             placeholder="Choose a built-in dataset",
             help="Synthetic 2-D shapes after TensorFlow Playground, the blog's own table, and "
             "three regression sets. Picking one replaces the current data and resets the "
@@ -110,8 +110,8 @@ def setting_slider(label: str, name: str, step: float, fixed: bool,
         label,
         *value_range(name),
         step=step,
-        key=state.bind(name),
-        on_change=state.on_change(name),
+        key=widgets.bind(name),
+        on_change=widgets.on_change(name),
         disabled=fixed,
         help=fixed_help if fixed else help_text(name, True),
     )
@@ -126,8 +126,8 @@ def seed_controls(fixed: bool, label: str = "Data seed",
         min_value=lo,
         max_value=hi,
         step=1,
-        key=state.bind("data_seed"),
-        on_change=state.on_change("data_seed"),
+        key=widgets.bind("data_seed"),
+        on_change=widgets.on_change("data_seed"),
         disabled=fixed,
         help=help,
     )
@@ -144,16 +144,16 @@ def upload_controls(settings) -> None:
     st.file_uploader(
         "CSV file",
         type=["csv", "txt", "tsv"],
-        key=state.W_UPLOAD,
-        on_change=state.on_value(state.W_UPLOAD, on_upload),
+        key=widgets.W_UPLOAD,
+        on_change=widgets.on_value(widgets.W_UPLOAD, on_upload),
         max_upload_size=UPLOAD_MB,
         help=f"First row: column names. Comma, semicolon or tab separated. Up to {UPLOAD_MB} MB "
         f"and {MAX_ROWS:,} rows. The last column is the target until you choose another.",
     )
-    name = state.csv_name()
-    if state.csv_bytes() is not None and settings.dataset not in BUILTIN:
+    name = store.session().csv_name
+    if store.session().csv_bytes is not None and settings.dataset not in BUILTIN:
         st.caption(f"In use: {plain(name or 'a table')}")
-    elif state.csv_bytes() is not None:
+    elif store.session().csv_bytes is not None:
         st.button(
             f"Use {plain(name or 'the table', 40)} again",
             on_click=on_use_file_again,
@@ -162,8 +162,8 @@ def upload_controls(settings) -> None:
     st.file_uploader(
         "Run bundle",
         type=["json"],
-        key=state.W_BUNDLE,
-        on_change=state.on_value(state.W_BUNDLE, on_bundle),
+        key=widgets.W_BUNDLE,
+        on_change=widgets.on_value(widgets.W_BUNDLE, on_bundle),
         max_upload_size=BUNDLE_MB,
         help="A run bundle saved on the Share & export page: settings and data in one file, "
         f"up to {BUNDLE_MB} MB.",
@@ -178,10 +178,10 @@ def editor(ds) -> None:
     # The editor sits in a form: typing sends nothing to the server, so no rerun can race a
     # quick edit; Apply submits every edit at once and reads them from the editor's own state in
     # its callback. The input stays fixed while editing.
-    with st.form(f"editor_form_{state.editor_key()}", border=False, enter_to_submit=False):
+    with st.form(f"editor_form_{widgets.editor_key()}", border=False, enter_to_submit=False):
         st.data_editor(
             data.dataset_frame(ds),
-            key=state.editor_key(),
+            key=widgets.editor_key(),
             num_rows="dynamic",
             hide_index=True,
             height=300,
@@ -189,10 +189,10 @@ def editor(ds) -> None:
         )
         apply_col, discard_col = st.columns(2)
         apply_col.form_submit_button("✅ Apply edits", type="primary", width="stretch",
-                                     on_click=state.apply_editor_edits)
+                                     on_click=actions.apply_editor_edits)
         discard_col.form_submit_button(
             "↩️ Discard edits",
-            on_click=state.reset_editor,
+            on_click=actions.reset_editor,
             width="stretch",
             help="Show the current data again, dropping unapplied edits.",
         )
@@ -200,23 +200,23 @@ def editor(ds) -> None:
 
 def column_controls(ds) -> None:
     """Target, features and task for a CSV or edited table."""
-    columns = state.csv_columns()
+    columns = list(store.session().csv_columns)
     st.markdown("**Columns**")
     st.selectbox(
         "Target column",
         columns,
-        key=state.bind("target"),
-        on_change=state.on_change("target", apply=on_target),
+        key=widgets.bind("target"),
+        on_change=widgets.on_change("target", apply=on_target),
         format_func=widget_text,
         help=help_text("target", True),
     )
-    target = state.get_settings().target
-    options = [c for c in state.csv_columns(numeric_only=True) if c != target]
+    target = store.session().settings.target
+    options = [c for c in list(store.session().csv_numeric) if c != target]
     st.multiselect(
         "Feature columns",
         options,
-        key=state.bind("features", lambda chosen: [c for c in chosen if c in options]),
-        on_change=state.on_change("features", tuple, apply=on_features),
+        key=widgets.bind("features", lambda chosen: [c for c in chosen if c in options]),
+        on_change=widgets.on_change("features", tuple, apply=on_features),
         format_func=widget_text,
         help=help_text("features", True),
     )
@@ -229,20 +229,20 @@ def column_controls(ds) -> None:
         "Task",
         TASKS,
         format_func=lambda task: choice_title("task", task),
-        key=state.bind("task"),
-        on_change=state.on_change("task"),
+        key=widgets.bind("task"),
+        on_change=widgets.on_change("task"),
         horizontal=True,
         help=help_text("task", True),
     )
 
 
 def split_controls(ds) -> None:
-    if not state.shown("test_fraction"):
+    if not actions.shown("test_fraction"):
         return
     fixed = ds.test_rows is not None
     setting_slider("Test fraction", "test_fraction", 0.05, fixed,
                    "The blog's table fixes its test rows: its 3 test_inputs.")
-    if ds.name not in BUILTIN and state.shown("data_seed"):
+    if ds.name not in BUILTIN and actions.shown("data_seed"):
         seed_controls(fixed, label="Split seed", help="Which rows are held out for testing: the "
                       "same seed gives the same split. Changing it resets the network.")
 
@@ -272,7 +272,7 @@ def data_section(settings, ds) -> None:
                 list(range(ds.n_features)),
                 index=index,
                 format_func=lambda i: widget_text(ds.feature_names[i]),
-                key=state.plot_axis_key(axis),
+                key=widgets.plot_axis_key(axis),
             )
             for index, (column, label, axis) in enumerate(axes)
         )
@@ -307,25 +307,25 @@ nav.start_page(
     "Choose what the network learns from: a built-in dataset, your own CSV file, or rows you "
     "edit by hand. The Train and Predict pages use the data chosen here.",
 )
-settings = state.get_settings()
-ds = state.get_dataset()
+settings = store.session().settings
+ds = actions.get_dataset()
 
 controls, view = st.columns([5, 7], gap="large")
 with controls:
     sections = {"data": ("Built-in", lambda: builtin_controls(settings, ds)),
                 "upload": ("Upload", lambda: upload_controls(settings)),
                 "editor": ("Edit rows", lambda: editor(ds))}
-    sections = {k: v for k, v in sections.items() if state.shown(k)}
+    sections = {k: v for k, v in sections.items() if actions.shown(k)}
     if sections:
-        tabs = st.tabs([title for title, _ in sections.values()], key=state.W_DATA_TAB,
+        tabs = st.tabs([title for title, _ in sections.values()], key=widgets.W_DATA_TAB,
                        on_change="rerun")
         for tab, (_, draw) in zip(tabs, sections.values(), strict=True):
             with tab:
                 draw()
     else:
         st.caption("This classroom link fixes the data.")
-    custom_table = settings.dataset not in BUILTIN and state.csv_bytes() is not None
-    if custom_table and state.shown("target", "features", "task"):
+    custom_table = settings.dataset not in BUILTIN and store.session().csv_bytes is not None
+    if custom_table and actions.shown("target", "features", "task"):
         column_controls(ds)
     split_controls(ds)
 with view:

@@ -4,7 +4,7 @@ import streamlit as st
 
 from nn_core.errors import PlaygroundError
 from nn_core.settings import BLOG_SETUP
-from ui.session import nav, state
+from ui.session import actions, nav, store
 from ui.views import inside
 from ui.views.how import (
     BACKWARD,
@@ -27,11 +27,11 @@ BLOG_RUN = {"dataset": "blog", "epochs": 1000, **BLOG_SETUP}
 def use_blog_setup() -> bool:
     """Put the blog's own run into the settings; False (and an error to show) if refused."""
     try:
-        state.update_settings(**BLOG_RUN)
+        actions.update_settings(**BLOG_RUN)
     except PlaygroundError as exc:
-        state.set_error(f"Could not load the blog's setup: {exc}")
+        actions.set_error(f"Could not load the blog's setup: {exc}")
         return False
-    state.push_notice("Loaded the blog's setup: its 3-2-1 sigmoid network on its table.")
+    actions.push_notice("Loaded the blog's setup: its 3-2-1 sigmoid network on its table.")
     return True
 
 
@@ -47,7 +47,7 @@ def section(title: str, maths: list[str], text: str, code: str, code_caption: st
         st.code(code, language="python", wrap_lines=True)
 
 
-state.init_state()
+actions.init_state()
 st.title("📐 How it works")
 st.caption(
     "The blog post *Creating my own Neural Network* in five formulas, each next to the code "
@@ -56,7 +56,7 @@ st.caption(
     "backends that the tests prove equal to this code. "
     "Part 6 takes one step of your own network on one row and shows every number."
 )
-state.show_messages()
+actions.show_messages()
 
 section(
     "1 · Forward pass",
@@ -141,7 +141,7 @@ with right:
         st.caption("The blog's method as published; `hidden_errors` is its rule")
         st.code(BLOG_TRAIN_METHOD, language="python", wrap_lines=True)
     with tab_fast:
-        trainer = state.current_trainer()
+        trainer = store.session().trainer
         fast_caption, fast_code = per_sample_code(
             *(() if trainer is None else (trainer.network, trainer.settings.update_rule,
                                           trainer.settings.l1, trainer.settings.l2)))
@@ -171,7 +171,7 @@ st.markdown(
 )
 if st.button("Load the blog's setup and open Train", type="primary") and use_blog_setup():
     st.switch_page(nav.TRAIN)
-state.show_messages()
+actions.show_messages()
 
 st.divider()
 step_section()  # 6 · One step, every number (ui/views/step.py)

@@ -8,14 +8,14 @@ each view gets the whole width.
 import streamlit as st
 
 from ui.server import scheduler
-from ui.session import nav, state
+from ui.session import actions, nav, store, widgets
 from ui.views import inside, scrubber
 
 nav.start_page("🔬 Inside the network",
                "Four views no playground shows, computed from your own network: how strongly "
                "each layer learns, the loss around its weights, what a hidden layer does to the "
                "data, and which learning rate to choose. They follow the Train page's scrubber.")
-trainer = state.current_trainer()
+trainer = store.session().trainer
 if trainer is None:
     st.info("Nothing is trained yet: press Play or Step on the Train page, then come back.")
     st.page_link(nav.TRAIN, label="Go to Train", icon="🏋️")
@@ -23,15 +23,14 @@ if trainer is None:
 
 look_back = scrubber.look_back(trainer, False)
 if trainer.epoch > 0:
-    views = state.session().views
-    renew = views.scrub_bound != trainer.epoch  # a new "now" is a new slider for Streamlit
-    views.scrub_bound = int(trainer.epoch)
-    st.slider("Epoch", 0, int(trainer.epoch), step=1, **state.view_widget("scrub_epoch", renew),
+    renew = actions.look_back_ends(int(trainer.epoch))  # a new "now": a new slider
+    st.slider("Epoch", 0, int(trainer.epoch), step=1, **widgets.view_widget("scrub_epoch", renew),
               help="The Train page's scrubber: every view shows the network as it was at that "
               "epoch (rebuilt exactly between kept snapshots).")
     look_back = scrubber.look_back(trainer, False)
-    if look_back is not None and look_back != views.scrub_epoch:
-        st.caption(scrubber.kept_caption(trainer, views.scrub_epoch))
+    wanted = store.session().views.scrub_epoch
+    if look_back is not None and look_back != wanted:
+        st.caption(scrubber.kept_caption(trainer, wanted))
 shown = trainer if look_back is None else trainer.at_epoch(look_back)
 st.caption(f"The network at epoch {shown.epoch}" + (" (now)." if look_back is None else
                                                      f" (now: {trainer.epoch})."))

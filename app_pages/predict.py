@@ -8,11 +8,12 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from nn_core.errors import PlaygroundError
 from nn_core.io.serialize import MAX_MODEL_BYTES, model_from_json
 from nn_core.limits import MAX_UPLOAD_BYTES
-from ui.session import nav, state
+from ui.session import actions, nav, store, widgets
 from ui.views import quality
 from ui.views.data import TASK_LABELS, table_csv, whole_mb
 from ui.views.data_charts import probability_bars
 from ui.views.predict import (
+    BatchPrediction,
     batch_prediction,
     blog_examples,
     class_probabilities,
@@ -31,21 +32,21 @@ SOURCES = ("This session's network", "The loaded model file")
 
 def on_example(index: int, ds) -> None:
     """The user picked one of the blog's test inputs: put it in the number boxes."""
-    state.set_predict_inputs(blog_examples(ds)[index])
+    widgets.set_predict_inputs(blog_examples(ds)[index])
 
 
 def on_model_file(file: UploadedFile | None) -> None:
     """A model JSON in the uploader: load it, or say why not (the session's network stays)."""
     if file is None:
-        state.set_loaded_model(None)
+        actions.set_loaded_model(None)
         return
     try:
         model = model_from_json(file.getvalue())
     except PlaygroundError as exc:
-        state.set_error(f"Could not load {file.name}: {exc}")
+        actions.set_error(f"Could not load {file.name}: {exc}")
         return
-    state.set_loaded_model(model, file.name)
-    state.push_notice(f"Loaded the model {file.name}: its predictions are shown below.")
+    actions.set_loaded_model(model, file.name)
+    actions.push_notice(f"Loaded the model {file.name}: its predictions are shown below.")
 
 
 def loaded_line(model, name: str) -> str:
@@ -81,8 +82,8 @@ def single_prediction(trainer, ds) -> None:
                 "The blog's test_inputs",
                 range(len(examples)),
                 format_func=lambda i: f"test_inputs[{i}] = {[int(v) for v in examples[i]]}",
-                key=state.W_PREDICT_EXAMPLE,
-                on_change=state.on_value(state.W_PREDICT_EXAMPLE, on_example, ds),
+                key=widgets.W_PREDICT_EXAMPLE,
+                on_change=widgets.on_value(widgets.W_PREDICT_EXAMPLE, on_example, ds),
                 help="Fill the boxes with one of the three inputs the blog predicts.",
             )
         defaults = default_inputs(ds)
@@ -94,7 +95,7 @@ def single_prediction(trainer, ds) -> None:
                 i = start + offset
                 if i >= ds.n_features:
                     break
-                key = state.seed(state.predict_input_key(i), defaults[i])
+                key = widgets.seed(widgets.predict_input_key(i), defaults[i])
                 values.append(
                     col.number_input(
                         plain(ds.feature_names[i], 40),
@@ -144,7 +145,7 @@ def batch_section(trainer, ds) -> None:
     file = upload_col.file_uploader(
         "CSV of inputs",
         type=["csv", "txt", "tsv"],
-        key=state.W_PREDICT_UPLOAD,
+        key=widgets.W_PREDICT_UPLOAD,
         max_upload_size=UPLOAD_MB,
         help=f"Up to {UPLOAD_MB} MB. Column names must match the features exactly.",
     )
@@ -158,18 +159,18 @@ def batch_section(trainer, ds) -> None:
         width="stretch",
     )
     if file is None:
-        state.set_batch_prediction(None)
+        store.session().forget("prediction")
         return
     data = file.getvalue()
-    key = prediction_key(trainer, ds, data)
-    result = state.batch_prediction(key)
-    if result is None:  # a new file or a changed model: predict once, keep it for reruns
+
+    def predict() -> BatchPrediction | str:  # a new file or a changed model: once, for reruns
         try:
-            state.check_memory(prediction_need(trainer, ds, data), "this prediction")
-            result = batch_prediction(trainer, ds, data)
+            actions.check_memory(prediction_need(trainer, ds, data), "this prediction")
+            return batch_prediction(trainer, ds, data)
         except PlaygroundError as exc:
-            result = f"Could not predict {file.name}: {exc}"
-        state.set_batch_prediction(key, result)
+            return f"Could not predict {file.name}: {exc}"
+
+    result = store.session().keyed("prediction", prediction_key(trainer, ds, data), predict)
     if isinstance(result, str):
         st.error(plain(result, 400), icon="⚠️")
         return
@@ -191,7 +192,7 @@ def batch_section(trainer, ds) -> None:
         mime="text/csv",
         on_click="ignore",
         type="primary",
-        key=state.W_PREDICT_DOWNLOAD,
+        key=widgets.W_PREDICT_DOWNLOAD,
     )
     if result.check is not None:  # the file carries the target column: how good is it there
         quality.batch_section(result.check, ds)
@@ -202,20 +203,20 @@ nav.start_page(
     "Ask the trained network about new inputs: type them in, or upload a CSV file of many "
     "and download the answers.",
 )
-ds = state.get_dataset()
-trainer = state.current_trainer()
+ds = actions.get_dataset()
+trainer = store.session().trainer
 with st.expander("Use a saved model (JSON)", expanded=False):
     st.file_uploader(
-        "Model file", type=["json"], key=state.W_MODEL_UPLOAD,
-        on_change=state.on_value(state.W_MODEL_UPLOAD, on_model_file),
+        "Model file", type=["json"], key=widgets.W_MODEL_UPLOAD,
+        on_change=widgets.on_value(widgets.W_MODEL_UPLOAD, on_model_file),
         max_upload_size=MODEL_MB,
         help="A model downloaded from the Share & export page: it restores the network exactly.",
     )
-loaded, loaded_name = state.loaded_model()
+loaded, loaded_name = (store.session().loaded_model or (None, ""))
 trained = trainer is not None and trainer.epoch > 0
 if loaded is not None and trained:
     source = st.segmented_control("Predict with", SOURCES, default=SOURCES[1],
-                                  key=state.W_PREDICT_SOURCE) or SOURCES[1]
+                                  key=widgets.W_PREDICT_SOURCE) or SOURCES[1]
     use_loaded = source == SOURCES[1]
 else:
     use_loaded = loaded is not None

@@ -8,14 +8,14 @@ from nn_core.io.bundle import write_bundle
 from nn_core.io.export import dataset_csv, history_csv, script_for
 from nn_core.io.notebook import notebook_for, refusal
 from nn_core.io.serialize import model_to_json
-from ui.session import link_codec, locks, nav, state
+from ui.session import actions, link_codec, locks, nav, store, widgets
 from ui.views.text import plain
 
 st.title("🔗 Share & export")
-state.show_messages()
-settings = state.get_settings()
-dataset = state.get_dataset()
-trainer = state.current_trainer()
+actions.show_messages()
+settings = store.session().settings
+dataset = actions.get_dataset()
+trainer = store.session().trainer
 uploaded = settings.dataset not in BUILTIN
 
 st.header("Link to this set-up")
@@ -23,11 +23,11 @@ st.caption("The address bar always holds this link. Opening it reproduces the sa
            "the same settings and the same initial weights (the epoch-0 loss is identical). "
            "A link carries settings only, never data.")
 target_page = st.segmented_control(
-    "The link opens", list(link_codec.PAGE_SLUGS), default="Train", key=state.W_LINK_PAGE)
+    "The link opens", list(link_codec.PAGE_SLUGS), default="Train", key=widgets.W_LINK_PAGE)
 url = link_codec.page_url(st.context.url or "",
                           link_codec.PAGE_SLUGS.get(target_page or "Train", ""))
-st.code(link_codec.classroom_link(url, settings, state.view_choices()), language=None,
-        wrap_lines=True)
+views = store.session().views.linked_values()
+st.code(link_codec.classroom_link(url, settings, views), language=None, wrap_lines=True)
 if uploaded:
     st.warning("This run uses an uploaded or edited table, which a link never carries: whoever "
                "opens it gets the default dataset. Share the run bundle below instead; the Data "
@@ -38,10 +38,9 @@ st.caption("Hide controls your students should not change. They still see every 
            "every number of the run.")
 choices = locks.hide_order(link_codec.LOCKABLE)
 locked = st.multiselect("Hide", choices, format_func=locks.hide_label,
-                        key=state.W_LINK_HIDE,
+                        key=widgets.W_LINK_HIDE,
                         placeholder="Type a control's name (e.g. learning rate) or a section")
-st.code(link_codec.classroom_link(url, settings, state.view_choices(), locked), language=None,
-        wrap_lines=True)
+st.code(link_codec.classroom_link(url, settings, views, locked), language=None, wrap_lines=True)
 
 st.header("Downloads")
 c1, c2, c3 = st.columns(3)
@@ -51,8 +50,9 @@ c1.download_button("Dataset (CSV)", lambda: dataset_csv(dataset), file_name="dat
 # Made here, in the run: a download's callable runs in a later request, without this session's
 # state, so it must not read the session (the bundle's used to, and never downloaded).
 try:
-    runs = state.runs_for_bundle()
-    bundle, runs_left_out = write_bundle(settings, state.csv_bytes(), state.csv_name(), runs)
+    runs = actions.runs_for_bundle()
+    here = store.session()
+    bundle, runs_left_out = write_bundle(settings, here.csv_bytes, here.csv_name, runs)
     bundle_error = ""
 except PlaygroundError as exc:
     bundle, bundle_error, runs, runs_left_out = None, str(exc), [], 0

@@ -103,7 +103,7 @@ def _worker(root: Path, repeats: int, first_only: bool, profile: str | None) -> 
         path = PATHS[page]
         at.switch_page(path).run()  # warm: the page's own imports happen once, here
         if page == "Train, paused":
-            from ui.session.state import KEY
+            from ui.session.store import KEY
 
             at.session_state[KEY].trainer.step(30)
         times = []

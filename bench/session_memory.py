@@ -35,7 +35,7 @@ from nn_core import limits  # noqa: E402
 from nn_core.io.bundle import bundle_to_json  # noqa: E402
 from nn_core.limits import MAX_FEATURES  # noqa: E402
 from nn_core.training.snapshots import capacity_for  # noqa: E402
-from ui.session import state  # noqa: E402
+from ui.session import widgets  # noqa: E402
 
 MB = 2**20
 PLAY, PAUSE = "train_play", "train_pause"
@@ -92,7 +92,7 @@ async def run(args) -> None:
         now = await settle(pid)
         rows_out.append((f"{args.n} sessions on the Data page (defaults)", now, None))
         for v in visitors:
-            assert await v.upload(state.W_BUNDLE, "largest.json", bundle), v.errors
+            assert await v.upload(widgets.W_BUNDLE, "largest.json", bundle), v.errors
         assert not any(v.errors for v in visitors), visitors[0].errors[:1]
         now = await settle(pid)
         rows_out.append((f"+ each loaded the largest bundle ({rows:,} × {columns})", now,
@@ -119,7 +119,7 @@ async def run(args) -> None:
         predictor = Visitor(server.url, "", page="")
         await predictor.open()
         assert await predictor.wait_runs(1, 120)
-        assert await predictor.upload(state.W_BUNDLE, "largest.json", bundle)
+        assert await predictor.upload(widgets.W_BUNDLE, "largest.json", bundle)
         assert await predictor.go("train") and await predictor.play()
         end = time.monotonic() + 120  # the Predict page needs an epoch trained
         while predictor.epoch < 1 and time.monotonic() < end:
@@ -128,7 +128,7 @@ async def run(args) -> None:
         before = await settle(pid)
         rows_out.append(("one more session, trained one epoch", before, None))
         assert await predictor.go("predict")
-        assert await predictor.upload(state.W_PREDICT_UPLOAD, "inputs.csv", table), \
+        assert await predictor.upload(widgets.W_PREDICT_UPLOAD, "inputs.csv", table), \
             predictor.errors
         now = await settle(pid)
         rows_out.append((f"+ predicted {rows:,} rows on the Predict page", now,

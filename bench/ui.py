@@ -47,8 +47,8 @@ sys.path.insert(0, str(ROOT))
 from nn_core.settings import MAX_EPOCHS, RunSettings  # noqa: E402
 from nn_core.training.trainer import Trainer  # noqa: E402
 from ui.live.panel import FRAME_RATE  # noqa: E402
-from ui.live.view import DEFAULT_SPEED, SPEEDS  # noqa: E402
 from ui.session import link_codec  # noqa: E402
+from ui.session.choices import DEFAULT_SPEED, SPEEDS  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHARTS = ("surface", "network", "loss", "weights", "slopes")  # the live element's charts

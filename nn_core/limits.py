@@ -26,7 +26,7 @@ SHOW_NAMES = 12  # how many column names a message lists before "and N more"
 # Each figure is bytes per unit of what the settings say (rows, columns, units, parameters),
 # measured on a real server process by bench/session_memory.py, which prints the prediction
 # beside the resident memory it measured. The pages check each part against the server's
-# memory ceiling (``NN_PLAYGROUND_MAX_RSS_MB``) before they allocate it (ui/session/state.py).
+# memory ceiling (``NN_PLAYGROUND_MAX_RSS_MB``) before they allocate it (ui/session/actions.py).
 FLOAT_BYTES = 8
 PARSE_CELL_BYTES = 96  # reading a table: pandas' parser, the numeric copy, the checks (peak)
 FILE_COPIES = 3  # an upload is held by the uploader, kept by the session, decoded once

@@ -33,7 +33,7 @@ from streamlit.testing.v1.element_tree import Button
 from nn_core.data.load import load_data
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
-from ui.session import state
+from ui.session import actions, store
 
 APP = "../app.py"  # relative to this file (AppTest reads it relative to its caller)
 TESTS = Path(__file__).resolve().parent
@@ -89,13 +89,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture
 def ss(monkeypatch: pytest.MonkeyPatch) -> dict:
-    """ui.session.state on a plain dict instead of st.session_state, initialised."""
-    from ui.session import state
-
-    store: dict = {}
-    monkeypatch.setattr(state, "_ss", lambda: store)
-    state.init_state()
-    return store
+    """ui.session.store on a plain dict instead of st.session_state, initialised."""
+    values: dict = {}
+    monkeypatch.setattr(store, "_ss", lambda: values)
+    actions.init_state()
+    return values
 
 
 def numeric_gradient(net: Any, X: np.ndarray, Y: np.ndarray, l1: float, l2: float,
@@ -127,20 +125,20 @@ def trained(settings: RunSettings, epochs: int = 0, csv: bytes | None = None,
 
 def start(query: dict[str, str] | None = None, **fields: Any) -> AppTest:
     """Run app.py once, with URL query parameters and a session made of ``fields`` (of
-    :class:`ui.session.state.Session`) beforehand."""
+    :class:`ui.session.store.Session`) beforehand."""
     at = AppTest.from_file(APP, default_timeout=60)
     for key, value in (query or {}).items():
         at.query_params[key] = value
     if fields:
-        at.session_state[state.KEY] = state.Session(**fields)
+        at.session_state[store.KEY] = store.Session(**fields)
     at.run()
     assert not at.exception, at.exception
     return at
 
 
-def session(at: AppTest) -> state.Session:
+def session(at: AppTest) -> store.Session:
     """The app's session object in ``at`` (the same object the pages change)."""
-    return at.session_state[state.KEY]
+    return at.session_state[store.KEY]
 
 
 def go(at: AppTest, page: str) -> AppTest:

@@ -29,7 +29,7 @@ from nn_core.training.runs import MAX_RECORD_ITEMS, MAX_RUNS, RunRecord
 
 FORMAT = "nn-playground-run"
 VERSION = 2  # 2 added the runs; version 1 bundles load as before
-UPLOADED = "csv"  # ``dataset`` of an uploaded or edited table (as in ui/session/state.py)
+UPLOADED = "csv"  # ``dataset`` of an uploaded or edited table (as in ui/session/actions.py)
 MAX_CSV_NAME = 255
 # values in a bundle's JSON: a few fields, the settings (features: a column name each), runs
 MAX_BUNDLE_ITEMS = 4 * MAX_COLUMNS + 1000 + MAX_RUNS * MAX_RECORD_ITEMS

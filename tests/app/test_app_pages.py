@@ -8,7 +8,7 @@ and a fresh server open deep links without app.py.) Where a test needs a trained
 real Trainer into the session state before switching, as the Train page would.
 
 AppTest does not apply ``st.data_editor`` cell edits, so the edit-and-Apply path is tested one
-level down (the edited table through ``state.use_table``, exactly what the page's Apply does).
+level down (the edited table through ``actions.use_table``, exactly what the page's Apply does).
 """
 
 import io
@@ -25,7 +25,7 @@ from nn_core.data.load import load_data
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
 from tests.conftest import deferred_downloads, go, points, session, shown, start
-from ui.session import nav, state
+from ui.session import actions, choices, nav, store, widgets
 from ui.views.data import apply_edits, dataset_frame, table_csv
 from ui.views.how import per_sample_code
 
@@ -189,8 +189,8 @@ def test_settings_survive_a_page_switch():
 def test_a_tour_of_every_page_keeps_one_session_and_only_widget_values_beside_it():
     at = go(start(), nav.TRAIN)
     for _ in range(3):
-        at.button(key=state.W_STEP).click().run()
-    at.checkbox(key=state.VIEW_WIDGETS["log_loss"]).check().run()
+        at.button(key=widgets.W_STEP).click().run()
+    at.checkbox(key=choices.widget_of("log_loss")).check().run()
     here, trainer = session(at), session(at).trainer
     keys = set(at.session_state.keys())
     for page in (nav.PREDICT, nav.SHARE, nav.HOW_IT_WORKS, nav.DATA, nav.TRAIN):
@@ -198,25 +198,25 @@ def test_a_tour_of_every_page_keeps_one_session_and_only_widget_values_beside_it
         keys |= set(at.session_state.keys())
     assert session(at) is here and here.trainer is trainer and trainer.epoch == 3
     assert here.settings == RunSettings() and here.views.log_loss is True
-    assert at.checkbox(key=state.VIEW_WIDGETS["log_loss"]).value is True
+    assert at.checkbox(key=choices.widget_of("log_loss")).value is True
     # beside the session, st.session_state holds only widget values under keys ui/state makes
-    made = {v for k, v in vars(state).items() if k.startswith("W_")}
-    others = {k for k in keys - made - set(state.VIEW_WIDGETS.values())
+    made = {v for k, v in vars(widgets).items() if k.startswith("W_")}
+    others = {k for k in keys - made - set(choices.widget_keys().values())
               if not k.startswith(("w_", "FormSubmitter:editor_form_w_editor_"))}
-    assert others == {state.KEY}
+    assert others == {store.KEY}
 
 
 def test_applied_table_edits_become_the_data():
     """What the Apply button does with the editor's table (AppTest cannot type into cells)."""
-    store: dict = {}
-    with mock.patch.object(state, "_ss", lambda: store):
-        state.init_state()
-        ds = state.get_dataset()
+    values: dict = {}
+    with mock.patch.object(store, "_ss", lambda: values):
+        actions.init_state()
+        ds = actions.get_dataset()
         table = dataset_frame(ds)
         table = table.drop(index=[0, 1])  # delete two rows
         table.iloc[0, 0] = 123.5  # change a cell
         table.loc[len(table) + 10] = [0.5, -0.5, "1"]  # add a row
-        new = state.use_table(
+        new = actions.use_table(
             table_csv(table),
             "edited table",
             target=ds.target_name,
@@ -259,7 +259,7 @@ def test_predict_on_the_blog_table_starts_from_its_test_inputs():
     trainer, ds = trained(settings, epochs=20)
     at = go(start(settings=settings, dataset=ds, trainer=trainer), nav.PREDICT)
     assert [b.value for b in at.number_input] == [175.0, 75.0, 27.0]
-    at.selectbox(key=state.W_PREDICT_EXAMPLE).set_value(2).run()
+    at.selectbox(key=widgets.W_PREDICT_EXAMPLE).set_value(2).run()
     assert [b.value for b in at.number_input] == [185.0, 95.0, 42.0]
     blog_rows = at.dataframe[0].value
     expected = trainer.predict(np.array(BLOG_TEST, float))[:, 1]
@@ -273,7 +273,7 @@ def test_batch_prediction_table_and_download():
     at = go(start(settings=settings, dataset=ds, trainer=trainer), nav.PREDICT)
     upload = b"id,x2,x1\na,1,2\nb,-1,0.5\nc,,3\nd,0,0\n"
     with deferred_downloads() as made:
-        at.file_uploader(key=state.W_PREDICT_UPLOAD).upload("in.csv", upload, "text/csv").run()
+        at.file_uploader(key=widgets.W_PREDICT_UPLOAD).upload("in.csv", upload, "text/csv").run()
     assert not at.exception and not at.error
     assert "1 of 4 rows" in shown(at.info[0].value)  # row c has no x2
     assert list(made) == ["predictions.csv"]
@@ -289,7 +289,7 @@ def test_batch_prediction_names_missing_columns():
     settings = RunSettings(dataset="blog", hidden=(2,))
     trainer, ds = trained(settings, epochs=5)
     at = go(start(settings=settings, dataset=ds, trainer=trainer), nav.PREDICT)
-    at.file_uploader(key=state.W_PREDICT_UPLOAD).upload("in.csv", b"height,age\n170,30\n").run()
+    at.file_uploader(key=widgets.W_PREDICT_UPLOAD).upload("in.csv", b"height,age\n170,30\n").run()
     assert not at.exception
     assert len(at.error) == 1
     message = shown(at.error[0].value)
@@ -339,7 +339,7 @@ def test_an_uploaded_table_has_a_split_seed_like_built_in_data():
     at = start()
     at.file_uploader[0].upload("t.csv", ("x1,x2,y\n" + rows).encode(), "text/csv").run()
     assert session(at).settings.dataset == "csv"
-    seed = at.number_input(key=state.widget_key("data_seed"))
+    seed = at.number_input(key=widgets.widget_key("data_seed"))
     assert seed.label == "Split seed" and not seed.disabled
     ds = session(at).dataset
     before = Trainer(session(at).settings, ds).test_idx.tolist()
@@ -355,34 +355,34 @@ def test_apply_takes_every_edit_from_the_editor_state_and_names_empty_rows():
     """The Apply callback reads the editor's own state: edits, deletions and added rows; added
     rows with no value at all are left out with a notice, a half-filled row is reported by the
     data layer, and a refused table keeps the data and the edits."""
-    store: dict = {}
-    with mock.patch.object(state, "_ss", lambda: store):
-        state.init_state()
-        ds = state.get_dataset()
+    values: dict = {}
+    with mock.patch.object(store, "_ss", lambda: values):
+        actions.init_state()
+        ds = actions.get_dataset()
         x1, x2, target = dataset_frame(ds).columns
-        store[state.editor_key()] = {
+        values[widgets.editor_key()] = {
             "edited_rows": {0: {x1: 123.5}, 3: {x2: -7.25}},
             "added_rows": [{x1: 0.5, x2: -0.5, target: "1"}, {}, {x1: None, x2: None},
                            {x1: 2.0}],
             "deleted_rows": [1, 2],
         }
-        state.apply_editor_edits()
-        new = state.get_dataset()
-        notices = state.take_notices()
+        actions.apply_editor_edits()
+        new = actions.get_dataset()
+        notices = actions.take_notices()
         assert new.n_samples == ds.n_samples - 2 + 1  # the half-filled row has no target
         assert new.X[0, 0] == 123.5 and new.X[1, 1] == -7.25
         assert new.X[-1].tolist() == [0.5, -0.5] and new.classes[new.y[-1]] == "1"
         assert any("Left out 2 added rows with no values at all" in n for n in notices), notices
         assert any("dropped 1 of" in n for n in new.notices), new.notices
         # nothing to apply: said, and nothing changes
-        state.apply_editor_edits()
-        assert state.take_notices() == ["No edits to apply."] and state.get_dataset() is new
+        actions.apply_editor_edits()
+        assert actions.take_notices() == ["No edits to apply."] and actions.get_dataset() is new
         # a table the data layer refuses: one error, data and edits kept
-        key = state.editor_key()
-        store[key] = {"deleted_rows": list(range(new.n_samples))}
-        state.apply_editor_edits()
-        assert state.take_error().startswith("Could not apply the edits: ")
-        assert state.get_dataset() is new and state.editor_key() == key
+        key = widgets.editor_key()
+        values[key] = {"deleted_rows": list(range(new.n_samples))}
+        actions.apply_editor_edits()
+        assert actions.take_error().startswith("Could not apply the edits: ")
+        assert actions.get_dataset() is new and widgets.editor_key() == key
 
 
 def test_apply_edits_keeps_values_and_counts_only_fully_empty_rows():

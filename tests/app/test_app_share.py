@@ -11,7 +11,7 @@ from nn_core.io.serialize import model_to_json
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
 from tests.conftest import go, session, start
-from ui.session import link_codec, nav, state
+from ui.session import link_codec, nav, widgets
 
 
 def test_a_link_opens_its_settings_and_the_same_initial_network():
@@ -49,7 +49,7 @@ def _query(at: AppTest) -> dict[str, str]:
 def test_the_address_bar_follows_the_settings():
     at = start({"dataset": "xor"})
     assert _query(at) == {"dataset": "xor"}
-    at.slider(key=state.widget_key("noise")).set_value(0.35)
+    at.slider(key=widgets.widget_key("noise")).set_value(0.35)
     at.run()
     assert session(at).settings.noise == 0.35
     assert _query(at) == {"dataset": "xor", "noise": "0.35"}

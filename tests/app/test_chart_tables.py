@@ -34,7 +34,7 @@ def test_paused_page_shows_the_charts_as_tables() -> None:
     counts = surface.value
     classes = list(trainer.dataset.classes)
     assert list(counts["class"]) == classes
-    grid = session(at).live.view[1].grid
+    grid = session(at).peek("live_view").grid
     assert counts["grid points"].sum() == grid * grid
 
 

@@ -2,8 +2,9 @@
 
 Opening ``/train?dataset=moons&hidden=5&hide=network`` and then loading a run bundle with six
 layers of 64 units made the locked network 6 × 64. ui/session/locks.py decides what a locked session
-may change; ui.session.state.set_settings applies it to every route: the link itself, a run bundle,
-Compare runs' Restore, the scaling hint's one-click fixes and a failed run's "Try learning rate".
+may change; ui.session.actions.set_settings applies it to every route: the link itself, a run
+bundle, Compare runs' Restore, the scaling hint's one-click fixes and a failed run's "Try
+learning rate".
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from nn_core.training.runs import data_fingerprint, record_run
 from nn_core.training.trainer import Trainer
 from tests.conftest import go, session, start
 from ui.live import controls
-from ui.session import locks, nav, state
+from ui.session import actions, locks, nav, store, widgets
 from ui.views import train_controls
 
 LOCKED_LINK = {"dataset": "moons", "hidden": "5", "hide": "network"}
@@ -28,7 +29,7 @@ def infos(at) -> str:
 
 
 def upload_bundle(at, text: str):
-    at.file_uploader(key=state.W_BUNDLE).upload("run.json", text.encode(),
+    at.file_uploader(key=widgets.W_BUNDLE).upload("run.json", text.encode(),
                                                  "application/json").run()
     assert not at.exception and not at.error
     return at
@@ -72,13 +73,13 @@ def test_a_run_bundle_cannot_lift_the_lock_and_the_page_says_what_was_kept() -> 
 
 def test_a_bundles_table_is_not_loaded_when_the_link_keeps_uploads_out(ss) -> None:
     # the bundle uploader sits in the Upload tab, which hide=upload takes away; the rule
-    # holds in ui.session.state all the same
+    # holds in ui.session.actions all the same
     saved = RunSettings(dataset="csv", target="label", features=("a", "b"), lr=0.5)
-    state.set_settings(RunSettings(dataset="moons"))
-    state.set_locked(frozenset({"upload"}))
-    state.load_bundle(bundle_to_json(saved, TABLE, "mine.csv").encode())
-    assert state.get_settings().dataset == "moons" and state.csv_bytes() is None
-    assert any("the run bundle's table was not loaded" in n for n in state.take_notices())
+    actions.set_settings(RunSettings(dataset="moons"))
+    actions.set_locked(frozenset({"upload"}))
+    actions.load_bundle(bundle_to_json(saved, TABLE, "mine.csv").encode())
+    assert store.session().settings.dataset == "moons" and store.session().csv_bytes is None
+    assert any("the run bundle's table was not loaded" in n for n in actions.take_notices())
 
 
 def test_hiding_the_built_in_choice_keeps_a_bundle_from_switching_it() -> None:
@@ -99,7 +100,7 @@ def test_compare_runs_restore_keeps_the_locked_network() -> None:
     text, _ = write_bundle(current, None, "", [run])
     upload_bundle(go(at, nav.DATA), text)  # the run comes to compare; the settings are the same
     at = go(at, nav.TRAIN)
-    at.button(key=state.restore_key(1)).click().run()
+    at.button(key=widgets.restore_key(1)).click().run()
     assert not at.exception and not at.error
     s = session(at).settings
     assert s.hidden == (5,) and s.lr == 0.1
@@ -108,7 +109,7 @@ def test_compare_runs_restore_keeps_the_locked_network() -> None:
 
 def test_the_scaling_fixes_are_offered_only_where_the_lock_allows() -> None:
     query = {"dataset": "blog", "scale": "none"}
-    keys = [state.fix_key(changes) for _, changes in train_controls.scaling_hint(
+    keys = [widgets.fix_key(changes) for _, changes in train_controls.scaling_hint(
         RunSettings(dataset="blog", scale="none"), 100.0)[1]]
     assert keys
     at = go(start(query), nav.TRAIN)
@@ -119,11 +120,11 @@ def test_the_scaling_fixes_are_offered_only_where_the_lock_allows() -> None:
 
 
 def test_try_rate_keeps_a_locked_rate(ss) -> None:
-    state.set_settings(RunSettings(dataset="xor", lr=3.0))
-    state.set_locked(frozenset({"training"}))
+    actions.set_settings(RunSettings(dataset="xor", lr=3.0))
+    actions.set_locked(frozenset({"training"}))
     controls.on_try_rate(0.1)
-    assert state.get_settings().lr == 3.0
-    assert any("fixes lr" in n for n in state.take_notices())
-    state.set_locked(frozenset())
+    assert store.session().settings.lr == 3.0
+    assert any("fixes lr" in n for n in actions.take_notices())
+    actions.set_locked(frozenset())
     controls.on_try_rate(0.1)
-    assert state.get_settings().lr == 0.1
+    assert store.session().settings.lr == 0.1

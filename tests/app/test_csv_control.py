@@ -155,7 +155,7 @@ def test_a_column_name_or_class_with_a_control_character_is_refused() -> None:
 
 def test_the_predict_pages_downloads_have_no_formula_and_a_hostile_model_is_refused() -> None:
     from tests.conftest import deferred_downloads, go, start
-    from ui.session import nav, state
+    from ui.session import nav, widgets
 
     # names may start like a formula (no control character: those are refused on reading)
     ds = Dataset(X=np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 0.5], [1.0, 1.0]]),
@@ -167,7 +167,7 @@ def test_the_predict_pages_downloads_have_no_formula_and_a_hostile_model_is_refu
     trainer.train_epochs(2)
     with deferred_downloads() as made:
         at = go(start(settings=settings, dataset=ds, trainer=trainer), nav.PREDICT)
-        at.file_uploader(key=state.W_PREDICT_UPLOAD).upload(
+        at.file_uploader(key=widgets.W_PREDICT_UPLOAD).upload(
             "in.csv", b"'=a,b,note\n0,1,\"n\r=1+2\"\n1,0,\"\t@x\"\n", "text/csv").run()
     assert not at.exception and not at.error
     rows = cells(made["predictions.csv"]().decode("utf-8"))
@@ -180,7 +180,7 @@ def test_the_predict_pages_downloads_have_no_formula_and_a_hostile_model_is_refu
     # a model file naming a class with a carriage return is refused on the page in one line
     d = json.loads(model_to_json(trainer))
     d["classes"] = ["\r=1+2", "@SUM(A1)"]
-    at.file_uploader(key=state.W_MODEL_UPLOAD).upload(
+    at.file_uploader(key=widgets.W_MODEL_UPLOAD).upload(
         "m.json", json.dumps(d).encode(), "application/json").run()
     assert not at.exception
     assert len(at.error) == 1 and "control character" in at.error[0].value

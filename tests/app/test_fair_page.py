@@ -163,12 +163,12 @@ def test_leaving_the_train_page_leaves_the_queue(sched):
 
 
 def test_the_notice_says_the_rate_a_shared_run_gets_and_why(ss):
-    from ui.session import state
+    from ui.session import actions, store
 
-    assert state.frame_rate() is None
-    state.note_frame_rate(20, 1.0)
-    state.note_frame_rate(10, 1.0)  # recent ticks weigh most: (20 + 10) / 2
-    assert state.frame_rate() == 15.0
+    assert store.session().live.rate is None
+    actions.note_frame_rate(20, 1.0)
+    actions.note_frame_rate(10, 1.0)  # recent ticks weigh most: (20 + 10) / 2
+    assert store.session().live.rate == 15.0
     assert live._rate_said(None, 1) == ""
     assert live._rate_said(19.0, 1) == f", still its full {live.FRAME_RATE} frames a second"
     assert live._rate_said(12.4, 5) == (

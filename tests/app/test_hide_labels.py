@@ -8,11 +8,11 @@ from streamlit.testing.v1 import AppTest
 
 from nn_core.settings import RunSettings
 from tests.conftest import go, start
-from ui.session import link_codec, locks, nav, state
+from ui.session import choices, link_codec, locks, nav, widgets
 
 # settings whose widget is not keyed by the field's own name
-WIDGET_KEY = {"hidden": state.W_HIDDEN_LAYERS, "l1": state.W_REG_KIND,
-              "l2": state.W_REG_KIND, **state.VIEW_WIDGETS}
+WIDGET_KEY = {"hidden": widgets.W_HIDDEN_LAYERS, "l1": widgets.W_REG_KIND,
+              "l2": widgets.W_REG_KIND, **choices.widget_keys()}
 # the hide list's label differs from the widget's: the widget's reads after the one above it
 WIDGET_LABEL = {"target_loss": "…or at training loss", "l1": "Regularisation",
                 "l2": "Regularisation"}
@@ -46,7 +46,7 @@ def test_every_hide_entry_is_the_label_its_widget_shows():
     seen.update(_widgets(at))
     missing = []
     for name in sorted(set(link_codec.LOCKABLE) - set(link_codec.SECTIONS)):
-        key = WIDGET_KEY.get(name, state.widget_key(name))
+        key = WIDGET_KEY.get(name, widgets.widget_key(name))
         label = locks.LABELS[name]
         if key not in seen:
             missing.append(name)
@@ -60,7 +60,7 @@ def test_every_hide_entry_is_the_label_its_widget_shows():
 
 def test_the_share_page_lists_labels_first_and_learning_finds_the_rate():
     at = go(start(), nav.SHARE)
-    hide = at.multiselect(key=state.W_LINK_HIDE)
+    hide = at.multiselect(key=widgets.W_LINK_HIDE)
     options = list(hide.options)
     assert len(options) == len(link_codec.LOCKABLE) == len(set(options))
     assert "Learning rate (lr)" in options

@@ -213,13 +213,13 @@ def test_the_page_shows_a_bounded_preview_and_makes_the_csv_when_asked():
     import pandas as pd
 
     from tests.conftest import deferred_downloads
-    from ui.session import state
+    from ui.session import widgets
     from ui.views.predict import PREVIEW_ROWS
 
     settings, ds, trainer = _classifier(3)
     at = _predict_page(settings, ds, trainer)
     with deferred_downloads() as made:
-        at.file_uploader(key=state.W_PREDICT_UPLOAD).upload(
+        at.file_uploader(key=widgets.W_PREDICT_UPLOAD).upload(
             "in.csv", _inputs_csv(3000), "text/csv").run()
     assert not at.exception and not at.error
     assert len(at.dataframe[-1].value) == PREVIEW_ROWS == 1000
@@ -232,13 +232,13 @@ def test_the_page_shows_a_bounded_preview_and_makes_the_csv_when_asked():
 def test_a_batch_prediction_is_redone_only_when_the_model_or_the_file_changes():
     from unittest import mock
 
-    from ui.session import state
+    from ui.session import widgets
     from ui.views import predict
 
     settings, ds, trainer = _classifier(3)
     at = _predict_page(settings, ds, trainer)
     with mock.patch.object(predict, "results_frame", wraps=predict.results_frame) as rf:
-        at.file_uploader(key=state.W_PREDICT_UPLOAD).upload(
+        at.file_uploader(key=widgets.W_PREDICT_UPLOAD).upload(
             "in.csv", _inputs_csv(50), "text/csv").run()
         at.number_input[0].set_value(0.5).run()  # another widget: a rerun
         at.run()
@@ -246,7 +246,7 @@ def test_a_batch_prediction_is_redone_only_when_the_model_or_the_file_changes():
         trainer.train_epochs(1)  # new weights: a new prediction
         at.run()
         assert rf.call_count == 2
-        at.file_uploader(key=state.W_PREDICT_UPLOAD).upload(
+        at.file_uploader(key=widgets.W_PREDICT_UPLOAD).upload(
             "other.csv", _inputs_csv(40), "text/csv").run()
         assert rf.call_count == 3
     assert not at.exception and not at.error
@@ -256,14 +256,14 @@ def test_a_table_with_too_many_predicted_values_is_refused_before_predicting():
     from unittest import mock
 
     from nn_core.limits import MAX_PREDICTION_CELLS
-    from ui.session import state
+    from ui.session import widgets
     from ui.views import predict
 
     settings, ds, trainer = _classifier(200, epochs=1)
     rows = MAX_PREDICTION_CELLS // 201 + 1
     at = _predict_page(settings, ds, trainer)
     with mock.patch.object(predict, "results_frame") as rf:
-        at.file_uploader(key=state.W_PREDICT_UPLOAD).upload(
+        at.file_uploader(key=widgets.W_PREDICT_UPLOAD).upload(
             "big.csv", _inputs_csv(rows), "text/csv").run()
         rf.assert_not_called()
     assert not at.exception and len(at.error) == 1

@@ -19,7 +19,7 @@ from nn_core.settings import RunSettings
 from nn_core.training.snapshots import capacity_for
 from nn_core.training.trainer import Trainer
 from tests.conftest import go, session, shown, start
-from ui.session import nav, state
+from ui.session import actions, nav, widgets
 
 
 def table(rows: int, features: int, seed: int = 0) -> bytes:
@@ -111,7 +111,7 @@ def test_the_trainer_does_not_keep_every_layer_of_every_row() -> None:
 # --- the pages check before they allocate --------------------------------------------------------
 @pytest.fixture
 def no_memory(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(state, "memory_left_mb", lambda: 1.0)
+    monkeypatch.setattr(actions, "memory_left_mb", lambda: 1.0)
 
 
 def test_without_memory_train_says_so_in_one_line_and_keeps_the_data(no_memory) -> None:
@@ -132,8 +132,8 @@ def test_without_memory_train_says_so_in_one_line_and_keeps_the_data(no_memory) 
 def test_without_memory_an_upload_is_refused_and_the_old_data_kept(monkeypatch) -> None:
     at = start()
     before = session(at).dataset
-    monkeypatch.setattr(state, "memory_left_mb", lambda: 0.0)
-    at.file_uploader(key=state.W_UPLOAD).upload("big.csv", table(500, 5), "text/csv").run()
+    monkeypatch.setattr(actions, "memory_left_mb", lambda: 0.0)
+    at.file_uploader(key=widgets.W_UPLOAD).upload("big.csv", table(500, 5), "text/csv").run()
     assert not at.exception
     assert any("too little memory free for this table" in shown(e.value) for e in at.error)
     assert session(at).dataset is before and session(at).settings.dataset == "moons"
@@ -154,8 +154,8 @@ def test_without_memory_a_prediction_is_refused_and_the_page_goes_on(monkeypatch
     trainer = Trainer(settings, ds)
     trainer.train_epochs(2)
     at = go(start(settings=settings, dataset=ds, trainer=trainer), nav.PREDICT)
-    monkeypatch.setattr(state, "memory_left_mb", lambda: 1.0)
-    at.file_uploader(key=state.W_PREDICT_UPLOAD).upload("in.csv", b"x1,x2\n" + b"1,2\n" * 9000,
+    monkeypatch.setattr(actions, "memory_left_mb", lambda: 1.0)
+    at.file_uploader(key=widgets.W_PREDICT_UPLOAD).upload("in.csv", b"x1,x2\n" + b"1,2\n" * 9000,
                                                          "text/csv").run()
     assert not at.exception
     (error,) = at.error
@@ -170,13 +170,13 @@ def test_a_prediction_table_is_not_held_after_leaving_the_predict_page() -> None
     trainer = Trainer(settings, ds)
     trainer.train_epochs(2)
     at = go(start(settings=settings, dataset=ds, trainer=trainer), nav.PREDICT)
-    at.file_uploader(key=state.W_PREDICT_UPLOAD).upload("in.csv", b"x1,x2\n1,2\n0,0\n",
+    at.file_uploader(key=widgets.W_PREDICT_UPLOAD).upload("in.csv", b"x1,x2\n1,2\n0,0\n",
                                                          "text/csv").run()
     assert not at.exception and not at.error
-    held = session(at).batch_prediction
-    assert held is not None and len(held[1].frame) == 2
+    held = session(at).peek("prediction")
+    assert held is not None and len(held.frame) == 2
     go(at, nav.DATA)
-    assert session(at).batch_prediction is None
+    assert session(at).peek("prediction") is None
 
 
 # --- a prediction: one layer at a time, within its budget ---------------------------------------

@@ -18,13 +18,13 @@ from nn_core.training.evaluate import ClassQuality, quality_of, trainer_quality
 from nn_core.training.trainer import Trainer
 from tests.conftest import button, go, points, session, shown, start, train_page
 from ui.live import surface as surface_chart
-from ui.session import nav, state
+from ui.session import choices, nav, widgets
 from ui.views import quality
 from ui.views.data import table_csv
 
 HOSTILE = '<b style="font-size:80px">HUGE</b> %{x}'
 
-MARK = state.VIEW_WIDGETS["mark_wrong"]  # the toggle ringing the wrong rows
+MARK = choices.widget_of("mark_wrong")  # the toggle ringing the wrong rows
 
 
 def specs(at: AppTest) -> list[dict]:
@@ -101,7 +101,7 @@ def test_the_section_shows_the_engines_matrices_while_paused_and_not_while_playi
 def test_marking_the_wrong_rows_rings_them_on_the_surface_until_play():
     at = train_page(settings=RunSettings(dataset="moons", noise=0.35))
     button(at, "train_step").click().run()
-    surface = session(at).live.view[1].static()["surface"]["figure"]
+    surface = session(at).peek("live_view").static()["surface"]["figure"]
     assert [t["name"] for t in surface["data"]] == ["train", "test"]  # nothing marked by default
 
     at.toggle(key=MARK).set_value(True).run()
@@ -109,7 +109,7 @@ def test_marking_the_wrong_rows_rings_them_on_the_surface_until_play():
     trainer = session(at).trainer
     quality = trainer_quality(trainer)
     rows = np.sort(np.concatenate([q.rows[q.wrong] for q in quality.values()]))
-    surface = session(at).live.view[1].static()["surface"]["figure"]
+    surface = session(at).peek("live_view").static()["surface"]["figure"]
     ring = surface["data"][-1]
     assert ring["name"] == "wrong" and ring["marker"]["symbol"] == "circle-open"
     X = trainer.dataset.X
@@ -119,13 +119,13 @@ def test_marking_the_wrong_rows_rings_them_on_the_surface_until_play():
                f"{len(rows)} rows." for c in at.caption)
 
     button(at, "train_play").click().run()  # playing: the rings would go stale
-    assert session(at).live.view[1].options.marked == ()
+    assert session(at).peek("live_view").options.marked == ()
     button(at, "train_pause").click().run()
     trainer = session(at).trainer
     assert at.toggle(key=MARK).value  # the choice is kept
     now = trainer_quality(trainer)
     again = np.sort(np.concatenate([q.rows[q.wrong] for q in now.values()]))
-    assert session(at).live.view[1].options.marked == tuple(again.tolist())
+    assert session(at).peek("live_view").options.marked == tuple(again.tolist())
 
 
 def test_validation_rows_are_named_and_counted_in_neither_matrix():
@@ -192,7 +192,7 @@ def _predict_page(settings: RunSettings, epochs: int = 5):
 
 
 def _upload(at: AppTest, data: bytes) -> AppTest:
-    at.file_uploader(key=state.W_PREDICT_UPLOAD).upload("rows.csv", data, "text/csv").run()
+    at.file_uploader(key=widgets.W_PREDICT_UPLOAD).upload("rows.csv", data, "text/csv").run()
     assert not at.exception
     return at
 

@@ -1,5 +1,5 @@
 """The Train page's "Compare runs" section in AppTest, and the runs kept by
-ui/session/state.py: a run is kept when its trainer is replaced, the charts overlay the runs,
+ui/session/actions.py: a run is kept when its trainer is replaced, the charts overlay the runs,
 the table shows what differs, Restore brings a run's settings back, bundles carry the runs
 across sessions."""
 
@@ -11,7 +11,7 @@ from nn_core.io.bundle import write_bundle
 from nn_core.settings import RunSettings
 from nn_core.training.runs import MAX_RUNS, record_run
 from tests.conftest import go, session, start
-from ui.session import nav, state
+from ui.session import actions, nav, store, widgets
 
 TABLE_A = b"a,b,label\n1,2,x\n2,3,y\n3,1,x\n4,4,y\n5,0,x\n0,5,y\n1,1,x\n2,2,y\n"
 TABLE_B = b"a,b,label\n9,2,x\n2,9,y\n3,1,x\n4,4,y\n5,0,x\n0,5,y\n1,1,x\n2,2,y\n"
@@ -25,7 +25,7 @@ def _steps(at, n: int):
 
 
 def _set_lr(at, lr: float):
-    at.select_slider(key=state.widget_key("lr")).set_value(lr).run()
+    at.select_slider(key=widgets.widget_key("lr")).set_value(lr).run()
     return at
 
 
@@ -89,7 +89,7 @@ def test_two_runs_with_different_rates_are_overlaid_tabled_and_restored():
     at.button(key="runs_restore_1").click().run()
     assert not at.exception and not at.error
     assert session(at).settings == RunSettings()  # lr 0.03 again
-    assert at.select_slider(key=state.widget_key("lr")).value == 0.03
+    assert at.select_slider(key=widgets.widget_key("lr")).value == 0.03
     assert session(at).trainer is None or session(at).trainer.epoch == 0
     assert any("Restored the settings Run 1 started with" in i.value.replace("\\", "")
                for i in at.info)
@@ -136,11 +136,11 @@ def test_the_oldest_runs_go_first_with_a_notice():
 
 def test_restore_refuses_a_run_on_a_table_this_session_no_longer_has():
     at = start()
-    at.file_uploader(key=state.W_UPLOAD).upload("a.csv", TABLE_A, "text/csv").run()
+    at.file_uploader(key=widgets.W_UPLOAD).upload("a.csv", TABLE_A, "text/csv").run()
     go(at, nav.TRAIN)
     _steps(at, 2)
     go(at, nav.DATA)
-    at.file_uploader(key=state.W_UPLOAD).upload("b.csv", TABLE_B, "text/csv").run()
+    at.file_uploader(key=widgets.W_UPLOAD).upload("b.csv", TABLE_B, "text/csv").run()
     go(at, nav.TRAIN)
     (run,) = session(at).runs.runs
     assert run.data == "a.csv"
@@ -155,7 +155,7 @@ def test_restore_of_a_run_on_another_built_in_dataset_brings_its_data_back():
     at = go(start(), nav.TRAIN)
     _steps(at, 2)
     go(at, nav.DATA)
-    at.selectbox(key=state.widget_key("dataset")).set_value("circle").run()
+    at.selectbox(key=widgets.widget_key("dataset")).set_value("circle").run()
     go(at, nav.TRAIN)
     assert session(at).settings.dataset == "circle"
     _steps(at, 1)
@@ -194,7 +194,7 @@ def test_a_bundle_carries_the_runs_to_another_session():
 def test_a_run_on_an_uploaded_table_restores_after_a_bundle_round_trip():
     table = b"\xef\xbb\xbfa;b;label\r\n1;2;x\r\n2;3;y\r\n3;1;x\r\n4;4;y\r\n5;0;x\r\n0;5;y\r\n"
     at = start()
-    at.file_uploader(key=state.W_UPLOAD).upload("mine.csv", table, "text/csv").run()
+    at.file_uploader(key=widgets.W_UPLOAD).upload("mine.csv", table, "text/csv").run()
     go(at, nav.TRAIN)
     _steps(at, 2)
     at.button(key="train_reset").click().run()
@@ -211,16 +211,16 @@ def test_a_run_on_an_uploaded_table_restores_after_a_bundle_round_trip():
 
 
 def test_a_setting_changed_before_the_first_epoch_is_where_the_run_starts(ss):
-    state.get_trainer()
-    state.update_settings(lr=0.1)  # kept network, nothing trained yet
-    state.get_trainer().train_epochs(2)
-    state.update_settings(lr=0.3)
-    state.get_trainer().train_epochs(1)
-    state.drop_trainer()
-    (run,) = state.run_log().runs
+    actions.get_trainer()
+    actions.update_settings(lr=0.1)  # kept network, nothing trained yet
+    actions.get_trainer().train_epochs(2)
+    actions.update_settings(lr=0.3)
+    actions.get_trainer().train_epochs(1)
+    actions.drop_trainer()
+    (run,) = store.session().runs.runs
     assert run.settings.lr == 0.1 and run.changes == ("epoch 2: lr 0.1 → 0.3",)
-    assert state.live_run() is None  # no trainer now
-    state.get_trainer().train_epochs(1)
-    live = state.live_run()
+    assert actions.live_run() is None  # no trainer now
+    actions.get_trainer().train_epochs(1)
+    live = actions.live_run()
     assert (live.number, live.epochs, live.settings.lr) == (2, 1, 0.3)
-    assert [r.number for r in state.runs_for_bundle()] == [1, 2]
+    assert [r.number for r in actions.runs_for_bundle()] == [1, 2]

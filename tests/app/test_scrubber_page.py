@@ -12,10 +12,10 @@ from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
 from tests.conftest import go, session, train_page
 from ui.live.view import LiveView, ViewOptions
-from ui.session import nav, state
+from ui.session import choices, nav
 from ui.views.charts import unpack
 
-SLIDER = state.VIEW_WIDGETS["scrub_epoch"]
+SLIDER = choices.widget_of("scrub_epoch")
 
 
 def step(at: AppTest, n: int) -> None:

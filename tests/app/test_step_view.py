@@ -10,7 +10,7 @@ from nn_core.settings import BLOG_SETUP, RunSettings
 from nn_core.training.trainer import Trainer, trainer_step
 from tests.conftest import go, session, start
 from tests.step_reference import blog_network, blog_train_values
-from ui.session import nav, state
+from ui.session import choices, nav, widgets
 from ui.views.step import DIGITS, MAX_UNITS, step_tables
 
 REL = 10.0 ** (1 - DIGITS)  # what 10 significant digits can carry
@@ -93,15 +93,15 @@ def test_the_view_shows_the_engines_numbers_for_the_chosen_row():
     assert _num(loss.split("**")[1]) == pytest.approx(net.loss(X, Y), rel=REL)
 
     # another row: the number input and the button
-    at.number_input(key=state.VIEW_WIDGETS["step_row"]).set_value(5).run()
+    at.number_input(key=choices.widget_of("step_row")).set_value(5).run()
     assert _shown_frames(at)[0].values.tolist() == _expected(at, 5)[2][0].frame.values.tolist()
     at.button(key="step_next_row").click().run()
-    assert at.number_input(key=state.VIEW_WIDGETS["step_row"]).value == 6
+    assert at.number_input(key=choices.widget_of("step_row")).value == 6
     assert _shown_frames(at)[1].values.tolist() == _expected(at, 6)[2][1].frame.values.tolist()
     assert any(f"Dataset row {int(trainer.train_idx[6])}," in _text(c.value) for c in at.caption)
     go(at, nav.DATA)  # the row chosen survives a visit to another page
     go(at, nav.HOW_IT_WORKS)
-    assert at.number_input(key=state.VIEW_WIDGETS["step_row"]).value == 6
+    assert at.number_input(key=choices.widget_of("step_row")).value == 6
 
 
 def test_apply_this_step_changes_the_network_exactly_as_shown():
@@ -110,7 +110,7 @@ def test_apply_this_step_changes_the_network_exactly_as_shown():
     trainer = Trainer(settings, ds)
     trainer.train_epochs(2)
     at = _open(settings, ds, trainer)
-    at.number_input(key=state.VIEW_WIDGETS["step_row"]).set_value(4).run()
+    at.number_input(key=choices.widget_of("step_row")).set_value(4).run()
     trace = trainer_step(trainer, 4)
     weights_before = [f for f in _shown_frames(at) if "new w" in f.columns]
     epoch, history = trainer.epoch, {k: list(v) for k, v in trainer.history.items()}
@@ -201,8 +201,8 @@ def test_a_large_network_collapses_to_the_chosen_units_and_summarises_the_rest()
     # one weight on the path, the shown unit's bias, and every other weight summarised
     assert weights[-1]["to"].tolist() == ["0", "0", f"others ({64 * 50 + 64 - 2})"]
     # pick another unit in hidden layer 2 and another input
-    at.number_input(key=state.step_unit_key(2)).set_value(7).run()
-    at.number_input(key=state.step_unit_key(0)).set_value(49).run()
+    at.number_input(key=widgets.step_unit_key(2)).set_value(7).run()
+    at.number_input(key=widgets.step_unit_key(0)).set_value(49).run()
     frames = _shown_frames(at)
     forward = [f for f in frames if f.columns[1].startswith("z = W·a")]
     assert forward[1]["unit"].tolist() == ["7", "others (63)"]

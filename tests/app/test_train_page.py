@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from nn_core.settings import RunSettings
 from tests.conftest import button, go, session, start, train_page
-from ui.session import nav, state
+from ui.session import choices, nav, widgets
 
 
 def shown_epoch(at: AppTest) -> int:
@@ -36,7 +36,7 @@ def test_widgets_and_counter_are_there():
                   "Discretise", "Log loss"):
         assert label in labels, label
     assert "Regularisation rate" not in labels  # none chosen: no (disabled) rate slider
-    rates = at.select_slider(key=state.widget_key("lr")).options
+    rates = at.select_slider(key=widgets.widget_key("lr")).options
     for preset in ("1e-05", "0.0001", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3",
                    "10"):
         assert preset in rates
@@ -81,7 +81,7 @@ def test_a_hyper_parameter_keeps_the_weights_an_architecture_change_resets_them(
     button(at, "train_step").click().run()
     button(at, "train_step").click().run()
     trainer = session(at).trainer
-    at.select_slider(key=state.widget_key("lr")).set_value(0.1).run()
+    at.select_slider(key=widgets.widget_key("lr")).set_value(0.1).run()
     assert session(at).trainer is trainer and trainer.settings.lr == 0.1
     assert any("Kept the trained network" in i.value for i in at.info)
     assert shown_epoch(at) == 2
@@ -97,7 +97,7 @@ def test_a_refused_setting_shows_one_error_and_changes_nothing():
     session(at).settings = state_settings
     at.run()
     assert not at.exception
-    box = at.text_input(key=state.widget_key("activation"))
+    box = at.text_input(key=widgets.widget_key("activation"))
     box.set_value("tanh,nope").run()
     assert len(at.error) == 1 and "activation" in at.error[0].value
     assert session(at).settings == state_settings
@@ -176,13 +176,13 @@ def test_the_scaling_hint_s_fix_makes_the_blogs_network_separate_its_test_people
 
 def test_standardising_without_biases_is_said_and_either_fix_works():
     at = _blog_page()
-    at.selectbox(key=state.widget_key("scale")).set_value("standard").run()
+    at.selectbox(key=widgets.widget_key("scale")).set_value("standard").run()
     s = session(at).settings
     assert s.scale == "standard" and not s.bias
     assert not _separates_the_blogs_test_people(s)  # 0.946 / 0.624 / 0.947: all class 1
     hint = next(i.value for i in at.info if "without biases" in i.value)
     assert "cannot move away" in hint
-    help_text = at.selectbox(key=state.widget_key("scale")).help
+    help_text = at.selectbox(key=widgets.widget_key("scale")).help
     assert "what lets the network learn" not in help_text and "min–max" in help_text
     for key, changes in (("hint_scale", {"scale": "minmax"}), ("hint_bias", {"bias": True})):
         session(at).settings = s
@@ -200,7 +200,7 @@ def test_a_link_s_units_show_in_the_widgets():
     assert session(at).settings.hidden == (64, 40)
     assert at.number_input(key="w_units_0").value == 64
     assert at.number_input(key="w_units_1").value == 40
-    lr = at.select_slider(key=state.widget_key("lr"))
+    lr = at.select_slider(key=widgets.widget_key("lr"))
     assert lr.value == 0.05 and "0.05" in lr.options  # between two steps, shown as it is
 
 
@@ -220,13 +220,13 @@ def test_the_surface_says_which_inputs_it_holds_and_lets_them_move():
     assert f"age = {age.mean():.4g} (mean)" in _held_caption(at)
     slider = at.slider(key=f"w_held_{session(at).data_version}_2")
     assert (slider.min, slider.max) == (age.min(), age.max()) and slider.label == "age"
-    _, before = session(at).live.view
+    before = session(at).peek("live_view")
     assert before.options.held == ((2, age.mean()),)
     slider.set_value(40.0).run()
     assert not at.exception
     caption = _held_caption(at)
     assert "age = 40." in caption and "mean" not in caption
-    _, after = session(at).live.view
+    after = session(at).peek("live_view")
     assert after.options.held == ((2, 40.0),)
     # the frames the element draws are the network's outputs at age 40
     trainer = session(at).trainer
@@ -234,9 +234,9 @@ def test_the_surface_says_which_inputs_it_holds_and_lets_them_move():
     at_mean = LiveView(trainer, ViewOptions()).frame()["surface"]
     assert after.frame()["surface"] == at40 != at_mean
     at.run()  # nothing moved: the same view (its grid is not recomputed)
-    assert session(at).live.view[1] is after
+    assert session(at).peek("live_view") is after
     # plotting age instead holds weight, at its mean
-    at.selectbox(key=state.VIEW_WIDGETS["surface_y"]).set_value(2).run()
+    at.selectbox(key=choices.widget_of("surface_y")).set_value(2).run()
     assert _held_caption(at).startswith("The surface holds the other inputs fixed: weight = ")
     # two inputs: nothing is held, nothing said
     at = train_page(settings=RunSettings(dataset="xor"))
@@ -258,14 +258,14 @@ def test_view_choices_survive_page_switches_and_stay_in_the_link():
     assert at.checkbox(key="w_view_log").value is True
     assert at.select_slider(key="w_train_speed").value == 50
     assert at.selectbox(key="w_view_y").value == 2
-    _, live_view = session(at).live.view
+    live_view = session(at).peek("live_view")
     assert (live_view.options.surface_y, live_view.options.log_loss) == (2, True)
     assert _held_caption(at).startswith("The surface holds the other inputs fixed: weight = ")
 
 
 def test_a_batch_larger_than_the_data_shows_as_it_is_and_says_what_it_means():
     at = train_page(settings=RunSettings(dataset="xor", n_samples=100, batch_size=500))
-    assert at.number_input(key=state.widget_key("batch_size")).value == 500
+    assert at.number_input(key=widgets.widget_key("batch_size")).value == 500
     assert session(at).settings.batch_size == 500
     assert any("500 is more than the data's 100 rows" in c.value for c in at.caption)
 
@@ -296,7 +296,7 @@ def test_a_blown_up_run_says_so_once_without_a_tick_and_offers_a_smaller_rate():
     assert fix.label == "Try learning rate 0.3"
     fix.click().run()
     assert session(at).settings.lr == 0.3
-    assert at.select_slider(key=state.widget_key("lr")).value == 0.3
+    assert at.select_slider(key=widgets.widget_key("lr")).value == 0.3
     trainer = session(at).trainer  # one click: the new rate and new weights
     assert trainer.epoch == 0 and not trainer.diverged and trainer.settings.lr == 0.3
     assert not at.error and any("press Play" in i.value for i in at.info)
@@ -325,13 +325,13 @@ def test_at_the_smallest_rate_a_dead_run_offers_no_larger_rate_but_what_else_to_
 def test_stop_section_has_early_stopping_and_only_the_validation_share_resets():
     at = train_page()
     button(at, "train_step").click().run()
-    patience = at.number_input(key=state.widget_key("patience"))
+    patience = at.number_input(key=widgets.widget_key("patience"))
     assert patience.label == "Early stopping: patience (epochs)" and patience.value == 0
     patience.set_value(15).run()
     assert session(at).settings.patience == 15
     assert session(at).trainer.epoch == 1  # kept
     assert any("training loss" in c.value for c in at.caption)  # no validation share yet
-    share = at.select_slider(key=state.widget_key("validation_fraction"))
+    share = at.select_slider(key=widgets.widget_key("validation_fraction"))
     assert share.label == "Validation share of the training rows"
     share.set_value(0.2).run()
     assert session(at).settings.validation_fraction == 0.2
@@ -379,7 +379,7 @@ def test_the_default_run_lasts_and_forms_its_surface_over_10_to_20_seconds():
     from nn_core.data.load import load_data
     from nn_core.training.trainer import Trainer
     from ui.live import panel as live
-    from ui.live.view import DEFAULT_SPEED
+    from ui.session.choices import DEFAULT_SPEED
 
     s = RunSettings()
     trainer = Trainer(s, load_data(s))

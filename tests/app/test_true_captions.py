@@ -15,7 +15,7 @@ from nn_core.io.serialize import model_from_json, model_to_json
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
 from tests.conftest import go, session, start, train_page
-from ui.session import nav, state
+from ui.session import nav, widgets
 
 
 def sent(at: AppTest) -> dict:
@@ -25,7 +25,7 @@ def sent(at: AppTest) -> dict:
 
 def test_the_min_max_title_says_the_range_it_scales_to():
     at = train_page()
-    box = at.selectbox(key=state.widget_key("scale"))
+    box = at.selectbox(key=widgets.widget_key("scale"))
     titles = [o for o in box.options if o.startswith("min–max")]
     assert titles == ["min–max to 0.01–0.99"]
     X = np.array([[3.0, -7.0], [5.0, 1.0], [4.0, 0.0]])
@@ -36,11 +36,11 @@ def test_the_min_max_title_says_the_range_it_scales_to():
 def test_a_rate_changed_before_any_training_keeps_no_trained_network():
     at = train_page()
     assert session(at).trainer.epoch == 0
-    at.select_slider(key=state.widget_key("lr")).set_value(0.1).run()
+    at.select_slider(key=widgets.widget_key("lr")).set_value(0.1).run()
     assert session(at).settings.lr == 0.1
     assert not any("Kept the trained network" in i.value for i in at.info)
     at.button(key="train_step").click().run()
-    at.select_slider(key=state.widget_key("lr")).set_value(0.3).run()
+    at.select_slider(key=widgets.widget_key("lr")).set_value(0.3).run()
     assert any("Kept the trained network" in i.value for i in at.info)  # now there is one
 
 

@@ -2,35 +2,28 @@
 
 They live outside the ticking fragment (a click inside a running fragment does not stop it) and
 their callbacks are idempotent (with ``run_every`` active, one click fired its callback twice in
-about half the trials). Every change to the trainer holds the session's training lock
-(:func:`lock`); a tick drops its work when the generation counter moved (Reset) or ``running``
-went False (Pause) while it trained.
+about half the trials). Every change to the trainer goes through :mod:`ui.session.actions`,
+which holds the session's lock; a tick drops its work when the generation counter moved (Reset)
+or ``running`` went False (Pause) while it trained.
 """
 
 from __future__ import annotations
-
-import threading
 
 import streamlit as st
 
 from nn_core.errors import PlaygroundError
 from nn_core.training.trainer import Trainer
 from ui.server.runtime import session_id, shared_scheduler
-from ui.session import state
-
-
-def lock() -> threading.Lock:
-    """The session's training lock (every change to the trainer holds it)."""
-    return state.train_lock()
+from ui.session import actions, store, widgets
 
 
 def _trainer_to_run() -> Trainer | None:
     """The session's trainer, or None (and the refusal shown) if it cannot train: the data
     does not load, or the run blew up (the page says why, once, beside its fix)."""
     try:
-        trainer = state.get_trainer()
+        trainer = actions.get_trainer()
     except PlaygroundError as exc:
-        state.set_error(str(exc))
+        actions.set_error(str(exc))
         return None
     return None if trainer.diverged else trainer
 
@@ -41,48 +34,43 @@ def on_play() -> None:
     if trainer is None:
         return
     if trainer.stop_reason:
-        state.push_notice(f"{trainer.stop_reason} Raise the limit or press Reset to go on.")
+        actions.push_notice(f"{trainer.stop_reason} Raise the limit or press Reset to go on.")
         return
-    state.set_running(True)
+    actions.play()
 
 
 def on_pause() -> None:
     """Stop playing; waits for the slice being trained, so the epoch shown is final."""
-    with lock():
-        state.set_running(False)
+    actions.pause()
     shared_scheduler().leave(session_id())
 
 
 def on_hidden() -> None:
     """The browser says the tab was hidden while playing: pause and free the slot."""
-    if not state.is_running():
+    if not store.session().running:
         return
     on_pause()
-    state.push_notice("Paused because this tab was hidden: its share of the server went to "
+    actions.push_notice("Paused because this tab was hidden: its share of the server went to "
                       "the other runs. Press Play to go on.")
 
 
 def leave_training() -> None:
     """The visitor opened another page: stop playing and give the slot, or the place in the
     queue, back (a session let in later is woken on the Train page)."""
-    state.set_running(False)
+    actions.pause()
     shared_scheduler().leave(session_id())
 
 
 def on_step() -> None:
     """Pause and train exactly one epoch."""
-    with lock():
-        state.set_running(False)
-        trainer = _trainer_to_run()
-        if trainer is None:
-            return
-        trainer.train_epochs(1)  # ends the epoch in progress, if any
+    actions.pause()
+    if _trainer_to_run() is not None:
+        actions.train_one_epoch()
 
 
 def on_reset() -> None:
     """New weights from the seed, epoch 0; the data and every setting stay."""
-    with lock():
-        state.drop_trainer()
+    actions.drop_trainer()
     shared_scheduler().leave(session_id())
 
 
@@ -92,17 +80,11 @@ def on_try_rate(rate: float) -> None:
 
     It does not start playing: the learning-rate slider in the browser still holds the old
     rate until this run reaches it, and a tick sent before then would set that rate again."""
-    if not state.may_change("lr"):  # the button is not offered then; a stale click says why
-        state.push_notice("This classroom link fixes lr: the learning rate stays as it is.")
+    if not actions.may_change("lr"):  # the button is not offered then; a stale click says why
+        actions.push_notice("This classroom link fixes lr: the learning rate stays as it is.")
         return
-    with lock():
-        try:
-            state.update_settings(lr=rate)
-        except PlaygroundError as exc:
-            state.set_error(str(exc))
-            return
-        state.drop_trainer()
-    state.push_notice(f"Learning rate {rate:g}, new weights from the seed: press Play.")
+    if actions.restart_with(lr=rate):
+        actions.push_notice(f"Learning rate {rate:g}, new weights from the seed: press Play.")
 
 
 def fix_rate(trainer) -> float | None:
@@ -117,12 +99,12 @@ def fix_rate(trainer) -> float | None:
 
 def failed_run_notice() -> None:
     """What went wrong with a run that blew up or died, in plain words, and its fix."""
-    trainer = state.current_trainer()
+    trainer = store.session().trainer
     if trainer is None or not trainer.diverged:
         return
     rate = fix_rate(trainer)
     st.error(trainer.stop_reason, icon="⚠️")
-    if rate is not None and state.may_change("lr"):
-        st.button(f"Try learning rate {rate:g}", key=state.W_FIX_RATE, on_click=on_try_rate,
+    if rate is not None and actions.may_change("lr"):
+        st.button(f"Try learning rate {rate:g}", key=widgets.W_FIX_RATE, on_click=on_try_rate,
                   args=(rate,), type="primary", width="content",
                   help="Sets this learning rate and starts again from the seed's weights.")

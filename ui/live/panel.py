@@ -38,11 +38,10 @@ import streamlit as st
 
 from nn_core.errors import PlaygroundError
 from ui.live import controls
-from ui.live.controls import lock
 from ui.live.view import LiveView, ViewOptions
 from ui.server import counters, runtime, scheduler
 from ui.server.runtime import session_id, shared_scheduler
-from ui.session import state
+from ui.session import actions, store, widgets
 from ui.views.text import plain
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -139,15 +138,10 @@ class Pace:
 
 def _view(trainer, options: ViewOptions) -> LiveView:
     """The session's LiveView for this trainer and options (rebuilt when either changes)."""
-    gen = state.generation()
-    cached = state.live_view()
-    if cached is not None:
-        key, view = cached
-        if key == (id(trainer), gen, options):
-            return view
-    view = LiveView(trainer, options, revision=str(gen))
-    state.set_live_view(((id(trainer), gen, options), view))
-    return view
+    s = store.session()
+    gen = s.generation
+    return s.keyed("live_view", (store.trainer_ref(trainer), gen, options),
+                   lambda: LiveView(trainer, options, revision=str(gen)))
 
 
 def tick_seconds(playing: int) -> float:
@@ -192,7 +186,7 @@ def _share_notice(place: int | None, playing: bool, speed: int | str) -> None:
     elif playing and active > 1:
         waiting = f" {queued} more wait for a free slot." if queued else ""
         st.caption(f"{_runs(active)} training on this server; yours runs at a share of it"
-                   + _rate_said(state.frame_rate(), speed) + "." + waiting)
+                   + _rate_said(store.session().live.rate, speed) + "." + waiting)
 
 
 def _rate_said(rate: float | None, speed: int | str) -> str:
@@ -212,7 +206,7 @@ def _runs(n: int) -> str:
 
 
 def _idle(config: scheduler.Config) -> bool:
-    touched = state.touched()
+    touched = store.session().live.touched
     return touched is not None and clock() - touched > 60 * config.idle_minutes
 
 
@@ -230,7 +224,8 @@ def _train_frames(trainer, view: LiveView, gen: int, speed: int | str,
     budget = top_speed_slice(playing) if speed == "max" else FRAME_SECONDS * 3
 
     def stopped() -> bool:  # (reading the session state also raises on a pending request)
-        return runtime.interrupted() or not state.is_running() or state.generation() != gen
+        s = store.session()
+        return runtime.interrupted() or not s.running or s.generation != gen
 
     for _ in range(frames_per_tick(view.frame_bytes)):
         if pace is not None:
@@ -275,7 +270,7 @@ def _train_one_frame(trainer, view: LiveView, speed: int | str, sched: scheduler
         with sched.turn(sid, wait, stopped) as mine:
             if not mine:
                 return None
-            with lock():
+            with store.session().lock:
                 if stopped():
                     return None
                 began = time.monotonic()
@@ -302,36 +297,36 @@ def live_panel(options: ViewOptions, speed: int | str, look_back: int | None = N
     While waiting in the queue for a slot, the panel shows its place, is woken when let in
     (:func:`.runtime.wake`) and looks again every few seconds (:func:`queue_poll`).
     """
-    running = state.is_running()
+    running = store.session().running
     config, sched = runtime.shared()
     sid = session_id()
-    state.set_touched(clock())  # a whole run: the visitor did something
+    actions.touch(clock())  # a whole run: the visitor did something
     if not running:
         sched.leave(sid)
     in_queue = sched.join(sid) if running else 0
     queued = in_queue > 0
-    state.set_static_sent(None)  # a full run may have re-created the element: send it all
+    actions.frames_sent(None)  # a full run may have re-created the element: send it all
 
     def tick() -> None:
-        gen = state.generation()
+        gen = store.session().generation
         try:
-            trainer = state.get_trainer()
+            trainer = actions.get_trainer()
             view = _view(trainer, options)
         except PlaygroundError as exc:
             st.error(plain(str(exc), 400), icon="⚠️")
             return
-        playing = state.is_running() and not trainer.stop_reason
+        playing = store.session().running and not trainer.stop_reason
         if playing and _idle(config):
-            with lock():
-                state.set_running(False)
+            with store.session().lock:
+                actions.pause()
             playing = False
-            state.push_notice(f"Paused after {config.idle_minutes:g} minutes without a click, "
+            actions.push_notice(f"Paused after {config.idle_minutes:g} minutes without a click, "
                               "to give the server to the other runs. Press Play to go on.")
         place = sched.join(sid) if playing else None
         if playing and bool(place) != queued:  # let in, or back in the queue: a new timer
             st.rerun(scope="app")
-        with lock():
-            waiting = state.pending_frames((gen, view.key)) if playing else None
+        with store.session().lock:
+            waiting = actions.pending_frames((gen, view.key)) if playing else None
             if waiting is None and not playing and look_back is not None:
                 try:  # the scrubber: the run as it was at a kept epoch
                     past = view.frame(trainer.at_epoch(look_back))
@@ -342,7 +337,8 @@ def live_panel(options: ViewOptions, speed: int | str, look_back: int | None = N
             if waiting is None:  # paused, or nothing trained yet: the network as it is now
                 waiting = ([_frame(view, trainer)], view.history())
         frames, history = waiting
-        static = view.static() if state.static_sent() != view.key else {"key": view.key}
+        sent = store.session().live.static_sent
+        static = view.static() if sent != view.key else {"key": view.key}
         with st.container(key="nn_epoch"):  # one fixed slot, so the element never moves
             now = frames[-1]["epoch"] == trainer.epoch
             st.markdown(f"## {epoch_title(frames[-1], trainer.held_epoch if now else None)}")
@@ -352,9 +348,9 @@ def live_panel(options: ViewOptions, speed: int | str, look_back: int | None = N
             _status(trainer)
             _share_notice(place, playing, speed)
         _component(
-            key=state.W_LIVE,
+            key=widgets.W_LIVE,
             data={
-                "seq": state.next_live_seq(),
+                "seq": actions.next_live_seq(),
                 "gen": gen,
                 "playing": playing,
                 "plotly_url": PLOTLY_URL,
@@ -367,25 +363,21 @@ def live_panel(options: ViewOptions, speed: int | str, look_back: int | None = N
             on_need_static_change=_resend_static,
             on_hidden_change=controls.on_hidden,
         )
-        state.set_static_sent(view.key)
-        state.set_pending_frames(None)  # sent: the next tick sends what it trains
+        actions.frames_sent(view.key)  # sent: the next tick sends what it trains
         counters.on_tick(trainer, len(frames), playing)
         if not playing:
             sched.leave(sid)
             if running:  # paused or stopped while the timer ran: a full run stops the timer
-                with lock():
-                    if state.generation() == gen:
-                        state.set_running(False)
+                actions.pause_if(gen)
                 st.rerun(scope="app")
             return
         if place:  # waiting for a slot: nothing to train
             return
         began = time.monotonic()
         trained, _ = _train_frames(trainer, view, gen, speed, sid)
-        state.note_frame_rate(len(trained), time.monotonic() - began)
-        with lock():
-            if trained and state.generation() == gen:
-                state.set_pending_frames(((gen, view.key), trained, view.history()))
+        actions.note_frame_rate(len(trained), time.monotonic() - began)
+        if trained:
+            actions.keep_frames((gen, view.key), trained, view.history(), generation=gen)
 
     # One fragment identity per mode (Streamlit names a fragment by its function's name): the
     # browser's timer goes on asking for ticks until the new page reaches it, and the server
@@ -403,7 +395,7 @@ def live_panel(options: ViewOptions, speed: int | str, look_back: int | None = N
 
 def _resend_static() -> None:
     """The element lacks the static part (a message was merged away): send it again."""
-    state.set_static_sent(None)
+    actions.frames_sent(None)
 
 
 def _status(trainer) -> None:

@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
 
-from nn_core.limits import MAX_FEATURES
 from ui.live import protocol
 from ui.live.loss import loss_history, loss_point, loss_ranges, loss_static
 from ui.live.network import (
@@ -62,41 +61,23 @@ class TrainerLike(Protocol):
     feature_names: list[str]
 
 
-# The Train page's speed: epochs per frame ("max": as many as a frame's time budget allows).
-SPEEDS: tuple[int | str, ...] = (1, 2, 5, 10, 20, 50, 100, 200, "max")
-DEFAULT_SPEED = 1  # with ui.live.panel.FRAME_RATE: the default run forms its surface over ~10 s
-_INPUT = {"range": (0, MAX_FEATURES - 1), "link": True}  # a feature index
-_LINKED = {"link": True}
-
-
 @dataclass(frozen=True)
 class ViewOptions:
-    """How the live charts show a run (none of these touch the training).
+    """What a :class:`LiveView` is built for (none of these touch the training): the session's
+    view choices (:class:`ui.session.choices.ViewChoices`, which names them and says which a
+    link carries) as they stand, with what the data decides. Frozen: it is part of the view's
+    cache key."""
 
-    The fields whose metadata says ``link`` are view choices a share link carries, under their
-    field names (with :data:`SPEEDS`: see :func:`linked_view_choices`).
-    """
-
-    surface_x: int = field(default=0, metadata=_INPUT)  # the surface's horizontal input
-    surface_y: int = field(default=1, metadata=_INPUT)  # ... and its vertical one
-    discretise: bool = field(default=False, metadata=_LINKED)
-    log_loss: bool = field(default=False, metadata=_LINKED)
+    surface_x: int = 0  # the surface's horizontal input
+    surface_y: int = 1  # ... and its vertical one
+    discretise: bool = False
+    log_loss: bool = False
     grid: int = GRID
     # (feature index, value) for inputs the surface does not plot; the others sit at their mean.
     # A change rebuilds the view (and its grid) once; frames cost the same as before.
     held: tuple[tuple[int, float], ...] = ()
     # dataset rows to ring on the surface (the rows the classifier gets wrong; set when paused)
     marked: tuple[int, ...] = ()
-
-
-def linked_view_choices() -> dict[str, tuple[Any, dict[str, Any]]]:
-    """``{name: (default, metadata)}`` of the view choices a link carries: the speed, then the
-    linked fields of :class:`ViewOptions`; metadata holds ``choices`` or ``range``."""
-    out: dict[str, tuple[Any, dict[str, Any]]] = {"speed": (DEFAULT_SPEED, {"choices": SPEEDS})}
-    for f in fields(ViewOptions):
-        if f.metadata.get("link"):
-            out[f.name] = (f.default, dict(f.metadata))
-    return out
 
 
 def held_out_mask(trainer: TrainerLike) -> np.ndarray:

@@ -33,12 +33,12 @@ from nn_core.data.dataset import Dataset, split_indices
 from nn_core.data.tabular import show, show_list
 from nn_core.errors import PlaygroundError
 from nn_core.settings import BadValue, RunSettings, check_item
-from ui.live.view import linked_view_choices
+from ui.session.choices import linked
 
 MAX_PARAMS = 64  # parameters looked at when listing unknown names
 MAX_VALUE_CHARS = 1000  # longer values are refused before parsing
 LOCK_PARAM = "hide"  # the parameter listing a classroom link's locked controls
-# ``dataset`` of a link made on an uploaded or edited table (see ui/session/state.py)
+# ``dataset`` of a link made on an uploaded or edited table (see ui/session/actions.py)
 UPLOADED = "csv"
 
 Scalar = str | int | float | bool
@@ -70,7 +70,7 @@ class Param:
 
 
 UI_PARAMS: dict[str, Param] = {
-    name: Param.of(name, default, meta) for name, (default, meta) in linked_view_choices().items()
+    name: Param.of(name, default, meta) for name, (default, meta) in linked().items()
 }
 
 # Parts of pages a classroom link can lock, besides single settings and view choices.

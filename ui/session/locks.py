@@ -3,7 +3,7 @@
 A link's ``hide`` names settings, view choices and sections (``network``, ``training``, ``stop``,
 ``data``, ``upload``, ``editor``). A setting is fixed when it is named, or when its section
 (``RunSettings`` field metadata) is. Every route that changes settings, not only the widgets the
-page hides, passes through :func:`hold` in :func:`ui.session.state.set_settings`: a run bundle,
+page hides, passes through :func:`hold` in :func:`ui.session.actions.set_settings`: a run bundle,
 Compare runs' Restore, the presets, the one-click fixes. A bundle's table is not loaded when
 :func:`tables_fixed` says so.
 """

@@ -3,7 +3,7 @@ and what every page shows first."""
 
 import streamlit as st
 
-from ui.session import state
+from ui.session import actions
 
 DATA = "app_pages/data.py"
 TRAIN = "app_pages/train.py"
@@ -16,7 +16,7 @@ INSIDE = "app_pages/inside.py"
 def start_page(title: str, caption: str) -> None:
     """A page's start: the session's state made ready, the title, the caption and the messages
     waiting to be shown."""
-    state.init_state()
+    actions.init_state()
     st.title(title)
     st.caption(caption)
-    state.show_messages()
+    actions.show_messages()

@@ -16,7 +16,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from ui.session import state
+from ui.session import actions, store, widgets
 
 # Asks for one run after the page's connection came back (a new session then runs app.py).
 _WATCH_JS = """
@@ -49,12 +49,12 @@ def lost_session(protocol_header: str | None, session_id: str) -> bool:
 def lost_session_notice() -> None:
     """On a session's first run, note whether it replaces a lost one; on every run of such a
     session, say so."""
-    if state.session_lost() is None:
+    if store.session().session_lost is None:
         ctx = get_script_run_ctx()
         lost = ctx is not None and lost_session(
             st.context.headers.get("Sec-WebSocket-Protocol"), ctx.session_id)
-        state.set_session_lost(lost)
-    if state.session_lost():
+        actions.set_session_lost(lost)
+    if store.session().session_lost:
         st.error(LOST, icon="🔌")
     _watch_connection()
 
@@ -68,4 +68,4 @@ def _watch_connection() -> None:
     if _watch is None:
         _watch = st.components.v2.component("nn_reconnect_watch", js=_WATCH_JS)
     with st.sidebar:  # an empty element still takes a gap: not above the page's title
-        _watch(key=state.W_RECONNECT_WATCH, on_reconnected_change=_rerun, height=0)
+        _watch(key=widgets.W_RECONNECT_WATCH, on_reconnected_change=_rerun, height=0)

@@ -10,7 +10,7 @@ from typing import Any
 import streamlit as st
 
 from nn_core.errors import PlaygroundError
-from ui.session import state
+from ui.session import actions, store, widgets
 from ui.session.link_codec import KNOWN, MAX_PARAMS, from_query, link_params_for, parse_locked
 
 
@@ -67,7 +67,7 @@ def _on_dropped_link(report: Any) -> None:
         notice = dropped_link_notice(int(dropped.get("fields") or 0),
                                      int(dropped.get("chars") or 0))
         if notice:
-            state.push_notice(notice)
+            actions.push_notice(notice)
 
 
 def _probe_address_bar() -> None:
@@ -77,9 +77,9 @@ def _probe_address_bar() -> None:
     if _probe is None:
         _probe = st.components.v2.component("nn_link_probe", js=_PROBE_JS)
     with st.sidebar:  # an empty element still takes a gap: not above the page's title
-        _probe(key=state.W_LINK_PROBE, data={"max_fields": STREAMLIT_MAX_FIELDS,
+        _probe(key=widgets.W_LINK_PROBE, data={"max_fields": STREAMLIT_MAX_FIELDS,
                                              "max_chars": STREAMLIT_MAX_CHARS},
-               on_dropped_change=state.on_value(state.W_LINK_PROBE, _on_dropped_link),
+               on_dropped_change=widgets.on_value(widgets.W_LINK_PROBE, _on_dropped_link),
                height=0)
 
 
@@ -90,7 +90,7 @@ def open_link() -> None:
     string Streamlit ignored (too many parameters, too long) reaches the page empty: a probe
     in the browser reports it and the next run says so.
     """
-    if state.link_read():
+    if not actions.take_link():
         return
     params = current_params()
     if not params:
@@ -98,19 +98,20 @@ def open_link() -> None:
         return
     settings, view, notices = from_query(params)
     try:
-        state.set_settings(settings)
+        actions.set_settings(settings)
     except PlaygroundError as exc:  # e.g. data settings that cannot load: keep the defaults
         notices.append(f"The link's settings could not be used ({exc}); using the defaults.")
     # after the link's settings: they are what the lock keeps from now on
-    state.set_locked(parse_locked(params))  # its problems are among the notices already
-    state.set_view_choices(view)
+    actions.set_locked(parse_locked(params))  # its problems are among the notices already
+    actions.set_view_choices(view)
     for notice in notices:
-        state.push_notice(notice)
+        actions.push_notice(notice)
 
 
 def link_params() -> dict[str, str]:
     """The query parameters that reproduce this session's set-up (its permalink)."""
-    return link_params_for(state.get_settings(), state.view_choices(), state.locked())
+    s = store.session()
+    return link_params_for(s.settings, s.views.linked_values(), s.locked)
 
 
 def sync_url() -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.session import state
+from ui.session import widgets
 
 _FORMULAS_JS = """
 export default function () {
@@ -77,4 +77,4 @@ def page_support() -> None:
         _support = st.components.v2.component("nn_page_support", js=_FORMULAS_JS,
                                               css=CODE_CSS, isolate_styles=False)
     with st.sidebar:  # an empty element still takes a gap: not above the page's title
-        _support(key=state.W_PAGE_SUPPORT, height=0)
+        _support(key=widgets.W_PAGE_SUPPORT, height=0)

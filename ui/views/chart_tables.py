@@ -9,16 +9,15 @@ import streamlit as st
 
 from nn_core.errors import PlaygroundError
 from ui.live import tables
-from ui.session import state
+from ui.session import store
 
 
 def section(trainer: Any, look_back: int | None) -> None:
     """A closed expander with the loss history, the surface's classes and every weight
     matrix, of the epoch the charts show."""
-    cached = state.live_view()
-    if trainer is None or cached is None:
+    view = store.session().peek("live_view")
+    if trainer is None or view is None:
         return
-    view = cached[1]
     shown = trainer
     if look_back is not None:
         try:

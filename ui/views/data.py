@@ -58,7 +58,7 @@ def _blank(value: Any) -> bool:
 def apply_edits(base: pd.DataFrame, edits: Mapping[str, Any] | None) -> tuple[pd.DataFrame, int]:
     """``base`` with a data editor's edits applied: ``(table, empty added rows dropped)``.
 
-    ``edits`` is the editor's own state (:func:`ui.session.state.editor_edits`):
+    ``edits`` is the editor's own state (:func:`ui.session.widgets.editor_edits`):
     ``edited_rows`` (position -> {column: value}), ``added_rows`` (list of {column: value})
     and ``deleted_rows`` (positions). Added rows without a single value are left out and
     counted, so the page can say so; every other edit is kept exactly as typed.

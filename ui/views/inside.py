@@ -4,7 +4,7 @@ The maths is in :mod:`nn_core.analysis`; here are the Plotly figures and the pag
 Each view shows the network on screen: the live one, or the epoch the Train page's scrubber
 looks back to (:mod:`ui.views.scrubber`), which this page's own epoch slider also moves. The costly
 views (landscape, hidden space) are kept per session for the epoch they were drawn for; the
-rate finder runs on a button (both kept in the session object, ui/session/state.py). User text
+rate finder runs on a button (both kept in the session object, ui/session/store.py). User text
 reaches a figure only through :func:`ui.views.text.plotly_text`.
 """
 
@@ -25,7 +25,7 @@ from nn_core.settings import value_range
 from nn_core.training.trainer import Trainer
 from ui.live.surface import surface_axes
 from ui.server import scheduler
-from ui.session import state
+from ui.session import actions, store, widgets
 from ui.views.charts import TEST_COLOR, TRAIN_COLOR
 from ui.views.text import plain, plotly_text
 
@@ -146,10 +146,7 @@ def landscape_figure(land: landscape.Landscape, epoch: int) -> go.Figure:
 
 def _cached(key: tuple, make: Any) -> Any:
     """This session's view for ``key``, made once (one entry per view name)."""
-    cache = state.inside_views()
-    if cache.get(key[0], (None,))[0] != key:
-        cache[key[0]] = (key, make())
-    return cache[key[0]][1]
+    return store.session().keyed(f"inside:{key[0]}", key, make)
 
 
 def path_of(trainer: Trainer, shown: Trainer) -> tuple[list[np.ndarray], list[int]]:
@@ -168,7 +165,8 @@ def landscape_section(trainer: Trainer, shown: Trainer) -> None:
     rows = sample_rows(len(shown.X_train), landscape.rows_for(shown.network.params.size,
                                                               len(shown.X_train)))
     s = shown.settings
-    key = ("landscape", state.generation(), shown.epoch, s.l1, s.l2, shown.network.params.sum())
+    key = ("landscape", store.session().generation, shown.epoch, s.l1, s.l2,
+           shown.network.params.sum())
 
     def make() -> landscape.Landscape:
         params, epochs = path_of(trainer, shown)
@@ -221,16 +219,16 @@ def hidden_section(shown: Trainer) -> None:
         st.info("This network has no hidden layer: add one on the Train page to see where it "
                 "puts the rows.")
         return
-    layer = st.selectbox("Hidden layer", list(range(1, n_hidden + 1)), key=state.W_INSIDE_LAYER,
+    layer = st.selectbox("Hidden layer", list(range(1, n_hidden + 1)), key=widgets.W_INSIDE_LAYER,
                          format_func=lambda i: f"{i} ({net.sizes[i]} units, "
                          f"{net.layer_activations[i - 1]})")
     layer = min(int(layer), n_hidden)
     ds = shown.dataset
-    views = state.session().views
+    views = store.session().views
     ix, iy = surface_axes(ds.n_features, views.surface_x, views.surface_y)
     rows = sample_rows(len(shown.train_idx), HIDDEN_ROWS)
     X_raw = ds.X[shown.train_idx]
-    key = ("hidden", state.generation(), shown.epoch, layer, ix, iy, net.params.sum())
+    key = ("hidden", store.session().generation, shown.epoch, layer, ix, iy, net.params.sum())
 
     def make() -> hidden.HiddenSpace:
         lines = hidden.grid_lines(X_raw.min(axis=0), X_raw.max(axis=0), ix, iy,
@@ -301,8 +299,8 @@ def slider_rates() -> tuple[float, ...]:
 
 
 def on_find(generation: int) -> None:
-    trainer = state.current_trainer()
-    if trainer is None or state.generation() != generation:
+    trainer = store.session().trainer
+    if trainer is None or store.session().generation != generation:
         return
     s = trainer.settings
     try:
@@ -311,16 +309,16 @@ def on_find(generation: int) -> None:
                                         trainer.Y_train, s.batch_size, s.seed, s.update_rule,
                                         s.l1, s.l2)
     except PlaygroundError as exc:
-        state.set_error(str(exc))
+        actions.set_error(str(exc))
         return
-    state.inside_views()["finder"] = ((generation, trainer.epoch), found)
+    store.session().keep("inside:finder", (generation, trainer.epoch), found)
 
 
 def on_use(rate: float, suggested: float) -> None:
-    if state.try_update_settings(lr=rate):
+    if actions.try_update_settings(lr=rate):
         snapped = "" if rate == suggested else (
             f" (the finder suggested {suggested:.3g}; the slider's nearest step is {rate:g})")
-        state.push_notice(f"Learning rate set to {rate:g}{snapped}.")
+        actions.push_notice(f"Learning rate set to {rate:g}{snapped}.")
 
 
 def finder_section(trainer: Trainer) -> None:
@@ -331,14 +329,13 @@ def finder_section(trainer: Trainer) -> None:
                "the rate grows from 0.00001 to 10, and the loss is measured after each step; "
                "the suggested rate is where the loss falls fastest, before its lowest point. "
                "Your network, its optimiser and its run are not touched.")
-    st.button("Find a learning rate", key=state.W_INSIDE_FIND, on_click=on_find,
-              args=(state.generation(),), disabled=not state.may_change("lr"),
+    st.button("Find a learning rate", key=widgets.W_INSIDE_FIND, on_click=on_find,
+              args=(store.session().generation,), disabled=not actions.may_change("lr"),
               help="Up to 100 mini-batches of at most 256 rows on a copy: about a second on "
               "the largest network.")
-    entry = state.inside_views().get("finder")
-    if entry is None or entry[0] != (state.generation(), trainer.epoch):
+    found = store.session().made_for("inside:finder", (store.session().generation, trainer.epoch))
+    if found is None:
         return
-    found = entry[1]
     st.plotly_chart(finder_figure(found, s.lr), key="inside_finder", width="stretch",
                     config=CONFIG)
     batch = ("all the rows" if found.batch_rows >= len(trainer.X_train) else
@@ -351,8 +348,8 @@ def finder_section(trainer: Trainer) -> None:
                 "network, or fix what the gradient flow shows, and look again.")
         return
     rate = lr_finder.snap(found.suggested, slider_rates())
-    st.button(f"Use this rate ({rate:g})", key=state.W_INSIDE_USE, on_click=on_use,
-              args=(rate, found.suggested), disabled=not state.may_change("lr"),
+    st.button(f"Use this rate ({rate:g})", key=widgets.W_INSIDE_USE, on_click=on_use,
+              args=(rate, found.suggested), disabled=not actions.may_change("lr"),
               help="Sets the Train page's learning-rate slider"
               + ("" if rate == found.suggested else
                  f" to its nearest step (the suggestion is {found.suggested:.3g})") + ".")

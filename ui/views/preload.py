@@ -20,7 +20,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.session import state
+from ui.session import widgets
 
 # the element modules the app's pages use, the heaviest and most often waited for first
 WANTED = ("StreamlitSyntaxHighlighter", "PlotlyChart", "katex", "DataFrame", "Table",
@@ -76,4 +76,4 @@ def warm_browser() -> None:
     if _component is None:
         _component = st.components.v2.component("nn_preload", js=_JS)
     with st.sidebar:
-        _component(key=state.W_PRELOAD, data={"chunks": list(names)}, height=0)
+        _component(key=widgets.W_PRELOAD, data={"chunks": list(names)}, height=0)

@@ -33,7 +33,7 @@ from nn_core.training.evaluate import (
     target_values,
     trainer_quality,
 )
-from ui.session import state
+from ui.session import actions, store, widgets
 from ui.views.charts import TEST_COLOR, TRAIN_COLOR, split_marker
 from ui.views.text import plain, plotly_text, widget_text
 
@@ -217,22 +217,18 @@ def paused_quality() -> tuple[Trainer, dict[str, Quality]] | None:
     its current weights, kept in the session until they change; None when the settings do not
     fit the data (the live panel says why)."""
     try:
-        trainer = state.get_trainer()
+        trainer = actions.get_trainer()
     except PlaygroundError:
         return None
     weights = np.asarray(trainer.network.params).tobytes()
-    key = (id(trainer), state.generation(), trainer.epoch,
+    key = (store.trainer_ref(trainer), store.session().generation, trainer.epoch,
            hashlib.blake2b(weights, digest_size=16).hexdigest())
-    measured = state.quality(key)
-    if measured is None:
-        measured = trainer_quality(trainer)
-        state.set_quality(key, measured)
-    return trainer, measured
+    return trainer, store.session().keyed("quality", key, lambda: trainer_quality(trainer))
 
 
 def surface_marks(quality: dict[str, Quality] | None, running: bool) -> tuple[int, ...]:
     """The rows to ring on the live surface: the wrong rows, when asked for and paused."""
-    if running or not state.mark_wrong_rows():
+    if running or not store.session().views.mark_wrong:
         return ()
     return marked_rows(quality)
 
@@ -288,10 +284,10 @@ def _classification(splits: list[tuple[str, ClassQuality]], ds: Dataset, X: np.n
     total = sum(q.n for _, q in splits)
     st.markdown(f"**Rows it gets wrong: {len(wrong):,} of {total:,}**")
     if surface:
-        st.toggle("Mark the wrong rows on the surface", **state.view_widget("mark_wrong"),
+        st.toggle("Mark the wrong rows on the surface", **widgets.view_widget("mark_wrong"),
                   help="Red rings on the decision surface above, for this epoch's network. "
                   "Playing removes them (they would go stale).")
-        if state.mark_wrong_rows():
+        if store.session().views.mark_wrong:
             st.caption(f"The red rings on the decision surface mark these {len(wrong):,} rows.")
     if len(wrong):
         st.dataframe(wrong.head(WRONG_ROWS_SHOWN), hide_index=True, width="stretch",

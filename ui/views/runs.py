@@ -17,7 +17,7 @@ import streamlit as st
 
 from nn_core.training.runs import MAX_LOG_BYTES, MAX_POINTS, MAX_RUNS, RunRecord, changed_fields
 from ui.live.protocol import LINE_KEY
-from ui.session import state
+from ui.session import actions, store, widgets
 from ui.views.charts import split_line
 from ui.views.text import plain, plotly_text, widget_text
 
@@ -151,19 +151,14 @@ def _score(value: float, metric: str) -> str:
     return f"{value:.1%} accuracy" if metric == "accuracy" else f"R² {value:.3f}"
 
 
-def _restore(number: int) -> None:
-    from ui.live import controls
-
-    with controls.lock():
-        state.restore_run(number)
 
 
 def compare_runs() -> None:
     """The section: captions, the two charts, the table and a Restore button per kept run."""
     st.header("Compare runs")
-    kept = list(state.run_log().runs)
-    running = state.is_running()
-    live = None if running else state.live_run()
+    kept = list(store.session().runs.runs)
+    running = store.session().running
+    live = None if running else actions.live_run()
     runs = kept + ([live] if live is not None else [])
     st.caption(f"A run lasts from new weights (Reset, new data or a new network) to the next. "
                f"This session keeps the last {MAX_RUNS} runs that trained an epoch, "
@@ -176,7 +171,7 @@ def compare_runs() -> None:
                    "appears here beside the next one.")
         return
     run_names = names(runs, live)
-    loss, acc = figures(runs, run_names, state.session().views.log_loss)
+    loss, acc = figures(runs, run_names, store.session().views.log_loss)
     c1, c2 = st.columns(2)
     with c1:
         st.plotly_chart(loss, key="runs_loss", width="stretch", config={"displaylogo": False})
@@ -201,7 +196,7 @@ def compare_runs() -> None:
     for start in range(0, len(kept), per_row):
         cols = st.columns(per_row)
         for col, run in zip(cols, kept[start:start + per_row], strict=False):
-            col.button(f"↩ Restore {run.label}", key=state.restore_key(run.number),
-                       on_click=_restore, args=(run.number,), width="stretch",
+            col.button(f"↩ Restore {run.label}", key=widgets.restore_key(run.number),
+                       on_click=actions.restore_run, args=(run.number,), width="stretch",
                        help=plain(f"Sets the settings {run.label} started with "
                                   f"({run.epochs} epochs on {run.data}).", 300))

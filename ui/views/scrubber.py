@@ -8,16 +8,15 @@ by replaying from the earlier one (``Trainer.at_epoch``; its cost is checked aga
 fits). The slider offers every epoch; the live element then draws ``Trainer.at_epoch(k)`` (a
 read-only copy) instead of the live network. Play, Step and Reset move the run on, and the
 scrubber follows: a choice is remembered only for the run and epoch it was made on
-(``Views.scrub_at`` in ui/session/state.py), so any of them returns to now.
+(``ViewChoices.scrub_at`` in ui/session/choices.py), so any of them returns to now.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from nn_core.errors import PlaygroundError
 from nn_core.training.trainer import Trainer
-from ui.session import state
+from ui.session import actions, store, widgets
 
 
 def kept_caption(trainer: Trainer, wanted: int | None = None) -> str:
@@ -53,16 +52,11 @@ def look_back(trainer: Trainer | None, running: bool) -> int | None:
     """The epoch the charts should show instead of now, or None; keeps the slider in step with
     the run (back to now after Play, Step, Reset or Continue). An epoch that cannot be rebuilt
     gives the nearest one before it that can (:meth:`Trainer.reachable`)."""
-    views = state.session().views
+    actions.follow_run(trainer, running)
     if trainer is None or running or trainer.epoch == 0:
-        views.scrub_at = None
         return None
-    here = (state.generation(), int(trainer.epoch))
-    if views.scrub_at != here or not 0 <= views.scrub_epoch <= here[1]:
-        views.scrub_at = here
-        views.scrub_epoch = here[1]
-    k = trainer.reachable(views.scrub_epoch)
-    return None if k == here[1] else int(k)
+    k = trainer.reachable(store.session().views.scrub_epoch)
+    return None if k == trainer.epoch else int(k)
 
 
 def controls(trainer: Trainer | None, running: bool) -> int | None:
@@ -73,41 +67,29 @@ def controls(trainer: Trainer | None, running: bool) -> int | None:
         return None
     now = int(trainer.epoch)
     c_slider, c_continue, c_now = st.columns([4, 1.3, 1], vertical_alignment="bottom")
-    views = state.session().views
-    renew = views.scrub_bound != now  # a new "now" is a new slider for Streamlit
-    views.scrub_bound = now
+    renew = actions.look_back_ends(now)  # a new "now" is a new slider for Streamlit
     c_slider.slider(
-        "Look back to epoch", 0, now, step=1, **state.view_widget("scrub_epoch", renew),
+        "Look back to epoch", 0, now, step=1, **widgets.view_widget("scrub_epoch", renew),
         help="Every chart shows the network as it was at that epoch.",
     )
-    c_continue.button("Continue from here", key=state.W_SCRUB_CONTINUE, on_click=on_continue,
+    c_continue.button("Continue from here", key=widgets.W_SCRUB_CONTINUE, on_click=on_continue,
                       args=(k,), disabled=k is None, width="stretch",
                       help="Make that epoch's network the live one; the later epochs are "
                       "forgotten.")
-    c_now.button("Back to now", key=state.W_SCRUB_NOW, on_click=on_back_to_now, disabled=k is None,
-                 width="stretch")
-    wanted = state.session().views.scrub_epoch
+    c_now.button("Back to now", key=widgets.W_SCRUB_NOW, on_click=on_back_to_now,
+                 disabled=k is None, width="stretch")
+    wanted = store.session().views.scrub_epoch
     st.caption(kept_caption(trainer, wanted))
     return k
 
 
 def on_continue(epoch: int | None) -> None:
     """Make the snapshot of ``epoch`` the live network (the trainer goes back there exactly)."""
-    if epoch is None:
-        return
-    with state.train_lock():
-        trainer = state.current_trainer()
-        if trainer is None or state.is_running():
-            return
-        try:
-            trainer.continue_from(epoch)
-        except PlaygroundError as exc:
-            state.set_error(str(exc))
-            return
-    state.push_notice(f"Back at epoch {epoch}: press Play or Step to train on from there.")
+    if epoch is not None:
+        actions.continue_from(epoch)
 
 
 def on_back_to_now() -> None:
-    trainer = state.current_trainer()
+    trainer = store.session().trainer
     if trainer is not None:
-        state.session().views.scrub_epoch = int(trainer.epoch)
+        actions.set_view(scrub_epoch=int(trainer.epoch))

@@ -20,8 +20,8 @@ import streamlit as st
 
 from nn_core.engine.trace import StepTrace
 from nn_core.errors import PlaygroundError
-from nn_core.training.trainer import Trainer, apply_step, trainer_step
-from ui.session import state
+from nn_core.training.trainer import Trainer
+from ui.session import actions, store, widgets
 from ui.views.text import plain, widget_text
 
 MAX_UNITS = 8  # units shown one by one per layer; more collapse to the chosen unit + a summary
@@ -240,32 +240,7 @@ def step_tables(trace: StepTrace, input_names: list[str], raw: np.ndarray,
 
 # ---------------------------------------------------------------------------- Streamlit
 def _next_row(n: int) -> None:
-    views = state.session().views
-    views.step_row = (views.step_row + 1) % n
-
-
-def _apply(row: int, shown_after: np.ndarray) -> None:
-    """Apply the step on ``row`` if it is still the one shown (same weights, settings and
-    optimiser state give the same new weights, bit for bit); else say so."""
-    with state.train_lock():
-        trainer = state.current_trainer()
-        try:
-            if trainer is None:
-                raise ValueError("the network was reset")
-            trace = trainer_step(trainer, row)
-            if not np.array_equal(trace.params_after, shown_after, equal_nan=True):
-                raise ValueError("the network or its settings changed since the step was shown")
-            apply_step(trainer, trace)
-        except ValueError as exc:
-            state.session().step_result = (
-                False, f"Not applied: {exc}. The step below is the one for the network now.")
-            return
-    state.session().step_result = (True, (
-        f"Applied the step on training row {row}: the weights are now the “new w” that was "
-        f"shown. It is not an epoch: the epoch counter stays at {trainer.epoch} and the loss "
-        f"history is unchanged; the Train page's loss line ends at the loss after the step. "
-        f"Steps applied by hand to this network: "
-        f"{trainer.manual_steps}."))
+    actions.set_view(step_row=(store.session().views.step_row + 1) % n)
 
 
 def _unit_pickers(sizes: list[int], layer_names: list[str]) -> list[int]:
@@ -277,7 +252,7 @@ def _unit_pickers(sizes: list[int], layer_names: list[str]) -> list[int]:
         if n <= MAX_UNITS:
             chosen.append(0)
             continue
-        key = state.seed(state.step_unit_key(i), 0, lambda v, n=n: 0 <= int(v) < n)
+        key = widgets.seed(widgets.step_unit_key(i), 0, lambda v, n=n: 0 <= int(v) < n)
         col = cols[big.index(i)]
         chosen.append(int(col.number_input(f"{layer_names[i]}: unit shown (0–{n - 1})", 0,
                                            n - 1, key=key, step=1)))
@@ -300,20 +275,19 @@ def _section() -> None:
         "engine's own; the view never changes the network unless you apply the step."
     )
     try:
-        trainer: Trainer = state.get_trainer()
+        trainer: Trainer = actions.get_trainer()
     except PlaygroundError as exc:
         st.error(plain(f"No step to show: {exc}", 400), icon="⚠️")
         return
     n = len(trainer.X_train)
-    views = state.session().views
-    if not 0 <= views.step_row < n:
-        views.step_row = 0
+    if not 0 <= store.session().views.step_row < n:
+        actions.set_view(step_row=0)
     c_row, c_next, c_info = st.columns([2, 1, 4], vertical_alignment="bottom")
     c_row.number_input(f"Training row (0–{n - 1})", 0, n - 1, step=1,
-                       **state.view_widget("step_row"))
-    c_next.button("Another row", key=state.W_STEP_NEXT_ROW, on_click=_next_row, args=(n,),
+                       **widgets.view_widget("step_row"))
+    c_next.button("Another row", key=widgets.W_STEP_NEXT_ROW, on_click=_next_row, args=(n,),
                   width="stretch", help="The next training row (after the last, the first).")
-    row = int(views.step_row)
+    row = int(store.session().views.step_row)
     ds = trainer.dataset
     data_row = int(trainer.train_idx[row])
     target = (widget_text(ds.classes[int(ds.y[data_row])]) if ds.classes
@@ -327,8 +301,7 @@ def _section() -> None:
     layer_names = ["Inputs"] + [f"Hidden layer {i}" for i in range(1, len(sizes) - 1)] + [
         "Output layer"]
     chosen = _unit_pickers(sizes, layer_names)
-    with state.train_lock():
-        trace = trainer_step(trainer, row)
+    trace = actions.step_trace(row)
     tables = step_tables(trace, input_names, ds.X[data_row], chosen)
     collapsed = [f"{layer_names[i]}: {n} units, showing unit {chosen[i]}"
                  for i, n in enumerate(sizes) if n > MAX_UNITS]
@@ -404,11 +377,11 @@ def _section() -> None:
             with right:
                 _show(by_key[f"step_blog_grads_{k}"])
 
-    st.button("Apply this step to the network", key=state.W_STEP_APPLY, type="primary",
-              on_click=_apply, args=(row, trace.params_after.copy()),
+    st.button("Apply this step to the network", key=widgets.W_STEP_APPLY, type="primary",
+              on_click=actions.apply_shown_step, args=(row, trace.params_after.copy()),
               help="Sets the network's weights (and the optimiser's state) to what this step "
                    "gives, exactly; it does not count as an epoch.")
-    result, state.session().step_result = state.session().step_result, None
+    result, store.session().step_result = store.session().step_result, None
     if result is not None:
         ok, message = result
         (st.success if ok else st.error)(plain(message, 600))

@@ -1,7 +1,7 @@
 """The Train page's settings widgets, each bound to one field of the session's RunSettings.
 
-Every widget takes its value from the stored settings (:func:`ui.session.state.bind`) and writes
-back through :func:`ui.session.state.try_update_settings`, which keeps the trained weights for
+Every widget takes its value from the stored settings (:func:`ui.session.widgets.bind`) and writes
+back through :func:`ui.session.actions.try_update_settings`, which keeps the trained weights for
 hyper-parameters (learning rate, batch size, optimiser, regularisation, update rule), resets
 them for anything that changes the network (architecture, initialisation, biases, scaling),
 says which happened, and shows a refused value as one ``st.error`` line.
@@ -32,7 +32,7 @@ from nn_core.settings import (
     help_text,
     value_range,
 )
-from ui.session import state
+from ui.session import actions, store, widgets
 from ui.views.text import plain
 
 # Every limit, name and help text comes from the settings' field metadata
@@ -64,19 +64,19 @@ def rate_options(field: str, steps: tuple[float, ...], current: float) -> tuple[
 
 
 def _set(**changes: Any) -> None:
-    state.try_update_settings(**changes)
+    actions.try_update_settings(**changes)
 
 
 # ------------------------------------------------------------------------------ architecture
 def _on_layers(n: int) -> None:
     n = int(n)
-    hidden = list(state.get_settings().hidden)
+    hidden = list(store.session().settings.hidden)
     fill = hidden[-1] if hidden else 4
     _set(hidden=tuple((hidden + [fill] * n)[:n]))
 
 
 def _on_units(units: int, layer: int) -> None:
-    hidden = list(state.get_settings().hidden)
+    hidden = list(store.session().settings.hidden)
     if layer < len(hidden):
         hidden[layer] = int(units)
         _set(hidden=tuple(hidden))
@@ -84,61 +84,61 @@ def _on_units(units: int, layer: int) -> None:
 
 def architecture(n_features: int) -> None:
     """Hidden layers, units per layer, activation, output and loss (limits: RunSettings)."""
-    s = state.get_settings()
-    if not state.shown("hidden"):
+    s = store.session().settings
+    if not actions.shown("hidden"):
         st.caption("Hidden layers: " + (", ".join(map(str, s.hidden)) or "none"))
     else:
         st.number_input("Hidden layers", 0, MAX_LAYERS, step=1,
-                        key=state.put(state.W_HIDDEN_LAYERS, len(s.hidden)),
-                        on_change=state.on_value(state.W_HIDDEN_LAYERS, _on_layers),
+                        key=widgets.put(widgets.W_HIDDEN_LAYERS, len(s.hidden)),
+                        on_change=widgets.on_value(widgets.W_HIDDEN_LAYERS, _on_layers),
                         help="0 = no hidden layer (a linear or logistic model).")
-    if s.hidden and state.shown("hidden"):
+    if s.hidden and actions.shown("hidden"):
         # short labels in boxes of one width that wrap in layer order: one line each, however
         # narrow the column and however many layers
         st.caption("Units in each hidden layer")
         with st.container(horizontal=True, key="train_units", gap="small"):
             for i, units in enumerate(s.hidden):
-                key = state.put(state.units_key(i), int(units))
+                key = widgets.put(widgets.units_key(i), int(units))
                 st.number_input(
                     f"Layer {i + 1}", MIN_UNITS, MAX_UNITS, step=1, key=key, width=UNITS_WIDTH,
-                    on_change=state.on_value(key, _on_units, i),
+                    on_change=widgets.on_value(key, _on_units, i),
                     help=f"Units in hidden layer {i + 1}. " + help_text("hidden", True),
                 )
-    if state.shown("activation"):
+    if actions.shown("activation"):
         _activation(s.activations)
-    if state.shown("output"):
+    if actions.shown("output"):
         st.selectbox("Output", OUTPUTS, format_func=titles("output"),
                      help=help_text("output", effect=True),
-                     key=state.bind("output"), on_change=state.on_change("output"))
-    if state.shown("loss"):
+                     key=widgets.bind("output"), on_change=widgets.on_change("output"))
+    if actions.shown("loss"):
         st.selectbox("Loss", LOSSES, format_func=titles("loss"), help=help_text("loss", True),
-                     key=state.bind("loss"), on_change=state.on_change("loss"))
-    if state.shown("init"):
+                     key=widgets.bind("loss"), on_change=widgets.on_change("loss"))
+    if actions.shown("init"):
         st.selectbox("Initialisation", INITS, format_func=titles("init"),
                      help=help_text("init", True),
-                     key=state.bind("init"), on_change=state.on_change("init"))
-    if state.shown("scale"):
+                     key=widgets.bind("init"), on_change=widgets.on_change("init"))
+    if actions.shown("scale"):
         st.selectbox("Input scaling", SCALES, format_func=titles("scale"),
-                     key=state.bind("scale"), on_change=state.on_change("scale"),
+                     key=widgets.bind("scale"), on_change=widgets.on_change("scale"),
                      help=help_text("scale", True))
-    if state.shown("bias"):
-        st.checkbox("Biases", key=state.bind("bias"), on_change=state.on_change("bias"),
+    if actions.shown("bias"):
+        st.checkbox("Biases", key=widgets.bind("bias"), on_change=widgets.on_change("bias"),
                     help=help_text("bias", True))
-    if n_features == 2 and state.shown("transforms"):
-        st.multiselect("Extra input features", TRANSFORMS, key=state.bind("transforms", list),
-                       on_change=state.on_change("transforms", tuple),
+    if n_features == 2 and actions.shown("transforms"):
+        st.multiselect("Extra input features", TRANSFORMS, key=widgets.bind("transforms", list),
+                       on_change=widgets.on_change("transforms", tuple),
                        help=help_text("transforms", True))
 
 
 def _activation(acts: tuple[str, ...]) -> None:
     if len(set(acts)) <= 1:
         st.selectbox("Activation (hidden layers)", ACTIVATIONS, help=help_text("activation", True),
-                     key=state.bind("activation", lambda v: v if v in ACTIVATIONS else None),
-                     on_change=state.on_change("activation"))
+                     key=widgets.bind("activation", lambda v: v if v in ACTIVATIONS else None),
+                     on_change=widgets.on_change("activation"))
     else:
         st.text_input("Activations, one per hidden layer", help=help_text("activation", True),
-                      key=state.bind("activation"),
-                      on_change=state.on_change("activation"))
+                      key=widgets.bind("activation"),
+                      on_change=widgets.on_change("activation"))
 
 
 # ------------------------------------------------------------------------------- optimisation
@@ -148,11 +148,11 @@ def _regularisation(s: Any) -> tuple[str, float]:
 
 
 def _on_reg_kind(kind: str) -> None:
-    _on_reg(kind, _regularisation(state.get_settings())[1])
+    _on_reg(kind, _regularisation(store.session().settings)[1])
 
 
 def _on_reg_rate(rate: float) -> None:
-    _on_reg(_regularisation(state.get_settings())[0], float(rate))
+    _on_reg(_regularisation(store.session().settings)[0], float(rate))
 
 
 def _on_reg(kind: str, rate: float) -> None:
@@ -166,52 +166,52 @@ def _on_reg(kind: str, rate: float) -> None:
 
 def optimisation(n_train: int) -> None:
     """Learning rate, batch size, optimiser, regularisation, update rule, seed."""
-    s = state.get_settings()
+    s = store.session().settings
     rates = rate_options("lr", LEARNING_RATES, s.lr)
-    if state.shown("lr"):
+    if actions.shown("lr"):
         st.select_slider("Learning rate", rates, format_func=_fmt_rate,
-                         key=state.bind("lr", float), on_change=state.on_change("lr"),
+                         key=widgets.bind("lr", float), on_change=widgets.on_change("lr"),
                          help=help_text("lr", True) + f" TensorFlow Playground's steps, "
                          f"{rates[0]:g} to {rates[-1]:g}, and any value a link set.")
-    if state.shown("batch_size"):
+    if actions.shown("batch_size"):
         st.number_input("Batch size (0 = all rows)", *value_range("batch_size"), step=1,
-                        key=state.bind("batch_size"), on_change=state.on_change("batch_size"),
+                        key=widgets.bind("batch_size"), on_change=widgets.on_change("batch_size"),
                         help=help_text("batch_size", True))
         if s.batch_size > n_train:
             st.caption(f"{s.batch_size:,} is more than the data's {n_train:,} rows: each "
                        "batch is the whole training set.")
-    if state.shown("optimizer"):
+    if actions.shown("optimizer"):
         st.selectbox("Optimiser", OPTIMIZERS, format_func=titles("optimizer"),
                      help=help_text("optimizer", True),
-                     key=state.bind("optimizer"), on_change=state.on_change("optimizer"))
-    if s.optimizer == "momentum" and state.shown("momentum"):
+                     key=widgets.bind("optimizer"), on_change=widgets.on_change("optimizer"))
+    if s.optimizer == "momentum" and actions.shown("momentum"):
         st.number_input("Momentum", *value_range("momentum"), step=0.05, format="%.3f",
-                        key=state.bind("momentum"), on_change=state.on_change("momentum"),
+                        key=widgets.bind("momentum"), on_change=widgets.on_change("momentum"),
                         help=help_text("momentum", True))
     kind, rate = _regularisation(s)
-    if state.shown("l1", "l2"):
+    if actions.shown("l1", "l2"):
         st.selectbox("Regularisation", ("none", "L1", "L2"),
-                     key=state.put(state.W_REG_KIND, kind),
-                     on_change=state.on_value(state.W_REG_KIND, _on_reg_kind))
+                     key=widgets.put(widgets.W_REG_KIND, kind),
+                     on_change=widgets.on_value(widgets.W_REG_KIND, _on_reg_kind))
         if kind != "none":  # (not a disabled slider: its greyed label was unreadable, 2.6:1)
             st.select_slider("Regularisation rate", rate_options("l2", REG_RATES, rate),
-                             format_func=_fmt_rate, key=state.put(state.W_REG_RATE, rate),
-                             on_change=state.on_value(state.W_REG_RATE, _on_reg_rate),
+                             format_func=_fmt_rate, key=widgets.put(widgets.W_REG_RATE, rate),
+                             on_change=widgets.on_value(widgets.W_REG_RATE, _on_reg_rate),
                              help=f"{help_text('l1')} {help_text('l2', True)}")
-    if state.shown("update_rule"):
+    if actions.shown("update_rule"):
         _update_rule()
-    if state.shown("seed"):
-        st.number_input("Seed", *value_range("seed"), step=1, key=state.bind("seed"),
-                        on_change=state.on_change("seed"), help=help_text("seed", True))
-    if state.shown("shuffle"):
-        st.checkbox("Shuffle rows each epoch", key=state.bind("shuffle"),
-                    on_change=state.on_change("shuffle"), help=help_text("shuffle", True))
+    if actions.shown("seed"):
+        st.number_input("Seed", *value_range("seed"), step=1, key=widgets.bind("seed"),
+                        on_change=widgets.on_change("seed"), help=help_text("seed", True))
+    if actions.shown("shuffle"):
+        st.checkbox("Shuffle rows each epoch", key=widgets.bind("shuffle"),
+                    on_change=widgets.on_change("shuffle"), help=help_text("shuffle", True))
 
 
 def _update_rule() -> None:
     st.radio("Update rule", UPDATE_RULES, horizontal=True,
              format_func=titles("update_rule"), help=help_text("update_rule", True),
-             key=state.bind("update_rule"), on_change=state.on_change("update_rule"))
+             key=widgets.bind("update_rule"), on_change=widgets.on_change("update_rule"))
 
 
 def _fmt_share(v: float) -> str:
@@ -221,26 +221,26 @@ def _fmt_share(v: float) -> str:
 def stopping() -> None:
     """Stop at a number of epochs, a target loss, or early: after ``patience`` epochs without
     a better validation loss, with the best weights restored."""
-    s = state.get_settings()
-    if state.shown("epochs"):
+    s = store.session().settings
+    if actions.shown("epochs"):
         st.number_input("Stop after epochs", *value_range("epochs"), step=100,
-                        key=state.bind("epochs"), on_change=state.on_change("epochs"),
+                        key=widgets.bind("epochs"), on_change=widgets.on_change("epochs"),
                         help=help_text("epochs", True))
-    if state.shown("target_loss"):
+    if actions.shown("target_loss"):
         st.number_input("…or at training loss", *value_range("target_loss"), step=0.001,
-                        format="%.4f", key=state.bind("target_loss"),
-                        on_change=state.on_change("target_loss"),
+                        format="%.4f", key=widgets.bind("target_loss"),
+                        on_change=widgets.on_change("target_loss"),
                         help=help_text("target_loss", True))
-    if state.shown("patience"):
+    if actions.shown("patience"):
         st.number_input("Early stopping: patience (epochs)", *value_range("patience"), step=5,
-                        key=state.bind("patience"), on_change=state.on_change("patience"),
+                        key=widgets.bind("patience"), on_change=widgets.on_change("patience"),
                         help=help_text("patience", True) + " On by default for an uploaded "
                         f"table of {EARLY_STOPPING_ROWS} rows or more.")
-    if state.shown("validation_fraction"):
+    if actions.shown("validation_fraction"):
         shares = rate_options("validation_fraction", VALIDATION_SHARES, s.validation_fraction)
         st.select_slider("Validation share of the training rows", shares,
-                         format_func=_fmt_share, key=state.bind("validation_fraction", float),
-                         on_change=state.on_change("validation_fraction"),
+                         format_func=_fmt_share, key=widgets.bind("validation_fraction", float),
+                         on_change=widgets.on_change("validation_fraction"),
                          help=help_text("validation_fraction", True))
     if s.patience > 0 and s.validation_fraction == 0:
         st.caption("No validation share: early stopping watches the training loss.")
@@ -262,7 +262,7 @@ def held_inputs(dataset: Any, ix: int, iy: int) -> tuple[tuple[int, float], ...]
         for j in others:
             lo, hi = float(X[:, j].min()), float(X[:, j].max())
             value = float(X[:, j].mean())
-            key = state.seed(state.held_input_key(j), value)
+            key = widgets.seed(widgets.held_input_key(j), value)
             if hi > lo:
                 value = st.slider(plain(dataset.feature_names[j], 60), lo, hi,
                                   step=(hi - lo) / 100, key=key, format="%.4g")
@@ -305,8 +305,8 @@ def show_scaling_hint(settings: Any, max_abs_input: float) -> None:
         return
     st.info(text)
     for label, changes in fixes:
-        if state.may_change(*changes):
-            st.button(label, key=state.fix_key(changes), on_click=_set, kwargs=changes,
+        if actions.may_change(*changes):
+            st.button(label, key=widgets.fix_key(changes), on_click=_set, kwargs=changes,
                       width="stretch")
 
 
