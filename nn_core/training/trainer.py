@@ -120,9 +120,14 @@ class Trainer:
     """Trains one network on one dataset, epoch by epoch, and remembers how it went."""
 
     def __init__(self, settings: RunSettings, dataset: Dataset, history_cap: int = 2000,
-                 backend: str = backends.AUTO) -> None:
+                 backend: str = backends.AUTO, dtype: str = "float64") -> None:
         self.settings = settings
         self.backend = backend  # which engine trains: "auto" (backends.choose) or one by name
+        if dtype not in backends.DTYPES:
+            raise PlaygroundError(f"dtype: one of {', '.join(backends.DTYPES)}, got {dtype!r}")
+        # the precision training runs in (float32: the recorded backend on a float32 copy of
+        # the weights; the network, its measures and snapshots stay float64)
+        self.dtype = dtype
         self.dataset = dataset
         self.task = dataset.task
         self.metric_name = "r2" if self.task == "regression" else "accuracy"
@@ -196,11 +201,12 @@ class Trainer:
 
     @classmethod
     def from_settings(cls, settings: RunSettings, csv_bytes: bytes | None = None,
-                      history_cap: int = 2000, backend: str = backends.AUTO) -> Trainer:
+                      history_cap: int = 2000, backend: str = backends.AUTO,
+                      dtype: str = "float64") -> Trainer:
         """A trainer on the data ``settings`` name (:func:`nn_core.data.load.load_data`: a
         built-in dataset, or the table ``csv_bytes``). Raises :class:`PlaygroundError` when the
         data cannot be had or the settings do not fit it."""
-        return cls(settings, load_data(settings, csv_bytes), history_cap, backend)
+        return cls(settings, load_data(settings, csv_bytes), history_cap, backend, dtype)
 
     # ------------------------------------------------------------------ data in
     def _inputs(self, X_raw: np.ndarray) -> np.ndarray:
@@ -332,9 +338,11 @@ class Trainer:
 
     def _backend(self, size: int) -> backends.Backend:
         """The backend :func:`nn_core.engine.backends.choose` picks (made once per name)."""
-        name = backends.choose(self.network, size, self.optimizer.name, self.backend)
+        name = backends.choose(self.network, size, self.optimizer.name, self.backend,
+                               self.dtype)
         if name not in self._backends:
-            self._backends[name] = backends.make(name, self.network, self.X_train, self.Y_train)
+            self._backends[name] = backends.make(name, self.network, self.X_train,
+                                                 self.Y_train, self.dtype)
         return self._backends[name]
 
     def _train_epoch(self) -> None:
