@@ -233,7 +233,8 @@ def run_train(args: argparse.Namespace) -> int:
     # The loss and metric are measured at the epochs the history records: every epoch when
     # --history asks for it, else at a stride that doubles (the summary needs only the last).
     cap = {} if args.history else {"history_cap": SUMMARY_POINTS}
-    trainer = Trainer(settings, dataset, dtype=args.dtype, **cap)
+    # nobody watches: no snapshots to look back at, no gradient-flow records for the app's views
+    trainer = Trainer(settings, dataset, dtype=args.dtype, watched=False, **cap)
     say(f"training on {dataset.n_samples} rows ({len(trainer.train_idx)} train, "
         f"{len(trainer.test_idx)} test), {dataset.n_features} feature(s), {dataset.task}")
     chunk = max(1, settings.epochs // 10)

@@ -141,3 +141,61 @@ def test_the_cli_trains_in_float32_when_asked_and_says_so(capsys):
         cli.main([*args, "--dtype", "float16"])
     assert stop.value.code == 2
     assert capsys.readouterr().err.startswith("error: argument --dtype: invalid choice")
+
+
+# --- the trainer's quiet epochs (train_epochs without per-epoch bookkeeping between checks) ---
+
+def _one_by_one(trainer: Trainer) -> Trainer:
+    trainer._quiet_epochs = lambda most: 0  # every epoch through _train_epoch and _end_epoch
+    return trainer
+
+
+@pytest.mark.parametrize("batch_size, cap", [(1, 4), (0, 8), (16, 2000)])
+def test_quiet_epochs_train_and_record_what_one_epoch_at_a_time_does(batch_size, cap):
+    settings = MOONS.replace(n_samples=120, batch_size=batch_size, epochs=300)
+    data = load_data(settings)
+    fast, slow = Trainer(settings, data, cap), _one_by_one(Trainer(settings, data, cap))
+    for n in (7, 50, 243):  # ends on the maximum of 300 epochs
+        assert fast.train_epochs(n) == slow.train_epochs(n)
+        np.testing.assert_array_equal(fast.network.params, slow.network.params)
+    assert fast.epoch == slow.epoch == 300 and fast.stop_reason == slow.stop_reason
+    assert fast.history == slow.history and len(fast.history["epoch"]) > 2
+    assert fast.snapshots.epochs() == slow.snapshots.epochs()
+    assert fast.flow.epochs == slow.flow.epochs
+
+
+def test_weights_that_overflow_in_a_quiet_epoch_roll_back_as_one_epoch_at_a_time_does():
+    settings = MOONS.replace(n_samples=120, batch_size=0, epochs=500)
+    data = load_data(settings)
+    runs = []
+    for trainer in (Trainer(settings, data, 4), _one_by_one(Trainer(settings, data, 4))):
+        trainer.train_epochs(1)
+        real, calls = trainer._make_pass(), [0]
+
+        def poisoned(real=real, calls=calls, net=trainer.network):
+            real()
+            calls[0] += 1
+            if calls[0] == 77:  # epoch 78: not a history point (stride 32 by then)
+                net.params[3] = np.inf
+        trainer._pass = poisoned
+        trainer._make_pass = lambda p=poisoned: p
+        trainer.train_epochs(200)
+        runs.append(trainer)
+    fast, slow = runs
+    assert 78 % fast._stride and "diverged at epoch 78: the weights became infinite" in (
+        fast.stop_reason)  # caught in a quiet epoch, at once
+    assert fast.stop_reason == slow.stop_reason and fast.stop_kind == slow.stop_kind == "diverged"
+    assert fast.epoch == slow.epoch
+    np.testing.assert_array_equal(fast.network.params, slow.network.params)
+
+
+def test_an_unwatched_run_trains_and_records_the_same_but_keeps_no_snapshots_or_flow():
+    settings = MOONS.replace(n_samples=120, batch_size=10, epochs=200)
+    data = load_data(settings)
+    watched, cli_like = Trainer(settings, data, 4), Trainer(settings, data, 4, watched=False)
+    watched.train_epochs(200)
+    cli_like.train_epochs(200)
+    np.testing.assert_array_equal(watched.network.params, cli_like.network.params)
+    assert watched.history == cli_like.history
+    assert cli_like.snapshots.epochs() == [0] and len(watched.snapshots.epochs()) > 10
+    assert cli_like.flow.epochs == [] and len(watched.flow.epochs) > 4
