@@ -114,6 +114,9 @@ def metric(task: str, coding: TargetCoding, out: np.ndarray, y: np.ndarray) -> f
         ss_tot = float(np.sum((y - y.mean()) ** 2))
         ss_res = float(np.sum((y - pred) ** 2))
         return 1.0 - ss_res / ss_tot if ss_tot > 0 else float("nan")
+    if coding.n_outputs == 1:  # argmax of (1 - p, p) is p > 0.5 exactly (1 - p is exact for
+        # p ≥ 0.25; a tie and NaN give class 0 both ways), without building the two columns
+        return float(np.mean((out[:, 0] > 0.5) == y))
     return float(np.mean(np.argmax(coding.decode(out), axis=1) == y))
 
 
@@ -294,10 +297,10 @@ class Trainer:
         one_pass, params, bound = self._pass, self.network.params, MAX_WEIGHT_NORM**2
         self.restored = self.hand_stepped = False
         self._current = None
-        dot = np.dot
+        squares = params.dot  # the bound method: half the cost of np.dot on a small vector
         for done in range(1, k + 1):
             one_pass()
-            if not dot(params, params) <= bound:
+            if not squares(params) <= bound:
                 self.epoch = start + done - 1
                 self._end_epoch()  # this epoch's end: the check fails again and rolls back
                 return done

@@ -1,5 +1,7 @@
-"""Training in float32 (``Trainer(dtype="float32")``, ``--dtype float32``): how far it may stray
-from float64, and that it is float32 arithmetic throughout an epoch and float64 outside it.
+"""What issue 24's speed-ups must keep: training in float32 (``Trainer(dtype="float32")``,
+``--dtype float32``) within stated bounds of float64, float32 arithmetic throughout an epoch and
+float64 outside it; the trainer's quiet epochs bit for bit its epoch-by-epoch path; the binary
+accuracy without its two columns.
 
 The tolerances, from float32's unit roundoff u = 2^-24 ≈ 6e-8 (float64's gradients are held to
 finite differences elsewhere, in float64 only):
@@ -199,3 +201,17 @@ def test_an_unwatched_run_trains_and_records_the_same_but_keeps_no_snapshots_or_
     assert watched.history == cli_like.history
     assert cli_like.snapshots.epochs() == [0] and len(watched.snapshots.epochs()) > 10
     assert cli_like.flow.epochs == [] and len(watched.flow.epochs) > 4
+
+
+def test_binary_accuracy_is_the_argmax_of_the_two_class_columns_row_for_row():
+    from nn_core.training.trainer import TargetCoding, metric
+
+    coding = TargetCoding("binary", 1)
+    edges = [0.5, np.nextafter(0.5, 1), np.nextafter(0.5, 0), 0.25, np.nextafter(0.25, 0),
+             0.0, 1.0, np.nan, np.inf, -np.inf]
+    p = np.concatenate([np.random.default_rng(0).random(1000), edges])[:, None]
+    two_columns = np.argmax(np.column_stack([1.0 - p[:, 0], p[:, 0]]), axis=1)
+    for label in (0, 1):  # each row alone: right exactly when the argmax says so
+        for i in range(len(p)):
+            y = np.array([label])
+            assert metric("binary", coding, p[i : i + 1], y) == float(two_columns[i] == label)
