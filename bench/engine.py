@@ -6,7 +6,10 @@ Prints epochs/s and samples/s for the blog's own per-sample loop (its class from
 (``Trainer.train_epochs``, 10 epochs a call: training only), the same runs through the command
 line (``python -m nn_core train``, in this process: settings, data, trainer, and every epoch's
 measures and health checks, per epoch of a 1000-epoch run), and PyTorch CPU on the same network
-and data when torch is importable. One BLAS thread for all. Then the issue's targets, as ratios.
+and data when torch is importable; then the mini-batch 32, full-batch and CLI full-batch rows
+again in float32 (``--dtype float32``; rows ending "f32"), PyTorch in float32 beside them. One
+BLAS thread for all. Then the issue's targets, as ratios, judged in float64 and in float32 (our
+float32 rows against PyTorch's float32 rows; the blog's loop is its own float64 code).
 
 How: CPU time per epoch over windows of 0.1 s, the implementations taking turns in every
 repeat, and the best window of each. On a shared machine other tenants only ever add time, in

@@ -280,8 +280,8 @@ class Trainer:
 
         The same epochs as :meth:`_train_epoch` one by one, bit for bit, with the weights' norm
         checked after each (a blown-up epoch ends through :meth:`_end_epoch` and rolls back as
-        it would have); it spares the per-epoch method calls, ~3 µs an epoch, as much as a
-        per-sample epoch of the blog's network (bench/engine_choices.md)."""
+        it would have); it spares the per-epoch method calls, ~4 µs an epoch of the blog's
+        per-sample run, as much as its training (bench/engine_choices.md)."""
         s = self.settings
         if (self._partial is not None or self._deferred is not None or s.patience > 0
                 or s.target_loss > 0 or self.stop_reason is not None):
