@@ -215,3 +215,17 @@ def test_binary_accuracy_is_the_argmax_of_the_two_class_columns_row_for_row():
         for i in range(len(p)):
             y = np.array([label])
             assert metric("binary", coding, p[i : i + 1], y) == float(two_columns[i] == label)
+
+
+def test_a_float32_run_looked_back_at_is_rebuilt_in_float32_exactly():
+    settings = MOONS.replace(n_samples=200, batch_size=20, optimizer="momentum")
+    t = Trainer(settings, load_data(settings), dtype="float32")
+    seen = {}
+    for _ in range(300):
+        t.train_epochs(1)
+        seen[t.epoch] = t.network.get_params()
+    kept = set(t.snapshots.epochs())
+    rebuilt = [e for e in range(150, 300) if e not in kept][::25]
+    assert len(rebuilt) >= 3  # epochs that only a replay can give
+    for epoch in rebuilt:
+        np.testing.assert_array_equal(t.at_epoch(epoch).network.params, seen[epoch])
