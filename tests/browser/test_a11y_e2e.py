@@ -259,9 +259,9 @@ def test_one_whole_journey_by_keyboard_alone(page: Page) -> None:
     pg.wait_for_function("n => new URLSearchParams(location.search).get('hidden')"
                          ".split(',').length === n", arg=before + 1)
     # the learning rate: one step up (the next of TensorFlow Playground's rates)
-    rate = pg.locator(".st-key-w_lr [role=slider]")
+    rate = pg.locator(".st-key-w_lr input[type=range]")
     old_rate = float(rate.get_attribute("aria-valuetext"))
-    tab_to(pg, ".st-key-w_lr [role=slider]", "Learning rate")
+    tab_to(pg, ".st-key-w_lr input[type=range]", "Learning rate")
     pg.keyboard.press("ArrowRight")
     wait_idle(pg)
     new_rate = LEARNING_RATES[LEARNING_RATES.index(old_rate) + 1]
@@ -285,7 +285,7 @@ def test_one_whole_journey_by_keyboard_alone(page: Page) -> None:
     wait_epoch(pg, lambda e: e == paused + 1, "moved one epoch on after Step")
     wait_idle(pg)
     # the look-back slider, by the arrow keys: the charts go back an epoch
-    tab_to(pg, ".st-key-w_scrub_epoch [role=slider]", "Look back to epoch")
+    tab_to(pg, ".st-key-w_scrub_epoch input[type=range]", "Look back to epoch")
     pg.keyboard.press("ArrowLeft")
     pg.get_by_text(f"Looking back: the network as it was at epoch {paused}").wait_for()
     wait_idle(pg)
