@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import itertools
 import re
+from pathlib import Path
 
+import numpy as np
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
+from nn_core.data.builtin import BUILTIN, make_dataset
+from nn_core.settings import LEARNING_RATES, RunSettings
 from tests.browser.helpers import (
     TIMEOUT_MS,
     click,
@@ -27,6 +31,7 @@ from tests.browser.helpers import (
     play,
     play_then_pause,
     upload_csv,
+    wait_drawn,
     wait_epoch,
     wait_idle,
 )
@@ -127,16 +132,30 @@ def test_every_page_passes_the_audit_with_long_names(page: Page) -> None:
 
 
 # ------------------------------------------------------------------------------ keyboard
-FOCUS_SHOWN = """async () => {
+# Every element the Tab key stops on is recorded (a focus listener) so that each page's stops can
+# be checked for a visible focus, not only the journey's named stops.
+RECORD_STOPS = """() => {
+  if (window.__nnStops) return;
+  window.__nnStops = [];
+  document.addEventListener('focusin', (ev) => {
+    if (!window.__nnStops.includes(ev.target)) window.__nnStops.push(ev.target);
+  }, true);
+}"""
+FOCUS_SHOWN = """async (all) => {
   // Whether the focus shows: the focused element, or the control around it (Streamlit draws
-  // some rings and borders on a wrapper), looks different focused than not. Read focused,
-  // then blurred (programmatically: no pointer), then the focus is put back; each read after
-  // any transition (Streamlit's last 200 ms at most) has ended.
-  const settle = () => new Promise((done) => setTimeout(done, 400));
-  const el = document.activeElement;
-  if (!el || el === document.body) return null;
-  const what = el.tagName + ' ' + (el.getAttribute('aria-label') || el.textContent.slice(0, 40));
-  const look = () => {
+  // some rings and borders on a wrapper), looks different focused than not. Each element is
+  // read focused, then blurred (programmatically: no pointer); transitions are switched off
+  // while reading, so each read shows the end state. all: every recorded stop still on the
+  // page (then the record starts again), else the focused element only.
+  const frames = () => new Promise((done) =>
+    requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 20))));
+  const calm = document.createElement('style');
+  calm.textContent = '*, *::before, *::after { transition: none !important; }';
+  document.head.appendChild(calm);
+  const name = (el) => el.tagName + ' ' + (el.getAttribute('aria-label')
+    || (el.labels && el.labels[0] && el.labels[0].textContent) || el.textContent || '')
+    .trim().slice(0, 50);
+  const look = (el) => {
     const out = [];
     for (let e = el, i = 0; e && i < 5; i++, e = e.parentElement) {
       const s = getComputedStyle(e);
@@ -145,41 +164,85 @@ FOCUS_SHOWN = """async () => {
     }
     return out.join(';');
   };
-  await settle();
-  const focused = look();
-  el.blur();
-  await settle();
-  const blurred = look();
-  el.focus();
-  await settle();
-  return {what, ok: focused !== blurred};
+  const active = document.activeElement;
+  const els = all ? window.__nnStops.filter((e) => e.isConnected && e !== document.body)
+                  : [active];
+  const bad = [];
+  const seen = [];
+  for (const el of els) {
+    if (!el || el === document.body) { bad.push('nothing (the focus is on the page)'); continue; }
+    el.focus({preventScroll: true});
+    await frames();
+    if (document.activeElement !== el) continue;  // (no longer focusable: e.g. disabled now)
+    const focused = look(el);
+    el.blur();
+    await frames();
+    seen.push(name(el));
+    if (look(el) === focused) bad.push(name(el));
+  }
+  if (active && active !== document.body) active.focus({preventScroll: true});
+  await frames();
+  calm.remove();
+  if (all) window.__nnStops = [];
+  return {seen, bad};
+}"""
+FOCUSED = """(selector) => {
+  const el = document.activeElement;
+  const label = el.getAttribute('aria-label')
+    || (el.labels && el.labels[0] && el.labels[0].textContent)
+    || (el.getAttribute('aria-labelledby') || '').split(' ').map(
+         (id) => (document.getElementById(id) || {}).textContent || '').join(' ').trim()
+    || el.textContent || '';
+  return {inside: el.matches(selector), name: label.trim().replace(/\\s+/g, ' ')};
 }"""
 
 
-def tab_to(pg: Page, selector: str, what: str, limit: int = 250) -> None:
-    """Press Tab until the focus is inside ``selector``; the focus is visible there."""
+def focus_shown(pg: Page, where: str) -> None:
+    """Every element Tab stopped on since the last call (on this page) shows its focus."""
+    shown = pg.evaluate(FOCUS_SHOWN, True)
+    assert shown["seen"], f"no tab stop recorded on {where}"
+    assert not shown["bad"], f"no visible focus on {where}: {shown['bad']} (of {shown['seen']})"
+
+
+def tab_to(pg: Page, selector: str, name: str, back: bool = False, limit: int = 300) -> None:
+    """Press Tab (Shift+Tab with ``back``) until the focused element matches ``selector``;
+    its accessible name matches the pattern ``name`` and its focus is visible."""
     for _ in range(limit):
-        pg.keyboard.press("Tab")
-        if pg.evaluate("s => !!document.activeElement && !!document.activeElement.closest(s)",
-                       selector):
-            shown = pg.evaluate(FOCUS_SHOWN)
-            assert shown and shown["ok"], f"no visible focus on {what}: {shown}"
+        pg.keyboard.press("Shift+Tab" if back else "Tab")
+        got = pg.evaluate(FOCUSED, selector)
+        if got["inside"]:
+            assert re.fullmatch(name, got["name"]), f"focused {got['name']!r}, not {name!r}"
+            shown = pg.evaluate(FOCUS_SHOWN, False)
+            assert shown["seen"] and not shown["bad"], f"no visible focus on {name}: {shown}"
             return
-    raise AssertionError(f"{what} ({selector}) not reached in {limit} Tabs")
+    raise AssertionError(f"{name} ({selector}) not reached in {limit} presses of Tab")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 26 open: typing a dataset's name and Enter in "
-                   "the dataset box does not choose it (the URL keeps /train); the journey's "
-                   "later steps have not run yet")
+def assert_focus_on(pg: Page, selector: str, what: str) -> None:
+    """The focus stayed on (or moved to) the element ``selector`` (waits for a rerun)."""
+    pg.wait_for_function("s => document.activeElement.matches(s)", arg=selector)
+    shown = pg.evaluate(FOCUS_SHOWN, False)
+    assert shown["seen"] and not shown["bad"], f"no visible focus on {what}: {shown}"
+
+
 def test_one_whole_journey_by_keyboard_alone(page: Page) -> None:
+    """Data, Train and Share & export by the keyboard alone: after the page has loaded only
+    key presses (no clicks, no fills); each stop is reached by Tab, named as a screen reader
+    names it, and shows its focus, as does every other element Tab passed on the way."""
     pg = page
-    # Data: the dataset, by typing its name into the select box
-    tab_to(pg, ".st-key-w_dataset", "the dataset")
+    pg.evaluate(RECORD_STOPS)
+    # Data: the dataset, by typing its name into the combobox and Enter
+    tab_to(pg, ".st-key-w_dataset input[role=combobox]", "Dataset")
     pg.keyboard.type("circle")
+    pg.wait_for_function("() => [...document.querySelectorAll('[role=listbox] [role=option]')]"
+                         ".map((o) => o.textContent).join() === 'Circle'")
     pg.keyboard.press("Enter")
     wait_idle(pg)
+    expect(pg.locator(".st-key-w_dataset input")).to_have_value("Circle")
+    pg.get_by_text(BUILTIN["circle"].description).wait_for()
+    focus_shown(pg, "the Data page")
     # the Train page, from the sidebar's navigation
-    tab_to(pg, "[data-testid='stSidebarNav'] a[href$='/train']", "the Train link")
+    tab_to(pg, "[data-testid='stSidebarNav'] a[href$='/train']", ".*Train")
     pg.keyboard.press("Enter")
     pg.wait_for_selector("h1:has-text('Train')", timeout=TIMEOUT_MS)
     wait_idle(pg)
@@ -188,55 +251,70 @@ def test_one_whole_journey_by_keyboard_alone(page: Page) -> None:
     # the layers: one more hidden layer
     layers = pg.locator(".st-key-w_hidden_layers input")
     before = int(layers.input_value())
-    tab_to(pg, ".st-key-w_hidden_layers", "the hidden layers")
+    tab_to(pg, ".st-key-w_hidden_layers input", "Hidden layers")
     pg.keyboard.press("ArrowUp")
     pg.keyboard.press("Enter")
     wait_idle(pg)
-    assert int(layers.input_value()) == before + 1
-    # the learning rate: one step up
-    rate = pg.locator(".st-key-w_lr [role=slider]")
-    old_rate = rate.get_attribute("aria-valuetext") or rate.get_attribute("aria-valuenow")
-    tab_to(pg, ".st-key-w_lr", "the learning rate")
+    expect(layers).to_have_value(str(before + 1))
+    pg.wait_for_function("n => new URLSearchParams(location.search).get('hidden')"
+                         ".split(',').length === n", arg=before + 1)
+    # the learning rate: one step up (the next of TensorFlow Playground's rates)
+    rate = pg.locator(".st-key-w_lr input[type=range]")
+    old_rate = float(rate.get_attribute("aria-valuetext"))
+    tab_to(pg, ".st-key-w_lr input[type=range]", "Learning rate")
     pg.keyboard.press("ArrowRight")
     wait_idle(pg)
-    new_rate = rate.get_attribute("aria-valuetext") or rate.get_attribute("aria-valuenow")
-    assert new_rate != old_rate
-    # Play, then Pause, then Step
-    tab_to(pg, ".st-key-train_play", "Play")
+    new_rate = LEARNING_RATES[LEARNING_RATES.index(old_rate) + 1]
+    expect(rate).to_have_attribute("aria-valuetext", f"{new_rate:g}")
+    pg.wait_for_function("r => new URLSearchParams(location.search).get('lr') === r",
+                         arg=f"{new_rate:g}")
+    # Play; the focus goes to Pause, which takes its place; Pause; the focus goes to Play
+    tab_to(pg, ".st-key-train_play button", "▶ Play")
     pg.keyboard.press("Enter")
     pg.wait_for_selector(".st-key-train_pause button:visible")
     wait_epoch(pg, lambda e: e >= 3, "reached 3 while playing")
-    tab_to(pg, ".st-key-train_pause", "Pause")
+    assert_focus_on(pg, ".st-key-train_pause button", "Pause, after Play")
     pg.keyboard.press("Enter")
     pg.wait_for_selector(".st-key-train_play button:visible")
     wait_idle(pg)
+    assert_focus_on(pg, ".st-key-train_play button", "Play, after Pause")
     paused = epoch(pg)
-    tab_to(pg, ".st-key-train_step", "Step")
+    # Step: one epoch on
+    tab_to(pg, ".st-key-train_step button", "Step")
     pg.keyboard.press("Enter")
     wait_epoch(pg, lambda e: e == paused + 1, "moved one epoch on after Step")
     wait_idle(pg)
     # the look-back slider, by the arrow keys: the charts go back an epoch
-    tab_to(pg, ".st-key-w_scrub_epoch", "the look-back slider")
+    tab_to(pg, ".st-key-w_scrub_epoch input[type=range]", "Look back to epoch")
     pg.keyboard.press("ArrowLeft")
-    pg.get_by_text("Looking back: the network as it was at epoch").wait_for()
+    pg.get_by_text(f"Looking back: the network as it was at epoch {paused}").wait_for()
     wait_idle(pg)
+    wait_drawn(pg, paused)
     # the network diagram: its units' maps by the arrow keys (no pointer needed)
-    tab_to(pg, "[data-chart=network]", "the network diagram")
+    tab_to(pg, "[data-chart=network]", "Network diagram.*", back=True)
     pg.keyboard.press("ArrowRight")
     pg.wait_for_function("() => window.__nnLive && window.__nnLive.unitShown")
     pg.keyboard.press("Enter")
     pg.wait_for_function("() => window.__nnLive && window.__nnLive.unitPinned")
     label = pg.locator("[data-chart=network]").get_attribute("aria-label")
     assert re.search(r"hidden unit h\d\.\d+ shown on the surface, pinned", label), label
+    focus_shown(pg, "the Train page")
     # a download, from the Share & export page
-    tab_to(pg, "[data-testid='stSidebarNav'] a[href$='/share']", "the Share link")
+    tab_to(pg, "[data-testid='stSidebarNav'] a[href$='/share']", ".*Share & export", back=True)
     pg.keyboard.press("Enter")
     pg.wait_for_selector("h1:has-text('Share')", timeout=TIMEOUT_MS)
     wait_idle(pg)
-    tab_to(pg, "[data-testid='stDownloadButton']", "a download")
+    tab_to(pg, "[data-testid='stDownloadButton'] button", "Dataset \\(CSV\\)")
     with pg.expect_download() as download:
         pg.keyboard.press("Enter")
     assert download.value.suggested_filename == "dataset.csv"
+    rows = Path(download.value.path()).read_text().splitlines()
+    s = RunSettings()
+    circle = make_dataset("circle", s.n_samples, s.noise, s.data_seed)
+    assert rows[0] == "x1,x2,label" and len(rows) == 1 + circle.n_samples
+    got = np.array([[float(v) for v in row.split(",")] for row in rows[1:]])
+    np.testing.assert_allclose(got[:, :2], circle.X)
+    focus_shown(pg, "the Share & export page")
 
 
 # ------------------------------------------------------------------ charts that speak

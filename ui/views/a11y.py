@@ -12,6 +12,12 @@ keyboard user can only scroll a box that can take the focus, and Streamlit rende
 :func:`formulas_reachable` adds a small script that gives every such box (only while it does
 scroll) a place in the tab order and a name, so the arrow keys scroll it; the formula's own
 MathML stays what a screen reader reads. Trusted code: no user text goes into it.
+
+The same script keeps the keyboard's place on the Train page: Play and Pause are two buttons,
+each drawn in the other's place, so the focus on the one pressed would fall back to the page
+when it goes; it moves to the one that comes instead, and Enter pauses what Enter started.
+:data:`FOCUS_CSS` draws a focus ring where Streamlit draws none (the main area, which Chromium
+puts in the tab order because it scrolls).
 """
 
 from __future__ import annotations
@@ -38,11 +44,33 @@ export default function () {
       }
     }
   };
+  // Play <-> Pause: the pressed one goes, the other comes in its place (module text)
+  const PARTNER = { train_play: "train_pause", train_pause: "train_play" };
+  const keyOf = (el) => {
+    if (!el || el.tagName !== "BUTTON") return null;
+    const box = el.closest(".st-key-train_play, .st-key-train_pause");
+    if (!box) return null;
+    return box.classList.contains("st-key-train_play") ? "train_play" : "train_pause";
+  };
+  let left = null; // {el, key}: the focused Play or Pause button
+  document.addEventListener("focusin", (ev) => {
+    const key = keyOf(ev.target);
+    left = key ? { el: ev.target, key } : null;
+  }, true);
+  const keepFocus = () => {
+    if (!left || left.el.isConnected) return;
+    const lost = document.activeElement === null || document.activeElement === document.body;
+    const next = document.querySelector(`.st-key-${PARTNER[left.key]} button`);
+    if (lost && next) {
+      left = null;
+      next.focus();
+    }
+  };
   let queued = false;
   const later = () => {
     if (queued) return;
     queued = true;
-    requestAnimationFrame(() => { queued = false; mark(); });
+    requestAnimationFrame(() => { queued = false; mark(); keepFocus(); });
   };
   new MutationObserver(later).observe(document.body, { subtree: true, childList: true });
   window.addEventListener("resize", later);
@@ -66,6 +94,12 @@ div.stCode .token.keyword, div.stCode .token.tag, div.stCode .token.function,
 div.stCode .token.class-name, div.stCode .token.selector { color: #0550ae; }
 div.stCode .token.important { color: #b62324; }
 """
+# The main area scrolls, so Chromium gives it a tab stop; Streamlit draws no focus on it.
+FOCUS_CSS = """
+main:focus-visible, [data-testid="stMain"]:focus-visible {
+  outline: 3px solid #b93d18; outline-offset: -3px;
+}
+"""
 _support = None
 
 
@@ -75,6 +109,6 @@ def page_support() -> None:
     global _support
     if _support is None:
         _support = st.components.v2.component("nn_page_support", js=_FORMULAS_JS,
-                                              css=CODE_CSS, isolate_styles=False)
+                                              css=CODE_CSS + FOCUS_CSS, isolate_styles=False)
     with st.sidebar:  # an empty element still takes a gap: not above the page's title
         _support(key=widgets.W_PAGE_SUPPORT, height=0)
