@@ -11,11 +11,10 @@ import numpy as np
 import pytest
 from nbclient import NotebookClient
 
-from nn_core.data.load import load_data
 from nn_core.errors import PlaygroundError
 from nn_core.io.notebook import notebook_for, refusal
 from nn_core.settings import BLOG_SETUP, RunSettings
-from nn_core.training.trainer import Trainer
+from tests.conftest import trained
 
 HOSTILE = ['"""; import os; os.system("echo pwned") #', "</script><img src=x onerror=alert(1)>",
            "$$\\int$$ **bold** [link](http://x.example)", "{RUN} ''' # %% \\x00"]
@@ -37,7 +36,7 @@ def execute(text: str) -> tuple[nbformat.NotebookNode, np.ndarray]:
     (RunSettings(dataset="sine", hidden=(8,), optimizer="momentum"), 50),  # regression
 ])
 def test_the_notebook_runs_and_predicts_what_the_app_predicts(settings, epochs):
-    trainer = Trainer(settings, load_data(settings))
+    trainer = trained(settings)
     trainer.train_epochs(epochs)
     text = notebook_for(trainer)
     nbformat.validate(nbformat.reads(text, as_version=4))
@@ -63,7 +62,7 @@ def test_user_text_stays_data():
         writer.writerow([f"{v:.3f}" for v in row] + [HOSTILE[3] if i % 2 else "ok"])
     table = buf.getvalue().encode()
     settings = RunSettings(dataset="custom.csv", target="target", hidden=(3,))
-    trainer = Trainer(settings, load_data(settings, table))
+    trainer = trained(settings, csv=table)
     assert trainer.dataset.feature_names == names
     trainer.train_epochs(5)
     text = notebook_for(trainer)
@@ -94,7 +93,7 @@ def test_user_text_stays_data():
 
 def test_a_notebook_is_refused_before_it_is_written_when_too_large():
     s = RunSettings(dataset="moons", n_samples=5000, hidden=(64,) * 6)
-    trainer = Trainer(s, load_data(s))
+    trainer = trained(s)
     assert refusal(trainer) is None
     import nn_core.io.notebook as module
 
