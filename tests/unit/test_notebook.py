@@ -20,12 +20,15 @@ HOSTILE = ['"""; import os; os.system("echo pwned") #', "</script><img src=x one
            "$$\\int$$ **bold** [link](http://x.example)", "{RUN} ''' # %% \\x00"]
 
 
-def execute(text: str) -> tuple[nbformat.NotebookNode, np.ndarray]:
-    """Run the notebook top to bottom, then read its PREDICTIONS."""
+def execute(text: str, *then: str) -> tuple[nbformat.NotebookNode, np.ndarray]:
+    """Run the notebook top to bottom, then read its PREDICTIONS (``then``: code cells run
+    after that one, in the same kernel)."""
     nb = nbformat.reads(text, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell("print(json.dumps(PREDICTIONS.tolist()))"))
+    printed = len(nb.cells) - 1
+    nb.cells.extend(nbformat.v4.new_code_cell(source) for source in then)
     NotebookClient(nb, timeout=180, kernel_name="python3").execute()
-    return nb, np.array(json.loads(nb.cells[-1].outputs[0]["text"]))
+    return nb, np.array(json.loads(nb.cells[printed].outputs[0]["text"]))
 
 
 @pytest.mark.parametrize("settings, epochs", [
@@ -80,12 +83,11 @@ def test_user_text_stays_data():
             for s in strings:
                 code_only = code_only.replace(repr(s), "")
             assert name not in code_only and json.dumps(name)[1:-1] not in code_only
-    nb_run, predictions = execute(text)
+    # one run of the notebook: its predictions, then what it read as names and classes
+    nb_run, predictions = execute(text, "print(json.dumps([FEATURES, CLASSES]))")
     np.testing.assert_allclose(predictions, trainer.predict(trainer.dataset.X), atol=1e-12)
-    probe = nbformat.v4.new_code_cell("print(json.dumps([FEATURES, CLASSES]))")
-    nb_run.cells.append(probe)
-    NotebookClient(nb_run, timeout=120, kernel_name="python3").execute()
-    features, classes = json.loads(nb_run.cells[-1].outputs[0]["text"])
+    probe = nb_run.cells[-1]
+    features, classes = json.loads(probe.outputs[0]["text"])
     assert features == names and sorted(classes) == sorted([HOSTILE[3], "ok"])
     assert "pwned" not in "".join(o.get("text", "") for c in nb_run.cells if c.cell_type == "code"
                                   for o in c.outputs if c is not probe)
