@@ -18,22 +18,30 @@ from __future__ import annotations
 import base64
 import collections
 import contextlib
+import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
-import numpy as np
-import pytest
-from streamlit.runtime.media_file_manager import MediaFileManager
-from streamlit.testing.v1 import AppTest
-from streamlit.testing.v1.element_tree import Button
+# One BLAS thread, as app.py and bench/ set: the tests' networks are small, and OpenBLAS's own
+# threads only compete with the other pytest-xdist worker (a 64-wide network's epoch took 12
+# times longer under load). Set before numpy loads here; the CLI and streamlit processes the
+# tests start inherit it.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
-from nn_core.data.load import load_data
-from nn_core.settings import RunSettings
-from nn_core.training.trainer import Trainer
-from ui.session import actions, store
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from streamlit.runtime.media_file_manager import MediaFileManager  # noqa: E402
+from streamlit.testing.v1 import AppTest  # noqa: E402
+from streamlit.testing.v1.element_tree import Button  # noqa: E402
+
+from nn_core.data.load import load_data  # noqa: E402
+from nn_core.settings import RunSettings  # noqa: E402
+from nn_core.training.trainer import Trainer  # noqa: E402
+from ui.session import actions, store  # noqa: E402
 
 APP = "../app.py"  # relative to this file (AppTest reads it relative to its caller)
 TESTS = Path(__file__).resolve().parent
@@ -81,10 +89,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(room)
         if room != "browser" and "browser" in getattr(item, "fixturenames", ()):
             item.add_marker("browser")
-        if room in ("browser", "deploy"):
-            # under pytest-xdist (--dist loadgroup) a file's tests run in one worker, so a
-            # module's own server or HAProxy front starts once
+        if room in ("browser", "deploy") and _uses_module_fixture(item):
+            # under pytest-xdist (--dist loadgroup) the tests of a file that share a module's
+            # own server or HAProxy front run in one worker, so it starts once; the other
+            # browser tests spread one by one (each worker has its session-wide server and
+            # Chromium), so a long file does not hold up the end of the run
             item.add_marker(pytest.mark.xdist_group(item.path.stem))
+
+
+def _uses_module_fixture(item: pytest.Item) -> bool:
+    """Whether ``item`` uses a fixture built once per module (or class)."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return False
+    return any(d.scope in ("module", "class", "package")
+               for defs in info.name2fixturedefs.values() for d in defs)
 
 
 @pytest.fixture

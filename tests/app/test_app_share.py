@@ -5,12 +5,10 @@ import json
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from nn_core.data.load import load_data
 from nn_core.io.bundle import bundle_to_json
 from nn_core.io.serialize import model_to_json
 from nn_core.settings import RunSettings
-from nn_core.training.trainer import Trainer
-from tests.conftest import go, session, start
+from tests.conftest import go, session, start, trained
 from ui.session import link_codec, nav, widgets
 
 
@@ -25,8 +23,8 @@ def test_a_link_opens_its_settings_and_the_same_initial_network():
     assert session(at).views.log_loss is True
     assert not at.info  # a clean link gives no notices
     # the same settings in a fresh session give the same epoch-0 network and loss
-    here = Trainer(session(at).settings, load_data(session(at).settings))
-    fresh = Trainer(chosen, load_data(chosen))
+    here = trained(session(at).settings)
+    fresh = trained(chosen)
     assert np.array_equal(here.network.params, fresh.network.params)
     assert here.history["train_loss"][0] == fresh.history["train_loss"][0]
 
@@ -66,7 +64,7 @@ def test_a_classroom_link_hides_what_it_names():
 
 def test_share_page_shows_the_link_and_the_downloads():
     settings = RunSettings(dataset="circle", lr=0.1)
-    trainer = Trainer(settings, load_data(settings))
+    trainer = trained(settings)
     trainer.train_epochs(3)
     at = start({"dataset": "circle", "lr": "0.1"})
     session(at).trainer = trainer
@@ -114,7 +112,7 @@ def test_a_damaged_bundle_is_refused_and_the_data_kept():
 
 def test_a_saved_model_predicts_on_the_predict_page_exactly():
     settings = RunSettings(dataset="moons", n_samples=100, hidden=(4,), batch_size=5)
-    trainer = Trainer(settings, load_data(settings))
+    trainer = trained(settings)
     trainer.train_epochs(4)
     at = go(start(), nav.PREDICT)
     at.file_uploader(key="w_predict_model").upload(
@@ -198,7 +196,7 @@ def test_the_run_bundle_is_made_in_the_page_run_for_uploaded_and_built_in_data()
 def test_an_untrained_network_s_downloads_say_so():
     settings = RunSettings(dataset="xor")
     at = start({"dataset": "xor"})
-    session(at).trainer = Trainer(settings, load_data(settings))  # epoch 0
+    session(at).trainer = trained(settings)  # epoch 0
     go(at, nav.SHARE)
     labels = [b.label for b in at.get("download_button")]
     assert "Untrained model (JSON)" in labels and "Trained model (JSON)" not in labels

@@ -9,12 +9,10 @@ learning rate".
 
 from __future__ import annotations
 
-from nn_core.data.load import load_data
 from nn_core.io.bundle import bundle_to_json, write_bundle
 from nn_core.settings import RunSettings
 from nn_core.training.runs import data_fingerprint, record_run
-from nn_core.training.trainer import Trainer
-from tests.conftest import go, session, start
+from tests.conftest import go, session, start, trained
 from ui.live import controls
 from ui.session import actions, locks, nav, store, widgets
 from ui.views import train_controls
@@ -94,7 +92,7 @@ def test_compare_runs_restore_keeps_the_locked_network() -> None:
     at = start(LOCKED_LINK)
     current = session(at).settings
     big = current.replace(hidden=(64,) * 6, lr=0.1)
-    trainer = Trainer(big, load_data(big))
+    trainer = trained(big)
     trainer.train_epochs(1)
     run = record_run(trainer, 1, "moons", data_key=data_fingerprint(session(at).dataset))
     text, _ = write_bundle(current, None, "", [run])

@@ -25,6 +25,7 @@ from nn_core.io.serialize import model_from_json, model_to_json
 from nn_core.limits import MAX_BUNDLE_BYTES, MAX_MODEL_BYTES
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
+from tests.conftest import trained
 from ui.session import link_codec
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,7 +40,7 @@ LONG = "1" + "0" * 400  # a whole number far beyond any limit (and any float)
 
 
 def _trained(settings_: RunSettings) -> Trainer:
-    t = Trainer(settings_, load_data(settings_))
+    t = trained(settings_)
     t.train_epochs(2)
     return t
 
@@ -268,7 +269,7 @@ def test_the_largest_model_the_app_makes_loads_back():
             for k in range(100)]
     csv_bytes = ("\n".join([",".join([*names, "t"]), *rows]) + "\n").encode()
     s = RunSettings(dataset="csv", target="t", hidden=(64,) * 6, batch_size=0, test_fraction=0)
-    t = Trainer(s, load_data(s, csv_bytes))
+    t = trained(s, csv=csv_bytes)
     t.train_epochs(1)
     t.network.params[:] = -1.2345678901234567e-300  # the longest number JSON writes
     text = model_to_json(t)

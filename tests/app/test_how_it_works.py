@@ -10,11 +10,10 @@ from pathlib import Path
 import numpy as np
 
 import nn_core.engine
-from nn_core.data.load import load_data
 from nn_core.engine import backends
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
-from tests.conftest import go, start
+from tests.conftest import go, start, trained
 from ui.session import nav
 from ui.views import how
 from ui.views.train_controls import BLOG_SETUP
@@ -54,7 +53,7 @@ def _trace(run: Callable[[], object]) -> dict:
 
 def _blog_trainer() -> Trainer:
     settings = RunSettings(dataset="blog", **BLOG_SETUP)
-    return Trainer(settings, load_data(settings), backend="reference")
+    return trained(settings, backend="reference")
 
 
 def test_a_training_step_runs_only_the_lines_the_page_shows():

@@ -11,13 +11,13 @@ from nn_core.data.load import load_data
 from nn_core.limits import HIDDEN_ROWS, LANDSCAPE_ROWS
 from nn_core.settings import BLOG_SETUP, RunSettings
 from nn_core.training.trainer import Trainer
-from tests.conftest import go, session, shown, start
+from tests.conftest import go, session, shown, start, trained
 from ui.session import nav
 from ui.views.charts import unpack
 
 
 def page_with(settings: RunSettings, epochs: int):
-    trainer = Trainer(settings, load_data(settings))
+    trainer = trained(settings)
     trainer.train_epochs(epochs)
     at = start()
     s = session(at)
@@ -180,7 +180,7 @@ def test_share_and_export_offers_the_run_as_a_notebook():
     from tests.conftest import deferred_downloads
 
     settings = RunSettings(dataset="xor", hidden=(4,), epochs=100)
-    trainer = Trainer(settings, load_data(settings))
+    trainer = trained(settings)
     trainer.train_epochs(12)
     at = start()
     s = session(at)

@@ -18,7 +18,7 @@ from nn_core.data.tabular import dataset_from_table, read_csv_bytes
 from nn_core.settings import RunSettings
 from nn_core.training.snapshots import capacity_for
 from nn_core.training.trainer import Trainer
-from tests.conftest import go, session, shown, start
+from tests.conftest import go, session, shown, start, trained
 from ui.session import actions, nav, widgets
 
 
@@ -187,7 +187,7 @@ def test_a_prediction_table_is_not_held_after_leaving_the_predict_page() -> None
                 loss="mse", scale="none"),
 ])
 def test_forward_keeps_one_layer_and_gives_the_last_layer_of_forward_layers(settings) -> None:
-    trainer = Trainer(settings, load_data(settings))
+    trainer = trained(settings)
     trainer.train_epochs(3)
     X = trainer.X_train
     assert np.array_equal(trainer.network.forward(X), trainer.network.forward_layers(X)[1][-1])

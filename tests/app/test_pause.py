@@ -13,11 +13,10 @@ from unittest import mock
 
 import numpy as np
 
-from nn_core.data.load import load_data
 from nn_core.engine.backends import recorded
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
-from tests.conftest import button, session, train_page
+from tests.conftest import button, session, train_page, trained
 from tests.unit.test_train_slices import _same_run
 
 BIG = dict(dataset="spiral3", n_samples=1200, hidden=(64,) * 3, optimizer="adam", lr=0.003,
@@ -26,7 +25,7 @@ BIG = dict(dataset="spiral3", n_samples=1200, hidden=(64,) * 3, optimizer="adam"
 
 def _trainer(**kw) -> Trainer:
     s = RunSettings(**kw)
-    return Trainer(s, load_data(s))
+    return trained(s)
 
 
 def test_a_big_batch_is_split_between_its_calls_and_gives_the_same_numbers() -> None:

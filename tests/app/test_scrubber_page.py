@@ -7,10 +7,8 @@ import re
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from nn_core.data.load import load_data
 from nn_core.settings import RunSettings
-from nn_core.training.trainer import Trainer
-from tests.conftest import go, session, train_page
+from tests.conftest import go, session, train_page, trained
 from ui.live.view import LiveView, ViewOptions
 from ui.session import choices, nav
 from ui.views.charts import unpack
@@ -41,7 +39,7 @@ def shown_epoch(at: AppTest) -> int:
 def fresh_surface(k: int) -> np.ndarray:
     """The surface a fresh default run stopped at epoch ``k`` draws."""
     s = RunSettings()
-    t = Trainer(s, load_data(s))
+    t = trained(s)
     t.train_epochs(k)
     return unpack(LiveView(t, ViewOptions()).frame()["surface"]["z"])
 
@@ -89,7 +87,7 @@ def test_looking_back_sends_the_snapshots_surface_and_continue_makes_it_live():
     assert not at.exception, at.exception
     trainer = session(at).trainer
     s = RunSettings()
-    fresh = Trainer(s, load_data(s))
+    fresh = trained(s)
     fresh.train_epochs(2)
     assert trainer.epoch == 2
     assert np.array_equal(trainer.network.params, fresh.network.params)

@@ -14,7 +14,6 @@ import pytest
 
 from nn_core.cli import SETTING_FLAGS, UsageError, build_parser, settings_from_args
 from nn_core.data.builtin import BUILTIN
-from nn_core.data.load import load_data
 from nn_core.data.tabular import show
 from nn_core.errors import PlaygroundError
 from nn_core.io.serialize import model_to_json
@@ -30,7 +29,7 @@ from nn_core.settings import (
     value_range,
 )
 from nn_core.training.trainer import Trainer
-from tests.conftest import go, start
+from tests.conftest import go, start, trained
 from ui.session import link_codec, nav
 
 FIELDS = {f.name: f for f in dataclasses.fields(RunSettings)}
@@ -289,7 +288,7 @@ def _start(name: str) -> RunSettings:
 
 
 def _trainer(settings: RunSettings) -> Trainer:
-    return Trainer(settings, load_data(settings, TABLE if settings.dataset == "csv" else None))
+    return trained(settings, csv=TABLE if settings.dataset == "csv" else None)
 
 
 @pytest.mark.parametrize("name", list(FIELDS))

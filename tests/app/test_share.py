@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from nn_core.data.builtin import BUILTIN
 from nn_core.settings import ACTIVATIONS, MAX_HIDDEN_LAYERS, RunSettings
+from tests.conftest import trained
 from ui.session import link_codec, locks, share
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
@@ -309,8 +310,6 @@ IMPOSSIBLE = [
 
 @pytest.mark.parametrize(("params", "dropped", "kept"), IMPOSSIBLE)
 def test_a_combination_the_trainer_refuses_falls_back_field_by_field(params, dropped, kept):
-    from nn_core.data.load import load_data
-    from nn_core.training.trainer import Trainer
 
     s, _, notices = link_codec.from_query(params)
     assert s == RunSettings(**kept)
@@ -318,7 +317,7 @@ def test_a_combination_the_trainer_refuses_falls_back_field_by_field(params, dro
     assert "does not fit the rest of the link" in notices[0]
     param = link_codec.SETTING_PARAMS[dropped]
     assert notices[0].endswith(f"using {link_codec._default_text(param)}")
-    Trainer(s, load_data(s))  # what the link opens can be trained
+    trained(s)  # what the link opens can be trained
 
 
 def test_a_link_that_fits_together_keeps_every_value():

@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from nn_core.settings import RunSettings
-from tests.conftest import button, go, session, start, train_page
+from tests.conftest import button, go, session, start, train_page, trained
 from ui.session import choices, nav, widgets
 
 
@@ -376,13 +376,11 @@ def test_pace_spaces_frames_without_catching_up():
 
 def test_the_default_run_lasts_and_forms_its_surface_over_10_to_20_seconds():
     """Counted in epochs, not timed: the default moons run at the default speed and pace."""
-    from nn_core.data.load import load_data
-    from nn_core.training.trainer import Trainer
     from ui.live import panel as live
     from ui.session.choices import DEFAULT_SPEED
 
     s = RunSettings()
-    trainer = Trainer(s, load_data(s))
+    trainer = trained(s)
     while trainer.current()["train_metric"] < 0.99:
         trainer.train_epochs(10)
     seconds = trainer.epoch / (DEFAULT_SPEED * live.FRAME_RATE)

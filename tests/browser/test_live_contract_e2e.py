@@ -20,9 +20,9 @@ import pytest
 from playwright.sync_api import Browser, Route
 
 from nn_core.data.dataset import Dataset
-from nn_core.data.load import load_data
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
+from tests.conftest import trained
 from ui.live import panel, protocol
 from ui.live.view import LiveView, ViewOptions
 from ui.live.weights import weight_matrices
@@ -57,10 +57,10 @@ def custom(n_features: int, n_classes: int, n: int = 120) -> Dataset:
 def trainer(case: str) -> Trainer:
     if case == "no hidden layer":
         settings = RunSettings(hidden=())
-        t = Trainer(settings, load_data(settings))
+        t = trained(settings)
     elif case == "6 x 64 hidden":
         settings = RunSettings(hidden=(64,) * 6)
-        t = Trainer(settings, load_data(settings))
+        t = trained(settings)
     elif case == "50 inputs":
         t = Trainer(RunSettings(dataset="csv", hidden=(5,)), custom(50, 2))
     elif case == "20 classes":

@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 from playwright.sync_api import Page
 
-from nn_core.data.load import load_data
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
 from tests.browser.helpers import (
@@ -28,6 +27,7 @@ from tests.browser.helpers import (
     wait_surface,
     zoom_surface,
 )
+from tests.conftest import trained
 from tests.unit.test_neuron_maps import decoded_maps, engine_maps
 from ui.live.view import LiveView, ViewOptions
 from ui.views.charts import unpack
@@ -69,7 +69,7 @@ def surface_shows(pg: Page, unit: dict | None) -> dict:
 def fresh(k: int) -> tuple[Trainer, LiveView]:
     """A fresh default run (same seed) trained to epoch ``k``, and its live view."""
     s = RunSettings()
-    t = Trainer(s, load_data(s))
+    t = trained(s)
     t.train_epochs(k)
     return t, LiveView(t, ViewOptions())
 

@@ -25,6 +25,7 @@ from tests.browser.helpers import (
     wait_epoch,
     wait_idle,
 )
+from tests.conftest import trained
 from ui.views.data import table_csv
 
 # Every Plotly chart on the page: its title (without the bold tags Streamlit's theme adds) and
@@ -59,7 +60,7 @@ def matrix(pg: Page, title: str) -> list[list[int]]:
 
 def engine_trainer(settings: RunSettings, epochs: int) -> Trainer:
     """The app's run rebuilt here: same settings, same seed, the same number of epochs."""
-    trainer = Trainer(settings, load_data(settings))
+    trainer = trained(settings)
     trainer.train_epochs(epochs)
     return trainer
 

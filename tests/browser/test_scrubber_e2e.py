@@ -7,9 +7,7 @@ from __future__ import annotations
 import numpy as np
 from playwright.sync_api import Page
 
-from nn_core.data.load import load_data
 from nn_core.settings import RunSettings
-from nn_core.training.trainer import Trainer
 from tests.browser.helpers import (
     assert_no_exception,
     click,
@@ -21,6 +19,7 @@ from tests.browser.helpers import (
     wait_idle,
     wait_surface,
 )
+from tests.conftest import trained
 from ui.live.view import LiveView, ViewOptions
 from ui.views.charts import unpack
 
@@ -35,7 +34,7 @@ def drawn_surface(pg: Page, n: int) -> np.ndarray:
 def fresh_surface(k: int) -> np.ndarray:
     """The surface of a fresh default run (same seed) stepped to epoch ``k``."""
     s = RunSettings()
-    t = Trainer(s, load_data(s))
+    t = trained(s)
     t.train_epochs(k)
     return unpack(LiveView(t, ViewOptions()).frame()["surface"]["z"]).astype(np.float64)
 

@@ -10,9 +10,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import Page
 
-from nn_core.data.load import load_data
 from nn_core.settings import BLOG_SETUP, RunSettings
-from nn_core.training.trainer import Trainer
 from tests.browser.helpers import (
     assert_no_exception,
     go_to,
@@ -21,6 +19,7 @@ from tests.browser.helpers import (
     screenshot,
     wait_idle,
 )
+from tests.conftest import trained
 from tests.step_reference import blog_network, blog_train_values
 from ui.views.step import DIGITS
 
@@ -53,7 +52,7 @@ def test_the_step_view_shows_the_blogs_own_numbers_and_applies_the_step(page: Pa
 
     # the same network, built here from the same settings: its initial weights
     settings = RunSettings(dataset="blog", **BLOG_SETUP)
-    trainer = Trainer(settings, load_data(settings))
+    trainer = trained(settings)
     w_ih, w_ho = (m.copy() for m in trainer.network.matrices)
     blog = blog_network(w_ih, w_ho, 0.1)
     ref = blog_train_values(blog, [170, 70, 25], [1])
@@ -121,7 +120,7 @@ def test_a_large_network_shows_the_chosen_units_path_and_summarises_the_rest(
     wait_idle(page)
     page.locator(".st-key-step_view").wait_for()
     assert_no_exception(page)
-    trainer = Trainer(settings, load_data(settings))
+    trainer = trained(settings)
     forward = read_table(page, "step_forward_3")
     assert [r["unit"] for r in forward] == ["0", "others (63)"]
     z = np.array([float(forward[0]["z = W·a + b (hidden_inputs)"])])

@@ -16,7 +16,6 @@ import numpy as np
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from nn_core.data.load import load_data
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
 from tests.browser.conftest import VIEWPORT, Visit, free_port, open_page, serve
@@ -35,6 +34,7 @@ from tests.browser.helpers import (
     wait_idle,
     wait_surface,
 )
+from tests.conftest import trained
 from ui.live.view import LiveView, ViewOptions
 from ui.session.reconnect import LOST
 from ui.views.charts import unpack
@@ -50,7 +50,7 @@ def surface_of(t: Trainer) -> np.ndarray:
 
 
 def stepped(s: RunSettings, k: int) -> Trainer:
-    t = Trainer(s, load_data(s))
+    t = trained(s)
     t.train_epochs(k)
     assert t.epoch == k
     return t
@@ -66,7 +66,7 @@ def cli_summary(settings: RunSettings, tmp_path: Path) -> dict:
 
 
 def test_after_early_stopping_the_page_shows_the_network_it_holds(visit: Visit, tmp_path):
-    engine = Trainer(EARLY, load_data(EARLY))
+    engine = trained(EARLY)
     engine.train_epochs(100_000)
     assert engine.stop_kind == "early" and engine.held_epoch == engine.best_epoch < engine.epoch
     held = engine.summary()

@@ -48,6 +48,7 @@ from tests.browser.helpers import (
 )
 from tests.browser.test_share_e2e import _download
 from tests.deploy.conftest import TEST_UPLOADS, send, served_by, start_deployment
+from ui.live import panel
 from ui.session import reconnect
 
 CONNECTED = "[data-testid='stApp'][data-test-connection-state='CONNECTED']"
@@ -124,6 +125,9 @@ def test_one_command_serves_the_app_and_stops_on_sigterm() -> None:
 
 # ------------------------------------------------------------------------------ HTTP at the front
 def test_pages_carry_the_security_headers_and_metrics_stay_inside(front: Deployment) -> None:
+    # plotly.min.js is copied into ./static by the Train page's first run (on a clean clone no
+    # page may have run yet when this test does): copy it the way that run does
+    assert panel.ensure_plotly_js()
     for path in ("/", "/train", "/app/static/plotly.min.js", "/_stcore/health"):
         answer = send(front.url, "GET", path)
         assert answer.status == 200, path

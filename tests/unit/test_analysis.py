@@ -21,15 +21,9 @@ from nn_core.limits import (
 )
 from nn_core.settings import BLOG_SETUP, RunSettings
 from nn_core.training.trainer import Trainer
-from tests.conftest import numeric_gradient
+from tests.conftest import numeric_gradient, trained
 
 MOONS = RunSettings(dataset="moons", hidden=(8, 8), activation="tanh", epochs=3000)
-
-
-def trained(settings: RunSettings, epochs: int) -> Trainer:
-    t = Trainer(settings, load_data(settings))
-    t.train_epochs(epochs)
-    return t
 
 
 def fresh(net: Network) -> Network:
@@ -123,7 +117,7 @@ def test_landscape_centre_is_the_objective_and_the_path_the_projections():
 
 
 def test_before_a_run_the_directions_are_filter_normalised():
-    t = Trainer(MOONS, load_data(MOONS))
+    t = trained(MOONS)
     d = landscape.filter_normalised(t.network, np.random.default_rng(1))
     net = fresh(t.network)
     net.params[...] = d
@@ -209,7 +203,7 @@ def test_rates_grow_geometrically_and_the_search_stops_when_the_loss_explodes():
     r = lr_finder.rates()
     assert len(r) == LR_FINDER_STEPS and r[0] == 1e-5 and np.isclose(r[-1], 10.0)
     assert np.allclose(r[1:] / r[:-1], (10 / 1e-5) ** (1 / 99))
-    t = Trainer(MOONS, load_data(MOONS))
+    t = trained(MOONS)
     found = lr_finder.find_rate(t.network, t.optimizer, t.X_train, t.Y_train, 10, 0)
     assert 0.1 < found.suggested < 1  # moons with SGD: the loss falls fastest near 0.4
     adam = Trainer(MOONS.replace(optimizer="adam"), load_data(MOONS))

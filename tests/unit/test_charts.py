@@ -14,6 +14,7 @@ from nn_core.data.dataset import Dataset
 from nn_core.data.load import load_data
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
+from tests.conftest import trained
 from ui.live import loss as loss_chart
 from ui.live import network as network_chart
 from ui.live import slopes as slopes_chart
@@ -196,7 +197,7 @@ BLOG = {"dataset": "blog", "hidden": (2,), "activation": "sigmoid", "output": "s
 
 
 def slopes_after(settings: RunSettings, epochs: int) -> tuple[np.ndarray, float]:
-    trainer = Trainer(settings, load_data(settings))
+    trainer = trained(settings)
     trainer.train_epochs(epochs)
     frame = LiveView(trainer, ViewOptions()).frame()
     slope = charts.unpack(frame["slopes"]["slope"])
@@ -308,7 +309,7 @@ def test_loss_static_names_the_metric():
 # ---------------------------------------------------------------------------------- view
 def test_live_view_frames_follow_the_trainer_and_are_json():
     settings = RunSettings(dataset="spiral3", hidden=(5,), epochs=100)
-    trainer = Trainer(settings, load_data(settings))
+    trainer = trained(settings)
     view = LiveView(trainer, ViewOptions(surface_x=1, surface_y=1, discretise=True))
     assert (view.ix, view.iy) == (1, 0)  # the same input twice is not a surface
     first = view.frame()
@@ -353,7 +354,7 @@ def test_the_surface_grid_holds_other_inputs_where_asked_and_its_title_says_so()
 def test_frames_carry_the_validation_loss_and_the_best_epoch():
     settings = RunSettings(dataset="moons", noise=0.3, hidden=(32, 32), activation="relu",
                            optimizer="adam", lr=0.03, validation_fraction=0.2, patience=10)
-    trainer = Trainer(settings, load_data(settings))
+    trainer = trained(settings)
     view = LiveView(trainer, ViewOptions())
     assert "val_loss" in [s["key"] for s in view.static()["loss"]["series"]]
     trainer.train_epochs(500)

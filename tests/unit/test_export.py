@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from nn_core.data.dataset import Dataset
-from nn_core.data.load import load_data
 from nn_core.io.export import prediction_column, probability_column, script_for
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
+from tests.conftest import trained
 
 
 def _run(script_path, *args):
@@ -30,7 +30,7 @@ def _run(script_path, *args):
                 loss="mse", bias=False, init="blog", scale="none", batch_size=1),
 ])
 def test_script_matches_the_app(tmp_path, settings):
-    t = Trainer(settings, load_data(settings))
+    t = trained(settings)
     t.train_epochs(20)
     path = tmp_path / "model.py"
     path.write_text(script_for(t))
@@ -86,14 +86,14 @@ def test_user_text_cannot_inject_code(tmp_path):
 def test_wrong_arguments_exit_with_a_message(tmp_path):
     s = RunSettings(dataset="xor", n_samples=40, hidden=(2,))
     path = tmp_path / "model.py"
-    path.write_text(script_for(Trainer(s, load_data(s))))
+    path.write_text(script_for(trained(s)))
     done = _run(path, 1.0)
     assert done.returncode != 0 and "usage" in done.stderr
 
 
 def test_history_and_dataset_csv_read_back():
     s = RunSettings(dataset="circle", n_samples=50, hidden=(3,), batch_size=5, test_fraction=0.2)
-    t = Trainer(s, load_data(s))
+    t = trained(s)
     t.train_epochs(4)
     from nn_core.io.export import dataset_csv, history_csv
 

@@ -6,10 +6,9 @@ import ast
 import subprocess
 import sys
 
-from nn_core.data.load import load_data
 from nn_core.io.export import script_for
 from nn_core.settings import RunSettings
-from nn_core.training.trainer import Trainer
+from tests.conftest import trained
 
 
 def _docstring(source: str) -> str:
@@ -18,7 +17,7 @@ def _docstring(source: str) -> str:
 
 def test_the_docstring_runs_the_script_by_its_file_name(tmp_path):
     s = RunSettings(dataset="blog")
-    trainer = Trainer(s, load_data(s))
+    trainer = trained(s)
     trainer.train_epochs(5)
     doc = _docstring(script_for(trainer, "people.py"))
     assert "{this file}" not in doc and "{" not in doc
@@ -34,6 +33,6 @@ def test_the_docstring_runs_the_script_by_its_file_name(tmp_path):
 
 def test_an_untrained_script_says_so():
     s = RunSettings(dataset="xor")
-    doc = _docstring(script_for(Trainer(s, load_data(s))))
+    doc = _docstring(script_for(trained(s)))
     assert "UNTRAINED" in doc and "initial random weights" in doc
     assert "python model.py" in doc

@@ -15,14 +15,14 @@ from nn_core.data.builtin import BUILTIN
 from nn_core.data.load import load_data
 from nn_core.errors import PlaygroundError
 from nn_core.settings import RunSettings
-from nn_core.training.trainer import Trainer
+from tests.conftest import trained
 from ui.session import link_codec
 
 
 def whole_data_verdict(settings: RunSettings) -> str | None:
     """The trainer built on all the rows: None when it can be, else its one-line refusal."""
     try:
-        Trainer(settings, load_data(settings), history_cap=4)
+        trained(settings, history_cap=4)
     except PlaygroundError as exc:
         return " ".join(str(exc).split())[:160]
     return None

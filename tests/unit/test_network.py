@@ -7,7 +7,7 @@ import pytest
 
 from nn_core.engine import activations, losses, optim
 from nn_core.engine.network import Network
-from tests.conftest import numeric_gradient
+from tests.conftest import numeric_gradient, trained
 
 HEADS = [("sigmoid", "mse"), ("sigmoid", "bce"), ("softmax", "ce"), ("softmax", "mse"),
          ("linear", "mse")]
@@ -156,7 +156,6 @@ def test_adam_first_step_is_lr_times_sign():
 
 def test_step_buffers_are_kept_for_the_last_few_batch_sizes_only(monkeypatch):
     """A visitor who tries many batch sizes must not pile up buffers of units × rows each."""
-    from nn_core.data.load import load_data
     from nn_core.engine.backends import recorded
     from nn_core.settings import RunSettings
     from nn_core.training.trainer import Trainer
@@ -172,7 +171,7 @@ def test_step_buffers_are_kept_for_the_last_few_batch_sizes_only(monkeypatch):
     def train(kept: int) -> Trainer:  # batch sizes 1…7 in turn, then back to 2
         monkeypatch.setattr(recorded, "KEPT_BATCH_SIZES", kept)
         s = RunSettings(dataset="xor", n_samples=60, hidden=(4,), batch_size=7)
-        trainer = Trainer(s, load_data(s))
+        trainer = trained(s)
         for b in (1, 2, 3, 4, 5, 6, 7, 2):
             trainer.set_settings(s.replace(batch_size=b))
             trainer.train_epochs(1)

@@ -10,21 +10,14 @@ import json
 import numpy as np
 import pytest
 
-from nn_core.data.load import load_data
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
+from tests.conftest import trained
 from ui.live import surface as surface_chart
 from ui.live import weights as weights_chart
 from ui.live.network import MAP_BUDGET, map_points, map_size
 from ui.live.view import LiveView, ViewOptions
 from ui.views import charts
-
-
-def trained(**kw) -> Trainer:
-    settings = RunSettings(**kw)
-    trainer = Trainer(settings, load_data(settings))
-    trainer.train_epochs(25)
-    return trainer
 
 
 def decoded_maps(frame: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -66,7 +59,7 @@ def assert_maps_match(frame: dict, expected: np.ndarray) -> None:
 
 
 def test_unit_maps_are_the_engines_hidden_outputs_on_the_surface_grid():
-    trainer = trained(dataset="moons", hidden=(8, 8), activation="tanh")
+    trainer = trained(RunSettings(dataset="moons", hidden=(8, 8), activation="tanh"), 25)
     view = LiveView(trainer, ViewOptions())
     frame = view.frame()
     st = view.static()["network"]["maps"]
@@ -86,7 +79,7 @@ def test_unit_maps_are_the_engines_hidden_outputs_on_the_surface_grid():
 
 
 def test_unit_maps_hold_the_other_inputs_where_the_surface_holds_them():
-    trainer = trained(dataset="blog", hidden=(3,))  # height, weight, age
+    trainer = trained(RunSettings(dataset="blog", hidden=(3,)), 25)  # height, weight, age
     at40 = LiveView(trainer, ViewOptions(held=((2, 40.0),)))
     at_mean = LiveView(trainer, ViewOptions())
     assert_maps_match(at40.frame(), engine_maps(trainer, at40, {2: 40.0}))
@@ -99,7 +92,8 @@ def test_unit_maps_hold_the_other_inputs_where_the_surface_holds_them():
 
 
 def test_each_layer_is_coloured_on_its_activations_range():
-    trainer = trained(dataset="moons", hidden=(5, 4, 3), activation="tanh,relu,sigmoid")
+    trainer = trained(RunSettings(dataset="moons", hidden=(5, 4, 3),
+                                  activation="tanh,relu,sigmoid"), 25)
     view = LiveView(trainer, ViewOptions(grid=20))
     frame = view.frame()
     st = view.static()["network"]["maps"]
@@ -122,7 +116,7 @@ def test_map_points_are_the_surface_grid_points_evenly_spread_with_both_ends():
 def test_unit_maps_stay_within_their_byte_budget_on_the_largest_network():
     assert map_size(50, 16) == 16 and map_size(12, 16) == 12  # never finer than the surface
     assert map_size(24, 384) == 7 and MAP_BUDGET >= 384 * 7 * 7
-    trainer = trained(dataset="moons", hidden=(64,) * 6, activation="relu")
+    trainer = trained(RunSettings(dataset="moons", hidden=(64,) * 6, activation="relu"), 25)
     view = LiveView(trainer, ViewOptions())
     frame = view.frame()
     maps = frame["network"]["maps"]
@@ -134,7 +128,7 @@ def test_unit_maps_stay_within_their_byte_budget_on_the_largest_network():
 
 
 def test_a_network_without_hidden_layers_sends_empty_maps():
-    trainer = trained(dataset="moons", hidden=())
+    trainer = trained(RunSettings(dataset="moons", hidden=()), 25)
     view = LiveView(trainer, ViewOptions())
     maps = view.frame()["network"]["maps"]
     assert charts.unpack(maps["q"]).size == 0 and maps["scale"] == []
@@ -142,7 +136,7 @@ def test_a_network_without_hidden_layers_sends_empty_maps():
 
 
 def test_a_blown_up_unit_is_sent_as_numbers_the_browser_can_read():
-    trainer = trained(dataset="moons", hidden=(4,), activation="linear")
+    trainer = trained(RunSettings(dataset="moons", hidden=(4,), activation="linear"), 25)
     trainer.network.weights[0][:] = np.nan
     values = decoded_maps(LiveView(trainer, ViewOptions()).frame())[0]
     assert np.isfinite(values).all() and (values == 0).all()

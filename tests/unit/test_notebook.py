@@ -11,22 +11,24 @@ import numpy as np
 import pytest
 from nbclient import NotebookClient
 
-from nn_core.data.load import load_data
 from nn_core.errors import PlaygroundError
 from nn_core.io.notebook import notebook_for, refusal
 from nn_core.settings import BLOG_SETUP, RunSettings
-from nn_core.training.trainer import Trainer
+from tests.conftest import trained
 
 HOSTILE = ['"""; import os; os.system("echo pwned") #', "</script><img src=x onerror=alert(1)>",
            "$$\\int$$ **bold** [link](http://x.example)", "{RUN} ''' # %% \\x00"]
 
 
-def execute(text: str) -> tuple[nbformat.NotebookNode, np.ndarray]:
-    """Run the notebook top to bottom, then read its PREDICTIONS."""
+def execute(text: str, *then: str) -> tuple[nbformat.NotebookNode, np.ndarray]:
+    """Run the notebook top to bottom, then read its PREDICTIONS (``then``: code cells run
+    after that one, in the same kernel)."""
     nb = nbformat.reads(text, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell("print(json.dumps(PREDICTIONS.tolist()))"))
+    printed = len(nb.cells) - 1
+    nb.cells.extend(nbformat.v4.new_code_cell(source) for source in then)
     NotebookClient(nb, timeout=180, kernel_name="python3").execute()
-    return nb, np.array(json.loads(nb.cells[-1].outputs[0]["text"]))
+    return nb, np.array(json.loads(nb.cells[printed].outputs[0]["text"]))
 
 
 @pytest.mark.parametrize("settings, epochs", [
@@ -37,7 +39,7 @@ def execute(text: str) -> tuple[nbformat.NotebookNode, np.ndarray]:
     (RunSettings(dataset="sine", hidden=(8,), optimizer="momentum"), 50),  # regression
 ])
 def test_the_notebook_runs_and_predicts_what_the_app_predicts(settings, epochs):
-    trainer = Trainer(settings, load_data(settings))
+    trainer = trained(settings)
     trainer.train_epochs(epochs)
     text = notebook_for(trainer)
     nbformat.validate(nbformat.reads(text, as_version=4))
@@ -63,7 +65,7 @@ def test_user_text_stays_data():
         writer.writerow([f"{v:.3f}" for v in row] + [HOSTILE[3] if i % 2 else "ok"])
     table = buf.getvalue().encode()
     settings = RunSettings(dataset="custom.csv", target="target", hidden=(3,))
-    trainer = Trainer(settings, load_data(settings, table))
+    trainer = trained(settings, csv=table)
     assert trainer.dataset.feature_names == names
     trainer.train_epochs(5)
     text = notebook_for(trainer)
@@ -81,12 +83,11 @@ def test_user_text_stays_data():
             for s in strings:
                 code_only = code_only.replace(repr(s), "")
             assert name not in code_only and json.dumps(name)[1:-1] not in code_only
-    nb_run, predictions = execute(text)
+    # one run of the notebook: its predictions, then what it read as names and classes
+    nb_run, predictions = execute(text, "print(json.dumps([FEATURES, CLASSES]))")
     np.testing.assert_allclose(predictions, trainer.predict(trainer.dataset.X), atol=1e-12)
-    probe = nbformat.v4.new_code_cell("print(json.dumps([FEATURES, CLASSES]))")
-    nb_run.cells.append(probe)
-    NotebookClient(nb_run, timeout=120, kernel_name="python3").execute()
-    features, classes = json.loads(nb_run.cells[-1].outputs[0]["text"])
+    probe = nb_run.cells[-1]
+    features, classes = json.loads(probe.outputs[0]["text"])
     assert features == names and sorted(classes) == sorted([HOSTILE[3], "ok"])
     assert "pwned" not in "".join(o.get("text", "") for c in nb_run.cells if c.cell_type == "code"
                                   for o in c.outputs if c is not probe)
@@ -94,7 +95,7 @@ def test_user_text_stays_data():
 
 def test_a_notebook_is_refused_before_it_is_written_when_too_large():
     s = RunSettings(dataset="moons", n_samples=5000, hidden=(64,) * 6)
-    trainer = Trainer(s, load_data(s))
+    trainer = trained(s)
     assert refusal(trainer) is None
     import nn_core.io.notebook as module
 

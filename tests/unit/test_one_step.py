@@ -16,7 +16,7 @@ from nn_core.engine.trace import one_step
 from nn_core.settings import BLOG_SETUP, RunSettings
 from nn_core.training.trainer import Trainer, apply_step, trainer_step
 from tests.checks import clone, small_net
-from tests.conftest import numeric_gradient
+from tests.conftest import numeric_gradient, trained
 from tests.step_reference import blog_network, blog_train_values
 
 HEADS = [("sigmoid", "mse"), ("sigmoid", "bce"), ("softmax", "ce"), ("softmax", "mse"),
@@ -175,7 +175,7 @@ def test_the_blog_rules_hidden_step_is_one_over_o_one_minus_o_times_the_gradient
 
 def _blog_trainer(**changes) -> Trainer:
     s = RunSettings(**{"dataset": "blog", **BLOG_SETUP, **changes})
-    return Trainer(s, load_data(s))
+    return trained(s)
 
 
 def test_the_blogs_network_on_its_first_row_gives_the_blogs_own_numbers():
@@ -272,4 +272,4 @@ def test_a_trainers_first_epoch_is_its_rows_steps_applied_in_turn(case, name):
 
 def _trainer_of(kw: dict) -> Trainer:
     s = RunSettings(**kw)
-    return Trainer(s, load_data(s))
+    return trained(s)

@@ -5,12 +5,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nn_core.data.load import load_data
 from nn_core.errors import PlaygroundError
 from nn_core.io.predictions import check_prediction_size, prediction_table
 from nn_core.limits import MAX_CLASSES, MAX_PREDICTION_CELLS, MAX_ROWS
 from nn_core.settings import RunSettings
-from nn_core.training.trainer import Trainer
+from tests.conftest import trained
 
 
 class Counting:
@@ -32,7 +31,7 @@ class Refusing:
 @pytest.fixture(scope="module")
 def spiral():
     s = RunSettings(dataset="spiral3", n_samples=60, hidden=(4,))
-    t = Trainer(s, load_data(s))
+    t = trained(s)
     t.train_epochs(2)
     return t
 
@@ -58,7 +57,7 @@ def test_a_classifier_table_keeps_the_inputs_and_adds_label_and_probabilities(sp
 
 def test_a_regression_table_adds_the_values():
     s = RunSettings(dataset="sine", n_samples=40, hidden=(3,))
-    t = Trainer(s, load_data(s))
+    t = trained(s)
     table = pd.DataFrame({"x": [0.5, np.nan, -1.0]}, index=[7, 8, 9])
     result, skipped = prediction_table(t, table, ["x"], "y", [])
     assert skipped == 1 and list(result.columns) == ["x", "predicted y"]

@@ -5,15 +5,15 @@ import numpy as np
 import pytest
 
 from nn_core import limits
-from nn_core.data.load import load_data
 from nn_core.errors import PlaygroundError
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
 from tests.checks import assert_same_state
+from tests.conftest import trained
 
 
 def _trainer(s: RunSettings) -> Trainer:
-    return Trainer(s, load_data(s))
+    return trained(s)
 
 
 def _stopped_at(s: RunSettings, k: int) -> Trainer:

@@ -35,12 +35,13 @@ from nn_core.training.runs import (
     thin,
 )
 from nn_core.training.trainer import Trainer
+from tests.conftest import trained
 
 XOR = RunSettings(dataset="xor", n_samples=40, hidden=(4,))
 
 
 def _trained(s: RunSettings = XOR, epochs: int = 5) -> Trainer:
-    t = Trainer(s, load_data(s))
+    t = trained(s)
     t.train_epochs(epochs)
     return t
 
@@ -51,7 +52,7 @@ def _same(a: RunRecord, b: RunRecord) -> bool:
 
 
 def test_an_untrained_trainer_makes_no_run():
-    assert record_run(Trainer(XOR, load_data(XOR)), 1) is None
+    assert record_run(trained(XOR), 1) is None
 
 
 def test_a_record_holds_the_runs_settings_history_and_final_and_best_numbers():
@@ -75,7 +76,7 @@ def test_a_record_holds_the_runs_settings_history_and_final_and_best_numbers():
 
 
 def test_a_long_history_is_thinned_to_the_bound_keeping_the_first_and_last_epoch():
-    t = Trainer(XOR, load_data(XOR), history_cap=600)
+    t = trained(XOR, history_cap=600)
     t.train_epochs(1000)
     assert len(t.history["epoch"]) > MAX_POINTS
     r = record_run(t, 1)
@@ -86,7 +87,7 @@ def test_a_long_history_is_thinned_to_the_bound_keeping_the_first_and_last_epoch
 
 
 def test_the_last_epoch_joins_the_history_when_the_trainer_did_not_record_it():
-    t = Trainer(XOR, load_data(XOR), history_cap=4)
+    t = trained(XOR, history_cap=4)
     t.train_epochs(11)  # records every 4th epoch by now
     assert t.history["epoch"][-1] != 11
     r = record_run(t, 1)

@@ -5,18 +5,17 @@ import json
 import numpy as np
 import pytest
 
-from nn_core.data.load import load_data
 from nn_core.errors import PlaygroundError
 from nn_core.io.serialize import model_from_json, model_to_json
 from nn_core.settings import RunSettings
-from nn_core.training.trainer import Trainer
+from tests.conftest import trained
 
 
 @pytest.fixture(scope="module")
 def trainer():
     s = RunSettings(dataset="spiral3", n_samples=150, hidden=(6, 5), transforms=("x1x2",),
                     scale="minmax", batch_size=10)
-    t = Trainer(s, load_data(s))
+    t = trained(s)
     t.train_epochs(5)
     return t
 
@@ -32,7 +31,7 @@ def test_round_trip_predicts_identically(trainer):
 
 def test_regression_round_trip():
     s = RunSettings(dataset="plane", n_samples=100, hidden=(3,))
-    t = Trainer(s, load_data(s))
+    t = trained(s)
     t.train_epochs(3)
     model = model_from_json(model_to_json(t).encode())
     assert np.array_equal(model.predict(t.dataset.X), t.predict(t.dataset.X))
@@ -91,7 +90,7 @@ def test_nan_parameter_is_refused(trainer):
 ])
 def test_a_network_its_settings_would_not_make_is_refused(damage, message):
     s = RunSettings(dataset="moons", n_samples=40, hidden=(4, 3), scale="standard")
-    t = Trainer(s, load_data(s))
+    t = trained(s)
     with pytest.raises(PlaygroundError) as err:
         model_from_json(_tamper(t, damage))
     assert str(err.value) == message
@@ -109,7 +108,7 @@ def test_a_network_its_settings_would_not_make_is_refused(damage, message):
     RunSettings(dataset="gaussians", n_samples=40, hidden=(64,) * 6),
 ])
 def test_every_kind_of_model_the_app_makes_loads_back(s):
-    t = Trainer(s, load_data(s))
+    t = trained(s)
     t.train_epochs(1)
     model = model_from_json(model_to_json(t))
     assert np.array_equal(model.predict(t.dataset.X), t.predict(t.dataset.X))

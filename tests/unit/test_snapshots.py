@@ -6,7 +6,6 @@ import itertools
 import numpy as np
 import pytest
 
-from nn_core.data.load import load_data
 from nn_core.errors import PlaygroundError
 from nn_core.settings import RunSettings
 from nn_core.training.snapshots import (
@@ -19,11 +18,12 @@ from nn_core.training.snapshots import (
 )
 from nn_core.training.trainer import Trainer
 from tests.checks import assert_same_state
+from tests.conftest import trained
 
 
 def _trainer(**kw) -> Trainer:
     s = RunSettings(**kw)
-    return Trainer(s, load_data(s))
+    return trained(s)
 
 
 def test_dense_early_then_an_even_stride_within_the_capacity():
@@ -105,10 +105,10 @@ def test_continue_from_equals_a_run_that_never_went_further(kw):
 def test_continue_from_keeps_early_stopping_exact():
     s = RunSettings(dataset="moons", n_samples=200, noise=0.3, hidden=(8,), lr=0.3,
                     batch_size=8, seed=2, patience=5, validation_fraction=0.2)
-    fresh = Trainer(s, load_data(s))
+    fresh = trained(s)
     fresh.train_epochs(400)
     assert fresh.stop_kind == "early"
-    t = Trainer(s, load_data(s))
+    t = trained(s)
     t.train_epochs(400)
     k = t.snapshots.epochs()[len(t.snapshots.epochs()) // 2]
     t.continue_from(k)

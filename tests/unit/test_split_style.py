@@ -8,11 +8,11 @@ element reads the same table from the frame contract.
 import numpy as np
 import pytest
 
-from nn_core.data.load import load_data
 from nn_core.settings import RunSettings
 from nn_core.training.evaluate import quality_of
 from nn_core.training.runs import record_run
 from nn_core.training.trainer import Trainer
+from tests.conftest import trained
 from ui.live import protocol
 from ui.live.loss import loss_static
 from ui.live.surface import surface_points
@@ -70,7 +70,7 @@ def test_the_live_loss_chart(validation):
 
 
 def _trained(settings: RunSettings, epochs: int = 3) -> Trainer:
-    trainer = Trainer(settings, load_data(settings))
+    trainer = trained(settings)
     trainer.train_epochs(epochs)
     return trainer
 

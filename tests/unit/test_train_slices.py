@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from nn_core.data.load import load_data
 from nn_core.engine.backends import per_sample
 from nn_core.engine.backends.per_sample import ROWS_PER_PIECE
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
+from tests.conftest import trained
 
 # moons of 203 rows: 163 training rows, so batches of 10 end with a shorter one of 3
 NUMPY = dict(dataset="moons", n_samples=203, hidden=(8, 8), optimizer="adam", lr=0.01,
@@ -19,7 +19,7 @@ PER_SAMPLE = dict(dataset="circle", n_samples=250, hidden=(4,), optimizer="sgd",
 
 def _trainer(**kw) -> Trainer:
     s = RunSettings(**kw)
-    return Trainer(s, load_data(s))
+    return trained(s)
 
 
 def _sliced(t: Trainer, epochs: int) -> int:

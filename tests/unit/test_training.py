@@ -5,12 +5,12 @@ import pytest
 
 from nn_core.data.builtin import BUILTIN
 from nn_core.data.dataset import Dataset
-from nn_core.data.load import load_data
 from nn_core.engine import optim
 from nn_core.engine.network import QUIET
 from nn_core.errors import PlaygroundError
 from nn_core.settings import BLOG_SETUP, MAX_EPOCHS, RunSettings, with_early_stopping
 from nn_core.training.trainer import HEALTH_EPOCHS, Trainer, smaller_rate
+from tests.conftest import trained
 
 BLOG = RunSettings(dataset="blog", hidden=(2,), activation="sigmoid", output="sigmoid",
                    loss="mse", bias=False, init="blog", update_rule="blog", lr=0.1,
@@ -19,7 +19,7 @@ BLOG = RunSettings(dataset="blog", hidden=(2,), activation="sigmoid", output="si
 
 def _trainer(**kw) -> Trainer:
     s = RunSettings(**kw)
-    return Trainer(s, load_data(s))
+    return trained(s)
 
 
 def test_same_settings_same_numbers_bit_for_bit():
@@ -70,12 +70,12 @@ def test_regression_r2_and_standardised_target():
 
 
 def test_the_blog_setup_stays_at_one_half_and_scaling_fixes_it():
-    raw = Trainer(BLOG, load_data(BLOG))
+    raw = trained(BLOG)
     raw.train_epochs()
     ds = raw.dataset
     assert np.all(np.abs(raw.predict(ds.X[raw.test_idx])[:, 1] - 0.5) < 0.01)
     scaled_settings = BLOG.replace(scale="standard", update_rule="exact", lr=1.0)
-    scaled = Trainer(scaled_settings, load_data(scaled_settings))
+    scaled = trained(scaled_settings)
     scaled.train_epochs()
     assert scaled.summary()["train_loss"] < 0.01
     assert scaled.summary()["test_accuracy"] == 1.0
@@ -89,7 +89,7 @@ def test_blog_setup_matches_the_blog_class_numbers():
     equal up to rounding.)"""
     from nn_core import NeuralNetwork
 
-    t = Trainer(BLOG, load_data(BLOG))
+    t = trained(BLOG)
     ref = NeuralNetwork(3, 2, 1, 0.1)
     ref.weights_input_hidden = t.network.matrices[0].copy()
     ref.weights_hidden_output = t.network.matrices[1].copy()
@@ -100,7 +100,7 @@ def test_blog_setup_matches_the_blog_class_numbers():
         for x, target in zip(X, y, strict=True):
             ref.train(x, [target])
     np.testing.assert_allclose(t.network.params, ref.net.params, rtol=0, atol=1e-12)
-    assert not np.array_equal(t.network.params, Trainer(BLOG, load_data(BLOG)).network.params)
+    assert not np.array_equal(t.network.params, trained(BLOG).network.params)
 
 
 def _reference_epochs(t: Trainer, epochs: int, opt: optim.Optimizer) -> None:
@@ -258,7 +258,7 @@ def test_roll_back_restores_the_last_checked_epoch_bit_for_bit(history_cap):
     optimiser's velocity, the epoch and the history of the last epoch whose loss was checked
     (with a small history cap the loss is checked only every few epochs)."""
     kw = dict(EXPLODING, lr=0.003, optimizer="momentum", epochs=10_000)
-    t = Trainer(RunSettings(**kw), load_data(RunSettings(**kw)), history_cap=history_cap)
+    t = trained(RunSettings(**kw), history_cap=history_cap)
     t.train_epochs(45)
     t.set_settings(t.settings.replace(lr=10.0))
     t.train_epochs(50)
@@ -266,7 +266,7 @@ def test_roll_back_restores_the_last_checked_epoch_bit_for_bit(history_cap):
     assert 45 - 2 * max(HEALTH_EPOCHS, t._stride) < t.epoch <= 45
     assert t.epoch % t._stride == 0
     assert f"back at epoch {t.epoch}" in t.stop_reason
-    fresh = Trainer(RunSettings(**kw), load_data(RunSettings(**kw)), history_cap=history_cap)
+    fresh = trained(RunSettings(**kw), history_cap=history_cap)
     fresh.train_epochs(t.epoch)
     assert np.array_equal(t.network.params, fresh.network.params)
     assert np.array_equal(t.optimizer.velocity, fresh.optimizer.velocity)
@@ -297,7 +297,7 @@ def test_a_blown_up_or_dead_classifier_is_not_a_finished_run(dataset, kind):
 
 
 def _healthy(settings: RunSettings, epochs: int) -> Trainer:
-    t = Trainer(settings, load_data(settings))
+    t = trained(settings)
     t.train_epochs(epochs)
     assert not t.diverged and t.stop_reason is None, t.stop_reason
     assert t.epoch == epochs
@@ -333,7 +333,7 @@ DEAD_AT_SMALLEST = RunSettings(dataset="moons", hidden=(1,) * 6, activation="rel
 
 
 def test_at_the_smallest_rate_a_dead_run_says_what_else_to_change():
-    t = Trainer(DEAD_AT_SMALLEST, load_data(DEAD_AT_SMALLEST))
+    t = trained(DEAD_AT_SMALLEST)
     t.train_epochs(100)
     assert t.diverged and t.stop_kind == "died" and t.suggested_lr is None
     assert "smaller learning rate" not in t.stop_reason
