@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 
 from nn_core.data.builtin import BUILTIN, make_dataset
 from nn_core.data.dataset import Dataset
-from nn_core.data.tabular import load_csv
 from nn_core.errors import PlaygroundError
 
 if TYPE_CHECKING:
@@ -29,4 +28,6 @@ def load_data(settings: RunSettings, csv_bytes: bytes | None = None) -> Dataset:
             f"unknown dataset {settings.dataset[:40]!r}: choose one of {', '.join(BUILTIN)} "
             "or upload a CSV file"
         )
+    from nn_core.data.tabular import load_csv  # pandas loads only for a table (~0.25 s)
+
     return load_csv(csv_bytes, settings.target, settings.features, settings.task)
