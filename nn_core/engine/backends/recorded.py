@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
+from nn_core.engine import activations
 from nn_core.engine.network import QUIET, Network
 from nn_core.engine.optim import Optimizer
 
@@ -125,6 +126,21 @@ FORWARD = {"sigmoid": _sigmoid, "tanh": _tanh, "relu": _relu, "linear": _linear,
            "softmax": _softmax}
 # d *= f'(z), from a = f(z), in place; a is overwritten (the step needs it no more)
 DERIVATIVE = {"sigmoid": _d_sigmoid, "tanh": _d_tanh, "relu": _d_relu, "linear": _d_linear}
+
+
+def _from_table(name: str) -> tuple[Callable[..., np.ndarray], Callable[..., np.ndarray]]:
+    """An activation without kernels above: the table's own value and derivative (elementwise,
+    so the same numbers on columns as on rows), their results copied into the buffers."""
+    value, derivative = activations.ACTIVATIONS[name]
+
+    def f(z: np.ndarray, out: np.ndarray) -> np.ndarray:
+        np.copyto(out, value(z))
+        return out
+
+    def df(a: np.ndarray, d: np.ndarray) -> np.ndarray:
+        np.copyto(d, derivative(a, d))
+        return d
+    return f, df
 
 
 def _delta_error(o: np.ndarray, y: np.ndarray, out: np.ndarray, tmp: np.ndarray) -> np.ndarray:
@@ -355,10 +371,10 @@ class Recorded:
             s = _Step(n, net.sizes[i + 1], ones_row=net.bias and i < net.n_layers - 1)
             s.block, s.m_t, s.g_block = net.blocks[i], net.matrices[i].T, net.grad_blocks[i]
             s.product, s.back_product = _product(s.block.shape, n), _product(s.m_t.shape, n)
-            s.f = FORWARD[name]
+            s.f, s.df = ((FORWARD[name], DERIVATIVE.get(name)) if name in FORWARD
+                         else _from_table(name))
             if name == "tanh" and not VECTOR_TANH and net.sizes[i + 1] * n >= TANH_FROM_EXP:
                 s.f = _tanh_from_exp
-            s.df = DERIVATIVE.get(name)
             s.below = steps[-1] if steps else None
             steps.append(s)
         top = steps[-1]
