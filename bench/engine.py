@@ -6,7 +6,10 @@ Prints epochs/s and samples/s for the blog's own per-sample loop (its class from
 (``Trainer.train_epochs``, 10 epochs a call: training only), the same runs through the command
 line (``python -m nn_core train``, in this process: settings, data, trainer, and every epoch's
 measures and health checks, per epoch of a 1000-epoch run), and PyTorch CPU on the same network
-and data when torch is importable. One BLAS thread for all. Then the issue's targets, as ratios.
+and data when torch is importable; then the mini-batch 32, full-batch and CLI full-batch rows
+again in float32 (``--dtype float32``; rows ending "f32"), PyTorch in float32 beside them. One
+BLAS thread for all. Then the issue's targets, as ratios, judged in float64 and in float32 (our
+float32 rows against PyTorch's float32 rows; the blog's loop is its own float64 code).
 
 How: CPU time per epoch over windows of 0.1 s, the implementations taking turns in every
 repeat, and the best window of each. On a shared machine other tenants only ever add time, in
@@ -142,16 +145,16 @@ def _cpu_per_call(fn: Callable[[], None], min_time: float = 0.1) -> float:
 ENGINE_EPOCHS_PER_CALL = 10
 
 
-def _engine_epoch(w: Workload, batch: int) -> Callable[[], None]:
+def _engine_epoch(w: Workload, batch: int, dtype: str = "float64") -> Callable[[], None]:
     """One epoch as the trainer's chosen backend trains it, without the trainer's bookkeeping
     (measures, stop checks): the engine alone."""
     s = w.settings.replace(batch_size=batch, shuffle=batch not in (0, 1) or w.settings.shuffle)
-    trainer = Trainer(s, w.ds, history_cap=10)
+    trainer = Trainer(s, w.ds, history_cap=10, dtype=dtype)
     n = len(trainer.X_train)
     size = batch if 0 < batch < n else n
     net, opt = trainer.network, trainer.optimizer
-    backend = backends.make(backends.choose(net, size, opt.name), net, trainer.X_train,
-                            trainer.Y_train)
+    backend = backends.make(backends.choose(net, size, opt.name, dtype=dtype), net,
+                            trainer.X_train, trainer.Y_train, dtype)
     epoch = backend.epoch(opt, size, s.shuffle and size < n, trainer.rng, s.update_rule, s.l1,
                           s.l2)
     return lambda: _quiet(epoch)
@@ -166,11 +169,12 @@ def _quiet(epoch: Callable[[], None]) -> None:
 CLI_EPOCHS = 1000  # epochs of one command-line run (the CLI's default, the blog's example)
 
 
-def _cli_run(w: Workload, batch: int) -> Callable[[], None] | None:
+def _cli_run(w: Workload, batch: int, dtype: str = "float64") -> Callable[[], None] | None:
     """One whole ``python -m nn_core train`` run of CLI_EPOCHS epochs, in this process."""
     if not w.cli_args:
         return None
-    argv = ["train", *w.cli_args, "--batch-size", str(batch), "--epochs", str(CLI_EPOCHS), "-q"]
+    argv = ["train", *w.cli_args, "--batch-size", str(batch), "--epochs", str(CLI_EPOCHS), "-q",
+            "--dtype", dtype]
 
     def run() -> None:
         with contextlib.redirect_stdout(io.StringIO()):
@@ -199,7 +203,7 @@ def _blog_epoch(w: Workload) -> Callable[[], None] | None:
     return epoch
 
 
-def _torch_epoch(w: Workload, batch: int) -> Callable[[], None] | None:
+def _torch_epoch(w: Workload, batch: int, dtype: str = "float64") -> Callable[[], None] | None:
     if torch is None:
         return None
     s = w.settings
@@ -211,11 +215,11 @@ def _torch_epoch(w: Workload, batch: int) -> Callable[[], None] | None:
         layers += [torch.nn.Linear(a, b, bias=s.bias), act[s.activations[0]]()]
     n_out = 1 if w.ds.task == "binary" else w.ds.n_classes
     layers.append(torch.nn.Linear(sizes[-1], n_out, bias=s.bias))
-    model = torch.nn.Sequential(*layers).double()
+    model = torch.nn.Sequential(*layers).to(getattr(torch, dtype))
     opt = torch.optim.SGD(model.parameters(), lr=s.lr)
-    X = torch.tensor(w.ds.X)
+    X = torch.tensor(w.ds.X, dtype=getattr(torch, dtype))
     if w.ds.task == "binary":
-        Y = torch.tensor(w.ds.y, dtype=torch.float64).reshape(-1, 1)
+        Y = torch.tensor(w.ds.y, dtype=getattr(torch, dtype)).reshape(-1, 1)
         loss_fn = torch.nn.MSELoss() if s.loss == "mse" else torch.nn.BCEWithLogitsLoss()
         if s.loss == "mse":
             model.append(torch.nn.Sigmoid())
@@ -249,6 +253,13 @@ def measure(repeats: int) -> list[dict]:
         for label, batch in (("per-sample", 1), ("full batch", 0)):
             impls[f"CLI {label}"] = _cli_run(w, batch)
             calls_per_epoch[f"CLI {label}"] = 1.0 / CLI_EPOCHS
+        # the optional float32 training (--dtype float32), against PyTorch in float32 too
+        for label, batch in (("mini-batch 32", 32), ("full batch", 0)):
+            impls[f"engine {label} f32"] = _engine_epoch(w, batch, "float32")
+            calls_per_epoch[f"engine {label} f32"] = 1.0 / ENGINE_EPOCHS_PER_CALL
+            impls[f"PyTorch {label} f32"] = _torch_epoch(w, batch, "float32")
+        impls["CLI full batch f32"] = _cli_run(w, 0, "float32")
+        calls_per_epoch["CLI full batch f32"] = 1.0 / CLI_EPOCHS
         times: dict[str, list[float]] = {k: [] for k, f in impls.items() if f is not None}
         for _ in range(repeats):
             for k in times:
@@ -369,13 +380,21 @@ def main() -> None:
         ("CLI / training alone: blog per-sample", "blog", "engine per-sample",
          "CLI per-sample", "<=", 2),
     ]
-    print(f"\n{'target (same run)':<48} {'ratio':>8} {'needed':>9}  met")
+    def judged(r: float | None, sense: str, need: float) -> tuple[str, str]:
+        if r is None:
+            return "n/a", "n/a"
+        return f"{r:.2f}x", "yes" if (r >= need if sense == ">=" else r <= need) else "NO"
+
+    # float32: our float32 rows against PyTorch's float32 rows, our own float32 training and
+    # the blog's loop as it is (its code is float64); per-sample rows have no float32 form
+    def f32(row: str) -> str:
+        return row if row.startswith("blog loop") else f"{row} f32"
+
+    print(f"\n{'target (same run)':<48} {'needed':>9} {'float64':>8} met  {'float32':>8} met")
     for name, w, a, b, sense, need in pairs:
-        r = ratio(w, a, b)
-        shown = "n/a" if r is None else f"{r:.2f}x"
-        met = "n/a" if r is None else ("yes" if (r >= need if sense == ">=" else r <= need)
-                                       else "NO")
-        print(f"{name:<48} {shown:>8} {sense}{need:>6.1f}x  {met}")
+        r64, met64 = judged(ratio(w, a, b), sense, need)
+        r32, met32 = judged(ratio(w, f32(a), f32(b)), sense, need)
+        print(f"{name:<48} {sense}{need:>6.1f}x {r64:>8} {met64:<4} {r32:>8} {met32}")
 
 
 if __name__ == "__main__":

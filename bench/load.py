@@ -242,17 +242,22 @@ class Visitor:
             elif what == "alert" and el.alert.format == el.alert.ERROR:
                 self.errors.append(el.alert.body)
 
-    async def wait_runs(self, runs: int, timeout_s: float) -> bool:
-        """Wait until ``runs`` script runs have finished in all."""
+    async def wait_until(self, done: Callable[[], bool], timeout_s: float) -> bool:
+        """Wait until ``done()`` holds after a message (False when ``timeout_s`` ran out or the
+        connection closed first)."""
         deadline = time.monotonic() + timeout_s
-        while self.finished < runs and not self.closed:
+        while not done() and not self.closed:
             self.shown.clear()
             left = deadline - time.monotonic()
             if left <= 0:
                 return False
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.shown.wait(), left)
-        return self.finished >= runs
+        return done()
+
+    async def wait_runs(self, runs: int, timeout_s: float) -> bool:
+        """Wait until ``runs`` script runs have finished in all."""
+        return await self.wait_until(lambda: self.finished >= runs, timeout_s)
 
     async def upload(self, key: str, name: str, data: bytes) -> bool:
         """Put ``data`` in the file uploader ``key`` as a browser does (the file by HTTP PUT
@@ -296,15 +301,8 @@ class Visitor:
 
     async def wait_button(self, key: str, timeout_s: float, runs: int = 0) -> bool:
         """Wait until the page shows the button ``key`` and ``runs`` runs have finished."""
-        deadline = time.monotonic() + timeout_s
-        while (key not in self.buttons or self.finished < runs) and not self.closed:
-            self.shown.clear()
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return False
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.shown.wait(), left)
-        return key in self.buttons and self.finished >= runs
+        return await self.wait_until(lambda: key in self.buttons and self.finished >= runs,
+                                     timeout_s)
 
     async def play(self) -> bool:
         if not await self.wait_button(PLAY, CONNECT_TIMEOUT_S, runs=1):  # the page loaded

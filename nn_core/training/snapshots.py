@@ -113,6 +113,12 @@ class SnapshotStore:
         """Whether ``epoch`` should be kept and is not yet: O(1)."""
         return (epoch <= self.head or epoch % self.stride == 0) and epoch not in self._snaps
 
+    def next_due(self, epoch: int) -> int:
+        """An epoch after ``epoch`` no later than the first that :meth:`due` will call due."""
+        if epoch + 1 <= self.head:
+            return epoch + 1
+        return (epoch // self.stride + 1) * self.stride
+
     def add(self, snap: Snapshot, pin: bool = False) -> None:
         """Keep ``snap`` (``pin``: the run changed there in a way a replay cannot redo; it
         replaces a snapshot of the same epoch); when the store is full, thin the tail (stride

@@ -48,6 +48,7 @@ MAX_PREACTIVATION = 1e6
 MAX_WEIGHT_NORM = 1e6  # checked every epoch (it costs one dot product); healthy runs stay < 1e3
 LOSS_BLOWUP = 3.0
 SICK_EPOCHS = 20
+QUIET_RUN = 1024  # epochs train_epochs(None) runs between looks at its stop conditions
 HEALTH_EPOCHS = 10  # epochs between checks of the pre-activations and outputs (and snapshots)
 IMPROVEMENT = 1e-4  # early stopping: a better validation loss is lower by this share at least
 NAN = float("nan")  # one object, so equal histories compare equal
@@ -113,6 +114,9 @@ def metric(task: str, coding: TargetCoding, out: np.ndarray, y: np.ndarray) -> f
         ss_tot = float(np.sum((y - y.mean()) ** 2))
         ss_res = float(np.sum((y - pred) ** 2))
         return 1.0 - ss_res / ss_tot if ss_tot > 0 else float("nan")
+    if coding.n_outputs == 1:  # argmax of (1 - p, p) is p > 0.5 exactly (1 - p is exact for
+        # p ≥ 0.25; a tie and NaN give class 0 both ways), without building the two columns
+        return float(np.mean((out[:, 0] > 0.5) == y))
     return float(np.mean(np.argmax(coding.decode(out), axis=1) == y))
 
 
@@ -120,9 +124,19 @@ class Trainer:
     """Trains one network on one dataset, epoch by epoch, and remembers how it went."""
 
     def __init__(self, settings: RunSettings, dataset: Dataset, history_cap: int = 2000,
-                 backend: str = backends.AUTO) -> None:
+                 backend: str = backends.AUTO, dtype: str = "float64",
+                 watched: bool = True) -> None:
         self.settings = settings
+        # False: a run nobody watches or looks back at (the command line's): no snapshots after
+        # epoch 0's and no gradient-flow records, which only the app's views read (~140 µs a
+        # history point on the blog's network); the same training, checks and history
+        self.watched = watched
         self.backend = backend  # which engine trains: "auto" (backends.choose) or one by name
+        if dtype not in backends.DTYPES:
+            raise PlaygroundError(f"dtype: one of {', '.join(backends.DTYPES)}, got {dtype!r}")
+        # the precision training runs in (float32: the recorded backend on a float32 copy of
+        # the weights; the network, its measures and snapshots stay float64)
+        self.dtype = dtype
         self.dataset = dataset
         self.task = dataset.task
         self.metric_name = "r2" if self.task == "regression" else "accuracy"
@@ -196,11 +210,12 @@ class Trainer:
 
     @classmethod
     def from_settings(cls, settings: RunSettings, csv_bytes: bytes | None = None,
-                      history_cap: int = 2000, backend: str = backends.AUTO) -> Trainer:
+                      history_cap: int = 2000, backend: str = backends.AUTO,
+                      dtype: str = "float64") -> Trainer:
         """A trainer on the data ``settings`` name (:func:`nn_core.data.load.load_data`: a
         built-in dataset, or the table ``csv_bytes``). Raises :class:`PlaygroundError` when the
         data cannot be had or the settings do not fit it."""
-        return cls(settings, load_data(settings, csv_bytes), history_cap, backend)
+        return cls(settings, load_data(settings, csv_bytes), history_cap, backend, dtype)
 
     # ------------------------------------------------------------------ data in
     def _inputs(self, X_raw: np.ndarray) -> np.ndarray:
@@ -248,11 +263,49 @@ class Trainer:
         done = 0
         with np.errstate(**QUIET):
             while (n is None or done < n) and self.stop_reason is None:
+                quiet = self._quiet_epochs(QUIET_RUN if n is None else n - done)
+                if quiet:
+                    done += quiet
+                    continue
                 self._train_epoch()
                 done += 1
-                if self.snapshots.due(self.epoch) and not self.diverged:
+                if self.watched and self.snapshots.due(self.epoch) and not self.diverged:
                     self.snapshots.add(capture(self, self.snapshots.latest()))
         return done
+
+    def _quiet_epochs(self, most: int) -> int:
+        """Train up to ``most`` epochs in a row that need no bookkeeping but the weights' check
+        (no history point, stop check, early stopping or snapshot due before the next one);
+        return how many ended (0: the next epoch needs the full :meth:`_end_epoch`).
+
+        The same epochs as :meth:`_train_epoch` one by one, bit for bit, with the weights' norm
+        checked after each (a blown-up epoch ends through :meth:`_end_epoch` and rolls back as
+        it would have); it spares the per-epoch method calls, ~4 µs an epoch of the blog's
+        per-sample run, as much as its training (bench/engine_choices.md)."""
+        s = self.settings
+        if (self._partial is not None or self._deferred is not None or s.patience > 0
+                or s.target_loss > 0 or self.stop_reason is not None):
+            return 0
+        start = self.epoch
+        nxt = min((start // self._stride + 1) * self._stride, s.epochs,
+                  self.snapshots.next_due(start) if self.watched else s.epochs)
+        k = min(most, nxt - start - 1)
+        if k <= 0:
+            return 0
+        if self._pass is None:
+            self._pass = self._make_pass()
+        one_pass, params, bound = self._pass, self.network.params, MAX_WEIGHT_NORM**2
+        self.restored = self.hand_stepped = False
+        self._current = None
+        squares = params.dot  # the bound method: half the cost of np.dot on a small vector
+        for done in range(1, k + 1):
+            one_pass()
+            if not squares(params) <= bound:
+                self.epoch = start + done - 1
+                self._end_epoch()  # this epoch's end: the check fails again and rolls back
+                return done
+        self.epoch = start + k
+        return k
 
     def train_for(self, seconds: float, epochs: int | None = None, grace: float = 0.0) -> int:
         """Train for ``seconds`` of wall time, then stop at the next mini-batch boundary, inside
@@ -332,9 +385,11 @@ class Trainer:
 
     def _backend(self, size: int) -> backends.Backend:
         """The backend :func:`nn_core.engine.backends.choose` picks (made once per name)."""
-        name = backends.choose(self.network, size, self.optimizer.name, self.backend)
+        name = backends.choose(self.network, size, self.optimizer.name, self.backend,
+                               self.dtype)
         if name not in self._backends:
-            self._backends[name] = backends.make(name, self.network, self.X_train, self.Y_train)
+            self._backends[name] = backends.make(name, self.network, self.X_train,
+                                                 self.Y_train, self.dtype)
         return self._backends[name]
 
     def _train_epoch(self) -> None:
@@ -725,7 +780,8 @@ class Trainer:
 
     def _record(self) -> None:
         cur = self.current()
-        self.flow.record(self.epoch, self.network)
+        if self.watched:
+            self.flow.record(self.epoch, self.network)
         for k in HISTORY_KEYS:
             self.history[k].append(cur[k])
         if len(self.history["epoch"]) > self.history_cap:

@@ -11,10 +11,11 @@ import pytest
 from nn_core.data.load import load_data
 from nn_core.engine import optim
 from nn_core.engine.backends import per_sample as scalar
-from nn_core.engine.network import QUIET, Network
+from nn_core.engine.network import QUIET
 from nn_core.engine.trace import one_step
 from nn_core.settings import BLOG_SETUP, RunSettings
 from nn_core.training.trainer import Trainer, apply_step, trainer_step
+from tests.checks import clone, small_net
 from tests.conftest import numeric_gradient
 from tests.step_reference import blog_network, blog_train_values
 
@@ -23,19 +24,8 @@ HEADS = [("sigmoid", "mse"), ("sigmoid", "bce"), ("softmax", "ce"), ("softmax", 
 HIDDEN = ("sigmoid", "tanh", "relu", "linear")
 
 
-def _net(hidden_act, head, bias, sizes=(3, 4, 3, 2), seed=0):
-    output, loss = head
-    if output == "sigmoid" and loss == "bce":
-        sizes = (*sizes[:-1], 1)
-    return Network(sizes, hidden_act, output, loss, bias, "xavier", np.random.default_rng(seed))
 
 
-def _clone(net: Network) -> Network:
-    """A separate network with the same weights (deepcopy would break the flat views)."""
-    d = net.describe()
-    new = Network(d["sizes"], d["activations"], d["output"], d["loss"], d["bias"], d["init"])
-    new.set_params(net.params)
-    return new
 
 
 def _row(net, seed=1):
@@ -65,7 +55,7 @@ def _layer_flat(trace, which):
 @pytest.mark.parametrize("hidden_act, head, bias",
                          list(itertools.product(HIDDEN, HEADS, (True, False))))
 def test_every_number_is_the_engines_own(hidden_act, head, bias):
-    net = _net(hidden_act, head, bias)
+    net = small_net(hidden_act, head, bias)
     x, y = _row(net)
     X, Y = x[None, :], y[None, :]
     for rule, l1, l2 in (("exact", 0.0, 0.0), ("blog", 0.0, 0.0), ("exact", 0.01, 0.03),
@@ -101,14 +91,14 @@ def test_the_sgd_step_is_the_engines_step_on_both_paths():
     step (gradient, penalty, SGD's step); and the per-sample backend's generated code."""
     for rule, bias, (l1, l2) in itertools.product(("exact", "blog"), (True, False),
                                                   ((0.0, 0.0), (0.01, 0.02))):
-        net = _net("tanh", ("sigmoid", "mse"), bias, sizes=(2, 3, 1))
+        net = small_net("tanh", ("sigmoid", "mse"), bias, sizes=(2, 3, 1))
         x, y = _row(net)
         trace = one_step(net, x, y, lr=0.5, rule=rule, l1=l1, l2=l2)
-        ref = _clone(net)
+        ref = clone(net)
         with np.errstate(**QUIET):
             ref.train_step(x[None, :], y[None, :], optim.SGD(0.5), rule, l1, l2)
         np.testing.assert_allclose(trace.params_after, ref.params, rtol=0, atol=1e-12)
-        fast = _clone(net)
+        fast = clone(net)
         assert scalar.supports(fast, 1, "sgd")
         scalar.sgd_epoch(fast, x[None, :], y[None, :], 0.5, rule, l1, l2)
         np.testing.assert_allclose(trace.params_after, fast.params, rtol=0, atol=1e-12)
@@ -128,7 +118,7 @@ def test_momentum_and_adam_steps_are_the_optimisers_own_on_a_copy(name):
     assert np.array_equal(t.network.params, params_before)
     # the reference engine: a training step on the row (gradient, penalty, the optimiser's
     # step), on copies
-    net, opt = _clone(t.network), copy.deepcopy(t.optimizer)
+    net, opt = clone(t.network), copy.deepcopy(t.optimizer)
     X, Y = t.X_train[5:6], t.Y_train[5:6]
     with np.errstate(**QUIET):
         net.train_step(X, Y, opt, "exact", 0.0, 0.01)
@@ -155,7 +145,7 @@ def _state_equal(a: dict, b: dict) -> bool:
                          list(itertools.product(("sigmoid", "tanh", "linear"), HEADS,
                                                 (True, False))))
 def test_the_exact_gradient_is_the_slope_of_the_loss(hidden_act, head, bias):
-    net = _net(hidden_act, head, bias, seed=3)
+    net = small_net(hidden_act, head, bias, seed=3)
     x, y = _row(net, seed=4)
     X, Y = x[None, :], y[None, :]
     l1, l2 = 0.01, 0.02
@@ -167,7 +157,7 @@ def test_the_exact_gradient_is_the_slope_of_the_loss(hidden_act, head, bias):
 
 # ------------------------------------------------------------------ the blog's rule
 def test_the_blog_rules_hidden_step_is_one_over_o_one_minus_o_times_the_gradient():
-    net = _net("sigmoid", ("sigmoid", "mse"), False, sizes=(3, 5, 1), seed=2)
+    net = small_net("sigmoid", ("sigmoid", "mse"), False, sizes=(3, 5, 1), seed=2)
     x, y = _row(net, seed=7)
     trace = one_step(net, x, y, lr=0.1, rule="blog")
     o = trace.output[0]
@@ -179,8 +169,8 @@ def test_the_blog_rules_hidden_step_is_one_over_o_one_minus_o_times_the_gradient
     # the output layer's step is the same under both rules
     np.testing.assert_array_equal(trace.layers[1].blog_grad_W, trace.layers[1].grad_W)
     # other heads have no such single factor
-    assert one_step(_net("tanh", ("softmax", "ce"), True), *_row(
-        _net("tanh", ("softmax", "ce"), True)), lr=0.1).predicted_ratio is None
+    assert one_step(small_net("tanh", ("softmax", "ce"), True), *_row(
+        small_net("tanh", ("softmax", "ce"), True)), lr=0.1).predicted_ratio is None
 
 
 def _blog_trainer(**changes) -> Trainer:

@@ -9,6 +9,7 @@ from nn_core.data.load import load_data
 from nn_core.errors import PlaygroundError
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
+from tests.checks import assert_same_state
 
 
 def _trainer(s: RunSettings) -> Trainer:
@@ -20,21 +21,6 @@ def _stopped_at(s: RunSettings, k: int) -> Trainer:
     t.train_epochs(k)
     assert t.epoch == k
     return t
-
-
-def assert_same_state(a: Trainer, b: Trainer) -> None:
-    assert a.epoch == b.epoch
-    assert np.array_equal(a.network.params, b.network.params)
-    assert a.rng.bit_generator.state == b.rng.bit_generator.state
-    mine, theirs = a.optimizer.get_state(), b.optimizer.get_state()
-    assert mine.keys() == theirs.keys()
-    for key, value in mine.items():
-        if isinstance(value, np.ndarray):
-            assert np.array_equal(value, theirs[key]), key
-        else:
-            assert value == theirs[key], key
-    assert a.best_epoch == b.best_epoch
-    assert np.array_equal(a._best, b._best)
 
 
 RUNS = [

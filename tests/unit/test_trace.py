@@ -10,6 +10,7 @@ import pytest
 from nn_core.engine import activations, losses, optim
 from nn_core.engine.network import QUIET, RULES, Network
 from nn_core.engine.trace import one_step
+from tests.checks import clone, small_net
 from tests.conftest import numeric_gradient
 
 HEADS = [("sigmoid", "mse"), ("sigmoid", "bce"), ("softmax", "ce"), ("softmax", "mse"),
@@ -18,17 +19,8 @@ HIDDEN = activations.HIDDEN  # every hidden activation of the table, one added t
 CASES = list(itertools.product(HIDDEN, HEADS, (True, False)))
 
 
-def _net(hidden_act: str, head: tuple[str, str], bias: bool, seed: int = 0) -> Network:
-    output, loss = head
-    sizes = (3, 4, 3, 1 if (output, loss) == ("sigmoid", "bce") else 2)
-    return Network(sizes, hidden_act, output, loss, bias, "xavier", np.random.default_rng(seed))
 
 
-def _clone(net: Network) -> Network:
-    d = net.describe()
-    new = Network(d["sizes"], d["activations"], d["output"], d["loss"], d["bias"], d["init"])
-    new.set_params(net.params)
-    return new
 
 
 def _row(net: Network, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -53,7 +45,7 @@ def _flat(trace, which: str) -> np.ndarray:
 
 @pytest.mark.parametrize("hidden_act, head, bias", CASES)
 def test_every_number_is_what_the_engines_backward_returned(hidden_act, head, bias):
-    net = _net(hidden_act, head, bias)
+    net = small_net(hidden_act, head, bias)
     x, y = _row(net)
     X, Y = x[None, :], y[None, :]
     l1, l2 = 0.01, 0.02
@@ -92,7 +84,7 @@ def test_every_number_is_what_the_engines_backward_returned(hidden_act, head, bi
                                       else blog_grad)
         assert trace.loss == net.loss(X, Y) and trace.penalty == net.penalty(l1, l2)
         # the new weights are the engine's own training step (here with momentum's first step)
-        ref, opt = _clone(net), optim.make("momentum", 0.1, 0.5)
+        ref, opt = clone(net), optim.make("momentum", 0.1, 0.5)
         with np.errstate(**QUIET):
             ref.train_step(X, Y, opt, rule, l1, l2)
         moved = one_step(net, x, y, lr=0.1, rule=rule, optimizer=optim.make("momentum", 0.1, 0.5),
@@ -130,7 +122,7 @@ def test_each_delta_and_error_is_the_slope_of_the_loss(hidden_act, head, bias):
     """δ = ∂L/∂z for every layer, the error sent back = ∂L/∂a for every hidden layer, and the
     weights' gradient = ∂(L + penalty)/∂w, all by central differences; the blog's rule's error
     starts at o − y and goes back through the weights alone."""
-    net = _net(hidden_act, head, bias, seed=3)
+    net = small_net(hidden_act, head, bias, seed=3)
     x, y = _row(net, seed=4)
     X, Y = x[None, :], y[None, :]
     trace = one_step(net, x, y, lr=0.1, rule="blog", l1=0.01, l2=0.02)

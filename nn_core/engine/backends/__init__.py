@@ -11,7 +11,10 @@ inside an epoch and go on later. :func:`choose` picks the backend; the trainer a
   any optimiser);
 - ``per_sample``: generated straight-line Python on floats, for per-sample SGD on small networks.
 
-Each fast backend is proven equal to the reference by the tests (to 1e-12).
+Each fast backend is proven equal to the reference by the tests (to 1e-12). The recorded backend
+can also train in float32 (``dtype``), for speed where float64's transcendental functions are
+scalar (CPUs without AVX-512) and BLAS products are large: the tests hold such a run to the
+float64 one within the tolerance they state, not to 1e-12.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import numpy as np
 
 from nn_core.engine.backends import per_sample
 from nn_core.engine.backends.per_sample import PerSample
-from nn_core.engine.backends.recorded import Recorded
+from nn_core.engine.backends.recorded import DTYPES, Recorded
 from nn_core.engine.backends.reference import Reference
 from nn_core.engine.network import Network
 from nn_core.engine.optim import Optimizer
@@ -42,28 +45,41 @@ class Backend(Protocol):
         ...
 
 
-def choose(network: Network, batch_size: int, optimizer: str, prefer: str = AUTO) -> str:
-    """The backend that trains ``network`` with batches of ``batch_size`` rows and ``optimizer``.
+def choose(network: Network, batch_size: int, optimizer: str, prefer: str = AUTO,
+           dtype: str = "float64") -> str:
+    """The backend that trains ``network`` with batches of ``batch_size`` rows and ``optimizer``
+    in ``dtype`` (:data:`DTYPES`).
 
     ``prefer`` names one (ValueError if it cannot run this training); by default: the
-    generated per-sample code for per-sample SGD on a small network (plain floats beat NumPy's
-    cost per call there), else the recorded NumPy calls.
+    generated per-sample code for per-sample SGD on a small network in float64 (plain floats
+    beat NumPy's cost per call there), else the recorded NumPy calls, the only backend that
+    trains in float32 (Python's floats and the reference engine are float64).
     """
+    if dtype not in DTYPES:
+        raise ValueError(f"unknown precision {dtype!r}: one of {', '.join(DTYPES)}")
     if prefer != AUTO:
         if prefer not in BACKENDS:
             raise ValueError(f"unknown backend {prefer!r}")
+        if prefer != "recorded" and dtype != "float64":
+            raise ValueError(f"the {prefer} backend trains in float64 only")
         if prefer == "per_sample" and not per_sample.supports(network, batch_size, optimizer):
             raise ValueError("the per-sample backend runs per-sample SGD on small networks only")
         return prefer
-    if per_sample.supports(network, batch_size, optimizer):
+    if dtype == "float64" and per_sample.supports(network, batch_size, optimizer):
         return "per_sample"
     return "recorded"
 
 
-def make(name: str, network: Network, X: np.ndarray, Y: np.ndarray) -> Backend:
-    """The backend ``name`` for ``network`` and its training rows ``(X, Y)``."""
+def make(name: str, network: Network, X: np.ndarray, Y: np.ndarray,
+         dtype: str = "float64") -> Backend:
+    """The backend ``name`` for ``network`` and its training rows ``(X, Y)``, training in
+    ``dtype`` (float32: the recorded backend only)."""
     kinds: dict[str, type] = {"reference": Reference, "recorded": Recorded,
                               "per_sample": PerSample}
     if name not in kinds:
         raise ValueError(f"unknown backend {name!r}")
+    if name == "recorded":
+        return Recorded(network, X, Y, dtype)
+    if dtype != "float64":
+        raise ValueError(f"the {name} backend trains in float64 only")
     return kinds[name](network, X, Y)
