@@ -25,6 +25,7 @@ from nn_core.analysis import gradients
 from nn_core.data import builtin
 from nn_core.data.load import load_data
 from nn_core.engine import activations, backends
+from nn_core.engine.backends.recorded import Recorded
 from nn_core.engine.network import Network
 from nn_core.errors import PlaygroundError
 from nn_core.io.export import script_for
@@ -103,6 +104,18 @@ def test_every_backend_trains_it_like_the_reference(softplus_added, batch_size, 
     auto = Trainer(settings, data)
     auto.train_epochs(5)
     np.testing.assert_array_equal(auto.network.params, recorded.network.params)
+
+
+def test_the_recorded_backend_runs_it_in_float32_too(softplus_added):
+    rng = np.random.default_rng(1)
+    net = Network([4, 16, 8, 1], softplus_added, "sigmoid", "bce", True, "xavier", rng)
+    X = rng.normal(size=(200, 4))
+    Y = rng.integers(0, 2, (200, 1)) * 1.0
+    reference = net.backward(X, Y).grad.copy()
+    fast = Recorded(net, X, Y, "float32").gradient(X, Y)
+    scale = np.abs(reference).max()
+    assert scale > 1e-3
+    assert 0 < np.abs(fast - reference).max() / scale <= 200 * 2.0**-24  # as tanh's (n·u)
 
 
 def test_its_largest_slope_is_measured_and_saturation_follows(softplus_added):
