@@ -21,7 +21,6 @@ from nn_core.errors import PlaygroundError
 from nn_core.limits import MAX_COLUMNS, MAX_SAMPLES, MIN_SAMPLES
 
 # Every name a setting may take comes from the module that implements it.
-ACTIVATIONS = activations.HIDDEN
 OUTPUTS = ("auto", *activations.OUTPUT)
 LOSSES = ("auto", *losses.LOSSES)
 OPTIMIZERS = optim.OPTIMIZERS
@@ -62,6 +61,12 @@ EFFECT_HELP = {KEEP: "Changing it keeps the trained weights.",
 # Where a setting's widget lives: the Data page, or a section of the Train page.
 SECTIONS = ("data", "network", "training", "stop")
 _UNSET = object()
+
+
+def hidden_activations() -> tuple[str, ...]:
+    """The hidden layers' activations, read from the engine's table when asked (not copied at
+    import), so one added there is offered by the CLI, links and the Train page alike."""
+    return activations.HIDDEN
 
 
 def _setting(default: Any, section: str, effect: str, help: str, *,
@@ -186,7 +191,7 @@ class RunSettings:
             object.__setattr__(self, f.name, _coerce(f, getattr(self, f.name)))
         acts = tuple(a.strip() for a in self.activation.split(",") if a.strip())
         for a in acts:
-            check_item("activation", a, {"choices": ACTIVATIONS})
+            check_item("activation", a, {"choices": hidden_activations()})
         if len(acts) > 1 and len(acts) != len(self.hidden):
             raise PlaygroundError(
                 f"activation: give one name or one per hidden layer ({len(self.hidden)}), "

@@ -23,12 +23,11 @@ from nn_core.engine.network import QUIET, Network
 from nn_core.limits import FLOW_POINTS, FLOW_ROWS
 
 SATURATED = 0.01  # a slope below this share of the activation's largest slope
-MAX_SLOPE = {"sigmoid": 0.25, "tanh": 1.0, "relu": 1.0, "linear": 1.0}
 
 
 def threshold(name: str) -> float:
     """The slope below which a unit of activation ``name`` counts as saturated."""
-    return SATURATED * MAX_SLOPE[name]
+    return SATURATED * activations.largest_slope(name)
 
 
 def measure(network: Network, X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -6,6 +6,12 @@ from the outputs, which the forward pass keeps (as the blog keeps ``hidden_outpu
 blog's order of operations (``e * a * (1 - a)``), so the blog's class matches it bit for bit.
 Samples are rows: softmax normalises the last axis, and its derivative is its Jacobian
 ``diag(a) - a aᵀ`` times ``e``. Softmax is an output activation only.
+
+To add one (CONTRIBUTING.md): write its value and derivative here, numpy only, and list it in
+:data:`ACTIVATIONS` and :data:`HIDDEN`. Everything else reads these tables when it runs: the
+settings, the CLI and the Train page offer it; the fast backends and the exported script fall
+back to these functions for a name they have no code of their own for; its largest slope is
+measured (:func:`largest_slope`).
 """
 
 from __future__ import annotations
@@ -88,3 +94,12 @@ def derivative(name: str, a: Array) -> Array:
         raise ValueError("softmax has no elementwise derivative (its Jacobian is a matrix)")
     a = np.asarray(a, dtype=float)
     return np.asarray(_entry(name)[1](a, np.ones_like(a)), dtype=float)
+
+
+def largest_slope(name: str) -> float:
+    """The largest ``f'(z)`` of an elementwise activation, measured on ``z`` from -30 to 30 in
+    steps of 0.1 (sigmoid's is 0.25, at 0; tanh's, relu's and linear's 1): what a unit's slope
+    is compared with to call it saturated."""
+    z = np.arange(-300, 301) / 10  # 0 exactly among them
+    with np.errstate(over="ignore"):
+        return float(np.nanmax(derivative(name, value(name, z))))

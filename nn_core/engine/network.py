@@ -35,7 +35,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from nn_core.engine import activations, losses
+from nn_core.engine import activations as table
+from nn_core.engine import losses
 
 if TYPE_CHECKING:
     from nn_core.engine.optim import Optimizer
@@ -84,9 +85,9 @@ class Network:
         if len(hidden) != n_hidden:
             raise ValueError(f"{len(hidden)} activations for {n_hidden} hidden layers")
         for name in hidden:
-            if name not in _HIDDEN_ACTIVATIONS:
+            if name not in table.HIDDEN:
                 raise ValueError(f"unknown hidden activation {name!r}")
-        if output not in _OUTPUT_ACTIVATIONS:
+        if output not in table.OUTPUT:
             raise ValueError(f"unknown output activation {output!r}")
         losses.check(loss, output)
         if init not in INITS:
@@ -99,8 +100,8 @@ class Network:
         self.bias = bool(bias)
         self.init = init
         self.layer_activations = [*hidden, output]
-        self.functions = [_ACTIVATIONS[name][0] for name in self.layer_activations]
-        self.derivatives = [_ACTIVATIONS[name][1] for name in self.layer_activations]
+        self.functions = [table.ACTIVATIONS[name][0] for name in self.layer_activations]
+        self.derivatives = [table.ACTIVATIONS[name][1] for name in self.layer_activations]
         self.output_delta = losses.LOSS_FUNCTIONS[loss][1]
 
         shapes = list(itertools.pairwise(sizes))
@@ -260,8 +261,3 @@ class Network:
             "bias": self.bias,
             "init": self.init,
         }
-
-
-_HIDDEN_ACTIVATIONS = activations.HIDDEN
-_OUTPUT_ACTIVATIONS = activations.OUTPUT
-_ACTIVATIONS = activations.ACTIVATIONS

@@ -14,7 +14,9 @@ from __future__ import annotations
 import csv
 import inspect
 import io
-from collections.abc import Mapping, Sequence
+import re
+import types
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -28,6 +30,7 @@ from nn_core.data.csv_safety import (
 )
 from nn_core.data.dataset import Dataset
 from nn_core.data.preprocess import TRANSFORM_TABLE
+from nn_core.engine import activations
 from nn_core.io.serialize import TrainedModel
 from nn_core.training.trainer import HISTORY_KEYS, Trainer
 
@@ -240,6 +243,60 @@ def activate(name: str, z: np.ndarray) -> np.ndarray:
         return e / e.sum(axis=0, keepdims=True)
     raise ValueError(f"unknown activation {name!r}")
 
+
+def activate_source(names: Sequence[str]) -> str:
+    """:func:`activate`'s source for a network of these layer activations: as it stands, plus,
+    for a name it does not spell out (one added to the engine's table since), the table's own
+    function and a branch calling it."""
+    return with_table_functions(inspect.getsource(activate), names, 0, "z")
+
+
+def with_table_functions(source: str, names: Sequence[str], part: int, args: str) -> str:
+    """``source``, a function that dispatches on ``name == "..."`` and ends with one fallback
+    line, with a branch in front of that line for each of ``names`` it does not spell out. The
+    branch calls the engine table's function (``part`` 0: the value, 1: the derivative) with
+    ``args``; that function's own source (and the sources of the table's functions it calls)
+    goes above. The result needs nothing but numpy, as the script does."""
+    source = source.rstrip("\n")
+    spelled = set(re.findall(r'name == "(\w+)"', source))
+    added = [n for n in dict.fromkeys(names) if n not in spelled]
+    if not added:
+        return source
+    functions = [activations.ACTIVATIONS[n][part] for n in added]
+    head, last = source.rsplit("\n", 1)
+    branches = "".join(f"    if name == {n!r}:\n        return {f.__name__}({args})\n"
+                       for n, f in zip(added, functions, strict=True))
+    return f"{_table_sources(functions)}\n\n\n{head}\n{branches}{last}"
+
+
+def _table_sources(functions: Sequence[Callable]) -> str:
+    """The source of each function of the activations table, and of every function of that
+    module it calls, each once; ``Array`` (the table's annotations) is numpy's array."""
+    seen: dict[str, str] = {}
+    imports: set[str] = set()
+
+    def add(f: Callable) -> None:
+        if f.__name__ in seen:
+            return
+        seen[f.__name__] = inspect.getsource(f).rstrip("\n")
+        for name, value in inspect.getclosurevars(f).globals.items():
+            if isinstance(value, types.ModuleType) and value.__name__ != "numpy":
+                imports.add(f"import {value.__name__} as {name}" if name != value.__name__
+                            else f"import {value.__name__}")
+            elif getattr(value, "__module__", None) == activations.__name__ and callable(value):
+                add(value)
+            elif not isinstance(value, types.ModuleType):
+                raise ValueError(f"activation function {f.__name__} reads {name}, which the "
+                                 "exported code does not carry: use numpy and the table's "
+                                 "functions only")
+
+    for f in functions:
+        add(f)
+    text = "\n\n\n".join(seen.values())
+    if "Array" in text:
+        text = "Array = np.ndarray  # the engine's name for it\n\n\n" + text
+    return "\n".join(sorted(imports)) + ("\n\n" if imports else "") + text
+
 def script_for(model: Trainer | TrainedModel, file_name: str = "model.py") -> str:
     """The standalone script's source text; ``file_name`` is the name its docstring runs it
     by. A model at epoch 0 says in the docstring that it is untrained."""
@@ -262,7 +319,7 @@ def script_for(model: Trainer | TrainedModel, file_name: str = "model.py") -> st
         task=repr(model.task),
         classes=repr(list(model.classes)),
         transforms=repr(list(pre.transforms)),
-        activate=inspect.getsource(activate).rstrip("\n"),
+        activate=activate_source(net.layer_activations),
         number_text=inspect.getsource(number_text).rstrip("\n"),
         extra=", ".join(f"{t!r}: lambda: {TRANSFORM_TABLE[t][0]}" for t in pre.transforms),
         scale=repr(pre.scale),

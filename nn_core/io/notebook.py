@@ -15,7 +15,6 @@ never in a markdown cell.
 
 from __future__ import annotations
 
-import inspect
 import json
 from typing import Any
 
@@ -281,6 +280,8 @@ def notebook_for(trainer: Trainer) -> str:
     if why:
         raise PlaygroundError(why)
     script = export.script_for(trainer)
+    net = trainer.network
+    derivative_code, network_code = NETWORK_CODE.split("\n\n\n", 1)
     payload = json.dumps(run_data(trainer), ensure_ascii=True, allow_nan=False)
     cells = [
         _markdown(INTRO),
@@ -291,12 +292,13 @@ def notebook_for(trainer: Trainer) -> str:
         _code(DATA_CODE),
         _markdown("## The network\n\nThe standalone script's code: the activations, the inputs' "
                   "preprocessing (fitted on the training rows) and the prediction."),
-        _code(inspect.getsource(export.activate).rstrip("\n") + "\n\n\n"
+        _code(export.activate_source(net.layer_activations) + "\n\n\n"
               + _script_function(script, "prepare") + "\n\n\n"
               + _script_function(script, "predict")),
         _code(SETUP_CODE),
         _markdown(TRAIN_TEXT),
-        _code(NETWORK_CODE),
+        _code(export.with_table_functions(derivative_code, net.layer_activations, 1, "a, e")
+              + "\n\n\n" + network_code),
         _code(TRAIN_CODE),
         _markdown("## Loss"),
         _code(LOSS_CHART),

@@ -18,13 +18,13 @@ from nn_core.data.tabular import show
 from nn_core.errors import PlaygroundError
 from nn_core.io.serialize import model_to_json
 from nn_core.settings import (
-    ACTIVATIONS,
     EFFECT_HELP,
     KEEP,
     MAX_HIDDEN_LAYERS,
     RunSettings,
     choice_title,
     help_text,
+    hidden_activations,
     value_choices,
     value_range,
 )
@@ -262,7 +262,7 @@ def _other_values(name: str) -> list:
     elif isinstance(default, bool):
         values = [not default]
     else:
-        values = {"dataset": list(BUILTIN), "activation": list(ACTIVATIONS),
+        values = {"dataset": list(BUILTIN), "activation": list(hidden_activations()),
                   "features": [("a",), ("b",)], "target": ["a"]}[name]
     return [v for v in values if v != default]
 

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nn_core.data.builtin import BUILTIN
-from nn_core.settings import ACTIVATIONS, MAX_HIDDEN_LAYERS, RunSettings
+from nn_core.settings import MAX_HIDDEN_LAYERS, RunSettings, hidden_activations
 from tests.conftest import trained
 from ui.session import link_codec, locks, share
 
@@ -44,8 +44,9 @@ def run_settings(draw) -> RunSettings:
     dataset = draw(st.sampled_from(sorted(BUILTIN)))
     spec = BUILTIN[dataset]
     n_layers = max(len(values["hidden"]), 1)
-    per_layer = st.lists(st.sampled_from(ACTIVATIONS), min_size=n_layers, max_size=n_layers)
-    activation = draw(st.one_of(st.sampled_from(ACTIVATIONS), per_layer.map(",".join)))
+    names = st.sampled_from(hidden_activations())
+    per_layer = st.lists(names, min_size=n_layers, max_size=n_layers)
+    activation = draw(st.one_of(names, per_layer.map(",".join)))
     return RunSettings(
         dataset=dataset,
         target=draw(st.sampled_from(["", spec.target])),

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from nn_core.data.load import load_data
-from nn_core.engine import backends
+from nn_core.engine import activations, backends
 from nn_core.engine.backends.recorded import Recorded
 from nn_core.engine.network import QUIET, Network
 from nn_core.engine.optim import make
@@ -27,7 +27,7 @@ def _case(act, output, loss, bias, n):
 
 
 @pytest.mark.parametrize("act, head, bias, rule, n", list(itertools.product(
-    ["sigmoid", "tanh", "relu", "linear"], HEADS, [True, False], ["exact", "blog"], [1, 7])))
+    activations.HIDDEN, HEADS, [True, False], ["exact", "blog"], [1, 7])))
 def test_recorded_gradient_is_the_reference_gradient(act, head, bias, rule, n):
     net, X, Y = _case(act, *head, bias, n)
     with np.errstate(**QUIET):

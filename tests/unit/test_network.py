@@ -23,7 +23,7 @@ def _targets(rng, output, n, k):
 
 @pytest.mark.parametrize(
     "hidden_act, head, bias, reg",
-    list(itertools.product(["sigmoid", "tanh", "relu", "linear"], HEADS, [True, False],
+    list(itertools.product(activations.HIDDEN, HEADS, [True, False],
                            [(0.0, 0.0), (0.01, 0.0), (0.0, 0.03), (0.02, 0.05)])),
 )
 def test_gradient_matches_finite_differences(hidden_act, head, bias, reg):

@@ -5,6 +5,7 @@ import ast
 import csv
 import io
 import json
+import sys
 
 import nbformat
 import numpy as np
@@ -27,7 +28,11 @@ def execute(text: str, *then: str) -> tuple[nbformat.NotebookNode, np.ndarray]:
     nb.cells.append(nbformat.v4.new_code_cell("print(json.dumps(PREDICTIONS.tolist()))"))
     printed = len(nb.cells) - 1
     nb.cells.extend(nbformat.v4.new_code_cell(source) for source in then)
-    NotebookClient(nb, timeout=180, kernel_name="python3").execute()
+    limit = sys.getrecursionlimit()
+    try:
+        NotebookClient(nb, timeout=180, kernel_name="python3").execute()
+    finally:  # nbclient leaves the recursion limit at 3000 (test_bundle relies on the default)
+        sys.setrecursionlimit(limit)
     return nb, np.array(json.loads(nb.cells[printed].outputs[0]["text"]))
 
 

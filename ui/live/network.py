@@ -121,8 +121,11 @@ MAP_BUDGET = 20_000  # bytes of unit maps per frame (a byte a point): big networ
 # How a unit's map is coloured: white at 0, blue at +m, red at -m (the weights' scale, so a
 # blue unit through a blue edge pushes the next unit up). m is 1 for the bounded activations;
 # for relu and linear it is the largest |output| of that layer on the map grid.
-MAP_BOUND = {name: 1.0 for name in activations.HIDDEN  # the activations with |f(z)| <= 1
-             if np.abs(activations.value(name, [-30.0, 30.0])).max() <= 1.0}
+
+
+def map_bound(name: str) -> float | None:
+    """1 for an activation with |f(z)| <= 1 (sigmoid, tanh), else None (the layer's largest)."""
+    return 1.0 if np.abs(activations.value(name, [-30.0, 30.0])).max() <= 1.0 else None
 
 
 def map_size(n_grid: int, n_units: int) -> int:
@@ -165,7 +168,7 @@ def unit_maps(acts: list[np.ndarray], layer_activations: list[str], n_grid: int,
     q = np.where(span[:, None] > 0, q, 0.0).astype(np.uint8)
     scale = []
     for a, name in zip(hidden, layer_activations[:-1], strict=True):
-        bound = MAP_BOUND.get(name)
+        bound = map_bound(name)
         if bound is None:
             finite = np.abs(a[np.isfinite(a)])
             bound = float(finite.max()) if finite.size and finite.max() > 0 else 1.0

@@ -16,9 +16,6 @@ from ui.views.text import plotly_text
 
 SLOPE_COLORS = ("#4c78a8", "#9ecae9")  # the slope bars, alternating layer by layer
 SATURATED = 0.01  # a unit whose mean slope is below 1% of its activation's largest is saturated
-# largest f'(z) of each elementwise activation (sigmoid's is at z = 0, relu's anywhere above)
-MAX_SLOPE = {name: float(activations.derivative(name, activations.value(name, [0.0, 1.0])).max())
-             for name in activations.HIDDEN}
 
 
 def unit_slopes(
@@ -32,11 +29,11 @@ def unit_slopes(
     """
     out: list[tuple[np.ndarray, np.ndarray] | None] = []
     for z, a, name in zip(zs, acts[1:], layer_activations, strict=True):
-        if name not in MAX_SLOPE:
+        if name == "softmax":
             out.append(None)
             continue
         d = activations.derivative(name, np.asarray(a, dtype=float))
-        out.append((d.mean(axis=0) / MAX_SLOPE[name], np.abs(z).mean(axis=0)))
+        out.append((d.mean(axis=0) / activations.largest_slope(name), np.abs(z).mean(axis=0)))
     return out
 
 
@@ -61,7 +58,7 @@ def slopes_static(names: Sequence[Sequence[str]], layer_activations: Sequence[st
     labels, acts, groups, group_names = [], [], [], []
     n = len(layer_activations)
     for layer, act in enumerate(layer_activations):
-        if act not in MAX_SLOPE:
+        if act == "softmax":
             continue
         labels.extend(names[layer + 1])
         acts.extend([act] * len(names[layer + 1]))

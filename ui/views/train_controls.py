@@ -15,7 +15,6 @@ import numpy as np
 import streamlit as st
 
 from nn_core.settings import (
-    ACTIVATIONS,
     BLOG_SETUP,
     EARLY_STOPPING_ROWS,
     INITS,
@@ -30,6 +29,7 @@ from nn_core.settings import (
     RunSettings,
     choice_title,
     help_text,
+    hidden_activations,
     value_range,
 )
 from ui.session import actions, store, widgets
@@ -132,8 +132,9 @@ def architecture(n_features: int) -> None:
 
 def _activation(acts: tuple[str, ...]) -> None:
     if len(set(acts)) <= 1:
-        st.selectbox("Activation (hidden layers)", ACTIVATIONS, help=help_text("activation", True),
-                     key=widgets.bind("activation", lambda v: v if v in ACTIVATIONS else None),
+        names = hidden_activations()
+        st.selectbox("Activation (hidden layers)", names, help=help_text("activation", True),
+                     key=widgets.bind("activation", lambda v: v if v in names else None),
                      on_change=widgets.on_change("activation"))
     else:
         st.text_input("Activations, one per hidden layer", help=help_text("activation", True),

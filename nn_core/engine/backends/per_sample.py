@@ -52,8 +52,10 @@ _cache_lock = threading.Lock()  # for adding and evicting
 
 
 def supports(net: Network, batch_size: int, optimizer: str) -> bool:
-    """Whether this path can run the epoch (per-sample plain SGD on a small network)."""
-    return batch_size == 1 and optimizer == "sgd" and net.params.size <= MAX_PARAMS
+    """Whether this path can run the epoch (per-sample plain SGD on a small network whose
+    hidden activations have code below: another one added to the table is left to the others)."""
+    return (batch_size == 1 and optimizer == "sgd" and net.params.size <= MAX_PARAMS
+            and all(name in _FORWARD for name in net.hidden_activations))
 
 
 class PerSample:

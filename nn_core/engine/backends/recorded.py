@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
+from nn_core.engine import activations
 from nn_core.engine.network import QUIET, Network
 from nn_core.engine.optim import Optimizer
 
@@ -154,6 +155,21 @@ FORWARD_NAMES = ("sigmoid", "tanh", "relu", "linear", "softmax")
 FORWARD = {name: _K64[name] for name in FORWARD_NAMES}
 # d *= f'(z), from a = f(z), in place; a is overwritten (the step needs it no more)
 DERIVATIVE = {name: _K64["d_" + name] for name in ("sigmoid", "tanh", "relu", "linear")}
+
+
+def _from_table(name: str) -> tuple[Callable[..., np.ndarray], Callable[..., np.ndarray]]:
+    """An activation without kernels above: the table's own value and derivative (elementwise,
+    so the same numbers on columns as on rows), their results copied into the buffers."""
+    value, derivative = activations.ACTIVATIONS[name]
+
+    def f(z: np.ndarray, out: np.ndarray) -> np.ndarray:
+        np.copyto(out, value(z))
+        return out
+
+    def df(a: np.ndarray, d: np.ndarray) -> np.ndarray:
+        np.copyto(d, derivative(a, d))
+        return d
+    return f, df
 
 
 def _output_delta(loss: str, output: str, kernels: dict = _K64) -> Callable[..., np.ndarray]:
@@ -425,12 +441,11 @@ class Recorded:
             s = _Step(n, net.sizes[i + 1], net.bias and i < net.n_layers - 1, self.dtype)
             s.block, s.m_t, s.g_block = net.blocks[i], net.matrices[i].T, net.grad_blocks[i]
             s.product, s.back_product = _product(s.block.shape, n), _product(s.m_t.shape, n)
-            s.f = k[name]
+            s.f, s.df = (k[name], k.get("d_" + name)) if name in FORWARD else _from_table(name)
             # float32 tanh is vectorised with AVX2 already (bench/engine_choices.md)
             if (name == "tanh" and not VECTOR_TANH and k is _K64
                     and net.sizes[i + 1] * n >= TANH_FROM_EXP):
                 s.f = k["tanh_from_exp"]
-            s.df = k.get("d_" + name)
             s.below = steps[-1] if steps else None
             steps.append(s)
         top = steps[-1]
