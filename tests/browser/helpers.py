@@ -152,6 +152,10 @@ def upload_csv(pg: Page, files: str | Path | list[dict], loaded: str) -> None:
     """Upload a CSV on the Data page (a path, or Playwright's name/mimeType/buffer dicts) and
     wait until the page says ``loaded``."""
     pg.get_by_role("tab", name="Upload").click()
+    # the tab's panel drawn and the page idle first: a file set on an uploader the rerun then
+    # replaces is lost (seen under load: no file shown, nothing loaded)
+    pg.locator(".st-key-w_upload_csv [data-testid='stFileUploaderDropzone']").wait_for()
+    wait_idle(pg)
     pg.locator(".st-key-w_upload_csv input[type=file]").set_input_files(files)
     pg.get_by_text(loaded).first.wait_for()
     wait_idle(pg)
