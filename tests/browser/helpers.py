@@ -234,3 +234,12 @@ def wait_pointer_left(pg: Page, selector: str) -> None:
     }""", selector)
     pg.mouse.move(5, 5, steps=3)
     pg.wait_for_function("() => window.__nnLeft === true", timeout=TIMEOUT_MS)
+
+
+def move_slider(pg: Page, *keys: str) -> None:
+    """Press ``keys`` on the Train page's look-back slider, then wait for the page to settle."""
+    thumb = pg.locator(".st-key-w_scrub_epoch input[type=range]").first
+    thumb.focus()
+    for key in keys:
+        thumb.press(key)
+    wait_idle(pg)

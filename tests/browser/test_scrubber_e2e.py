@@ -13,6 +13,7 @@ from tests.browser.helpers import (
     click,
     epoch,
     go_to,
+    move_slider,
     play_then_pause,
     screenshot,
     wait_epoch,
@@ -37,14 +38,6 @@ def fresh_surface(k: int) -> np.ndarray:
     t = trained(s)
     t.train_epochs(k)
     return unpack(LiveView(t, ViewOptions()).frame()["surface"]["z"]).astype(np.float64)
-
-
-def move_slider(pg: Page, *keys: str) -> None:
-    thumb = pg.locator(".st-key-w_scrub_epoch input[type=range]").first
-    thumb.focus()
-    for key in keys:
-        thumb.press(key)
-    wait_idle(pg)
 
 
 def test_scrub_back_shows_the_surface_of_a_run_stopped_there_and_continues(page: Page) -> None:

@@ -26,6 +26,7 @@ from tests.browser.helpers import (
     click,
     epoch,
     go_to,
+    move_slider,
     permalink,
     play_then_pause,
     screenshot,
@@ -103,14 +104,6 @@ def test_after_early_stopping_the_page_shows_the_network_it_holds(visit: Visit, 
         expect(pg.locator("[data-testid='stMain']")).to_contain_text(
             f"holding the network of epoch {engine.best_epoch}")
         assert_no_exception(pg)
-
-
-def move_slider(pg: Page, *keys: str) -> None:
-    thumb = pg.locator(".st-key-w_scrub_epoch input[type=range]").first
-    thumb.focus()
-    for key in keys:
-        thumb.press(key)
-    wait_idle(pg)
 
 
 def test_go_back_to_epoch_50_after_200_between_snapshots(page: Page) -> None:

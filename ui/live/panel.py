@@ -377,7 +377,7 @@ def live_panel(options: ViewOptions, speed: int | str, look_back: int | None = N
         trained, _ = _train_frames(trainer, view, gen, speed, sid)
         actions.note_frame_rate(len(trained), time.monotonic() - began)
         if trained:
-            actions.keep_frames((gen, view.key), trained, view.history(), generation=gen)
+            actions.keep_frames(gen, view.key, trained, view.history())
 
     # One fragment identity per mode (Streamlit names a fragment by its function's name): the
     # browser's timer goes on asking for ticks until the new page reaches it, and the server

@@ -427,13 +427,14 @@ def pending_frames(identity: Any) -> tuple[list, Any] | None:
     return pending[1], pending[2]
 
 
-def keep_frames(identity: Any, frames: list, history: Any, generation: int) -> None:
-    """Frames trained for ``identity`` (the generation and the view) and not sent yet, kept
-    unless the trainer of ``generation`` was dropped meanwhile."""
+def keep_frames(generation: int, view_key: str, frames: list, history: Any) -> None:
+    """Frames trained by the trainer of ``generation`` for view ``view_key`` and not sent yet
+    (:func:`pending_frames` finds them by ``(generation, view_key)``), kept unless that trainer
+    was dropped meanwhile."""
     s = session()
     with s.lock:
         if s.generation == generation:
-            s.live.pending = (identity, frames, history)
+            s.live.pending = ((generation, view_key), frames, history)
 
 
 def frames_sent(view_key: str | None) -> None:
@@ -617,11 +618,13 @@ def set_view(**values: Any) -> None:
         setattr(views, name, value)
 
 
-def follow_run(trainer: Trainer | None, running: bool) -> None:
-    """Keep the look-back in step with the session's run (:meth:`ViewChoices.follow`)."""
+def follow_run(trainer: Trainer | None, running: bool) -> bool:
+    """Keep the look-back in step with the session's run (:meth:`ViewChoices.follow`); returns
+    whether there is a run to look back on (paused, trained)."""
     s = session()
     idle = trainer is None or running or trainer.epoch == 0
     s.views.follow(None if idle else (s.generation, int(trainer.epoch)))
+    return not idle
 
 
 def look_back_ends(now: int) -> bool:

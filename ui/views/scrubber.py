@@ -52,8 +52,7 @@ def look_back(trainer: Trainer | None, running: bool) -> int | None:
     """The epoch the charts should show instead of now, or None; keeps the slider in step with
     the run (back to now after Play, Step, Reset or Continue). An epoch that cannot be rebuilt
     gives the nearest one before it that can (:meth:`Trainer.reachable`)."""
-    actions.follow_run(trainer, running)
-    if trainer is None or running or trainer.epoch == 0:
+    if not actions.follow_run(trainer, running):
         return None
     k = trainer.reachable(store.session().views.scrub_epoch)
     return None if k == trainer.epoch else int(k)
