@@ -386,3 +386,42 @@ def test_the_default_run_lasts_and_forms_its_surface_over_10_to_20_seconds():
     seconds = trainer.epoch / (DEFAULT_SPEED * live.FRAME_RATE)
     assert 8 <= seconds <= 20, seconds
     assert s.epochs / (DEFAULT_SPEED * live.FRAME_RATE) > 3600  # on until paused
+
+
+def test_a_widget_the_browser_had_not_drawn_is_sent_its_value_not_left_at_its_default():
+    """A click that reaches the server before the browser has drawn every widget (a slow
+    machine, a click right after the page loaded) reports only the drawn ones. The run then
+    writes the stored value to the others: without it the browser draws the checkbox unticked
+    and the rate at the slider's first step, and the next click sends those as the visitor's
+    changes (seen in Chromium under load: Step reset the network to sigmoid, no biases,
+    rate 1e-06)."""
+    at = train_page()
+    bias, shuffle = widgets.widget_key("bias"), widgets.widget_key("shuffle")
+    lr = widgets.widget_key("lr")
+    assert at.checkbox(key=bias).value and at.checkbox(key=shuffle).value  # the defaults: on
+
+    def proto(key: str):
+        return next(w.proto for w in (*at.checkbox, *at.select_slider) if w.key == key)
+
+    # every widget reported (as AppTest does, like a browser that has drawn them all): the
+    # values are the browser's own, nothing is written back
+    button(at, "train_step").click()
+    at.run()
+    assert not proto(bias).set_value and not proto(lr).set_value
+
+    # the next click reports the drawn widgets only: three not yet drawn
+    button(at, "train_step").click()
+    states = at._tree.get_widget_states()
+    undrawn = {at.checkbox(key=bias).id, at.checkbox(key=shuffle).id,
+               at.select_slider(key=lr).id}
+    kept = [w for w in states.widgets if w.id not in undrawn]
+    del states.widgets[:]
+    states.widgets.extend(kept)
+    at._run(states)
+    assert not at.exception
+    for key in (bias, shuffle, lr):  # the browser is told the stored value, not its default
+        assert proto(key).set_value, key
+    assert proto(bias).value and proto(shuffle).value
+    assert at.select_slider(key=lr).value == 0.03
+    assert session(at).trainer.epoch == 2  # the click counted, the network kept
+    assert session(at).settings == RunSettings()

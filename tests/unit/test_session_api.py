@@ -148,3 +148,16 @@ def test_the_keyed_cache_makes_once_per_key(ss: dict) -> None:
     assert s.made_for("slot", ("a", 1)) is None and s.peek("slot") == 2
     s.forget("slot")
     assert s.peek("slot") is None and s.settings == RunSettings()
+
+
+def test_browser_reported_says_true_where_it_cannot_tell(monkeypatch) -> None:
+    """Outside a script run, or where Streamlit's session state lacks the private objects read,
+    every widget counts as reported (widgets.put then writes only changed values); the reading
+    inside a run is tested through AppTest (tests/app/test_train_page.py)."""
+    assert store.browser_reported("w_bias")  # no script run here
+
+    class Ctx:
+        session_state = object()  # no _state
+
+    monkeypatch.setattr(store, "get_script_run_ctx", lambda: Ctx())
+    assert store.browser_reported("w_bias")

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from nn_core.data.dataset import Dataset
 from nn_core.io.serialize import TrainedModel
@@ -133,6 +134,25 @@ def session() -> Session:
 def widget_values() -> MutableMapping[str, Any]:
     """Where Streamlit keeps widget values by key (for :mod:`ui.session.widgets` only)."""
     return _ss()
+
+
+def browser_reported(key: str) -> bool:
+    """Whether the browser reported widget ``key``'s value with the request that started this
+    run (for :mod:`ui.session.widgets` only). A widget the browser had not drawn yet when the
+    visitor clicked (a slow machine, a click right after the page loaded) is missing from that
+    report; the browser then draws it from its default unless the run writes the value to it.
+
+    Read from Streamlit's private session-state objects (the widget states a rerun request
+    brought); True where they cannot be read: outside a script run, or in another Streamlit."""
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return True
+    try:
+        state = ctx.session_state._state
+        widget_id = state._key_id_mapper.get_id_from_key(key, None)
+        return widget_id is not None and widget_id in state._new_widget_state.states
+    except AttributeError:
+        return True
 
 
 def trainer_ref(trainer: Trainer) -> weakref.ref:

@@ -15,7 +15,7 @@ from typing import Any
 
 from ui.session import actions
 from ui.session.choices import widget_of
-from ui.session.store import session, widget_values
+from ui.session.store import browser_reported, session, widget_values
 
 # --- widget binding: the one place that makes widget keys and touches their values -----------
 # Every widget key of the app is made here (browser tests and page.css find elements by their
@@ -105,9 +105,13 @@ def put(key: str, value: Any) -> str:
     no ``value=``/``index=``/``default=``); returns the key.
 
     Only a value the widget does not hold already is written: a write makes the browser take it,
-    which would undo keys pressed on a slider while this run was on its way."""
+    which would undo keys pressed on a slider while this run was on its way. A widget the
+    browser did not report with this run's request is written too, even when the stored value
+    is the same: the browser had not drawn it yet (a click right after the page loaded, on a
+    slow machine), and without the write it would draw the widget's default (unticked, the
+    first option) and send that back as the visitor's change with the next click."""
     ss = widget_values()
-    if key not in ss or ss[key] != value:
+    if key not in ss or ss[key] != value or not browser_reported(key):
         ss[key] = value
     return key
 
