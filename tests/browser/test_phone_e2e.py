@@ -58,6 +58,9 @@ def phone(visit: Visit) -> Iterator[Page]:
 
 def box(pg: Page, selector: str) -> dict[str, float]:
     found = pg.locator(selector)
+    # waited for: a rerun the page's own elements ask for after loading (the preloader's
+    # report) redraws the buttons, and for a moment none is shown (seen under load)
+    found.first.wait_for()
     assert found.count() == 1, f"{selector}: {found.count()} elements"
     b = found.bounding_box()
     assert b is not None, f"{selector} is not shown"
