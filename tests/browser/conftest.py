@@ -201,6 +201,16 @@ def page(browser: Browser, server: str, request: pytest.FixtureRequest,
 
 
 @pytest.fixture()
+def train_page(browser: Browser, server: str, request: pytest.FixtureRequest,
+               tmp_path: Path) -> Iterator[Page]:
+    """A fresh browser session opened on the Train page by its address (the first page's
+    charts are not drawn first: a test about the Train page need not pay for them)."""
+    with open_page(browser, server + "/train", request, tmp_path) as pg:
+        pg.wait_for_selector("h1:has-text('Train')")
+        yield pg
+
+
+@pytest.fixture()
 def visit(browser: Browser, server: str, request: pytest.FixtureRequest,
           tmp_path: Path) -> Visit:
     """Fresh browser sessions on the app: ``with visit("/train?lr=0.1") as pg:`` (a path, then

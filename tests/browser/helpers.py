@@ -178,10 +178,10 @@ def permalink(settings: RunSettings, ui: dict | None = None, page: str = "train"
     return f"/{page}?{urlencode(link_codec.to_query(settings, ui), safe=',')}"
 
 
-def open_blog_network(pg: Page, server: str) -> None:
-    """Open the Train page on the blog's table (a permalink) and press "Use the blog's
-    network"."""
-    pg.goto(server + permalink(RunSettings(dataset="blog")))
+def open_blog_network(pg: Page, server: str, ui: dict | None = None) -> None:
+    """Open the Train page on the blog's table (a permalink, with view choices ``ui``) and
+    press "Use the blog's network"."""
+    pg.goto(server + permalink(RunSettings(dataset="blog"), ui))
     wait_idle(pg)
     pg.get_by_text("Data: 7 rows, 3 inputs, binary.").wait_for()
     pg.get_by_role("button", name="Use the blog's network").click()

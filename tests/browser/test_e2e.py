@@ -45,8 +45,8 @@ def test_every_page_opens_without_an_exception(page: Page) -> None:
             screenshot(page, re.sub(r"\W+", "_", title.lower()).strip("_"))
 
 
-def test_play_pause_step_reset_and_the_charts_follow(page: Page, server: str) -> None:
-    go_to(page, "Train")
+def test_play_pause_step_reset_and_the_charts_follow(train_page: Page, server: str) -> None:
+    page = train_page  # opened on the Train page by its address
     wait_drawn(page, 0)
     assert epoch(page) == 0
     # zoom into the decision surface: the zoom must survive playing
@@ -79,8 +79,8 @@ def test_play_pause_step_reset_and_the_charts_follow(page: Page, server: str) ->
     assert_no_exception(page)
 
 
-def test_hovering_a_weight_shows_its_value(page: Page) -> None:
-    go_to(page, "Train")
+def test_hovering_a_weight_shows_its_value(train_page: Page) -> None:
+    page = train_page  # opened on the Train page by its address
     wait_drawn(page, 0)
     cell = page.locator("[data-chart=weights] .nsewdrag").first.bounding_box()
     label = page.locator("[data-chart=weights] .hoverlayer .hovertext")
@@ -138,7 +138,7 @@ def test_upload_a_csv_train_on_it_and_predict(page: Page, tmp_path) -> None:
 
 
 def test_the_blogs_network_shows_its_saturated_sigmoids(page: Page, server: str) -> None:
-    open_blog_network(page, server)
+    open_blog_network(page, server, {"speed": 10})  # 200 epochs in 20 frames
     play_then_pause(page, 200)
     note = page.locator(".nnl-slopes .nnl-note").inner_text()
     assert note.startswith("hidden 1: 2/2 saturated")  # why it answers ~0.5 for everyone

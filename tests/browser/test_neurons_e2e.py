@@ -17,7 +17,6 @@ from nn_core.training.trainer import Trainer
 from tests.browser.helpers import (
     assert_no_exception,
     epoch,
-    go_to,
     last_surface,
     pause,
     play,
@@ -74,8 +73,8 @@ def fresh(k: int) -> tuple[Trainer, LiveView]:
     return t, LiveView(t, ViewOptions())
 
 
-def test_units_draw_their_maps_and_the_surface_shows_the_one_pointed_at(page: Page) -> None:
-    go_to(page, "Train")
+def test_units_draw_their_maps_and_the_surface_shows_the_one_pointed_at(train_page: Page) -> None:
+    page = train_page  # opened on the Train page by its address
     page.wait_for_function("() => window.__nnLive && window.__nnLive.mapsDrawn > 0")
     units = page.evaluate(UNITS)
     assert [(u["layer"], u["index"]) for u in units] == \

@@ -18,7 +18,6 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from tests.browser.conftest import Visit
 from tests.browser.helpers import (
     assert_no_exception,
-    go_to,
     pause,
     play,
     screenshot,
@@ -129,8 +128,8 @@ def test_the_train_page_on_a_phone_opens_on_play_and_the_surface(phone: Page) ->
     assert_fits_the_width(pg, PHONE["width"])  # with the paused measures' tables too
 
 
-def test_the_train_page_on_a_desktop_keeps_the_settings_beside_the_charts(page: Page) -> None:
-    go_to(page, "Train")
+def test_the_train_page_on_a_desktop_keeps_the_settings_beside_the_charts(train_page: Page) -> None:
+    page = train_page  # opened on the Train page by its address
     wait_drawn(page, 0)
     assert sidebar_collapsed(page) == "false"
     settings, live = settings_box(page), box(page, ".nnl-root")

@@ -42,8 +42,9 @@ SURFACE_TRACES = """() => {
 }"""
 
 
-def open_train(pg: Page, server: str, settings: RunSettings) -> None:
-    pg.goto(server + permalink(settings))  # the same data and initial weights
+def open_train(pg: Page, server: str, settings: RunSettings, ui: dict | None = None) -> None:
+    """The Train page of a share link to ``settings`` (and view choices ``ui``)."""
+    pg.goto(server + permalink(settings, ui))  # the same data and initial weights
     wait_idle(pg)
     wait_drawn(pg, 0)
 
@@ -76,7 +77,7 @@ def show_section(pg: Page, heading: str) -> None:
 def test_the_test_confusion_matrix_sums_to_the_test_rows(page: Page, server: str) -> None:
     settings = RunSettings(dataset="spiral3", n_samples=300, noise=0.1, hidden=(12, 12),
                            activation="relu", optimizer="adam", lr=0.03)
-    open_train(page, server, settings)
+    open_train(page, server, settings, {"speed": 10})  # fewer frames to draw: same epochs
     page.get_by_text("Data: 300 rows, 2 inputs, multiclass.").wait_for()
     paused = play_then_pause(page, 120)
     page.get_by_role("heading", name="How good is it").wait_for()

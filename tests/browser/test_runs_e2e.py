@@ -10,7 +10,6 @@ from tests.browser.helpers import (
     TIMEOUT_MS,
     assert_no_exception,
     click,
-    go_to,
     screenshot,
     step,
     wait_epoch,
@@ -28,8 +27,8 @@ def lr_shown(pg: Page) -> str:
     return pg.locator(".st-key-w_lr input[type='range']").get_attribute("aria-valuetext") or ""
 
 
-def test_two_runs_overlay_and_the_first_is_restored_in_one_click(page: Page) -> None:
-    go_to(page, "Train")
+def test_two_runs_overlay_and_the_first_is_restored_in_one_click(train_page: Page) -> None:
+    page = train_page  # opened on the Train page by its address
     expect(page.get_by_text("No runs yet", exact=False)).to_be_visible()
     assert lr_shown(page) == "0.03"
     step(page, 3, 0)

@@ -8,12 +8,13 @@ import numpy as np
 from playwright.sync_api import Page
 
 from nn_core.settings import RunSettings
+from tests.browser.conftest import Visit
 from tests.browser.helpers import (
     assert_no_exception,
     click,
     epoch,
-    go_to,
     move_slider,
+    permalink,
     play_then_pause,
     screenshot,
     wait_epoch,
@@ -40,32 +41,32 @@ def fresh_surface(k: int) -> np.ndarray:
     return unpack(LiveView(t, ViewOptions()).frame()["surface"]["z"]).astype(np.float64)
 
 
-def test_scrub_back_shows_the_surface_of_a_run_stopped_there_and_continues(page: Page) -> None:
-    go_to(page, "Train")
-    assert page.locator(".st-key-w_scrub_epoch").count() == 0  # nothing trained yet
-    now = play_then_pause(page, 80)
-    assert np.allclose(drawn_surface(page, now), fresh_surface(now), atol=1e-6)
+def test_scrub_back_shows_the_surface_of_a_run_stopped_there_and_continues(visit: Visit) -> None:
+    with visit(permalink(RunSettings(), {"speed": 10})) as page:
+        assert page.locator(".st-key-w_scrub_epoch").count() == 0  # nothing trained yet
+        now = play_then_pause(page, 80)  # 10 epochs a frame: what is kept does not depend on it
+        assert np.allclose(drawn_surface(page, now), fresh_surface(now), atol=1e-6)
 
-    # a dense early epoch: Home is epoch 0, each arrow one kept epoch on
-    move_slider(page, "Home", *["ArrowRight"] * 7)
-    wait_epoch(page, lambda e: e == 7, "showed epoch 7")
-    z7 = drawn_surface(page, 7)
-    assert np.allclose(z7, fresh_surface(7), atol=1e-6)
-    assert not np.allclose(z7, fresh_surface(now), atol=1e-3)
-    assert "Training is at epoch" in page.locator(".st-key-nn_epoch").inner_text()
+        # a dense early epoch: Home is epoch 0, each arrow one kept epoch on
+        move_slider(page, "Home", *["ArrowRight"] * 7)
+        wait_epoch(page, lambda e: e == 7, "showed epoch 7")
+        z7 = drawn_surface(page, 7)
+        assert np.allclose(z7, fresh_surface(7), atol=1e-6)
+        assert not np.allclose(z7, fresh_surface(now), atol=1e-3)
+        assert "Training is at epoch" in page.locator(".st-key-nn_epoch").inner_text()
 
-    # a sparse late epoch: twelve kept epochs before now
-    move_slider(page, "End", *["ArrowLeft"] * 12)
-    k = wait_epoch(page, lambda e: 20 < e < now, "showed a late kept epoch")
-    assert np.allclose(drawn_surface(page, k), fresh_surface(k), atol=1e-6)
-    assert_no_exception(page)
-    screenshot(page, "train_scrubber")
+        # a sparse late epoch: twelve kept epochs before now
+        move_slider(page, "End", *["ArrowLeft"] * 12)
+        k = wait_epoch(page, lambda e: 20 < e < now, "showed a late kept epoch")
+        assert np.allclose(drawn_surface(page, k), fresh_surface(k), atol=1e-6)
+        assert_no_exception(page)
+        screenshot(page, "train_scrubber")
 
-    click(page, "scrub_continue")
-    wait_idle(page)
-    assert epoch(page) == k
-    assert "Training is at epoch" not in page.locator(".st-key-nn_epoch").inner_text()
-    click(page, "train_step")
-    wait_epoch(page, lambda e: e == k + 1, "stepped on from the snapshot")
-    assert np.allclose(drawn_surface(page, k + 1), fresh_surface(k + 1), atol=1e-6)
-    assert_no_exception(page)
+        click(page, "scrub_continue")
+        wait_idle(page)
+        assert epoch(page) == k
+        assert "Training is at epoch" not in page.locator(".st-key-nn_epoch").inner_text()
+        click(page, "train_step")
+        wait_epoch(page, lambda e: e == k + 1, "stepped on from the snapshot")
+        assert np.allclose(drawn_surface(page, k + 1), fresh_surface(k + 1), atol=1e-6)
+        assert_no_exception(page)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from nn_core.settings import RunSettings
 from nn_core.training.trainer import Trainer
@@ -106,26 +106,26 @@ def test_after_early_stopping_the_page_shows_the_network_it_holds(visit: Visit, 
         assert_no_exception(pg)
 
 
-def test_go_back_to_epoch_50_after_200_between_snapshots(page: Page) -> None:
-    go_to(page, "Train")
-    now = play_then_pause(page, 200)
-    s = RunSettings()
-    assert 50 not in stepped(s, now).snapshots.epochs()  # not kept: rebuilt by a replay
-    move_slider(page, "Home", *["ArrowRight"] * 50)
-    wait_epoch(page, lambda e: e == 50, "showed epoch 50")
-    assert f"Training is at epoch {now}" in page.locator(".st-key-nn_epoch").inner_text()
-    drawn = np.array(wait_surface(page, 50)["z"], dtype=np.float64)
-    assert np.allclose(drawn, surface_of(stepped(s, 50)), atol=1e-6)
-    assert not np.allclose(drawn, surface_of(stepped(s, 48)), atol=1e-4)  # not a kept one
-    screenshot(page, "train_scrubber_50")
+def test_go_back_to_epoch_50_after_200_between_snapshots(visit: Visit) -> None:
+    with visit(permalink(RunSettings(), {"speed": 10})) as page:
+        now = play_then_pause(page, 200)  # 10 epochs a frame: what is kept does not depend on it
+        s = RunSettings()
+        assert 50 not in stepped(s, now).snapshots.epochs()  # not kept: rebuilt by a replay
+        move_slider(page, "Home", *["ArrowRight"] * 50)
+        wait_epoch(page, lambda e: e == 50, "showed epoch 50")
+        assert f"Training is at epoch {now}" in page.locator(".st-key-nn_epoch").inner_text()
+        drawn = np.array(wait_surface(page, 50)["z"], dtype=np.float64)
+        assert np.allclose(drawn, surface_of(stepped(s, 50)), atol=1e-6)
+        assert not np.allclose(drawn, surface_of(stepped(s, 48)), atol=1e-4)  # not a kept one
+        screenshot(page, "train_scrubber_50")
 
-    click(page, "scrub_continue")
-    wait_idle(page)
-    assert epoch(page) == 50
-    step(page, 1, start=50)
-    drawn = np.array(wait_surface(page, 51)["z"], dtype=np.float64)
-    assert np.allclose(drawn, surface_of(stepped(s, 51)), atol=1e-6)
-    assert_no_exception(page)
+        click(page, "scrub_continue")
+        wait_idle(page)
+        assert epoch(page) == 50
+        step(page, 1, start=50)
+        drawn = np.array(wait_surface(page, 51)["z"], dtype=np.float64)
+        assert np.allclose(drawn, surface_of(stepped(s, 51)), atol=1e-6)
+        assert_no_exception(page)
 
 
 def test_after_connection_lost_the_surface_is_of_the_epoch_shown(
