@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import threading
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -160,4 +161,17 @@ def test_browser_reported_says_true_where_it_cannot_tell(monkeypatch) -> None:
         session_state = object()  # no _state
 
     monkeypatch.setattr(store, "get_script_run_ctx", lambda: Ctx())
+    assert store.browser_reported("w_bias")
+
+    def report(states: dict) -> SimpleNamespace:  # a run's context with this browser report
+        ids = {"w_bias": "$$ID-1-w_bias", "w_lr": "$$ID-2-w_lr"}
+        state = SimpleNamespace(_new_widget_state=SimpleNamespace(states=states),
+                                _key_id_mapper=SimpleNamespace(get_id_from_key=ids.get))
+        return SimpleNamespace(session_state=SimpleNamespace(_state=state))
+
+    ctx = report({"$$ID-2-w_lr": 0.03})  # the browser reported the rate but not the biases
+    monkeypatch.setattr(store, "get_script_run_ctx", lambda: ctx)
+    assert store.browser_reported("w_lr") and not store.browser_reported("w_bias")
+    assert not store.browser_reported("w_never_made")
+    ctx = report({})  # st.rerun: no report at all, nothing to go by
     assert store.browser_reported("w_bias")

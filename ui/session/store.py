@@ -143,16 +143,18 @@ def browser_reported(key: str) -> bool:
     report; the browser then draws it from its default unless the run writes the value to it.
 
     Read from Streamlit's private session-state objects (the widget states a rerun request
-    brought); True where they cannot be read: outside a script run, or in another Streamlit."""
+    brought). True where there is no report to go by: a run the app itself asked for
+    (``st.rerun`` sends none), outside a script run, or where those objects are missing."""
     ctx = get_script_run_ctx()
     if ctx is None:
         return True
     try:
         state = ctx.session_state._state
+        reported = state._new_widget_state.states
         widget_id = state._key_id_mapper.get_id_from_key(key, None)
-        return widget_id is not None and widget_id in state._new_widget_state.states
     except AttributeError:
         return True
+    return not reported or (widget_id is not None and widget_id in reported)
 
 
 def trainer_ref(trainer: Trainer) -> weakref.ref:
