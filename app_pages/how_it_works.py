@@ -2,8 +2,6 @@
 
 import streamlit as st
 
-from nn_core.errors import PlaygroundError
-from nn_core.settings import BLOG_SETUP
 from ui.session import actions, nav, store
 from ui.views import inside
 from ui.views.how import (
@@ -16,36 +14,11 @@ from ui.views.how import (
     blog_rule_comparison,
     caption,
     per_sample_code,
+    section,
     sources,
+    use_blog_setup,
 )
 from ui.views.step import step_section
-
-# The blog's own run: its table and epochs, and its network as the Train page defines it.
-BLOG_RUN = {"dataset": "blog", "epochs": 1000, **BLOG_SETUP}
-
-
-def use_blog_setup() -> bool:
-    """Put the blog's own run into the settings; False (and an error to show) if refused."""
-    try:
-        actions.update_settings(**BLOG_RUN)
-    except PlaygroundError as exc:
-        actions.set_error(f"Could not load the blog's setup: {exc}")
-        return False
-    actions.push_notice("Loaded the blog's setup: its 3-2-1 sigmoid network on its table.")
-    return True
-
-
-def section(title: str, maths: list[str], text: str, code: str, code_caption: str) -> None:
-    st.header(title)
-    left, right = st.columns([5, 7], gap="large")
-    with left:
-        for line in maths:
-            st.latex(line)
-        st.markdown(text)
-    with right:
-        st.caption(code_caption)
-        st.code(code, language="python", wrap_lines=True)
-
 
 actions.init_state()
 st.title("📐 How it works")

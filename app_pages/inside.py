@@ -7,7 +7,6 @@ each view gets the whole width.
 
 import streamlit as st
 
-from ui.server import scheduler
 from ui.session import actions, nav, store, widgets
 from ui.views import inside, scrubber
 
@@ -35,12 +34,4 @@ shown = trainer if look_back is None else trainer.at_epoch(look_back)
 st.caption(f"The network at epoch {shown.epoch}" + (" (now)." if look_back is None else
                                                      f" (now: {trainer.epoch})."))
 
-# the views' work (each bounded by nn_core/limits.py) one session at a time in this process
-with scheduler.page_turn():
-    inside.flow_section(trainer, shown)
-    st.divider()
-    inside.landscape_section(trainer, shown)
-    st.divider()
-    inside.hidden_section(shown)
-    st.divider()
-    inside.finder_section(trainer)
+inside.sections(trainer, shown)

@@ -1,17 +1,9 @@
 """Train page: the network's settings, Play/Pause/Step/Reset, and the live charts."""
 
-import dataclasses
-
 import streamlit as st
 
-from ui.live import controls, panel
-from ui.live.surface import held_caption, surface_axes
-from ui.live.view import ViewOptions
-from ui.server import scheduler
-from ui.session import actions, store, widgets
-from ui.session.choices import SPEEDS
-from ui.views import chart_tables, quality, runs, scrubber, train_controls
-from ui.views.text import plain, widget_text
+from ui.session import actions, store
+from ui.views import train_live
 
 actions.init_state()
 st.title("🏋️ Train")
@@ -25,105 +17,10 @@ with st.container(key="train_layout"):  # the narrow-screen order: ui/live/page.
     left, right = st.columns([1.15, 3], gap="medium")
 with right:  # Play/Pause first, before the page turn: a Pause's page shows Play at once
     c_buttons, c_speed = st.columns(2, vertical_alignment="bottom")
-    # a horizontal container: Play, Step and Reset stay in one row on a phone too
-    with c_buttons.container(horizontal=True, key="train_buttons"):
-        if running:
-            st.button("⏸ Pause", key=widgets.W_PAUSE, on_click=controls.on_pause, width="stretch",
-                      type="primary")
-        else:
-            st.button("▶ Play", key=widgets.W_PLAY, on_click=controls.on_play, width="stretch",
-                      type="primary", disabled=failed)
-        st.button("Step", key=widgets.W_STEP, on_click=controls.on_step, width="stretch",
-                  disabled=running or failed, help="Train one epoch.")
-        st.button("Reset", key=widgets.W_RESET, on_click=controls.on_reset, width="stretch",
-                  help="New weights from the seed; data and settings stay.")
+    train_live.play_buttons(c_buttons, running, failed)
 
-# The rest is built one session at a time in this process (a class pressing Pause at once:
-# ui/scheduler.page_turn); the live panel, which trains, comes after the turn.
-with scheduler.page_turn():
-    plotly_ready = panel.ensure_plotly_js()
-    ds = actions.get_dataset()
-    settings = store.session().settings
-    with st.container():  # below both columns; drawn now, before the live panel trains
-        runs.compare_runs()
-
-    with left:
-        st.caption(f"Data: {ds.n_samples} rows, {ds.n_features} inputs, {ds.task}.")
-        if not store.session().locked:  # presets would change what a classroom link fixes
-            st.button("Use the blog's network", on_click=train_controls.use_blog_setup,
-                      width="stretch", help="2 sigmoid hidden units, no biases, squared error, one "
-                      "row at a time, raw inputs: watch why it predicts about 0.5 for everyone.")
-            st.button("Back to the playground's defaults",
-                      on_click=train_controls.use_playground_defaults, width="stretch")
-        if actions.shown("network"):
-            with st.expander("Network", expanded=True):
-                train_controls.architecture(ds.n_features)
-        if actions.shown("training"):
-            with st.expander("Training", expanded=True):
-                train_controls.optimisation(ds.n_samples)
-        if actions.shown("stop"):
-            with st.expander("Stop", expanded=False):
-                train_controls.stopping()
-        if store.session().locked:
-            st.caption("This classroom link fixes some settings; the charts show every number.")
-        train_controls.show_scaling_hint(settings, float(abs(ds.X).max(initial=0.0)))
-
-    # The live panel comes last in the script: while playing, a full run ends with a tick's
-    # training. On a narrow screen ui/live/page.css shows this column first (Play and the
-    # surface on the first screen) and the view options after the live charts.
-    with right:
-        views = store.session().views.fit(ds.n_features)
-        if actions.shown("speed"):
-            c_speed.select_slider("Speed (epochs per frame)", SPEEDS,
-                                  **widgets.view_widget("speed"),
-                                  help="Epochs trained between two frames. max: as fast as "
-                                  "this server allows, in this run's own turns (the other "
-                                  "runs keep theirs).")
-
-        names = list(range(ds.n_features))
-        view = st.container(key="train_view")
-        v1, v2, v3, v4 = view.columns([2, 2, 1, 1], vertical_alignment="bottom")
-        if actions.shown("surface_x"):
-            v1.selectbox("Surface: horizontal input", names, **widgets.view_widget("surface_x"),
-                         format_func=lambda i: widget_text(ds.feature_names[i]))
-        if actions.shown("surface_y"):
-            v2.selectbox("Surface: vertical input", names, **widgets.view_widget("surface_y"),
-                         format_func=lambda i: widget_text(ds.feature_names[i]),
-                         disabled=ds.n_features < 2)
-        if actions.shown("discretise"):
-            v3.checkbox("Discretise", **widgets.view_widget("discretise"))
-        if actions.shown("log_loss"):
-            v4.checkbox("Log loss", **widgets.view_widget("log_loss"))
-        ix, iy = surface_axes(ds.n_features, views.surface_x, views.surface_y)
-        held = train_controls.held_inputs(ds, ix, iy)
-        if held:
-            view.caption(plain(held_caption(ds.feature_names, ds.X, ix, iy, dict(held)), 600))
-        with st.container():
-            if not plotly_ready:
-                st.warning("The live charts need ./static/plotly.min.js, which could not be "
-                           "written.")
-        # paused: the "How good is it" measures of this epoch's network (never while playing)
-        measured = None if running else quality.paused_quality()
-        options = ViewOptions(
-            surface_x=views.surface_x,
-            surface_y=views.surface_y,
-            discretise=views.discretise,
-            log_loss=views.log_loss,
-            held=held,
-            marked=quality.surface_marks(measured and measured[1], running),
-        )
-        # the epoch looked back to; the scrubber's slider and buttons go below the live element,
-        # so pausing (which shows them) never moves the charts
-        look_back = scrubber.look_back(trainer, running)
-        controls.failed_run_notice()
-        if look_back is not None:  # the rings mark the wrong rows of the current weights only
-            options = dataclasses.replace(options, marked=())
+# The rest is built one session at a time in this process; the live panel, which trains, comes
+# after the turn.
+live = train_live.in_page_turn(left, right, c_speed, trainer, running)
 with right:  # the live panel trains outside the page turn
-    panel.live_panel(options, views.speed, look_back)
-    with st.container(key="train_scrubber"):  # a fixed slot below the charts
-        scrubber.controls(trainer, running)
-    if not running:  # the charts' numbers as tables, for a screen reader (and anyone)
-        chart_tables.section(store.session().trainer, look_back)
-    if measured is not None:
-        with st.container(key="train_quality"), scheduler.page_turn():
-            quality.train_section(*measured, ds)
+    train_live.live_section(live, trainer, running)

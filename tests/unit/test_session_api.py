@@ -1,7 +1,8 @@
 """The session API's rules, read from the code: pages (app.py, app_pages/) and views (ui/views/)
 read the session's fields and change them only through ui/session/actions.py. They never touch
 ``st.session_state``, never take the session's lock, and never assign to the session's fields;
-the actions that change the trainer take the lock themselves."""
+the actions that change the trainer take the lock themselves. A page (app_pages/) imports
+Streamlit, views and the session's API only: its logic lives in a view or an action."""
 
 from __future__ import annotations
 
@@ -18,6 +19,11 @@ from ui.session import actions, choices, link_codec, store
 ROOT = Path(__file__).resolve().parents[2]
 PAGES_AND_VIEWS = sorted([ROOT / "app.py", *ROOT.glob("app_pages/*.py"),
                           *ROOT.glob("ui/views/*.py")])
+PAGES = sorted(ROOT.glob("app_pages/*.py"))
+# What a page may import: Streamlit itself, any view, and the session's API: the typed Session
+# (store), the actions that change it, the widget keys (widgets) and the page paths (nav).
+PAGE_IMPORTS = ("streamlit", "ui.views", "ui.session.actions", "ui.session.store",
+                "ui.session.widgets", "ui.session.nav")
 
 
 def _root(node: ast.expr) -> ast.expr:
@@ -85,6 +91,73 @@ def test_pages_and_views_read_the_session_and_change_it_only_through_actions():
     assert len(PAGES_AND_VIEWS) > 20
     offenders = {str(p.relative_to(ROOT)): b for p in PAGES_AND_VIEWS
                  if (b := breaches(p.read_text(encoding="utf-8")))}
+    assert offenders == {}
+
+
+def _page_may_import(name: str) -> bool:
+    return name == "streamlit" or any(name == allowed or name.startswith(allowed + ".")
+                                      for allowed in PAGE_IMPORTS[1:])
+
+
+def import_breaches(source: str) -> list[tuple[int, str]]:
+    """Lines where a page imports anything but Streamlit (``import streamlit``), a view
+    (``ui.views`` and below) or the session's API (PAGE_IMPORTS); ``from m import n`` is read
+    as importing ``m.n``, so ``from ui.session import choices`` is refused and ``from ui import
+    views`` is not. ``__import__`` and relative imports are refused too."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            module = "." * node.level + (node.module or "")
+            if module == "__future__":
+                continue
+            names = [f"{module}.{alias.name}" for alias in node.names]
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+              and node.func.id == "__import__"):
+            found.append((node.lineno, "__import__"))
+            continue
+        else:
+            continue
+        found += [(node.lineno, name) for name in names
+                  if name.startswith(".") or not _page_may_import(name)]
+    return sorted(found)
+
+
+def test_the_import_check_finds_each_breach():
+    assert import_breaches("import streamlit as st\n"
+                           "from nn_core.limits import MAX_ROWS\n"
+                           "import numpy as np\n"
+                           "from ui.session import actions, choices\n"
+                           "from streamlit.runtime.uploaded_file_manager import UploadedFile\n"
+                           "from ui.live import panel\n"
+                           "def f():\n    import nn_core.io.bundle\n"
+                           "x = __import__('nn_core.limits')\n"
+                           "from . import helper\n"
+                           "from ui.server.scheduler import page_turn\n"
+                           "from ui.viewsx import y\n"
+                           "from streamlit import session_state\n") == [
+        (2, "nn_core.limits.MAX_ROWS"), (3, "numpy"), (4, "ui.session.choices"),
+        (5, "streamlit.runtime.uploaded_file_manager.UploadedFile"), (6, "ui.live.panel"),
+        (8, "nn_core.io.bundle"), (9, "__import__"), (10, "..helper"),
+        (11, "ui.server.scheduler.page_turn"), (12, "ui.viewsx.y"),
+        (13, "streamlit.session_state")]
+    assert import_breaches("from __future__ import annotations\nimport streamlit as st\n"
+                           "from ui.session import actions, nav, store, widgets\n"
+                           "from ui.views import data, train_live\n"
+                           "from ui.views.text import plain\nfrom ui import views\n"
+                           "import ui.views.share\n") == []
+    page = (ROOT / "app_pages" / "data.py").read_text(encoding="utf-8")
+    lines = len(page.splitlines())
+    assert import_breaches(page) == []
+    assert import_breaches(page + "from nn_core.limits import MAX_UPLOAD_BYTES\n") == [
+        (lines + 1, "nn_core.limits.MAX_UPLOAD_BYTES")]
+
+
+def test_pages_import_views_and_the_session_api_only():
+    assert len(PAGES) >= 6
+    offenders = {str(p.relative_to(ROOT)): b for p in PAGES
+                 if (b := import_breaches(p.read_text(encoding="utf-8")))}
     assert offenders == {}
 
 

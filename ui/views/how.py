@@ -1,5 +1,6 @@
 """What the How-it-works page shows: the reference engine's source code, read from the running
-functions, and one worked comparison of the rules."""
+functions, one worked comparison of the rules, each part's layout, and the button that loads
+the blog's own run."""
 
 from __future__ import annotations
 
@@ -12,12 +13,16 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+import streamlit as st
 
 from nn_core.data.builtin import BLOG_TRAIN, BLOG_TRAIN_TARGETS
 from nn_core.engine import activations, losses
 from nn_core.engine.backends import per_sample
 from nn_core.engine.network import Network
 from nn_core.engine.optim import SGD
+from nn_core.errors import PlaygroundError
+from nn_core.settings import BLOG_SETUP
+from ui.session import actions
 
 # The blog's train method, as published (its indentation slip fixed); shown next to the maths.
 BLOG_TRAIN_METHOD = """\
@@ -137,3 +142,32 @@ def blog_rule_comparison(seed: int = 0) -> RuleComparison:
         measured_ratio=measured,
         zero_share=float(np.mean(~nonzero)),
     )
+
+
+# The blog's own run: its table and epochs, and its network as the Train page defines it.
+BLOG_RUN = {"dataset": "blog", "epochs": 1000, **BLOG_SETUP}
+
+
+def use_blog_setup() -> bool:
+    """Put the blog's own run into the settings; False (and an error to show) if refused."""
+    try:
+        actions.update_settings(**BLOG_RUN)
+    except PlaygroundError as exc:
+        actions.set_error(f"Could not load the blog's setup: {exc}")
+        return False
+    actions.push_notice("Loaded the blog's setup: its 3-2-1 sigmoid network on its table.")
+    return True
+
+
+def section(title: str, maths: list[str], text: str, code: str, code_caption: str) -> None:
+    """One part of the page: its formulas and words on the left, the engine's code on the
+    right."""
+    st.header(title)
+    left, right = st.columns([5, 7], gap="large")
+    with left:
+        for line in maths:
+            st.latex(line)
+        st.markdown(text)
+    with right:
+        st.caption(code_caption)
+        st.code(code, language="python", wrap_lines=True)

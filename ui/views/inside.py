@@ -394,6 +394,19 @@ MATHS = [
 ]
 
 
+def sections(trainer: Trainer, shown: Trainer) -> None:
+    """The page's four views of ``shown`` (the network now, or at the epoch looked back to)."""
+    # the views' work (each bounded by nn_core/limits.py) one session at a time in this process
+    with scheduler.page_turn():
+        flow_section(trainer, shown)
+        st.divider()
+        landscape_section(trainer, shown)
+        st.divider()
+        hidden_section(shown)
+        st.divider()
+        finder_section(trainer)
+
+
 def how_it_works_section(inside_page: str) -> None:
     """How it works' part 7: one paragraph of the maths per view, each linking to it."""
     st.subheader("7 · Inside the network", anchor="inside-the-network")
