@@ -154,10 +154,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 
 
 @contextmanager
-def open_page(browser: Browser, url: str, request: pytest.FixtureRequest, tmp_path: Path,
+def open_page(browser: Browser, url: str | None, request: pytest.FixtureRequest, tmp_path: Path,
               viewport: dict[str, int] = VIEWPORT, **options: Any) -> Iterator[Page]:
-    """A fresh browser session (new context, ``options`` passed on) on ``url``, checked for
-    JavaScript errors.
+    """A fresh browser session (new context, ``options`` passed on) on ``url`` (None: nothing
+    opened yet), checked for JavaScript errors.
 
     When the test fails, the page's last picture is saved next to the test's temporary files.
     """
@@ -167,8 +167,9 @@ def open_page(browser: Browser, url: str, request: pytest.FixtureRequest, tmp_pa
         pg = context.new_page()
         pg.set_default_timeout(TIMEOUT_MS)
         pg.on("pageerror", lambda exc: errors.append(str(exc)))
-        pg.goto(url)
-        wait_idle(pg)
+        if url is not None:
+            pg.goto(url)
+            wait_idle(pg)
         try:
             yield pg
         except BaseException:  # raised inside the with block
@@ -197,6 +198,14 @@ def page(browser: Browser, server: str, request: pytest.FixtureRequest,
          tmp_path: Path) -> Iterator[Page]:
     """A fresh browser session on the app's first page, in a tall desktop window."""
     with open_page(browser, server + "/", request, tmp_path) as pg:
+        yield pg
+
+
+@pytest.fixture()
+def tab(browser: Browser, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Page]:
+    """A fresh browser session in a tall desktop window that has opened nothing yet, for a test
+    that opens its own address first (the first page's charts would be drawn for nothing)."""
+    with open_page(browser, None, request, tmp_path) as pg:
         yield pg
 
 

@@ -133,11 +133,20 @@ def pause(pg: Page) -> int:
     return paused
 
 
-def play_then_pause(pg: Page, at_least: int) -> int:
-    """Play until the counter reaches ``at_least``, then pause; the epoch it paused at."""
+def play_then_pause(pg: Page, at_least: int, whole: bool = False) -> int:
+    """Play until the counter reaches ``at_least``, then pause; the epoch it paused at.
+
+    ``whole``: a Pause may land inside an epoch ("Epoch N · P% of the next": the network holds
+    some of epoch N + 1's batches); Step then ends that epoch, so the page holds exactly the
+    network a headless trainer has after that many epochs (for tests that compare with one)."""
     play(pg)
     wait_epoch(pg, lambda e: e >= at_least, f"reached {at_least} while playing")
-    return pause(pg)
+    paused = pause(pg)
+    if whole and "of the next" in pg.locator(".st-key-nn_epoch h2").inner_text():
+        step(pg, 1, start=paused)  # ends the epoch in progress
+        paused += 1
+        wait_drawn(pg, paused)
+    return paused
 
 
 def step(pg: Page, times: int, start: int = 0) -> None:

@@ -103,17 +103,17 @@ def _open(pg: Page, server: str, settings: RunSettings) -> None:
     ("none", ()),
     ("largest", (MAX_NODES,) * MAX_HIDDEN_LAYERS),
 ])
-def test_labels_apart_at_the_network_size_extremes(page: Page, server: str, name: str,
+def test_labels_apart_at_the_network_size_extremes(tab: Page, server: str, name: str,
                                                    hidden: tuple[int, ...]) -> None:
     settings = RunSettings(dataset="moons", hidden=hidden)
-    _open(page, server, settings)
-    charts = assert_labels_apart(page)
-    assert_network_readable(page)  # a 6x64 network's bias boxes clear its units
+    _open(tab, server, settings)
+    charts = assert_labels_apart(tab)
+    assert_network_readable(tab)  # a 6x64 network's bias boxes clear its units
     # the network diagram draws every weight of a small network, a big one's 2,000 largest
     sizes = [2, *hidden, 1]
     weights = sum((a + 1) * b for a, b in itertools.pairwise(sizes))
-    assert live_stats(page)["edgesDrawn"] == min(weights, 2000)
-    assert len(page.evaluate("() => window.__nnLive.networkLabels")) == 3  # x1, x2, p(1)
+    assert live_stats(tab)["edgesDrawn"] == min(weights, 2000)
+    assert len(tab.evaluate("() => window.__nnLive.networkLabels")) == 3  # x1, x2, p(1)
     assert weights == (21_057 if hidden else 3)
     captions = " ".join(t["text"] for t in charts["weights"]["texts"])
     assert "inputs →" in captions  # the first layer's caption is shown whole
@@ -125,17 +125,17 @@ def test_labels_apart_at_the_network_size_extremes(page: Page, server: str, name
     assert every_layer if hidden else ("p(1)" in slopes), " | ".join(sorted(slopes))
     # narrower windows: the charts are laid out again, the labels stay apart
     for width in (1280, 900):
-        page.set_viewport_size({"width": width, "height": VIEWPORT["height"]})
-        page.wait_for_timeout(1500)
-        assert_labels_apart(page)
+        tab.set_viewport_size({"width": width, "height": VIEWPORT["height"]})
+        tab.wait_for_timeout(1500)
+        assert_labels_apart(tab)
         # the paused network diagram is drawn again at its new width, not stretched
-        page.wait_for_function(NETWORK_AT_WIDTH)
-        assert_network_readable(page)
-    page.set_viewport_size(VIEWPORT)
-    page.wait_for_timeout(1500)
-    assert_labels_apart(page)
-    assert_no_exception(page)
-    screenshot(page, f"train_labels_{name}")
+        tab.wait_for_function(NETWORK_AT_WIDTH)
+        assert_network_readable(tab)
+    tab.set_viewport_size(VIEWPORT)
+    tab.wait_for_timeout(1500)
+    assert_labels_apart(tab)
+    assert_no_exception(tab)
+    screenshot(tab, f"train_labels_{name}")
 
 
 def wide_csv(columns: int = 50, rows: int = 80) -> str:
@@ -262,37 +262,37 @@ def test_long_names_are_cut_beside_the_network_and_named_whole_on_hover(
         screenshot(pg, f"train_labels_long_names_{width}")
 
 
-def test_the_loss_keeps_its_zoom_while_training_and_downloads_as_png(page: Page,
+def test_the_loss_keeps_its_zoom_while_training_and_downloads_as_png(tab: Page,
                                                                      server: str) -> None:
-    _open(page, server, RunSettings(dataset="moons", hidden=(8, 8)))
-    zoom_surface(page, 0.2, 0.4, chart="loss")
-    zoomed = page.evaluate(RANGES, "loss")
-    click(page, "train_play")
-    start = live_stats(page)["charts"]["loss"]["distinct"]
-    wait_epoch(page, lambda n: n >= 40, "reached 40")
-    page.wait_for_function("n => window.__nnLive.charts.loss.distinct > n + 10", arg=start)
-    assert page.evaluate(RANGES, "loss") == zoomed  # ten loss updates later, the same view
-    click(page, "train_pause")
-    wait_idle(page)
+    _open(tab, server, RunSettings(dataset="moons", hidden=(8, 8)))
+    zoom_surface(tab, 0.2, 0.4, chart="loss")
+    zoomed = tab.evaluate(RANGES, "loss")
+    click(tab, "train_play")
+    start = live_stats(tab)["charts"]["loss"]["distinct"]
+    wait_epoch(tab, lambda n: n >= 40, "reached 40")
+    tab.wait_for_function("n => window.__nnLive.charts.loss.distinct > n + 10", arg=start)
+    assert tab.evaluate(RANGES, "loss") == zoomed  # ten loss updates later, the same view
+    click(tab, "train_pause")
+    wait_idle(tab)
     # a double click gives the view back to the chart: every epoch trained is in it
-    page.locator("[data-chart=loss] .nsewdrag").first.dblclick()
-    now = page.evaluate("() => +document.querySelector('.nnl-root').dataset.epoch")
-    page.wait_for_function("n => document.querySelector('[data-chart=loss]')"
+    tab.locator("[data-chart=loss] .nsewdrag").first.dblclick()
+    now = tab.evaluate("() => +document.querySelector('.nnl-root').dataset.epoch")
+    tab.wait_for_function("n => document.querySelector('[data-chart=loss]')"
                            "._fullLayout.xaxis.range[1] >= n", arg=now)
     # hover: the unified label names the values at the epoch under the pointer
-    box = page.locator("[data-chart=loss] .nsewdrag").first.bounding_box()
-    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.5)
-    label = page.locator("[data-chart=loss] .hoverlayer .legend text")
+    box = tab.locator("[data-chart=loss] .nsewdrag").first.bounding_box()
+    tab.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.5)
+    label = tab.locator("[data-chart=loss] .hoverlayer .legend text")
     label.first.wait_for()
     assert "train loss" in " ".join(label.all_text_contents())
     # the modebar's camera saves the chart as a PNG file
-    page.locator("[data-chart=loss]").hover()
-    with page.expect_download() as info:
-        page.locator("[data-chart=loss] .modebar-btn[data-title='Download plot as a PNG']").click()
+    tab.locator("[data-chart=loss]").hover()
+    with tab.expect_download() as info:
+        tab.locator("[data-chart=loss] .modebar-btn[data-title='Download plot as a PNG']").click()
     download = info.value
     assert download.suggested_filename.endswith(".png")
     assert Path(download.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert_no_exception(page)
+    assert_no_exception(tab)
 
 
 CELL_CENTRES = """() => {
@@ -311,45 +311,45 @@ CELL_CENTRES = """() => {
 }"""
 
 
-def test_the_weights_keep_their_zoom_while_training_and_download_as_png(page: Page,
+def test_the_weights_keep_their_zoom_while_training_and_download_as_png(tab: Page,
                                                                        server: str) -> None:
     """The heatmaps' cells are drawn as layout images over transparent heatmaps: the zoom
     holds while training, hover names a cell and its value, and the PNG shows the cells as the
-    page does."""
+    tab does."""
     from io import BytesIO
 
     from PIL import Image  # (Pillow comes with Streamlit)
 
-    _open(page, server, RunSettings(dataset="moons", hidden=(8, 8)))
-    zoom_surface(page, 0.1, 0.5, chart="weights")
-    zoomed = page.evaluate(RANGES, "weights")
-    click(page, "train_play")
-    start = live_stats(page)["charts"]["weights"]["distinct"]
-    page.wait_for_function("n => window.__nnLive.charts.weights.distinct > n + 10", arg=start)
-    assert page.evaluate(RANGES, "weights") == zoomed  # ten weight frames later, the same view
-    click(page, "train_pause")
-    wait_idle(page)
-    page.locator("[data-chart=weights] .nsewdrag").first.dblclick()  # the whole heatmaps again
-    page.wait_for_timeout(500)
+    _open(tab, server, RunSettings(dataset="moons", hidden=(8, 8)))
+    zoom_surface(tab, 0.1, 0.5, chart="weights")
+    zoomed = tab.evaluate(RANGES, "weights")
+    click(tab, "train_play")
+    start = live_stats(tab)["charts"]["weights"]["distinct"]
+    tab.wait_for_function("n => window.__nnLive.charts.weights.distinct > n + 10", arg=start)
+    assert tab.evaluate(RANGES, "weights") == zoomed  # ten weight frames later, the same view
+    click(tab, "train_pause")
+    wait_idle(tab)
+    tab.locator("[data-chart=weights] .nsewdrag").first.dblclick()  # the whole heatmaps again
+    tab.wait_for_timeout(500)
     # hover: "from → to: value", the value one of the first row's (the heatmap under the image)
-    box = page.locator("[data-chart=weights] .nsewdrag").first.bounding_box()
-    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + 5)
-    label = page.locator("[data-chart=weights] .hoverlayer .hovertext")
+    box = tab.locator("[data-chart=weights] .nsewdrag").first.bounding_box()
+    tab.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + 5)
+    label = tab.locator("[data-chart=weights] .hoverlayer .hovertext")
     label.first.wait_for()
     text = label.first.text_content().strip()
     assert re.fullmatch(r"x1 → h1\.\d+: -?\d+\.\d{4}", text), text
-    row = page.evaluate(
+    row = tab.evaluate(
         "() => Array.from(document.querySelector('[data-chart=weights]').data[0].z[0])")
     assert any(abs(float(text.rsplit(":", 1)[1]) - v) < 5e-5 for v in row)
-    page.mouse.move(2, 2)
-    page.wait_for_timeout(300)
-    # the modebar's camera: the PNG shows every cell of the first heatmap as the page shows it
-    chart = page.locator("[data-chart=weights]")
+    tab.mouse.move(2, 2)
+    tab.wait_for_timeout(300)
+    # the modebar's camera: the PNG shows every cell of the first heatmap as the tab shows it
+    chart = tab.locator("[data-chart=weights]")
     shown = Image.open(BytesIO(chart.screenshot())).convert("RGB")
-    geometry = page.evaluate(CELL_CENTRES)
+    geometry = tab.evaluate(CELL_CENTRES)
     chart.hover()
-    with page.expect_download() as info:
-        page.locator("[data-chart=weights] .modebar-btn[data-title='Download plot as a PNG']"
+    with tab.expect_download() as info:
+        tab.locator("[data-chart=weights] .modebar-btn[data-title='Download plot as a PNG']"
                      ).click()
     png = Image.open(info.value.path()).convert("RGB")
     assert png.size == (round(geometry["width"]), round(geometry["height"]))
@@ -361,25 +361,25 @@ def test_the_weights_keep_their_zoom_while_training_and_download_as_png(page: Pa
         assert got != (255, 255, 255), cell  # a cell, not the white behind the heatmap
         colours.add(got)
     assert len(colours) > 3  # the weights' colours, not one blank fill
-    assert_no_exception(page)
+    assert_no_exception(tab)
 
 
-def test_the_weights_hover_follows_training_while_pointed_at(page: Page, server: str) -> None:
+def test_the_weights_hover_follows_training_while_pointed_at(tab: Page, server: str) -> None:
     """While playing, the transparent heatmaps under the images keep their z only while the
     pointer is on the chart: pointed at, the hover's numbers follow the training."""
-    _open(page, server, RunSettings(dataset="moons", hidden=(8, 8)))
+    _open(tab, server, RunSettings(dataset="moons", hidden=(8, 8)))
     first_row = ("() => Array.from(document.querySelector('[data-chart=weights]')"
                  ".data[0].z[0])")
-    click(page, "train_play")
-    box = page.locator("[data-chart=weights] .nsewdrag").first.bounding_box()
-    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + 5)
-    shown = page.evaluate(first_row)
-    page.wait_for_function(f"row => JSON.stringify(({first_row})()) !== JSON.stringify(row)",
+    click(tab, "train_play")
+    box = tab.locator("[data-chart=weights] .nsewdrag").first.bounding_box()
+    tab.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + 5)
+    shown = tab.evaluate(first_row)
+    tab.wait_for_function(f"row => JSON.stringify(({first_row})()) !== JSON.stringify(row)",
                            arg=shown)
-    label = page.locator("[data-chart=weights] .hoverlayer .hovertext")
-    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + 6)
+    label = tab.locator("[data-chart=weights] .hoverlayer .hovertext")
+    tab.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + 6)
     label.first.wait_for()
     assert re.fullmatch(r"x1 → h1\.\d+: -?\d+\.\d{4}", label.first.text_content().strip())
-    click(page, "train_pause")
-    wait_idle(page)
-    assert_no_exception(page)
+    click(tab, "train_pause")
+    wait_idle(tab)
+    assert_no_exception(tab)

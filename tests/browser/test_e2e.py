@@ -137,15 +137,15 @@ def test_upload_a_csv_train_on_it_and_predict(page: Page, tmp_path) -> None:
     screenshot(page, "predict")
 
 
-def test_the_blogs_network_shows_its_saturated_sigmoids(page: Page, server: str) -> None:
-    open_blog_network(page, server, {"speed": 10})  # 200 epochs in 20 frames
-    play_then_pause(page, 200)
-    note = page.locator(".nnl-slopes .nnl-note").inner_text()
+def test_the_blogs_network_shows_its_saturated_sigmoids(tab: Page, server: str) -> None:
+    open_blog_network(tab, server, {"speed": 10})  # 200 epochs in 20 frames
+    play_then_pause(tab, 200)
+    note = tab.locator(".nnl-slopes .nnl-note").inner_text()
     assert note.startswith("hidden 1: 2/2 saturated")  # why it answers ~0.5 for everyone
-    page.mouse.move(5, 5)
-    flat = page.locator(".nnl-surface .nnl-note").inner_text()
+    tab.mouse.move(5, 5)
+    flat = tab.locator(".nnl-surface .nnl-note").inner_text()
     lo, hi = (float(v) for v in re.fullmatch(r"output on this grid: (\S+) to (\S+)", flat).groups())
     assert 0.4 < lo <= hi < 0.6 and hi - lo < 0.05, flat
-    assert_no_exception(page)
-    page.mouse.move(5, 5)
-    screenshot(page, "train_blog")
+    assert_no_exception(tab)
+    tab.mouse.move(5, 5)
+    screenshot(tab, "train_blog")

@@ -86,17 +86,17 @@ def test_tags_in_a_class_label_show_as_text_on_the_data_chart(page: Page) -> Non
     assert hover.locator("a, [style*='80px']").count() == 0
 
 
-def test_a_link_streamlit_drops_for_its_size_is_reported(page: Page, server: str) -> None:
+def test_a_link_streamlit_drops_for_its_size_is_reported(tab: Page, server: str) -> None:
     many = "&".join(f"p{i}=1" for i in range(2000))
-    page.goto(f"{server}/train?dataset=xor&{many}")
-    wait_idle(page)
-    alert = page.locator("[data-testid='stAlert']", has_text="parameters")
+    tab.goto(f"{server}/train?dataset=xor&{many}")
+    wait_idle(tab)
+    alert = tab.locator("[data-testid='stAlert']", has_text="parameters")
     alert.wait_for()
     assert alert.inner_text().replace(WJ, "").replace("\\", "").strip().endswith(
         "This link has 2,001 parameters, more than the 1,000 the app can read, so none of its "
         "settings were used: showing the defaults.")
-    assert_no_exception(page)
-    page.goto(f"{server}/train?dataset=xor&zz=1")  # within the limits: read as usual
-    wait_idle(page)
-    page.locator("[data-testid='stAlert']", has_text="ignored unknown parameter").wait_for()
-    assert page.locator("[data-testid='stAlert']", has_text="2,001").count() == 0
+    assert_no_exception(tab)
+    tab.goto(f"{server}/train?dataset=xor&zz=1")  # within the limits: read as usual
+    wait_idle(tab)
+    tab.locator("[data-testid='stAlert']", has_text="ignored unknown parameter").wait_for()
+    assert tab.locator("[data-testid='stAlert']", has_text="2,001").count() == 0

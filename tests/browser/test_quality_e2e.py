@@ -74,76 +74,76 @@ def show_section(pg: Page, heading: str) -> None:
     pg.mouse.move(5, 5)  # no hover label in the picture
 
 
-def test_the_test_confusion_matrix_sums_to_the_test_rows(page: Page, server: str) -> None:
+def test_the_test_confusion_matrix_sums_to_the_test_rows(tab: Page, server: str) -> None:
     settings = RunSettings(dataset="spiral3", n_samples=300, noise=0.1, hidden=(12, 12),
                            activation="relu", optimizer="adam", lr=0.03)
-    open_train(page, server, settings, {"speed": 10})  # fewer frames to draw: same epochs
-    page.get_by_text("Data: 300 rows, 2 inputs, multiclass.").wait_for()
-    paused = play_then_pause(page, 120)
-    page.get_by_role("heading", name="How good is it").wait_for()
-    assert_no_exception(page)
+    open_train(tab, server, settings, {"speed": 10})  # fewer frames to draw: same epochs
+    tab.get_by_text("Data: 300 rows, 2 inputs, multiclass.").wait_for()
+    paused = play_then_pause(tab, 120, whole=True)
+    tab.get_by_role("heading", name="How good is it").wait_for()
+    assert_no_exception(tab)
 
     trainer = engine_trainer(settings, paused)
     n_test = len(trainer.test_idx)
-    test_matrix = matrix(page, "Test rows")
+    test_matrix = matrix(tab, "Test rows")
     assert np.asarray(test_matrix).shape == (3, 3)
     assert int(np.sum(test_matrix)) == n_test > 0
-    assert int(np.sum(matrix(page, "Training rows"))) == len(trainer.train_idx)
+    assert int(np.sum(matrix(tab, "Training rows"))) == len(trainer.train_idx)
     quality = trainer_quality(trainer)
     assert test_matrix == quality["test"].matrix.tolist()  # the engine's, for that epoch
 
     # the wrong rows, ringed on the live surface on request
     wrong = sum(int(q.matrix.sum() - np.trace(q.matrix)) for q in quality.values())
     assert wrong > 0
-    page.get_by_text(f"Rows it gets wrong: {wrong} of {trainer.dataset.n_samples}").wait_for()
-    assert ["wrong", wrong] not in page.evaluate(SURFACE_TRACES)
-    page.locator(".st-key-w_quality_mark label").click()
-    wait_idle(page)
-    page.wait_for_function(
+    tab.get_by_text(f"Rows it gets wrong: {wrong} of {trainer.dataset.n_samples}").wait_for()
+    assert ["wrong", wrong] not in tab.evaluate(SURFACE_TRACES)
+    tab.locator(".st-key-w_quality_mark label").click()
+    wait_idle(tab)
+    tab.wait_for_function(
         "n => { const gd = document.querySelector('[data-chart=surface]');"
         " return gd && gd.data && gd.data.some(t => t.name === 'wrong' && t.x.length === n); }",
         arg=wrong)
-    page.get_by_text(f"The red rings on the decision surface mark these {wrong} rows.").wait_for()
-    assert_no_exception(page)
-    page.locator("[data-chart=surface]").evaluate("el => el.scrollIntoView({block: 'center'})")
-    page.mouse.move(5, 5)
-    screenshot(page, "quality_surface")
-    show_section(page, "How good is it")
-    screenshot(page, "quality_classification")
+    tab.get_by_text(f"The red rings on the decision surface mark these {wrong} rows.").wait_for()
+    assert_no_exception(tab)
+    tab.locator("[data-chart=surface]").evaluate("el => el.scrollIntoView({block: 'center'})")
+    tab.mouse.move(5, 5)
+    screenshot(tab, "quality_surface")
+    show_section(tab, "How good is it")
+    screenshot(tab, "quality_classification")
 
-    play(page)  # playing: no section, no rings
-    wait_epoch(page, lambda e: e > paused, "moved on after Play")
-    assert page.get_by_role("heading", name="How good is it").count() == 0
-    page.wait_for_function(
+    play(tab)  # playing: no section, no rings
+    wait_epoch(tab, lambda e: e > paused, "moved on after Play")
+    assert tab.get_by_role("heading", name="How good is it").count() == 0
+    tab.wait_for_function(
         "() => { const gd = document.querySelector('[data-chart=surface]');"
         " return gd && gd.data && !gd.data.some(t => t.name === 'wrong'); }")
-    pause(page)
-    assert_no_exception(page)
+    pause(tab)
+    assert_no_exception(tab)
 
 
-def test_regression_shows_r2_and_rmse_for_train_and_test(page: Page, server: str) -> None:
+def test_regression_shows_r2_and_rmse_for_train_and_test(tab: Page, server: str) -> None:
     settings = RunSettings(dataset="sine", hidden=(8, 8))
-    open_train(page, server, settings)
-    paused = play_then_pause(page, 40)
-    page.get_by_role("heading", name="How good is it").wait_for()
+    open_train(tab, server, settings)
+    paused = play_then_pause(tab, 40, whole=True)
+    tab.get_by_role("heading", name="How good is it").wait_for()
     quality = trainer_quality(engine_trainer(settings, paused))
-    metrics = page.locator("[data-testid='stMetric']")
+    metrics = tab.locator("[data-testid='stMetric']")
     for label, value in (("R² (training)", quality["train"].r2), ("R² (test)", quality["test"].r2),
                          ("RMSE (test)", quality["test"].rmse)):
         shown = metrics.filter(has_text=label).locator("[data-testid='stMetricValue']")
         assert shown.inner_text().strip() == f"{value:.4g}", label
-    titles = [p["title"] for p in page.evaluate(PLOTS)]
+    titles = [p["title"] for p in tab.evaluate(PLOTS)]
     assert "Predicted against actual" in titles and "Residuals: actual − predicted" in titles
-    assert_no_exception(page)
-    show_section(page, "How good is it")
-    screenshot(page, "quality_regression")
+    assert_no_exception(tab)
+    show_section(tab, "How good is it")
+    screenshot(tab, "quality_regression")
 
 
-def test_predict_measures_a_csv_that_carries_the_target(page: Page, server: str,
+def test_predict_measures_a_csv_that_carries_the_target(tab: Page, server: str,
                                                         tmp_path) -> None:
     settings = RunSettings(dataset="moons", noise=0.3)
-    open_train(page, server, settings)
-    step(page, 3)
+    open_train(tab, server, settings)
+    step(tab, 3)
     ds = load_data(settings)
     table = pd.DataFrame(ds.X[:80].round(4), columns=ds.feature_names)
     table["label"] = [ds.classes[int(c)] for c in ds.y[:80]]
@@ -151,18 +151,18 @@ def test_predict_measures_a_csv_that_carries_the_target(page: Page, server: str,
     path = tmp_path / "labelled.csv"
     path.write_bytes(table_csv(table))
 
-    go_to(page, "Predict")
-    page.locator(".st-key-w_predict_csv input[type=file]").set_input_files(str(path))
-    page.get_by_role("heading", name="How good is it on these rows").wait_for()
-    wait_idle(page)
-    assert_no_exception(page)
-    shown = matrix(page, "These rows")
+    go_to(tab, "Predict")
+    tab.locator(".st-key-w_predict_csv input[type=file]").set_input_files(str(path))
+    tab.get_by_role("heading", name="How good is it on these rows").wait_for()
+    wait_idle(tab)
+    assert_no_exception(tab)
+    shown = matrix(tab, "These rows")
     assert int(np.sum(shown)) == 79
     trainer = engine_trainer(settings, 3)
     keep = np.arange(80) != 3
     pred = np.argmax(trainer.predict(table[ds.feature_names].to_numpy()[keep]), axis=1)
     truth = ds.y[:80][keep]
     assert shown == [[int(np.sum((truth == a) & (pred == b))) for b in (0, 1)] for a in (0, 1)]
-    page.get_by_text("on 79 of 80 rows; left out: 1 whose label is missing or not one").wait_for()
-    show_section(page, "How good is it on these rows")
-    screenshot(page, "quality_predict")
+    tab.get_by_text("on 79 of 80 rows; left out: 1 whose label is missing or not one").wait_for()
+    show_section(tab, "How good is it on these rows")
+    screenshot(tab, "quality_predict")

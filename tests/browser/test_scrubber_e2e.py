@@ -44,7 +44,8 @@ def fresh_surface(k: int) -> np.ndarray:
 def test_scrub_back_shows_the_surface_of_a_run_stopped_there_and_continues(visit: Visit) -> None:
     with visit(permalink(RunSettings(), {"speed": 10})) as page:
         assert page.locator(".st-key-w_scrub_epoch").count() == 0  # nothing trained yet
-        now = play_then_pause(page, 80)  # 10 epochs a frame: what is kept does not depend on it
+        # 10 epochs a frame (what is kept does not depend on it), ending on a whole epoch
+        now = play_then_pause(page, 80, whole=True)
         assert np.allclose(drawn_surface(page, now), fresh_surface(now), atol=1e-6)
 
         # a dense early epoch: Home is epoch 0, each arrow one kept epoch on

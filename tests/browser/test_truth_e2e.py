@@ -108,7 +108,8 @@ def test_after_early_stopping_the_page_shows_the_network_it_holds(visit: Visit, 
 
 def test_go_back_to_epoch_50_after_200_between_snapshots(visit: Visit) -> None:
     with visit(permalink(RunSettings(), {"speed": 10})) as page:
-        now = play_then_pause(page, 200)  # 10 epochs a frame: what is kept does not depend on it
+        # 10 epochs a frame (what is kept does not depend on it), ending on a whole epoch
+        now = play_then_pause(page, 200, whole=True)
         s = RunSettings()
         assert 50 not in stepped(s, now).snapshots.epochs()  # not kept: rebuilt by a replay
         move_slider(page, "Home", *["ArrowRight"] * 50)
