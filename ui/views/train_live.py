@@ -4,15 +4,14 @@ network's quality below it."""
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
-from typing import Any
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from nn_core.data.dataset import Dataset
 from nn_core.settings import RunSettings
+from nn_core.training.evaluate import Quality
 from nn_core.training.trainer import Trainer
 from ui.live import controls, panel
 from ui.live.surface import held_caption, surface_axes
@@ -31,7 +30,7 @@ class Live:
     options: ViewOptions
     speed: int | str
     look_back: int | None
-    measured: Any  # quality.paused_quality(): None while playing
+    measured: tuple[Trainer, dict[str, Quality]] | None  # paused_quality(); None while playing
     ds: Dataset
 
 
@@ -110,20 +109,20 @@ def view_choices(ds: Dataset, speed_column: DeltaGenerator, trainer: Trainer | N
                        "written.")
     # paused: the "How good is it" measures of this epoch's network (never while playing)
     measured = None if running else quality.paused_quality()
+    # the epoch looked back to; the scrubber's slider and buttons go below the live element,
+    # so pausing (which shows them) never moves the charts
+    look_back = scrubber.look_back(trainer, running)
     options = ViewOptions(
         surface_x=views.surface_x,
         surface_y=views.surface_y,
         discretise=views.discretise,
         log_loss=views.log_loss,
         held=held,
-        marked=quality.surface_marks(measured and measured[1], running),
+        # the rings mark the wrong rows of the current weights only
+        marked=() if look_back is not None
+        else quality.surface_marks(measured and measured[1], running),
     )
-    # the epoch looked back to; the scrubber's slider and buttons go below the live element,
-    # so pausing (which shows them) never moves the charts
-    look_back = scrubber.look_back(trainer, running)
     controls.failed_run_notice()
-    if look_back is not None:  # the rings mark the wrong rows of the current weights only
-        options = dataclasses.replace(options, marked=())
     return Live(options, views.speed, look_back, measured, ds)
 
 
