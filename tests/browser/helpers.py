@@ -7,6 +7,7 @@ import os
 import re
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -155,6 +156,45 @@ def step(pg: Page, times: int, start: int = 0) -> None:
         click(pg, "train_step")
         wait_epoch(pg, lambda e, k=k: e == start + k, f"reached {start + k} after Step")
         wait_idle(pg)
+
+
+# every Plotly chart on the page laid out at its element's width (the live element re-lays its
+# charts out 250 ms after a new width, as its ``fresh()`` does: within 30 px), or not drawn, and
+# every canvas the live element shows (the network diagram) redrawn at its shown size
+CHARTS_AT_WIDTH = """() => {
+  const dpr = window.devicePixelRatio || 1;
+  return Array.from(document.querySelectorAll('.js-plotly-plot')).every(
+      (gd) => !gd._fullLayout || gd.clientWidth === 0
+              || Math.abs(gd._fullLayout.width - gd.clientWidth) <= 30)
+    && Array.from(document.querySelectorAll('.nnl-root canvas')).every(
+      (c) => c.clientWidth === 0 || c.width === Math.round(c.clientWidth * dpr));
+}"""
+
+
+def resize(pg: Page, width: int, height: int | None = None) -> None:
+    """Give the window a new size (as a visitor resizing it would), then wait until the page
+    has the new width and every Plotly chart on it has been laid out again at its own width."""
+    height = height or pg.viewport_size["height"]
+    pg.set_viewport_size({"width": width, "height": height})
+    pg.wait_for_function("w => window.innerWidth === w", arg=width)
+    # two animation frames: the resize observers have seen the new width (a chart whose width
+    # changed by more than 30 px then reads as not laid out until it has been)
+    pg.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    pg.wait_for_function(CHARTS_AT_WIDTH)
+    wait_idle(pg)
+
+
+def widths(pg: Page, sizes: tuple[int, ...]) -> Iterator[int]:
+    """Each of ``sizes``, the width the page was opened at first: the caller checks the page at
+    each width yielded, and before each later one the window is resized to it (:func:`resize`).
+    So one opening is checked freshly loaded at one width and re-laid out at the others; tests
+    that open at different widths between them meet each width freshly loaded too."""
+    first = pg.viewport_size["width"]
+    assert first in sizes, first
+    for i, width in enumerate([first, *(w for w in sizes if w != first)]):
+        if i:
+            resize(pg, width)
+        yield width
 
 
 def upload_csv(pg: Page, files: str | Path | list[dict], loaded: str) -> None:

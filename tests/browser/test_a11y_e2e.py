@@ -322,8 +322,9 @@ def spoken(pg: Page) -> str:
     return pg.locator(".nnl-root [role=status]").inner_text()
 
 
-def test_the_charts_speak_after_play_and_pause(page: Page) -> None:
-    open_page(page, "Train")
+def test_the_charts_speak_after_play_and_pause(train_page: Page) -> None:
+    page = train_page  # opened on the Train page by its address
+    page.wait_for_selector(".nnl-root[data-epoch]")
     tree = page.locator(".nnl-root").aria_snapshot()
     for name in ("Decision surface", "Network diagram", "Loss and accuracy over the epochs",
                  "Weight heatmaps, one per layer", "Unit slopes"):

@@ -29,6 +29,7 @@ from tests.browser.helpers import (
     upload_csv,
     wait_epoch,
     wait_idle,
+    widths,
     zoom_surface,
 )
 
@@ -222,44 +223,44 @@ def assert_network_readable(pg: Page) -> dict:
     return drawn
 
 
-@pytest.mark.parametrize("width", [1400, 900])
 def test_long_names_are_cut_beside_the_network_and_named_whole_on_hover(
-        visit: Visit, tmp_path: Path, width: int) -> None:
+        visit: Visit, tmp_path: Path) -> None:
     path = tmp_path / "long names.csv"
     path.write_text(long_names_csv(), encoding="utf-8")
-    with visit("/", viewport={"width": width, "height": VIEWPORT["height"]}) as pg:
+    with visit("/", viewport={"width": 1400, "height": VIEWPORT["height"]}) as pg:
         upload_csv(pg, str(path), "Loaded long names.csv")
         go_to(pg, "Train")
         _drawn(pg)
-        drawn = assert_network_readable(pg)
-        labels = drawn["labels"]
-        # every drawn name is a user's name, whole or cut with an ellipsis
-        assert {a["full"] for a in labels} <= set(LONG_NAMES) | set(LONG_CLASSES)
-        assert any(a["full"] in LONG_CLASSES for a in labels)
-        cut = [a for a in labels if a["text"] != a["full"]]
-        assert cut, "no name was cut: " + " | ".join(a["text"] for a in labels)
-        for a in cut:
-            assert a["text"].endswith("…") and len(a["text"]) > 1, a["text"]
-            assert a["full"].startswith(a["text"][:-1]), (a["text"], a["full"])
-        # pointing at a node whose name was cut names it whole, in a tip inside the element
-        canvas = pg.locator("[data-chart=network]").bounding_box()
-        root = pg.locator(".nnl-root").bounding_box()
-        tip = pg.locator(".nnl-tip")
-        for a in cut:
-            pg.mouse.move(canvas["x"] + a["x"], canvas["y"] + a["y"])
-            tip.wait_for(state="visible")
-            pg.wait_for_function("full => document.querySelector('.nnl-tip').textContent"
-                                 ".split('\\n')[0] === full", arg=a["full"])
-            box = tip.bounding_box()
-            assert (box["x"] >= root["x"] - SLACK
-                    and box["x"] + box["width"] <= root["x"] + root["width"] + SLACK), \
-                f"the tip naming {a['full']!r} leaves the element: {box} {root}"
-        screenshot(pg, f"train_labels_long_names_{width}_hover")
-        assert_network_readable(pg)  # (moves the pointer away)
-        # the surface's axis titles (a CJK name on the vertical axis) clear its title
-        assert_labels_apart(pg, only=("surface",))
-        assert_no_exception(pg)
-        screenshot(pg, f"train_labels_long_names_{width}")
+        for width in widths(pg, (1400, 900)):  # opened wide, then the window narrowed
+            drawn = assert_network_readable(pg)
+            labels = drawn["labels"]
+            # every drawn name is a user's name, whole or cut with an ellipsis
+            assert {a["full"] for a in labels} <= set(LONG_NAMES) | set(LONG_CLASSES)
+            assert any(a["full"] in LONG_CLASSES for a in labels)
+            cut = [a for a in labels if a["text"] != a["full"]]
+            assert cut, "no name was cut: " + " | ".join(a["text"] for a in labels)
+            for a in cut:
+                assert a["text"].endswith("…") and len(a["text"]) > 1, a["text"]
+                assert a["full"].startswith(a["text"][:-1]), (a["text"], a["full"])
+            # pointing at a node whose name was cut names it whole, in a tip inside the element
+            canvas = pg.locator("[data-chart=network]").bounding_box()
+            root = pg.locator(".nnl-root").bounding_box()
+            tip = pg.locator(".nnl-tip")
+            for a in cut:
+                pg.mouse.move(canvas["x"] + a["x"], canvas["y"] + a["y"])
+                tip.wait_for(state="visible")
+                pg.wait_for_function("full => document.querySelector('.nnl-tip').textContent"
+                                     ".split('\\n')[0] === full", arg=a["full"])
+                box = tip.bounding_box()
+                assert (box["x"] >= root["x"] - SLACK
+                        and box["x"] + box["width"] <= root["x"] + root["width"] + SLACK), \
+                    f"the tip naming {a['full']!r} leaves the element: {box} {root}"
+            screenshot(pg, f"train_labels_long_names_{width}_hover")
+            assert_network_readable(pg)  # (moves the pointer away)
+            # the surface's axis titles (a CJK name on the vertical axis) clear its title
+            assert_labels_apart(pg, only=("surface",))
+            assert_no_exception(pg)
+            screenshot(pg, f"train_labels_long_names_{width}")
 
 
 def test_the_loss_keeps_its_zoom_while_training_and_downloads_as_png(tab: Page,

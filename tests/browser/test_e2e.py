@@ -10,6 +10,7 @@ import re
 import numpy as np
 from playwright.sync_api import Page
 
+from nn_core.settings import RunSettings
 from tests.browser.helpers import (
     assert_no_exception,
     click,
@@ -17,6 +18,7 @@ from tests.browser.helpers import (
     go_to,
     live_stats,
     open_blog_network,
+    permalink,
     play_then_pause,
     screenshot,
     step,
@@ -45,8 +47,10 @@ def test_every_page_opens_without_an_exception(page: Page) -> None:
             screenshot(page, re.sub(r"\W+", "_", title.lower()).strip("_"))
 
 
-def test_play_pause_step_reset_and_the_charts_follow(train_page: Page, server: str) -> None:
-    page = train_page  # opened on the Train page by its address
+def test_play_pause_step_reset_and_the_charts_follow(tab: Page, server: str) -> None:
+    page = tab
+    page.goto(server + permalink(RunSettings(), {"speed": 10}))  # 100 epochs in ~10 frames
+    wait_idle(page)
     wait_drawn(page, 0)
     assert epoch(page) == 0
     # zoom into the decision surface: the zoom must survive playing
@@ -54,6 +58,7 @@ def test_play_pause_step_reset_and_the_charts_follow(train_page: Page, server: s
     zoomed = page.evaluate(SURFACE_RANGE)
 
     paused = play_then_pause(page, 100)  # the charts show the epoch the counter shows
+    assert live_stats(page)["frames"] >= 5  # the zoom lived through frames, not one redraw
     # nothing trains after Pause: the server's counters say so (no tick since the paused one)
     assert wait_server_still(server)["epoch"] == paused
     assert epoch(page) == paused

@@ -69,7 +69,8 @@ def test_pause_inside_a_long_epoch_acts_within_one_tick(browser: Browser, server
                                                  timeout=TIMEOUT_MS)
 
 
-def test_a_hidden_tab_pauses_and_says_why(page: Page, server: str):
+def test_a_hidden_tab_pauses_and_says_why(tab: Page, server: str):
+    page = tab  # opens the Train page by its address first
     page.goto(_train_url(server, RunSettings()))
     wait_idle(page)
     click(page, "train_play")

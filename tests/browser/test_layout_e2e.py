@@ -1,6 +1,7 @@
 """The Train page's layout in headless Chromium at 1400 and 900 px (and a phone): the boxes of
 what issue 22 item 5 named, read from the page, do not overlap each other nor leave their
-container; pausing does not move the charts.
+container; pausing does not move the charts. Each test opens its page at one width and checks
+it again after the window is resized to the other (helpers.widths).
 
 Each test saves screenshots of what it checks (helpers.screenshot).
 """
@@ -24,6 +25,7 @@ from tests.browser.helpers import (
     upload_csv,
     wait_epoch,
     wait_idle,
+    widths,
 )
 
 pytestmark = pytest.mark.browser
@@ -110,67 +112,68 @@ def show_modebar(pg: Page, chart: str) -> None:
                       return m && getComputedStyle(m).opacity !== '0'; }""", arg=chart)
 
 
-@pytest.mark.parametrize("width", WIDTHS)
-def test_pausing_does_not_move_the_charts_and_the_scrubber_fits(visit: Visit, width: int):
-    with visit(permalink(RunSettings(hidden=(4, 4, 4))), viewport={"width": width,
+def test_pausing_does_not_move_the_charts_and_the_scrubber_fits(visit: Visit):
+    with visit(permalink(RunSettings(hidden=(4, 4, 4))), viewport={"width": WIDTHS[0],
                                                                   "height": 1600}) as pg:
-        play(pg)
-        wait_epoch(pg, lambda e: e >= 5, "reached 5 while playing")
-        before = box(pg, ".nnl-root")
-        paused = pause(pg)
-        wait_idle(pg)
-        pg.locator(".st-key-scrub_continue button:visible").first.wait_for()
-        after = box(pg, ".nnl-root")
-        assert abs(after["y"] - before["y"]) < 3, (before, after)
-        assert abs(after["x"] - before["x"]) < 3, (before, after)
-        assert epoch(pg) == paused
+        for width in widths(pg, WIDTHS):
+            start = epoch(pg)
+            play(pg)
+            wait_epoch(pg, lambda e, s=start: e >= s + 5, f"reached {start + 5} while playing")
+            before = box(pg, ".nnl-root")
+            paused = pause(pg)
+            wait_idle(pg)
+            pg.locator(".st-key-scrub_continue button:visible").first.wait_for()
+            after = box(pg, ".nnl-root")
+            assert abs(after["y"] - before["y"]) < 3, (width, before, after)
+            assert abs(after["x"] - before["x"]) < 3, (width, before, after)
+            assert epoch(pg) == paused
 
-        # the scrubber: below the charts, its slider and two buttons apart, whole, inside
-        scrubber = box(pg, ".st-key-train_scrubber")
-        assert scrubber["y"] >= after["bottom"] - TOL
-        parts = [box(pg, ".st-key-w_scrub_epoch"), box(pg, ".st-key-scrub_continue button"),
-                 box(pg, ".st-key-scrub_now button")]
-        assert_apart(parts, "scrubber")
-        assert_inside(parts, scrubber, "scrubber")
-        for key in ("scrub_continue", "scrub_now"):
-            label = box(pg, f".st-key-{key} button p")
-            assert label["sw"] <= label["cw"] + 1, f"{key}'s label is cut: {label}"
-        one_line(pg, ".st-key-scrub_continue button p, .st-key-scrub_now button p")
-        scroll_to(pg, ".st-key-train_scrubber")
-        screenshot(pg, f"layout_scrubber_{width}")
-        assert_no_exception(pg)
+            # the scrubber: below the charts, its slider and two buttons apart, whole, inside
+            scrubber = box(pg, ".st-key-train_scrubber")
+            assert scrubber["y"] >= after["bottom"] - TOL
+            parts = [box(pg, ".st-key-w_scrub_epoch"), box(pg, ".st-key-scrub_continue button"),
+                     box(pg, ".st-key-scrub_now button")]
+            assert_apart(parts, "scrubber")
+            assert_inside(parts, scrubber, "scrubber")
+            for key in ("scrub_continue", "scrub_now"):
+                label = box(pg, f".st-key-{key} button p")
+                assert label["sw"] <= label["cw"] + 1, f"{key}'s label is cut: {label}"
+            one_line(pg, ".st-key-scrub_continue button p, .st-key-scrub_now button p")
+            scroll_to(pg, ".st-key-train_scrubber")
+            screenshot(pg, f"layout_scrubber_{width}")
+            assert_no_exception(pg)
 
 
-@pytest.mark.parametrize("width", WIDTHS)
-def test_six_layers_units_labels_on_one_line_and_loss_beside_weights(visit: Visit, width: int):
+def test_six_layers_units_labels_on_one_line_and_loss_beside_weights(visit: Visit):
     with visit(permalink(RunSettings(hidden=(8, 8, 8, 8, 8, 8))),
-               viewport={"width": width, "height": 1600}) as pg:
+               viewport={"width": WIDTHS[1], "height": 1600}) as pg:  # opened narrow
         step(pg, 1)
-        labels = one_line(pg, ".st-key-train_units [data-testid='stWidgetLabel'] p")
-        assert [x["text"] for x in labels] == [f"Layer {i}" for i in range(1, 7)]
-        inputs = boxes(pg, ".st-key-train_units [data-testid='stNumberInput']")
-        assert len(inputs) == 6
-        assert_apart(inputs, "units boxes")
-        assert_inside(inputs, box(pg, ".st-key-train_units"), "units boxes")
-        # in layer order: left to right, then the next line
-        order = sorted(range(6), key=lambda i: (round(inputs[i]["y"]), inputs[i]["x"]))
-        assert order == list(range(6))
-        scroll_to(pg, ".st-key-train_units")
-        screenshot(pg, f"layout_units_{width}")
+        for width in widths(pg, WIDTHS):
+            labels = one_line(pg, ".st-key-train_units [data-testid='stWidgetLabel'] p")
+            assert [x["text"] for x in labels] == [f"Layer {i}" for i in range(1, 7)]
+            inputs = boxes(pg, ".st-key-train_units [data-testid='stNumberInput']")
+            assert len(inputs) == 6
+            assert_apart(inputs, "units boxes")
+            assert_inside(inputs, box(pg, ".st-key-train_units"), "units boxes")
+            # in layer order: left to right, then the next line
+            order = sorted(range(6), key=lambda i: (round(inputs[i]["y"]), inputs[i]["x"]))
+            assert order == list(range(6)), width
+            scroll_to(pg, ".st-key-train_units")
+            screenshot(pg, f"layout_units_{width}")
 
 
-@pytest.mark.parametrize("width", WIDTHS)
-def test_three_layers_loss_fills_its_row_beside_the_weights(visit: Visit, width: int):
+def test_three_layers_loss_fills_its_row_beside_the_weights(visit: Visit):
     with visit(permalink(RunSettings(hidden=(4, 4, 4))),
-               viewport={"width": width, "height": 1600}) as pg:
+               viewport={"width": WIDTHS[0], "height": 1600}) as pg:
         step(pg, 2)
-        cells = [box(pg, f".nnl-{name}") for name in ("surface", "network", "loss", "weights")]
-        assert_apart(cells, "live cells")
-        loss, weights = box(pg, ".nnl-loss .nnl-plot"), box(pg, ".nnl-weights .nnl-plot")
-        if abs(loss["y"] - weights["y"]) < 40:  # side by side: the loss is as tall as its row
-            assert loss["h"] >= min(weights["h"], 720) - 2, (loss, weights)
-        scroll_to(pg, ".nnl-loss")
-        screenshot(pg, f"layout_loss_{width}")
+        for width in widths(pg, WIDTHS):
+            cells = [box(pg, f".nnl-{name}") for name in ("surface", "network", "loss", "weights")]
+            assert_apart(cells, f"live cells at {width} px")
+            loss, weights = box(pg, ".nnl-loss .nnl-plot"), box(pg, ".nnl-weights .nnl-plot")
+            if abs(loss["y"] - weights["y"]) < 40:  # side by side: the loss is as tall as its row
+                assert loss["h"] >= min(weights["h"], 720) - 2, (width, loss, weights)
+            scroll_to(pg, ".nnl-loss")
+            screenshot(pg, f"layout_loss_{width}")
 
 
 def _two_runs_one_stopped(pg: Page) -> None:
@@ -183,26 +186,27 @@ def _two_runs_one_stopped(pg: Page) -> None:
     step(pg, 1)
 
 
-@pytest.mark.parametrize("width", WIDTHS)
-def test_compare_runs_table_whole_and_modebar_clear_of_the_title(visit: Visit, width: int):
-    with visit(permalink(RunSettings(epochs=3)), viewport={"width": width, "height": 1600}) as pg:
+def test_compare_runs_table_whole_and_modebar_clear_of_the_title(visit: Visit):
+    with visit(permalink(RunSettings(epochs=3)),
+               viewport={"width": WIDTHS[1], "height": 1600}) as pg:  # opened narrow
         _two_runs_one_stopped(pg)
         pg.locator(".st-key-runs_table [data-testid='stTable']").wait_for()
-        table = box(pg, ".st-key-runs_table")
-        headers = boxes(pg, ".st-key-runs_table th")
-        assert "stopped" in [h["text"] for h in headers]
-        cells = boxes(pg, ".st-key-runs_table th, .st-key-runs_table td")
-        assert_inside(cells, table, "Compare runs table")
-        for name in ("runs_loss", "runs_metric"):
-            chart = f".st-key-{name}"
-            show_modebar(pg, chart)
-            modebar = box(pg, f"{chart} .modebar")
-            titles = boxes(pg, f"{chart} .gtitle, {chart} .gtitle-subtitle")
-            for title in titles:
-                assert not overlap(modebar, title), (name, modebar, title)
-            assert_inside([modebar, *titles], box(pg, f"{chart} .main-svg"), name)
-        scroll_to(pg, ".st-key-runs_table")
-        screenshot(pg, f"layout_compare_{width}")
+        for width in widths(pg, WIDTHS):
+            table = box(pg, ".st-key-runs_table")
+            headers = boxes(pg, ".st-key-runs_table th")
+            assert "stopped" in [h["text"] for h in headers]
+            cells = boxes(pg, ".st-key-runs_table th, .st-key-runs_table td")
+            assert_inside(cells, table, f"Compare runs table at {width} px")
+            for name in ("runs_loss", "runs_metric"):
+                chart = f".st-key-{name}"
+                show_modebar(pg, chart)
+                modebar = box(pg, f"{chart} .modebar")
+                titles = boxes(pg, f"{chart} .gtitle, {chart} .gtitle-subtitle")
+                for title in titles:
+                    assert not overlap(modebar, title), (width, name, modebar, title)
+                assert_inside([modebar, *titles], box(pg, f"{chart} .main-svg"), name)
+            scroll_to(pg, ".st-key-runs_table")
+            screenshot(pg, f"layout_compare_{width}")
 
 
 def test_phone_surface_legend_clear_of_the_modebar(visit: Visit):
@@ -228,31 +232,30 @@ LONG_CLASSES = ("a very long class name for the first kind of row",
                 "the third class, also named at great length here")
 
 
-@pytest.mark.parametrize("width", WIDTHS)
-def test_confusion_matrices_keep_readable_digits_with_long_class_names(visit: Visit, width: int,
-                                                                       tmp_path):
+def test_confusion_matrices_keep_readable_digits_with_long_class_names(visit: Visit, tmp_path):
     rows = ["x1,x2,kind"]
     for i in range(60):
         rows.append(f"{i % 7 * 0.3:.2f},{i % 5 * 0.2:.2f},\"{LONG_CLASSES[i % 3]}\"")
     csv = tmp_path / "long_classes.csv"
     csv.write_text("\n".join(rows) + "\n")
-    with visit("/", viewport={"width": width, "height": 1600}) as pg:
+    with visit("/", viewport={"width": WIDTHS[0], "height": 1600}) as pg:
         upload_csv(pg, str(csv), "Loaded long_classes.csv: 60 rows")
         pg.locator("[data-testid='stSidebarNav'] a", has_text="Train").first.click()
         wait_idle(pg)
         step(pg, 2)
         matrix = ".st-key-quality_matrix_train"
         pg.locator(f"{matrix} .js-plotly-plot").wait_for()
-        scroll_to(pg, matrix)
-        digits = pg.evaluate("""(sel) => Array.from(
-            document.querySelectorAll(sel + ' .heatmaplayer text, ' + sel + ' text.textpoint'),
-            (t) => parseFloat(getComputedStyle(t).fontSize))""", matrix)
-        assert len(digits) >= 9 * 1  # a 3 × 3 matrix: a count (and a share) in each cell
-        assert min(digits) >= 11, digits
-        plot = box(pg, f"{matrix} .main-svg")
-        cells = boxes(pg, f"{matrix} .heatmaplayer text, {matrix} text.textpoint")
-        assert_inside(cells, plot, "confusion matrix")
-        screenshot(pg, f"layout_confusion_{width}")
+        for width in widths(pg, WIDTHS):
+            scroll_to(pg, matrix)
+            digits = pg.evaluate("""(sel) => Array.from(
+                document.querySelectorAll(sel + ' .heatmaplayer text, ' + sel + ' text.textpoint'),
+                (t) => parseFloat(getComputedStyle(t).fontSize))""", matrix)
+            assert len(digits) >= 9 * 1  # a 3 × 3 matrix: a count (and a share) in each cell
+            assert min(digits) >= 11, (width, digits)
+            plot = box(pg, f"{matrix} .main-svg")
+            cells = boxes(pg, f"{matrix} .heatmaplayer text, {matrix} text.textpoint")
+            assert_inside(cells, plot, f"confusion matrix at {width} px")
+            screenshot(pg, f"layout_confusion_{width}")
 
 
 def test_the_browser_warms_the_element_code_while_idle(page: Page):
