@@ -3,6 +3,10 @@
 The server is the real thing (``streamlit run app.py``) on a free local port; the browser is
 Debian's ``/usr/bin/chromium`` driven by Playwright (never ``playwright install``), launched
 once per test process by :func:`chromium` (the ``browser`` fixture here and in tests/deploy).
+Each test opens a new tab, and so a new Streamlit session, in one profile per test process
+(:func:`warm_context`): its HTTP and compiled-code caches are kept from tab to tab, as a
+returning visitor's browser keeps them, which saves a quarter of a Train page's opening; a test
+that needs a first visit, a phone or other context options gets a new context of its own.
 Tests wait on page state (script idle, texts, element counts) with generous timeouts, never on
 speed.
 
@@ -13,9 +17,11 @@ first is open fails, so every folder that drives a browser shares the one :func:
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -24,7 +30,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    expect,
+    sync_playwright,
+)
 
 from tests.browser import helpers
 from tests.browser.helpers import ROOT, TIMEOUT_MS, wait_idle
@@ -43,6 +56,7 @@ Visit = Callable[..., AbstractContextManager[Page]]  # the ``visit`` fixture
 expect.set_options(timeout=TIMEOUT_MS)
 
 _chromium: list[tuple[Playwright, Browser]] = []  # the process's one Chromium, while in use
+_warm: list[tuple[BrowserContext, str]] = []  # its one persistent profile and folder, once used
 _users = 0
 
 
@@ -66,8 +80,25 @@ def chromium() -> Iterator[Browser]:
         _users -= 1
         if not _users:
             pw, b = _chromium.pop()
+            if _warm:
+                context, folder = _warm.pop()
+                context.close()
+                shutil.rmtree(folder, ignore_errors=True)
             b.close()
             pw.stop()
+
+
+def warm_context() -> BrowserContext:
+    """The test process's one persistent browser profile (while :func:`chromium` is in use),
+    launched on first use in a temporary folder: tabs opened in it share one HTTP and one
+    compiled-code cache, as the tabs of a visitor's own browser do."""
+    assert _chromium, "warm_context() is used inside chromium()"
+    if not _warm:
+        folder = tempfile.mkdtemp(prefix="nn-chromium-profile-")
+        context = _chromium[0][0].chromium.launch_persistent_context(
+            folder, executable_path=CHROMIUM, args=CHROMIUM_ARGS, viewport=VIEWPORT)
+        _warm.append((context, folder))
+    return _warm[0][0]
 
 
 @pytest.fixture(scope="session")
@@ -155,16 +186,24 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 
 @contextmanager
 def open_page(browser: Browser, url: str | None, request: pytest.FixtureRequest, tmp_path: Path,
-              viewport: dict[str, int] = VIEWPORT, **options: Any) -> Iterator[Page]:
-    """A fresh browser session (new context, ``options`` passed on) on ``url`` (None: nothing
-    opened yet), checked for JavaScript errors.
+              viewport: dict[str, int] = VIEWPORT, cold: bool = False,
+              **options: Any) -> Iterator[Page]:
+    """A new tab, and so a new Streamlit session, on ``url`` (None: nothing opened yet), checked
+    for JavaScript errors.
 
+    The tab opens in the process's warm profile (:func:`warm_context`) at ``viewport``, unless
+    ``cold`` (a first visit: a new context with empty caches) or context ``options`` (a phone's
+    touch, reduced motion; downloads are accepted either way) ask for a context of its own.
     When the test fails, the page's last picture is saved next to the test's temporary files.
     """
-    context = browser.new_context(viewport=viewport, **options)
+    own = cold or any(k != "accept_downloads" for k in options) \
+        or options.get("accept_downloads", True) is False
+    context = browser.new_context(viewport=viewport, **options) if own else None
     errors: list[str] = []
+    pg = context.new_page() if context else warm_context().new_page()
     try:
-        pg = context.new_page()
+        if context is None:
+            pg.set_viewport_size(viewport)
         pg.set_default_timeout(TIMEOUT_MS)
         pg.on("pageerror", lambda exc: errors.append(str(exc)))
         if url is not None:
@@ -179,7 +218,10 @@ def open_page(browser: Browser, url: str | None, request: pytest.FixtureRequest,
         if failed is not None and failed.failed:  # the test failed after the with block
             _failure_screenshot(pg, tmp_path)
     finally:
-        context.close()
+        if context is not None:
+            context.close()
+        else:
+            pg.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
 
 
@@ -196,15 +238,15 @@ def _failure_screenshot(pg: Page, tmp_path: Path) -> None:
 @pytest.fixture()
 def page(browser: Browser, server: str, request: pytest.FixtureRequest,
          tmp_path: Path) -> Iterator[Page]:
-    """A fresh browser session on the app's first page, in a tall desktop window."""
+    """A new tab (a new session) on the app's first page, in a tall desktop window."""
     with open_page(browser, server + "/", request, tmp_path) as pg:
         yield pg
 
 
 @pytest.fixture()
 def tab(browser: Browser, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Page]:
-    """A fresh browser session in a tall desktop window that has opened nothing yet, for a test
-    that opens its own address first (the first page's charts would be drawn for nothing)."""
+    """A new tab in a tall desktop window that has opened nothing yet, for a test that opens its
+    own address first (the first page's charts would be drawn for nothing)."""
     with open_page(browser, None, request, tmp_path) as pg:
         yield pg
 
@@ -212,8 +254,8 @@ def tab(browser: Browser, request: pytest.FixtureRequest, tmp_path: Path) -> Ite
 @pytest.fixture()
 def train_page(browser: Browser, server: str, request: pytest.FixtureRequest,
                tmp_path: Path) -> Iterator[Page]:
-    """A fresh browser session opened on the Train page by its address (the first page's
-    charts are not drawn first: a test about the Train page need not pay for them)."""
+    """A new tab opened on the Train page by its address (the first page's charts are not
+    drawn first: a test about the Train page need not pay for them)."""
     with open_page(browser, server + "/train", request, tmp_path) as pg:
         pg.wait_for_selector("h1:has-text('Train')")
         yield pg
@@ -222,9 +264,9 @@ def train_page(browser: Browser, server: str, request: pytest.FixtureRequest,
 @pytest.fixture()
 def visit(browser: Browser, server: str, request: pytest.FixtureRequest,
           tmp_path: Path) -> Visit:
-    """Fresh browser sessions on the app: ``with visit("/train?lr=0.1") as pg:`` (a path, then
-    ``open_page``'s viewport and context options)."""
-    def open_path(path: str = "/", viewport: dict[str, int] = VIEWPORT,
+    """New tabs (new sessions) on the app: ``with visit("/train?lr=0.1") as pg:`` (a path, then
+    ``open_page``'s viewport, ``cold`` and context options)."""
+    def open_path(path: str = "/", viewport: dict[str, int] = VIEWPORT, cold: bool = False,
                   **options: Any) -> AbstractContextManager[Page]:
-        return open_page(browser, server + path, request, tmp_path, viewport, **options)
+        return open_page(browser, server + path, request, tmp_path, viewport, cold, **options)
     return open_path
