@@ -8,6 +8,8 @@ processes; the Streamlit server). Steps, each ``--repeats`` times in a fresh bro
 - open the Data page (the ``page`` fixture's first page) and wait until it is idle;
 - open the Train page by its address and wait until epoch 0 is drawn (plus 1.5 s for the
   charts' first paint);
+- the same two openings as new tabs of one persistent profile (as the browser tests open them,
+  ``tests/browser/conftest.warm_context``), after one opening of each has filled its caches;
 - play for ``--seconds`` at 1 epoch a frame, then at 10 epochs a frame: CPU per frame drawn.
 
 ``pytest``'s own timers and ``/usr/bin/time`` miss most of this: Chromium's processes are not
@@ -84,16 +86,23 @@ def main() -> None:
     frames: dict[str, list[float]] = defaultdict(list)
     with serve(Path(tempfile.mkdtemp())) as url, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        warm = pw.chromium.launch_persistent_context(
+            tempfile.mkdtemp(), executable_path=CHROMIUM, args=CHROMIUM_ARGS, viewport=VIEWPORT)
+        for path in ("/", "/train"):  # fill the profile's caches
+            _open(warm.new_page(), url + path, close=True)
         for _ in range(args.repeats):
+            for step, path in (("open Data, warm profile", "/"),
+                               ("open Train, draw epoch 0, warm profile", "/train")):
+                pg = warm.new_page()
+                before = cpu()
+                _open(pg, url + path)
+                rows[step].append(spent(before, cpu()))
+                pg.close()
             for step, path in (("open Data", "/"), ("open Train, draw epoch 0", "/train")):
                 context = browser.new_context(viewport=VIEWPORT)
                 pg = context.new_page()
                 before = cpu()
-                pg.goto(url + path)
-                wait_idle(pg)
-                if path == "/train":
-                    wait_drawn(pg, 0)
-                    pg.wait_for_timeout(1500)
+                _open(pg, url + path)
                 rows[step].append(spent(before, cpu()))
                 context.close()
             for speed in (1, 10):
@@ -110,6 +119,7 @@ def main() -> None:
                 chromium = sum(v for k, v in used.items() if k.startswith("chromium"))
                 frames[step].append(chromium / max(drawn, 1))
                 context.close()
+        warm.close()
         browser.close()
     kinds = sorted({k for runs in rows.values() for run in runs for k in run})
     print(f"CPU seconds, mean of {args.repeats} (Chromium processes by kind, the server)\n")
@@ -122,6 +132,18 @@ def main() -> None:
                else "")
         print(f"| {step} | " + " | ".join(f"{mean[k]:.2f}" for k in kinds)
               + f" | **{chromium:.2f}** | {per} |")
+
+
+def _open(pg: Page, url: str, close: bool = False) -> None:
+    """Open ``url`` and wait until it is idle (the Train page: epoch 0 drawn, plus 1.5 s for
+    the charts' first paint)."""
+    pg.goto(url)
+    wait_idle(pg)
+    if url.endswith("/train"):
+        wait_drawn(pg, 0)
+        pg.wait_for_timeout(1500)
+    if close:
+        pg.close()
 
 
 def _play(pg: Page, seconds: float) -> int:
