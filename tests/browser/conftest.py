@@ -5,8 +5,9 @@ Debian's ``/usr/bin/chromium`` driven by Playwright (never ``playwright install`
 once per test process by :func:`chromium` (the ``browser`` fixture here and in tests/deploy).
 Each test opens a new tab, and so a new Streamlit session, in one profile per test process
 (:func:`warm_context`): its HTTP and compiled-code caches are kept from tab to tab, as a
-returning visitor's browser keeps them, which saves a quarter of a Train page's opening; a test
-that needs a first visit, a phone or other context options gets a new context of its own.
+returning visitor's browser keeps them (a quarter of the Data page's opening and ~15% of the
+Train page's, ``bench/browser_cpu.py``); a test that needs a first visit, a phone or other
+context options gets a new context of its own.
 Tests wait on page state (script idle, texts, element counts) with generous timeouts, never on
 speed.
 
@@ -200,8 +201,9 @@ def open_page(browser: Browser, url: str | None, request: pytest.FixtureRequest,
         or options.get("accept_downloads", True) is False
     context = browser.new_context(viewport=viewport, **options) if own else None
     errors: list[str] = []
-    pg = context.new_page() if context else warm_context().new_page()
+    pg: Page | None = None
     try:
+        pg = context.new_page() if context else warm_context().new_page()
         if context is None:
             pg.set_viewport_size(viewport)
         pg.set_default_timeout(TIMEOUT_MS)
@@ -220,7 +222,7 @@ def open_page(browser: Browser, url: str | None, request: pytest.FixtureRequest,
     finally:
         if context is not None:
             context.close()
-        else:
+        elif pg is not None:
             pg.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
 
