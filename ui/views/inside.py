@@ -96,7 +96,7 @@ def flow_verdict(norms: np.ndarray, saturated: np.ndarray, epoch: int) -> str:
 
 
 def flow_section(trainer: Trainer, shown: Trainer) -> None:
-    st.subheader(TITLES["flow"], anchor="gradient-flow")
+    st.header(TITLES["flow"], anchor="gradient-flow")
     flow = trainer.flow
     st.caption(f"How strongly each layer is being pushed: the size of the loss's gradient for "
                f"its weights and biases, and the share of its units saturated ("
@@ -161,7 +161,7 @@ def path_of(trainer: Trainer, shown: Trainer) -> tuple[list[np.ndarray], list[in
 
 
 def landscape_section(trainer: Trainer, shown: Trainer) -> None:
-    st.subheader(TITLES["landscape"], anchor="loss-landscape")
+    st.header(TITLES["landscape"], anchor="loss-landscape")
     rows = sample_rows(len(shown.X_train), landscape.rows_for(shown.network.params.size,
                                                               len(shown.X_train)))
     s = shown.settings
@@ -212,7 +212,7 @@ def hidden_figure(space: hidden.HiddenSpace, colors: list[str], labels: list[str
 
 
 def hidden_section(shown: Trainer) -> None:
-    st.subheader(TITLES["hidden"], anchor="hidden-space")
+    st.header(TITLES["hidden"], anchor="hidden-space")
     net = shown.network
     n_hidden = net.n_layers - 1
     if n_hidden == 0:
@@ -322,7 +322,7 @@ def on_use(rate: float, suggested: float) -> None:
 
 
 def finder_section(trainer: Trainer) -> None:
-    st.subheader(TITLES["finder"], anchor="learning-rate-finder")
+    st.header(TITLES["finder"], anchor="learning-rate-finder")
     s = trainer.settings
     st.caption(f"From the network now (epoch {trainer.epoch}), a copy (and of its optimiser) "
                "trains up to 100 mini-batches while "
