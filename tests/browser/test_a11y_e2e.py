@@ -23,6 +23,7 @@ from nn_core.data.builtin import BUILTIN, make_dataset
 from nn_core.settings import LEARNING_RATES, RunSettings
 from tests.browser.helpers import (
     TIMEOUT_MS,
+    assert_no_exception,
     click,
     epoch,
     go_to,
@@ -30,6 +31,7 @@ from tests.browser.helpers import (
     pause,
     play,
     play_then_pause,
+    screenshot,
     upload_csv,
     wait_drawn,
     wait_epoch,
@@ -38,7 +40,7 @@ from tests.browser.helpers import (
 
 pytestmark = pytest.mark.browser
 
-PAGES = ("Data", "Train", "Predict", "Share & export", "How it works")
+PAGES = ("Data", "Train", "Inside the network", "Predict", "Share & export", "How it works")
 AXE = Axe()
 AXE_OPTIONS = {
     "resultTypes": ["violations"],
@@ -81,10 +83,19 @@ def open_page(pg: Page, title: str) -> None:
         pg.wait_for_timeout(200)  # (the formulas' tab stops are set on the next animation frame)
 
 
-def test_every_page_passes_the_audit_at_its_defaults(page: Page) -> None:
-    for title in PAGES:
+def test_every_page_opens_without_an_exception_and_passes_the_audit_at_its_defaults(
+        page: Page) -> None:
+    """Every page the sidebar links to, in its order, at its defaults: no exception, the audit
+    passed, and a picture of each (Train and Predict are pictured after training elsewhere)."""
+    links = page.locator("[data-testid='stSidebarNav'] a").all_inner_texts()
+    titles = [t.split("\n")[-1].strip() for t in links]  # the icon comes first
+    assert set(PAGES) <= set(titles), titles
+    for title in titles:
         open_page(page, title)
+        assert_no_exception(page)
         audit(page, f"{title} (defaults)")
+        if title not in ("Train", "Predict"):
+            screenshot(page, re.sub(r"\W+", "_", title.lower()).strip("_"))
 
 
 def test_every_page_passes_the_audit_after_training_and_pausing(page: Page) -> None:

@@ -36,17 +36,6 @@ SURFACE_RANGE = """() => {
 }"""
 
 
-def test_every_page_opens_without_an_exception(page: Page) -> None:
-    links = page.locator("[data-testid='stSidebarNav'] a").all_inner_texts()
-    titles = [t.split("\n")[-1].strip() for t in links]  # the icon comes first
-    assert {"Data", "Train", "Predict", "How it works"} <= set(titles)
-    for title in titles:
-        go_to(page, title)
-        assert_no_exception(page)
-        if title not in ("Train", "Predict"):  # those two are pictured after training
-            screenshot(page, re.sub(r"\W+", "_", title.lower()).strip("_"))
-
-
 def test_play_pause_step_reset_and_the_charts_follow(tab: Page, server: str) -> None:
     page = tab
     page.goto(server + permalink(RunSettings(), {"speed": 10}))  # 100 epochs in ~10 frames
