@@ -56,6 +56,7 @@ Visit = Callable[..., AbstractContextManager[Page]]  # the ``visit`` fixture
 # machine busy with other work (the first frame of four Plotly charts took longer)
 expect.set_options(timeout=TIMEOUT_MS)
 
+WARM_OPTIONS = {"accept_downloads": True}  # context options the warm profile has (its default)
 _chromium: list[tuple[Playwright, Browser]] = []  # the process's one Chromium, while in use
 _warm: list[tuple[BrowserContext, str]] = []  # its one persistent profile and folder, once used
 _users = 0
@@ -197,8 +198,8 @@ def open_page(browser: Browser, url: str | None, request: pytest.FixtureRequest,
     touch, reduced motion; downloads are accepted either way) ask for a context of its own.
     When the test fails, the page's last picture is saved next to the test's temporary files.
     """
-    own = cold or any(k != "accept_downloads" for k in options) \
-        or options.get("accept_downloads", True) is False
+    # the warm profile already accepts downloads; any other option needs a context of its own
+    own = cold or any(WARM_OPTIONS.get(k) != v for k, v in options.items())
     context = browser.new_context(viewport=viewport, **options) if own else None
     errors: list[str] = []
     pg: Page | None = None

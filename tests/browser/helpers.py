@@ -171,11 +171,10 @@ CHARTS_AT_WIDTH = """() => {
 }"""
 
 
-def resize(pg: Page, width: int, height: int | None = None) -> None:
-    """Give the window a new size (as a visitor resizing it would), then wait until the page
-    has the new width and every Plotly chart on it has been laid out again at its own width."""
-    height = height or pg.viewport_size["height"]
-    pg.set_viewport_size({"width": width, "height": height})
+def resize(pg: Page, width: int) -> None:
+    """Give the window a new width (as a visitor resizing it would), then wait until the page
+    has it and every Plotly chart on it has been laid out again at its own width."""
+    pg.set_viewport_size({"width": width, "height": pg.viewport_size["height"]})
     pg.wait_for_function("w => window.innerWidth === w", arg=width)
     # two animation frames: the resize observers have seen the new width (a chart whose width
     # changed by more than 30 px then reads as not laid out until it has been)
