@@ -5,7 +5,7 @@ import json
 
 import numpy as np
 
-from nn_core.analysis import hidden, landscape
+from nn_core.analysis import gradients, hidden, landscape
 from nn_core.analysis.rows import sample_rows
 from nn_core.data.load import load_data
 from nn_core.limits import HIDDEN_ROWS, LANDSCAPE_ROWS
@@ -220,3 +220,16 @@ def test_an_uploaded_table_with_hostile_names():
     fig = figure(at, "inside_hidden")
     assert {t["name"] for t in fig["data"] if t["mode"] == "markers"} == {"&lt;i&gt;yes&lt;/i&gt;",
                                                                          "no"}
+
+
+def test_at_epoch_0_the_gradient_flow_shows_its_one_point_per_layer():
+    """A line needs two epochs: with one, each layer's point is drawn as a marker (a chart of
+    lines alone would be empty while its verdict names the gradients)."""
+    at, trainer = page_with(RunSettings(), 0)
+    traces = figure(at, "inside_flow")["data"]
+    assert traces and all(t["mode"] == "markers" and len(ys(t)) == 1 for t in traces)
+    norms = [ys(t)[0] for t in traces if t.get("yaxis", "y") == "y"]
+    flow = trainer.flow  # the engine's own measure of this network's gradients
+    assert np.allclose(norms, gradients.measure(trainer.network, flow.X, flow.Y)[0], rtol=1e-9)
+    at, _ = page_with(RunSettings(), 3)
+    assert all(t["mode"] == "lines" for t in figure(at, "inside_flow")["data"])

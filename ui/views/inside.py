@@ -60,17 +60,18 @@ def flow_figure(epochs: np.ndarray, norms: np.ndarray, saturated: np.ndarray) ->
                         subplot_titles=("Gradient norm per layer (log scale)",
                                         "Saturated units per hidden layer"))
     n_layers = norms.shape[1]
+    mode = "lines" if len(epochs) > 1 else "markers"  # one epoch so far: a line needs two
     for i in range(n_layers):
         color = LAYER_COLORS[i % len(LAYER_COLORS)]
         name = layer_name(i, n_layers)
         # a gradient of exactly 0 has no place on a log scale: drawn at the smallest float
         y = np.maximum(norms[:, i], np.finfo(float).tiny)
-        fig.add_trace(go.Scatter(x=epochs, y=y, mode="lines", name=name, legendgroup=name,
+        fig.add_trace(go.Scatter(x=epochs, y=y, mode=mode, name=name, legendgroup=name,
                                  line={"color": color},
                                  hovertemplate="epoch %{x}: %{y:.3g}<extra>" + name
                                  + "</extra>"), row=1, col=1)
         if i < n_layers - 1:
-            fig.add_trace(go.Scatter(x=epochs, y=100 * saturated[:, i], mode="lines",
+            fig.add_trace(go.Scatter(x=epochs, y=100 * saturated[:, i], mode=mode,
                                      name=name, legendgroup=name, showlegend=False,
                                      line={"color": color, "dash": "dot"},
                                      hovertemplate="epoch %{x}: %{y:.1f}% saturated<extra>"
