@@ -228,6 +228,8 @@ def test_at_epoch_0_the_gradient_flow_shows_its_one_point_per_layer():
     at, trainer = page_with(RunSettings(), 0)
     traces = figure(at, "inside_flow")["data"]
     assert traces and all(t["mode"] == "markers" and len(ys(t)) == 1 for t in traces)
+    layout = figure(at, "inside_flow")["layout"]
+    assert layout["xaxis"]["tickvals"] == layout["xaxis2"]["tickvals"] == [0]  # no -0.5 epoch
     norms = [ys(t)[0] for t in traces if t.get("yaxis", "y") == "y"]
     flow = trainer.flow  # the engine's own measure of this network's gradients
     assert np.allclose(norms, gradients.measure(trainer.network, flow.X, flow.Y)[0], rtol=1e-9)

@@ -79,6 +79,8 @@ def flow_figure(epochs: np.ndarray, norms: np.ndarray, saturated: np.ndarray) ->
     fig.update_yaxes(type="log", exponentformat="power", row=1, col=1)
     fig.update_yaxes(range=[-3, 103], ticksuffix="%", row=2, col=1)
     fig.update_xaxes(title_text="epoch", row=2, col=1)
+    if len(epochs) == 1:  # one epoch: its tick alone (no "epoch -0.5" beside it)
+        fig.update_xaxes(tickvals=[int(epochs[0])], range=[epochs[0] - 0.5, epochs[0] + 0.5])
     return _layout(fig, 520)
 
 
