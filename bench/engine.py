@@ -148,8 +148,9 @@ ENGINE_EPOCHS_PER_CALL = 10
 def _engine_epoch(w: Workload, batch: int, dtype: str = "float64") -> Callable[[], None]:
     """One epoch as the trainer's chosen backend trains it, without the trainer's bookkeeping
     (measures, stop checks): the engine alone."""
-    s = w.settings.replace(batch_size=batch, shuffle=batch not in (0, 1) or w.settings.shuffle)
-    trainer = Trainer(s, w.ds, history_cap=10, dtype=dtype)
+    s = w.settings.replace(batch_size=batch, shuffle=batch not in (0, 1) or w.settings.shuffle,
+                           dtype=dtype)
+    trainer = Trainer(s, w.ds, history_cap=10)
     n = len(trainer.X_train)
     size = batch if 0 < batch < n else n
     net, opt = trainer.network, trainer.optimizer

@@ -35,8 +35,8 @@ def _best(fn, windows: int = 5, min_time: float = 0.05) -> float:
 
 def epoch_calls(name: str, batch: int, dtype: str) -> None:
     w = {w.name.split()[0]: w for w in E.workloads()}[name]
-    s = w.settings.replace(batch_size=batch, shuffle=batch not in (0, 1))
-    tr = Trainer(s, w.ds, history_cap=10, dtype=dtype)
+    s = w.settings.replace(batch_size=batch, shuffle=batch not in (0, 1), dtype=dtype)
+    tr = Trainer(s, w.ds, history_cap=10)
     n = len(tr.X_train)
     size = batch if 0 < batch < n else n
     b = backends.make("recorded", tr.network, tr.X_train, tr.Y_train, dtype)

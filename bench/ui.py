@@ -21,7 +21,9 @@ the app's default speed (1 epoch a frame; ``--speed max``: the top speed) for 20
   the play, and what one playing session adds to the server.
 
 Usage: ``flock /tmp/bench.lock python bench/ui.py [--seconds 20] [--long] [--hidden 8,8]
-[--speed 1|2|...|max] [--pause-clicks 10] [--headless-seconds 5]``.
+[--speed 1|2|...|max] [--batch-size 10] [--dtype float64|float32] [--pause-clicks 10]
+[--headless-seconds 5]``; NumPy's and OpenBLAS's environment (e.g. ``NPY_DISABLE_CPU_FEATURES``)
+reaches the app's server, which inherits it.
 Public tools only: Streamlit, Playwright, /usr/bin/chromium, /proc.
 """
 
@@ -44,7 +46,7 @@ from playwright.sync_api import Page, sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from nn_core.settings import MAX_EPOCHS, RunSettings  # noqa: E402
+from nn_core.settings import DTYPES, MAX_EPOCHS, RunSettings  # noqa: E402
 from nn_core.training.trainer import Trainer  # noqa: E402
 from ui.live.panel import FRAME_RATE  # noqa: E402
 from ui.session import link_codec  # noqa: E402
@@ -245,13 +247,19 @@ def main() -> int:
     ap.add_argument("--speed", default=str(DEFAULT_SPEED),
                     choices=[str(v) for v in SPEEDS],
                     help=f"epochs per frame (default {DEFAULT_SPEED}, the app's; max: top speed)")
+    ap.add_argument("--batch-size", type=int, default=RunSettings().batch_size, metavar="N",
+                    help=f"rows per update (default {RunSettings().batch_size}, the app's; "
+                    "0: all)")
+    ap.add_argument("--dtype", default="float64", choices=DTYPES,
+                    help="the precision training computes in (default float64, the app's)")
     ap.add_argument("--pause-clicks", type=int, default=0, metavar="N",
                     help="after the run, time N clicks on Pause (Play shown again)")
     opts = ap.parse_args()
     seconds = 300.0 if opts.long else opts.seconds
     hidden = tuple(int(h) for h in opts.hidden.split(","))
     speed: int | str = opts.speed if opts.speed == "max" else int(opts.speed)
-    settings = RunSettings(dataset="moons", hidden=hidden, epochs=MAX_EPOCHS)
+    settings = RunSettings(dataset="moons", hidden=hidden, epochs=MAX_EPOCHS,
+                           batch_size=opts.batch_size, dtype=opts.dtype)
 
     print(f"load average before: {os.getloadavg()[0]:.2f} (2 cores; other work skews all rates)")
     rate_headless = headless_rate(settings, opts.headless_seconds)
@@ -394,7 +402,8 @@ def main() -> int:
                      f"{med:.2f} ({max(pauses):.2f})", med / 0.5, med <= 0.5))
     arch = "-".join(str(n) for n in (2, *hidden, 1))
     pace = "top speed" if speed == "max" else f"speed {speed} (epochs a frame)"
-    print(f"\nTrain page, two moons {arch}, {pace}, played {dt:.0f} s "
+    batch = f"batch {settings.batch_size}" if settings.batch_size else "full batch"
+    print(f"\nTrain page, two moons {arch}, {batch}, {settings.dtype}, {pace}, played {dt:.0f} s "
           f"({s1['messages'] - s0['messages']} messages, epoch {s1['lastEpoch']:,})\n")
     w = max(len(r[0]) for r in rows)
     print(f"{'measure':<{w}}  {'target':>18}  {'measured':>22}  {'ratio':>6}  ok")

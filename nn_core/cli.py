@@ -27,7 +27,6 @@ from typing import Any, NoReturn
 
 from nn_core.data.builtin import BUILTIN
 from nn_core.data.load import load_data
-from nn_core.engine.backends.recorded import DTYPES
 from nn_core.errors import PlaygroundError
 from nn_core.io.export import history_csv
 from nn_core.io.serialize import MAX_MODEL_BYTES, model_from_json, model_to_json
@@ -156,11 +155,6 @@ def build_parser() -> Parser:
     other.add_argument("--save", metavar="model.json", help="write the trained model")
     other.add_argument("--history", metavar="history.csv", help="write the loss per epoch")
     other.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
-    engine = train.add_argument_group("engine")
-    engine.add_argument("--dtype", choices=DTYPES, default="float64",
-                        help="the precision training computes in (default float64); float32 "
-                        "is faster on CPUs without AVX-512 and on large products, and tracks "
-                        "float64 to ~1e-6 on the tested runs (the JSON line then says so)")
     train.set_defaults(run=run_train)
 
     predict = commands.add_parser("predict", help="predict the rows of a CSV with a saved model")
@@ -234,7 +228,7 @@ def run_train(args: argparse.Namespace) -> int:
     # --history asks for it, else at a stride that doubles (the summary needs only the last).
     cap = {} if args.history else {"history_cap": SUMMARY_POINTS}
     # nobody watches: no snapshots to look back at, no gradient-flow records for the app's views
-    trainer = Trainer(settings, dataset, dtype=args.dtype, watched=False, **cap)
+    trainer = Trainer(settings, dataset, watched=False, **cap)
     say(f"training on {dataset.n_samples} rows ({len(trainer.train_idx)} train, "
         f"{len(trainer.test_idx)} test), {dataset.n_features} feature(s), {dataset.task}")
     chunk = max(1, settings.epochs // 10)
@@ -249,8 +243,8 @@ def run_train(args: argparse.Namespace) -> int:
     if args.history:
         _write(args.history, history_csv(trainer.history))
     summary = trainer.summary()
-    if args.dtype != "float64":  # a float64 run's line stays the app's summary, key for key
-        summary["dtype"] = args.dtype
+    if settings.dtype != "float64":  # a float64 run's line stays the app's summary, key for key
+        summary["dtype"] = settings.dtype
     print(json.dumps(_jsonable(summary)))
     if trainer.diverged:
         sys.stdout.flush()

@@ -6,7 +6,8 @@ the run's settings that starts from the run's initial weights and random generat
 charts of its loss and its predictions; its last cell compares its predictions with the weights
 the app ended with. A run trained with unchanged settings from its first epoch gives the app's
 predictions (the tests hold it to 1e-12); a run whose settings changed mid-way, that was stepped
-by hand, rolled back or early-stopped says by how much it differs.
+by hand, rolled back or early-stopped says by how much it differs. A float32 run is trained in
+float32 here too and retraced to about 1e-6 (its sums run in another order), which it says.
 
 User text (column names, class names, the file name) travels only as data: inside one JSON text
 that one code cell parses (a Python string literal written with ``repr``), never as code and
@@ -41,6 +42,13 @@ into mini-batches, and for each: a forward pass, the deltas back through the lay
 gradient, or the blog's rule that sends the error back without the output's slope), the L1/L2
 penalty's gradient on the weights, then the optimiser's step. Samples are columns here, as in the
 blog: a layer computes `W @ a + b`."""
+
+FLOAT32_TEXT = """
+
+The playground trained this run in float32 (single precision, about 7 significant digits), so
+the training here computes in float32 too (`DTYPE`). Its sums run in another order than the
+playground's, so its numbers retrace the run to about 1e-6, not exactly: the last cell prints
+by how much they differ."""
 
 NETWORK_CODE = '''def derivative(name, a, e):
     """The chain rule's step back through an activation: e * f'(z), written from a = f(z)."""
@@ -122,12 +130,13 @@ class Optimiser:
                 lr_t = self.lr * np.sqrt(1 - 0.999**self.t) / (1 - 0.9**self.t)
                 p -= (s[0] / (np.sqrt(s[1]) + 1e-8)) * lr_t'''
 
-TRAIN_CODE = '''weights = [np.array(W, dtype=float) for W in RUN["initial_weights"]]
-biases = [None if b is None else np.array(b, dtype=float) for b in RUN["initial_biases"]]
+TRAIN_CODE = '''weights = [np.array(W, dtype=DTYPE) for W in RUN["initial_weights"]]
+biases = [None if b is None else np.array(b, dtype=DTYPE) for b in RUN["initial_biases"]]
 rng = np.random.default_rng()
 rng.bit_generator.state = RUN["initial_generator"]
 optimiser = Optimiser(OPTIMISER, LEARNING_RATE, MOMENTUM)
-X_train, Y_train = prepare(X_raw[TRAIN_ROWS]), encode(y[TRAIN_ROWS])
+X_train = prepare(X_raw[TRAIN_ROWS]).astype(DTYPE)
+Y_train = encode(y[TRAIN_ROWS]).astype(DTYPE)
 n = X_train.shape[1]
 size = BATCH_SIZE if 0 < BATCH_SIZE < n else n
 shuffled = SHUFFLE and size < n
@@ -150,6 +159,7 @@ s = RUN["settings"]
 EPOCHS, LEARNING_RATE, BATCH_SIZE = RUN["epochs"], s["lr"], s["batch_size"]
 OPTIMISER, MOMENTUM, L1, L2 = s["optimizer"], s["momentum"], s["l1"], s["l2"]
 RULE, SHUFFLE, LOSS = s["update_rule"], s["shuffle"], RUN["loss"]
+DTYPE = np.dtype(s["dtype"])  # the precision the training computes in
 ACTIVATIONS = RUN["activations"]
 TARGET_MEAN, TARGET_STD = RUN["target_mean"], RUN["target_std"]
 
@@ -251,7 +261,8 @@ def run_data(trainer: Trainer) -> dict[str, Any]:
         "stats": {k: [float(x) for x in v] for k, v in pre.stats.items()},
         "settings": {"lr": float(s.lr), "batch_size": int(s.batch_size),
                      "optimizer": s.optimizer, "momentum": float(s.momentum), "l1": float(s.l1),
-                     "l2": float(s.l2), "update_rule": s.update_rule, "shuffle": bool(s.shuffle)},
+                     "l2": float(s.l2), "update_rule": s.update_rule, "shuffle": bool(s.shuffle),
+                     "dtype": s.dtype},
         "epochs": int(trainer.epoch), "loss": trainer.loss_name,
         "activations": list(net.layer_activations), "n_outputs": int(net.sizes[-1]),
         "target_mean": float(trainer.coding.mean), "target_std": float(trainer.coding.std),
@@ -296,7 +307,7 @@ def notebook_for(trainer: Trainer) -> str:
               + _script_function(script, "prepare") + "\n\n\n"
               + _script_function(script, "predict")),
         _code(SETUP_CODE),
-        _markdown(TRAIN_TEXT),
+        _markdown(TRAIN_TEXT + (FLOAT32_TEXT if trainer.dtype == "float32" else "")),
         _code(export.with_table_functions(derivative_code, net.layer_activations, 1, "a, e")
               + "\n\n\n" + network_code),
         _code(TRAIN_CODE),

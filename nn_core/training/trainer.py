@@ -124,19 +124,13 @@ class Trainer:
     """Trains one network on one dataset, epoch by epoch, and remembers how it went."""
 
     def __init__(self, settings: RunSettings, dataset: Dataset, history_cap: int = 2000,
-                 backend: str = backends.AUTO, dtype: str = "float64",
-                 watched: bool = True) -> None:
+                 backend: str = backends.AUTO, watched: bool = True) -> None:
         self.settings = settings
         # False: a run nobody watches or looks back at (the command line's): no snapshots after
         # epoch 0's and no gradient-flow records, which only the app's views read (~140 µs a
         # history point on the blog's network); the same training, checks and history
         self.watched = watched
         self.backend = backend  # which engine trains: "auto" (backends.choose) or one by name
-        if dtype not in backends.DTYPES:
-            raise PlaygroundError(f"dtype: one of {', '.join(backends.DTYPES)}, got {dtype!r}")
-        # the precision training runs in (float32: the recorded backend on a float32 copy of
-        # the weights; the network, its measures and snapshots stay float64)
-        self.dtype = dtype
         self.dataset = dataset
         self.task = dataset.task
         self.metric_name = "r2" if self.task == "regression" else "accuracy"
@@ -210,12 +204,11 @@ class Trainer:
 
     @classmethod
     def from_settings(cls, settings: RunSettings, csv_bytes: bytes | None = None,
-                      history_cap: int = 2000, backend: str = backends.AUTO,
-                      dtype: str = "float64") -> Trainer:
+                      history_cap: int = 2000, backend: str = backends.AUTO) -> Trainer:
         """A trainer on the data ``settings`` name (:func:`nn_core.data.load.load_data`: a
         built-in dataset, or the table ``csv_bytes``). Raises :class:`PlaygroundError` when the
         data cannot be had or the settings do not fit it."""
-        return cls(settings, load_data(settings, csv_bytes), history_cap, backend, dtype)
+        return cls(settings, load_data(settings, csv_bytes), history_cap, backend)
 
     # ------------------------------------------------------------------ data in
     def _inputs(self, X_raw: np.ndarray) -> np.ndarray:
@@ -242,6 +235,8 @@ class Trainer:
         self.settings = new
         if new.optimizer != old.optimizer or new.momentum != old.momentum:
             self.optimizer = optim.make(new.optimizer, new.lr, new.momentum)
+        if new.dtype != old.dtype:  # each backend was made for one precision
+            self._backends.clear()
         self.optimizer.lr = float(new.lr)
         self._pass = None
         if self.stop_reason and not self.diverged:
@@ -383,8 +378,16 @@ class Trainer:
         size = self.settings.batch_size if 0 < self.settings.batch_size < n else n
         return size, self.settings.shuffle and size < n
 
+    @property
+    def dtype(self) -> str:
+        """The precision training computes in (``settings.dtype``; float32: the recorded backend
+        on a float32 copy of the weights, loaded from the network at each epoch's start, while
+        the network, its measures and snapshots stay float64)."""
+        return self.settings.dtype
+
     def _backend(self, size: int) -> backends.Backend:
-        """The backend :func:`nn_core.engine.backends.choose` picks (made once per name)."""
+        """The backend :func:`nn_core.engine.backends.choose` picks (made once per name, in the
+        precision of the settings: a new precision makes them again, see :meth:`set_settings`)."""
         name = backends.choose(self.network, size, self.optimizer.name, self.backend,
                                self.dtype)
         if name not in self._backends:

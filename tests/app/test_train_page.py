@@ -32,8 +32,8 @@ def test_widgets_and_counter_are_there():
     for label in ("Hidden layers", "Layer 1", "Activation (hidden layers)", "Output",
                   "Loss", "Initialisation", "Input scaling", "Biases", "Learning rate",
                   "Batch size (0 = all rows)", "Optimiser", "Regularisation", "Update rule",
-                  "Seed", "Stop after epochs", "…or at training loss", "Speed (epochs per frame)",
-                  "Discretise", "Log loss"):
+                  "Precision", "Seed", "Stop after epochs", "…or at training loss",
+                  "Speed (epochs per frame)", "Discretise", "Log loss"):
         assert label in labels, label
     assert "Regularisation rate" not in labels  # none chosen: no (disabled) rate slider
     rates = at.select_slider(key=widgets.widget_key("lr")).options
@@ -89,6 +89,28 @@ def test_a_hyper_parameter_keeps_the_weights_an_architecture_change_resets_them(
     assert any("reset" in i.value for i in at.info)
     assert shown_epoch(at) == 0
     assert session(at).trainer.network.sizes == [2, 5, 8, 1]
+
+
+def test_precision_float32_keeps_the_network_and_trains_its_next_epochs_in_float32():
+    at = train_page(settings=RunSettings(batch_size=0))
+    button(at, "train_step").click().run()
+    trainer = session(at).trainer
+    after_one = trainer.network.get_params()
+    assert not np.array_equal(after_one.astype(np.float32), after_one)  # float64 values
+    at.radio(key=widgets.widget_key("dtype")).set_value("float32").run()
+    assert not at.exception
+    assert session(at).trainer is trainer and trainer.settings.dtype == "float32"
+    assert any("Kept the trained network" in i.value for i in at.info)
+    button(at, "train_step").click().run()
+    params = trainer.network.params
+    assert params.dtype == np.float64  # the network stays float64, holding float32 values
+    np.testing.assert_array_equal(params.astype(np.float32), params)
+    # the same epoch in float64 from the same weights: float32 rounding apart, no further
+    twin = trained(RunSettings(batch_size=0))
+    twin.network.set_params(after_one)
+    twin.train_epochs(1)
+    assert 0 < np.abs(twin.network.params - params).max() < 1e-5
+    assert at.query_params["dtype"] == "float32"  # the address carries it, as a link does
 
 
 def test_a_refused_setting_shows_one_error_and_changes_nothing():

@@ -1,7 +1,7 @@
-"""What issue 24's speed-ups must keep: training in float32 (``Trainer(dtype="float32")``,
-``--dtype float32``) within stated bounds of float64, float32 arithmetic throughout an epoch and
-float64 outside it; the trainer's quiet epochs bit for bit its epoch-by-epoch path; the binary
-accuracy without its two columns.
+"""What issue 24's speed-ups must keep: training in float32 (``RunSettings(dtype="float32")``,
+``--dtype float32``, the Train page's Precision) within stated bounds of float64, float32
+arithmetic throughout an epoch and float64 outside it; the trainer's quiet epochs bit for bit
+its epoch-by-epoch path; the binary accuracy without its two columns.
 
 The tolerances, from float32's unit roundoff u = 2^-24 ≈ 6e-8 (float64's gradients are held to
 finite differences elsewhere, in float64 only):
@@ -63,7 +63,7 @@ def test_a_float32_run_tracks_the_float64_run(batch_size, optimizer, epochs):
     settings = MOONS.replace(batch_size=batch_size, optimizer=optimizer,
                              lr=0.01 if optimizer == "adam" else 0.1)
     data = load_data(settings)
-    f64, f32 = Trainer(settings, data), Trainer(settings, data, dtype="float32")
+    f64, f32 = Trainer(settings, data), Trainer(settings.replace(dtype="float32"), data)
     f64.train_epochs(epochs)
     f32.train_epochs(epochs)
     assert list(f32._backends) == ["recorded"]
@@ -77,8 +77,8 @@ def test_a_float32_run_tracks_the_float64_run(batch_size, optimizer, epochs):
 
 
 def test_float32_buffers_are_float32_and_the_network_float64():
-    settings = MOONS.replace(batch_size=0, n_samples=100)
-    t = Trainer(settings, load_data(settings), dtype="float32")
+    settings = MOONS.replace(batch_size=0, n_samples=100, dtype="float32")
+    t = Trainer(settings, load_data(settings))
     t.train_epochs(2)
     backend = t._backends["recorded"]
     assert backend.XT.dtype == backend.YT.dtype == np.float32
@@ -90,9 +90,9 @@ def test_float32_buffers_are_float32_and_the_network_float64():
 
 def test_a_float32_run_stopped_inside_epochs_is_the_same_run():
     """pieces() hands the weights back between batches and takes them again after."""
-    settings = MOONS.replace(batch_size=25, n_samples=400)
+    settings = MOONS.replace(batch_size=25, n_samples=400, dtype="float32")
     data = load_data(settings)
-    whole, sliced = (Trainer(settings, data, dtype="float32") for _ in range(2))
+    whole, sliced = (Trainer(settings, data) for _ in range(2))
     whole.train_epochs(3)
     while sliced.epoch < 3:
         sliced.train_for(0.0, epochs=3 - sliced.epoch)  # stops after one batch each call
@@ -100,8 +100,8 @@ def test_a_float32_run_stopped_inside_epochs_is_the_same_run():
 
 
 def test_float32_training_starts_from_the_networks_weights_as_they_are_now():
-    settings = MOONS.replace(batch_size=0, n_samples=200)
-    t = Trainer(settings, load_data(settings), dtype="float32")
+    settings = MOONS.replace(batch_size=0, n_samples=200, dtype="float32")
+    t = Trainer(settings, load_data(settings))
     start = t.network.get_params()
     t.train_epochs(5)
     first = t.network.get_params()
@@ -121,7 +121,7 @@ def test_only_the_recorded_backend_trains_in_float32():
     with pytest.raises(ValueError, match="unknown precision"):
         backends.choose(net, 1, "sgd", dtype="float16")
     with pytest.raises(PlaygroundError, match="dtype"):
-        Trainer(MOONS, load_data(MOONS), dtype="float16")
+        MOONS.replace(dtype="float16")
 
 
 def test_the_cli_trains_in_float32_when_asked_and_says_so(capsys):
@@ -133,8 +133,8 @@ def test_the_cli_trains_in_float32_when_asked_and_says_so(capsys):
     out64 = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert out32.pop("dtype") == "float32" and "dtype" not in out64
     settings = RunSettings(dataset="moons", n_samples=300, hidden=(8, 8), lr=0.1, batch_size=0,
-                           epochs=50)
-    t = Trainer(settings, load_data(settings), dtype="float32")
+                           epochs=50, dtype="float32")
+    t = Trainer(settings, load_data(settings))
     t.train_epochs(50)
     assert out32["train_loss"] == t.summary()["train_loss"]  # the same float32 run
     assert out32["train_loss"] != out64["train_loss"]
@@ -218,8 +218,8 @@ def test_binary_accuracy_is_the_argmax_of_the_two_class_columns_row_for_row():
 
 
 def test_a_float32_run_looked_back_at_is_rebuilt_in_float32_exactly():
-    settings = MOONS.replace(n_samples=200, batch_size=20, optimizer="momentum")
-    t = Trainer(settings, load_data(settings), dtype="float32")
+    settings = MOONS.replace(n_samples=200, batch_size=20, optimizer="momentum", dtype="float32")
+    t = Trainer(settings, load_data(settings))
     seen = {}
     for _ in range(300):
         t.train_epochs(1)
@@ -229,3 +229,22 @@ def test_a_float32_run_looked_back_at_is_rebuilt_in_float32_exactly():
     assert len(rebuilt) >= 3  # epochs that only a replay can give
     for epoch in rebuilt:
         np.testing.assert_array_equal(t.at_epoch(epoch).network.params, seen[epoch])
+
+
+def test_the_precision_changes_between_epochs_and_keeps_the_weights():
+    """settings.dtype is a setting that keeps the network (the Train page's Precision): the
+    next epoch trains in the new precision from the weights as they are."""
+    settings = MOONS.replace(batch_size=0, n_samples=200)
+    data = load_data(settings)
+    t, twin = Trainer(settings, data), Trainer(settings, data)
+    t.train_epochs(2)
+    t.set_settings(settings.replace(dtype="float32"))
+    t.train_epochs(2)
+    assert t._backends["recorded"].net.params.dtype == np.float32
+    np.testing.assert_array_equal(t.network.params.astype(np.float32), t.network.params)
+    t.set_settings(settings)
+    twin.network.set_params(t.network.params)
+    t.train_epochs(1)
+    twin.train_epochs(1)
+    assert t._backends["recorded"].net is t.network  # float64 again: no shadow copy
+    np.testing.assert_array_equal(t.network.params, twin.network.params)

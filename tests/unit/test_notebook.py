@@ -60,6 +60,24 @@ def test_the_notebook_runs_and_predicts_what_the_app_predicts(settings, epochs):
     assert len(charts) == 2  # the loss and the predictions
 
 
+def test_a_float32_run_is_retraced_in_float32_and_says_so():
+    """The notebook trains in the run's precision: float32 arithmetic in another order than the
+    recorded backend's, so the predictions agree to the float32 run's tolerance
+    (tests/unit/test_engine_speed.py: 1e-4 on the weights), not to 1e-12."""
+    settings = RunSettings(dataset="moons", hidden=(8, 8), batch_size=10, dtype="float32")
+    trainer = trained(settings)
+    trainer.train_epochs(60)
+    text = notebook_for(trainer)
+    nb, predictions = execute(text, "print(sorted({str(W.dtype) for W in weights}))")
+    np.testing.assert_allclose(predictions, trainer.predict(trainer.dataset.X), rtol=0,
+                               atol=1e-4)
+    assert nb.cells[-1].outputs[0]["text"].strip() == "['float32']"
+    markdown = "".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "trained this run in float32" in markdown
+    float64 = notebook_for(trained(settings.replace(dtype="float64")))
+    assert "trained this run in float32" not in float64
+
+
 def test_user_text_stays_data():
     names = HOSTILE[:3]
     buf = io.StringIO()

@@ -27,7 +27,8 @@ COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#0
 LABELS = {"lr": "learning rate", "n_samples": "rows", "data_seed": "data seed",
           "test_fraction": "test share", "batch_size": "batch size", "l1": "L1", "l2": "L2",
           "update_rule": "update rule", "target_loss": "target loss", "epochs": "max epochs",
-          "validation_fraction": "validation share", "hidden": "hidden layers"}
+          "validation_fraction": "validation share", "hidden": "hidden layers",
+          "dtype": "precision"}
 HIDDEN_FIELDS = ("dataset",)  # shown as the "data" column instead
 
 

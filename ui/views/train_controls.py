@@ -16,6 +16,7 @@ import streamlit as st
 
 from nn_core.settings import (
     BLOG_SETUP,
+    DTYPES,
     EARLY_STOPPING_ROWS,
     INITS,
     LEARNING_RATES,
@@ -207,6 +208,10 @@ def optimisation(n_train: int) -> None:
     if actions.shown("shuffle"):
         st.checkbox("Shuffle rows each epoch", key=widgets.bind("shuffle"),
                     on_change=widgets.on_change("shuffle"), help=help_text("shuffle", True))
+    if actions.shown("dtype"):
+        st.radio("Precision", DTYPES, horizontal=True, format_func=titles("dtype"),
+                 help=help_text("dtype", True), key=widgets.bind("dtype"),
+                 on_change=widgets.on_change("dtype"))
 
 
 def _update_rule() -> None:
