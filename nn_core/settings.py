@@ -188,10 +188,10 @@ class RunSettings:
     seed: int = _setting(0, "training", RESET, "Seed of the initial weights and the shuffling.",
                          range=(0, MAX_SEED))
     dtype: str = _setting(
-        "float64", "training", KEEP, "The precision training computes in. float32 (single, "
-        "about 7 significant digits) is faster on full batches and large networks, most on "
-        "CPUs without AVX-512, and tracks float64 to about 1e-6 on the tested runs; the "
-        "network, its measures and saved models stay float64.", choices=DTYPES,
+        "float64", "training", KEEP, "The floating-point precision training computes in. "
+        "float32 (single, about 7 significant digits) is faster on full batches and large "
+        "networks, most on CPUs without AVX-512, and tracks float64 to about 1e-6 on the tested "
+        "runs; the network, its measures and saved models stay float64.", choices=DTYPES,
         blog="float64")
 
     def __post_init__(self) -> None:

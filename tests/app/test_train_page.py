@@ -32,7 +32,7 @@ def test_widgets_and_counter_are_there():
     for label in ("Hidden layers", "Layer 1", "Activation (hidden layers)", "Output",
                   "Loss", "Initialisation", "Input scaling", "Biases", "Learning rate",
                   "Batch size (0 = all rows)", "Optimiser", "Regularisation", "Update rule",
-                  "Precision", "Seed", "Stop after epochs", "…or at training loss",
+                  "Number format", "Seed", "Stop after epochs", "…or at training loss",
                   "Speed (epochs per frame)", "Discretise", "Log loss"):
         assert label in labels, label
     assert "Regularisation rate" not in labels  # none chosen: no (disabled) rate slider

@@ -1,7 +1,7 @@
 """What issue 24's speed-ups must keep: training in float32 (``RunSettings(dtype="float32")``,
-``--dtype float32``, the Train page's Precision) within stated bounds of float64, float32
-arithmetic throughout an epoch and float64 outside it; the trainer's quiet epochs bit for bit
-its epoch-by-epoch path; the binary accuracy without its two columns.
+``--dtype float32``, the Train page's Number format) within stated bounds of float64,
+float32 arithmetic throughout an epoch and float64 outside it; the trainer's quiet epochs bit
+for bit its epoch-by-epoch path; the binary accuracy without its two columns.
 
 The tolerances, from float32's unit roundoff u = 2^-24 ≈ 6e-8 (float64's gradients are held to
 finite differences elsewhere, in float64 only):
@@ -232,8 +232,8 @@ def test_a_float32_run_looked_back_at_is_rebuilt_in_float32_exactly():
 
 
 def test_the_precision_changes_between_epochs_and_keeps_the_weights():
-    """settings.dtype is a setting that keeps the network (the Train page's Precision): the
-    next epoch trains in the new precision from the weights as they are."""
+    """settings.dtype keeps the network (the Train page's Number format): the next epoch
+    trains in the new precision from the weights as they are."""
     settings = MOONS.replace(batch_size=0, n_samples=200)
     data = load_data(settings)
     t, twin = Trainer(settings, data), Trainer(settings, data)

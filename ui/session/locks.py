@@ -42,7 +42,7 @@ LABELS = {
     "lr": "Learning rate", "batch_size": "Batch size", "optimizer": "Optimiser",
     "momentum": "Momentum", "l1": "Regularisation (L1)", "l2": "Regularisation (L2)",
     "seed": "Seed", "shuffle": "Shuffle rows each epoch", "update_rule": "Update rule",
-    "dtype": "Precision",
+    "dtype": "Number format",
     # Stop
     "epochs": "Stop after epochs", "target_loss": "Stop at training loss",
     "patience": "Early stopping: patience", "validation_fraction":

@@ -28,7 +28,7 @@ LABELS = {"lr": "learning rate", "n_samples": "rows", "data_seed": "data seed",
           "test_fraction": "test share", "batch_size": "batch size", "l1": "L1", "l2": "L2",
           "update_rule": "update rule", "target_loss": "target loss", "epochs": "max epochs",
           "validation_fraction": "validation share", "hidden": "hidden layers",
-          "dtype": "precision"}
+          "dtype": "number format"}
 HIDDEN_FIELDS = ("dataset",)  # shown as the "data" column instead
 
 

@@ -209,7 +209,7 @@ def optimisation(n_train: int) -> None:
         st.checkbox("Shuffle rows each epoch", key=widgets.bind("shuffle"),
                     on_change=widgets.on_change("shuffle"), help=help_text("shuffle", True))
     if actions.shown("dtype"):
-        st.radio("Precision", DTYPES, horizontal=True, format_func=titles("dtype"),
+        st.radio("Number format", DTYPES, horizontal=True, format_func=titles("dtype"),
                  help=help_text("dtype", True), key=widgets.bind("dtype"),
                  on_change=widgets.on_change("dtype"))
 
