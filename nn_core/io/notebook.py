@@ -45,10 +45,10 @@ blog: a layer computes `W @ a + b`."""
 
 FLOAT32_TEXT = """
 
-The playground trained this run in float32 (single precision, about 7 significant digits), so
-the training here computes in float32 too (`DTYPE`). Its sums run in another order than the
-playground's, so its numbers retrace the run to about 1e-6, not exactly: the last cell prints
-by how much they differ."""
+The run's settings compute in float32 (single precision, about 7 significant digits), so the
+training here does too (`DTYPE`). Its sums run in another order than the playground's, so its
+numbers retrace a float32 run to about 1e-6, not exactly: the last cell prints by how much they
+differ."""
 
 NETWORK_CODE = '''def derivative(name, a, e):
     """The chain rule's step back through an activation: e * f'(z), written from a = f(z)."""

@@ -56,7 +56,7 @@ def test_the_notebook_runs_and_predicts_what_the_app_predicts(settings, epochs):
                                atol=1e-4 if settings.dtype == "float32" else 1e-12)
     assert nb.cells[-1].outputs[0]["text"].strip() == f"['{settings.dtype}']"
     markdown = "".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    assert ("trained this run in float32" in markdown) == (settings.dtype == "float32")
+    assert ("The run's settings compute in float32" in markdown) == (settings.dtype == "float32")
     outputs = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
                       for o in c.outputs)
     assert f"trained {epochs} epochs" in outputs
