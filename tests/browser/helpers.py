@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from nn_core.settings import RunSettings
 from ui.live.panel import RUN_EVERY
@@ -107,13 +108,32 @@ def last_surface(pg: Page) -> dict | None:
     }""")
 
 
+# What the live element says of itself when a wait on it fails (its counters, not its frames)
+LIVE_STATE = """() => {
+  const s = window.__nnLive || {};
+  const root = document.querySelector('.nnl-root');
+  return {surface_epoch: s.lastSurface ? s.lastSurface.epoch : null, last_epoch: s.lastEpoch,
+          frames: s.frames, messages: s.messages, mounts: s.mounts, gen: s.gen,
+          playing: s.playing, error: s.error, static_key: s.staticKey,
+          roots: document.querySelectorAll('.nnl-root').length,
+          root_epoch: root ? root.dataset.epoch : null,
+          connection: (document.querySelector('[data-testid=stApp]') || {dataset: {}})
+            .dataset.testConnectionState};
+}"""
+
+
 def wait_surface(pg: Page, n: int) -> dict:
-    """Wait until the live element's decision surface shows epoch ``n``; what it shows."""
-    pg.wait_for_function(
-        "n => { const s = window.__nnLive && window.__nnLive.lastSurface;"
-        " return s && s.epoch === n; }",
-        arg=n,
-    )
+    """Wait until the live element's decision surface shows epoch ``n``; what it shows. On a
+    timeout the failure says what the element reported (:data:`LIVE_STATE`)."""
+    try:
+        pg.wait_for_function(
+            "n => { const s = window.__nnLive && window.__nnLive.lastSurface;"
+            " return s && s.epoch === n; }",
+            arg=n,
+        )
+    except PlaywrightTimeoutError as exc:
+        raise AssertionError(f"the surface of epoch {n} was not drawn: the live element "
+                             f"reports {json.dumps(pg.evaluate(LIVE_STATE))}") from exc
     return last_surface(pg)
 
 
