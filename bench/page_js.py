@@ -26,21 +26,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from playwright.sync_api import Page, sync_playwright  # noqa: E402
+from browser_cpu import _open  # noqa: E402  (bench/ is the script's folder: on the path)
+from playwright.sync_api import sync_playwright  # noqa: E402
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, serve  # noqa: E402
-from tests.browser.helpers import wait_drawn, wait_idle  # noqa: E402
 
 COMPONENT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-
-
-def _open(pg: Page, url: str) -> None:
-    """Open ``url``; wait until idle (the Train page: epoch 0 drawn, then 1.5 s of paint)."""
-    pg.goto(url)
-    wait_idle(pg)
-    if url.endswith("/train"):
-        wait_drawn(pg, 0)
-        pg.wait_for_timeout(1500)
 
 
 def classify(profile: dict) -> collections.Counter:

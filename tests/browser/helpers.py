@@ -108,23 +108,10 @@ def last_surface(pg: Page) -> dict | None:
     }""")
 
 
-# What the live element says of itself when a wait on it fails (its counters, not its frames)
-LIVE_STATE = """() => {
-  const s = window.__nnLive || {};
-  const root = document.querySelector('.nnl-root');
-  return {surface_epoch: s.lastSurface ? s.lastSurface.epoch : null, last_epoch: s.lastEpoch,
-          frames: s.frames, messages: s.messages, mounts: s.mounts, gen: s.gen,
-          playing: s.playing, error: s.error, static_key: s.staticKey,
-          roots: document.querySelectorAll('.nnl-root').length,
-          root_epoch: root ? root.dataset.epoch : null,
-          connection: (document.querySelector('[data-testid=stApp]') || {dataset: {}})
-            .dataset.testConnectionState};
-}"""
-
-
 def wait_surface(pg: Page, n: int) -> dict:
     """Wait until the live element's decision surface shows epoch ``n``; what it shows. On a
-    timeout the failure says what the element reported (:data:`LIVE_STATE`)."""
+    timeout the failure says what the element reported (:func:`live_stats`' counters, the
+    epoch its surface shows) and the page's connection state."""
     try:
         pg.wait_for_function(
             "n => { const s = window.__nnLive && window.__nnLive.lastSurface;"
@@ -132,8 +119,13 @@ def wait_surface(pg: Page, n: int) -> dict:
             arg=n,
         )
     except PlaywrightTimeoutError as exc:
+        state = {k: v for k, v in live_stats(pg).items() if not isinstance(v, (list, dict))}
+        state["surface_epoch"] = pg.evaluate(
+            "() => ((window.__nnLive || {}).lastSurface || {}).epoch")
+        state["connection"] = pg.get_attribute("[data-testid='stApp']",
+                                               "data-test-connection-state")
         raise AssertionError(f"the surface of epoch {n} was not drawn: the live element "
-                             f"reports {json.dumps(pg.evaluate(LIVE_STATE))}") from exc
+                             f"reports {json.dumps(state)}") from exc
     return last_surface(pg)
 
 
