@@ -57,6 +57,13 @@ Visit = Callable[..., AbstractContextManager[Page]]  # the ``visit`` fixture
 expect.set_options(timeout=TIMEOUT_MS)
 
 WARM_OPTIONS = {"accept_downloads": True}  # context options the warm profile has (its default)
+# The app's preloader (ui/views/preload.py) imports ~17 modules of Streamlit's element code in
+# every new tab once it is idle (Plotly's alone is ~0.6 s of the renderer's main thread). A
+# visitor's tab pays that once; the tests open a new tab for each test, and paid it ~70 times
+# (bench/suite_time.md: 15% of the browser tests' CPU). Their tabs start as a tab that has
+# preloaded already (the element's own guard); a first visit (``cold``) does not, and the
+# preloader's own test (test_layout_e2e) opens one. The deploy tests' visitors keep it too.
+PRELOADED = "window.__nnPreload = { done: [], failed: [], skipped: 'by the tests' };"
 _chromium: list[tuple[Playwright, Browser]] = []  # the process's one Chromium, while in use
 _warm: list[tuple[BrowserContext, str]] = []  # its one persistent profile and folder, once used
 _users = 0
@@ -99,6 +106,7 @@ def warm_context() -> BrowserContext:
         folder = tempfile.mkdtemp(prefix="nn-chromium-profile-")
         context = _chromium[0][0].chromium.launch_persistent_context(
             folder, executable_path=CHROMIUM, args=CHROMIUM_ARGS, viewport=VIEWPORT)
+        context.add_init_script(PRELOADED)
         _warm.append((context, folder))
     return _warm[0][0]
 
@@ -201,6 +209,8 @@ def open_page(browser: Browser, url: str | None, request: pytest.FixtureRequest,
     # the warm profile already accepts downloads; any other option needs a context of its own
     own = cold or any(WARM_OPTIONS.get(k) != v for k, v in options.items())
     context = browser.new_context(viewport=viewport, **options) if own else None
+    if context is not None and not cold:
+        context.add_init_script(PRELOADED)
     errors: list[str] = []
     pg: Page | None = None
     try:

@@ -99,11 +99,8 @@ def capped_server(tmp_path_factory: pytest.TempPathFactory):
 def test_beyond_the_cap_play_queues_and_a_closed_tab_frees_the_slot(
         browser: Browser, capped_server: str, request: pytest.FixtureRequest, tmp_path: Path):
     url = _train_url(capped_server, RunSettings())
-    with open_page(browser, url, request, tmp_path) as second:
-        first = browser.new_context().new_page()
-        first.set_default_timeout(TIMEOUT_MS)
-        first.goto(url)
-        wait_idle(first)
+    with open_page(browser, url, request, tmp_path) as second, \
+            open_page(browser, url, request, tmp_path) as first:  # two tabs: two sessions
         click(first, "train_play")
         wait_epoch(first, lambda e: e >= 1, "started")
         click(second, "train_play")
@@ -111,7 +108,7 @@ def test_beyond_the_cap_play_queues_and_a_closed_tab_frees_the_slot(
         expect(queued).to_be_visible()
         expect(second.get_by_text("1 run is training, the most it takes at once")).to_be_visible()
         assert epoch(second) == 0
-        first.context.close()  # the tab that trains goes away: its slot is free at once
+        first.close()  # the tab that trains goes away: its slot is free at once
         expect(queued).to_have_count(0, timeout=TIMEOUT_MS)
         wait_epoch(second, lambda e: e >= 1, "started after the first tab closed")
         second.wait_for_selector(".st-key-train_pause button")

@@ -357,7 +357,9 @@ def test_two_visitors_keep_their_own_session_and_a_dead_replica_loses_only_its_o
                 go_to(pg, "Share & export")
                 table = _download(pg, "Dataset (CSV)", tmp_path / f"download-{rows}")
                 assert table.decode().strip().count("\n") == rows  # a header and its rows
-                go_to(pg, "Train")
+            # a trains below; b waits on Share & export (the lost-session notice is on every
+            # page, and a Train page more would only cost the browser)
+            go_to(a, "Train")
             # each upload went to the page's own replica; each download was found where it was
             # asked for (a file lives in one replica's memory: another would answer 404)
             log = [f.split() for f in deployment.haproxy_log.read_text().splitlines()]
