@@ -296,10 +296,12 @@ def wait_pointer_left(pg: Page, selector: str) -> None:
     pg.wait_for_function("() => window.__nnLeft === true", timeout=TIMEOUT_MS)
 
 
-def move_slider(pg: Page, *keys: str) -> None:
-    """Press ``keys`` on the Train page's look-back slider, then wait for the page to settle."""
+def move_slider(pg: Page, *keys: str) -> int:
+    """Press ``keys`` on the Train page's look-back slider (each key is a rerun: a page key
+    moves a tenth of the range), wait for the page to settle; the epoch the slider is at."""
     thumb = pg.locator(".st-key-w_scrub_epoch input[type=range]").first
     thumb.focus()
     for key in keys:
         thumb.press(key)
     wait_idle(pg)
+    return int(thumb.input_value())

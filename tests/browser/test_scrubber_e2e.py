@@ -50,16 +50,18 @@ def test_scrub_back_shows_the_surface_of_a_run_stopped_there_and_continues(visit
 
         # an early epoch: Home is epoch 0, a page key a tenth of the run on (each key is a
         # rerun: a page key rather than many arrows)
-        move_slider(page, "Home", "PageUp")
-        early = wait_epoch(page, lambda e: 0 < e < now // 5, "showed an early epoch")
+        early = move_slider(page, "Home", "PageUp")
+        assert 0 < early < now // 5
+        wait_epoch(page, lambda e: e == early, f"showed epoch {early}")
         z_early = drawn_surface(page, early)
         assert np.allclose(z_early, fresh_surface(early), atol=1e-6)
         assert not np.allclose(z_early, fresh_surface(now), atol=1e-3)
         assert "Training is at epoch" in page.locator(".st-key-nn_epoch").inner_text()
 
         # a late epoch: End is now, a page key a tenth of the run back
-        move_slider(page, "End", "PageDown")
-        k = wait_epoch(page, lambda e: now // 2 < e < now, "showed a late epoch")
+        k = move_slider(page, "End", "PageDown")
+        assert now // 2 < k < now
+        wait_epoch(page, lambda e: e == k, f"showed epoch {k}")
         assert np.allclose(drawn_surface(page, k), fresh_surface(k), atol=1e-6)
         assert_no_exception(page)
         screenshot(page, "train_scrubber")
