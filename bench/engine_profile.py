@@ -3,10 +3,11 @@
 For the full-batch moons 2-8-8-1 and digits 64-32-10 epochs and the moons mini-batch 32 one of
 ``bench/engine.py``, each NumPy call the recorded backend replays (its kernel, the shape it works
 on, CPU µs per call, best of 5 windows of 0.05 s) and the optimiser's step, beside the whole
-epoch; then what a whole command-line run adds to the blog's per-sample training per epoch
-(parsing, the trainer's start, its measured epochs, the rest). ``--emulate-avx2`` as in
-``bench/engine.py`` (a fresh process with NumPy's AVX-512 dispatch off). The tables before and
-after issue 24's changes are in ``bench/engine_choices.md``.
+epoch; then what a whole command-line run adds per epoch to the blog's per-sample training and
+to the moons full-batch training in float64 and float32 (parsing, the trainer's start, its
+measured epochs, the rest). ``--emulate-avx2`` as in ``bench/engine.py`` (a fresh process with
+NumPy's AVX-512 dispatch off). The tables before and after issue 24's changes are in
+``bench/engine_choices.md``.
 """
 
 from __future__ import annotations
@@ -61,9 +62,11 @@ def epoch_calls(name: str, batch: int, dtype: str) -> None:
     print(f"  sum of the calls × batches: {total * 1e6:,.1f} µs")
 
 
-def cli_split() -> None:
-    w = {w.name.split()[0]: w for w in E.workloads()}["blog"]
-    argv = ["train", *w.cli_args, "--batch-size", "1", "--epochs", str(E.CLI_EPOCHS), "-q"]
+def cli_split(name: str = "blog", batch: int = 1, dtype: str = "float64") -> None:
+    """What a whole command-line run of ``name`` adds to its training, µs per epoch."""
+    w = {w.name.split()[0]: w for w in E.workloads()}[name]
+    argv = ["train", *w.cli_args, "--batch-size", str(batch), "--epochs", str(E.CLI_EPOCHS),
+            "-q", "--dtype", dtype]
     args = cli.build_parser().parse_args(argv)
     s = cli.settings_from_args(args)
     ds = load_data(s)
@@ -75,11 +78,20 @@ def cli_split() -> None:
     def start() -> Trainer:
         return Trainer(s, ds, history_cap=cli.SUMMARY_POINTS, watched=False)
 
+    measures = []
     measured = start()
+    current = measured.current
+
+    def counted() -> dict:
+        if measured._current is None:
+            measures.append(measured.epoch)
+        return current()
+
+    measured.current = counted  # type: ignore[method-assign]  # count the epochs measured
     measured.train_epochs(E.CLI_EPOCHS)
     points = len(measured.history["epoch"])
     strides = measured._stride
-    engine = _best(E._engine_epoch(w, 1), min_time=0.2) / E.ENGINE_EPOCHS_PER_CALL
+    engine = _best(E._engine_epoch(w, batch, dtype), min_time=0.2) / E.ENGINE_EPOCHS_PER_CALL
     parts = {
         "whole CLI run": _best(run, min_time=0.3),
         "argument parsing": _best(lambda: cli.build_parser().parse_args(argv)),
@@ -90,12 +102,16 @@ def cli_split() -> None:
     t = start()
     t.train_epochs(5)
     one_measure = _best(lambda: (setattr(t, "_current", None), t.current()))
-    print(f"\nblog 3-2-1 per-sample, {E.CLI_EPOCHS} epochs through the command line "
-          f"(µs per epoch; training alone {engine * 1e6:.2f}):")
+    label = w.name.split(",")[0]
+    print(f"\n{label} {'per-sample' if batch == 1 else 'full batch'}, {dtype}, "
+          f"{E.CLI_EPOCHS} epochs through the command line (µs per epoch; training alone "
+          f"{engine * 1e6:.2f}):")
     for k, v in parts.items():
         print(f"  {k:<32} {v / E.CLI_EPOCHS * 1e6:8.2f}")
+    per_epoch = one_measure * len(measures) / E.CLI_EPOCHS
     print(f"  {'one measure of both splits':<32} {one_measure * 1e6:8.2f} µs, at "
-          f"{points} kept history points (stride {strides} at the end)")
+          f"{len(measures)} measured epochs after the start ({per_epoch * 1e6:.2f} µs per "
+          f"epoch) for {points} kept history points (stride {strides} at the end)")
 
 
 def main() -> None:
@@ -109,6 +125,8 @@ def main() -> None:
     for name, batch in (("moons", 0), ("digits", 0), ("moons", 32)):
         epoch_calls(name, batch, args.dtype)
     cli_split()
+    for dtype in ("float64", "float32"):  # the CLI rows of bench/engine.py's targets
+        cli_split("moons", 0, dtype)
 
 
 if __name__ == "__main__":
