@@ -36,12 +36,24 @@ SURFACE_RANGE = """() => {
 }"""
 
 
-def test_play_pause_step_reset_and_the_charts_follow(tab: Page, server: str) -> None:
+def test_hover_a_weight_then_play_pause_step_reset_and_the_charts_follow(tab: Page, server: str) -> None:
     page = tab
     page.goto(server + permalink(RunSettings(), {"speed": 10}))  # 100 epochs in ~10 frames
     wait_idle(page)
     wait_drawn(page, 0)
     assert epoch(page) == 0
+    # hovering a weight shows its value: the first heatmap's first row, x1 into the hidden units
+    cell = page.locator("[data-chart=weights] .nsewdrag").first.bounding_box()
+    label = page.locator("[data-chart=weights] .hoverlayer .hovertext")
+    page.mouse.move(cell["x"] + cell["width"] * 0.3, cell["y"] + 5)
+    label.first.wait_for()
+    text = label.first.text_content()
+    assert re.fullmatch(r"x1 → h1\.\d+: -?\d+\.\d{4}", text.strip()), text
+    shown = float(text.rsplit(":", 1)[1])
+    values = page.evaluate(
+        "() => Array.from(document.querySelector('[data-chart=weights]').data[0].z[0])")
+    assert any(abs(shown - v) < 5e-5 for v in values)  # one of that row's weights
+    page.mouse.move(5, 5)
     # zoom into the decision surface: the zoom must survive playing
     zoom_surface(page, 0.3, 0.3)
     zoomed = page.evaluate(SURFACE_RANGE)
@@ -71,22 +83,6 @@ def test_play_pause_step_reset_and_the_charts_follow(tab: Page, server: str) -> 
     assert stats["mounts"] == 1  # the element was never re-created: no blank frame
     assert stats["blank"] == 0
     assert_no_exception(page)
-
-
-def test_hovering_a_weight_shows_its_value(train_page: Page) -> None:
-    page = train_page  # opened on the Train page by its address
-    wait_drawn(page, 0)
-    cell = page.locator("[data-chart=weights] .nsewdrag").first.bounding_box()
-    label = page.locator("[data-chart=weights] .hoverlayer .hovertext")
-    # the first heatmap's first row: x1 into the hidden units
-    page.mouse.move(cell["x"] + cell["width"] * 0.3, cell["y"] + 5)
-    label.first.wait_for()
-    text = label.first.text_content()
-    assert re.fullmatch(r"x1 → h1\.\d+: -?\d+\.\d{4}", text.strip()), text
-    shown = float(text.rsplit(":", 1)[1])
-    values = page.evaluate(
-        "() => Array.from(document.querySelector('[data-chart=weights]').data[0].z[0])")
-    assert any(abs(shown - v) < 5e-5 for v in values)  # one of that row's weights
 
 
 def people_csv(rows: int = 60) -> str:
