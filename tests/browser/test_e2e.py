@@ -36,7 +36,8 @@ SURFACE_RANGE = """() => {
 }"""
 
 
-def test_hover_a_weight_then_play_pause_step_reset_and_the_charts_follow(tab: Page, server: str) -> None:
+def test_hover_a_weight_then_play_pause_step_reset_and_the_charts_follow(tab: Page,
+                                                                        server: str) -> None:
     page = tab
     page.goto(server + permalink(RunSettings(), {"speed": 10}))  # 100 epochs in ~10 frames
     wait_idle(page)
