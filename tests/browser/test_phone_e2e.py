@@ -15,10 +15,12 @@ import pytest
 from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from nn_core.settings import RunSettings
 from tests.browser.conftest import Visit
 from tests.browser.helpers import (
     assert_no_exception,
     pause,
+    permalink,
     play,
     screenshot,
     wait_drawn,
@@ -50,8 +52,9 @@ METRIC_TEXT = """() => [...document.querySelectorAll("[data-testid=stMetricValue
 
 @pytest.fixture()
 def phone(visit: Visit) -> Iterator[Page]:
-    """A fresh browser session on the Train page (a deep link) in a phone-sized window."""
-    with visit("/train", viewport=PHONE) as pg:
+    """A fresh browser session on the Train page (a deep link) in a phone-sized window, at 10
+    epochs a frame (the test plays to epoch 60 for its picture: 6 frames, not 60)."""
+    with visit(permalink(RunSettings(), {"speed": 10}), viewport=PHONE) as pg:
         yield pg
 
 
