@@ -43,6 +43,7 @@ from playwright.sync_api import (
 from tests.browser import helpers
 from tests.browser.helpers import ROOT, TIMEOUT_MS, wait_idle
 from ui.server import counters
+from ui.views import preload
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -59,11 +60,11 @@ expect.set_options(timeout=TIMEOUT_MS)
 WARM_OPTIONS = {"accept_downloads": True}  # context options the warm profile has (its default)
 # The app's preloader (ui/views/preload.py) imports ~17 modules of Streamlit's element code in
 # every new tab once it is idle (Plotly's alone is ~0.6 s of the renderer's main thread). A
-# visitor's tab pays that once; the tests open a new tab for each test, and paid it ~70 times
-# (bench/suite_time.md: 15% of the browser tests' CPU). Their tabs start as a tab that has
-# preloaded already (the element's own guard); a first visit (``cold``) does not, and the
-# preloader's own test (test_layout_e2e) opens one. The deploy tests' visitors keep it too.
-PRELOADED = "window.__nnPreload = { done: [], failed: [], skipped: 'by the tests' };"
+# visitor's tab pays that once; the tests open a new tab for each test and paid it each time
+# (bench/suite_time.md: 239 and 254 against 200 and 221 CPU-s on 20 tests). Their tabs start as
+# a tab that has preloaded already; a first visit (``cold``) does not, and the preloader's own
+# test (test_layout_e2e) opens one. The deploy tests' visitors keep it too.
+PRELOADED = preload.ALREADY_PRELOADED_JS
 _chromium: list[tuple[Playwright, Browser]] = []  # the process's one Chromium, while in use
 _warm: list[tuple[BrowserContext, str]] = []  # its one persistent profile and folder, once used
 _users = 0

@@ -305,3 +305,18 @@ def move_slider(pg: Page, *keys: str) -> int:
         thumb.press(key)
     wait_idle(pg)
     return int(thumb.input_value())
+
+
+def assert_weight_hover(pg: Page) -> None:
+    """Point at the first weight heatmap's first row (x1 into the hidden units): the hover
+    label reads "x1 → h1.k: value", the value one of that row's weights (the transparent
+    heatmap under the drawn cells)."""
+    cell = pg.locator("[data-chart=weights] .nsewdrag").first.bounding_box()
+    label = pg.locator("[data-chart=weights] .hoverlayer .hovertext")
+    pg.mouse.move(cell["x"] + cell["width"] * 0.3, cell["y"] + 5)
+    label.first.wait_for()
+    text = label.first.text_content().strip()
+    assert re.fullmatch(r"x1 → h1\.\d+: -?\d+\.\d{4}", text), text
+    row = pg.evaluate(
+        "() => Array.from(document.querySelector('[data-chart=weights]').data[0].z[0])")
+    assert any(abs(float(text.rsplit(":", 1)[1]) - v) < 5e-5 for v in row), (text, row)

@@ -21,6 +21,7 @@ from tests.browser.conftest import VIEWPORT, Visit
 from tests.browser.helpers import (
     TIMEOUT_MS,
     assert_no_exception,
+    assert_weight_hover,
     click,
     go_to,
     live_stats,
@@ -325,16 +326,7 @@ def test_the_loss_and_the_weights_keep_their_zoom_while_training_and_download_as
     # the weights: the whole heatmaps again
     tab.locator("[data-chart=weights] .nsewdrag").first.dblclick()
     tab.wait_for_timeout(500)
-    # hover: "from → to: value", the value one of the first row's (the heatmap under the image)
-    box = tab.locator("[data-chart=weights] .nsewdrag").first.bounding_box()
-    tab.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + 5)
-    label = tab.locator("[data-chart=weights] .hoverlayer .hovertext")
-    label.first.wait_for()
-    text = label.first.text_content().strip()
-    assert re.fullmatch(r"x1 → h1\.\d+: -?\d+\.\d{4}", text), text
-    row = tab.evaluate(
-        "() => Array.from(document.querySelector('[data-chart=weights]').data[0].z[0])")
-    assert any(abs(float(text.rsplit(":", 1)[1]) - v) < 5e-5 for v in row)
+    assert_weight_hover(tab)  # "from → to: value", one of the first row's weights
     tab.mouse.move(2, 2)
     tab.wait_for_timeout(300)
     # the modebar's camera: the PNG shows every cell of the first heatmap as the tab shows it

@@ -13,6 +13,7 @@ from playwright.sync_api import Page
 from nn_core.settings import RunSettings
 from tests.browser.helpers import (
     assert_no_exception,
+    assert_weight_hover,
     click,
     epoch,
     go_to,
@@ -43,17 +44,7 @@ def test_hover_a_weight_then_play_pause_step_reset_and_the_charts_follow(tab: Pa
     wait_idle(page)
     wait_drawn(page, 0)
     assert epoch(page) == 0
-    # hovering a weight shows its value: the first heatmap's first row, x1 into the hidden units
-    cell = page.locator("[data-chart=weights] .nsewdrag").first.bounding_box()
-    label = page.locator("[data-chart=weights] .hoverlayer .hovertext")
-    page.mouse.move(cell["x"] + cell["width"] * 0.3, cell["y"] + 5)
-    label.first.wait_for()
-    text = label.first.text_content()
-    assert re.fullmatch(r"x1 → h1\.\d+: -?\d+\.\d{4}", text.strip()), text
-    shown = float(text.rsplit(":", 1)[1])
-    values = page.evaluate(
-        "() => Array.from(document.querySelector('[data-chart=weights]').data[0].z[0])")
-    assert any(abs(shown - v) < 5e-5 for v in values)  # one of that row's weights
+    assert_weight_hover(page)  # hovering a weight shows its value
     page.mouse.move(5, 5)
     # zoom into the decision surface: the zoom must survive playing
     zoom_surface(page, 0.3, 0.3)
